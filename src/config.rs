@@ -1,0 +1,70 @@
+//! Settings for the server, filled from the command line and `PAPERDECK_*` environment variables
+//! by [`crate::cli`].
+
+use std::path::PathBuf;
+
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// Address to listen on, `host:port`; port 0 picks a free port (tests use this).
+    pub addr: String,
+    /// sqlx URL of the database, e.g. `sqlite://paperdeck.db`.
+    pub database_url: String,
+    /// Read content from this directory instead of the copy compiled into the binary.
+    pub content_dir: Option<PathBuf>,
+    /// Mark cookies `Secure`: set when the app is served over HTTPS.
+    pub secure_cookies: bool,
+    /// A session ends after this many days without a request.
+    pub session_idle_days: u32,
+    /// Cookie key (at least 32 bytes, base64 or plain). When missing, a key is generated once
+    /// and kept in a file beside the database.
+    pub secret_key: Option<String>,
+}
+
+impl Settings {
+    /// Defaults suitable for tests: a given database, any free port.
+    pub fn for_tests(database_url: String) -> Settings {
+        Settings {
+            addr: "127.0.0.1:0".into(),
+            database_url,
+            content_dir: None,
+            secure_cookies: false,
+            session_idle_days: 30,
+            secret_key: None,
+        }
+    }
+}
+
+/// The file a generated cookie key is kept in: beside the database file.
+pub fn key_file_for(database_url: &str) -> Option<PathBuf> {
+    let path = database_url
+        .strip_prefix("sqlite://")
+        .or_else(|| database_url.strip_prefix("sqlite:"))?;
+    let path = path.split('?').next().unwrap_or(path);
+    if path.is_empty() || path == ":memory:" {
+        return None;
+    }
+    let mut p = PathBuf::from(path);
+    let name = p
+        .file_name()
+        .map(|n| format!("{}.key", n.to_string_lossy()))?;
+    p.set_file_name(name);
+    Some(p)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn key_file_sits_beside_the_database() {
+        assert_eq!(
+            key_file_for("sqlite://data/paperdeck.db"),
+            Some(PathBuf::from("data/paperdeck.db.key"))
+        );
+        assert_eq!(
+            key_file_for("sqlite:paperdeck.db?mode=rwc"),
+            Some(PathBuf::from("paperdeck.db.key"))
+        );
+        assert_eq!(key_file_for("sqlite::memory:"), None);
+    }
+}

@@ -1,0 +1,142 @@
+//! The content's domain types. They are built only by [`super::parse`], so a value of these
+//! types has passed validation: slugs are well formed, every reference resolves.
+
+use serde::Serialize;
+
+/// The page sections a fact can point at; each is an HTML id on the paper page.
+pub const SECTIONS: [(&str, &str); 5] = [
+    ("core", "核心贡献"),
+    ("explain", "入门解读"),
+    ("figures", "关键数字"),
+    ("terms", "术语"),
+    ("connections", "与其他论文的联系"),
+];
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Figure {
+    pub label: String,
+    pub value: String,
+    pub note: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Term {
+    pub zh: String,
+    pub en: String,
+    pub concept: String,
+    pub gloss: Option<String>,
+}
+
+/// One body section, already rendered from Markdown to HTML.
+#[derive(Debug, Clone, Serialize)]
+pub struct Section {
+    pub id: &'static str,
+    pub title: &'static str,
+    pub html: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum FactBody {
+    Qa {
+        question: String,
+        answer: String,
+        accept: Vec<String>,
+        group: String,
+        distractors: Vec<String>,
+        fill: bool,
+    },
+    Figure {
+        question: String,
+        number: f64,
+        unit: String,
+        accept: Vec<String>,
+    },
+    Statement {
+        statement: String,
+        false_variants: Vec<String>,
+    },
+    Contribution {
+        text: String,
+    },
+    Recall {
+        question: String,
+        answer: String,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Fact {
+    pub key: String,
+    pub concept: String,
+    pub section: String,
+    pub why: String,
+    pub body: FactBody,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Paper {
+    pub slug: String,
+    pub order: u32,
+    pub title: String,
+    pub title_zh: String,
+    pub short: String,
+    pub year: u32,
+    pub month: u32,
+    pub authors: String,
+    pub org: String,
+    pub venue: Option<String>,
+    pub arxiv: String,
+    pub hook: String,
+    pub concepts: Vec<String>,
+    pub figures: Vec<Figure>,
+    pub terms: Vec<Term>,
+    pub facts: Vec<Fact>,
+    pub sections: Vec<Section>,
+    pub reading_minutes: u32,
+}
+
+impl Paper {
+    pub fn arxiv_url(&self) -> String {
+        format!("https://arxiv.org/abs/{}", self.arxiv)
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Concept {
+    pub slug: String,
+    pub name: String,
+    pub en: String,
+    pub papers: Vec<String>,
+    pub summary: String,
+    pub body_html: String,
+}
+
+/// All content, papers in reading order and concepts in glossary order.
+#[derive(Debug, Clone, Serialize)]
+pub struct Content {
+    pub papers: Vec<Paper>,
+    pub concepts: Vec<Concept>,
+}
+
+impl Content {
+    pub fn paper(&self, slug: &str) -> Option<&Paper> {
+        self.papers.iter().find(|p| p.slug == slug)
+    }
+
+    pub fn paper_index(&self, slug: &str) -> Option<usize> {
+        self.papers.iter().position(|p| p.slug == slug)
+    }
+
+    pub fn concept(&self, slug: &str) -> Option<&Concept> {
+        self.concepts.iter().find(|c| c.slug == slug)
+    }
+
+    pub fn section_title(id: &str) -> &'static str {
+        SECTIONS
+            .iter()
+            .find(|(sid, _)| *sid == id)
+            .map(|(_, t)| *t)
+            .unwrap_or("")
+    }
+}

@@ -1,0 +1,677 @@
+//! Turns content files into validated [`Content`]. Every problem is reported with the file and
+//! the field it concerns, and all problems are collected, so an author fixes them in one pass.
+
+use super::markdown;
+use super::model::*;
+use serde::Deserialize;
+use std::collections::HashSet;
+use std::fmt;
+
+/// One problem in one content file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ContentError {
+    pub file: String,
+    pub field: String,
+    pub message: String,
+}
+
+impl fmt::Display for ContentError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: 字段 `{}`: {}", self.file, self.field, self.message)
+    }
+}
+
+/// All problems found in a content tree.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ContentErrors(pub Vec<ContentError>);
+
+impl fmt::Display for ContentErrors {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(f, "内容有 {} 处错误 (content has {} error(s)):", self.0.len(), self.0.len())?;
+        for e in &self.0 {
+            writeln!(f, "  - {e}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for ContentErrors {}
+
+/// A content file as text, named by its path relative to the content root.
+#[derive(Debug, Clone)]
+pub struct SourceFile {
+    pub path: String,
+    pub text: String,
+}
+
+pub const CONCEPTS_FILE: &str = "concepts.toml";
+pub const PAPERS_DIR: &str = "papers";
+
+const READING_CHARS_PER_MINUTE: usize = 300;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawConcepts {
+    concepts: Vec<RawConcept>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawConcept {
+    slug: String,
+    name: String,
+    en: String,
+    papers: Vec<String>,
+    summary: String,
+    body: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawPaper {
+    slug: String,
+    order: u32,
+    title: String,
+    title_zh: String,
+    short: String,
+    year: u32,
+    month: u32,
+    authors: String,
+    org: String,
+    venue: Option<String>,
+    arxiv: String,
+    hook: String,
+    concepts: Vec<String>,
+    #[serde(default)]
+    figures: Vec<RawFigure>,
+    #[serde(default)]
+    terms: Vec<RawTerm>,
+    #[serde(default)]
+    facts: Vec<RawFact>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawFigure {
+    label: String,
+    value: String,
+    note: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawTerm {
+    zh: String,
+    en: String,
+    concept: String,
+    gloss: Option<String>,
+}
+
+/// A fact as written; which fields are required depends on `type`, checked in [`fact_body`].
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawFact {
+    key: String,
+    #[serde(rename = "type")]
+    kind: String,
+    concept: String,
+    section: String,
+    why: String,
+    question: Option<String>,
+    answer: Option<String>,
+    #[serde(default)]
+    accept: Vec<String>,
+    group: Option<String>,
+    #[serde(default)]
+    distractors: Vec<String>,
+    fill: Option<bool>,
+    number: Option<f64>,
+    unit: Option<String>,
+    statement: Option<String>,
+    #[serde(rename = "false", default)]
+    false_variants: Vec<String>,
+    text: Option<String>,
+}
+
+struct Errors<'a> {
+    file: &'a str,
+    list: &'a mut Vec<ContentError>,
+}
+
+impl Errors<'_> {
+    fn push(&mut self, field: impl Into<String>, message: impl Into<String>) {
+        self.list.push(ContentError {
+            file: self.file.to_string(),
+            field: field.into(),
+            message: message.into(),
+        });
+    }
+
+    fn non_empty(&mut self, field: &str, value: &str) {
+        if value.trim().is_empty() {
+            self.push(field, "不能为空 (must not be empty)");
+        }
+    }
+}
+
+fn is_slug(s: &str) -> bool {
+    !s.is_empty()
+        && s.len() <= 64
+        && s.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && !s.starts_with('-')
+        && !s.ends_with('-')
+}
+
+/// Parses TOML and turns a syntax or shape error into a [`ContentError`] naming the field when
+/// the TOML library knows it, else the line.
+fn parse_toml<T: serde::de::DeserializeOwned>(
+    file: &str,
+    text: &str,
+    line_offset: usize,
+) -> Result<T, ContentError> {
+    toml::from_str::<T>(text).map_err(|e| {
+        let msg = e.message().to_string();
+        let line = e
+            .span()
+            .map(|s| text[..s.start.min(text.len())].lines().count().max(1) + line_offset);
+        let field = field_from_message(&msg).unwrap_or_else(|| match line {
+            Some(l) => format!("第 {l} 行 (line {l})"),
+            None => "(整个文件)".to_string(),
+        });
+        ContentError {
+            file: file.to_string(),
+            field,
+            message: match line {
+                Some(l) => format!("{msg} (line {l})"),
+                None => msg,
+            },
+        }
+    })
+}
+
+/// serde's messages name the field in backticks: "missing field `title`".
+fn field_from_message(msg: &str) -> Option<String> {
+    let start = msg.find('`')? + 1;
+    let len = msg[start..].find('`')?;
+    Some(msg[start..start + len].to_string())
+}
+
+/// Splits `+++ front matter +++ body`.
+fn split_front_matter(text: &str) -> Option<(&str, &str, usize)> {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let rest = text
+        .strip_prefix("+++\n")
+        .or_else(|| text.strip_prefix("+++\r\n"))?;
+    let mut offset = 0;
+    for line in rest.split_inclusive('\n') {
+        if line.trim_end() == "+++" {
+            let front = &rest[..offset];
+            let body = &rest[offset + line.len()..];
+            return Some((front, body, 1));
+        }
+        offset += line.len();
+    }
+    None
+}
+
+/// Parses the whole content tree. Files other than `concepts.toml` and `papers/*.md` are ignored
+/// (so `FORMAT.md` and editor backups do no harm).
+pub fn parse(files: &[SourceFile]) -> Result<Content, ContentErrors> {
+    let mut errors = Vec::new();
+
+    let concepts_src = files.iter().find(|f| f.path == CONCEPTS_FILE);
+    let raw_concepts = match concepts_src {
+        None => {
+            errors.push(ContentError {
+                file: CONCEPTS_FILE.into(),
+                field: "(文件)".into(),
+                message: "缺少概念表文件 (missing glossary file)".into(),
+            });
+            Vec::new()
+        }
+        Some(f) => match parse_toml::<RawConcepts>(&f.path, &f.text, 0) {
+            Ok(c) => c.concepts,
+            Err(e) => {
+                errors.push(e);
+                Vec::new()
+            }
+        },
+    };
+
+    let mut paper_files: Vec<&SourceFile> = files
+        .iter()
+        .filter(|f| {
+            f.path.starts_with(&format!("{PAPERS_DIR}/"))
+                && f.path.ends_with(".md")
+                && !f.path[PAPERS_DIR.len() + 1..].contains('/')
+        })
+        .collect();
+    paper_files.sort_by(|a, b| a.path.cmp(&b.path));
+    if paper_files.is_empty() {
+        errors.push(ContentError {
+            file: PAPERS_DIR.into(),
+            field: "(目录)".into(),
+            message: "没有任何论文文件 (no paper files)".into(),
+        });
+    }
+
+    let concept_slugs: HashSet<String> = raw_concepts.iter().map(|c| c.slug.clone()).collect();
+    let mut papers = Vec::new();
+    for f in paper_files {
+        if let Some(p) = parse_paper(f, &concept_slugs, &mut errors) {
+            papers.push(p);
+        }
+    }
+    papers.sort_by_key(|p| p.order);
+
+    // Cross-file checks.
+    let mut seen_orders = HashSet::new();
+    let mut seen_slugs = HashSet::new();
+    for p in &papers {
+        let file = format!("{PAPERS_DIR}/{}.md", p.slug);
+        if !seen_orders.insert(p.order) {
+            errors.push(ContentError {
+                file: file.clone(),
+                field: "order".into(),
+                message: format!("阅读顺序 {} 与另一篇论文重复 (duplicate order)", p.order),
+            });
+        }
+        if !seen_slugs.insert(p.slug.clone()) {
+            errors.push(ContentError {
+                file,
+                field: "slug".into(),
+                message: "slug 重复 (duplicate slug)".into(),
+            });
+        }
+    }
+
+    let paper_slugs: HashSet<&str> = papers.iter().map(|p| p.slug.as_str()).collect();
+    let mut concepts = Vec::new();
+    let mut seen_concepts = HashSet::new();
+    for (i, c) in raw_concepts.into_iter().enumerate() {
+        let mut e = Errors {
+            file: CONCEPTS_FILE,
+            list: &mut errors,
+        };
+        let at = format!("concepts[{i}]");
+        if !is_slug(&c.slug) {
+            e.push(
+                format!("{at}.slug"),
+                format!("“{}” 不是合法的 slug（只用小写字母、数字和 -）", c.slug),
+            );
+        }
+        if !seen_concepts.insert(c.slug.clone()) {
+            e.push(format!("{at}.slug"), format!("概念 “{}” 重复", c.slug));
+        }
+        e.non_empty(&format!("{at}.name"), &c.name);
+        e.non_empty(&format!("{at}.summary"), &c.summary);
+        e.non_empty(&format!("{at}.body"), &c.body);
+        if c.papers.is_empty() {
+            e.push(format!("{at}.papers"), "至少要列出一篇论文");
+        }
+        for (j, p) in c.papers.iter().enumerate() {
+            if !paper_slugs.contains(p.as_str()) && !paper_slugs.is_empty() {
+                e.push(format!("{at}.papers[{j}]"), format!("未知的论文 “{p}”"));
+            }
+        }
+        concepts.push(Concept {
+            body_html: markdown::render(&c.body),
+            slug: c.slug,
+            name: c.name,
+            en: c.en,
+            papers: c.papers,
+            summary: c.summary,
+        });
+    }
+
+    if errors.is_empty() {
+        Ok(Content { papers, concepts })
+    } else {
+        Err(ContentErrors(errors))
+    }
+}
+
+fn parse_paper(
+    f: &SourceFile,
+    concepts: &HashSet<String>,
+    errors: &mut Vec<ContentError>,
+) -> Option<Paper> {
+    let Some((front, body, offset)) = split_front_matter(&f.text) else {
+        errors.push(ContentError {
+            file: f.path.clone(),
+            field: "(front matter)".into(),
+            message: "文件必须以 +++ 开头，并用另一行 +++ 结束元数据 (missing +++ front matter)"
+                .into(),
+        });
+        return None;
+    };
+    let raw: RawPaper = match parse_toml(&f.path, front, offset) {
+        Ok(r) => r,
+        Err(e) => {
+            errors.push(e);
+            return None;
+        }
+    };
+    let mut e = Errors {
+        file: &f.path,
+        list: errors,
+    };
+
+    let expected_slug = f.path[PAPERS_DIR.len() + 1..].trim_end_matches(".md");
+    if !is_slug(&raw.slug) {
+        e.push("slug", format!("“{}” 不是合法的 slug", raw.slug));
+    } else if raw.slug != expected_slug {
+        e.push(
+            "slug",
+            format!("slug “{}” 必须与文件名 “{expected_slug}” 一致", raw.slug),
+        );
+    }
+    for (field, value) in [
+        ("title", &raw.title),
+        ("title_zh", &raw.title_zh),
+        ("short", &raw.short),
+        ("authors", &raw.authors),
+        ("org", &raw.org),
+        ("hook", &raw.hook),
+    ] {
+        e.non_empty(field, value);
+    }
+    if !(2000..=2100).contains(&raw.year) {
+        e.push("year", format!("年份 {} 不合理", raw.year));
+    }
+    if !(1..=12).contains(&raw.month) {
+        e.push("month", format!("月份 {} 不在 1–12 之间", raw.month));
+    }
+    if !is_arxiv_id(&raw.arxiv) {
+        e.push(
+            "arxiv",
+            format!("“{}” 不是 arXiv 编号（形如 2203.15556）", raw.arxiv),
+        );
+    }
+    if raw.concepts.is_empty() {
+        e.push("concepts", "至少要有一个概念");
+    }
+    for (i, c) in raw.concepts.iter().enumerate() {
+        if !concepts.contains(c) && !concepts.is_empty() {
+            e.push(format!("concepts[{i}]"), format!("未知的概念 “{c}”"));
+        }
+    }
+    for (i, fig) in raw.figures.iter().enumerate() {
+        e.non_empty(&format!("figures[{i}].label"), &fig.label);
+        e.non_empty(&format!("figures[{i}].value"), &fig.value);
+    }
+    for (i, t) in raw.terms.iter().enumerate() {
+        e.non_empty(&format!("terms[{i}].zh"), &t.zh);
+        e.non_empty(&format!("terms[{i}].en"), &t.en);
+        if !concepts.contains(&t.concept) && !concepts.is_empty() {
+            e.push(
+                format!("terms[{i}].concept"),
+                format!("未知的概念 “{}”", t.concept),
+            );
+        }
+    }
+
+    let mut facts = Vec::new();
+    let mut keys = HashSet::new();
+    for (i, rf) in raw.facts.into_iter().enumerate() {
+        let at = format!("facts[{i}]");
+        if !is_slug(&rf.key) {
+            e.push(format!("{at}.key"), format!("“{}” 不是合法的 key", rf.key));
+        } else if !keys.insert(rf.key.clone()) {
+            e.push(format!("{at}.key"), format!("key “{}” 在本文件中重复", rf.key));
+        }
+        if !concepts.contains(&rf.concept) && !concepts.is_empty() {
+            e.push(
+                format!("{at}.concept"),
+                format!("未知的概念 “{}”", rf.concept),
+            );
+        }
+        if !SECTIONS.iter().any(|(id, _)| *id == rf.section) {
+            e.push(
+                format!("{at}.section"),
+                format!(
+                    "未知的段落 “{}”（可用：core, explain, figures, terms, connections）",
+                    rf.section
+                ),
+            );
+        }
+        e.non_empty(&format!("{at}.why"), &rf.why);
+        if let Some(body) = fact_body(&rf, &at, &mut e) {
+            facts.push(Fact {
+                key: rf.key,
+                concept: rf.concept,
+                section: rf.section,
+                why: rf.why,
+                body,
+            });
+        }
+    }
+
+    let sections = parse_sections(body, &mut e);
+    let text_len: usize = body.chars().count()
+        + raw
+            .figures
+            .iter()
+            .map(|f| f.label.chars().count() + f.value.chars().count())
+            .sum::<usize>()
+        + raw
+            .terms
+            .iter()
+            .map(|t| t.zh.chars().count() + t.gloss.as_deref().unwrap_or("").chars().count())
+            .sum::<usize>();
+    let reading_minutes = text_len.div_ceil(READING_CHARS_PER_MINUTE).max(1) as u32;
+
+    Some(Paper {
+        slug: raw.slug,
+        order: raw.order,
+        title: raw.title,
+        title_zh: raw.title_zh,
+        short: raw.short,
+        year: raw.year,
+        month: raw.month,
+        authors: raw.authors,
+        org: raw.org,
+        venue: raw.venue.filter(|v| !v.trim().is_empty()),
+        arxiv: raw.arxiv,
+        hook: raw.hook,
+        concepts: raw.concepts,
+        figures: raw
+            .figures
+            .into_iter()
+            .map(|f| Figure {
+                label: f.label,
+                value: f.value,
+                note: f.note,
+            })
+            .collect(),
+        terms: raw
+            .terms
+            .into_iter()
+            .map(|t| Term {
+                zh: t.zh,
+                en: t.en,
+                concept: t.concept,
+                gloss: t.gloss,
+            })
+            .collect(),
+        facts,
+        sections,
+        reading_minutes,
+    })
+}
+
+fn is_arxiv_id(s: &str) -> bool {
+    let Some((a, b)) = s.split_once('.') else {
+        return false;
+    };
+    a.len() == 4
+        && (4..=5).contains(&b.len())
+        && a.bytes().all(|c| c.is_ascii_digit())
+        && b.bytes().all(|c| c.is_ascii_digit())
+}
+
+fn required<'a>(value: &'a Option<String>, field: String, kind: &str, e: &mut Errors) -> &'a str {
+    match value.as_deref() {
+        Some(v) if !v.trim().is_empty() => v,
+        _ => {
+            e.push(field, format!("type = \"{kind}\" 的事实必须填写这个字段"));
+            ""
+        }
+    }
+}
+
+fn fact_body(rf: &RawFact, at: &str, e: &mut Errors) -> Option<FactBody> {
+    let before = e.list.len();
+    let body = match rf.kind.as_str() {
+        "qa" => {
+            let question = required(&rf.question, format!("{at}.question"), "qa", e);
+            let answer = required(&rf.answer, format!("{at}.answer"), "qa", e);
+            let group = required(&rf.group, format!("{at}.group"), "qa", e);
+            FactBody::Qa {
+                question: question.into(),
+                answer: answer.into(),
+                accept: rf.accept.clone(),
+                group: group.into(),
+                distractors: rf.distractors.clone(),
+                fill: rf.fill.unwrap_or(true),
+            }
+        }
+        "figure" => {
+            let question = required(&rf.question, format!("{at}.question"), "figure", e);
+            let unit = rf.unit.clone().unwrap_or_default();
+            let number = match rf.number {
+                Some(n) if n.is_finite() && n > 0.0 => n,
+                Some(_) => {
+                    e.push(format!("{at}.number"), "必须是正数");
+                    0.0
+                }
+                None => {
+                    e.push(
+                        format!("{at}.number"),
+                        "type = \"figure\" 的事实必须填写这个字段",
+                    );
+                    0.0
+                }
+            };
+            FactBody::Figure {
+                question: question.into(),
+                number,
+                unit,
+                accept: rf.accept.clone(),
+            }
+        }
+        "statement" => {
+            let statement = required(&rf.statement, format!("{at}.statement"), "statement", e);
+            if rf.false_variants.iter().any(|v| v.trim().is_empty()) {
+                e.push(format!("{at}.false"), "错误说法不能为空");
+            }
+            FactBody::Statement {
+                statement: statement.into(),
+                false_variants: rf.false_variants.clone(),
+            }
+        }
+        "contribution" => {
+            let text = required(&rf.text, format!("{at}.text"), "contribution", e);
+            FactBody::Contribution { text: text.into() }
+        }
+        "recall" => {
+            let question = required(&rf.question, format!("{at}.question"), "recall", e);
+            let answer = required(&rf.answer, format!("{at}.answer"), "recall", e);
+            FactBody::Recall {
+                question: question.into(),
+                answer: answer.into(),
+            }
+        }
+        other => {
+            e.push(
+                format!("{at}.type"),
+                format!(
+                    "未知的类型 “{other}”（可用：qa, figure, statement, contribution, recall）"
+                ),
+            );
+            return None;
+        }
+    };
+    (e.list.len() == before).then_some(body)
+}
+
+/// The Markdown body must hold exactly these level-2 headings, in this order.
+const BODY_SECTIONS: [(&str, &str); 3] = [
+    ("core", "核心贡献"),
+    ("explain", "入门解读"),
+    ("connections", "与其他论文的联系"),
+];
+
+fn parse_sections(body: &str, e: &mut Errors) -> Vec<Section> {
+    let mut found: Vec<(String, String)> = Vec::new();
+    for line in body.lines() {
+        if let Some(h) = line.strip_prefix("## ") {
+            found.push((h.trim().to_string(), String::new()));
+        } else if let Some((_, text)) = found.last_mut() {
+            text.push_str(line);
+            text.push('\n');
+        }
+    }
+    let titles: Vec<&str> = found.iter().map(|(t, _)| t.as_str()).collect();
+    let expected: Vec<&str> = BODY_SECTIONS.iter().map(|(_, t)| *t).collect();
+    if titles != expected {
+        e.push(
+            "(正文)",
+            format!(
+                "正文必须依次包含二级标题 “## 核心贡献”、“## 入门解读”、“## 与其他论文的联系”，实际为 {titles:?}"
+            ),
+        );
+        return Vec::new();
+    }
+    let mut out = Vec::new();
+    for ((id, title), (_, text)) in BODY_SECTIONS.iter().zip(found) {
+        if text.trim().is_empty() {
+            e.push(format!("(正文) {title}"), "段落不能为空");
+        }
+        out.push(Section {
+            id,
+            title,
+            html: markdown::render(&text),
+        });
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn slugs_are_lowercase_words_with_dashes() {
+        assert!(is_slug("llama-2"));
+        assert!(!is_slug("Llama"));
+        assert!(!is_slug("-x"));
+        assert!(!is_slug("a/b"));
+        assert!(!is_slug(""));
+    }
+
+    #[test]
+    fn arxiv_ids_have_the_modern_form() {
+        assert!(is_arxiv_id("2203.15556"));
+        assert!(is_arxiv_id("2201.1190"));
+        assert!(!is_arxiv_id("22031.5556"));
+        assert!(!is_arxiv_id("abc"));
+    }
+
+    #[test]
+    fn front_matter_is_split_at_the_closing_marker() {
+        let (front, body, _) = split_front_matter("+++\na = 1\n+++\n## x\n").unwrap();
+        assert_eq!(front, "a = 1\n");
+        assert_eq!(body, "## x\n");
+        assert!(split_front_matter("a = 1").is_none());
+    }
+
+    #[test]
+    fn serde_messages_name_the_field() {
+        assert_eq!(
+            field_from_message("missing field `title`").as_deref(),
+            Some("title")
+        );
+    }
+}

@@ -1,0 +1,16 @@
+//! paperdeck: read the ten papers that shaped large language models, in Chinese, and keep what
+//! you read with a spaced-repetition quiz.
+//!
+//! - [`content`]: paper summaries and the glossary, compiled in or read from a directory;
+//! - [`store`]: the database layer (SQLite by default);
+//! - [`web`]: HTTP handlers, one module per page area, with templates under `templates/`;
+//! - [`startup`]: builds the app on any port; [`cli`]: the command line.
+
+pub mod cli;
+pub mod config;
+pub mod content;
+pub mod error;
+pub mod startup;
+pub mod store;
+pub mod telemetry;
+pub mod web;

@@ -1,0 +1,118 @@
+//! Builds the application: content, database, HTTP server. [`Application::build`] binds the
+//! listener itself, so tests can ask for port 0 and read the real port back.
+
+use crate::config::{key_file_for, Settings};
+use crate::content::{self, Content};
+use crate::store::Db;
+use crate::web;
+use actix_web::cookie::Key;
+use actix_web::dev::Server;
+use anyhow::Context;
+use base64::Engine;
+use rand::RngCore;
+use std::net::TcpListener;
+use std::sync::Arc;
+
+/// Everything a handler may need, shared by all workers.
+pub struct AppState {
+    pub content: Arc<Content>,
+    pub db: Db,
+    pub key: Key,
+    pub settings: Settings,
+}
+
+pub struct Application {
+    port: u16,
+    server: Server,
+    db: Db,
+}
+
+impl Application {
+    pub async fn build(settings: Settings) -> anyhow::Result<Application> {
+        let content = load_content(&settings)?;
+        let db = Db::open(&settings.database_url).await?;
+        let key = load_or_create_key(&settings)?;
+        let listener = TcpListener::bind(&settings.addr)
+            .with_context(|| format!("无法监听地址 (cannot listen on) {}", settings.addr))?;
+        let port = listener.local_addr()?.port();
+        let state = Arc::new(AppState {
+            content: Arc::new(content),
+            db: db.clone(),
+            key,
+            settings,
+        });
+        let server = web::server(listener, state)?;
+        Ok(Application { port, server, db })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// Serves until Ctrl-C or SIGTERM: actix stops accepting, lets in-flight requests finish,
+    /// then the database pools are closed so the WAL is checkpointed cleanly.
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        let result = self.server.await;
+        self.db.close().await;
+        tracing::info!("paperdeck stopped");
+        result
+    }
+}
+
+pub fn load_content(settings: &Settings) -> anyhow::Result<Content> {
+    let result = match &settings.content_dir {
+        Some(dir) => content::load_dir(dir),
+        None => content::embedded(),
+    };
+    result.map_err(|e| anyhow::anyhow!("{e}"))
+}
+
+/// The cookie key: from settings, else from the key file beside the database, else a new
+/// random key written to that file (so a restart does not log everyone out).
+fn load_or_create_key(settings: &Settings) -> anyhow::Result<Key> {
+    if let Some(secret) = &settings.secret_key {
+        return key_from_secret(secret);
+    }
+    let Some(path) = key_file_for(&settings.database_url) else {
+        return Ok(Key::generate());
+    };
+    if let Ok(text) = std::fs::read_to_string(&path) {
+        return key_from_secret(text.trim())
+            .with_context(|| format!("密钥文件无效 (invalid key file) {}", path.display()));
+    }
+    let mut bytes = [0u8; 64];
+    rand::rng().fill_bytes(&mut bytes);
+    let encoded = base64::engine::general_purpose::STANDARD.encode(bytes);
+    write_private_file(&path, &encoded)
+        .with_context(|| format!("无法写入密钥文件 (cannot write key file) {}", path.display()))?;
+    tracing::info!(file = %path.display(), "generated a new cookie key");
+    Ok(Key::from(&bytes))
+}
+
+fn write_private_file(path: &std::path::Path, text: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut opts = std::fs::OpenOptions::new();
+    opts.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        opts.mode(0o600);
+    }
+    let mut f = opts.open(path)?;
+    f.write_all(text.as_bytes())?;
+    f.sync_all()
+}
+
+fn key_from_secret(secret: &str) -> anyhow::Result<Key> {
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(secret)
+        .unwrap_or_else(|_| secret.as_bytes().to_vec());
+    if bytes.len() < 32 {
+        anyhow::bail!("密钥至少需要 32 字节 (the secret key needs at least 32 bytes)");
+    }
+    if bytes.len() >= 64 {
+        Ok(Key::from(&bytes[..64]))
+    } else {
+        Ok(Key::derive_from(&bytes))
+    }
+}

@@ -1,0 +1,98 @@
+//! Learner accounts and log-in sessions.
+
+use super::Db;
+use sqlx::Row;
+
+#[derive(Debug, Clone)]
+pub struct SessionRow {
+    pub learner_id: i64,
+    pub username: String,
+    pub last_seen_at: i64,
+}
+
+pub async fn session(db: &Db, id: &str) -> Result<Option<SessionRow>, sqlx::Error> {
+    let row = sqlx::query(
+        "SELECT s.learner_id, l.username, s.last_seen_at
+         FROM login_sessions s JOIN learners l ON l.id = s.learner_id
+         WHERE s.id = $1",
+    )
+    .bind(id)
+    .fetch_optional(&db.read)
+    .await?;
+    Ok(row.map(|r| SessionRow {
+        learner_id: r.get(0),
+        username: r.get(1),
+        last_seen_at: r.get(2),
+    }))
+}
+
+pub async fn create_session(db: &Db, id: &str, learner_id: i64, now: i64) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO login_sessions (id, learner_id, created_at, last_seen_at) VALUES ($1, $2, $3, $3)",
+    )
+    .bind(id)
+    .bind(learner_id)
+    .bind(now)
+    .execute(&db.write)
+    .await
+    .map(|_| ())
+}
+
+pub async fn touch_session(db: &Db, id: &str, now: i64) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE login_sessions SET last_seen_at = $1 WHERE id = $2")
+        .bind(now)
+        .bind(id)
+        .execute(&db.write)
+        .await
+        .map(|_| ())
+}
+
+pub async fn delete_session(db: &Db, id: &str) -> Result<(), sqlx::Error> {
+    sqlx::query("DELETE FROM login_sessions WHERE id = $1")
+        .bind(id)
+        .execute(&db.write)
+        .await
+        .map(|_| ())
+}
+
+#[derive(Debug, Clone)]
+pub struct Credentials {
+    pub id: i64,
+    pub username: String,
+    pub password_hash: String,
+}
+
+pub async fn credentials_by_key(db: &Db, username_key: &str) -> Result<Option<Credentials>, sqlx::Error> {
+    let row = sqlx::query("SELECT id, username, password_hash FROM learners WHERE username_key = $1")
+        .bind(username_key)
+        .fetch_optional(&db.read)
+        .await?;
+    Ok(row.map(|r| Credentials {
+        id: r.get(0),
+        username: r.get(1),
+        password_hash: r.get(2),
+    }))
+}
+
+/// Inserts a learner; `Ok(None)` when the name is taken (in any letter case).
+pub async fn create(
+    db: &Db,
+    username: &str,
+    username_key: &str,
+    password_hash: &str,
+    now: i64,
+) -> Result<Option<i64>, sqlx::Error> {
+    let row = sqlx::query(
+        "INSERT INTO learners (username, username_key, password_hash, created_at)
+         VALUES ($1, $2, $3, $4)
+         ON CONFLICT (username_key) DO NOTHING
+         RETURNING id",
+    )
+    .bind(username)
+    .bind(username_key)
+    .bind(password_hash)
+    .bind(now)
+    .fetch_optional(&db.write)
+    .await?;
+    Ok(row.map(|r| r.get(0)))
+}

@@ -1,0 +1,102 @@
+//! The data layer: every SQL statement of paperdeck lives under this module, one function per
+//! query.
+//!
+//! SQLite is the embedded default. Queries use `query`/`query_as` with `bind` and `$N`
+//! placeholders, standard SQL and `ON CONFLICT` upserts, so that a PostgreSQL backend needs only
+//! its own pool type and migrations folder, not new queries. Timestamps are BIGINT Unix seconds
+//! (see the migration's header).
+//!
+//! SQLite allows one writer at a time. Writes go through their own single-connection pool, so
+//! they queue in the application instead of spinning on the database lock, while reads use a
+//! wider pool and never wait for writers (WAL mode).
+
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+};
+use std::str::FromStr;
+use std::time::Duration;
+
+pub mod learners;
+
+
+/// Why the database could not be opened, with the file it concerns.
+#[derive(Debug, thiserror::Error)]
+pub enum OpenError {
+    #[error("数据库地址无效 (invalid database URL) “{url}”: {source}")]
+    Url { url: String, source: sqlx::Error },
+    #[error("无法打开数据库 (cannot open database) {file}: {source}")]
+    Open { file: String, source: sqlx::Error },
+    #[error("无法迁移数据库 (cannot migrate database) {file}: {source}")]
+    Migrate {
+        file: String,
+        source: sqlx::migrate::MigrateError,
+    },
+}
+
+#[derive(Clone, Debug)]
+pub struct Db {
+    /// Reads: several connections, never blocked by the writer thanks to WAL.
+    pub read: SqlitePool,
+    /// Writes: exactly one connection, so writers queue here rather than in SQLite's lock.
+    pub write: SqlitePool,
+}
+
+static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
+
+impl Db {
+    /// Opens (creating if missing) and migrates the database at `url`.
+    pub async fn open(url: &str) -> Result<Db, OpenError> {
+        let options = SqliteConnectOptions::from_str(url)
+            .map_err(|source| OpenError::Url {
+                url: url.to_string(),
+                source,
+            })?
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .foreign_keys(true)
+            .busy_timeout(Duration::from_secs(5))
+            // FULL syncs the WAL on every commit. NORMAL would survive a crash of the process
+            // but may lose the last commits on power loss or an OS crash, and an answer the
+            // server has acknowledged must never be lost. The cost is one fsync per write.
+            .synchronous(SqliteSynchronous::Full)
+            .pragma("temp_store", "memory");
+        let file = options.get_filename().display().to_string();
+
+        let write = SqlitePoolOptions::new()
+            .max_connections(1)
+            .connect_with(options.clone())
+            .await
+            .map_err(|source| OpenError::Open {
+                file: file.clone(),
+                source,
+            })?;
+        MIGRATOR
+            .run(&write)
+            .await
+            .map_err(|source| OpenError::Migrate {
+                file: file.clone(),
+                source,
+            })?;
+        let read = SqlitePoolOptions::new()
+            .max_connections(8)
+            .min_connections(1)
+            .connect_with(options.read_only(false))
+            .await
+            .map_err(|source| OpenError::Open { file, source })?;
+        Ok(Db { read, write })
+    }
+
+    pub async fn ping(&self) -> Result<(), sqlx::Error> {
+        sqlx::query("SELECT 1").execute(&self.read).await.map(|_| ())
+    }
+
+    pub async fn close(&self) {
+        self.read.close().await;
+        self.write.close().await;
+    }
+}
+
+/// Seconds since the Unix epoch: the one timestamp format in the database.
+pub fn now_ts() -> i64 {
+    chrono::Utc::now().timestamp()
+}

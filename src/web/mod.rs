@@ -1,0 +1,179 @@
+//! HTTP: the server, its middleware, and one module per page area. Templates under
+//! `templates/` mirror these modules.
+
+use crate::error::{error_page, AppError};
+use crate::startup::AppState;
+use actix_web::body::{BoxBody, EitherBody, MessageBody};
+use actix_web::dev::{Server, ServiceResponse};
+use actix_web::http::{header, StatusCode};
+use actix_web::middleware::{self, DefaultHeaders, ErrorHandlerResponse, ErrorHandlers};
+use actix_web::{web, App, HttpResponse, HttpServer};
+use askama::Template;
+use std::net::TcpListener;
+use std::sync::Arc;
+
+pub mod assets;
+pub mod pages;
+pub mod session;
+
+pub use session::Visitor;
+
+/// What every page's layout needs: who is logged in and the form token for the log-out button.
+#[derive(Debug, Clone, Default)]
+pub struct Nav {
+    pub user: Option<String>,
+    pub csrf: String,
+    /// Which top-level area is active, for the header highlight.
+    pub area: &'static str,
+}
+
+impl Nav {
+    /// For pages rendered without a request context (error pages).
+    pub fn plain() -> Nav {
+        Nav::default()
+    }
+
+    pub fn asset(&self, name: &str) -> String {
+        assets::url(name)
+    }
+}
+
+/// Renders a template as an HTML response.
+pub fn render<T: Template>(t: &T) -> Result<HttpResponse, AppError> {
+    Ok(HttpResponse::Ok()
+        .insert_header((header::CONTENT_TYPE, "text/html; charset=utf-8"))
+        .body(t.render()?))
+}
+
+/// Redirect after a POST (303, so the browser follows with GET).
+pub fn see_other(location: &str) -> HttpResponse {
+    HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, location))
+        .finish()
+}
+
+const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
+                   font-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'; \
+                   object-src 'none'";
+
+/// Body size limit for forms: generous for any field we accept, small enough to refuse abuse.
+pub const FORM_LIMIT: usize = 64 * 1024;
+
+pub fn server(listener: TcpListener, state: Arc<AppState>) -> std::io::Result<Server> {
+    let data = web::Data::from(state);
+    let server = HttpServer::new(move || {
+        App::new()
+            .app_data(data.clone())
+            .app_data(
+                web::FormConfig::default()
+                    .limit(FORM_LIMIT)
+                    .error_handler(|err, _| form_error(err).into()),
+            )
+            .app_data(web::PathConfig::default().error_handler(|_, _| AppError::NotFound.into()))
+            .app_data(web::QueryConfig::default().error_handler(|err, _| {
+                AppError::bad_request(format!("网址中的参数有误：{err}")).into()
+            }))
+            .app_data(web::PayloadConfig::default().limit(FORM_LIMIT))
+            .wrap(ErrorHandlers::new().default_handler(friendly_errors))
+            .wrap(middleware::from_fn(session::anon_cookie))
+            .wrap(
+                DefaultHeaders::new()
+                    .add((header::CONTENT_SECURITY_POLICY, CSP))
+                    .add((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+                    .add((header::REFERRER_POLICY, "same-origin"))
+                    .add((header::X_FRAME_OPTIONS, "DENY")),
+            )
+            .wrap(middleware::Compress::default())
+            .wrap(tracing_logger())
+            .configure(routes)
+            .default_service(web::to(|| async { Err::<HttpResponse, _>(AppError::NotFound) }))
+    })
+    .listen(listener)?
+    .shutdown_timeout(10)
+    .run();
+    Ok(server)
+}
+
+fn tracing_logger() -> middleware::Logger {
+    middleware::Logger::new("%r %s %Dms").log_target("paperdeck::http")
+}
+
+fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/healthz", get().to(pages::healthz));
+    assets::routes(cfg);
+    pages::routes(cfg);
+}
+
+/// Form errors from actix (missing field, wrong type, bad UTF-8, too large) become a 400 page
+/// that says what is wrong.
+fn form_error(err: actix_web::error::UrlencodedError) -> AppError {
+    use actix_web::error::UrlencodedError as E;
+    match err {
+        E::Overflow { .. } | E::UnknownLength => AppError::PayloadTooLarge,
+        E::ContentType => AppError::bad_request("表单的格式不对：需要以普通网页表单提交。"),
+        E::Parse(e) => AppError::bad_request(format!("表单内容有误：{}", describe_serde(&e.to_string()))),
+        E::Encoding => AppError::bad_request("表单的文字编码不对：请用 UTF-8 提交。"),
+        other => AppError::bad_request(format!("表单无法读取：{other}")),
+    }
+}
+
+fn describe_serde(msg: &str) -> String {
+    if let Some(f) = msg.strip_prefix("missing field ") {
+        format!("缺少字段 {f}")
+    } else if msg.contains("invalid digit") || msg.contains("invalid type") {
+        format!("有字段的类型不对（{msg}）")
+    } else {
+        msg.to_string()
+    }
+}
+
+/// Any error response that is not already one of our HTML pages (actix's own 404 and 405,
+/// extractor errors) gets the friendly page, so a learner never sees a bare text error.
+fn friendly_errors<B: MessageBody + 'static>(
+    res: ServiceResponse<B>,
+) -> actix_web::Result<ErrorHandlerResponse<B>> {
+    let is_html = res
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("text/html"));
+    let status = res.status();
+    if is_html || !(status.is_client_error() || status.is_server_error()) {
+        return Ok(ErrorHandlerResponse::Response(res.map_into_left_body()));
+    }
+    let (title, message) = match status {
+        StatusCode::NOT_FOUND => ("页面不存在", "找不到这个页面。"),
+        StatusCode::METHOD_NOT_ALLOWED => ("不支持这种请求", "这个网址不接受这种请求方式。"),
+        StatusCode::PAYLOAD_TOO_LARGE => ("提交的内容太大", "提交的内容超过了允许的大小。"),
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => ("格式不对", "提交的内容格式不被支持。"),
+        s if s.is_server_error() => ("服务器出了点问题", "这不是你的错，请稍后再试。"),
+        _ => ("请求有误", "请求无法处理，请检查后再试。"),
+    };
+    let (req, _) = res.into_parts();
+    let page: HttpResponse<BoxBody> = error_page(status, title, message);
+    let res = ServiceResponse::new(req, page).map_into_right_body::<B>();
+    Ok(ErrorHandlerResponse::Response(res.map_body(|_, b| match b {
+        EitherBody::Left { body } => EitherBody::Left { body },
+        EitherBody::Right { body } => EitherBody::Right { body },
+    })))
+}
+
+/// A GET route that also answers HEAD (actix leaves the body out for HEAD).
+pub fn get() -> actix_web::Route {
+    use actix_web::guard;
+    web::route().guard(guard::Any(guard::Get()).or(guard::Head()))
+}
+
+/// Percent-encodes a value for a query string.
+pub fn encode_query(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => {
+                out.push(b as char)
+            }
+            _ => out.push_str(&format!("%{b:02X}")),
+        }
+    }
+    out
+}
