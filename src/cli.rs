@@ -60,6 +60,12 @@ struct CheckArgs {
     /// The content directory to check.
     #[arg(default_value = "content")]
     dir: PathBuf,
+    /// Print the coverage table: cards per paper, per concept, per kind.
+    #[arg(long)]
+    report: bool,
+    /// Print the coverage report as JSON (implies --report).
+    #[arg(long)]
+    json: bool,
 }
 
 impl From<ServeArgs> for Settings {
@@ -119,20 +125,49 @@ fn display_addr(addr: &str, port: u16) -> String {
 }
 
 fn check_content(args: CheckArgs) -> ExitCode {
-    match crate::content::load_dir(&args.dir) {
-        Ok(content) => {
-            let facts: usize = content.papers.iter().map(|p| p.facts.len()).sum();
-            println!(
-                "内容无误 (content OK): {} 篇论文, {} 个概念, {} 条事实",
-                content.papers.len(),
-                content.concepts.len(),
-                facts
-            );
-            ExitCode::SUCCESS
-        }
+    let content = match crate::content::load_dir(&args.dir) {
+        Ok(c) => c,
         Err(e) => {
             eprint!("{e}");
-            ExitCode::FAILURE
+            return ExitCode::FAILURE;
         }
+    };
+    let cards = match crate::cards::generate(&content, crate::cards::APP_SEED) {
+        Ok(c) => c,
+        Err(errors) => {
+            eprintln!("无法生成卡片 (cannot generate cards):");
+            for e in errors {
+                eprintln!("  - {e}");
+            }
+            return ExitCode::FAILURE;
+        }
+    };
+    let coverage = crate::cards::coverage(&content, &cards);
+    if args.json {
+        match serde_json::to_string_pretty(&coverage) {
+            Ok(j) => println!("{j}"),
+            Err(e) => {
+                eprintln!("{e}");
+                return ExitCode::FAILURE;
+            }
+        }
+    } else if args.report {
+        print!("{}", coverage.table());
     }
+    if !coverage.problems.is_empty() {
+        eprintln!("内容覆盖不足 (coverage below the minimums):");
+        for p in &coverage.problems {
+            eprintln!("  - {p}");
+        }
+        return ExitCode::FAILURE;
+    }
+    if !args.json {
+        println!(
+            "内容无误 (content OK): {} 篇论文, {} 个概念, {} 张卡片",
+            content.papers.len(),
+            content.concepts.len(),
+            cards.len()
+        );
+    }
+    ExitCode::SUCCESS
 }

@@ -6,6 +6,8 @@
 //! - [`web`]: HTTP handlers, one module per page area, with templates under `templates/`;
 //! - [`startup`]: builds the app on any port; [`cli`]: the command line.
 
+pub mod auth;
+pub mod cards;
 pub mod cli;
 pub mod config;
 pub mod content;

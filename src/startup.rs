@@ -19,6 +19,8 @@ pub struct AppState {
     pub db: Db,
     pub key: Key,
     pub settings: Settings,
+    /// Failed log-ins per name and address: 5 per 15 minutes.
+    pub limiter: std::sync::Mutex<crate::auth::LoginLimiter>,
 }
 
 pub struct Application {
@@ -40,6 +42,10 @@ impl Application {
             db: db.clone(),
             key,
             settings,
+            limiter: std::sync::Mutex::new(crate::auth::LoginLimiter::new(
+                5,
+                std::time::Duration::from_secs(15 * 60),
+            )),
         });
         let server = web::server(listener, state)?;
         Ok(Application { port, server, db })

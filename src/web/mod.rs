@@ -13,6 +13,7 @@ use std::net::TcpListener;
 use std::sync::Arc;
 
 pub mod assets;
+pub mod auth;
 pub mod pages;
 pub mod session;
 
@@ -102,6 +103,7 @@ fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/healthz", get().to(pages::healthz));
     assets::routes(cfg);
     pages::routes(cfg);
+    auth::routes(cfg);
 }
 
 /// Form errors from actix (missing field, wrong type, bad UTF-8, too large) become a 400 page

@@ -1,0 +1,561 @@
+//! Quiz cards, generated from the facts in the content. Pure: no I/O; randomness comes from a
+//! seed, so the same content and seed always give the same cards.
+//!
+//! Each card's identity is derived from (paper, fact key, kind, variant), never from order, so
+//! an edited fact keeps its card ids and their review history ([`crate::store::cards::sync`]).
+
+pub mod normalize;
+
+use crate::content::{Content, Fact, FactBody, Paper};
+use rand::rngs::StdRng;
+use rand::seq::SliceRandom;
+use rand::SeedableRng;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use std::collections::{BTreeMap, HashSet};
+
+/// The seed the app uses, fixed so that restarts regenerate identical cards.
+pub const APP_SEED: u64 = 0x7061_7065_7264_6563;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CardKind {
+    Choice,
+    Fill,
+    TrueFalse,
+    WhichPaper,
+    Recall,
+}
+
+impl CardKind {
+    pub const ALL: [CardKind; 5] = [
+        CardKind::Choice,
+        CardKind::Fill,
+        CardKind::TrueFalse,
+        CardKind::WhichPaper,
+        CardKind::Recall,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CardKind::Choice => "choice",
+            CardKind::Fill => "fill",
+            CardKind::TrueFalse => "true_false",
+            CardKind::WhichPaper => "which_paper",
+            CardKind::Recall => "recall",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<CardKind> {
+        CardKind::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+
+    /// The Chinese name shown to the learner.
+    pub fn label(self) -> &'static str {
+        match self {
+            CardKind::Choice => "单选题",
+            CardKind::Fill => "填空题",
+            CardKind::TrueFalse => "判断题",
+            CardKind::WhichPaper => "哪篇论文",
+            CardKind::Recall => "自由回忆",
+        }
+    }
+}
+
+/// What a card needs to be shown and graded; stored as JSON in `cards.data_json`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "t", rename_all = "snake_case")]
+pub enum CardData {
+    /// Options are the answer plus three distractors, shuffled when shown.
+    Choice {
+        answer: String,
+        distractors: Vec<String>,
+    },
+    Fill {
+        answer: String,
+        accept: Vec<String>,
+        number: Option<f64>,
+    },
+    TrueFalse {
+        truth: bool,
+        /// The true statement, shown after a false one is answered.
+        correct: String,
+    },
+    /// Paper slugs; names come from the content when shown.
+    WhichPaper {
+        answer: String,
+        distractors: Vec<String>,
+    },
+    Recall {
+        model_answer: String,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Card {
+    pub id: String,
+    pub paper: String,
+    pub fact_key: String,
+    pub kind: CardKind,
+    pub concept: String,
+    pub prompt: String,
+    pub data: CardData,
+    pub explanation: String,
+    pub section: String,
+}
+
+impl Card {
+    /// A hash of everything shown, so a sync can tell an edited card from an unchanged one.
+    pub fn content_hash(&self) -> String {
+        let json = serde_json::to_string(&(
+            &self.concept,
+            &self.prompt,
+            &self.data,
+            &self.explanation,
+            &self.section,
+        ))
+        .unwrap_or_default();
+        hex::encode(&Sha256::digest(json.as_bytes())[..12])
+    }
+}
+
+pub fn card_id(paper: &str, fact_key: &str, kind: CardKind, variant: usize) -> String {
+    let h = Sha256::digest(format!("{paper}/{fact_key}/{}/{variant}", kind.as_str()).as_bytes());
+    hex::encode(&h[..10])
+}
+
+/// Shows a number the Chinese way: 700 亿, 1.4 万亿, 67.5.
+pub fn format_number(n: f64) -> String {
+    let (v, word) = if n >= 1e12 {
+        (n / 1e12, "万亿")
+    } else if n >= 1e8 {
+        (n / 1e8, "亿")
+    } else if n >= 1e5 {
+        (n / 1e4, "万")
+    } else {
+        (n, "")
+    };
+    let mut s = format!("{:.2}", v);
+    while s.contains('.') && (s.ends_with('0') || s.ends_with('.')) {
+        s.pop();
+    }
+    if word.is_empty() {
+        s
+    } else {
+        format!("{s} {word}")
+    }
+}
+
+/// A number with its unit: `700 亿个参数`, `67.5%`, `48 GB`, `4 倍`.
+pub fn format_figure(n: f64, unit: &str) -> String {
+    let num = format_number(n);
+    if unit.is_empty() {
+        num
+    } else if unit.starts_with('%') || num.ends_with('亿') || num.ends_with('万') {
+        format!("{num}{unit}")
+    } else {
+        format!("{num} {unit}")
+    }
+}
+
+/// Why generation failed: too few distinct wrong options for a choice card.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GenError {
+    pub paper: String,
+    pub fact_key: String,
+    pub message: String,
+}
+
+impl std::fmt::Display for GenError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "papers/{}.md: 事实 `{}`: {}",
+            self.paper, self.fact_key, self.message
+        )
+    }
+}
+
+/// Generates every card of the content. Each card draws from its own RNG seeded from `seed`
+/// and its id, so editing one fact never changes another fact's cards.
+pub fn generate(content: &Content, seed: u64) -> Result<Vec<Card>, Vec<GenError>> {
+    let mut cards = Vec::new();
+    let mut errors = Vec::new();
+    for paper in &content.papers {
+        for fact in &paper.facts {
+            match cards_for_fact(content, paper, fact, seed) {
+                Ok(mut c) => cards.append(&mut c),
+                Err(e) => errors.push(e),
+            }
+        }
+    }
+    if errors.is_empty() {
+        Ok(cards)
+    } else {
+        Err(errors)
+    }
+}
+
+fn rng_for(seed: u64, id: &str) -> StdRng {
+    let h = Sha256::digest(id.as_bytes());
+    let mut b = [0u8; 8];
+    b.copy_from_slice(&h[..8]);
+    StdRng::seed_from_u64(seed ^ u64::from_le_bytes(b))
+}
+
+fn cards_for_fact(
+    content: &Content,
+    paper: &Paper,
+    fact: &Fact,
+    seed: u64,
+) -> Result<Vec<Card>, GenError> {
+    let err = |message: String| GenError {
+        paper: paper.slug.clone(),
+        fact_key: fact.key.clone(),
+        message,
+    };
+    let make = |kind: CardKind, variant: usize, prompt: String, data: CardData| Card {
+        id: card_id(&paper.slug, &fact.key, kind, variant),
+        paper: paper.slug.clone(),
+        fact_key: fact.key.clone(),
+        kind,
+        concept: fact.concept.clone(),
+        prompt,
+        data,
+        explanation: fact.why.clone(),
+        section: fact.section.clone(),
+    };
+    let mut out = Vec::new();
+    match &fact.body {
+        FactBody::Qa {
+            question,
+            answer,
+            accept,
+            group,
+            distractors,
+            fill,
+        } => {
+            let id = card_id(&paper.slug, &fact.key, CardKind::Choice, 0);
+            let mut rng = rng_for(seed, &id);
+            let pool = qa_pool(content, fact, group, distractors);
+            let chosen = pick_distractors(&pool, answer, accept, &mut rng);
+            if chosen.len() < 3 {
+                return Err(err(format!(
+                    "单选题需要 3 个不同于答案的干扰项，只找到 {} 个：请补充 distractors 或同组（group = \"{group}\"）的事实",
+                    chosen.len()
+                )));
+            }
+            out.push(make(
+                CardKind::Choice,
+                0,
+                question.clone(),
+                CardData::Choice {
+                    answer: answer.clone(),
+                    distractors: chosen,
+                },
+            ));
+            if *fill {
+                out.push(make(
+                    CardKind::Fill,
+                    0,
+                    question.clone(),
+                    CardData::Fill {
+                        answer: answer.clone(),
+                        accept: accept.clone(),
+                        number: None,
+                    },
+                ));
+            }
+        }
+        FactBody::Figure {
+            question,
+            number,
+            unit,
+            accept,
+        } => {
+            let id = card_id(&paper.slug, &fact.key, CardKind::Choice, 0);
+            let mut rng = rng_for(seed, &id);
+            let answer = format_figure(*number, unit);
+            let pool = figure_pool(content, fact, *number, unit);
+            let chosen = pick_distractors(&pool, &answer, &[], &mut rng);
+            if chosen.len() < 3 {
+                return Err(err("数字题找不到 3 个不同的干扰数字".into()));
+            }
+            out.push(make(
+                CardKind::Choice,
+                0,
+                question.clone(),
+                CardData::Choice {
+                    answer: answer.clone(),
+                    distractors: chosen,
+                },
+            ));
+            out.push(make(
+                CardKind::Fill,
+                0,
+                question.clone(),
+                CardData::Fill {
+                    answer,
+                    accept: accept.clone(),
+                    number: Some(*number),
+                },
+            ));
+        }
+        FactBody::Statement {
+            statement,
+            false_variants,
+        } => {
+            out.push(make(
+                CardKind::TrueFalse,
+                0,
+                statement.clone(),
+                CardData::TrueFalse {
+                    truth: true,
+                    correct: statement.clone(),
+                },
+            ));
+            for (i, f) in false_variants.iter().enumerate() {
+                out.push(make(
+                    CardKind::TrueFalse,
+                    i + 1,
+                    f.clone(),
+                    CardData::TrueFalse {
+                        truth: false,
+                        correct: statement.clone(),
+                    },
+                ));
+            }
+        }
+        FactBody::Contribution { text } => {
+            let id = card_id(&paper.slug, &fact.key, CardKind::WhichPaper, 0);
+            let mut rng = rng_for(seed, &id);
+            let mut others: Vec<&str> = content
+                .papers
+                .iter()
+                .filter(|p| p.slug != paper.slug)
+                .map(|p| p.slug.as_str())
+                .collect();
+            others.shuffle(&mut rng);
+            if others.len() < 3 {
+                return Err(err("“哪篇论文”题至少需要 4 篇论文".into()));
+            }
+            out.push(make(
+                CardKind::WhichPaper,
+                0,
+                text.clone(),
+                CardData::WhichPaper {
+                    answer: paper.slug.clone(),
+                    distractors: others[..3].iter().map(|s| s.to_string()).collect(),
+                },
+            ));
+        }
+        FactBody::Recall { question, answer } => {
+            out.push(make(
+                CardKind::Recall,
+                0,
+                question.clone(),
+                CardData::Recall {
+                    model_answer: answer.clone(),
+                },
+            ));
+        }
+    }
+    Ok(out)
+}
+
+/// Wrong options for a question: answers of other questions in the same group, plus the fact's
+/// own listed distractors.
+fn qa_pool(content: &Content, fact: &Fact, group: &str, own: &[String]) -> Vec<String> {
+    let mut pool: Vec<String> = own.to_vec();
+    for p in &content.papers {
+        for f in &p.facts {
+            if let FactBody::Qa {
+                group: g, answer, ..
+            } = &f.body
+            {
+                if g == group && !(f.key == fact.key && f.concept == fact.concept && f == fact) {
+                    pool.push(answer.clone());
+                }
+            }
+        }
+    }
+    pool
+}
+
+/// Wrong numbers near the right one: other figures with the same unit within a factor of ten,
+/// and scaled variants of the answer.
+fn figure_pool(content: &Content, fact: &Fact, number: f64, unit: &str) -> Vec<String> {
+    let mut nums: Vec<f64> = Vec::new();
+    for p in &content.papers {
+        for f in &p.facts {
+            if let FactBody::Figure {
+                number: n, unit: u, ..
+            } = &f.body
+            {
+                if f != fact && u == unit && *n / number > 0.1 && *n / number < 10.0 {
+                    nums.push(*n);
+                }
+            }
+        }
+    }
+    let is_percent = unit.starts_with('%');
+    if is_percent {
+        for d in [-20.0, -12.0, -7.0, 6.0, 11.0, 18.0] {
+            let v: f64 = number + d;
+            if v > 0.0 && v < 100.0 {
+                nums.push(if number.fract() == 0.0 { v.round() } else { v });
+            }
+        }
+    } else {
+        for m in [0.1, 0.5, 2.0, 4.0, 10.0, 0.25, 1.5] {
+            let v = number * m;
+            let v = if number >= 100.0 || number.fract() != 0.0 {
+                v
+            } else {
+                v.round()
+            };
+            if v > 0.0 {
+                nums.push(v);
+            }
+        }
+    }
+    nums.into_iter().map(|n| format_figure(n, unit)).collect()
+}
+
+/// Three wrong options from `pool`, none equal to the answer or an accepted alternative after
+/// folding, no two alike.
+fn pick_distractors(
+    pool: &[String],
+    answer: &str,
+    accept: &[String],
+    rng: &mut StdRng,
+) -> Vec<String> {
+    let mut seen: HashSet<String> = std::iter::once(answer)
+        .chain(accept.iter().map(String::as_str))
+        .map(normalize::fold)
+        .collect();
+    let mut candidates: Vec<&String> = pool.iter().collect();
+    // Stable order first, then shuffle: the result depends only on the seed, not on map order.
+    candidates.sort();
+    candidates.dedup();
+    candidates.shuffle(rng);
+    let mut out = Vec::new();
+    for c in candidates {
+        let f = normalize::fold(c);
+        if f.is_empty() || !seen.insert(f) {
+            continue;
+        }
+        out.push(c.clone());
+        if out.len() == 3 {
+            break;
+        }
+    }
+    out
+}
+
+/// Card counts per paper, per concept and per kind, and whether they meet the minimums.
+#[derive(Debug, Clone, Serialize)]
+pub struct Coverage {
+    pub total: usize,
+    pub per_paper: BTreeMap<String, usize>,
+    pub per_concept: BTreeMap<String, BTreeMap<String, usize>>,
+    pub per_kind: BTreeMap<String, usize>,
+    pub problems: Vec<String>,
+}
+
+pub const MIN_TOTAL: usize = 150;
+pub const MIN_PER_PAPER: usize = 10;
+pub const MIN_PER_CONCEPT: usize = 5;
+pub const MIN_KINDS_PER_CONCEPT: usize = 3;
+
+pub fn coverage(content: &Content, cards: &[Card]) -> Coverage {
+    let mut per_paper: BTreeMap<String, usize> =
+        content.papers.iter().map(|p| (p.slug.clone(), 0)).collect();
+    let mut per_concept: BTreeMap<String, BTreeMap<String, usize>> = content
+        .concepts
+        .iter()
+        .map(|c| (c.slug.clone(), BTreeMap::new()))
+        .collect();
+    let mut per_kind: BTreeMap<String, usize> = BTreeMap::new();
+    for c in cards {
+        *per_paper.entry(c.paper.clone()).or_default() += 1;
+        *per_concept
+            .entry(c.concept.clone())
+            .or_default()
+            .entry(c.kind.as_str().to_string())
+            .or_default() += 1;
+        *per_kind.entry(c.kind.as_str().to_string()).or_default() += 1;
+    }
+    let mut problems = Vec::new();
+    if cards.len() < MIN_TOTAL {
+        problems.push(format!(
+            "卡片总数 {} 少于 {MIN_TOTAL} (too few cards in all)",
+            cards.len()
+        ));
+    }
+    for (p, n) in &per_paper {
+        if *n < MIN_PER_PAPER {
+            problems.push(format!(
+                "论文 {p} 只有 {n} 张卡片，至少需要 {MIN_PER_PAPER} (paper has too few cards)"
+            ));
+        }
+    }
+    for (c, kinds) in &per_concept {
+        let n: usize = kinds.values().sum();
+        if n < MIN_PER_CONCEPT || kinds.len() < MIN_KINDS_PER_CONCEPT {
+            problems.push(format!(
+                "概念 {c} 有 {n} 张卡片、{} 种题型，至少需要 {MIN_PER_CONCEPT} 张、{MIN_KINDS_PER_CONCEPT} 种 (concept under-covered)",
+                kinds.len()
+            ));
+        }
+    }
+    Coverage {
+        total: cards.len(),
+        per_paper,
+        per_concept,
+        per_kind,
+        problems,
+    }
+}
+
+impl Coverage {
+    /// The coverage table as text, for `check-content --report`.
+    pub fn table(&self) -> String {
+        use std::fmt::Write;
+        let mut s = String::new();
+        let _ = writeln!(s, "卡片总数 (cards in all): {}\n", self.total);
+        let _ = writeln!(s, "按题型 (per kind):");
+        for k in CardKind::ALL {
+            let _ = writeln!(
+                s,
+                "  {:<12} {:<6} {:>4}",
+                k.as_str(),
+                k.label(),
+                self.per_kind.get(k.as_str()).copied().unwrap_or(0)
+            );
+        }
+        let _ = writeln!(s, "\n按论文 (per paper):");
+        for (p, n) in &self.per_paper {
+            let _ = writeln!(s, "  {p:<18} {n:>4}");
+        }
+        let _ = writeln!(
+            s,
+            "\n按概念 (per concept): total  choice fill true_false which_paper recall"
+        );
+        for (c, kinds) in &self.per_concept {
+            let n: usize = kinds.values().sum();
+            let _ = write!(s, "  {c:<18} {n:>5} ");
+            for k in CardKind::ALL {
+                let _ = write!(s, " {:>6}", kinds.get(k.as_str()).copied().unwrap_or(0));
+            }
+            let _ = writeln!(s);
+        }
+        if !self.problems.is_empty() {
+            let _ = writeln!(s, "\n未达标 (below the minimums):");
+            for p in &self.problems {
+                let _ = writeln!(s, "  - {p}");
+            }
+        }
+        s
+    }
+}
