@@ -20,7 +20,9 @@ CREATE TABLE learners (
     timezone            TEXT    NOT NULL DEFAULT 'Asia/Shanghai',
     rollover_hour       INTEGER NOT NULL DEFAULT 4,
     -- personal FSRS parameters as a JSON array; NULL means the crate's defaults
-    fsrs_params         TEXT    NULL
+    fsrs_params         TEXT    NULL,
+    -- undo works once: only reviews with a larger id than this can be undone
+    undo_floor          INTEGER NOT NULL DEFAULT 0
 );
 
 -- Log-in sessions. The cookie holds only the id (encrypted); deleting the row logs out.

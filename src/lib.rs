@@ -12,6 +12,7 @@ pub mod cli;
 pub mod config;
 pub mod content;
 pub mod error;
+pub mod scheduler;
 pub mod startup;
 pub mod store;
 pub mod telemetry;

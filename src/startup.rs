@@ -2,6 +2,7 @@
 //! listener itself, so tests can ask for port 0 and read the real port back.
 
 use crate::config::{key_file_for, Settings};
+use crate::cards::{Card, CardIndex};
 use crate::content::{self, Content};
 use crate::store::Db;
 use crate::web;
@@ -16,6 +17,9 @@ use std::sync::Arc;
 /// Everything a handler may need, shared by all workers.
 pub struct AppState {
     pub content: Arc<Content>,
+    /// The live cards, generated from the content at start; the database holds the same rows
+    /// plus retired ones.
+    pub cards: Arc<CardIndex>,
     pub db: Db,
     pub key: Key,
     pub settings: Settings,
@@ -32,12 +36,24 @@ pub struct Application {
 impl Application {
     pub async fn build(settings: Settings) -> anyhow::Result<Application> {
         let content = load_content(&settings)?;
+        let cards = generate_cards(&content)?;
         let db = Db::open(&settings.database_url).await?;
+        let report = crate::store::cards::sync(&db, &cards, crate::store::now_ts())
+            .await
+            .context("无法同步卡片 (cannot synchronise cards)")?;
+        tracing::info!(
+            added = report.added,
+            updated = report.updated,
+            retired = report.retired,
+            unchanged = report.unchanged,
+            "cards synchronised"
+        );
         let key = load_or_create_key(&settings)?;
         let listener = TcpListener::bind(&settings.addr)
             .with_context(|| format!("无法监听地址 (cannot listen on) {}", settings.addr))?;
         let port = listener.local_addr()?.port();
         let state = Arc::new(AppState {
+            cards: Arc::new(CardIndex::new(cards)),
             content: Arc::new(content),
             db: db.clone(),
             key,
@@ -71,6 +87,19 @@ pub fn load_content(settings: &Settings) -> anyhow::Result<Content> {
         None => content::embedded(),
     };
     result.map_err(|e| anyhow::anyhow!("{e}"))
+}
+
+/// Generates the cards; content whose cards cannot be generated stops the start, and coverage
+/// below the minimums is logged (authors see it in `check-content`).
+pub fn generate_cards(content: &Content) -> anyhow::Result<Vec<Card>> {
+    let cards = crate::cards::generate(content, crate::cards::APP_SEED).map_err(|errors| {
+        let list: Vec<String> = errors.iter().map(|e| format!("  - {e}")).collect();
+        anyhow::anyhow!("无法生成卡片 (cannot generate cards):\n{}", list.join("\n"))
+    })?;
+    for p in crate::cards::coverage(content, &cards).problems {
+        tracing::warn!("{p}");
+    }
+    Ok(cards)
 }
 
 /// The cookie key: from settings, else from the key file beside the database, else a new

@@ -158,6 +158,50 @@ pub fn format_figure(n: f64, unit: &str) -> String {
     }
 }
 
+/// The live cards in memory, by id and by concept.
+#[derive(Debug, Default)]
+pub struct CardIndex {
+    pub cards: Vec<Card>,
+    by_id: std::collections::HashMap<String, usize>,
+    by_concept: BTreeMap<String, Vec<usize>>,
+}
+
+impl CardIndex {
+    pub fn new(cards: Vec<Card>) -> CardIndex {
+        let mut by_id = std::collections::HashMap::new();
+        let mut by_concept: BTreeMap<String, Vec<usize>> = BTreeMap::new();
+        for (i, c) in cards.iter().enumerate() {
+            by_id.insert(c.id.clone(), i);
+            by_concept.entry(c.concept.clone()).or_default().push(i);
+        }
+        CardIndex {
+            cards,
+            by_id,
+            by_concept,
+        }
+    }
+
+    pub fn get(&self, id: &str) -> Option<&Card> {
+        self.by_id.get(id).map(|i| &self.cards[*i])
+    }
+
+    pub fn for_concept(&self, concept: &str) -> Vec<&Card> {
+        self.by_concept
+            .get(concept)
+            .map(|v| v.iter().map(|i| &self.cards[*i]).collect())
+            .unwrap_or_default()
+    }
+
+    /// Card counts per concept for one paper, in the paper's concept order.
+    pub fn counts_for_paper(&self, paper: &str) -> BTreeMap<String, usize> {
+        let mut m = BTreeMap::new();
+        for c in self.cards.iter().filter(|c| c.paper == paper) {
+            *m.entry(c.concept.clone()).or_default() += 1;
+        }
+        m
+    }
+}
+
 /// Why generation failed: too few distinct wrong options for a choice card.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct GenError {

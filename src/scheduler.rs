@@ -1,0 +1,464 @@
+//! Spaced-repetition scheduling by concept, on the `fsrs` crate. Pure: the clock (`now`, Unix
+//! seconds) and the RNG are passed in, so a whole simulated learner can run in a unit test.
+//!
+//! The unit of scheduling is the (learner, concept) pair: one FSRS memory state per concept; the
+//! question shown is one of that concept's cards.
+//!
+//! Days are the learner's days: they start at her rollover hour in her time zone, as in Anki.
+
+use chrono::{Duration, NaiveDate, NaiveTime, TimeZone};
+use chrono_tz::Tz;
+use fsrs::{MemoryState, DEFAULT_PARAMETERS, FSRS};
+use rand::Rng;
+use std::collections::HashMap;
+
+/// How many other questions must pass before a concept answered wrong comes back in a session.
+pub const RELEARN_GAP: usize = 3;
+pub const DEFAULT_MAX_INTERVAL_DAYS: u32 = 365;
+
+/// FSRS rating: 1 Again, 2 Hard, 3 Good, 4 Easy.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Rating {
+    Again = 1,
+    Hard = 2,
+    Good = 3,
+    Easy = 4,
+}
+
+impl Rating {
+    pub fn from_u8(n: u8) -> Option<Rating> {
+        Some(match n {
+            1 => Rating::Again,
+            2 => Rating::Hard,
+            3 => Rating::Good,
+            4 => Rating::Easy,
+            _ => return None,
+        })
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Rating::Again => "忘了",
+            Rating::Hard => "困难",
+            Rating::Good => "良好",
+            Rating::Easy => "简单",
+        }
+    }
+}
+
+/// A learner's scheduling preferences.
+#[derive(Debug, Clone)]
+pub struct Prefs {
+    pub desired_retention: f32,
+    pub new_per_day: u32,
+    pub max_reviews_per_day: u32,
+    pub tz: Tz,
+    pub rollover_hour: u32,
+    pub max_interval_days: u32,
+    /// Personal FSRS parameters; empty means the crate's defaults.
+    pub params: Vec<f32>,
+}
+
+impl Default for Prefs {
+    fn default() -> Prefs {
+        Prefs {
+            desired_retention: 0.9,
+            new_per_day: 5,
+            max_reviews_per_day: 50,
+            tz: chrono_tz::Asia::Shanghai,
+            rollover_hour: 4,
+            max_interval_days: DEFAULT_MAX_INTERVAL_DAYS,
+            params: Vec::new(),
+        }
+    }
+}
+
+impl Prefs {
+    pub fn fsrs(&self) -> FSRS {
+        FSRS::new(&self.params).unwrap_or_default()
+    }
+
+    /// The forgetting curve's decay for these parameters.
+    pub fn decay(&self) -> f32 {
+        self.params
+            .get(20)
+            .copied()
+            .unwrap_or(DEFAULT_PARAMETERS[20])
+    }
+
+    /// The learner's day number of a timestamp: days since 1970-01-01 counted from her
+    /// rollover hour in her time zone.
+    pub fn day_index(&self, ts: i64) -> i64 {
+        let utc = chrono::DateTime::from_timestamp(ts, 0).unwrap_or_default();
+        let local = utc.with_timezone(&self.tz).naive_local()
+            - Duration::hours(i64::from(self.rollover_hour));
+        (local.date() - NaiveDate::default()).num_days()
+    }
+
+    /// The timestamp at which learner day `day` begins.
+    pub fn day_start(&self, day: i64) -> i64 {
+        let date = NaiveDate::default() + Duration::days(day);
+        let time = NaiveTime::from_hms_opt(self.rollover_hour.min(23), 0, 0).unwrap_or_default();
+        let naive = date.and_time(time);
+        // A rollover hour that falls in a DST gap or fold: take the earliest valid instant.
+        match self.tz.from_local_datetime(&naive) {
+            chrono::LocalResult::Single(t) => t.timestamp(),
+            chrono::LocalResult::Ambiguous(a, _) => a.timestamp(),
+            chrono::LocalResult::None => self
+                .tz
+                .from_local_datetime(&(naive + Duration::hours(1)))
+                .earliest()
+                .map(|t| t.timestamp())
+                .unwrap_or_else(|| naive.and_utc().timestamp()),
+        }
+    }
+}
+
+/// The stored scheduling state of one concept for one learner.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ConceptState {
+    pub concept: String,
+    pub unlocked_at: i64,
+    pub stability: Option<f32>,
+    pub difficulty: Option<f32>,
+    pub due_at: Option<i64>,
+    pub last_review_at: Option<i64>,
+    pub reps: i64,
+    pub lapses: i64,
+    pub last_card_id: Option<String>,
+    pub version: i64,
+}
+
+impl ConceptState {
+    pub fn new(concept: &str, unlocked_at: i64) -> ConceptState {
+        ConceptState {
+            concept: concept.to_string(),
+            unlocked_at,
+            stability: None,
+            difficulty: None,
+            due_at: None,
+            last_review_at: None,
+            reps: 0,
+            lapses: 0,
+            last_card_id: None,
+            version: 0,
+        }
+    }
+
+    pub fn memory(&self) -> Option<MemoryState> {
+        match (self.stability, self.difficulty) {
+            (Some(stability), Some(difficulty)) if self.reps > 0 => Some(MemoryState {
+                stability,
+                difficulty,
+            }),
+            _ => None,
+        }
+    }
+
+    pub fn is_new(&self) -> bool {
+        self.memory().is_none()
+    }
+
+    /// Predicted probability of recall at `now`; `None` before the first review.
+    pub fn recall(&self, now: i64, decay: f32) -> Option<f32> {
+        let m = self.memory()?;
+        let last = self.last_review_at?;
+        let days = ((now - last).max(0) as f32) / 86_400.0;
+        Some(fsrs::current_retrievability(m, days, decay).clamp(0.0, 1.0))
+    }
+}
+
+/// What kind of review an answer is, stored with it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReviewKind {
+    Learn,
+    Review,
+    Practice,
+}
+
+impl ReviewKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ReviewKind::Learn => "learn",
+            ReviewKind::Review => "review",
+            ReviewKind::Practice => "practice",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<ReviewKind> {
+        match s {
+            "learn" => Some(ReviewKind::Learn),
+            "review" => Some(ReviewKind::Review),
+            "practice" => Some(ReviewKind::Practice),
+            _ => None,
+        }
+    }
+}
+
+/// One of today's answers, oldest first.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TodayReview {
+    pub concept: String,
+    pub rating: u8,
+    pub kind: ReviewKind,
+}
+
+/// Why a concept was chosen.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Pick {
+    /// Answered wrong earlier today; back after a few other questions.
+    Relearn(String),
+    /// Due for review.
+    Due(String),
+    /// Unlocked by reading, not yet learned.
+    New(String),
+    /// Nothing left today.
+    Done { next_due: Option<i64> },
+}
+
+impl Pick {
+    pub fn concept(&self) -> Option<&str> {
+        match self {
+            Pick::Relearn(c) | Pick::Due(c) | Pick::New(c) => Some(c),
+            Pick::Done { .. } => None,
+        }
+    }
+
+    pub fn review_kind(&self) -> ReviewKind {
+        match self {
+            Pick::New(_) => ReviewKind::Learn,
+            _ => ReviewKind::Review,
+        }
+    }
+}
+
+/// Today's plan in numbers, for the progress line and the home page.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Plan {
+    pub done_today: usize,
+    pub due_now: usize,
+    pub new_available: usize,
+    pub relearn_pending: usize,
+}
+
+impl Plan {
+    pub fn remaining(&self) -> usize {
+        self.due_now + self.new_available + self.relearn_pending
+    }
+}
+
+/// Counts what is left for today, with the daily limits applied.
+pub fn plan(states: &[ConceptState], today: &[TodayReview], now: i64, prefs: &Prefs) -> Plan {
+    let reviews_today = today
+        .iter()
+        .filter(|r| r.kind == ReviewKind::Review)
+        .count();
+    let learned_today = today.iter().filter(|r| r.kind == ReviewKind::Learn).count();
+    let relearn = relearn_candidates(today);
+    let due = states
+        .iter()
+        .filter(|s| !s.is_new() && s.due_at.is_some_and(|d| d <= now))
+        .filter(|s| !relearn.contains(&s.concept.as_str()))
+        .count();
+    let due_cap = (prefs.max_reviews_per_day as usize).saturating_sub(reviews_today);
+    let new = states.iter().filter(|s| s.is_new()).count();
+    let new_cap = (prefs.new_per_day as usize).saturating_sub(learned_today);
+    Plan {
+        done_today: today.len(),
+        due_now: due.min(due_cap),
+        new_available: new.min(new_cap),
+        relearn_pending: relearn.len(),
+    }
+}
+
+/// Concepts whose latest answer today was wrong, oldest first.
+fn relearn_candidates(today: &[TodayReview]) -> Vec<&str> {
+    let mut last: HashMap<&str, usize> = HashMap::new();
+    for (i, r) in today.iter().enumerate() {
+        last.insert(r.concept.as_str(), i);
+    }
+    let mut out: Vec<(usize, &str)> = last
+        .into_iter()
+        .filter(|(_, i)| today[*i].rating == Rating::Again as u8)
+        .map(|(c, i)| (i, c))
+        .collect();
+    out.sort();
+    out.into_iter().map(|(_, c)| c).collect()
+}
+
+/// Chooses the next concept. `states` are the learner's unlocked concepts in glossary order.
+///
+/// Order: (1) a concept answered wrong earlier today once [`RELEARN_GAP`] other answers have
+/// passed; (2) due concepts, lowest predicted recall first, within the daily review limit;
+/// (3) new concepts within the daily new limit; (1′) a wrong one before its gap, rather than
+/// stopping; else done, with the next due time.
+pub fn pick_next(states: &[ConceptState], today: &[TodayReview], now: i64, prefs: &Prefs) -> Pick {
+    let decay = prefs.decay();
+    let last_concept = today.last().map(|r| r.concept.as_str());
+    let candidates = relearn_candidates(today);
+    for c in &candidates {
+        let pos = today.iter().rposition(|r| r.concept == *c).unwrap_or(0);
+        if today.len() - 1 - pos >= RELEARN_GAP {
+            return Pick::Relearn(c.to_string());
+        }
+    }
+    let waiting_relearn = candidates
+        .iter()
+        .find(|c| Some(**c) != last_concept)
+        .or(candidates.first())
+        .copied();
+    let p = plan(states, today, now, prefs);
+    if p.due_now > 0 {
+        let relearn = relearn_candidates(today);
+        let due = states
+            .iter()
+            .filter(|s| !s.is_new() && s.due_at.is_some_and(|d| d <= now))
+            .filter(|s| !relearn.contains(&s.concept.as_str()))
+            .min_by(|a, b| {
+                let ra = a.recall(now, decay).unwrap_or(0.0);
+                let rb = b.recall(now, decay).unwrap_or(0.0);
+                ra.total_cmp(&rb).then_with(|| a.concept.cmp(&b.concept))
+            });
+        if let Some(s) = due {
+            return Pick::Due(s.concept.clone());
+        }
+    }
+    if p.new_available > 0 {
+        if let Some(s) = states.iter().filter(|s| s.is_new()).min_by_key(|s| s.unlocked_at) {
+            return Pick::New(s.concept.clone());
+        }
+    }
+    if let Some(c) = waiting_relearn {
+        return Pick::Relearn(c.to_string());
+    }
+    let next_due = states
+        .iter()
+        .filter(|s| !s.is_new())
+        .filter_map(|s| s.due_at)
+        .filter(|d| *d > now)
+        .min()
+        .or_else(|| {
+            // Due now but over today's review limit: tomorrow.
+            (states.iter().any(|s| !s.is_new() && s.due_at.is_some_and(|d| d <= now)))
+                .then(|| prefs.day_start(prefs.day_index(now) + 1))
+        });
+    Pick::Done { next_due }
+}
+
+/// Extra practice once today's work is done: the learned concepts with the lowest recall,
+/// weakest first.
+pub fn practice_order(states: &[ConceptState], now: i64, prefs: &Prefs) -> Vec<String> {
+    let decay = prefs.decay();
+    let mut learned: Vec<(&ConceptState, f32)> = states
+        .iter()
+        .filter_map(|s| s.recall(now, decay).map(|r| (s, r)))
+        .collect();
+    learned.sort_by(|a, b| a.1.total_cmp(&b.1).then_with(|| a.0.concept.cmp(&b.0.concept)));
+    learned.into_iter().map(|(s, _)| s.concept.clone()).collect()
+}
+
+/// The state after an answer.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Outcome {
+    pub stability: f32,
+    pub difficulty: f32,
+    pub due_at: i64,
+    pub elapsed_days: i64,
+    pub scheduled_days: i64,
+    pub reps: i64,
+    pub lapses: i64,
+}
+
+/// Applies a rating to a concept state at `now`. Intervals of a day or more are rounded to whole
+/// days, fuzzed by up to ±5% (at least ±1 day from 3 days on) so concepts learned together spread
+/// out, capped at the maximum interval, and fall due at the start of that learner day. Shorter
+/// intervals (a lapse, the first step of a new concept) are kept to the minute.
+pub fn apply<R: Rng>(
+    state: &ConceptState,
+    rating: Rating,
+    now: i64,
+    prefs: &Prefs,
+    rng: &mut R,
+) -> Result<Outcome, fsrs::FSRSError> {
+    let fsrs = prefs.fsrs();
+    let today = prefs.day_index(now);
+    let elapsed_days = state
+        .last_review_at
+        .map(|t| (today - prefs.day_index(t)).max(0))
+        .unwrap_or(0);
+    let next = fsrs.next_states(
+        state.memory(),
+        prefs.desired_retention,
+        elapsed_days as u32,
+    )?;
+    let chosen = match rating {
+        Rating::Again => next.again,
+        Rating::Hard => next.hard,
+        Rating::Good => next.good,
+        Rating::Easy => next.easy,
+    };
+    let max = prefs.max_interval_days.max(1) as f32;
+    let interval = chosen.interval.clamp(0.0, max);
+    let (due_at, scheduled_days) = if interval < 1.0 {
+        (now + (interval * 86_400.0).round().max(60.0) as i64, 0)
+    } else {
+        let days = interval.round().max(1.0) as i64;
+        let days = fuzz(days, rng).min(prefs.max_interval_days.max(1) as i64);
+        (prefs.day_start(today + days), days)
+    };
+    let lapse = rating == Rating::Again && !state.is_new();
+    Ok(Outcome {
+        stability: chosen.memory.stability,
+        difficulty: chosen.memory.difficulty,
+        due_at,
+        elapsed_days,
+        scheduled_days,
+        reps: state.reps + 1,
+        lapses: state.lapses + i64::from(lapse),
+    })
+}
+
+fn fuzz<R: Rng>(days: i64, rng: &mut R) -> i64 {
+    if days < 3 {
+        return days;
+    }
+    let spread = ((days as f64) * 0.05).round().max(1.0) as i64;
+    (days + rng.random_range(-spread..=spread)).max(1)
+}
+
+/// A card as the chooser sees it.
+#[derive(Debug, Clone, Copy)]
+pub struct CardChoice<'a> {
+    pub id: &'a str,
+    pub kind: &'a str,
+}
+
+/// Chooses the card for a concept: the one seen least recently (never seen first), preferring a
+/// kind different from the last card on this concept; ties broken by `rng`. Never the last card
+/// again when there is another.
+pub fn pick_card<'a, R: Rng>(
+    cards: &[CardChoice<'a>],
+    last_seen: &HashMap<String, i64>,
+    last_card: Option<&str>,
+    rng: &mut R,
+) -> Option<CardChoice<'a>> {
+    let last_kind = last_card.and_then(|id| cards.iter().find(|c| c.id == id).map(|c| c.kind));
+    let pool: Vec<&CardChoice<'a>> = if cards.len() > 1 {
+        cards.iter().filter(|c| Some(c.id) != last_card).collect()
+    } else {
+        cards.iter().collect()
+    };
+    let key = |c: &CardChoice| {
+        (
+            last_seen.get(c.id).copied().unwrap_or(i64::MIN),
+            Some(c.kind) == last_kind,
+        )
+    };
+    let best = pool.iter().map(|c| key(c)).min()?;
+    let ties: Vec<&&CardChoice<'a>> = pool.iter().filter(|c| key(c) == best).collect();
+    let i = rng.random_range(0..ties.len());
+    Some(**ties[i])
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,238 @@
+//! A simulated learner, days at a time, with an injected clock and seeded RNG.
+
+use super::*;
+use rand::rngs::StdRng;
+use rand::SeedableRng;
+
+const CONCEPTS: [&str; 18] = [
+    "pretraining", "benchmarks", "scaling-laws", "compute-optimal", "few-shot", "emergence",
+    "chain-of-thought", "multilingual", "code-generation", "sft", "reward-model", "rlhf",
+    "alignment", "chat-models", "multimodality", "open-models", "quantization", "lora",
+];
+
+/// 2026-01-01 00:00 UTC = 08:00 in Shanghai.
+const T0: i64 = 1_767_225_600;
+
+fn prefs() -> Prefs {
+    Prefs::default()
+}
+
+struct Sim {
+    states: Vec<ConceptState>,
+    log: Vec<(i64, String, Rating, ReviewKind)>,
+    prefs: Prefs,
+    rng: StdRng,
+}
+
+impl Sim {
+    fn new(prefs: Prefs, n: usize) -> Sim {
+        Sim {
+            states: CONCEPTS[..n].iter().map(|c| ConceptState::new(c, T0)).collect(),
+            log: Vec::new(),
+            prefs,
+            rng: StdRng::seed_from_u64(7),
+        }
+    }
+
+    fn today(&self, now: i64) -> Vec<TodayReview> {
+        let day = self.prefs.day_index(now);
+        self.log
+            .iter()
+            .filter(|(t, ..)| self.prefs.day_index(*t) == day)
+            .map(|(_, c, r, k)| TodayReview {
+                concept: c.clone(),
+                rating: *r as u8,
+                kind: *k,
+            })
+            .collect()
+    }
+
+    fn answer(&mut self, concept: &str, rating: Rating, kind: ReviewKind, now: i64) -> Outcome {
+        let i = self.states.iter().position(|s| s.concept == concept).unwrap();
+        let out = apply(&self.states[i], rating, now, &self.prefs, &mut self.rng).unwrap();
+        let s = &mut self.states[i];
+        s.stability = Some(out.stability);
+        s.difficulty = Some(out.difficulty);
+        s.due_at = Some(out.due_at);
+        s.last_review_at = Some(now);
+        s.reps = out.reps;
+        s.lapses = out.lapses;
+        s.version += 1;
+        self.log.push((now, concept.to_string(), rating, kind));
+        out
+    }
+
+    /// One study session starting at `start`; `grade` decides each answer. Returns the picks.
+    fn session(&mut self, start: i64, mut grade: impl FnMut(&str, &mut StdRng) -> Rating) -> Vec<Pick> {
+        let mut picks = Vec::new();
+        let mut now = start;
+        for _ in 0..500 {
+            let today = self.today(now);
+            let pick = pick_next(&self.states, &today, now, &self.prefs);
+            picks.push(pick.clone());
+            let Some(c) = pick.concept().map(str::to_string) else { break };
+            let mut rng = StdRng::seed_from_u64(now as u64);
+            let r = grade(&c, &mut rng);
+            self.answer(&c, r, pick.review_kind(), now);
+            now += 30;
+        }
+        picks
+    }
+}
+
+fn day_at(day: i64, hour: i64) -> i64 {
+    // Shanghai is UTC+8 with no DST: local hour h on day d.
+    T0 - 8 * 3600 + day * 86_400 + hour * 3600
+}
+
+#[test]
+fn intervals_grow_for_a_concept_answered_right() {
+    let mut sim = Sim::new(prefs(), 1);
+    let mut now = day_at(0, 20);
+    let mut intervals = Vec::new();
+    for _ in 0..8 {
+        let out = sim.answer("pretraining", Rating::Good, ReviewKind::Review, now);
+        intervals.push(out.scheduled_days);
+        now = out.due_at + 3600;
+    }
+    // They grow until the cap, then stay near it (fuzz may take a few days off).
+    let cap = i64::from(DEFAULT_MAX_INTERVAL_DAYS);
+    for w in intervals.windows(2) {
+        assert!(w[1] > w[0] || w[0] >= cap * 95 / 100, "{intervals:?}");
+    }
+    assert!(intervals.iter().all(|d| *d <= cap), "{intervals:?}");
+    assert!(intervals[7] >= cap * 95 / 100, "{intervals:?}");
+}
+
+#[test]
+fn a_lapse_shortens_the_interval_and_returns_in_the_same_session() {
+    let mut sim = Sim::new(prefs(), 6);
+    let mut now = day_at(0, 20);
+    let mut last = 0;
+    for _ in 0..5 {
+        let out = sim.answer("pretraining", Rating::Good, ReviewKind::Review, now);
+        last = out.scheduled_days;
+        now = out.due_at + 3600;
+    }
+    let lapse = sim.answer("pretraining", Rating::Again, ReviewKind::Review, now);
+    assert!(lapse.scheduled_days < last, "{} !< {last}", lapse.scheduled_days);
+    assert_eq!(sim.states[0].lapses, 1);
+    // Three other answers later it is picked again, before anything else.
+    let mut t = now + 30;
+    for k in 0..RELEARN_GAP {
+        let today = sim.today(t);
+        let pick = pick_next(&sim.states, &today, t, &sim.prefs);
+        assert_ne!(pick, Pick::Relearn("pretraining".into()), "too early at {k}");
+        let c = pick.concept().unwrap().to_string();
+        sim.answer(&c, Rating::Good, pick.review_kind(), t);
+        t += 30;
+    }
+    let today = sim.today(t);
+    assert_eq!(
+        pick_next(&sim.states, &today, t, &sim.prefs),
+        Pick::Relearn("pretraining".into())
+    );
+}
+
+#[test]
+fn daily_limits_are_respected() {
+    let mut p = prefs();
+    p.new_per_day = 5;
+    p.max_reviews_per_day = 8;
+    let mut sim = Sim::new(p, 18);
+    for day in 0..30 {
+        let picks = sim.session(day_at(day, 20), |_, _| Rating::Good);
+        let new = picks.iter().filter(|p| matches!(p, Pick::New(_))).count();
+        let due = picks.iter().filter(|p| matches!(p, Pick::Due(_))).count();
+        assert!(new <= 5, "day {day}: {new} new");
+        assert!(due <= 8, "day {day}: {due} reviews");
+        assert!(matches!(picks.last(), Some(Pick::Done { .. })));
+    }
+    // 18 concepts at 5 a day: all learned by the fourth day.
+    assert!(sim.states.iter().all(|s| !s.is_new()));
+}
+
+#[test]
+fn over_ninety_days_no_unlocked_concept_starves() {
+    let mut sim = Sim::new(prefs(), 18);
+    for day in 0..90 {
+        sim.session(day_at(day, 21), |_, rng| {
+            if rng.random_bool(0.85) {
+                Rating::Good
+            } else {
+                Rating::Again
+            }
+        });
+        // When the session ends, nothing that was due has been left behind.
+        let end = sim.log.last().map(|(t, ..)| *t + 30).unwrap_or(0);
+        for s in &sim.states {
+            if let Some(d) = s.due_at {
+                assert!(d > end || s.is_new(), "day {day}: {} left due: {s:?}", s.concept);
+            }
+        }
+    }
+    for s in &sim.states {
+        assert!(s.reps >= 4, "{} reviewed only {} times", s.concept, s.reps);
+        let last = s.last_review_at.unwrap();
+        assert!(day_at(90, 0) - last < 120 * 86_400);
+    }
+}
+
+#[test]
+fn the_day_rolls_over_at_the_learners_hour_in_her_time_zone() {
+    let mut p = prefs();
+    p.tz = chrono_tz::America::New_York;
+    p.rollover_hour = 4;
+    // 2026-03-10 03:59 and 04:00 in New York (EDT, UTC-4) are 07:59 and 08:00 UTC.
+    let before = 1_773_129_540;
+    let after = before + 60;
+    assert_eq!(p.day_index(after) - p.day_index(before), 1);
+    assert_eq!(p.day_start(p.day_index(after)), after);
+    // In Shanghai the same instants are 15:59 and 16:00: the same day.
+    let sh = prefs();
+    assert_eq!(sh.day_index(after), sh.day_index(before));
+}
+
+#[test]
+fn long_intervals_land_on_day_starts_and_respect_the_cap() {
+    let mut p = prefs();
+    p.max_interval_days = 20;
+    let mut sim = Sim::new(p, 1);
+    let mut now = day_at(0, 20);
+    for _ in 0..10 {
+        let out = sim.answer("pretraining", Rating::Easy, ReviewKind::Review, now);
+        assert!(out.scheduled_days <= 20);
+        if out.scheduled_days > 0 {
+            let d = sim.prefs.day_index(out.due_at);
+            assert_eq!(sim.prefs.day_start(d), out.due_at);
+        }
+        now = out.due_at + 60;
+    }
+}
+
+#[test]
+fn the_card_chooser_prefers_unseen_and_another_kind_and_never_repeats() {
+    let cards = [
+        CardChoice { id: "a", kind: "choice" },
+        CardChoice { id: "b", kind: "choice" },
+        CardChoice { id: "c", kind: "fill" },
+    ];
+    let mut seen = HashMap::new();
+    seen.insert("a".to_string(), 100);
+    let mut rng = StdRng::seed_from_u64(1);
+    // a was the last card: b and c are unseen; c has another kind.
+    let pick = pick_card(&cards, &seen, Some("a"), &mut rng).unwrap();
+    assert_eq!(pick.id, "c");
+    // everything seen: the least recent wins, never the last card
+    seen.insert("b".into(), 50);
+    seen.insert("c".into(), 200);
+    for seed in 0..20 {
+        let mut rng = StdRng::seed_from_u64(seed);
+        let p = pick_card(&cards, &seen, Some("b"), &mut rng).unwrap();
+        assert_ne!(p.id, "b");
+        assert_eq!(p.id, "a");
+    }
+    // a single card is shown even if it was the last one
+    let one = [CardChoice { id: "x", kind: "recall" }];
+    assert_eq!(pick_card(&one, &seen, Some("x"), &mut rng).unwrap().id, "x");
+}

@@ -1,0 +1,161 @@
+//! Cards in the database, kept in line with the content.
+
+use super::Db;
+use crate::cards::{Card, CardData, CardKind};
+use sqlx::Row;
+use std::collections::{HashMap, HashSet};
+
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct SyncReport {
+    pub added: usize,
+    pub updated: usize,
+    pub retired: usize,
+    pub unchanged: usize,
+}
+
+/// Brings stored cards in line with `cards` in one transaction: new ids are inserted, changed
+/// cards updated in place (same id, review history kept), missing cards retired (kept for the
+/// review log, never shown). Running it twice with the same cards changes nothing.
+pub async fn sync(db: &Db, cards: &[Card], now: i64) -> Result<SyncReport, sqlx::Error> {
+    let mut tx = db.write.begin().await?;
+    let existing: HashMap<String, (String, bool)> =
+        sqlx::query("SELECT id, content_hash, retired FROM cards")
+            .fetch_all(&mut *tx)
+            .await?
+            .into_iter()
+            .map(|r| {
+                let retired: i64 = r.get(2);
+                (r.get::<String, _>(0), (r.get::<String, _>(1), retired != 0))
+            })
+            .collect();
+    let mut report = SyncReport::default();
+    let mut live = HashSet::new();
+    for c in cards {
+        live.insert(c.id.as_str());
+        let hash = c.content_hash();
+        let data = serde_json::to_string(&c.data).map_err(|e| sqlx::Error::Encode(Box::new(e)))?;
+        match existing.get(&c.id) {
+            Some((h, retired)) if *h == hash && !retired => report.unchanged += 1,
+            found => {
+                sqlx::query(
+                    "INSERT INTO cards (id, paper_slug, fact_key, kind, concept_slug, prompt, data_json,
+                                        explanation, section, content_hash, retired, updated_at)
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 0, $11)
+                     ON CONFLICT (id) DO UPDATE SET
+                        paper_slug = excluded.paper_slug, fact_key = excluded.fact_key,
+                        kind = excluded.kind, concept_slug = excluded.concept_slug,
+                        prompt = excluded.prompt, data_json = excluded.data_json,
+                        explanation = excluded.explanation, section = excluded.section,
+                        content_hash = excluded.content_hash, retired = 0,
+                        updated_at = excluded.updated_at",
+                )
+                .bind(&c.id)
+                .bind(&c.paper)
+                .bind(&c.fact_key)
+                .bind(c.kind.as_str())
+                .bind(&c.concept)
+                .bind(&c.prompt)
+                .bind(&data)
+                .bind(&c.explanation)
+                .bind(&c.section)
+                .bind(&hash)
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
+                if found.is_some() {
+                    report.updated += 1;
+                } else {
+                    report.added += 1;
+                }
+            }
+        }
+    }
+    for (id, (_, retired)) in &existing {
+        if !retired && !live.contains(id.as_str()) {
+            sqlx::query("UPDATE cards SET retired = 1, updated_at = $1 WHERE id = $2")
+                .bind(now)
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+            report.retired += 1;
+        }
+    }
+    tx.commit().await?;
+    Ok(report)
+}
+
+/// A card as stored, ready to show.
+#[derive(Debug, Clone)]
+pub struct StoredCard {
+    pub id: String,
+    pub paper: String,
+    pub kind: CardKind,
+    pub concept: String,
+    pub prompt: String,
+    pub data: CardData,
+    pub explanation: String,
+    pub section: String,
+    pub retired: bool,
+}
+
+const CARD_COLUMNS: &str =
+    "id, paper_slug, kind, concept_slug, prompt, data_json, explanation, section, retired";
+
+fn card_from_row(r: &sqlx::sqlite::SqliteRow) -> Option<StoredCard> {
+    let kind = CardKind::parse(r.get::<&str, _>(2))?;
+    let data: CardData = serde_json::from_str(r.get::<&str, _>(5)).ok()?;
+    Some(StoredCard {
+        id: r.get(0),
+        paper: r.get(1),
+        kind,
+        concept: r.get(3),
+        prompt: r.get(4),
+        data,
+        explanation: r.get(6),
+        section: r.get(7),
+        retired: r.get::<i64, _>(8) != 0,
+    })
+}
+
+pub async fn by_id(db: &Db, id: &str) -> Result<Option<StoredCard>, sqlx::Error> {
+    let row = sqlx::query(&format!("SELECT {CARD_COLUMNS} FROM cards WHERE id = $1"))
+        .bind(id)
+        .fetch_optional(&db.read)
+        .await?;
+    Ok(row.as_ref().and_then(card_from_row))
+}
+
+/// The live cards of a concept. A row whose stored data no longer parses is skipped rather than
+/// breaking the quiz.
+pub async fn live_for_concept(db: &Db, concept: &str) -> Result<Vec<StoredCard>, sqlx::Error> {
+    let rows = sqlx::query(&format!(
+        "SELECT {CARD_COLUMNS} FROM cards WHERE concept_slug = $1 AND retired = 0 ORDER BY id"
+    ))
+    .bind(concept)
+    .fetch_all(&db.read)
+    .await?;
+    Ok(rows.iter().filter_map(card_from_row).collect())
+}
+
+pub async fn all_live(db: &Db) -> Result<Vec<StoredCard>, sqlx::Error> {
+    let rows = sqlx::query(&format!(
+        "SELECT {CARD_COLUMNS} FROM cards WHERE retired = 0 ORDER BY paper_slug, id"
+    ))
+    .fetch_all(&db.read)
+    .await?;
+    Ok(rows.iter().filter_map(card_from_row).collect())
+}
+
+/// Live card counts per (paper, concept), for the paper pages.
+pub async fn counts_by_paper_concept(db: &Db) -> Result<Vec<(String, String, i64)>, sqlx::Error> {
+    let rows = sqlx::query(
+        "SELECT paper_slug, concept_slug, COUNT(*) FROM cards WHERE retired = 0
+         GROUP BY paper_slug, concept_slug ORDER BY paper_slug, concept_slug",
+    )
+    .fetch_all(&db.read)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| (r.get(0), r.get(1), r.get(2)))
+        .collect())
+}
