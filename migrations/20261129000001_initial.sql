@@ -102,7 +102,9 @@ CREATE TABLE reviews (
     difficulty_after    REAL     NOT NULL,
     due_after_at        BIGINT   NOT NULL,
     elapsed_days        INTEGER  NOT NULL,
-    scheduled_days      INTEGER  NOT NULL
+    scheduled_days      INTEGER  NOT NULL,
+    -- concept_states.version right after this answer: undo and re-grading need it unchanged
+    version_after       INTEGER  NOT NULL
 );
 CREATE INDEX reviews_learner_time ON reviews (learner_id, reviewed_at);
 CREATE INDEX reviews_learner_concept ON reviews (learner_id, concept_slug, reviewed_at);

@@ -1,6 +1,8 @@
 //! Accounts without I/O: parsing user names and passwords, hashing, and the log-in rate limiter.
 
-use argon2::password_hash::{rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::password_hash::{
+    rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString,
+};
 use argon2::Argon2;
 use std::collections::HashMap;
 use std::net::IpAddr;
@@ -86,7 +88,11 @@ pub fn hash_password(password: &str) -> Result<String, argon2::password_hash::Er
 /// Verifies against a stored PHC string; a malformed hash counts as a mismatch.
 pub fn verify_password(password: &str, hash: &str) -> bool {
     PasswordHash::new(hash)
-        .map(|h| Argon2::default().verify_password(password.as_bytes(), &h).is_ok())
+        .map(|h| {
+            Argon2::default()
+                .verify_password(password.as_bytes(), &h)
+                .is_ok()
+        })
         .unwrap_or(false)
 }
 
@@ -117,7 +123,12 @@ impl LoginLimiter {
     }
 
     /// `Some(wait)` when this name or address has used up its failures.
-    pub fn blocked(&mut self, name_key: &str, addr: Option<IpAddr>, now: Instant) -> Option<Duration> {
+    pub fn blocked(
+        &mut self,
+        name_key: &str,
+        addr: Option<IpAddr>,
+        now: Instant,
+    ) -> Option<Duration> {
         let window = self.window;
         let max = self.max_failures;
         let wait = |list: &mut Vec<Instant>| {
@@ -130,7 +141,10 @@ impl LoginLimiter {
     }
 
     pub fn record_failure(&mut self, name_key: &str, addr: Option<IpAddr>, now: Instant) {
-        self.by_name.entry(name_key.to_string()).or_default().push(now);
+        self.by_name
+            .entry(name_key.to_string())
+            .or_default()
+            .push(now);
         if let Some(ip) = addr {
             self.by_addr.entry(ip).or_default().push(now);
         }
@@ -170,7 +184,14 @@ mod tests {
 
     #[test]
     fn usernames_follow_the_rules() {
-        for ok in ["abc", "小明同学", "Ada_Lovelace-2", "张三丰", "a_b", &"x".repeat(32)] {
+        for ok in [
+            "abc",
+            "小明同学",
+            "Ada_Lovelace-2",
+            "张三丰",
+            "a_b",
+            &"x".repeat(32),
+        ] {
             assert!(Username::parse(ok).is_ok(), "{ok}");
         }
         for bad in [
@@ -224,11 +245,15 @@ mod tests {
             assert!(l.blocked("bob", Some(ip), t0).is_none(), "attempt {i}");
             l.record_failure("bob", Some(ip), t0);
         }
-        let wait = l.blocked("bob", None, t0 + Duration::from_secs(60)).unwrap();
+        let wait = l
+            .blocked("bob", None, t0 + Duration::from_secs(60))
+            .unwrap();
         assert_eq!(wait, Duration::from_secs(840));
         // the address is blocked for other names too
         assert!(l.blocked("carol", Some(ip), t0).is_some());
-        assert!(l.blocked("bob", None, t0 + Duration::from_secs(901)).is_none());
+        assert!(l
+            .blocked("bob", None, t0 + Duration::from_secs(901))
+            .is_none());
     }
 
     #[test]

@@ -324,7 +324,11 @@ pub fn pick_next(states: &[ConceptState], today: &[TodayReview], now: i64, prefs
         }
     }
     if p.new_available > 0 {
-        if let Some(s) = states.iter().filter(|s| s.is_new()).min_by_key(|s| s.unlocked_at) {
+        if let Some(s) = states
+            .iter()
+            .filter(|s| s.is_new())
+            .min_by_key(|s| s.unlocked_at)
+        {
             return Pick::New(s.concept.clone());
         }
     }
@@ -339,8 +343,10 @@ pub fn pick_next(states: &[ConceptState], today: &[TodayReview], now: i64, prefs
         .min()
         .or_else(|| {
             // Due now but over today's review limit: tomorrow.
-            (states.iter().any(|s| !s.is_new() && s.due_at.is_some_and(|d| d <= now)))
-                .then(|| prefs.day_start(prefs.day_index(now) + 1))
+            (states
+                .iter()
+                .any(|s| !s.is_new() && s.due_at.is_some_and(|d| d <= now)))
+            .then(|| prefs.day_start(prefs.day_index(now) + 1))
         });
     Pick::Done { next_due }
 }
@@ -353,8 +359,14 @@ pub fn practice_order(states: &[ConceptState], now: i64, prefs: &Prefs) -> Vec<S
         .iter()
         .filter_map(|s| s.recall(now, decay).map(|r| (s, r)))
         .collect();
-    learned.sort_by(|a, b| a.1.total_cmp(&b.1).then_with(|| a.0.concept.cmp(&b.0.concept)));
-    learned.into_iter().map(|(s, _)| s.concept.clone()).collect()
+    learned.sort_by(|a, b| {
+        a.1.total_cmp(&b.1)
+            .then_with(|| a.0.concept.cmp(&b.0.concept))
+    });
+    learned
+        .into_iter()
+        .map(|(s, _)| s.concept.clone())
+        .collect()
 }
 
 /// The state after an answer.
@@ -386,11 +398,7 @@ pub fn apply<R: Rng>(
         .last_review_at
         .map(|t| (today - prefs.day_index(t)).max(0))
         .unwrap_or(0);
-    let next = fsrs.next_states(
-        state.memory(),
-        prefs.desired_retention,
-        elapsed_days as u32,
-    )?;
+    let next = fsrs.next_states(state.memory(), prefs.desired_retention, elapsed_days as u32)?;
     let chosen = match rating {
         Rating::Again => next.again,
         Rating::Hard => next.hard,

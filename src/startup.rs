@@ -1,8 +1,8 @@
 //! Builds the application: content, database, HTTP server. [`Application::build`] binds the
 //! listener itself, so tests can ask for port 0 and read the real port back.
 
-use crate::config::{key_file_for, Settings};
 use crate::cards::{Card, CardIndex};
+use crate::config::{key_file_for, Settings};
 use crate::content::{self, Content};
 use crate::store::Db;
 use crate::web;
@@ -118,8 +118,12 @@ fn load_or_create_key(settings: &Settings) -> anyhow::Result<Key> {
     let mut bytes = [0u8; 64];
     rand::rng().fill_bytes(&mut bytes);
     let encoded = base64::engine::general_purpose::STANDARD.encode(bytes);
-    write_private_file(&path, &encoded)
-        .with_context(|| format!("无法写入密钥文件 (cannot write key file) {}", path.display()))?;
+    write_private_file(&path, &encoded).with_context(|| {
+        format!(
+            "无法写入密钥文件 (cannot write key file) {}",
+            path.display()
+        )
+    })?;
     tracing::info!(file = %path.display(), "generated a new cookie key");
     Ok(Key::from(&bytes))
 }

@@ -28,9 +28,34 @@ fn is_punct(c: char) -> bool {
     c.is_ascii_punctuation()
         || matches!(
             c,
-            '，' | '。' | '、' | '；' | '：' | '？' | '！' | '“' | '”' | '‘' | '’' | '（' | '）'
-                | '《' | '》' | '【' | '】' | '—' | '…' | '·' | '「' | '」' | '『' | '』' | '〈'
-                | '〉' | '～' | '\u{200b}' | '\u{feff}'
+            '，' | '。'
+                | '、'
+                | '；'
+                | '：'
+                | '？'
+                | '！'
+                | '“'
+                | '”'
+                | '‘'
+                | '’'
+                | '（'
+                | '）'
+                | '《'
+                | '》'
+                | '【'
+                | '】'
+                | '—'
+                | '…'
+                | '·'
+                | '「'
+                | '」'
+                | '『'
+                | '』'
+                | '〈'
+                | '〉'
+                | '～'
+                | '\u{200b}'
+                | '\u{feff}'
         )
 }
 
@@ -53,7 +78,10 @@ pub fn parse_quantity(input: &str) -> Option<f64> {
     let (mult, rest) = magnitude(rest.trim_start());
     let value = value * mult;
     // What follows must be unit words, not another number ("70b或7b" is not one answer).
-    if rest.chars().any(|c| c.is_ascii_digit() || chinese_digit(c).is_some()) {
+    if rest
+        .chars()
+        .any(|c| c.is_ascii_digit() || chinese_digit(c).is_some())
+    {
         return None;
     }
     value.is_finite().then_some(value)
@@ -248,7 +276,13 @@ mod tests {
         ("70B或7B", "700 亿个参数", &[], Some(70e9), false),
         ("1.4万亿", "1.4 万亿个 token", &[], Some(1.4e12), true),
         ("1.4T", "1.4 万亿个 token", &[], Some(1.4e12), true),
-        ("1.4 trillion tokens", "1.4 万亿个 token", &[], Some(1.4e12), true),
+        (
+            "1.4 trillion tokens",
+            "1.4 万亿个 token",
+            &[],
+            Some(1.4e12),
+            true,
+        ),
         ("一万四千亿", "1.4 万亿个 token", &[], Some(1.4e12), true),
         ("一千四百亿", "1.4 万亿个 token", &[], Some(1.4e12), false),
         ("14000亿", "1.4 万亿个 token", &[], Some(1.4e12), true),
@@ -273,7 +307,13 @@ mod tests {
         ("四倍", "4 倍", &[], Some(4.0), true),
         ("5倍", "4 倍", &[], Some(4.0), false),
         ("6144", "6144 块 TPU v4 芯片", &[], Some(6144.0), true),
-        ("六千一百四十四块", "6144 块 TPU v4 芯片", &[], Some(6144.0), true),
+        (
+            "六千一百四十四块",
+            "6144 块 TPU v4 芯片",
+            &[],
+            Some(6144.0),
+            true,
+        ),
         ("3.5个月", "3.5 个月", &[], Some(3.5), true),
         ("48GB", "48 GB", &[], Some(48.0), true),
         ("十", "10 份程序", &[], Some(10.0), true),
@@ -284,18 +324,42 @@ mod tests {
         ("rlhf", "RLHF", &[], None, true),
         ("ＲＬＨＦ", "RLHF", &[], None, true),
         ("R L H F", "RLHF", &[], None, true),
-        ("基于人类反馈的强化学习", "RLHF", &["基于人类反馈的强化学习"], None, true),
-        ("基于人类反馈的强化学习。", "RLHF", &["基于人类反馈的强化学习"], None, true),
+        (
+            "基于人类反馈的强化学习",
+            "RLHF",
+            &["基于人类反馈的强化学习"],
+            None,
+            true,
+        ),
+        (
+            "基于人类反馈的强化学习。",
+            "RLHF",
+            &["基于人类反馈的强化学习"],
+            None,
+            true,
+        ),
         ("PPO", "PPO", &["近端策略优化"], None, true),
         ("近端策略优化", "PPO", &["近端策略优化"], None, true),
         ("SFT", "PPO", &["近端策略优化"], None, false),
         ("Chinchilla", "Chinchilla", &[], None, true),
         ("chinchilla ", "Chinchilla", &[], None, true),
         ("Gopher", "Chinchilla", &[], None, false),
-        ("NF4", "4-bit NormalFloat（NF4）", &["NF4", "NormalFloat"], None, true),
+        (
+            "NF4",
+            "4-bit NormalFloat（NF4）",
+            &["NF4", "NormalFloat"],
+            None,
+            true,
+        ),
         ("nf-4", "4-bit NormalFloat（NF4）", &["NF4"], None, true),
         ("《思维链》", "思维链", &[], None, true),
-        ("chain of thought", "思维链", &["chain-of-thought"], None, true),
+        (
+            "chain of thought",
+            "思维链",
+            &["chain-of-thought"],
+            None,
+            true,
+        ),
         ("", "思维链", &[], None, false),
         ("   ", "思维链", &[], None, false),
         ("思维", "思维链", &[], None, false),

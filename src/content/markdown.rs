@@ -4,10 +4,12 @@
 use pulldown_cmark::{html, Event, Options, Parser};
 
 pub fn render(src: &str) -> String {
-    let parser = Parser::new_ext(src, Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH)
-        .map(|ev| match ev {
-            Event::Html(s) | Event::InlineHtml(s) => Event::Text(s),
-            other => other,
+    let parser =
+        Parser::new_ext(src, Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH).map(|ev| {
+            match ev {
+                Event::Html(s) | Event::InlineHtml(s) => Event::Text(s),
+                other => other,
+            }
         });
     let mut out = String::with_capacity(src.len() * 3 / 2);
     html::push_html(&mut out, parser);

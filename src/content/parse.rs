@@ -27,7 +27,12 @@ pub struct ContentErrors(pub Vec<ContentError>);
 
 impl fmt::Display for ContentErrors {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        writeln!(f, "内容有 {} 处错误 (content has {} error(s)):", self.0.len(), self.0.len())?;
+        writeln!(
+            f,
+            "内容有 {} 处错误 (content has {} error(s)):",
+            self.0.len(),
+            self.0.len()
+        )?;
         for e in &self.0 {
             writeln!(f, "  - {e}")?;
         }
@@ -175,10 +180,21 @@ fn parse_toml<T: serde::de::DeserializeOwned>(
         let line = e
             .span()
             .map(|s| text[..s.start.min(text.len())].lines().count().max(1) + line_offset);
-        let field = field_from_message(&msg).unwrap_or_else(|| match line {
-            Some(l) => format!("第 {l} 行 (line {l})"),
-            None => "(整个文件)".to_string(),
+        let key_on_line = e.span().and_then(|sp| {
+            let start = text[..sp.start.min(text.len())]
+                .rfind('\n')
+                .map_or(0, |i| i + 1);
+            let line_text = text[start..].lines().next()?;
+            let (key, _) = line_text.split_once('=')?;
+            let key = key.trim();
+            (!key.is_empty() && !key.starts_with('[')).then(|| key.to_string())
         });
+        let field = field_from_message(&msg)
+            .or(key_on_line)
+            .unwrap_or_else(|| match line {
+                Some(l) => format!("第 {l} 行 (line {l})"),
+                None => "(整个文件)".to_string(),
+            });
         ContentError {
             file: file.to_string(),
             field,
@@ -286,7 +302,13 @@ pub fn parse(files: &[SourceFile]) -> Result<Content, ContentErrors> {
         }
     }
 
-    let paper_slugs: HashSet<&str> = papers.iter().map(|p| p.slug.as_str()).collect();
+    // Every paper file counts as known here, even one that failed to parse: its own error is
+    // already reported, and the glossary should not add a second one for it.
+    let paper_slugs: HashSet<&str> = files
+        .iter()
+        .filter_map(|f| f.path.strip_prefix("papers/")?.strip_suffix(".md"))
+        .chain(papers.iter().map(|p| p.slug.as_str()))
+        .collect();
     let mut concepts = Vec::new();
     let mut seen_concepts = HashSet::new();
     for (i, c) in raw_concepts.into_iter().enumerate() {
@@ -419,7 +441,10 @@ fn parse_paper(
         if !is_slug(&rf.key) {
             e.push(format!("{at}.key"), format!("“{}” 不是合法的 key", rf.key));
         } else if !keys.insert(rf.key.clone()) {
-            e.push(format!("{at}.key"), format!("key “{}” 在本文件中重复", rf.key));
+            e.push(
+                format!("{at}.key"),
+                format!("key “{}” 在本文件中重复", rf.key),
+            );
         }
         if !concepts.contains(&rf.concept) && !concepts.is_empty() {
             e.push(

@@ -5,9 +5,24 @@ use rand::rngs::StdRng;
 use rand::SeedableRng;
 
 const CONCEPTS: [&str; 18] = [
-    "pretraining", "benchmarks", "scaling-laws", "compute-optimal", "few-shot", "emergence",
-    "chain-of-thought", "multilingual", "code-generation", "sft", "reward-model", "rlhf",
-    "alignment", "chat-models", "multimodality", "open-models", "quantization", "lora",
+    "pretraining",
+    "benchmarks",
+    "scaling-laws",
+    "compute-optimal",
+    "few-shot",
+    "emergence",
+    "chain-of-thought",
+    "multilingual",
+    "code-generation",
+    "sft",
+    "reward-model",
+    "rlhf",
+    "alignment",
+    "chat-models",
+    "multimodality",
+    "open-models",
+    "quantization",
+    "lora",
 ];
 
 /// 2026-01-01 00:00 UTC = 08:00 in Shanghai.
@@ -27,7 +42,10 @@ struct Sim {
 impl Sim {
     fn new(prefs: Prefs, n: usize) -> Sim {
         Sim {
-            states: CONCEPTS[..n].iter().map(|c| ConceptState::new(c, T0)).collect(),
+            states: CONCEPTS[..n]
+                .iter()
+                .map(|c| ConceptState::new(c, T0))
+                .collect(),
             log: Vec::new(),
             prefs,
             rng: StdRng::seed_from_u64(7),
@@ -48,7 +66,11 @@ impl Sim {
     }
 
     fn answer(&mut self, concept: &str, rating: Rating, kind: ReviewKind, now: i64) -> Outcome {
-        let i = self.states.iter().position(|s| s.concept == concept).unwrap();
+        let i = self
+            .states
+            .iter()
+            .position(|s| s.concept == concept)
+            .unwrap();
         let out = apply(&self.states[i], rating, now, &self.prefs, &mut self.rng).unwrap();
         let s = &mut self.states[i];
         s.stability = Some(out.stability);
@@ -63,14 +85,20 @@ impl Sim {
     }
 
     /// One study session starting at `start`; `grade` decides each answer. Returns the picks.
-    fn session(&mut self, start: i64, mut grade: impl FnMut(&str, &mut StdRng) -> Rating) -> Vec<Pick> {
+    fn session(
+        &mut self,
+        start: i64,
+        mut grade: impl FnMut(&str, &mut StdRng) -> Rating,
+    ) -> Vec<Pick> {
         let mut picks = Vec::new();
         let mut now = start;
         for _ in 0..500 {
             let today = self.today(now);
             let pick = pick_next(&self.states, &today, now, &self.prefs);
             picks.push(pick.clone());
-            let Some(c) = pick.concept().map(str::to_string) else { break };
+            let Some(c) = pick.concept().map(str::to_string) else {
+                break;
+            };
             let mut rng = StdRng::seed_from_u64(now as u64);
             let r = grade(&c, &mut rng);
             self.answer(&c, r, pick.review_kind(), now);
@@ -115,14 +143,22 @@ fn a_lapse_shortens_the_interval_and_returns_in_the_same_session() {
         now = out.due_at + 3600;
     }
     let lapse = sim.answer("pretraining", Rating::Again, ReviewKind::Review, now);
-    assert!(lapse.scheduled_days < last, "{} !< {last}", lapse.scheduled_days);
+    assert!(
+        lapse.scheduled_days < last,
+        "{} !< {last}",
+        lapse.scheduled_days
+    );
     assert_eq!(sim.states[0].lapses, 1);
     // Three other answers later it is picked again, before anything else.
     let mut t = now + 30;
     for k in 0..RELEARN_GAP {
         let today = sim.today(t);
         let pick = pick_next(&sim.states, &today, t, &sim.prefs);
-        assert_ne!(pick, Pick::Relearn("pretraining".into()), "too early at {k}");
+        assert_ne!(
+            pick,
+            Pick::Relearn("pretraining".into()),
+            "too early at {k}"
+        );
         let c = pick.concept().unwrap().to_string();
         sim.answer(&c, Rating::Good, pick.review_kind(), t);
         t += 30;
@@ -167,7 +203,11 @@ fn over_ninety_days_no_unlocked_concept_starves() {
         let end = sim.log.last().map(|(t, ..)| *t + 30).unwrap_or(0);
         for s in &sim.states {
             if let Some(d) = s.due_at {
-                assert!(d > end || s.is_new(), "day {day}: {} left due: {s:?}", s.concept);
+                assert!(
+                    d > end || s.is_new(),
+                    "day {day}: {} left due: {s:?}",
+                    s.concept
+                );
             }
         }
     }
@@ -213,9 +253,18 @@ fn long_intervals_land_on_day_starts_and_respect_the_cap() {
 #[test]
 fn the_card_chooser_prefers_unseen_and_another_kind_and_never_repeats() {
     let cards = [
-        CardChoice { id: "a", kind: "choice" },
-        CardChoice { id: "b", kind: "choice" },
-        CardChoice { id: "c", kind: "fill" },
+        CardChoice {
+            id: "a",
+            kind: "choice",
+        },
+        CardChoice {
+            id: "b",
+            kind: "choice",
+        },
+        CardChoice {
+            id: "c",
+            kind: "fill",
+        },
     ];
     let mut seen = HashMap::new();
     seen.insert("a".to_string(), 100);
@@ -233,6 +282,9 @@ fn the_card_chooser_prefers_unseen_and_another_kind_and_never_repeats() {
         assert_eq!(p.id, "a");
     }
     // a single card is shown even if it was the last one
-    let one = [CardChoice { id: "x", kind: "recall" }];
+    let one = [CardChoice {
+        id: "x",
+        kind: "recall",
+    }];
     assert_eq!(pick_card(&one, &seen, Some("x"), &mut rng).unwrap().id, "x");
 }

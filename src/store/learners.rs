@@ -26,7 +26,12 @@ pub async fn session(db: &Db, id: &str) -> Result<Option<SessionRow>, sqlx::Erro
     }))
 }
 
-pub async fn create_session(db: &Db, id: &str, learner_id: i64, now: i64) -> Result<(), sqlx::Error> {
+pub async fn create_session(
+    db: &Db,
+    id: &str,
+    learner_id: i64,
+    now: i64,
+) -> Result<(), sqlx::Error> {
     sqlx::query(
         "INSERT INTO login_sessions (id, learner_id, created_at, last_seen_at) VALUES ($1, $2, $3, $3)",
     )
@@ -62,11 +67,15 @@ pub struct Credentials {
     pub password_hash: String,
 }
 
-pub async fn credentials_by_key(db: &Db, username_key: &str) -> Result<Option<Credentials>, sqlx::Error> {
-    let row = sqlx::query("SELECT id, username, password_hash FROM learners WHERE username_key = $1")
-        .bind(username_key)
-        .fetch_optional(&db.read)
-        .await?;
+pub async fn credentials_by_key(
+    db: &Db,
+    username_key: &str,
+) -> Result<Option<Credentials>, sqlx::Error> {
+    let row =
+        sqlx::query("SELECT id, username, password_hash FROM learners WHERE username_key = $1")
+            .bind(username_key)
+            .fetch_optional(&db.read)
+            .await?;
     Ok(row.map(|r| Credentials {
         id: r.get(0),
         username: r.get(1),

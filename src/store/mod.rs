@@ -18,7 +18,7 @@ use std::time::Duration;
 
 pub mod cards;
 pub mod learners;
-
+pub mod quiz;
 
 /// Why the database could not be opened, with the file it concerns.
 #[derive(Debug, thiserror::Error)]
@@ -88,7 +88,10 @@ impl Db {
     }
 
     pub async fn ping(&self) -> Result<(), sqlx::Error> {
-        sqlx::query("SELECT 1").execute(&self.read).await.map(|_| ())
+        sqlx::query("SELECT 1")
+            .execute(&self.read)
+            .await
+            .map(|_| ())
     }
 
     pub async fn close(&self) {

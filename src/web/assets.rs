@@ -85,13 +85,12 @@ async fn serve(req: HttpRequest, name: web::Path<String>) -> HttpResponse {
 }
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/static/{name}", super::get().to(serve))
-        .route(
-            "/favicon.ico",
-            super::get().to(|| async {
-                HttpResponse::MovedPermanently()
-                    .insert_header((header::LOCATION, url("favicon.svg")))
-                    .finish()
-            }),
-        );
+    cfg.route("/static/{name}", super::get().to(serve)).route(
+        "/favicon.ico",
+        super::get().to(|| async {
+            HttpResponse::MovedPermanently()
+                .insert_header((header::LOCATION, url("favicon.svg")))
+                .finish()
+        }),
+    );
 }

@@ -106,7 +106,8 @@ async fn signup(
         .map_err(|e| anyhow::anyhow!("hashing task failed: {e}"))?
         .map_err(|e| anyhow::anyhow!("hashing failed: {e}"))?;
     let now = store::now_ts();
-    let Some(id) = store::learners::create(&state.db, username.as_str(), &username.key(), &hash, now).await?
+    let Some(id) =
+        store::learners::create(&state.db, username.as_str(), &username.key(), &hash, now).await?
     else {
         return fail("这个用户名已经有人用了（不区分大小写），换一个吧。".into());
     };
@@ -114,7 +115,11 @@ async fn signup(
     start_session(&state, id, &next).await
 }
 
-async fn start_session(state: &AppState, learner_id: i64, next: &str) -> Result<HttpResponse, AppError> {
+async fn start_session(
+    state: &AppState,
+    learner_id: i64,
+    next: &str,
+) -> Result<HttpResponse, AppError> {
     let sid = random_id();
     store::learners::create_session(&state.db, &sid, learner_id, store::now_ts()).await?;
     Ok(HttpResponse::SeeOther()
@@ -203,10 +208,7 @@ async fn login(
             if let Ok(mut l) = state.limiter.lock() {
                 l.record_failure(&key, addr, Instant::now());
             }
-            with_status(
-                &page("用户名或密码不对。".into()),
-                StatusCode::UNAUTHORIZED,
-            )
+            with_status(&page("用户名或密码不对。".into()), StatusCode::UNAUTHORIZED)
         }
     }
 }

@@ -15,6 +15,7 @@ use std::sync::Arc;
 pub mod assets;
 pub mod auth;
 pub mod pages;
+pub mod quiz;
 pub mod session;
 
 pub use session::Visitor;
@@ -87,7 +88,9 @@ pub fn server(listener: TcpListener, state: Arc<AppState>) -> std::io::Result<Se
             .wrap(middleware::Compress::default())
             .wrap(tracing_logger())
             .configure(routes)
-            .default_service(web::to(|| async { Err::<HttpResponse, _>(AppError::NotFound) }))
+            .default_service(web::to(|| async {
+                Err::<HttpResponse, _>(AppError::NotFound)
+            }))
     })
     .listen(listener)?
     .shutdown_timeout(10)
@@ -104,6 +107,7 @@ fn routes(cfg: &mut web::ServiceConfig) {
     assets::routes(cfg);
     pages::routes(cfg);
     auth::routes(cfg);
+    quiz::routes(cfg);
 }
 
 /// Form errors from actix (missing field, wrong type, bad UTF-8, too large) become a 400 page
@@ -111,9 +115,14 @@ fn routes(cfg: &mut web::ServiceConfig) {
 fn form_error(err: actix_web::error::UrlencodedError) -> AppError {
     use actix_web::error::UrlencodedError as E;
     match err {
-        E::Overflow { .. } | E::UnknownLength => AppError::PayloadTooLarge,
+        // 400 rather than 413: the learner gets the same kind of page as for any bad form.
+        E::Overflow { .. } | E::UnknownLength => AppError::bad_request(
+            "提交的内容太大了，超过了表单允许的大小，所以没有保存。请缩短后再试。",
+        ),
         E::ContentType => AppError::bad_request("表单的格式不对：需要以普通网页表单提交。"),
-        E::Parse(e) => AppError::bad_request(format!("表单内容有误：{}", describe_serde(&e.to_string()))),
+        E::Parse(e) => {
+            AppError::bad_request(format!("表单内容有误：{}", describe_serde(&e.to_string())))
+        }
         E::Encoding => AppError::bad_request("表单的文字编码不对：请用 UTF-8 提交。"),
         other => AppError::bad_request(format!("表单无法读取：{other}")),
     }
@@ -154,10 +163,12 @@ fn friendly_errors<B: MessageBody + 'static>(
     let (req, _) = res.into_parts();
     let page: HttpResponse<BoxBody> = error_page(status, title, message);
     let res = ServiceResponse::new(req, page).map_into_right_body::<B>();
-    Ok(ErrorHandlerResponse::Response(res.map_body(|_, b| match b {
-        EitherBody::Left { body } => EitherBody::Left { body },
-        EitherBody::Right { body } => EitherBody::Right { body },
-    })))
+    Ok(ErrorHandlerResponse::Response(res.map_body(
+        |_, b| match b {
+            EitherBody::Left { body } => EitherBody::Left { body },
+            EitherBody::Right { body } => EitherBody::Right { body },
+        },
+    )))
 }
 
 /// A GET route that also answers HEAD (actix leaves the body out for HEAD).

@@ -33,13 +33,47 @@ struct HomePage<'a> {
     nav: Nav,
     papers: &'a [Paper],
     concept_count: usize,
+    /// Today's plan, for a logged-in learner.
+    today: Option<Today>,
+}
+
+struct Today {
+    plan: crate::scheduler::Plan,
+    unlocked: usize,
+    papers_read: usize,
+    next_due: Option<String>,
 }
 
 async fn home(state: web::Data<AppState>, visitor: Visitor) -> Result<HttpResponse, AppError> {
+    let today = match &visitor.learner {
+        Some(l) => {
+            let snap = super::quiz::snapshot(&state, l.id).await?;
+            let plan = crate::scheduler::plan(&snap.states, &snap.today, snap.now, &snap.prefs);
+            let next_due =
+                match crate::scheduler::pick_next(&snap.states, &snap.today, snap.now, &snap.prefs)
+                {
+                    crate::scheduler::Pick::Done { next_due } => {
+                        next_due.map(|t| super::quiz::describe_when(t, snap.now, &snap.prefs))
+                    }
+                    _ => None,
+                };
+            let papers_read = crate::store::quiz::papers_read(&state.db, l.id)
+                .await?
+                .len();
+            Some(Today {
+                plan,
+                unlocked: snap.states.len(),
+                papers_read,
+                next_due,
+            })
+        }
+        None => None,
+    };
     render(&HomePage {
         nav: visitor.nav("home"),
         papers: &state.content.papers,
         concept_count: state.content.concepts.len(),
+        today,
     })
 }
 
@@ -76,17 +110,52 @@ struct PaperPage<'a> {
     next: Option<&'a Paper>,
     position: usize,
     total: usize,
+    /// Quiz cards of this paper, per concept: (slug, name, count).
+    card_counts: Vec<(String, String, usize)>,
+    card_total: usize,
+    /// `None` when nobody is logged in.
+    read: Option<bool>,
+    just_read: bool,
+}
+
+#[derive(serde::Deserialize)]
+struct PaperQuery {
+    read: Option<u8>,
 }
 
 async fn paper_show(
     state: web::Data<AppState>,
     visitor: Visitor,
     slug: web::Path<String>,
+    q: web::Query<PaperQuery>,
 ) -> Result<HttpResponse, AppError> {
     let content = &state.content;
     let idx = content.paper_index(&slug).ok_or(AppError::NotFound)?;
     let paper = &content.papers[idx];
-    let concepts = concept_links(&state, paper.concepts.iter().chain(paper.terms.iter().map(|t| &t.concept)));
+    let read = match &visitor.learner {
+        Some(l) => Some(crate::store::quiz::has_read(&state.db, l.id, &paper.slug).await?),
+        None => None,
+    };
+    let card_counts: Vec<(String, String, usize)> = state
+        .cards
+        .counts_for_paper(&paper.slug)
+        .into_iter()
+        .map(|(slug, n)| {
+            let name = content
+                .concept(&slug)
+                .map(|c| c.name.clone())
+                .unwrap_or_else(|| slug.clone());
+            (slug, name, n)
+        })
+        .collect();
+    let card_total = card_counts.iter().map(|(_, _, n)| n).sum();
+    let concepts = concept_links(
+        &state,
+        paper
+            .concepts
+            .iter()
+            .chain(paper.terms.iter().map(|t| &t.concept)),
+    );
     render(&PaperPage {
         nav: visitor.nav("papers"),
         paper,
@@ -95,6 +164,10 @@ async fn paper_show(
         next: content.papers.get(idx + 1),
         position: idx + 1,
         total: content.papers.len(),
+        card_counts,
+        card_total,
+        just_read: read == Some(true) && q.read == Some(1),
+        read,
     })
 }
 

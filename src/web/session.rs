@@ -16,6 +16,7 @@ use actix_web::cookie::{Cookie, CookieJar, SameSite};
 use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
 use actix_web::middleware::Next;
 use actix_web::{web, FromRequest, HttpMessage, HttpRequest};
+use hmac::digest::KeyInit;
 use hmac::{Hmac, Mac};
 use rand::RngCore;
 use sha2::Sha256;
@@ -48,7 +49,9 @@ fn read_private(req: &HttpRequest, state: &AppState, name: &str) -> Option<Strin
     let cookie = req.cookie(name)?;
     let mut jar = CookieJar::new();
     jar.add_original(cookie);
-    jar.private(&state.key).get(name).map(|c| c.value().to_string())
+    jar.private(&state.key)
+        .get(name)
+        .map(|c| c.value().to_string())
 }
 
 /// Builds an encrypted cookie with the attributes every paperdeck cookie has.
@@ -60,7 +63,9 @@ pub fn private_cookie(state: &AppState, name: &'static str, value: String) -> Co
     c.set_secure(state.settings.secure_cookies);
     c.set_path("/");
     jar.private_mut(&state.key).add(c);
-    jar.get(name).cloned().unwrap_or_else(|| Cookie::new(name, ""))
+    jar.get(name)
+        .cloned()
+        .unwrap_or_else(|| Cookie::new(name, ""))
 }
 
 pub fn removal_cookie(state: &AppState, name: &'static str) -> Cookie<'static> {
@@ -142,10 +147,7 @@ impl Visitor {
 }
 
 pub fn csrf_token(state: &AppState, bound_to: &str) -> String {
-    let mut mac = <Hmac<Sha256>>::new_from_slice(state.key.signing()).expect("HMAC takes any key");
-    mac.update(b"paperdeck-csrf:");
-    mac.update(bound_to.as_bytes());
-    hex::encode(&mac.finalize().into_bytes()[..20])
+    sign(state, "paperdeck-csrf", &[bound_to])
 }
 
 fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
@@ -196,4 +198,34 @@ impl FromRequest for Visitor {
             })
         })
     }
+}
+
+/// An HMAC over `parts` under the app key: tokens the server can check without storing them.
+pub fn sign(state: &AppState, purpose: &str, parts: &[&str]) -> String {
+    let mut msg = purpose.as_bytes().to_vec();
+    for p in parts {
+        msg.push(0x1f);
+        msg.extend_from_slice(p.as_bytes());
+    }
+    // HMAC accepts keys of any length, so this never fails; the fallback only keeps the
+    // request path free of panics.
+    let digest = match <Hmac<Sha256> as KeyInit>::new_from_slice(state.key.signing()) {
+        Ok(mut mac) => {
+            mac.update(&msg);
+            mac.finalize().into_bytes().to_vec()
+        }
+        Err(_) => {
+            use sha2::Digest;
+            Sha256::new()
+                .chain_update(state.key.signing())
+                .chain_update(&msg)
+                .finalize()
+                .to_vec()
+        }
+    };
+    hex::encode(&digest[..20])
+}
+
+pub fn tokens_equal(a: &str, b: &str) -> bool {
+    constant_time_eq(a.as_bytes(), b.as_bytes())
 }

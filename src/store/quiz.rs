@@ -1,0 +1,408 @@
+//! Reading records, concept states and the review log: everything the quiz reads and writes.
+//! Every query here is scoped by the learner's id.
+
+use super::Db;
+use crate::scheduler::{ConceptState, Outcome, Prefs, ReviewKind, TodayReview};
+use sqlx::sqlite::SqliteRow;
+use sqlx::Row;
+use std::collections::HashMap;
+
+/// Marks a paper read and unlocks its concepts, in one transaction. Reading twice changes
+/// nothing.
+pub async fn mark_read(
+    db: &Db,
+    learner: i64,
+    paper: &str,
+    concepts: &[String],
+    now: i64,
+) -> Result<(), sqlx::Error> {
+    let mut tx = db.write.begin().await?;
+    sqlx::query(
+        "INSERT INTO papers_read (learner_id, paper_slug, read_at) VALUES ($1, $2, $3)
+         ON CONFLICT (learner_id, paper_slug) DO NOTHING",
+    )
+    .bind(learner)
+    .bind(paper)
+    .bind(now)
+    .execute(&mut *tx)
+    .await?;
+    for c in concepts {
+        sqlx::query(
+            "INSERT INTO concept_states (learner_id, concept_slug, unlocked_at) VALUES ($1, $2, $3)
+             ON CONFLICT (learner_id, concept_slug) DO NOTHING",
+        )
+        .bind(learner)
+        .bind(c)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+    }
+    tx.commit().await
+}
+
+pub async fn papers_read(db: &Db, learner: i64) -> Result<Vec<(String, i64)>, sqlx::Error> {
+    let rows = sqlx::query(
+        "SELECT paper_slug, read_at FROM papers_read WHERE learner_id = $1 ORDER BY read_at",
+    )
+    .bind(learner)
+    .fetch_all(&db.read)
+    .await?;
+    Ok(rows.into_iter().map(|r| (r.get(0), r.get(1))).collect())
+}
+
+pub async fn has_read(db: &Db, learner: i64, paper: &str) -> Result<bool, sqlx::Error> {
+    let row = sqlx::query("SELECT 1 FROM papers_read WHERE learner_id = $1 AND paper_slug = $2")
+        .bind(learner)
+        .bind(paper)
+        .fetch_optional(&db.read)
+        .await?;
+    Ok(row.is_some())
+}
+
+const STATE_COLUMNS: &str = "concept_slug, unlocked_at, stability, difficulty, due_at, \
+                             last_review_at, reps, lapses, last_card_id, version";
+
+fn state_from_row(r: &SqliteRow) -> ConceptState {
+    ConceptState {
+        concept: r.get(0),
+        unlocked_at: r.get(1),
+        stability: r.get::<Option<f64>, _>(2).map(|v| v as f32),
+        difficulty: r.get::<Option<f64>, _>(3).map(|v| v as f32),
+        due_at: r.get(4),
+        last_review_at: r.get(5),
+        reps: r.get(6),
+        lapses: r.get(7),
+        last_card_id: r.get(8),
+        version: r.get(9),
+    }
+}
+
+pub async fn states(db: &Db, learner: i64) -> Result<Vec<ConceptState>, sqlx::Error> {
+    let rows = sqlx::query(&format!(
+        "SELECT {STATE_COLUMNS} FROM concept_states WHERE learner_id = $1 ORDER BY unlocked_at, concept_slug"
+    ))
+    .bind(learner)
+    .fetch_all(&db.read)
+    .await?;
+    Ok(rows.iter().map(state_from_row).collect())
+}
+
+/// The learner's answers since `since`, oldest first.
+pub async fn reviews_since(
+    db: &Db,
+    learner: i64,
+    since: i64,
+) -> Result<Vec<TodayReview>, sqlx::Error> {
+    let rows = sqlx::query(
+        "SELECT concept_slug, rating, review_kind FROM reviews
+         WHERE learner_id = $1 AND reviewed_at >= $2 ORDER BY id",
+    )
+    .bind(learner)
+    .bind(since)
+    .fetch_all(&db.read)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| TodayReview {
+            concept: r.get(0),
+            rating: r.get::<i64, _>(1) as u8,
+            kind: ReviewKind::parse(r.get::<&str, _>(2)).unwrap_or(ReviewKind::Review),
+        })
+        .collect())
+}
+
+/// When the learner last saw each card of a concept.
+pub async fn card_last_seen(
+    db: &Db,
+    learner: i64,
+    concept: &str,
+) -> Result<HashMap<String, i64>, sqlx::Error> {
+    let rows = sqlx::query(
+        "SELECT card_id, MAX(reviewed_at) FROM reviews
+         WHERE learner_id = $1 AND concept_slug = $2 GROUP BY card_id",
+    )
+    .bind(learner)
+    .bind(concept)
+    .fetch_all(&db.read)
+    .await?;
+    Ok(rows.into_iter().map(|r| (r.get(0), r.get(1))).collect())
+}
+
+pub async fn prefs(db: &Db, learner: i64) -> Result<Option<Prefs>, sqlx::Error> {
+    let row = sqlx::query(
+        "SELECT desired_retention, new_per_day, max_reviews_per_day, timezone, rollover_hour, fsrs_params
+         FROM learners WHERE id = $1",
+    )
+    .bind(learner)
+    .fetch_optional(&db.read)
+    .await?;
+    Ok(row.map(|r| {
+        let tz: String = r.get(3);
+        let params: Option<String> = r.get(5);
+        Prefs {
+            desired_retention: r.get::<f64, _>(0) as f32,
+            new_per_day: r.get::<i64, _>(1).clamp(0, 1000) as u32,
+            max_reviews_per_day: r.get::<i64, _>(2).clamp(0, 10_000) as u32,
+            tz: tz.parse().unwrap_or(chrono_tz::Asia::Shanghai),
+            rollover_hour: r.get::<i64, _>(4).clamp(0, 23) as u32,
+            max_interval_days: crate::scheduler::DEFAULT_MAX_INTERVAL_DAYS,
+            params: params
+                .and_then(|p| serde_json::from_str::<Vec<f32>>(&p).ok())
+                .filter(|p| p.len() == 21 && p.iter().all(|v| v.is_finite()))
+                .unwrap_or_default(),
+        }
+    }))
+}
+
+/// An answer to record.
+#[derive(Debug, Clone)]
+pub struct NewReview<'a> {
+    pub card_id: &'a str,
+    pub concept: &'a str,
+    pub answer: &'a str,
+    pub correct: bool,
+    pub rating: u8,
+    pub duration_ms: i64,
+    pub kind: ReviewKind,
+    pub now: i64,
+}
+
+/// Records an answer if the concept's version is still `expected_version`: the state update
+/// and the review row commit together or not at all. `Ok(None)` means the token was stale
+/// (already answered, or answered elsewhere) and nothing was written.
+pub async fn record_answer(
+    db: &Db,
+    learner: i64,
+    before: &ConceptState,
+    review: &NewReview<'_>,
+    out: &Outcome,
+) -> Result<Option<i64>, sqlx::Error> {
+    let mut tx = db.write.begin().await?;
+    let updated = sqlx::query(
+        "UPDATE concept_states SET stability = $1, difficulty = $2, due_at = $3, last_review_at = $4,
+                reps = $5, lapses = $6, last_card_id = $7, version = version + 1
+         WHERE learner_id = $8 AND concept_slug = $9 AND version = $10",
+    )
+    .bind(f64::from(out.stability))
+    .bind(f64::from(out.difficulty))
+    .bind(out.due_at)
+    .bind(review.now)
+    .bind(out.reps)
+    .bind(out.lapses)
+    .bind(review.card_id)
+    .bind(learner)
+    .bind(review.concept)
+    .bind(before.version)
+    .execute(&mut *tx)
+    .await?;
+    if updated.rows_affected() != 1 {
+        tx.rollback().await?;
+        return Ok(None);
+    }
+    let id: i64 = sqlx::query(
+        "INSERT INTO reviews (learner_id, card_id, concept_slug, reviewed_at, answer, correct, rating,
+             duration_ms, review_kind, stability_before, difficulty_before, due_before_at,
+             last_review_before_at, reps_before, lapses_before, stability_after, difficulty_after,
+             due_after_at, elapsed_days, scheduled_days, version_after)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21)
+         RETURNING id",
+    )
+    .bind(learner)
+    .bind(review.card_id)
+    .bind(review.concept)
+    .bind(review.now)
+    .bind(review.answer)
+    .bind(i64::from(review.correct))
+    .bind(i64::from(review.rating))
+    .bind(review.duration_ms)
+    .bind(review.kind.as_str())
+    .bind(before.stability.map(f64::from))
+    .bind(before.difficulty.map(f64::from))
+    .bind(before.due_at)
+    .bind(before.last_review_at)
+    .bind(before.reps)
+    .bind(before.lapses)
+    .bind(f64::from(out.stability))
+    .bind(f64::from(out.difficulty))
+    .bind(out.due_at)
+    .bind(out.elapsed_days)
+    .bind(out.scheduled_days)
+    .bind(before.version + 1)
+    .fetch_one(&mut *tx)
+    .await?
+    .get(0);
+    tx.commit().await?;
+    Ok(Some(id))
+}
+
+/// A stored review, as the feedback page and undo need it.
+#[derive(Debug, Clone)]
+pub struct ReviewRow {
+    pub id: i64,
+    pub card_id: String,
+    pub concept: String,
+    pub reviewed_at: i64,
+    pub answer: String,
+    pub correct: bool,
+    pub rating: u8,
+    pub kind: ReviewKind,
+    pub before: ConceptState,
+    pub due_after_at: i64,
+    pub elapsed_days: i64,
+    pub version_after: i64,
+}
+
+pub async fn review(db: &Db, learner: i64, id: i64) -> Result<Option<ReviewRow>, sqlx::Error> {
+    let row = sqlx::query(
+        "SELECT r.id, r.card_id, r.concept_slug, r.reviewed_at, r.answer, r.correct, r.rating,
+                r.review_kind, r.stability_before, r.difficulty_before, r.due_before_at,
+                r.last_review_before_at, r.reps_before, r.lapses_before, r.due_after_at,
+                r.elapsed_days, r.version_after, s.unlocked_at
+         FROM reviews r JOIN concept_states s
+           ON s.learner_id = r.learner_id AND s.concept_slug = r.concept_slug
+         WHERE r.learner_id = $1 AND r.id = $2",
+    )
+    .bind(learner)
+    .bind(id)
+    .fetch_optional(&db.read)
+    .await?;
+    Ok(row.map(|r| {
+        let concept: String = r.get(2);
+        ReviewRow {
+            id: r.get(0),
+            card_id: r.get(1),
+            concept: concept.clone(),
+            reviewed_at: r.get(3),
+            answer: r.get(4),
+            correct: r.get::<i64, _>(5) != 0,
+            rating: r.get::<i64, _>(6) as u8,
+            kind: ReviewKind::parse(r.get::<&str, _>(7)).unwrap_or(ReviewKind::Review),
+            before: ConceptState {
+                concept,
+                unlocked_at: r.get(17),
+                stability: r.get::<Option<f64>, _>(8).map(|v| v as f32),
+                difficulty: r.get::<Option<f64>, _>(9).map(|v| v as f32),
+                due_at: r.get(10),
+                last_review_at: r.get(11),
+                reps: r.get(12),
+                lapses: r.get(13),
+                last_card_id: None,
+                version: r.get::<i64, _>(16) - 1,
+            },
+            due_after_at: r.get(14),
+            elapsed_days: r.get(15),
+            version_after: r.get(16),
+        }
+    }))
+}
+
+/// Whether `review` can still be undone or re-graded: it is the learner's latest answer, above
+/// her undo floor, and nothing changed its concept since.
+pub async fn is_current(db: &Db, learner: i64, review: &ReviewRow) -> Result<bool, sqlx::Error> {
+    let row = sqlx::query(
+        "SELECT (SELECT MAX(id) FROM reviews WHERE learner_id = $1),
+                (SELECT undo_floor FROM learners WHERE id = $1),
+                (SELECT version FROM concept_states WHERE learner_id = $1 AND concept_slug = $2)",
+    )
+    .bind(learner)
+    .bind(&review.concept)
+    .fetch_one(&db.read)
+    .await?;
+    let latest: Option<i64> = row.get(0);
+    let floor: Option<i64> = row.get(1);
+    let version: Option<i64> = row.get(2);
+    Ok(latest == Some(review.id)
+        && review.id > floor.unwrap_or(0)
+        && version == Some(review.version_after))
+}
+
+/// Undoes an answer: restores the state before it, deletes the row, and raises the undo floor
+/// so that undo works once. `Ok(false)` when the review is no longer current.
+pub async fn undo(db: &Db, learner: i64, review: &ReviewRow) -> Result<bool, sqlx::Error> {
+    let mut tx = db.write.begin().await?;
+    let b = &review.before;
+    let updated = sqlx::query(
+        "UPDATE concept_states SET stability = $1, difficulty = $2, due_at = $3, last_review_at = $4,
+                reps = $5, lapses = $6, version = version + 1
+         WHERE learner_id = $7 AND concept_slug = $8 AND version = $9",
+    )
+    .bind(b.stability.map(f64::from))
+    .bind(b.difficulty.map(f64::from))
+    .bind(b.due_at)
+    .bind(b.last_review_at)
+    .bind(b.reps)
+    .bind(b.lapses)
+    .bind(learner)
+    .bind(&review.concept)
+    .bind(review.version_after)
+    .execute(&mut *tx)
+    .await?;
+    let deleted = sqlx::query(
+        "DELETE FROM reviews WHERE learner_id = $1 AND id = $2
+           AND id = (SELECT MAX(id) FROM reviews WHERE learner_id = $1)
+           AND id > (SELECT undo_floor FROM learners WHERE id = $1)",
+    )
+    .bind(learner)
+    .bind(review.id)
+    .execute(&mut *tx)
+    .await?;
+    if updated.rows_affected() != 1 || deleted.rows_affected() != 1 {
+        tx.rollback().await?;
+        return Ok(false);
+    }
+    sqlx::query("UPDATE learners SET undo_floor = $1 WHERE id = $2")
+        .bind(review.id)
+        .bind(learner)
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    Ok(true)
+}
+
+/// Replaces the rating of the latest answer (Good → Hard or Easy) with the state recomputed from
+/// the state before it. `Ok(false)` when the review is no longer current.
+pub async fn regrade(
+    db: &Db,
+    learner: i64,
+    review: &ReviewRow,
+    rating: u8,
+    out: &Outcome,
+) -> Result<bool, sqlx::Error> {
+    let mut tx = db.write.begin().await?;
+    let updated = sqlx::query(
+        "UPDATE concept_states SET stability = $1, difficulty = $2, due_at = $3, reps = $4,
+                lapses = $5, version = version + 1
+         WHERE learner_id = $6 AND concept_slug = $7 AND version = $8",
+    )
+    .bind(f64::from(out.stability))
+    .bind(f64::from(out.difficulty))
+    .bind(out.due_at)
+    .bind(out.reps)
+    .bind(out.lapses)
+    .bind(learner)
+    .bind(&review.concept)
+    .bind(review.version_after)
+    .execute(&mut *tx)
+    .await?;
+    if updated.rows_affected() != 1 {
+        tx.rollback().await?;
+        return Ok(false);
+    }
+    sqlx::query(
+        "UPDATE reviews SET rating = $1, stability_after = $2, difficulty_after = $3,
+                due_after_at = $4, scheduled_days = $5, version_after = $6
+         WHERE learner_id = $7 AND id = $8",
+    )
+    .bind(i64::from(rating))
+    .bind(f64::from(out.stability))
+    .bind(f64::from(out.difficulty))
+    .bind(out.due_at)
+    .bind(out.scheduled_days)
+    .bind(review.version_after + 1)
+    .bind(learner)
+    .bind(review.id)
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(true)
+}

@@ -1,0 +1,196 @@
+//! Broken content is rejected with the file and field named, by the loader and by
+//! `paperdeck check-content`.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn copy_content() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("content");
+    std::fs::create_dir_all(dir.path().join("papers")).unwrap();
+    std::fs::copy(src.join("concepts.toml"), dir.path().join("concepts.toml")).unwrap();
+    for e in std::fs::read_dir(src.join("papers")).unwrap() {
+        let e = e.unwrap();
+        std::fs::copy(e.path(), dir.path().join("papers").join(e.file_name())).unwrap();
+    }
+    dir
+}
+
+fn edit(path: &PathBuf, from: &str, to: &str) {
+    let text = std::fs::read_to_string(path).unwrap();
+    assert!(text.contains(from), "{} lacks {from:?}", path.display());
+    std::fs::write(path, text.replacen(from, to, 1)).unwrap();
+}
+
+/// (file to edit, text to replace, replacement, file named in the error, field named)
+const BROKEN: &[(&str, &str, &str, &str, &str)] = &[
+    (
+        "papers/qlora.md",
+        "title_zh = ",
+        "title_cn = ",
+        "papers/qlora.md",
+        "title_cn",
+    ),
+    (
+        "papers/qlora.md",
+        "arxiv = \"2305.14314\"",
+        "arxiv = \"qlora\"",
+        "papers/qlora.md",
+        "arxiv",
+    ),
+    (
+        "papers/qlora.md",
+        "slug = \"qlora\"",
+        "slug = \"q-lora\"",
+        "papers/qlora.md",
+        "slug",
+    ),
+    (
+        "papers/qlora.md",
+        "order = 10",
+        "order = 1",
+        "papers/qlora.md",
+        "order",
+    ),
+    (
+        "papers/qlora.md",
+        "## 入门解读",
+        "## 解读",
+        "papers/qlora.md",
+        "正文",
+    ),
+    (
+        "papers/qlora.md",
+        "+++\n",
+        "",
+        "papers/qlora.md",
+        "front matter",
+    ),
+    (
+        "papers/qlora.md",
+        "concept = \"quantization\"",
+        "concept = \"quantum\"",
+        "papers/qlora.md",
+        ".concept",
+    ),
+    (
+        "papers/qlora.md",
+        "type = \"figure\"",
+        "type = \"picture\"",
+        "papers/qlora.md",
+        ".type",
+    ),
+    (
+        "papers/qlora.md",
+        "section = \"figures\"",
+        "section = \"appendix\"",
+        "papers/qlora.md",
+        ".section",
+    ),
+    (
+        "papers/qlora.md",
+        "year = 2023",
+        "year = \"2023\"",
+        "papers/qlora.md",
+        "year",
+    ),
+    (
+        "papers/llama.md",
+        "month = 2",
+        "month = 13",
+        "papers/llama.md",
+        "month",
+    ),
+    (
+        "concepts.toml",
+        "slug = \"lora\"",
+        "slug = \"LoRA!\"",
+        "concepts.toml",
+        "slug",
+    ),
+    (
+        "concepts.toml",
+        "papers = [\"qlora\"]",
+        "papers = [\"qlora\", \"gpt-5\"]",
+        "concepts.toml",
+        "papers",
+    ),
+];
+
+#[test]
+fn broken_content_files_are_rejected_with_file_and_field() {
+    for (file, from, to, want_file, want_field) in BROKEN {
+        let dir = copy_content();
+        edit(&dir.path().join(file), from, to);
+        let err = paperdeck::content::load_dir(dir.path())
+            .expect_err(&format!("{file}: {from} → {to} should be rejected"));
+        assert!(
+            err.0
+                .iter()
+                .any(|e| e.file.contains(want_file) && e.field.contains(want_field)),
+            "{file}: {from} → {to}: wanted {want_file} / {want_field}, got {err}"
+        );
+    }
+}
+
+#[test]
+fn the_shipped_content_passes_its_own_check() {
+    let dir = copy_content();
+    let content = paperdeck::content::load_dir(dir.path()).expect("content loads");
+    assert_eq!(content.papers.len(), 10);
+}
+
+#[test]
+fn check_content_exits_non_zero_and_names_the_file() {
+    let bin = env!("CARGO_BIN_EXE_paperdeck");
+    let dir = copy_content();
+    let ok = Command::new(bin)
+        .args(["check-content", dir.path().to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(
+        ok.status.success(),
+        "{}",
+        String::from_utf8_lossy(&ok.stderr)
+    );
+
+    edit(&dir.path().join("papers/bloom.md"), "hook = ", "hookk = ");
+    let bad = Command::new(bin)
+        .args(["check-content", dir.path().to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(!bad.status.success());
+    let err = String::from_utf8_lossy(&bad.stderr);
+    assert!(
+        err.contains("papers/bloom.md") && err.contains("hookk"),
+        "{err}"
+    );
+}
+
+#[test]
+fn the_server_refuses_to_start_on_broken_content() {
+    let bin = env!("CARGO_BIN_EXE_paperdeck");
+    let dir = copy_content();
+    edit(
+        &dir.path().join("papers/gpt-4.md"),
+        "org = ",
+        "organisation = ",
+    );
+    let db = dir.path().join("x.db");
+    let out = Command::new(bin)
+        .args([
+            "serve",
+            "--addr",
+            "127.0.0.1:0",
+            "--content",
+            dir.path().to_str().unwrap(),
+            "--database",
+            &format!("sqlite://{}", db.display()),
+        ])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("papers/gpt-4.md"), "{err}");
+    assert!(!err.contains("panicked"), "{err}");
+}

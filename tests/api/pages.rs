@@ -1,0 +1,125 @@
+use crate::helpers::spawn_app;
+use paperdeck::content;
+
+#[tokio::test]
+async fn every_paper_page_answers_with_its_title_and_arxiv_link() {
+    let app = spawn_app().await;
+    let content = content::embedded().unwrap();
+    assert_eq!(content.papers.len(), 10);
+    for p in &content.papers {
+        let page = app.get(&format!("/papers/{}", p.slug)).await;
+        assert_eq!(page.status, 200, "{}", p.slug);
+        assert!(page.body.contains(&p.title_zh), "{} title", p.slug);
+        assert!(
+            page.body
+                .contains(&format!("https://arxiv.org/abs/{}", p.arxiv)),
+            "{} arXiv link",
+            p.slug
+        );
+        for id in ["core", "explain", "figures", "terms", "connections"] {
+            assert!(
+                page.body.contains(&format!("id=\"{id}\"")),
+                "{} #{id}",
+                p.slug
+            );
+        }
+    }
+}
+
+#[tokio::test]
+async fn every_concept_page_answers_and_links_its_papers() {
+    let app = spawn_app().await;
+    let content = content::embedded().unwrap();
+    assert!(content.concepts.len() >= 18);
+    for c in &content.concepts {
+        let page = app.get(&format!("/concepts/{}", c.slug)).await;
+        assert_eq!(page.status, 200, "{}", c.slug);
+        assert!(page.body.contains(&c.name));
+        for p in &c.papers {
+            assert!(
+                page.body.contains(&format!("href=\"/papers/{p}\"")),
+                "{} → {p}",
+                c.slug
+            );
+        }
+    }
+}
+
+#[tokio::test]
+async fn lists_and_home_show_all_ten_papers_in_reading_order() {
+    let app = spawn_app().await;
+    let content = content::embedded().unwrap();
+    for path in ["/", "/papers"] {
+        let page = app.get(path).await;
+        assert_eq!(page.status, 200);
+        let mut last = 0;
+        for p in &content.papers {
+            let at = page
+                .body
+                .find(&format!("/papers/{}\"", p.slug))
+                .unwrap_or_else(|| panic!("{path} lacks {}", p.slug));
+            assert!(at > last, "{path}: {} out of order", p.slug);
+            last = at;
+        }
+    }
+    let glossary = app.get("/concepts").await;
+    assert_eq!(glossary.status, 200);
+    assert!(glossary.body.contains("lang=\"zh-CN\""));
+}
+
+#[tokio::test]
+async fn unknown_paths_and_slugs_get_a_friendly_404() {
+    let app = spawn_app().await;
+    for path in [
+        "/papers/nope",
+        "/concepts/nope",
+        "/no/such/page",
+        "/papers/../etc/passwd",
+    ] {
+        let page = app.get(path).await;
+        assert_eq!(page.status, 404, "{path}");
+        assert!(
+            page.body.contains("页面不存在") || page.body.contains("找不到"),
+            "{path}"
+        );
+        assert!(page.body.contains("href=\"/\""), "{path} has a way back");
+    }
+}
+
+#[tokio::test]
+async fn health_check_answers_ok() {
+    let app = spawn_app().await;
+    let page = app.get("/healthz").await;
+    assert_eq!(page.status, 200);
+    assert_eq!(page.body, "ok");
+}
+
+#[tokio::test]
+async fn static_assets_are_cached_and_traversal_is_refused() {
+    let app = spawn_app().await;
+    let css = app.get("/static/style.css").await;
+    assert_eq!(css.status, 200);
+    assert!(css.headers["cache-control"]
+        .to_str()
+        .unwrap()
+        .contains("max-age"));
+    assert!(css.headers["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("text/css"));
+    for path in [
+        "/static/..%2fCargo.toml",
+        "/static/%2e%2e/Cargo.toml",
+        "/static/nope.css",
+    ] {
+        assert_eq!(app.get(path).await.status, 404, "{path}");
+    }
+}
+
+#[tokio::test]
+async fn paper_pages_show_how_many_questions_they_have() {
+    let app = spawn_app().await;
+    let page = app.get("/papers/qlora").await;
+    assert!(page.body.contains("道测验题"));
+    assert!(page.body.contains("href=\"/concepts/quantization\""));
+}
