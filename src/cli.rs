@@ -29,6 +29,43 @@ enum Command {
     Serve(ServeArgs),
     /// Check a content directory (default: ./content) and exit non-zero on any error.
     CheckContent(CheckArgs),
+    /// Compare schedulers on a review log: FSRS with default and fitted parameters, and SM-2.
+    Evaluate(EvaluateArgs),
+    /// Write a review log of simulated learners (CSV, the format `evaluate` reads).
+    Simulate(SimulateArgs),
+}
+
+#[derive(Args, Debug)]
+struct SimulateArgs {
+    /// Number of simulated learners.
+    #[arg(long, default_value_t = 20)]
+    learners: usize,
+    /// Days of study per learner.
+    #[arg(long, default_value_t = 120)]
+    days: i64,
+    /// Seed for the random choices.
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// Output CSV file.
+    #[arg(long)]
+    out: PathBuf,
+}
+
+#[derive(Args, Debug)]
+struct EvaluateArgs {
+    /// CSV review log with columns card_id,review_rating,review_time (ISO-8601 UTC, rating 1–4);
+    /// other columns are ignored.
+    #[arg(long)]
+    revlog: PathBuf,
+    /// IANA time zone the reviews were made in; decides where days begin.
+    #[arg(long, default_value = "UTC")]
+    timezone: String,
+    /// Hour at which a new day begins in that time zone.
+    #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u32).range(0..=23))]
+    rollover_hour: u32,
+    /// Share of the log (by time) used to fit parameters; the rest is used to evaluate.
+    #[arg(long, default_value_t = 0.8)]
+    train_fraction: f64,
 }
 
 #[derive(Args, Debug, Clone)]
@@ -88,6 +125,20 @@ pub fn main() -> ExitCode {
         None => serve(cli.serve),
         Some(Command::Serve(args)) => serve(args),
         Some(Command::CheckContent(args)) => check_content(args),
+        Some(Command::Simulate(args)) => match simulate(args) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("paperdeck simulate: {e:#}");
+                ExitCode::FAILURE
+            }
+        },
+        Some(Command::Evaluate(args)) => match evaluate(args) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("paperdeck evaluate: {e:#}");
+                ExitCode::FAILURE
+            }
+        },
     }
 }
 
@@ -172,4 +223,178 @@ fn check_content(args: CheckArgs) -> ExitCode {
         );
     }
     ExitCode::SUCCESS
+}
+
+fn evaluate(args: EvaluateArgs) -> anyhow::Result<()> {
+    use crate::revlog;
+    use anyhow::Context;
+    let tz: chrono_tz::Tz = args
+        .timezone
+        .parse()
+        .map_err(|_| anyhow::anyhow!("unknown time zone {:?}", args.timezone))?;
+    if !(0.1..=0.95).contains(&args.train_fraction) {
+        anyhow::bail!("--train-fraction must be between 0.1 and 0.95");
+    }
+    let prefs = crate::scheduler::Prefs {
+        tz,
+        rollover_hour: args.rollover_hour,
+        ..Default::default()
+    };
+    let file = std::fs::File::open(&args.revlog)
+        .with_context(|| format!("cannot open {}", args.revlog.display()))?;
+    let size = file.metadata().map(|m| m.len()).unwrap_or(0);
+    let bar = indicatif::ProgressBar::new(size);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("{msg} {wide_bar} {bytes}/{total_bytes} ({eta})")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    bar.set_message("reading");
+    let mut reader = csv::ReaderBuilder::new()
+        .flexible(true)
+        .from_reader(bar.wrap_read(std::io::BufReader::new(file)));
+    let headers = reader
+        .headers()
+        .context("cannot read the CSV header")?
+        .clone();
+    let col = |name: &str| {
+        headers
+            .iter()
+            .position(|h| h.trim() == name)
+            .ok_or_else(|| anyhow::anyhow!("the CSV has no column {name:?}"))
+    };
+    let (c_card, c_rating, c_time) = (col("card_id")?, col("review_rating")?, col("review_time")?);
+    let mut entries = Vec::new();
+    let mut skipped = 0usize;
+    for (i, rec) in reader.records().enumerate() {
+        let parsed = rec.ok().and_then(|r| {
+            let card = r.get(c_card)?.trim().to_string();
+            let rating: u8 = r
+                .get(c_rating)?
+                .trim()
+                .parse()
+                .ok()
+                .filter(|r| (1..=4).contains(r))?;
+            let time = chrono::DateTime::parse_from_rfc3339(r.get(c_time)?.trim())
+                .ok()?
+                .timestamp();
+            (!card.is_empty()).then_some(revlog::Entry {
+                item: card,
+                rating,
+                time,
+            })
+        });
+        match parsed {
+            Some(e) => entries.push(e),
+            None => {
+                skipped += 1;
+                if skipped <= 5 {
+                    bar.suspend(|| eprintln!("skipping line {}: not a valid review", i + 2));
+                }
+            }
+        }
+    }
+    bar.finish_and_clear();
+    if entries.is_empty() {
+        anyhow::bail!("no valid reviews in {}", args.revlog.display());
+    }
+    let items = revlog::to_items(&entries, &prefs);
+    let split = ((items.len() as f64) * args.train_fraction) as usize;
+    let (train, test) = items.split_at(split.min(items.len()));
+    let train: Vec<fsrs::FSRSItem> = train.iter().map(|(_, i)| i.clone()).collect();
+    let test: Vec<fsrs::FSRSItem> = revlog::long_term(test.to_vec())
+        .into_iter()
+        .map(|(_, i)| i)
+        .collect();
+    if test.is_empty() || train.is_empty() {
+        anyhow::bail!("the log is too short to split into a training and a test part");
+    }
+    let cards: std::collections::HashSet<&str> = entries.iter().map(|e| e.item.as_str()).collect();
+    println!(
+        "review log: {} reviews of {} cards ({} lines skipped); fitting on the first {} items, evaluating on {} later long-term reviews",
+        entries.len(),
+        cards.len(),
+        skipped,
+        train.len(),
+        test.len()
+    );
+    let spinner = indicatif::ProgressBar::new_spinner();
+    spinner.set_message("fitting FSRS parameters");
+    spinner.enable_steady_tick(std::time::Duration::from_millis(120));
+    let fitted = fsrs::compute_parameters(fsrs::ComputeParametersInput {
+        train_set: revlog::trainable(train),
+        ..Default::default()
+    });
+    spinner.finish_and_clear();
+    let default_decay = fsrs::DEFAULT_PARAMETERS[20];
+    let mut rows = vec![(
+        "FSRS-6, default parameters".to_string(),
+        revlog::metrics(&revlog::fsrs_predictions(
+            &fsrs::FSRS::default(),
+            default_decay,
+            &test,
+        )),
+    )];
+    match fitted {
+        Ok(params) => {
+            let f = fsrs::FSRS::new(&params)
+                .map_err(|e| anyhow::anyhow!("fitted parameters invalid: {e:?}"))?;
+            let decay = params.get(20).copied().unwrap_or(default_decay);
+            rows.push((
+                "FSRS-6, fitted on the earlier part".to_string(),
+                revlog::metrics(&revlog::fsrs_predictions(&f, decay, &test)),
+            ));
+        }
+        Err(e) => println!("could not fit parameters: {e:?}"),
+    }
+    rows.push((
+        "SM-2 baseline".to_string(),
+        revlog::metrics(&revlog::sm2_predictions(&test)),
+    ));
+    println!(
+        "\n{:<36} {:>10} {:>12} {:>8}",
+        "scheduler", "log loss", "RMSE(bins)", "n"
+    );
+    for (name, m) in rows {
+        match m {
+            Some(m) => println!(
+                "{name:<36} {:>10.4} {:>12.4} {:>8}",
+                m.log_loss, m.rmse_bins, m.n
+            ),
+            None => println!("{name:<36} {:>10} {:>12} {:>8}", "-", "-", 0),
+        }
+    }
+    Ok(())
+}
+
+fn simulate(args: SimulateArgs) -> anyhow::Result<()> {
+    use anyhow::Context;
+    let content = crate::content::embedded().map_err(|e| anyhow::anyhow!("{e}"))?;
+    let concepts: Vec<String> = content.concepts.iter().map(|c| c.slug.clone()).collect();
+    let mut out = csv::Writer::from_path(&args.out)
+        .with_context(|| format!("cannot write {}", args.out.display()))?;
+    out.write_record(["card_id", "review_rating", "review_time", "review_duration"])?;
+    let start = chrono::Utc::now().timestamp() - args.days * 86_400;
+    let mut n = 0usize;
+    let mut err = None;
+    crate::simulate::simulate(args.learners, args.days, start, &concepts, args.seed, |r| {
+        let time = chrono::DateTime::from_timestamp(r.time, 0)
+            .unwrap_or_default()
+            .to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+        let card = format!("{}/{}", r.learner, r.concept);
+        if let Err(e) = out.write_record([card, (r.rating as u8).to_string(), time, "8000".into()])
+        {
+            err.get_or_insert(e);
+        }
+        n += 1;
+    });
+    if let Some(e) = err {
+        return Err(e.into());
+    }
+    out.flush()?;
+    println!(
+        "wrote {n} reviews of {} learners to {}",
+        args.learners,
+        args.out.display()
+    );
+    Ok(())
 }

@@ -105,3 +105,60 @@ pub async fn create(
     .await?;
     Ok(row.map(|r| r.get(0)))
 }
+
+/// The settings a learner can change on `/settings`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Settings {
+    pub desired_retention: f64,
+    pub new_per_day: i64,
+    pub max_reviews_per_day: i64,
+    pub timezone: String,
+    pub rollover_hour: i64,
+    pub has_personal_params: bool,
+}
+
+pub async fn settings(db: &Db, learner: i64) -> Result<Option<Settings>, sqlx::Error> {
+    let row = sqlx::query(
+        "SELECT desired_retention, new_per_day, max_reviews_per_day, timezone, rollover_hour,
+                fsrs_params IS NOT NULL
+         FROM learners WHERE id = $1",
+    )
+    .bind(learner)
+    .fetch_optional(&db.read)
+    .await?;
+    Ok(row.map(|r| Settings {
+        desired_retention: r.get(0),
+        new_per_day: r.get(1),
+        max_reviews_per_day: r.get(2),
+        timezone: r.get(3),
+        rollover_hour: r.get(4),
+        has_personal_params: r.get::<i64, _>(5) != 0,
+    }))
+}
+
+pub async fn update_settings(db: &Db, learner: i64, s: &Settings) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE learners SET desired_retention = $1, new_per_day = $2, max_reviews_per_day = $3,
+                timezone = $4, rollover_hour = $5
+         WHERE id = $6",
+    )
+    .bind(s.desired_retention)
+    .bind(s.new_per_day)
+    .bind(s.max_reviews_per_day)
+    .bind(&s.timezone)
+    .bind(s.rollover_hour)
+    .bind(learner)
+    .execute(&db.write)
+    .await
+    .map(|_| ())
+}
+
+/// Stores personal FSRS parameters (JSON array), or clears them with `None`.
+pub async fn set_params(db: &Db, learner: i64, params: Option<&str>) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE learners SET fsrs_params = $1 WHERE id = $2")
+        .bind(params)
+        .bind(learner)
+        .execute(&db.write)
+        .await
+        .map(|_| ())
+}

@@ -59,9 +59,6 @@ pub async fn has_read(db: &Db, learner: i64, paper: &str) -> Result<bool, sqlx::
     Ok(row.is_some())
 }
 
-const STATE_COLUMNS: &str = "concept_slug, unlocked_at, stability, difficulty, due_at, \
-                             last_review_at, reps, lapses, last_card_id, version";
-
 fn state_from_row(r: &SqliteRow) -> ConceptState {
     ConceptState {
         concept: r.get(0),
@@ -77,13 +74,20 @@ fn state_from_row(r: &SqliteRow) -> ConceptState {
     }
 }
 
+/// The queries behind choosing the next question, public so the benchmark can show their plans.
+pub const STATES_SQL: &str = "SELECT concept_slug, unlocked_at, stability, difficulty, due_at, \
+     last_review_at, reps, lapses, last_card_id, version FROM concept_states \
+     WHERE learner_id = $1 ORDER BY unlocked_at, concept_slug";
+pub const REVIEWS_SINCE_SQL: &str = "SELECT concept_slug, rating, review_kind FROM reviews \
+     WHERE learner_id = $1 AND reviewed_at >= $2 ORDER BY id";
+pub const CARD_LAST_SEEN_SQL: &str = "SELECT card_id, MAX(reviewed_at) FROM reviews \
+     WHERE learner_id = $1 AND concept_slug = $2 GROUP BY card_id";
+
 pub async fn states(db: &Db, learner: i64) -> Result<Vec<ConceptState>, sqlx::Error> {
-    let rows = sqlx::query(&format!(
-        "SELECT {STATE_COLUMNS} FROM concept_states WHERE learner_id = $1 ORDER BY unlocked_at, concept_slug"
-    ))
-    .bind(learner)
-    .fetch_all(&db.read)
-    .await?;
+    let rows = sqlx::query(STATES_SQL)
+        .bind(learner)
+        .fetch_all(&db.read)
+        .await?;
     Ok(rows.iter().map(state_from_row).collect())
 }
 
@@ -93,14 +97,11 @@ pub async fn reviews_since(
     learner: i64,
     since: i64,
 ) -> Result<Vec<TodayReview>, sqlx::Error> {
-    let rows = sqlx::query(
-        "SELECT concept_slug, rating, review_kind FROM reviews
-         WHERE learner_id = $1 AND reviewed_at >= $2 ORDER BY id",
-    )
-    .bind(learner)
-    .bind(since)
-    .fetch_all(&db.read)
-    .await?;
+    let rows = sqlx::query(REVIEWS_SINCE_SQL)
+        .bind(learner)
+        .bind(since)
+        .fetch_all(&db.read)
+        .await?;
     Ok(rows
         .into_iter()
         .map(|r| TodayReview {
@@ -117,14 +118,11 @@ pub async fn card_last_seen(
     learner: i64,
     concept: &str,
 ) -> Result<HashMap<String, i64>, sqlx::Error> {
-    let rows = sqlx::query(
-        "SELECT card_id, MAX(reviewed_at) FROM reviews
-         WHERE learner_id = $1 AND concept_slug = $2 GROUP BY card_id",
-    )
-    .bind(learner)
-    .bind(concept)
-    .fetch_all(&db.read)
-    .await?;
+    let rows = sqlx::query(CARD_LAST_SEEN_SQL)
+        .bind(learner)
+        .bind(concept)
+        .fetch_all(&db.read)
+        .await?;
     Ok(rows.into_iter().map(|r| (r.get(0), r.get(1))).collect())
 }
 
@@ -405,4 +403,26 @@ pub async fn regrade(
     .await?;
     tx.commit().await?;
     Ok(true)
+}
+
+/// The learner's review log as (concept, rating, time), oldest first: the training data for her
+/// personal parameters.
+pub async fn revlog_by_concept(
+    db: &Db,
+    learner: i64,
+) -> Result<Vec<crate::revlog::Entry>, sqlx::Error> {
+    let rows = sqlx::query(
+        "SELECT concept_slug, rating, reviewed_at FROM reviews WHERE learner_id = $1 ORDER BY id",
+    )
+    .bind(learner)
+    .fetch_all(&db.read)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| crate::revlog::Entry {
+            item: r.get(0),
+            rating: r.get::<i64, _>(1) as u8,
+            time: r.get(2),
+        })
+        .collect())
 }

@@ -17,6 +17,7 @@ pub mod auth;
 pub mod pages;
 pub mod quiz;
 pub mod session;
+pub mod settings;
 
 pub use session::Visitor;
 
@@ -108,6 +109,7 @@ fn routes(cfg: &mut web::ServiceConfig) {
     pages::routes(cfg);
     auth::routes(cfg);
     quiz::routes(cfg);
+    settings::routes(cfg);
 }
 
 /// Form errors from actix (missing field, wrong type, bad UTF-8, too large) become a 400 page

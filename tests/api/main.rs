@@ -5,3 +5,4 @@ mod content_files;
 mod helpers;
 mod pages;
 mod quiz;
+mod settings;

@@ -1,0 +1,339 @@
+//! `/settings`: scheduling preferences and personal FSRS parameters.
+
+use super::{see_other, Nav, Visitor};
+use crate::error::AppError;
+use crate::revlog;
+use crate::startup::AppState;
+use crate::store;
+use crate::store::learners::Settings;
+use actix_web::http::{header, StatusCode};
+use actix_web::{web, HttpRequest, HttpResponse};
+use askama::Template;
+use serde::Deserialize;
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/settings", super::get().to(show))
+        .route("/settings", web::post().to(save))
+        .route("/settings/optimise", web::post().to(optimise))
+        .route("/settings/reset-params", web::post().to(reset_params));
+}
+
+/// Reviews needed before offering to fit personal parameters.
+pub const MIN_REVIEWS_TO_OPTIMISE: usize = 100;
+
+/// Time zones offered in the list; any IANA name can be typed.
+const ZONES: &[&str] = &[
+    "Asia/Shanghai",
+    "Asia/Hong_Kong",
+    "Asia/Taipei",
+    "Asia/Singapore",
+    "Asia/Tokyo",
+    "Asia/Seoul",
+    "Asia/Kolkata",
+    "Europe/London",
+    "Europe/Paris",
+    "Europe/Berlin",
+    "America/New_York",
+    "America/Chicago",
+    "America/Los_Angeles",
+    "America/Toronto",
+    "Australia/Sydney",
+    "Pacific/Auckland",
+    "UTC",
+];
+
+#[derive(Template)]
+#[template(path = "settings/index.html")]
+struct SettingsPage<'a> {
+    nav: Nav,
+    s: Settings,
+    zones: &'a [&'a str],
+    error: Option<String>,
+    saved: bool,
+    reviews: usize,
+    min_reviews: usize,
+    result: Option<OptimiseResult>,
+}
+
+impl SettingsPage<'_> {
+    fn retention_percent(&self) -> String {
+        format!("{:.0}", self.s.desired_retention * 100.0)
+    }
+}
+
+struct OptimiseResult {
+    default_loss: f64,
+    fitted_loss: f64,
+    default_rmse: f64,
+    fitted_rmse: f64,
+    kept: bool,
+    n: usize,
+}
+
+#[derive(Deserialize)]
+pub struct ShowQuery {
+    saved: Option<u8>,
+}
+
+async fn page(
+    state: &AppState,
+    visitor: &Visitor,
+    learner: i64,
+    s: Option<Settings>,
+    error: Option<String>,
+    saved: bool,
+    result: Option<OptimiseResult>,
+) -> Result<HttpResponse, AppError> {
+    let stored = store::learners::settings(&state.db, learner)
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("learner row missing"))?;
+    let reviews = store::quiz::revlog_by_concept(&state.db, learner)
+        .await?
+        .len();
+    let status = if error.is_some() {
+        StatusCode::BAD_REQUEST
+    } else {
+        StatusCode::OK
+    };
+    let body = SettingsPage {
+        nav: visitor.nav("settings"),
+        s: s.unwrap_or(stored),
+        zones: ZONES,
+        error,
+        saved,
+        reviews,
+        min_reviews: MIN_REVIEWS_TO_OPTIMISE,
+        result,
+    }
+    .render()?;
+    Ok(HttpResponse::build(status)
+        .insert_header((header::CONTENT_TYPE, "text/html; charset=utf-8"))
+        .body(body))
+}
+
+async fn show(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    visitor: Visitor,
+    q: web::Query<ShowQuery>,
+) -> Result<HttpResponse, AppError> {
+    let learner = visitor.require(&req)?.id;
+    page(
+        &state,
+        &visitor,
+        learner,
+        None,
+        None,
+        q.saved == Some(1),
+        None,
+    )
+    .await
+}
+
+/// Form fields arrive as text so that a bad value comes back to the form with a message
+/// instead of a generic error.
+#[derive(Deserialize)]
+pub struct SettingsForm {
+    #[serde(default)]
+    csrf: String,
+    desired_retention: String,
+    new_per_day: String,
+    max_reviews_per_day: String,
+    timezone: String,
+    rollover_hour: String,
+}
+
+/// Parses the form into valid settings, or says which field is wrong.
+pub fn parse_settings(f: &SettingsForm) -> Result<Settings, String> {
+    let int = |v: &str, name: &str, lo: i64, hi: i64| -> Result<i64, String> {
+        v.trim()
+            .parse::<i64>()
+            .ok()
+            .filter(|n| (lo..=hi).contains(n))
+            .ok_or_else(|| format!("{name}要填 {lo} 到 {hi} 之间的整数。"))
+    };
+    let retention = f
+        .desired_retention
+        .trim()
+        .trim_end_matches('%')
+        .parse::<f64>()
+        .ok()
+        .map(|v| if v > 1.0 { v / 100.0 } else { v })
+        .filter(|v| (0.80..=0.97).contains(v))
+        .ok_or("目标记忆保持率要在 80% 到 97% 之间。")?;
+    let tz = f.timezone.trim();
+    if tz.parse::<chrono_tz::Tz>().is_err() {
+        return Err(format!(
+            "不认识时区“{}”：请用 IANA 名称，例如 Asia/Shanghai。",
+            tz.chars().take(64).collect::<String>()
+        ));
+    }
+    Ok(Settings {
+        desired_retention: (retention * 100.0).round() / 100.0,
+        new_per_day: int(&f.new_per_day, "每天新概念数", 0, 50)?,
+        max_reviews_per_day: int(&f.max_reviews_per_day, "每天最多复习数", 1, 1000)?,
+        timezone: tz.to_string(),
+        rollover_hour: int(&f.rollover_hour, "每天开始的时间", 0, 23)?,
+        has_personal_params: false,
+    })
+}
+
+async fn save(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    visitor: Visitor,
+    form: web::Form<SettingsForm>,
+) -> Result<HttpResponse, AppError> {
+    let learner = visitor.require(&req)?.id;
+    visitor.verify_csrf(&form.csrf)?;
+    match parse_settings(&form) {
+        Ok(s) => {
+            store::learners::update_settings(&state.db, learner, &s).await?;
+            Ok(see_other("/settings?saved=1"))
+        }
+        Err(msg) => page(&state, &visitor, learner, None, Some(msg), false, None).await,
+    }
+}
+
+#[derive(Deserialize)]
+pub struct CsrfForm {
+    #[serde(default)]
+    csrf: String,
+}
+
+/// Fits FSRS parameters to the learner's own log and keeps them only if they predict her
+/// history better than the defaults (lower log loss).
+async fn optimise(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    visitor: Visitor,
+    form: web::Form<CsrfForm>,
+) -> Result<HttpResponse, AppError> {
+    let learner = visitor.require(&req)?.id;
+    visitor.verify_csrf(&form.csrf)?;
+    let prefs = store::quiz::prefs(&state.db, learner)
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("learner row missing"))?;
+    let log = store::quiz::revlog_by_concept(&state.db, learner).await?;
+    if log.len() < MIN_REVIEWS_TO_OPTIMISE {
+        return page(
+            &state,
+            &visitor,
+            learner,
+            None,
+            Some(format!(
+                "至少要有 {MIN_REVIEWS_TO_OPTIMISE} 次答题记录才能优化，你现在有 {} 次。",
+                log.len()
+            )),
+            false,
+            None,
+        )
+        .await;
+    }
+    let fitted = web::block(move || fit(&log, &prefs))
+        .await
+        .map_err(|e| anyhow::anyhow!("optimiser task: {e}"))?;
+    let result = match fitted {
+        Ok((params, r)) => {
+            if r.kept {
+                let json = serde_json::to_string(&params).map_err(anyhow::Error::from)?;
+                store::learners::set_params(&state.db, learner, Some(&json)).await?;
+            }
+            r
+        }
+        Err(msg) => {
+            return page(&state, &visitor, learner, None, Some(msg), false, None).await;
+        }
+    };
+    page(&state, &visitor, learner, None, None, false, Some(result)).await
+}
+
+fn fit(
+    log: &[revlog::Entry],
+    prefs: &crate::scheduler::Prefs,
+) -> Result<(Vec<f32>, OptimiseResult), String> {
+    let items: Vec<fsrs::FSRSItem> = revlog::to_items(log, prefs)
+        .into_iter()
+        .map(|(_, i)| i)
+        .collect();
+    let train = revlog::trainable(items.clone());
+    if train.is_empty() {
+        return Err("记录里还没有隔天的复习，请过几天再来优化。".into());
+    }
+    let params = fsrs::compute_parameters(fsrs::ComputeParametersInput {
+        train_set: train,
+        ..Default::default()
+    })
+    .map_err(|e| format!("记录还不足以拟合个人参数（{e:?}），请再多答一些题。"))?;
+    let default = fsrs::FSRS::default();
+    let mine = fsrs::FSRS::new(&params).map_err(|e| format!("拟合出的参数无效：{e:?}"))?;
+    let decay_default = fsrs::DEFAULT_PARAMETERS[20];
+    let decay_mine = params.get(20).copied().unwrap_or(decay_default);
+    let d = revlog::metrics(&revlog::fsrs_predictions(&default, decay_default, &items))
+        .ok_or("没有可以评估的记录。")?;
+    let m = revlog::metrics(&revlog::fsrs_predictions(&mine, decay_mine, &items))
+        .ok_or("没有可以评估的记录。")?;
+    Ok((
+        params,
+        OptimiseResult {
+            default_loss: d.log_loss,
+            fitted_loss: m.log_loss,
+            default_rmse: d.rmse_bins,
+            fitted_rmse: m.rmse_bins,
+            kept: m.log_loss < d.log_loss,
+            n: d.n,
+        },
+    ))
+}
+
+async fn reset_params(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    visitor: Visitor,
+    form: web::Form<CsrfForm>,
+) -> Result<HttpResponse, AppError> {
+    let learner = visitor.require(&req)?.id;
+    visitor.verify_csrf(&form.csrf)?;
+    store::learners::set_params(&state.db, learner, None).await?;
+    Ok(see_other("/settings?saved=1"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn form(r: &str, n: &str, m: &str, tz: &str, h: &str) -> SettingsForm {
+        SettingsForm {
+            csrf: String::new(),
+            desired_retention: r.into(),
+            new_per_day: n.into(),
+            max_reviews_per_day: m.into(),
+            timezone: tz.into(),
+            rollover_hour: h.into(),
+        }
+    }
+
+    #[test]
+    fn settings_are_parsed_and_bounded() {
+        let s = parse_settings(&form("90", "5", "50", "Asia/Shanghai", "4")).unwrap();
+        assert_eq!(s.desired_retention, 0.9);
+        assert_eq!(
+            parse_settings(&form("0.85", "5", "50", "UTC", "0"))
+                .unwrap()
+                .desired_retention,
+            0.85
+        );
+        for bad in [
+            form("99", "5", "50", "UTC", "4"),
+            form("79", "5", "50", "UTC", "4"),
+            form("abc", "5", "50", "UTC", "4"),
+            form("90", "-1", "50", "UTC", "4"),
+            form("90", "5", "0", "UTC", "4"),
+            form("90", "5", "50", "Mars/Olympus", "4"),
+            form("90", "5", "50", "UTC", "24"),
+            form("90", "5.5", "50", "UTC", "4"),
+        ] {
+            assert!(parse_settings(&bad).is_err());
+        }
+    }
+}

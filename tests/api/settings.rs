@@ -1,0 +1,77 @@
+use crate::helpers::spawn_app;
+
+const PW: &str = "a good long passphrase";
+
+fn form<'a>(
+    csrf: &'a str,
+    r: &'a str,
+    n: &'a str,
+    m: &'a str,
+    tz: &'a str,
+    h: &'a str,
+) -> Vec<(&'a str, &'a str)> {
+    vec![
+        ("csrf", csrf),
+        ("desired_retention", r),
+        ("new_per_day", n),
+        ("max_reviews_per_day", m),
+        ("timezone", tz),
+        ("rollover_hour", h),
+    ]
+}
+
+#[tokio::test]
+async fn settings_are_saved_and_bad_values_come_back_with_a_message() {
+    let app = spawn_app().await;
+    app.signup("sora", PW).await;
+    let page = app.get("/settings").await;
+    assert_eq!(page.status, 200);
+    assert!(page.body.contains(r#"step="1" value="90""#));
+    let csrf = page.csrf();
+    let ok = app
+        .post(
+            "/settings",
+            &form(&csrf, "85", "3", "40", "Europe/London", "5"),
+        )
+        .await;
+    assert_eq!(ok.status, 303);
+    let row: (f64, i64, i64, String, i64) = sqlx::query_as(
+        "SELECT desired_retention, new_per_day, max_reviews_per_day, timezone, rollover_hour FROM learners",
+    )
+    .fetch_one(&app.db().await)
+    .await
+    .unwrap();
+    assert_eq!(row, (0.85, 3, 40, "Europe/London".to_string(), 5));
+    for (r, tz, h, msg) in [
+        ("99", "UTC", "4", "80% 到 97%"),
+        ("90", "Mars/Base", "4", "不认识时区"),
+        ("90", "UTC", "25", "每天开始的时间"),
+        ("ninety", "UTC", "4", "80% 到 97%"),
+    ] {
+        let bad = app
+            .post("/settings", &form(&csrf, r, "3", "40", tz, h))
+            .await;
+        assert_eq!(bad.status, 400, "{r} {tz} {h}");
+        assert!(bad.body.contains(msg), "{msg}");
+    }
+    let after: f64 = sqlx::query_scalar("SELECT desired_retention FROM learners")
+        .fetch_one(&app.db().await)
+        .await
+        .unwrap();
+    assert_eq!(after, 0.85);
+}
+
+#[tokio::test]
+async fn optimising_needs_enough_reviews() {
+    let app = spawn_app().await;
+    app.signup("taro", PW).await;
+    let csrf = app.get("/settings").await.csrf();
+    let page = app.post("/settings/optimise", &[("csrf", &csrf)]).await;
+    assert_eq!(page.status, 400);
+    assert!(page.body.contains("至少要有"));
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM learners WHERE fsrs_params IS NOT NULL")
+            .await,
+        0
+    );
+}
