@@ -8,6 +8,7 @@
 
 pub mod auth;
 pub mod cards;
+pub mod charts;
 pub mod cli;
 pub mod config;
 pub mod content;
@@ -16,6 +17,7 @@ pub mod revlog;
 pub mod scheduler;
 pub mod simulate;
 pub mod startup;
+pub mod stats;
 pub mod store;
 pub mod telemetry;
 pub mod web;

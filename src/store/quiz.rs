@@ -426,3 +426,28 @@ pub async fn revlog_by_concept(
         })
         .collect())
 }
+
+/// Every answer of the learner, oldest first, as statistics need them.
+pub async fn review_facts(
+    db: &Db,
+    learner: i64,
+) -> Result<Vec<crate::stats::ReviewFact>, sqlx::Error> {
+    let rows = sqlx::query(
+        "SELECT reviewed_at, concept_slug, correct, duration_ms, elapsed_days, review_kind
+         FROM reviews WHERE learner_id = $1 ORDER BY id",
+    )
+    .bind(learner)
+    .fetch_all(&db.read)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| crate::stats::ReviewFact {
+            time: r.get(0),
+            concept: r.get(1),
+            correct: r.get::<i64, _>(2) != 0,
+            duration_ms: r.get(3),
+            elapsed_days: r.get(4),
+            kind: ReviewKind::parse(r.get::<&str, _>(5)).unwrap_or(ReviewKind::Review),
+        })
+        .collect())
+}

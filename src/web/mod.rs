@@ -15,6 +15,7 @@ use std::sync::Arc;
 pub mod assets;
 pub mod auth;
 pub mod pages;
+pub mod progress;
 pub mod quiz;
 pub mod session;
 pub mod settings;
@@ -109,6 +110,7 @@ fn routes(cfg: &mut web::ServiceConfig) {
     pages::routes(cfg);
     auth::routes(cfg);
     quiz::routes(cfg);
+    progress::routes(cfg);
     settings::routes(cfg);
 }
 

@@ -4,5 +4,6 @@ mod accounts;
 mod content_files;
 mod helpers;
 mod pages;
+mod progress;
 mod quiz;
 mod settings;

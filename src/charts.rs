@@ -1,0 +1,379 @@
+//! Charts drawn on the server as inline SVG: no JavaScript, no CDN. Each chart carries a
+//! `<title>` and a `<desc>` that says in words what it shows; colours come from CSS classes so
+//! dark mode applies. Pure: data in, markup out.
+
+use crate::scheduler::Prefs;
+use crate::stats::{Tally, INTERVAL_BUCKETS};
+use chrono::{Datelike, Duration, NaiveDate};
+use std::fmt::Write;
+
+/// Escapes text for SVG/HTML content and attributes.
+pub fn esc(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+fn date_of(day: i64) -> NaiveDate {
+    NaiveDate::default() + Duration::days(day)
+}
+
+fn open(id: &str, w: u32, h: u32, title: &str, desc: &str) -> String {
+    format!(
+        r#"<svg class="chart" id="{id}" viewBox="0 0 {w} {h}" width="{w}" height="{h}" role="img" aria-labelledby="{id}-t {id}-d" xmlns="http://www.w3.org/2000/svg"><title id="{id}-t">{}</title><desc id="{id}-d">{}</desc>"#,
+        esc(title),
+        esc(desc)
+    )
+}
+
+/// A calendar of reviews per day: weeks as columns (Monday on top), like GitHub's.
+pub fn heatmap(days: &[(i64, usize)], _prefs: &Prefs) -> String {
+    const CELL: i64 = 12;
+    const TOP: i64 = 16;
+    const LEFT: i64 = 22;
+    let Some(&(first, _)) = days.first() else {
+        return String::new();
+    };
+    let first_weekday = i64::from(date_of(first).weekday().num_days_from_monday());
+    let weeks = (first_weekday + days.len() as i64 + 6) / 7;
+    let w = (LEFT + weeks * CELL + 2) as u32;
+    let h = (TOP + 7 * CELL + 2) as u32;
+    let total: usize = days.iter().map(|(_, n)| n).sum();
+    let active = days.iter().filter(|(_, n)| *n > 0).count();
+    let busiest = days.iter().max_by_key(|(_, n)| *n).filter(|(_, n)| *n > 0);
+    let mut desc = format!(
+        "过去 {} 天里有 {active} 天做了复习，共 {total} 题。",
+        days.len()
+    );
+    if let Some((d, n)) = busiest {
+        let _ = write!(
+            desc,
+            "最多的一天是 {}，{n} 题。",
+            date_of(*d).format("%Y年%-m月%-d日")
+        );
+    }
+    let mut s = open("heatmap", w, h, "复习日历：每天答题数", &desc);
+    for (row, label) in [(0, "一"), (2, "三"), (4, "五")] {
+        let _ = write!(
+            s,
+            r#"<text class="axis" x="0" y="{}">{label}</text>"#,
+            TOP + row * CELL + 10
+        );
+    }
+    let mut last_month = 0;
+    for (i, (day, n)) in days.iter().enumerate() {
+        let pos = first_weekday + i as i64;
+        let (col, row) = (pos / 7, pos % 7);
+        let date = date_of(*day);
+        if row == 0 && date.month() != last_month && col < weeks - 1 {
+            last_month = date.month();
+            let _ = write!(
+                s,
+                r#"<text class="axis" x="{}" y="11">{}月</text>"#,
+                LEFT + col * CELL,
+                date.month()
+            );
+        }
+        let level = match n {
+            0 => 0,
+            1..=2 => 1,
+            3..=5 => 2,
+            6..=10 => 3,
+            _ => 4,
+        };
+        let _ = write!(
+            s,
+            r#"<rect class="h{level}" x="{}" y="{}" width="10" height="10" rx="2"><title>{}：{n} 题</title></rect>"#,
+            LEFT + col * CELL,
+            TOP + row * CELL,
+            date.format("%-m月%-d日")
+        );
+    }
+    s.push_str("</svg>");
+    s
+}
+
+/// Vertical bars with a label under some of them.
+struct Bars<'a> {
+    id: &'a str,
+    title: &'a str,
+    desc: String,
+    values: Vec<Option<f64>>,
+    max: f64,
+    labels: Vec<(usize, String)>,
+    bar_labels: Vec<String>,
+    target: Option<f64>,
+    percent: bool,
+}
+
+fn bars(b: Bars) -> String {
+    const H: f64 = 140.0;
+    const TOP: f64 = 14.0;
+    const LEFT: f64 = 34.0;
+    let n = b.values.len().max(1);
+    let slot = (560.0 / n as f64).clamp(10.0, 90.0);
+    let w = LEFT + slot * n as f64 + 4.0;
+    let total_h = TOP + H + 22.0;
+    let mut s = open(b.id, w.ceil() as u32, total_h as u32, b.title, &b.desc);
+    let max = if b.max > 0.0 { b.max } else { 1.0 };
+    // y axis: 0, middle, max
+    for frac in [0.0, 0.5, 1.0] {
+        let y = TOP + H - H * frac;
+        let v = max * frac;
+        let label = if b.percent {
+            format!("{:.0}%", v * 100.0)
+        } else {
+            format!("{}", v.round())
+        };
+        let _ = write!(
+            s,
+            r#"<line class="grid" x1="{LEFT}" x2="{:.1}" y1="{y:.1}" y2="{y:.1}"/><text class="axis" x="0" y="{:.1}">{label}</text>"#,
+            w - 2.0,
+            y + 4.0
+        );
+    }
+    for (i, v) in b.values.iter().enumerate() {
+        let x = LEFT + slot * i as f64 + slot * 0.15;
+        let bw = slot * 0.7;
+        match v {
+            Some(v) => {
+                let bh = (H * (v / max)).max(if *v > 0.0 { 1.5 } else { 0.0 });
+                let text = b.bar_labels.get(i).cloned().unwrap_or_default();
+                let _ = write!(
+                    s,
+                    r#"<rect class="bar" x="{x:.1}" y="{:.1}" width="{bw:.1}" height="{bh:.1}"><title>{}</title></rect>"#,
+                    TOP + H - bh,
+                    esc(&text)
+                );
+            }
+            None => {
+                let _ = write!(
+                    s,
+                    r#"<rect class="bar empty" x="{x:.1}" y="{:.1}" width="{bw:.1}" height="1"><title>{}</title></rect>"#,
+                    TOP + H - 1.0,
+                    esc(b.bar_labels.get(i).map(String::as_str).unwrap_or(""))
+                );
+            }
+        }
+    }
+    for (i, label) in &b.labels {
+        let x = LEFT + slot * *i as f64 + slot * 0.5;
+        let _ = write!(
+            s,
+            r#"<text class="axis" x="{x:.1}" y="{:.1}" text-anchor="middle">{}</text>"#,
+            TOP + H + 16.0,
+            esc(label)
+        );
+    }
+    if let Some(t) = b.target {
+        let y = TOP + H - H * (t / max);
+        let _ = write!(
+            s,
+            r#"<line class="target" x1="{LEFT}" x2="{:.1}" y1="{y:.1}" y2="{y:.1}"><title>目标 {:.0}%</title></line>"#,
+            w - 2.0,
+            t * 100.0
+        );
+    }
+    s.push_str("</svg>");
+    s
+}
+
+/// Concepts coming due per day over the next days (index 0 = today, overdue included).
+pub fn forecast(counts: &[usize]) -> String {
+    let total: usize = counts.iter().sum();
+    let max = counts.iter().copied().max().unwrap_or(0).max(1) as f64;
+    let busiest = counts
+        .iter()
+        .enumerate()
+        .max_by_key(|(_, n)| **n)
+        .filter(|(_, n)| **n > 0);
+    let mut desc = format!(
+        "未来 {} 天共有 {total} 次概念到期；今天 {} 个。",
+        counts.len(),
+        counts.first().copied().unwrap_or(0)
+    );
+    if let Some((d, n)) = busiest {
+        let _ = write!(desc, "最多的一天是 {} 天后，{n} 个。", d);
+    }
+    let labels = (0..counts.len())
+        .filter(|i| i % 5 == 0)
+        .map(|i| {
+            (
+                i,
+                if i == 0 {
+                    "今天".to_string()
+                } else {
+                    format!("+{i}")
+                },
+            )
+        })
+        .collect();
+    bars(Bars {
+        id: "forecast",
+        title: "未来 30 天到期的概念数",
+        desc,
+        values: counts.iter().map(|n| Some(*n as f64)).collect(),
+        max,
+        labels,
+        bar_labels: counts
+            .iter()
+            .enumerate()
+            .map(|(i, n)| {
+                if i == 0 {
+                    format!("今天：{n} 个")
+                } else {
+                    format!("{i} 天后：{n} 个")
+                }
+            })
+            .collect(),
+        target: None,
+        percent: false,
+    })
+}
+
+/// Accuracy per week; weeks without answers are drawn as empty.
+pub fn weekly_accuracy(weeks: &[(i64, Tally)]) -> String {
+    let with_data: Vec<f64> = weeks.iter().filter_map(|(_, t)| t.rate()).collect();
+    let desc = if with_data.is_empty() {
+        "还没有答题记录。".to_string()
+    } else {
+        let last = weeks.last().and_then(|(_, t)| t.rate());
+        format!(
+            "最近 {} 周里有 {} 周答过题，平均正确率 {:.0}%{}。",
+            weeks.len(),
+            with_data.len(),
+            with_data.iter().sum::<f64>() / with_data.len() as f64 * 100.0,
+            last.map(|r| format!("，本周 {:.0}%", r * 100.0))
+                .unwrap_or_else(|| "，本周还没有答题".into())
+        )
+    };
+    let labels = weeks
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| i % 3 == 0 || *i == weeks.len() - 1)
+        .map(|(i, (d, _))| (i, date_of(*d).format("%-m/%-d").to_string()))
+        .collect();
+    bars(Bars {
+        id: "accuracy",
+        title: "每周正确率",
+        desc,
+        values: weeks.iter().map(|(_, t)| t.rate()).collect(),
+        max: 1.0,
+        labels,
+        bar_labels: weeks
+            .iter()
+            .map(|(d, t)| match t.rate() {
+                Some(r) => format!(
+                    "{} 起的一周：{}/{} 题正确（{:.0}%）",
+                    date_of(*d).format("%-m月%-d日"),
+                    t.correct,
+                    t.total,
+                    r * 100.0
+                ),
+                None => format!("{} 起的一周：没有答题", date_of(*d).format("%-m月%-d日")),
+            })
+            .collect(),
+        target: None,
+        percent: true,
+    })
+}
+
+/// True retention by interval, beside the target retention.
+pub fn retention(buckets: &[Tally; 4], target: f64) -> String {
+    let parts: Vec<String> = INTERVAL_BUCKETS
+        .iter()
+        .zip(buckets)
+        .map(|(l, t)| match t.rate() {
+            Some(r) => format!("间隔 {l}：{:.0}%（{}/{}）", r * 100.0, t.correct, t.total),
+            None => format!("间隔 {l}：暂无"),
+        })
+        .collect();
+    let desc = format!("目标保持率 {:.0}%。{}", target * 100.0, parts.join("；"));
+    bars(Bars {
+        id: "retention",
+        title: "实际记忆保持率（按复习间隔）",
+        desc,
+        values: buckets.iter().map(Tally::rate).collect(),
+        max: 1.0,
+        labels: INTERVAL_BUCKETS
+            .iter()
+            .enumerate()
+            .map(|(i, l)| (i, l.to_string()))
+            .collect(),
+        bar_labels: parts,
+        target: Some(target),
+        percent: true,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn charts_have_a_title_and_a_description() {
+        let t = Tally {
+            total: 4,
+            correct: 3,
+        };
+        for svg in [
+            heatmap(&[(20_000, 0), (20_001, 3)], &Prefs::default()),
+            forecast(&[1, 0, 2]),
+            weekly_accuracy(&[(20_000, t)]),
+            retention(&[t; 4], 0.9),
+        ] {
+            assert!(svg.starts_with("<svg"), "{svg}");
+            assert!(svg.contains("<title id="));
+            assert!(svg.contains("<desc id="));
+            assert!(svg.ends_with("</svg>"));
+        }
+    }
+
+    #[test]
+    fn empty_data_draws_without_dividing_by_zero() {
+        let empty = Tally {
+            total: 0,
+            correct: 0,
+        };
+        let r = retention(&[empty; 4], 0.9);
+        assert!(!r.contains("NaN") && !r.contains("inf"));
+        assert!(r.contains("暂无"));
+        let f = forecast(&[0; 30]);
+        assert!(!f.contains("NaN"));
+        let w = weekly_accuracy(&[(20_000, empty); 12]);
+        assert!(w.contains("还没有答题记录"));
+        assert_eq!(heatmap(&[], &Prefs::default()), "");
+    }
+
+    #[test]
+    fn text_is_escaped() {
+        assert_eq!(esc("<a & \"b\">"), "&lt;a &amp; &quot;b&quot;&gt;");
+    }
+
+    #[test]
+    fn heatmap_levels_follow_the_counts() {
+        let svg = heatmap(
+            &[
+                (20_000, 0),
+                (20_001, 1),
+                (20_002, 4),
+                (20_003, 8),
+                (20_004, 30),
+            ],
+            &Prefs::default(),
+        );
+        for level in 0..5 {
+            assert!(svg.contains(&format!("class=\"h{level}\"")), "h{level}");
+        }
+        assert!(svg.contains("30 题"));
+    }
+}

@@ -1,0 +1,156 @@
+//! `/progress`: what she has read, how well each concept is remembered now, streaks, history
+//! and what is coming due. Numbers come from [`crate::stats`], charts from [`crate::charts`].
+
+use super::{render, Nav, Visitor};
+use crate::error::AppError;
+use crate::startup::AppState;
+use crate::{charts, stats, store};
+use actix_web::{web, HttpRequest, HttpResponse};
+use askama::Template;
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/progress", super::get().to(show));
+}
+
+struct PaperRow {
+    slug: String,
+    short: String,
+    title_zh: String,
+    read: bool,
+    /// Mastery in whole percent.
+    mastery: u32,
+}
+
+struct ConceptRow {
+    slug: String,
+    name: String,
+    /// Predicted recall now, whole percent; `None` until the first review.
+    recall: Option<u32>,
+    stability_days: Option<String>,
+    next_due: Option<String>,
+    reps: i64,
+    lapses: i64,
+}
+
+#[derive(Template)]
+#[template(path = "progress/index.html")]
+struct ProgressPage {
+    nav: Nav,
+    papers_read: usize,
+    papers_total: usize,
+    concepts_learned: usize,
+    concepts_unlocked: usize,
+    concepts_total: usize,
+    knowledge: String,
+    streak: u32,
+    longest_streak: u32,
+    week_reviews: usize,
+    week_minutes: i64,
+    total_reviews: usize,
+    papers: Vec<PaperRow>,
+    concepts: Vec<ConceptRow>,
+    heatmap_svg: String,
+    forecast_svg: String,
+    accuracy_svg: String,
+    retention_svg: String,
+    target_percent: u32,
+}
+
+async fn show(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    visitor: Visitor,
+) -> Result<HttpResponse, AppError> {
+    let learner = visitor.require(&req)?.clone();
+    let snap = super::quiz::snapshot(&state, learner.id).await?;
+    let (prefs, states, now) = (&snap.prefs, &snap.states, snap.now);
+    let reviews = store::quiz::review_facts(&state.db, learner.id).await?;
+    let read: Vec<String> = store::quiz::papers_read(&state.db, learner.id)
+        .await?
+        .into_iter()
+        .map(|(p, _)| p)
+        .collect();
+
+    let (streak, longest_streak) = stats::streaks(&reviews, prefs, now);
+    let (week_reviews, week_ms) = stats::last_week(&reviews, prefs, now);
+    let decay = prefs.decay();
+
+    let papers = state
+        .content
+        .papers
+        .iter()
+        .map(|p| PaperRow {
+            slug: p.slug.clone(),
+            short: p.short.clone(),
+            title_zh: p.title_zh.clone(),
+            read: read.contains(&p.slug),
+            mastery: (stats::mastery(&p.concepts, states, prefs, now) * 100.0).round() as u32,
+        })
+        .collect();
+
+    let mut concepts: Vec<(Option<f32>, ConceptRow)> = states
+        .iter()
+        .map(|s| {
+            let recall = s.recall(now, decay);
+            let row = ConceptRow {
+                slug: s.concept.clone(),
+                name: state
+                    .content
+                    .concept(&s.concept)
+                    .map(|c| c.name.clone())
+                    .unwrap_or_else(|| s.concept.clone()),
+                recall: recall.map(|r| (r * 100.0).round() as u32),
+                stability_days: s.memory().map(|m| format_days(f64::from(m.stability))),
+                next_due: s
+                    .due_at
+                    .filter(|_| !s.is_new())
+                    .map(|t| super::quiz::describe_when(t, now, prefs)),
+                reps: s.reps,
+                lapses: s.lapses,
+            };
+            (recall, row)
+        })
+        .collect();
+    // Weakest first; concepts not yet learned after all learned ones.
+    concepts.sort_by(|a, b| match (a.0, b.0) {
+        (Some(x), Some(y)) => x.total_cmp(&y),
+        (Some(_), None) => std::cmp::Ordering::Less,
+        (None, Some(_)) => std::cmp::Ordering::Greater,
+        (None, None) => a.1.name.cmp(&b.1.name),
+    });
+
+    render(&ProgressPage {
+        nav: visitor.nav("progress"),
+        papers_read: read.len(),
+        papers_total: state.content.papers.len(),
+        concepts_learned: states.iter().filter(|s| !s.is_new()).count(),
+        concepts_unlocked: states.len(),
+        concepts_total: state.content.concepts.len(),
+        knowledge: format!("{:.1}", stats::knowledge(states, prefs, now)),
+        streak,
+        longest_streak,
+        week_reviews,
+        week_minutes: (week_ms + 59_999) / 60_000,
+        total_reviews: reviews.len(),
+        papers,
+        concepts: concepts.into_iter().map(|(_, r)| r).collect(),
+        heatmap_svg: charts::heatmap(&stats::heatmap(&reviews, prefs, now, 365), prefs),
+        forecast_svg: charts::forecast(&stats::forecast(states, prefs, now, 30)),
+        accuracy_svg: charts::weekly_accuracy(&stats::weekly_accuracy(&reviews, prefs, now, 12)),
+        retention_svg: charts::retention(
+            &stats::retention_by_interval(&reviews),
+            f64::from(prefs.desired_retention),
+        ),
+        target_percent: (prefs.desired_retention * 100.0).round() as u32,
+    })
+}
+
+fn format_days(d: f64) -> String {
+    if d < 1.0 {
+        format!("{:.0} 小时", (d * 24.0).max(1.0))
+    } else if d < 10.0 {
+        format!("{d:.1} 天")
+    } else {
+        format!("{d:.0} 天")
+    }
+}
