@@ -33,6 +33,40 @@ enum Command {
     Evaluate(EvaluateArgs),
     /// Write a review log of simulated learners (CSV, the format `evaluate` reads).
     Simulate(SimulateArgs),
+    /// Write a learner's data as JSON (the file /export/paperdeck.json offers).
+    Export(ExportArgs),
+    /// Take a JSON export into a learner's account (all of it if the account is empty, else
+    /// merged), as /import does.
+    Import(ImportArgs),
+}
+
+#[derive(Args, Debug)]
+struct ExportArgs {
+    /// The learner's user name.
+    #[arg(long)]
+    user: String,
+    /// Database URL.
+    #[arg(long, env = "DATABASE_URL", default_value = "sqlite://paperdeck.db")]
+    database: String,
+    /// Write to this file instead of standard output.
+    #[arg(long)]
+    out: Option<PathBuf>,
+}
+
+#[derive(Args, Debug)]
+struct ImportArgs {
+    /// The learner's user name.
+    #[arg(long)]
+    user: String,
+    /// Database URL.
+    #[arg(long, env = "DATABASE_URL", default_value = "sqlite://paperdeck.db")]
+    database: String,
+    /// Content directory the server uses, if not the built-in one (decides which concepts and
+    /// papers the file may name).
+    #[arg(long, env = "PAPERDECK_CONTENT")]
+    content: Option<PathBuf>,
+    /// The JSON export file.
+    file: PathBuf,
 }
 
 #[derive(Args, Debug)]
@@ -46,9 +80,13 @@ struct SimulateArgs {
     /// Seed for the random choices.
     #[arg(long, default_value_t = 1)]
     seed: u64,
-    /// Output CSV file.
+    /// Write the review log as CSV to this file.
+    #[arg(long, required_unless_present = "database")]
+    out: Option<PathBuf>,
+    /// Or create the learners (sim0001, sim0002, …; password `load-test-password`) with their
+    /// whole history in this database, for demos and load tests.
     #[arg(long)]
-    out: PathBuf,
+    database: Option<String>,
 }
 
 #[derive(Args, Debug)]
@@ -136,6 +174,20 @@ pub fn main() -> ExitCode {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => {
                 eprintln!("paperdeck evaluate: {e:#}");
+                ExitCode::FAILURE
+            }
+        },
+        Some(Command::Export(args)) => match export(args) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("paperdeck export: {e:#}");
+                ExitCode::FAILURE
+            }
+        },
+        Some(Command::Import(args)) => match import(args) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("paperdeck import: {e:#}");
                 ExitCode::FAILURE
             }
         },
@@ -370,31 +422,118 @@ fn simulate(args: SimulateArgs) -> anyhow::Result<()> {
     use anyhow::Context;
     let content = crate::content::embedded().map_err(|e| anyhow::anyhow!("{e}"))?;
     let concepts: Vec<String> = content.concepts.iter().map(|c| c.slug.clone()).collect();
-    let mut out = csv::Writer::from_path(&args.out)
-        .with_context(|| format!("cannot write {}", args.out.display()))?;
-    out.write_record(["card_id", "review_rating", "review_time", "review_duration"])?;
     let start = chrono::Utc::now().timestamp() - args.days * 86_400;
-    let mut n = 0usize;
-    let mut err = None;
+    let mut reviews = Vec::new();
     crate::simulate::simulate(args.learners, args.days, start, &concepts, args.seed, |r| {
-        let time = chrono::DateTime::from_timestamp(r.time, 0)
-            .unwrap_or_default()
-            .to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
-        let card = format!("{}/{}", r.learner, r.concept);
-        if let Err(e) = out.write_record([card, (r.rating as u8).to_string(), time, "8000".into()])
-        {
-            err.get_or_insert(e);
-        }
-        n += 1;
+        reviews.push(r.clone())
     });
-    if let Some(e) = err {
-        return Err(e.into());
+    if let Some(out) = &args.out {
+        let mut w = csv::Writer::from_path(out)
+            .with_context(|| format!("cannot write {}", out.display()))?;
+        w.write_record(["card_id", "review_rating", "review_time", "review_duration"])?;
+        for r in &reviews {
+            let time = chrono::DateTime::from_timestamp(r.time, 0)
+                .unwrap_or_default()
+                .to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+            let card = format!("{}/{}", r.learner, r.concept);
+            w.write_record([card, (r.rating as u8).to_string(), time, "8000".into()])?;
+        }
+        w.flush()?;
+        println!(
+            "wrote {} reviews of {} learners to {}",
+            reviews.len(),
+            args.learners,
+            out.display()
+        );
     }
-    out.flush()?;
+    if let Some(url) = &args.database {
+        let rt = runtime()?;
+        let n = rt.block_on(crate::simulate::store_learners(
+            url,
+            &content,
+            &reviews,
+            args.learners,
+        ))?;
+        println!(
+            "stored {n} simulated learners with {} reviews in {url}",
+            reviews.len()
+        );
+    }
+    Ok(())
+}
+
+/// The id of the learner called `user`, or an error naming the user and the database.
+async fn learner_id(db: &crate::store::Db, user: &str, database: &str) -> anyhow::Result<i64> {
+    let not_found = || anyhow::anyhow!("用户“{user}”不存在 (no such user) in {database}");
+    let name = crate::auth::Username::parse(user).map_err(|_| not_found())?;
+    crate::store::learners::credentials_by_key(db, &name.key())
+        .await?
+        .map(|c| c.id)
+        .ok_or_else(not_found)
+}
+
+fn export(args: ExportArgs) -> anyhow::Result<()> {
+    use anyhow::Context;
+    let json = runtime()?.block_on(async {
+        let db = crate::store::Db::open(&args.database).await?;
+        let result = async {
+            let learner = learner_id(&db, &args.user, &args.database).await?;
+            let data = crate::export::export(&db, learner).await?;
+            anyhow::Ok(serde_json::to_vec_pretty(&data)?)
+        }
+        .await;
+        db.close().await;
+        result
+    })?;
+    match &args.out {
+        Some(path) => std::fs::write(path, &json)
+            .with_context(|| format!("cannot write {}", path.display()))?,
+        None => {
+            use std::io::Write;
+            let mut out = std::io::stdout().lock();
+            out.write_all(&json)?;
+            out.write_all(b"\n")?;
+        }
+    }
+    Ok(())
+}
+
+fn import(args: ImportArgs) -> anyhow::Result<()> {
+    use anyhow::Context;
+    let content = match &args.content {
+        Some(dir) => crate::content::load_dir(dir),
+        None => crate::content::embedded(),
+    }
+    .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let bytes = std::fs::read(&args.file)
+        .with_context(|| format!("cannot read {}", args.file.display()))?;
+    let file = crate::export::parse(&bytes)?;
+    let report = runtime()?.block_on(async {
+        let db = crate::store::Db::open(&args.database).await?;
+        let result = async {
+            let learner = learner_id(&db, &args.user, &args.database).await?;
+            anyhow::Ok(crate::export::import(&db, &content, learner, &file).await?)
+        }
+        .await;
+        db.close().await;
+        result
+    })?;
     println!(
-        "wrote {n} reviews of {} learners to {}",
-        args.learners,
-        args.out.display()
+        "导入完成 (imported) for {}: reviews {} added, {} duplicates skipped, {} with unknown cards \
+         skipped; concept states {} added, {} updated; papers {} added, {} updated{}",
+        args.user,
+        report.reviews_added,
+        report.reviews_duplicate,
+        report.reviews_unknown_card,
+        report.states_added,
+        report.states_updated,
+        report.papers_added,
+        report.papers_updated,
+        if report.settings_taken {
+            "; settings taken from the file (the account was empty)"
+        } else {
+            ""
+        }
     );
     Ok(())
 }

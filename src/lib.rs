@@ -13,6 +13,7 @@ pub mod cli;
 pub mod config;
 pub mod content;
 pub mod error;
+pub mod export;
 pub mod revlog;
 pub mod scheduler;
 pub mod simulate;

@@ -133,6 +133,124 @@ pub fn simulate(
     }
 }
 
+/// The password of every simulated learner, for load tests.
+pub const SIM_PASSWORD: &str = "load-test-password";
+
+/// Creates learners `sim0001`… in the database at `url` and imports their simulated history
+/// through the same code as a JSON import. Returns how many learners were created.
+pub async fn store_learners(
+    url: &str,
+    content: &crate::content::Content,
+    reviews: &[Review],
+    learners: usize,
+) -> anyhow::Result<usize> {
+    use crate::export::{Account, Export, PaperRead, Review as Row, State};
+    use std::collections::HashMap;
+    let db = crate::store::Db::open(url).await?;
+    let cards = crate::startup::generate_cards(content)?;
+    crate::store::cards::sync(&db, &cards, crate::store::now_ts()).await?;
+    let index = crate::cards::CardIndex::new(cards);
+    let hash =
+        crate::auth::hash_password(SIM_PASSWORD).map_err(|e| anyhow::anyhow!("hashing: {e}"))?;
+    let now = crate::store::now_ts();
+    let mut created = 0;
+    for l in 0..learners {
+        let name = format!("sim{:04}", l + 1);
+        let Some(id) = crate::store::learners::create(&db, &name, &name, &hash, now).await? else {
+            continue;
+        };
+        let mine: Vec<&Review> = reviews.iter().filter(|r| r.learner == l).collect();
+        let mut last: HashMap<&str, ConceptState> = HashMap::new();
+        let mut rows = Vec::with_capacity(mine.len());
+        for r in &mine {
+            let cards = index.for_concept(&r.concept);
+            let Some(card) = cards.get(r.state_after.reps as usize % cards.len().max(1)) else {
+                continue;
+            };
+            let before = last
+                .get(r.concept.as_str())
+                .cloned()
+                .unwrap_or_else(|| ConceptState::new(&r.concept, r.state_after.unlocked_at));
+            rows.push(Row {
+                card_id: card.id.clone(),
+                concept_slug: r.concept.clone(),
+                reviewed_at: r.time,
+                answer: "（模拟）".into(),
+                correct: r.rating != Rating::Again,
+                rating: r.rating as i64,
+                duration_ms: 8000,
+                review_kind: r.kind.as_str().into(),
+                stability_before: before.stability,
+                difficulty_before: before.difficulty,
+                due_before_at: before.due_at,
+                last_review_before_at: before.last_review_at,
+                reps_before: before.reps,
+                lapses_before: before.lapses,
+                stability_after: r.state_after.stability.unwrap_or(0.0),
+                difficulty_after: r.state_after.difficulty.unwrap_or(0.0),
+                due_after_at: r.state_after.due_at.unwrap_or(r.time),
+                elapsed_days: 0,
+                scheduled_days: 0,
+                version_after: r.state_after.version,
+            });
+            last.insert(r.concept.as_str(), r.state_after.clone());
+        }
+        let states: Vec<State> = last
+            .values()
+            .map(|s| State {
+                concept_slug: s.concept.clone(),
+                unlocked_at: s.unlocked_at,
+                stability: s.stability,
+                difficulty: s.difficulty,
+                due_at: s.due_at,
+                last_review_at: s.last_review_at,
+                reps: s.reps,
+                lapses: s.lapses,
+                last_card_id: None,
+                version: s.version,
+            })
+            .collect();
+        let papers_read = content
+            .papers
+            .iter()
+            .filter(|p| p.concepts.iter().all(|c| last.contains_key(c.as_str())))
+            .map(|p| PaperRead {
+                paper_slug: p.slug.clone(),
+                read_at: p
+                    .concepts
+                    .iter()
+                    .filter_map(|c| last.get(c.as_str()).map(|s| s.unlocked_at))
+                    .min()
+                    .unwrap_or(now),
+            })
+            .collect();
+        let file = Export {
+            format: crate::export::FORMAT.into(),
+            version: crate::export::VERSION,
+            exported_at: now,
+            account: Account {
+                username: name,
+                created_at: now,
+                desired_retention: 0.9,
+                new_per_day: 5,
+                max_reviews_per_day: 50,
+                timezone: "Asia/Shanghai".into(),
+                rollover_hour: 4,
+                fsrs_params: None,
+            },
+            papers_read,
+            concept_states: states,
+            reviews: rows,
+        };
+        crate::export::import(&db, content, id, &file)
+            .await
+            .map_err(|e| anyhow::anyhow!("importing {}: {e}", file.account.username))?;
+        created += 1;
+    }
+    db.close().await;
+    Ok(created)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

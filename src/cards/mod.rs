@@ -603,3 +603,6 @@ impl Coverage {
         s
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -14,6 +14,7 @@ use std::sync::Arc;
 
 pub mod assets;
 pub mod auth;
+pub mod export;
 pub mod pages;
 pub mod progress;
 pub mod quiz;
@@ -32,9 +33,13 @@ pub struct Nav {
 }
 
 impl Nav {
-    /// For pages rendered without a request context (error pages).
+    /// For pages rendered without a request context (error pages): the header shows no
+    /// account links, since it cannot know who is asking.
     pub fn plain() -> Nav {
-        Nav::default()
+        Nav {
+            area: "error",
+            ..Nav::default()
+        }
     }
 
     pub fn asset(&self, name: &str) -> String {
@@ -112,6 +117,7 @@ fn routes(cfg: &mut web::ServiceConfig) {
     quiz::routes(cfg);
     progress::routes(cfg);
     settings::routes(cfg);
+    export::routes(cfg);
 }
 
 /// Form errors from actix (missing field, wrong type, bad UTF-8, too large) become a 400 page

@@ -1,7 +1,9 @@
 //! Integration tests through HTTP against the real app.
 
 mod accounts;
+mod cards;
 mod content_files;
+mod export;
 mod helpers;
 mod pages;
 mod progress;

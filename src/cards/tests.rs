@@ -1,0 +1,150 @@
+//! Properties of the generator over the shipped content, for any seed.
+
+use super::*;
+use proptest::prelude::*;
+
+fn content() -> &'static Content {
+    static C: std::sync::OnceLock<Content> = std::sync::OnceLock::new();
+    C.get_or_init(|| crate::content::embedded().expect("shipped content is valid"))
+}
+
+fn options(card: &Card) -> Option<(String, Vec<String>)> {
+    match &card.data {
+        CardData::Choice {
+            answer,
+            distractors,
+        }
+        | CardData::WhichPaper {
+            answer,
+            distractors,
+        } => Some((answer.clone(), distractors.clone())),
+        _ => None,
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    #[test]
+    fn choice_cards_have_one_right_option_and_no_duplicates(seed in any::<u64>()) {
+        let cards = generate(content(), seed).expect("generates");
+        for card in &cards {
+            let Some((answer, distractors)) = options(card) else { continue };
+            prop_assert_eq!(distractors.len(), 3, "{}", card.id);
+            let mut folded: Vec<String> = std::iter::once(&answer).chain(&distractors).map(|o| normalize::fold(o)).collect();
+            let right = normalize::fold(&answer);
+            prop_assert_eq!(folded.iter().filter(|o| **o == right).count(), 1, "{}: {:?}", card.id, folded);
+            folded.sort();
+            folded.dedup();
+            prop_assert_eq!(folded.len(), 4, "{}: duplicate options", card.id);
+            // a figure's distractors are other numbers, never the right one in another spelling
+            if let (CardKind::Choice, Some(Card { data: CardData::Choice { .. }, .. })) = (card.kind, Some(card)) {
+                for d in &distractors {
+                    prop_assert!(!normalize::matches(d, &answer, &[], None), "{}: {d}", card.id);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn generation_is_deterministic_for_a_seed(seed in any::<u64>()) {
+        prop_assert_eq!(generate(content(), seed).unwrap(), generate(content(), seed).unwrap());
+    }
+}
+
+#[test]
+fn figure_distractors_are_numbers_near_the_answer() {
+    let cards = generate(content(), APP_SEED).unwrap();
+    let fill_numbers: std::collections::HashMap<(&str, &str), f64> = cards
+        .iter()
+        .filter_map(|c| match &c.data {
+            CardData::Fill {
+                number: Some(n), ..
+            } => Some(((c.paper.as_str(), c.fact_key.as_str()), *n)),
+            _ => None,
+        })
+        .collect();
+    let mut checked = 0;
+    for c in &cards {
+        let (Some(n), CardData::Choice { distractors, .. }) = (
+            fill_numbers.get(&(c.paper.as_str(), c.fact_key.as_str())),
+            &c.data,
+        ) else {
+            continue;
+        };
+        let unit = content()
+            .paper(&c.paper)
+            .and_then(|p| p.facts.iter().find(|f| f.key == c.fact_key))
+            .and_then(|f| match &f.body {
+                FactBody::Figure { unit, .. } => Some(unit.clone()),
+                _ => None,
+            })
+            .unwrap_or_default();
+        for d in distractors {
+            let number = d.strip_suffix(unit.as_str()).unwrap_or(d);
+            let v =
+                normalize::parse_quantity(number).expect("a figure distractor reads as a number");
+            assert!(v != *n, "{}: {d}", c.id);
+            assert!(
+                v / n <= 10.0 + 1e-9 && v / n >= 0.1 - 1e-9,
+                "{}: {d} is far from {n}",
+                c.id
+            );
+        }
+        checked += 1;
+    }
+    assert!(checked >= 20, "{checked}");
+}
+
+#[test]
+fn card_ids_depend_on_paper_key_and_kind_only() {
+    assert_eq!(
+        card_id("palm", "k", CardKind::Fill, 0),
+        card_id("palm", "k", CardKind::Fill, 0)
+    );
+    assert_ne!(
+        card_id("palm", "k", CardKind::Fill, 0),
+        card_id("palm", "k", CardKind::Choice, 0)
+    );
+    assert_ne!(
+        card_id("palm", "k", CardKind::Fill, 0),
+        card_id("bloom", "k", CardKind::Fill, 0)
+    );
+}
+
+#[test]
+fn the_shipped_content_meets_the_coverage_minimums() {
+    let cards = generate(content(), APP_SEED).unwrap();
+    let cov = coverage(content(), &cards);
+    assert!(cov.problems.is_empty(), "{:?}", cov.problems);
+    assert!(cov.total >= MIN_TOTAL);
+    for kind in CardKind::ALL {
+        assert!(
+            cov.per_kind.get(kind.as_str()).copied().unwrap_or(0) > 0,
+            "{kind:?}"
+        );
+    }
+}
+
+#[test]
+fn coverage_names_what_falls_short() {
+    let mut small = content().clone();
+    small.papers.truncate(4);
+    let cards = generate(&small, APP_SEED).unwrap();
+    let cov = coverage(&small, &cards);
+    assert!(cov.problems.iter().any(|p| p.contains("卡片总数")));
+    assert!(cov
+        .problems
+        .iter()
+        .any(|p| p.contains("概念 multimodality")));
+}
+
+#[test]
+fn numbers_are_shown_the_chinese_way() {
+    assert_eq!(format_figure(70e9, "个参数"), "700 亿个参数");
+    assert_eq!(format_figure(1.4e12, "个 token"), "1.4 万亿个 token");
+    assert_eq!(format_figure(67.5, "%"), "67.5%");
+    assert_eq!(format_figure(48.0, "GB"), "48 GB");
+    assert_eq!(format_figure(1e6, "条比较"), "100 万条比较");
+    assert_eq!(format_figure(6144.0, "块芯片"), "6144 块芯片");
+}

@@ -1,0 +1,1095 @@
+//! A learner's data out and back in: the JSON export (settings, papers read, concept states,
+//! the whole review log), the review log as CSV for `paperdeck evaluate`, the live cards as an
+//! Anki deck, and the import that takes a JSON export back.
+//!
+//! The web pages (`/export`, `/import`) and the `export`/`import` commands are thin wrappers
+//! around [`export`], [`parse`] and [`import`], so the browser and the command line behave the
+//! same.
+//!
+//! Import validates the whole file before writing anything, then writes in one transaction: a
+//! bad file changes nothing, and a failure half-way leaves the account as it was.
+//!
+//! The queries live at the bottom of this file ([`queries`]), one function per query, written
+//! the way `store/` writes them (`$N` placeholders, portable SQL), because the export reads and
+//! writes every per-learner table at once and is easier to check in one place.
+
+use crate::cards::{Card, CardData, CardIndex, CardKind};
+use crate::content::Content;
+use crate::scheduler::ReviewKind;
+use crate::store::Db;
+use serde::{Deserialize, Serialize};
+use std::collections::HashSet;
+
+/// The marker in every export file: a file without it is not ours.
+pub const FORMAT: &str = "paperdeck-export";
+/// The version of the file layout; bump it when a field changes meaning.
+pub const VERSION: i64 = 1;
+
+/// Largest review log an import takes: far above years of daily use, small enough that a
+/// hostile file cannot make the server hold millions of rows.
+pub const MAX_REVIEWS: usize = 200_000;
+/// Longest stored answer, the same limit the quiz puts on a typed answer.
+const MAX_ANSWER_CHARS: usize = 2000;
+/// Card ids are 20 hex digits; anything much longer is not one of ours.
+const MAX_ID_CHARS: usize = 64;
+/// Timestamps must fall between 1970 and 2100: a wider value is a corrupt or hostile file, and
+/// this range always formats as an ISO date.
+const MAX_TS: i64 = 4_102_444_800;
+/// The quiz clamps answer times to 30 minutes; a day leaves room for other writers.
+const MAX_DURATION_MS: i64 = 86_400_000;
+
+/// The whole export file. Timestamps are Unix seconds, as in the database, so a round trip
+/// through the file is exact.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Export {
+    pub format: String,
+    pub version: i64,
+    pub exported_at: i64,
+    pub account: Account,
+    pub papers_read: Vec<PaperRead>,
+    pub concept_states: Vec<State>,
+    pub reviews: Vec<Review>,
+}
+
+/// Account settings. Never the password hash: an export may be mailed around or kept in a
+/// cloud folder, and the hash would let anyone try passwords offline.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Account {
+    pub username: String,
+    pub created_at: i64,
+    pub desired_retention: f64,
+    pub new_per_day: i64,
+    pub max_reviews_per_day: i64,
+    pub timezone: String,
+    pub rollover_hour: i64,
+    /// Personal FSRS parameters; `null` means the defaults.
+    pub fsrs_params: Option<Vec<f32>>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PaperRead {
+    pub paper_slug: String,
+    pub read_at: i64,
+}
+
+/// One row of `concept_states` without `learner_id`.
+///
+/// Stability and difficulty are `f32` here although the columns are REAL: the scheduler
+/// computes them as `f32` and every write stores an `f32` widened to `f64`. Written as `f32`,
+/// each value has at most nine digits, which serde_json reads back exactly; the 17-digit `f64`
+/// spelling may come back one bit off, and the round trip must be exact.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct State {
+    pub concept_slug: String,
+    pub unlocked_at: i64,
+    pub stability: Option<f32>,
+    pub difficulty: Option<f32>,
+    pub due_at: Option<i64>,
+    pub last_review_at: Option<i64>,
+    pub reps: i64,
+    pub lapses: i64,
+    pub last_card_id: Option<String>,
+    pub version: i64,
+}
+
+/// One row of `reviews` without `id` and `learner_id` (floats as `f32`, see [`State`]).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Review {
+    pub card_id: String,
+    pub concept_slug: String,
+    pub reviewed_at: i64,
+    pub answer: String,
+    pub correct: bool,
+    pub rating: i64,
+    pub duration_ms: i64,
+    pub review_kind: String,
+    pub stability_before: Option<f32>,
+    pub difficulty_before: Option<f32>,
+    pub due_before_at: Option<i64>,
+    pub last_review_before_at: Option<i64>,
+    pub reps_before: i64,
+    pub lapses_before: i64,
+    pub stability_after: f32,
+    pub difficulty_after: f32,
+    pub due_after_at: i64,
+    pub elapsed_days: i64,
+    pub scheduled_days: i64,
+    pub version_after: i64,
+}
+
+/// What an import did, for the summary page and the command line.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct ImportReport {
+    /// The account was empty, so the file's settings and parameters were taken too.
+    pub settings_taken: bool,
+    pub reviews_added: usize,
+    /// Already present: same card, concept and time.
+    pub reviews_duplicate: usize,
+    /// Their card is not in this database (content from another version), so the review
+    /// cannot be stored.
+    pub reviews_unknown_card: usize,
+    pub states_added: usize,
+    pub states_updated: usize,
+    pub papers_added: usize,
+    pub papers_updated: usize,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ImportError {
+    /// The file is not a valid export; the message (Chinese) says what is wrong. Nothing was
+    /// written.
+    #[error("{0}")]
+    Invalid(String),
+    #[error("database error: {0}")]
+    Database(#[from] sqlx::Error),
+}
+
+/// Everything the learner has, ready to serialise.
+pub async fn export(db: &Db, learner: i64) -> Result<Export, sqlx::Error> {
+    let account = queries::account(db, learner)
+        .await?
+        .ok_or(sqlx::Error::RowNotFound)?;
+    let mut papers_read: Vec<PaperRead> = crate::store::quiz::papers_read(db, learner)
+        .await?
+        .into_iter()
+        .map(|(paper_slug, read_at)| PaperRead {
+            paper_slug,
+            read_at,
+        })
+        .collect();
+    // Papers read in the same second would otherwise come out in any order.
+    papers_read.sort_by(|a, b| (a.read_at, &a.paper_slug).cmp(&(b.read_at, &b.paper_slug)));
+    let concept_states = crate::store::quiz::states(db, learner)
+        .await?
+        .into_iter()
+        .map(|s| State {
+            concept_slug: s.concept,
+            unlocked_at: s.unlocked_at,
+            stability: s.stability,
+            difficulty: s.difficulty,
+            due_at: s.due_at,
+            last_review_at: s.last_review_at,
+            reps: s.reps,
+            lapses: s.lapses,
+            last_card_id: s.last_card_id,
+            version: s.version,
+        })
+        .collect();
+    let reviews = queries::reviews(db, learner).await?;
+    Ok(Export {
+        format: FORMAT.to_string(),
+        version: VERSION,
+        exported_at: crate::store::now_ts(),
+        account,
+        papers_read,
+        concept_states,
+        reviews,
+    })
+}
+
+/// Reads an export file. Anything that is not a paperdeck export of a version we know gets a
+/// message saying so, before any field is looked at.
+pub fn parse(bytes: &[u8]) -> Result<Export, ImportError> {
+    /// Only the marker and the version, so that a file of another shape is recognised as
+    /// "not ours" rather than reported as a confusing missing field.
+    #[derive(Deserialize)]
+    struct Probe {
+        format: Option<serde_json::Value>,
+        version: Option<serde_json::Value>,
+    }
+    let invalid = |m: String| ImportError::Invalid(m);
+    // Some editors save JSON with a byte-order mark, which serde_json would call a syntax error.
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Err(invalid(
+            "文件是空的：请选择从 paperdeck 导出的 JSON 文件。".into(),
+        ));
+    }
+    let probe: Probe = serde_json::from_slice(bytes).map_err(|e| {
+        invalid(if e.is_syntax() || e.is_eof() {
+            "这个文件不是 JSON：请选择从 paperdeck 导出的 .json 文件（不是 CSV 或其他文件）。"
+                .into()
+        } else {
+            "这不是 paperdeck 的导出文件：文件内容的结构不对。".into()
+        })
+    })?;
+    if probe.format.as_ref().and_then(|v| v.as_str()) != Some(FORMAT) {
+        return Err(invalid(format!(
+            "这不是 paperdeck 的导出文件：缺少标记 \"format\": \"{FORMAT}\"。"
+        )));
+    }
+    match probe.version.as_ref().and_then(|v| v.as_i64()) {
+        Some(VERSION) => {}
+        Some(v) => {
+            return Err(invalid(format!(
+                "这个导出文件的格式版本是 {v}，这个版本的 paperdeck 只能导入版本 {VERSION}。"
+            )))
+        }
+        None => {
+            return Err(invalid(
+                "导出文件缺少格式版本（\"version\"），无法确认能否导入。".into(),
+            ))
+        }
+    }
+    serde_json::from_slice(bytes).map_err(|e| {
+        invalid(format!(
+            "导出文件的内容不完整或格式不对（{e}），所以没有导入任何数据。"
+        ))
+    })
+}
+
+/// Checks every value of a parsed export against the content and sane bounds. Pure, so the
+/// whole file is judged before the import writes anything.
+pub fn validate(content: &Content, e: &Export) -> Result<(), String> {
+    if e.format != FORMAT || e.version != VERSION {
+        return Err(format!(
+            "这不是 paperdeck 导出文件（格式 {FORMAT}，版本 {VERSION}）。"
+        ));
+    }
+    let a = &e.account;
+    let ts_ok = |t: i64| (0..=MAX_TS).contains(&t);
+    let finite = |v: f32| v.is_finite() && v >= 0.0;
+    if !ts_ok(a.created_at) {
+        return Err("账户的创建时间不合理。".into());
+    }
+    if !(a.desired_retention.is_finite() && (0.80..=0.97).contains(&a.desired_retention)) {
+        return Err("设置中的目标记忆保持率要在 0.80 到 0.97 之间。".into());
+    }
+    if !(0..=50).contains(&a.new_per_day) {
+        return Err("设置中的每天新概念数要在 0 到 50 之间。".into());
+    }
+    if !(1..=1000).contains(&a.max_reviews_per_day) {
+        return Err("设置中的每天最多复习数要在 1 到 1000 之间。".into());
+    }
+    if a.timezone.len() > 64 || a.timezone.parse::<chrono_tz::Tz>().is_err() {
+        return Err("设置中的时区不是有效的 IANA 名称。".into());
+    }
+    if !(0..=23).contains(&a.rollover_hour) {
+        return Err("设置中的每天开始时间要在 0 到 23 点之间。".into());
+    }
+    if let Some(p) = &a.fsrs_params {
+        if p.len() != 21 || !p.iter().all(|v| v.is_finite()) {
+            return Err("个人复习参数应当是 21 个有限的数。".into());
+        }
+    }
+
+    if e.papers_read.len() > content.papers.len() {
+        return Err("读过的论文比论文总数还多，文件有误。".into());
+    }
+    let mut papers = HashSet::new();
+    for p in &e.papers_read {
+        if content.paper(&p.paper_slug).is_none() {
+            return Err(format!(
+                "读过的论文里有不认识的论文“{}”。",
+                clip(&p.paper_slug)
+            ));
+        }
+        if !papers.insert(p.paper_slug.as_str()) {
+            return Err(format!("论文“{}”出现了两次。", clip(&p.paper_slug)));
+        }
+        if !ts_ok(p.read_at) {
+            return Err(format!("论文“{}”的阅读时间不合理。", p.paper_slug));
+        }
+    }
+
+    if e.concept_states.len() > content.concepts.len() {
+        return Err("概念状态比概念总数还多，文件有误。".into());
+    }
+    let mut concepts = HashSet::new();
+    for s in &e.concept_states {
+        let name = clip(&s.concept_slug);
+        if content.concept(&s.concept_slug).is_none() {
+            return Err(format!("概念状态里有不认识的概念“{name}”。"));
+        }
+        if !concepts.insert(s.concept_slug.as_str()) {
+            return Err(format!("概念“{name}”的状态出现了两次。"));
+        }
+        let times_ok = ts_ok(s.unlocked_at)
+            && s.due_at.is_none_or(ts_ok)
+            && s.last_review_at.is_none_or(ts_ok);
+        let numbers_ok = s.stability.is_none_or(finite)
+            && s.difficulty.is_none_or(finite)
+            && s.reps >= 0
+            && s.lapses >= 0
+            && s.version >= 0
+            && s.last_card_id
+                .as_ref()
+                .is_none_or(|c| c.chars().count() <= MAX_ID_CHARS);
+        if !times_ok || !numbers_ok {
+            return Err(format!("概念“{name}”的状态里有不合理的数值。"));
+        }
+    }
+
+    if e.reviews.len() > MAX_REVIEWS {
+        return Err(format!(
+            "复习记录太多：最多导入 {MAX_REVIEWS} 条，文件里有 {} 条。",
+            e.reviews.len()
+        ));
+    }
+    for (i, r) in e.reviews.iter().enumerate() {
+        let n = i + 1;
+        if !(1..=4).contains(&r.rating) {
+            return Err(format!(
+                "第 {n} 条复习记录的评分是 {}，评分只能是 1–4。",
+                r.rating
+            ));
+        }
+        if r.card_id.is_empty() || r.card_id.chars().count() > MAX_ID_CHARS {
+            return Err(format!("第 {n} 条复习记录的题目编号不对。"));
+        }
+        if !concepts.contains(r.concept_slug.as_str()) {
+            return Err(format!(
+                "第 {n} 条复习记录的概念“{}”不在文件的概念状态里。",
+                clip(&r.concept_slug)
+            ));
+        }
+        if ReviewKind::parse(&r.review_kind).is_none() {
+            return Err(format!(
+                "第 {n} 条复习记录的类型“{}”不认识（应为 learn、review 或 practice）。",
+                clip(&r.review_kind)
+            ));
+        }
+        if r.answer.chars().count() > MAX_ANSWER_CHARS {
+            return Err(format!(
+                "第 {n} 条复习记录的答案太长（最多 {MAX_ANSWER_CHARS} 字）。"
+            ));
+        }
+        let times_ok = ts_ok(r.reviewed_at)
+            && ts_ok(r.due_after_at)
+            && r.due_before_at.is_none_or(ts_ok)
+            && r.last_review_before_at.is_none_or(ts_ok);
+        let numbers_ok = (0..=MAX_DURATION_MS).contains(&r.duration_ms)
+            && r.stability_before.is_none_or(finite)
+            && r.difficulty_before.is_none_or(finite)
+            && finite(r.stability_after)
+            && finite(r.difficulty_after)
+            && r.reps_before >= 0
+            && r.lapses_before >= 0
+            && r.elapsed_days >= 0
+            && r.scheduled_days >= 0
+            && r.version_after >= 0;
+        if !times_ok || !numbers_ok {
+            return Err(format!("第 {n} 条复习记录里有不合理的时间或数值。"));
+        }
+    }
+    Ok(())
+}
+
+/// The first 40 characters of a name from the file, for messages.
+fn clip(s: &str) -> String {
+    s.chars().take(40).collect()
+}
+
+/// Takes an export into the learner's account, in one transaction.
+///
+/// Into an empty account (no papers read, no states, no reviews) everything is taken, settings
+/// and parameters included. Into an account with data the two are merged: reviews already
+/// present (same card, concept and time) are skipped; papers read are unioned with the earlier
+/// time kept; for each concept the state with the later last review wins and the earlier unlock
+/// time is kept; her settings stay. Reviews whose card is not in this database are skipped and
+/// counted.
+pub async fn import(
+    db: &Db,
+    content: &Content,
+    learner: i64,
+    file: &Export,
+) -> Result<ImportReport, ImportError> {
+    validate(content, file).map_err(ImportError::Invalid)?;
+    let mut report = ImportReport::default();
+    let mut tx = db.write.begin().await?;
+    // Read inside the transaction: what is merged is exactly what is there when it commits.
+    let cards = queries::card_ids(&mut tx).await?;
+    let papers = queries::papers_of(&mut tx, learner).await?;
+    let states = queries::states_of(&mut tx, learner).await?;
+    let mut seen = queries::review_keys(&mut tx, learner).await?;
+
+    if papers.is_empty() && states.is_empty() && seen.is_empty() {
+        queries::set_settings(&mut tx, learner, &file.account).await?;
+        report.settings_taken = true;
+    }
+
+    for p in &file.papers_read {
+        match papers.get(&p.paper_slug) {
+            None => {
+                queries::put_paper(&mut tx, learner, &p.paper_slug, p.read_at).await?;
+                report.papers_added += 1;
+            }
+            Some(at) if p.read_at < *at => {
+                queries::put_paper(&mut tx, learner, &p.paper_slug, p.read_at).await?;
+                report.papers_updated += 1;
+            }
+            Some(_) => {}
+        }
+    }
+
+    for s in &file.concept_states {
+        match states.get(&s.concept_slug) {
+            None => {
+                // A state she never had: no question for it was ever shown to her, so no open
+                // quiz token can refer to it and the file's version is kept as it is.
+                queries::put_state(&mut tx, learner, s).await?;
+                report.states_added += 1;
+            }
+            Some(mine) => {
+                if let Some(merged) = merge_state(mine, s) {
+                    queries::put_state(&mut tx, learner, &merged).await?;
+                    report.states_updated += 1;
+                }
+            }
+        }
+    }
+
+    // Oldest first, so review ids keep following time as the quiz expects.
+    let mut order: Vec<&Review> = file.reviews.iter().collect();
+    order.sort_by_key(|r| r.reviewed_at);
+    let mut last_id = None;
+    for r in order {
+        if !cards.contains(&r.card_id) {
+            report.reviews_unknown_card += 1;
+            continue;
+        }
+        if !seen.insert((r.card_id.clone(), r.concept_slug.clone(), r.reviewed_at)) {
+            report.reviews_duplicate += 1;
+            continue;
+        }
+        last_id = Some(queries::insert_review(&mut tx, learner, r).await?);
+        report.reviews_added += 1;
+    }
+    if let Some(id) = last_id {
+        // Undo is for the answer just given: an imported review must not be undoable.
+        queries::raise_undo_floor(&mut tx, learner, id).await?;
+    }
+    tx.commit().await?;
+    Ok(report)
+}
+
+/// The state to store when a file's state meets the learner's own, or `None` when hers stays
+/// as it is. The one with the later last review wins, the earlier unlock time is kept, and the
+/// version goes up by one so that a question she has open for this concept becomes stale.
+fn merge_state(mine: &State, theirs: &State) -> Option<State> {
+    // `None` (never reviewed) sorts before any time, so a reviewed state beats a new one.
+    let theirs_wins = theirs.last_review_at > mine.last_review_at;
+    let unlocked_at = mine.unlocked_at.min(theirs.unlocked_at);
+    if !theirs_wins && unlocked_at == mine.unlocked_at {
+        return None;
+    }
+    let base = if theirs_wins { theirs } else { mine };
+    Some(State {
+        unlocked_at,
+        version: mine.version + 1,
+        ..base.clone()
+    })
+}
+
+/// The review log in the CSV format `paperdeck evaluate --revlog` reads:
+/// `card_id,review_rating,review_time,review_duration`, time in ISO-8601 UTC, duration in ms.
+pub fn revlog_csv(reviews: &[Review]) -> Result<Vec<u8>, csv::Error> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    w.write_record(["card_id", "review_rating", "review_time", "review_duration"])?;
+    for r in reviews {
+        let time = chrono::DateTime::from_timestamp(r.reviewed_at, 0)
+            .unwrap_or_default()
+            .to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+        w.write_record([
+            r.card_id.clone(),
+            r.rating.to_string(),
+            time,
+            r.duration_ms.to_string(),
+        ])?;
+    }
+    w.into_inner().map_err(|e| e.into_error().into())
+}
+
+/// The lines Anki reads before the rows: comma-separated, fields are HTML, a "Basic" note type
+/// with Front and Back.
+pub const ANKI_HEADER: &str =
+    "#separator:Comma\n#html:true\n#notetype:Basic\n#columns:Front;Back\n";
+
+/// The live cards as a CSV that Anki imports as a "Basic" deck.
+pub fn anki_csv(content: &Content, cards: &CardIndex) -> Result<Vec<u8>, csv::Error> {
+    let mut w = csv::WriterBuilder::new()
+        .flexible(false)
+        .from_writer(ANKI_HEADER.as_bytes().to_vec());
+    for c in &cards.cards {
+        let (front, back) = anki_note(content, c);
+        w.write_record([front, back])?;
+    }
+    w.into_inner().map_err(|e| e.into_error().into())
+}
+
+/// Front and back of one card, as HTML (escaped, since the deck says `#html:true`).
+pub fn anki_note(content: &Content, c: &Card) -> (String, String) {
+    let paper_name = |slug: &str| {
+        content
+            .paper(slug)
+            .map(|p| format!("{}（{}）", p.short, p.title_zh))
+            .unwrap_or_else(|| slug.to_string())
+    };
+    let with_options = |lead: &str, options: Vec<String>| {
+        let mut s = format!("{lead}{}", html_escape(&c.prompt));
+        for (i, o) in options.iter().enumerate() {
+            let letter = char::from(b'A' + (i % 26) as u8);
+            s.push_str(&format!("<br>{letter}. {}", html_escape(o)));
+        }
+        s
+    };
+    let (front, answer) = match &c.data {
+        CardData::Choice {
+            answer,
+            distractors,
+        } => {
+            // Sorted, so the right answer is not always option A.
+            let mut options: Vec<String> = std::iter::once(answer)
+                .chain(distractors)
+                .cloned()
+                .collect();
+            options.sort();
+            (with_options("", options), answer.clone())
+        }
+        CardData::WhichPaper {
+            answer,
+            distractors,
+        } => {
+            // In reading order, as on the paper list.
+            let mut slugs: Vec<&String> = std::iter::once(answer).chain(distractors).collect();
+            slugs.sort_by_key(|s| content.paper_index(s).unwrap_or(usize::MAX));
+            let options = slugs.into_iter().map(|s| paper_name(s)).collect();
+            (with_options("哪篇论文？", options), paper_name(answer))
+        }
+        CardData::TrueFalse { truth, correct } => (
+            format!("判断：{}", html_escape(&c.prompt)),
+            if *truth {
+                "正确".to_string()
+            } else {
+                format!("错误。正确的说法是：{correct}")
+            },
+        ),
+        CardData::Fill { answer, .. } => (html_escape(&c.prompt), answer.clone()),
+        CardData::Recall { model_answer } => (html_escape(&c.prompt), model_answer.clone()),
+    };
+    let kind = if c.kind == CardKind::Recall {
+        "参考答案"
+    } else {
+        "答案"
+    };
+    let back = format!(
+        "{kind}：{}<br><br>{}",
+        html_escape(&answer),
+        html_escape(&c.explanation)
+    );
+    (front, back)
+}
+
+/// Escapes text for an HTML field; line breaks become `<br>` so they survive in Anki.
+pub fn html_escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for ch in s.chars() {
+        match ch {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            '\n' => out.push_str("<br>"),
+            '\r' => {}
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// A file name for a download: `paperdeck-<name>.<ext>` with the ASCII letters, digits, `_` and
+/// `-` of the user name, or `paperdeck.<ext>` when none are left (a Chinese name): header
+/// values must be ASCII to be read the same by every browser.
+pub fn file_name(username: &str, suffix: &str) -> String {
+    let safe: String = username
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || *c == '_' || *c == '-')
+        .take(32)
+        .collect();
+    if safe.is_empty() {
+        format!("paperdeck{suffix}")
+    } else {
+        format!("paperdeck-{safe}{suffix}")
+    }
+}
+
+/// Every SQL statement of the export and import, one function per query.
+pub mod queries {
+    use super::{Account, Review, State};
+    use crate::store::Db;
+    use sqlx::sqlite::SqliteRow;
+    use sqlx::{Row, SqliteConnection};
+    use std::collections::{HashMap, HashSet};
+
+    pub async fn account(db: &Db, learner: i64) -> Result<Option<Account>, sqlx::Error> {
+        let row = sqlx::query(
+            "SELECT username, created_at, desired_retention, new_per_day, max_reviews_per_day,
+                    timezone, rollover_hour, fsrs_params
+             FROM learners WHERE id = $1",
+        )
+        .bind(learner)
+        .fetch_optional(&db.read)
+        .await?;
+        Ok(row.map(|r| {
+            let params: Option<String> = r.get(7);
+            Account {
+                username: r.get(0),
+                created_at: r.get(1),
+                desired_retention: r.get(2),
+                new_per_day: r.get(3),
+                max_reviews_per_day: r.get(4),
+                timezone: r.get(5),
+                rollover_hour: r.get(6),
+                // Unreadable stored parameters are ignored by the scheduler too (it falls back
+                // to the defaults), so the export says what is actually in use.
+                fsrs_params: params.and_then(|p| serde_json::from_str(&p).ok()),
+            }
+        }))
+    }
+
+    fn review_from_row(r: &SqliteRow) -> Review {
+        let f = |i: usize| r.get::<f64, _>(i) as f32;
+        let opt_f = |i: usize| r.get::<Option<f64>, _>(i).map(|v| v as f32);
+        Review {
+            card_id: r.get(0),
+            concept_slug: r.get(1),
+            reviewed_at: r.get(2),
+            answer: r.get(3),
+            correct: r.get::<i64, _>(4) != 0,
+            rating: r.get(5),
+            duration_ms: r.get(6),
+            review_kind: r.get(7),
+            stability_before: opt_f(8),
+            difficulty_before: opt_f(9),
+            due_before_at: r.get(10),
+            last_review_before_at: r.get(11),
+            reps_before: r.get(12),
+            lapses_before: r.get(13),
+            stability_after: f(14),
+            difficulty_after: f(15),
+            due_after_at: r.get(16),
+            elapsed_days: r.get(17),
+            scheduled_days: r.get(18),
+            version_after: r.get(19),
+        }
+    }
+
+    /// Her whole review log, oldest first.
+    pub async fn reviews(db: &Db, learner: i64) -> Result<Vec<Review>, sqlx::Error> {
+        let rows = sqlx::query(
+            "SELECT card_id, concept_slug, reviewed_at, answer, correct, rating, duration_ms,
+                    review_kind, stability_before, difficulty_before, due_before_at,
+                    last_review_before_at, reps_before, lapses_before, stability_after,
+                    difficulty_after, due_after_at, elapsed_days, scheduled_days, version_after
+             FROM reviews WHERE learner_id = $1 ORDER BY reviewed_at, id",
+        )
+        .bind(learner)
+        .fetch_all(&db.read)
+        .await?;
+        Ok(rows.iter().map(review_from_row).collect())
+    }
+
+    /// Every card id, retired ones included: old reviews of a retired card are still valid.
+    pub async fn card_ids(conn: &mut SqliteConnection) -> Result<HashSet<String>, sqlx::Error> {
+        let rows = sqlx::query("SELECT id FROM cards")
+            .fetch_all(&mut *conn)
+            .await?;
+        Ok(rows.into_iter().map(|r| r.get(0)).collect())
+    }
+
+    pub async fn papers_of(
+        conn: &mut SqliteConnection,
+        learner: i64,
+    ) -> Result<HashMap<String, i64>, sqlx::Error> {
+        let rows = sqlx::query("SELECT paper_slug, read_at FROM papers_read WHERE learner_id = $1")
+            .bind(learner)
+            .fetch_all(&mut *conn)
+            .await?;
+        Ok(rows.into_iter().map(|r| (r.get(0), r.get(1))).collect())
+    }
+
+    pub async fn states_of(
+        conn: &mut SqliteConnection,
+        learner: i64,
+    ) -> Result<HashMap<String, State>, sqlx::Error> {
+        let rows = sqlx::query(
+            "SELECT concept_slug, unlocked_at, stability, difficulty, due_at, last_review_at,
+                    reps, lapses, last_card_id, version
+             FROM concept_states WHERE learner_id = $1",
+        )
+        .bind(learner)
+        .fetch_all(&mut *conn)
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(|r| {
+                let s = State {
+                    concept_slug: r.get(0),
+                    unlocked_at: r.get(1),
+                    stability: r.get::<Option<f64>, _>(2).map(|v| v as f32),
+                    difficulty: r.get::<Option<f64>, _>(3).map(|v| v as f32),
+                    due_at: r.get(4),
+                    last_review_at: r.get(5),
+                    reps: r.get(6),
+                    lapses: r.get(7),
+                    last_card_id: r.get(8),
+                    version: r.get(9),
+                };
+                (s.concept_slug.clone(), s)
+            })
+            .collect())
+    }
+
+    /// The identity of each of her reviews, to skip duplicates.
+    pub async fn review_keys(
+        conn: &mut SqliteConnection,
+        learner: i64,
+    ) -> Result<HashSet<(String, String, i64)>, sqlx::Error> {
+        let rows = sqlx::query(
+            "SELECT card_id, concept_slug, reviewed_at FROM reviews WHERE learner_id = $1",
+        )
+        .bind(learner)
+        .fetch_all(&mut *conn)
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(|r| (r.get(0), r.get(1), r.get(2)))
+            .collect())
+    }
+
+    pub async fn set_settings(
+        conn: &mut SqliteConnection,
+        learner: i64,
+        a: &Account,
+    ) -> Result<(), sqlx::Error> {
+        let params = match &a.fsrs_params {
+            Some(p) => Some(serde_json::to_string(p).map_err(|e| sqlx::Error::Encode(e.into()))?),
+            None => None,
+        };
+        sqlx::query(
+            "UPDATE learners SET desired_retention = $1, new_per_day = $2, max_reviews_per_day = $3,
+                    timezone = $4, rollover_hour = $5, fsrs_params = $6
+             WHERE id = $7",
+        )
+        .bind(a.desired_retention)
+        .bind(a.new_per_day)
+        .bind(a.max_reviews_per_day)
+        .bind(&a.timezone)
+        .bind(a.rollover_hour)
+        .bind(params)
+        .bind(learner)
+        .execute(&mut *conn)
+        .await
+        .map(|_| ())
+    }
+
+    pub async fn put_paper(
+        conn: &mut SqliteConnection,
+        learner: i64,
+        paper: &str,
+        read_at: i64,
+    ) -> Result<(), sqlx::Error> {
+        sqlx::query(
+            "INSERT INTO papers_read (learner_id, paper_slug, read_at) VALUES ($1, $2, $3)
+             ON CONFLICT (learner_id, paper_slug) DO UPDATE SET read_at = excluded.read_at",
+        )
+        .bind(learner)
+        .bind(paper)
+        .bind(read_at)
+        .execute(&mut *conn)
+        .await
+        .map(|_| ())
+    }
+
+    pub async fn put_state(
+        conn: &mut SqliteConnection,
+        learner: i64,
+        s: &State,
+    ) -> Result<(), sqlx::Error> {
+        sqlx::query(
+            "INSERT INTO concept_states (learner_id, concept_slug, unlocked_at, stability, difficulty,
+                 due_at, last_review_at, reps, lapses, last_card_id, version)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+             ON CONFLICT (learner_id, concept_slug) DO UPDATE SET
+                unlocked_at = excluded.unlocked_at, stability = excluded.stability,
+                difficulty = excluded.difficulty, due_at = excluded.due_at,
+                last_review_at = excluded.last_review_at, reps = excluded.reps,
+                lapses = excluded.lapses, last_card_id = excluded.last_card_id,
+                version = excluded.version",
+        )
+        .bind(learner)
+        .bind(&s.concept_slug)
+        .bind(s.unlocked_at)
+        .bind(s.stability.map(f64::from))
+        .bind(s.difficulty.map(f64::from))
+        .bind(s.due_at)
+        .bind(s.last_review_at)
+        .bind(s.reps)
+        .bind(s.lapses)
+        .bind(&s.last_card_id)
+        .bind(s.version)
+        .execute(&mut *conn)
+        .await
+        .map(|_| ())
+    }
+
+    pub async fn insert_review(
+        conn: &mut SqliteConnection,
+        learner: i64,
+        r: &Review,
+    ) -> Result<i64, sqlx::Error> {
+        let row = sqlx::query(
+            "INSERT INTO reviews (learner_id, card_id, concept_slug, reviewed_at, answer, correct, rating,
+                 duration_ms, review_kind, stability_before, difficulty_before, due_before_at,
+                 last_review_before_at, reps_before, lapses_before, stability_after, difficulty_after,
+                 due_after_at, elapsed_days, scheduled_days, version_after)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21)
+             RETURNING id",
+        )
+        .bind(learner)
+        .bind(&r.card_id)
+        .bind(&r.concept_slug)
+        .bind(r.reviewed_at)
+        .bind(&r.answer)
+        .bind(i64::from(r.correct))
+        .bind(r.rating)
+        .bind(r.duration_ms)
+        .bind(&r.review_kind)
+        .bind(r.stability_before.map(f64::from))
+        .bind(r.difficulty_before.map(f64::from))
+        .bind(r.due_before_at)
+        .bind(r.last_review_before_at)
+        .bind(r.reps_before)
+        .bind(r.lapses_before)
+        .bind(f64::from(r.stability_after))
+        .bind(f64::from(r.difficulty_after))
+        .bind(r.due_after_at)
+        .bind(r.elapsed_days)
+        .bind(r.scheduled_days)
+        .bind(r.version_after)
+        .fetch_one(&mut *conn)
+        .await?;
+        Ok(row.get(0))
+    }
+
+    /// Raises the undo floor to `id` (never lowers it).
+    pub async fn raise_undo_floor(
+        conn: &mut SqliteConnection,
+        learner: i64,
+        id: i64,
+    ) -> Result<(), sqlx::Error> {
+        sqlx::query("UPDATE learners SET undo_floor = $1 WHERE id = $2 AND undo_floor < $1")
+            .bind(id)
+            .bind(learner)
+            .execute(&mut *conn)
+            .await
+            .map(|_| ())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn content() -> Content {
+        crate::content::embedded().expect("embedded content")
+    }
+
+    fn sample(content: &Content) -> Export {
+        let concept = content.concepts[0].slug.clone();
+        Export {
+            format: FORMAT.into(),
+            version: VERSION,
+            exported_at: 1_767_323_045,
+            account: Account {
+                username: "alice".into(),
+                created_at: 1_767_000_000,
+                desired_retention: 0.9,
+                new_per_day: 5,
+                max_reviews_per_day: 50,
+                timezone: "Asia/Shanghai".into(),
+                rollover_hour: 4,
+                fsrs_params: None,
+            },
+            papers_read: vec![PaperRead {
+                paper_slug: content.papers[0].slug.clone(),
+                read_at: 1_767_000_100,
+            }],
+            concept_states: vec![State {
+                concept_slug: concept.clone(),
+                unlocked_at: 1_767_000_100,
+                stability: Some(2.3065),
+                difficulty: Some(2.118_104_2),
+                due_at: Some(1_767_300_000),
+                last_review_at: Some(1_767_000_200),
+                reps: 1,
+                lapses: 0,
+                last_card_id: Some("0123456789abcdef0123".into()),
+                version: 1,
+            }],
+            reviews: vec![Review {
+                card_id: "0123456789abcdef0123".into(),
+                concept_slug: concept,
+                reviewed_at: 1_767_323_045,
+                answer: "true".into(),
+                correct: true,
+                rating: 3,
+                duration_ms: 8123,
+                review_kind: "learn".into(),
+                stability_before: None,
+                difficulty_before: None,
+                due_before_at: None,
+                last_review_before_at: None,
+                reps_before: 0,
+                lapses_before: 0,
+                stability_after: 2.3065,
+                difficulty_after: 2.118_104_2,
+                due_after_at: 1_767_300_000,
+                elapsed_days: 0,
+                scheduled_days: 2,
+                version_after: 1,
+            }],
+        }
+    }
+
+    #[test]
+    fn export_round_trips_through_json_exactly() {
+        let c = content();
+        let mut e = sample(&c);
+        // Values as the scheduler produces them: f32 with all their digits.
+        e.concept_states[0].stability = Some(1.0 / 3.0);
+        e.reviews[0].difficulty_after = 7.123_456_7;
+        let json = serde_json::to_vec(&e).unwrap();
+        let back = parse(&json).unwrap();
+        assert_eq!(back, e);
+        assert!(validate(&c, &back).is_ok());
+    }
+
+    #[test]
+    fn files_that_are_not_exports_are_named_as_such() {
+        let msg = |b: &[u8]| match parse(b) {
+            Err(ImportError::Invalid(m)) => m,
+            other => panic!("{other:?}"),
+        };
+        assert!(msg(b"").contains("空"));
+        assert!(
+            msg(b"\xEF\xBB\xBF{}").contains("format"),
+            "a BOM is not an error"
+        );
+        assert!(msg(b"card_id,review_rating\n").contains("不是 JSON"));
+        assert!(msg(b"[1,2]").contains("不是 paperdeck"));
+        assert!(msg(br#"{"reviews": []}"#).contains("format"));
+        assert!(msg(br#"{"format": "paperdeck-export", "version": 2}"#).contains("版本是 2"));
+        assert!(msg(br#"{"format": "paperdeck-export", "version": 1}"#).contains("不完整"));
+    }
+
+    /// Breaks one value of a valid export.
+    type Breaker = fn(&mut Export);
+
+    #[test]
+    fn validation_rejects_bad_values_with_a_message() {
+        let c = content();
+        let cases: Vec<(Breaker, &str)> = vec![
+            (|e| e.reviews[0].rating = 9, "评分是 9"),
+            (|e| e.reviews[0].rating = 0, "评分"),
+            (|e| e.reviews[0].stability_after = f32::INFINITY, "不合理"),
+            (|e| e.reviews[0].review_kind = "cram".into(), "类型"),
+            (|e| e.reviews[0].concept_slug = "nope".into(), "概念"),
+            (
+                |e| e.concept_states[0].concept_slug = "nope".into(),
+                "不认识",
+            ),
+            (
+                |e| e.concept_states[0].difficulty = Some(f32::NAN),
+                "不合理",
+            ),
+            (|e| e.papers_read[0].paper_slug = "gpt-9".into(), "不认识"),
+            (|e| e.account.desired_retention = 1.5, "保持率"),
+            (|e| e.account.timezone = "Mars/Base".into(), "时区"),
+            (|e| e.account.fsrs_params = Some(vec![1.0; 3]), "21"),
+            (|e| e.reviews[0].reviewed_at = -5, "不合理"),
+        ];
+        for (break_it, expected) in cases {
+            let mut e = sample(&c);
+            break_it(&mut e);
+            let err = validate(&c, &e).unwrap_err();
+            assert!(err.contains(expected), "{err} should mention {expected}");
+        }
+        let mut twice = sample(&c);
+        twice.papers_read.push(twice.papers_read[0].clone());
+        assert!(validate(&c, &twice).unwrap_err().contains("两次"));
+    }
+
+    #[test]
+    fn merging_keeps_the_later_review_and_the_earlier_unlock() {
+        let c = content();
+        let mine = sample(&c).concept_states[0].clone();
+        assert_eq!(
+            merge_state(&mine, &mine),
+            None,
+            "the same state changes nothing"
+        );
+        let mut newer = mine.clone();
+        newer.last_review_at = Some(1_767_500_000);
+        newer.reps = 4;
+        newer.unlocked_at = mine.unlocked_at + 10;
+        newer.version = 9;
+        let m = merge_state(&mine, &newer).unwrap();
+        assert_eq!(m.reps, 4);
+        assert_eq!(m.unlocked_at, mine.unlocked_at);
+        assert_eq!(m.version, mine.version + 1);
+        let mut earlier_unlock = mine.clone();
+        earlier_unlock.unlocked_at -= 100;
+        earlier_unlock.last_review_at = None;
+        let m = merge_state(&mine, &earlier_unlock).unwrap();
+        assert_eq!((m.reps, m.unlocked_at), (mine.reps, mine.unlocked_at - 100));
+    }
+
+    #[test]
+    fn anki_notes_escape_html_and_show_options() {
+        let c = content();
+        let cards = crate::cards::generate(&c, crate::cards::APP_SEED).unwrap();
+        let index = CardIndex::new(cards);
+        let csv = String::from_utf8(anki_csv(&c, &index).unwrap()).unwrap();
+        assert!(csv.starts_with(ANKI_HEADER));
+        let choice = index
+            .cards
+            .iter()
+            .find(|c| c.kind == CardKind::Choice)
+            .unwrap();
+        let (front, _) = anki_note(&c, choice);
+        assert!(
+            front.contains("<br>A. ") && front.contains("<br>D. "),
+            "{front}"
+        );
+        let tf = index
+            .cards
+            .iter()
+            .find(|c| c.kind == CardKind::TrueFalse)
+            .unwrap();
+        assert!(anki_note(&c, tf).0.starts_with("判断："));
+        assert_eq!(
+            html_escape("a<b & \"c\"\nd"),
+            "a&lt;b &amp; &quot;c&quot;<br>d"
+        );
+    }
+
+    #[test]
+    fn revlog_rows_use_iso_times_and_milliseconds() {
+        let c = content();
+        let csv = String::from_utf8(revlog_csv(&sample(&c).reviews).unwrap()).unwrap();
+        assert_eq!(
+            csv,
+            "card_id,review_rating,review_time,review_duration\n\
+             0123456789abcdef0123,3,2026-01-02T03:04:05Z,8123\n"
+        );
+    }
+
+    #[test]
+    fn file_names_keep_only_safe_ascii() {
+        assert_eq!(file_name("Alice_1", ".json"), "paperdeck-Alice_1.json");
+        assert_eq!(file_name("小明", "-revlog.csv"), "paperdeck-revlog.csv");
+        assert_eq!(file_name("小明ab", ".json"), "paperdeck-ab.json");
+    }
+}

@@ -1,0 +1,243 @@
+//! `/export` and `/import`: her data as downloads, and a JSON export taken back. The work is
+//! done in [`crate::export`]; these handlers only check the visitor and shape the responses.
+
+use super::{Nav, Visitor, FORM_LIMIT};
+use crate::error::AppError;
+use crate::export::{self, ImportError, ImportReport};
+use crate::startup::AppState;
+use crate::store;
+use actix_multipart::form::bytes::Bytes;
+use actix_multipart::form::text::Text;
+use actix_multipart::form::{MultipartForm, MultipartFormConfig};
+use actix_multipart::MultipartError;
+use actix_web::http::header::{self, CacheControl, CacheDirective};
+use actix_web::http::header::{ContentDisposition, DispositionParam, DispositionType};
+use actix_web::http::StatusCode;
+use actix_web::{guard, web, HttpRequest, HttpResponse};
+use askama::Template;
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/export", super::get().to(show))
+        .route("/export/paperdeck.json", super::get().to(json))
+        .route("/export/revlog.csv", super::get().to(revlog))
+        .route("/export/cards.csv", super::get().to(cards))
+        .service(
+            // The upload limits apply to this resource only; every other form keeps the small
+            // limit set for the whole app.
+            web::resource("/import")
+                .app_data(upload_config())
+                .route(super::get().to(show))
+                .route(web::post().guard(guard::fn_guard(is_upload)).to(import))
+                .route(web::post().to(not_an_upload)),
+        );
+}
+
+/// Whether a request is a `multipart/form-data` upload. The multipart extractor refuses other
+/// bodies before its error handler runs (with a bare 415), so they are routed to
+/// [`not_an_upload`] instead.
+fn is_upload(ctx: &guard::GuardContext<'_>) -> bool {
+    ctx.head()
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| {
+            v.trim_start()
+                .to_ascii_lowercase()
+                .starts_with("multipart/form-data")
+        })
+}
+
+/// A POST to `/import` that is not a file upload: nothing to read, so nothing to check but the
+/// log-in; the learner is told how to send the file.
+async fn not_an_upload(req: HttpRequest, visitor: Visitor) -> Result<HttpResponse, AppError> {
+    visitor.require(&req)?;
+    Err(AppError::bad_request(
+        "导入需要以文件上传表单提交：请在导入页面选择文件后再提交。没有导入任何数据。",
+    ))
+}
+
+/// Largest export file accepted: years of daily answers fit in a few megabytes.
+pub const IMPORT_LIMIT_MB: usize = 20;
+const IMPORT_LIMIT: usize = IMPORT_LIMIT_MB * 1024 * 1024;
+
+fn upload_config() -> MultipartFormConfig {
+    // The whole form may hold the file plus the token and the part headers.
+    MultipartFormConfig::default()
+        .total_limit(IMPORT_LIMIT + FORM_LIMIT)
+        .memory_limit(IMPORT_LIMIT + FORM_LIMIT)
+        .error_handler(|err, _| upload_error(err).into())
+}
+
+/// A broken or oversized upload is the learner's problem to fix, so it gets a 400 page that
+/// says what to do rather than actix's bare error.
+fn upload_error(err: MultipartError) -> AppError {
+    use actix_web::error::PayloadError;
+    match err {
+        MultipartError::Payload(PayloadError::Overflow) => AppError::bad_request(format!(
+            "文件太大了：最多可以导入 {IMPORT_LIMIT_MB} MB 的导出文件。没有导入任何数据。"
+        )),
+        MultipartError::ContentTypeMissing
+        | MultipartError::ContentTypeParse
+        | MultipartError::ContentTypeIncompatible
+        | MultipartError::BoundaryMissing => AppError::bad_request(
+            "导入需要以文件上传表单提交：请在导入页面选择文件后再提交。没有导入任何数据。",
+        ),
+        MultipartError::Field { name, .. } => AppError::bad_request(format!(
+            "表单字段“{}”无法读取，没有导入任何数据。",
+            name.chars().take(40).collect::<String>()
+        )),
+        other => AppError::bad_request(format!(
+            "上传的表单无法读取（{other}），没有导入任何数据。请重新选择文件再试。"
+        )),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "export/index.html")]
+struct ExportPage {
+    nav: Nav,
+    reviews: usize,
+    states: usize,
+    papers: usize,
+    cards: usize,
+    limit_mb: usize,
+    report: Option<ImportReport>,
+    error: Option<String>,
+}
+
+async fn page(
+    state: &AppState,
+    visitor: &Visitor,
+    learner: i64,
+    report: Option<ImportReport>,
+    error: Option<String>,
+) -> Result<HttpResponse, AppError> {
+    let status = if error.is_some() {
+        StatusCode::BAD_REQUEST
+    } else {
+        StatusCode::OK
+    };
+    let body = ExportPage {
+        nav: visitor.nav("export"),
+        reviews: store::quiz::revlog_by_concept(&state.db, learner)
+            .await?
+            .len(),
+        states: store::quiz::states(&state.db, learner).await?.len(),
+        papers: store::quiz::papers_read(&state.db, learner).await?.len(),
+        cards: state.cards.cards.len(),
+        limit_mb: IMPORT_LIMIT_MB,
+        report,
+        error,
+    }
+    .render()?;
+    Ok(HttpResponse::build(status)
+        .insert_header((header::CONTENT_TYPE, "text/html; charset=utf-8"))
+        .body(body))
+}
+
+async fn show(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    visitor: Visitor,
+) -> Result<HttpResponse, AppError> {
+    let learner = visitor.require(&req)?.id;
+    page(&state, &visitor, learner, None, None).await
+}
+
+/// A file download: never cached (it is personal and changes with every answer), saved under
+/// a name that says whose it is.
+fn download(body: Vec<u8>, content_type: &str, file_name: String) -> HttpResponse {
+    HttpResponse::Ok()
+        .insert_header((header::CONTENT_TYPE, content_type))
+        .insert_header(ContentDisposition {
+            disposition: DispositionType::Attachment,
+            parameters: vec![DispositionParam::Filename(file_name)],
+        })
+        .insert_header(CacheControl(vec![CacheDirective::NoStore]))
+        .body(body)
+}
+
+async fn json(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    visitor: Visitor,
+) -> Result<HttpResponse, AppError> {
+    let learner = visitor.require(&req)?;
+    let data = export::export(&state.db, learner.id).await?;
+    let body = serde_json::to_vec(&data).map_err(anyhow::Error::from)?;
+    Ok(download(
+        body,
+        "application/json; charset=utf-8",
+        export::file_name(&learner.username, ".json"),
+    ))
+}
+
+async fn revlog(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    visitor: Visitor,
+) -> Result<HttpResponse, AppError> {
+    let learner = visitor.require(&req)?;
+    let reviews = export::queries::reviews(&state.db, learner.id).await?;
+    let body = export::revlog_csv(&reviews).map_err(anyhow::Error::from)?;
+    Ok(download(
+        body,
+        "text/csv; charset=utf-8",
+        export::file_name(&learner.username, "-revlog.csv"),
+    ))
+}
+
+async fn cards(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    visitor: Visitor,
+) -> Result<HttpResponse, AppError> {
+    let learner = visitor.require(&req)?;
+    let body = export::anki_csv(&state.content, &state.cards).map_err(anyhow::Error::from)?;
+    Ok(download(
+        body,
+        "text/csv; charset=utf-8",
+        export::file_name(&learner.username, "-cards.csv"),
+    ))
+}
+
+/// The upload form. Both fields are optional so that a missing token is refused as a CSRF
+/// failure (403) and a missing file gets its own message, instead of a generic form error.
+#[derive(MultipartForm)]
+pub struct ImportForm {
+    #[multipart(limit = "20 MiB")]
+    file: Option<Bytes>,
+    csrf: Option<Text<String>>,
+}
+
+async fn import(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    visitor: Visitor,
+    form: MultipartForm<ImportForm>,
+) -> Result<HttpResponse, AppError> {
+    let learner = visitor.require(&req)?.id;
+    visitor.verify_csrf(form.csrf.as_ref().map(|t| t.0.as_str()).unwrap_or(""))?;
+    let Some(data) = form
+        .file
+        .as_ref()
+        .map(|f| f.data.clone())
+        .filter(|d| !d.is_empty())
+    else {
+        let msg = "请先选择要导入的文件（从 paperdeck 导出的 .json 文件）。".to_string();
+        return page(&state, &visitor, learner, None, Some(msg)).await;
+    };
+    // Parsing megabytes of JSON would hold up this worker's other requests.
+    let parsed = web::block(move || export::parse(&data))
+        .await
+        .map_err(|e| anyhow::anyhow!("import parse task: {e}"))?;
+    let result = match parsed {
+        Ok(file) => export::import(&state.db, &state.content, learner, &file).await,
+        Err(e) => Err(e),
+    };
+    match result {
+        Ok(report) => page(&state, &visitor, learner, Some(report), None).await,
+        Err(ImportError::Invalid(msg)) => page(&state, &visitor, learner, None, Some(msg)).await,
+        Err(ImportError::Database(e)) => Err(e.into()),
+    }
+}
