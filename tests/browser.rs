@@ -94,18 +94,22 @@ impl Session {
         self.check_layout(path).await;
     }
 
+    /// The visible text of the page; empty while a navigation replaces the document.
     async fn text(&self) -> String {
-        self.c
-            .find(Locator::Css("body"))
-            .await
-            .expect("body")
-            .text()
-            .await
-            .expect("text")
+        match self.c.find(Locator::Css("body")).await {
+            Ok(body) => body.text().await.unwrap_or_default(),
+            Err(_) => String::new(),
+        }
     }
 
+    /// Waits (up to 5 s) for the page to show `what`: a click may still be navigating.
     async fn expect_text(&mut self, what: &str, step: &str) {
-        let text = self.text().await;
+        let deadline = Instant::now() + Duration::from_secs(5);
+        let mut text = self.text().await;
+        while !text.contains(what) && Instant::now() < deadline {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+            text = self.text().await;
+        }
         if !text.contains(what) {
             self.shot(step).await;
             panic!(
