@@ -152,6 +152,7 @@ impl From<ServeArgs> for Settings {
             secure_cookies: a.secure_cookies,
             session_idle_days: a.session_idle_days,
             secret_key: a.secret_key.filter(|s| !s.is_empty()),
+            cache_ttl: crate::store::cache::TTL,
         }
     }
 }

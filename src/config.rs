@@ -18,6 +18,8 @@ pub struct Settings {
     /// Cookie key (at least 32 bytes, base64 or plain). When missing, a key is generated once
     /// and kept in a file beside the database.
     pub secret_key: Option<String>,
+    /// How long per-learner data and sessions are cached in memory (see `store::cache`).
+    pub cache_ttl: std::time::Duration,
 }
 
 impl Settings {
@@ -30,6 +32,7 @@ impl Settings {
             secure_cookies: false,
             session_idle_days: 30,
             secret_key: None,
+            cache_ttl: crate::store::cache::TTL,
         }
     }
 }

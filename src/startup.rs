@@ -23,6 +23,10 @@ pub struct AppState {
     pub db: Db,
     pub key: Key,
     pub settings: Settings,
+    /// What quiz pages read on every request; see [`crate::store::cache`].
+    pub cache: crate::store::cache::Cache,
+    /// The one thread that hashes passwords.
+    pub hasher: crate::auth::Hasher,
     /// Failed log-ins per name and address: 5 per 15 minutes.
     pub limiter: std::sync::Mutex<crate::auth::LoginLimiter>,
 }
@@ -57,7 +61,9 @@ impl Application {
             content: Arc::new(content),
             db: db.clone(),
             key,
+            cache: crate::store::cache::Cache::new(settings.cache_ttl),
             settings,
+            hasher: Default::default(),
             limiter: std::sync::Mutex::new(crate::auth::LoginLimiter::new(
                 5,
                 std::time::Duration::from_secs(15 * 60),
@@ -112,8 +118,12 @@ fn load_or_create_key(settings: &Settings) -> anyhow::Result<Key> {
         return Ok(Key::generate());
     };
     if let Ok(text) = std::fs::read_to_string(&path) {
-        return key_from_secret(text.trim())
-            .with_context(|| format!("密钥文件无效 (invalid key file) {}", path.display()));
+        // An empty file is what a crash between creating and writing it would have left
+        // (before writes became atomic): treat it as missing rather than refusing to start.
+        if !text.trim().is_empty() {
+            return key_from_secret(text.trim())
+                .with_context(|| format!("密钥文件无效 (invalid key file) {}", path.display()));
+        }
     }
     let mut bytes = [0u8; 64];
     rand::rng().fill_bytes(&mut bytes);
@@ -128,18 +138,30 @@ fn load_or_create_key(settings: &Settings) -> anyhow::Result<Key> {
     Ok(Key::from(&bytes))
 }
 
+/// Writes a file readable only by its owner, atomically: a temporary file is written and
+/// synced, then renamed into place, so a crash leaves either no key file or a whole one.
 fn write_private_file(path: &std::path::Path, text: &str) -> std::io::Result<()> {
     use std::io::Write;
+    let tmp = path.with_extension("key.tmp");
     let mut opts = std::fs::OpenOptions::new();
-    opts.write(true).create_new(true);
+    opts.write(true).create(true).truncate(true);
     #[cfg(unix)]
     {
         use std::os::unix::fs::OpenOptionsExt;
         opts.mode(0o600);
     }
-    let mut f = opts.open(path)?;
+    let mut f = opts.open(&tmp)?;
     f.write_all(text.as_bytes())?;
-    f.sync_all()
+    f.sync_all()?;
+    drop(f);
+    std::fs::rename(&tmp, path)?;
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        // Make the rename itself durable.
+        if let Ok(d) = std::fs::File::open(dir) {
+            let _ = d.sync_all();
+        }
+    }
+    Ok(())
 }
 
 fn key_from_secret(secret: &str) -> anyhow::Result<Key> {

@@ -185,6 +185,10 @@ impl CardIndex {
         self.by_id.get(id).map(|i| &self.cards[*i])
     }
 
+    pub fn has_concept(&self, concept: &str) -> bool {
+        self.by_concept.get(concept).is_some_and(|v| !v.is_empty())
+    }
+
     pub fn for_concept(&self, concept: &str) -> Vec<&Card> {
         self.by_concept
             .get(concept)

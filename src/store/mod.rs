@@ -16,6 +16,7 @@ use sqlx::sqlite::{
 use std::str::FromStr;
 use std::time::Duration;
 
+pub mod cache;
 pub mod cards;
 pub mod learners;
 pub mod quiz;

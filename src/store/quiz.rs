@@ -91,6 +91,24 @@ pub async fn states(db: &Db, learner: i64) -> Result<Vec<ConceptState>, sqlx::Er
     Ok(rows.iter().map(state_from_row).collect())
 }
 
+/// One concept's state, read fresh: the answer handler computes the new state from it.
+pub async fn state(
+    db: &Db,
+    learner: i64,
+    concept: &str,
+) -> Result<Option<ConceptState>, sqlx::Error> {
+    let row = sqlx::query(
+        "SELECT concept_slug, unlocked_at, stability, difficulty, due_at, last_review_at, reps,
+                lapses, last_card_id, version
+         FROM concept_states WHERE learner_id = $1 AND concept_slug = $2",
+    )
+    .bind(learner)
+    .bind(concept)
+    .fetch_optional(&db.read)
+    .await?;
+    Ok(row.as_ref().map(state_from_row))
+}
+
 /// The learner's answers since `since`, oldest first.
 pub async fn reviews_since(
     db: &Db,
@@ -450,4 +468,18 @@ pub async fn review_facts(
             kind: ReviewKind::parse(r.get::<&str, _>(5)).unwrap_or(ReviewKind::Review),
         })
         .collect())
+}
+
+/// When the learner last saw each of her cards.
+pub async fn all_cards_last_seen(
+    db: &Db,
+    learner: i64,
+) -> Result<HashMap<String, i64>, sqlx::Error> {
+    let rows = sqlx::query(
+        "SELECT card_id, MAX(reviewed_at) FROM reviews WHERE learner_id = $1 GROUP BY card_id",
+    )
+    .bind(learner)
+    .fetch_all(&db.read)
+    .await?;
+    Ok(rows.into_iter().map(|r| (r.get(0), r.get(1))).collect())
 }

@@ -101,7 +101,9 @@ async fn signup(
             return fail("两次输入的密码不一致。".into());
         }
     }
-    let hash = web::block(move || auth::hash_password(password.expose()))
+    let hash = state
+        .hasher
+        .run(move || auth::hash_password(password.expose()))
         .await
         .map_err(|e| anyhow::anyhow!("hashing task failed: {e}"))?
         .map_err(|e| anyhow::anyhow!("hashing failed: {e}"))?;
@@ -186,16 +188,18 @@ async fn login(
     };
     let password = form.password.clone();
     let stored = creds.as_ref().map(|c| c.password_hash.clone());
-    let ok = web::block(move || match stored {
-        Some(h) => auth::verify_password(&password, &h),
-        None => {
-            // Same work for an unknown name, so timing does not tell whether it exists.
-            auth::verify_password(&password, auth::dummy_hash());
-            false
-        }
-    })
-    .await
-    .map_err(|e| anyhow::anyhow!("verify task failed: {e}"))?;
+    let ok = state
+        .hasher
+        .run(move || match stored {
+            Some(h) => auth::verify_password(&password, &h),
+            None => {
+                // Same work for an unknown name, so timing does not tell whether it exists.
+                auth::verify_password(&password, auth::dummy_hash());
+                false
+            }
+        })
+        .await
+        .map_err(|e| anyhow::anyhow!("verify task failed: {e}"))?;
 
     match creds {
         Some(c) if ok => {
@@ -227,6 +231,7 @@ async fn logout(
     visitor.verify_csrf(&form.csrf)?;
     if let Some(sid) = &visitor.session_id {
         store::learners::delete_session(&state.db, sid).await?;
+        state.cache.forget_session(sid);
     }
     Ok(HttpResponse::SeeOther()
         .insert_header((header::LOCATION, "/"))

@@ -235,6 +235,7 @@ async fn import(
         Ok(file) => export::import(&state.db, &state.content, learner, &file).await,
         Err(e) => Err(e),
     };
+    state.cache.forget(learner);
     match result {
         Ok(report) => page(&state, &visitor, learner, Some(report), None).await,
         Err(ImportError::Invalid(msg)) => page(&state, &visitor, learner, None, Some(msg)).await,

@@ -118,26 +118,30 @@ pub(crate) struct Snapshot {
     pub states: Vec<ConceptState>,
     pub today: Vec<scheduler::TodayReview>,
     pub now: i64,
+    /// The cached entry the snapshot came from, for when she last saw each card.
+    last_seen: std::sync::Arc<store::cache::LearnerData>,
 }
 
 pub(crate) async fn snapshot(state: &AppState, learner: i64) -> Result<Snapshot, AppError> {
-    let prefs = store::quiz::prefs(&state.db, learner)
+    let now = store::now_ts();
+    let data = state
+        .cache
+        .learner(&state.db, learner, now)
         .await?
         .ok_or_else(|| anyhow::anyhow!("learner {learner} has a session but no row"))?;
-    let now = store::now_ts();
-    // Only concepts that still have cards: content may have changed since they were unlocked.
-    let states = store::quiz::states(&state.db, learner)
-        .await?
-        .into_iter()
-        .filter(|s| !state.cards.for_concept(&s.concept).is_empty())
-        .collect();
-    let since = prefs.day_start(prefs.day_index(now));
-    let today = store::quiz::reviews_since(&state.db, learner, since).await?;
     Ok(Snapshot {
-        prefs,
-        states,
-        today,
+        prefs: data.prefs.clone(),
+        // Only concepts that still have cards: content may have changed since they were
+        // unlocked.
+        states: data
+            .states
+            .iter()
+            .filter(|s| state.cards.has_concept(&s.concept))
+            .cloned()
+            .collect(),
+        today: data.today.clone(),
         now,
+        last_seen: data,
     })
 }
 
@@ -222,7 +226,7 @@ async fn question(
         return Err(anyhow::anyhow!("picked concept {concept} has no state").into());
     };
     let cards = state.cards.for_concept(&concept);
-    let last_seen = store::quiz::card_last_seen(&state.db, learner.id, &concept).await?;
+    let last_seen = &snap.last_seen.last_seen;
     let choices: Vec<scheduler::CardChoice> = cards
         .iter()
         .map(|c| scheduler::CardChoice {
@@ -231,7 +235,7 @@ async fn question(
         })
         .collect();
     let mut rng = StdRng::seed_from_u64(question_seed(learner.id, &concept, cs.version));
-    let picked = scheduler::pick_card(&choices, &last_seen, cs.last_card_id.as_deref(), &mut rng)
+    let picked = scheduler::pick_card(&choices, last_seen, cs.last_card_id.as_deref(), &mut rng)
         .ok_or_else(|| anyhow::anyhow!("concept {concept} has no cards"))?;
     let card = cards
         .iter()
@@ -458,11 +462,14 @@ async fn answer(
     let (correct, rating) = grade(card, &answer_text, form.grade, form.give_up.is_some())
         .map_err(AppError::BadRequest)?;
 
-    let prefs = store::quiz::prefs(&state.db, learner.id)
+    let prefs = state
+        .cache
+        .learner(&state.db, learner.id, store::now_ts())
         .await?
-        .ok_or_else(|| anyhow::anyhow!("learner row missing"))?;
-    let states = store::quiz::states(&state.db, learner.id).await?;
-    let Some(before) = states.into_iter().find(|s| s.concept == form.concept) else {
+        .ok_or_else(|| anyhow::anyhow!("learner row missing"))?
+        .prefs
+        .clone();
+    let Some(before) = store::quiz::state(&state.db, learner.id, &form.concept).await? else {
         return Err(AppError::bad_request("这个概念还没有解锁，没有记录。"));
     };
     if before.version != form.version {
@@ -479,8 +486,11 @@ async fn answer(
     let mut rng = StdRng::from_os_rng();
     let out = scheduler::apply(&before, rating, now, &prefs, &mut rng)
         .map_err(|e| anyhow::anyhow!("fsrs: {e:?}"))?;
-    let duration_ms =
-        (chrono::Utc::now().timestamp_millis() - form.shown_at).clamp(0, 30 * 60 * 1000);
+    // shown_at comes from the form: saturating, so a forged extreme value cannot overflow.
+    let duration_ms = chrono::Utc::now()
+        .timestamp_millis()
+        .saturating_sub(form.shown_at)
+        .clamp(0, 30 * 60 * 1000);
     let stored_answer = if form.give_up.is_some() && answer_text.trim().is_empty() {
         "（不知道）".to_string()
     } else {
@@ -496,7 +506,9 @@ async fn answer(
         kind,
         now,
     };
-    match store::quiz::record_answer(&state.db, learner.id, &before, &review, &out).await? {
+    let recorded = store::quiz::record_answer(&state.db, learner.id, &before, &review, &out).await;
+    state.cache.forget(learner.id);
+    match recorded? {
         Some(id) => Ok(see_other(&format!("/quiz/feedback/{id}"))),
         None => Err(stale()),
     }
@@ -634,7 +646,9 @@ async fn undo(
     let review = store::quiz::review(&state.db, learner.id, form.review)
         .await?
         .ok_or(AppError::NotFound)?;
-    if !store::quiz::undo(&state.db, learner.id, &review).await? {
+    let undone = store::quiz::undo(&state.db, learner.id, &review).await;
+    state.cache.forget(learner.id);
+    if !undone? {
         return Err(AppError::Conflict(
             "只能撤销刚刚提交的那一题，而且只能撤销一次；这次没有做任何修改。".into(),
         ));
@@ -672,9 +686,11 @@ async fn regrade(
     let mut rng = StdRng::from_os_rng();
     let out = scheduler::apply(&review.before, rating, review.reviewed_at, &prefs, &mut rng)
         .map_err(|e| anyhow::anyhow!("fsrs: {e:?}"))?;
-    if !store::quiz::is_current(&state.db, learner.id, &review).await?
-        || !store::quiz::regrade(&state.db, learner.id, &review, rating as u8, &out).await?
-    {
+    let current = store::quiz::is_current(&state.db, learner.id, &review).await?;
+    let regraded =
+        current && store::quiz::regrade(&state.db, learner.id, &review, rating as u8, &out).await?;
+    state.cache.forget(learner.id);
+    if !regraded {
         return Err(AppError::Conflict(
             "这一题之后已经有了新的答题记录，不能再修改评分。".into(),
         ));

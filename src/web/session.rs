@@ -175,12 +175,25 @@ impl FromRequest for Visitor {
             if let Some(sid) = read_private(&req, &state, SESSION_COOKIE) {
                 let now = store::now_ts();
                 let idle = i64::from(state.settings.session_idle_days) * 86_400;
-                if let Some(s) = store::learners::session(&state.db, &sid).await? {
+                let row = match state.cache.session(&sid) {
+                    Some(row) => Some(row),
+                    None => {
+                        let row = store::learners::session(&state.db, &sid).await?;
+                        if let Some(r) = &row {
+                            state.cache.put_session(&sid, r.clone());
+                        }
+                        row
+                    }
+                };
+                if let Some(mut s) = row {
                     if now - s.last_seen_at > idle {
                         store::learners::delete_session(&state.db, &sid).await?;
+                        state.cache.forget_session(&sid);
                     } else {
                         if now - s.last_seen_at > TOUCH_EVERY_SECS {
                             store::learners::touch_session(&state.db, &sid, now).await?;
+                            s.last_seen_at = now;
+                            state.cache.put_session(&sid, s.clone());
                         }
                         learner = Some(Learner {
                             id: s.learner_id,

@@ -189,6 +189,7 @@ async fn save(
     match parse_settings(&form) {
         Ok(s) => {
             store::learners::update_settings(&state.db, learner, &s).await?;
+            state.cache.forget(learner);
             Ok(see_other("/settings?saved=1"))
         }
         Err(msg) => page(&state, &visitor, learner, None, Some(msg), false, None).await,
@@ -238,6 +239,7 @@ async fn optimise(
             if r.kept {
                 let json = serde_json::to_string(&params).map_err(anyhow::Error::from)?;
                 store::learners::set_params(&state.db, learner, Some(&json)).await?;
+                state.cache.forget(learner);
             }
             r
         }
@@ -295,6 +297,7 @@ async fn reset_params(
     let learner = visitor.require(&req)?.id;
     visitor.verify_csrf(&form.csrf)?;
     store::learners::set_params(&state.db, learner, None).await?;
+    state.cache.forget(learner);
     Ok(see_other("/settings?saved=1"))
 }
 

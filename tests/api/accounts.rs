@@ -167,7 +167,12 @@ async fn logging_out_ends_the_session_even_for_a_copied_cookie() {
 
 #[tokio::test]
 async fn idle_sessions_expire() {
-    let app = spawn_app_with(|s| s.session_idle_days = 1).await;
+    // No caching: the test moves time by editing the database behind the app's back.
+    let app = spawn_app_with(|s| {
+        s.session_idle_days = 1;
+        s.cache_ttl = std::time::Duration::ZERO;
+    })
+    .await;
     app.signup("ines", PW).await;
     assert_eq!(app.get("/quiz").await.status, 200);
     let opts = sqlx::sqlite::SqliteConnectOptions::new().filename(&app.db_path);

@@ -1,0 +1,136 @@
+//! A per-process cache of what every quiz page reads: the learner's preferences, concept
+//! states, today's answers, when she last saw each card, and log-in sessions.
+//!
+//! Why: with SQLite each query is a round trip to a connection's worker thread, and on a busy
+//! server those hand-offs, not the queries, dominate the cost of a page. The app writes this
+//! data only through its own handlers, and each of them calls [`Cache::forget`] for the learner
+//! it changed, so a page never shows what the database no longer holds. Writes from outside the
+//! process (`paperdeck import` while the server runs) are picked up when an entry expires
+//! (after `ttl`, [`TTL`] by default). Correctness never rests on the cache: answers are checked against the database's
+//! version of the concept inside the write transaction.
+
+use super::learners::SessionRow;
+use super::Db;
+use crate::scheduler::{ConceptState, Prefs, TodayReview};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+/// How long an entry is trusted without a write from this process, by default.
+pub const TTL: Duration = Duration::from_secs(30);
+/// Entries kept at most; past this the cache starts afresh (a bound, not a policy).
+const MAX_ENTRIES: usize = 20_000;
+
+#[derive(Debug)]
+pub struct LearnerData {
+    loaded: Instant,
+    pub prefs: Prefs,
+    pub states: Vec<ConceptState>,
+    /// The learner day `today` belongs to.
+    pub day: i64,
+    pub today: Vec<TodayReview>,
+    /// Card id → the last time she answered it.
+    pub last_seen: HashMap<String, i64>,
+}
+
+#[derive(Debug, Clone)]
+struct SessionEntry {
+    row: SessionRow,
+    loaded: Instant,
+}
+
+#[derive(Debug)]
+pub struct Cache {
+    ttl: Duration,
+    learners: Mutex<HashMap<i64, Arc<LearnerData>>>,
+    sessions: Mutex<HashMap<String, SessionEntry>>,
+}
+
+impl Default for Cache {
+    fn default() -> Cache {
+        Cache::new(TTL)
+    }
+}
+
+impl Cache {
+    /// A cache whose entries live `ttl`; zero turns caching off.
+    pub fn new(ttl: Duration) -> Cache {
+        Cache {
+            ttl,
+            learners: Mutex::default(),
+            sessions: Mutex::default(),
+        }
+    }
+
+    /// The learner's scheduling data at `now`, from the cache or freshly loaded.
+    /// `Ok(None)` when there is no such learner.
+    pub async fn learner(
+        &self,
+        db: &Db,
+        id: i64,
+        now: i64,
+    ) -> Result<Option<Arc<LearnerData>>, sqlx::Error> {
+        if let Some(d) = self.learners.lock().ok().and_then(|m| m.get(&id).cloned()) {
+            if d.loaded.elapsed() < self.ttl && d.prefs.day_index(now) == d.day {
+                return Ok(Some(d));
+            }
+        }
+        let Some(prefs) = super::quiz::prefs(db, id).await? else {
+            return Ok(None);
+        };
+        let day = prefs.day_index(now);
+        let states = super::quiz::states(db, id).await?;
+        let today = super::quiz::reviews_since(db, id, prefs.day_start(day)).await?;
+        let last_seen = super::quiz::all_cards_last_seen(db, id).await?;
+        let data = Arc::new(LearnerData {
+            loaded: Instant::now(),
+            prefs,
+            states,
+            day,
+            today,
+            last_seen,
+        });
+        if let Ok(mut m) = self.learners.lock() {
+            if m.len() >= MAX_ENTRIES {
+                m.clear();
+            }
+            m.insert(id, data.clone());
+        }
+        Ok(Some(data))
+    }
+
+    /// Drops what is cached for a learner: call after every write that concerns her.
+    pub fn forget(&self, id: i64) {
+        if let Ok(mut m) = self.learners.lock() {
+            m.remove(&id);
+        }
+    }
+
+    pub fn session(&self, sid: &str) -> Option<SessionRow> {
+        let m = self.sessions.lock().ok()?;
+        m.get(sid)
+            .filter(|e| e.loaded.elapsed() < self.ttl)
+            .map(|e| e.row.clone())
+    }
+
+    pub fn put_session(&self, sid: &str, row: SessionRow) {
+        if let Ok(mut m) = self.sessions.lock() {
+            if m.len() >= MAX_ENTRIES {
+                m.clear();
+            }
+            m.insert(
+                sid.to_string(),
+                SessionEntry {
+                    row,
+                    loaded: Instant::now(),
+                },
+            );
+        }
+    }
+
+    pub fn forget_session(&self, sid: &str) {
+        if let Ok(mut m) = self.sessions.lock() {
+            m.remove(sid);
+        }
+    }
+}
