@@ -178,6 +178,51 @@ pub fn safe_next(next: Option<&str>) -> String {
     }
 }
 
+/// Runs password hashing on one dedicated thread.
+///
+/// Argon2id allocates ~19 MiB per hash. On the async runtime's blocking pool every new thread
+/// would get its own allocator arena and keep that memory after the hash, so a burst of log-ins
+/// grew the server to hundreds of MiB. One thread bounds it to one arena; hashes queue instead
+/// (each takes tens of milliseconds).
+pub struct Hasher {
+    jobs: std::sync::Mutex<std::sync::mpsc::Sender<Box<dyn FnOnce() + Send>>>,
+}
+
+impl Default for Hasher {
+    fn default() -> Hasher {
+        let (tx, rx) = std::sync::mpsc::channel::<Box<dyn FnOnce() + Send>>();
+        let _ = std::thread::Builder::new()
+            .name("password-hasher".into())
+            .spawn(move || {
+                while let Ok(job) = rx.recv() {
+                    job();
+                }
+            });
+        Hasher {
+            jobs: std::sync::Mutex::new(tx),
+        }
+    }
+}
+
+impl Hasher {
+    /// Runs `f` on the hashing thread and waits for its result without blocking the executor.
+    pub async fn run<T: Send + 'static>(
+        &self,
+        f: impl FnOnce() -> T + Send + 'static,
+    ) -> Result<T, &'static str> {
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        let job = Box::new(move || {
+            let _ = tx.send(f());
+        });
+        self.jobs
+            .lock()
+            .map_err(|_| "hasher lock poisoned")?
+            .send(job)
+            .map_err(|_| "hasher thread stopped")?;
+        rx.await.map_err(|_| "hasher dropped the job")
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -270,50 +315,5 @@ mod tests {
             assert_eq!(safe_next(Some(bad)), "/", "{bad}");
         }
         assert_eq!(safe_next(None), "/");
-    }
-}
-
-/// Runs password hashing on one dedicated thread.
-///
-/// Argon2id allocates ~19 MiB per hash. On the async runtime's blocking pool every new thread
-/// would get its own allocator arena and keep that memory after the hash, so a burst of log-ins
-/// grew the server to hundreds of MiB. One thread bounds it to one arena; hashes queue instead
-/// (each takes tens of milliseconds).
-pub struct Hasher {
-    jobs: std::sync::Mutex<std::sync::mpsc::Sender<Box<dyn FnOnce() + Send>>>,
-}
-
-impl Default for Hasher {
-    fn default() -> Hasher {
-        let (tx, rx) = std::sync::mpsc::channel::<Box<dyn FnOnce() + Send>>();
-        let _ = std::thread::Builder::new()
-            .name("password-hasher".into())
-            .spawn(move || {
-                while let Ok(job) = rx.recv() {
-                    job();
-                }
-            });
-        Hasher {
-            jobs: std::sync::Mutex::new(tx),
-        }
-    }
-}
-
-impl Hasher {
-    /// Runs `f` on the hashing thread and waits for its result without blocking the executor.
-    pub async fn run<T: Send + 'static>(
-        &self,
-        f: impl FnOnce() -> T + Send + 'static,
-    ) -> Result<T, &'static str> {
-        let (tx, rx) = tokio::sync::oneshot::channel();
-        let job = Box::new(move || {
-            let _ = tx.send(f());
-        });
-        self.jobs
-            .lock()
-            .map_err(|_| "hasher lock poisoned")?
-            .send(job)
-            .map_err(|_| "hasher thread stopped")?;
-        rx.await.map_err(|_| "hasher dropped the job")
     }
 }
