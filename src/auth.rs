@@ -1,8 +1,6 @@
 //! Accounts without I/O: parsing user names and passwords, hashing, and the log-in rate limiter.
 
-use argon2::password_hash::{
-    rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString,
-};
+use argon2::password_hash::{rand_core::OsRng, PasswordHash, SaltString};
 use argon2::Argon2;
 use std::collections::HashMap;
 use std::net::IpAddr;
@@ -77,23 +75,74 @@ impl Password {
     }
 }
 
-/// Argon2id with the crate's default cost and a random salt. CPU-heavy: call it off the executor.
-pub fn hash_password(password: &str) -> Result<String, argon2::password_hash::Error> {
-    let salt = SaltString::generate(&mut OsRng);
-    Ok(Argon2::default()
-        .hash_password(password.as_bytes(), &salt)?
-        .to_string())
+/// Stored hashes asking for more memory than this are refused rather than computed.
+const MAX_M_COST_KIB: u32 = 64 * 1024;
+
+fn argon2_into(
+    params: &argon2::Params,
+    password: &[u8],
+    salt: &[u8],
+    out: &mut [u8],
+) -> Result<(), argon2::Error> {
+    let a = Argon2::new(
+        argon2::Algorithm::Argon2id,
+        argon2::Version::V0x13,
+        params.clone(),
+    );
+    // Allocated and freed per hash; see `telemetry::tune_allocator` for why that memory goes
+    // back to the system.
+    let mut memory = vec![argon2::Block::default(); params.block_count()];
+    a.hash_password_into_with_memory(password, salt, out, &mut memory)
 }
 
-/// Verifies against a stored PHC string; a malformed hash counts as a mismatch.
+/// Argon2id with the crate's default cost (19 MiB, 2 passes) and a random salt, as a PHC
+/// string. CPU-heavy: call it through [`Hasher`].
+pub fn hash_password(password: &str) -> Result<String, argon2::password_hash::Error> {
+    use argon2::password_hash::{Output, ParamsString};
+    let salt = SaltString::generate(&mut OsRng);
+    let mut salt_buf = [0u8; 64];
+    let salt_bytes = salt.as_salt().decode_b64(&mut salt_buf)?;
+    let params = argon2::Params::default();
+    let output = Output::init_with(argon2::Params::DEFAULT_OUTPUT_LEN, |out| {
+        argon2_into(&params, password.as_bytes(), salt_bytes, out).map_err(Into::into)
+    })?;
+    Ok(PasswordHash {
+        algorithm: argon2::Algorithm::Argon2id.ident(),
+        version: Some(argon2::Version::V0x13.into()),
+        params: ParamsString::try_from(&params)?,
+        salt: Some(salt.as_salt()),
+        hash: Some(output),
+    }
+    .to_string())
+}
+
+/// Verifies against a stored PHC string; anything malformed counts as a mismatch. The output
+/// comparison is constant-time (`Output`'s equality).
 pub fn verify_password(password: &str, hash: &str) -> bool {
-    PasswordHash::new(hash)
-        .map(|h| {
-            Argon2::default()
-                .verify_password(password.as_bytes(), &h)
-                .is_ok()
-        })
-        .unwrap_or(false)
+    use argon2::password_hash::Output;
+    let Ok(h) = PasswordHash::new(hash) else {
+        return false;
+    };
+    if h.algorithm != argon2::Algorithm::Argon2id.ident() {
+        return false;
+    }
+    let (Some(salt), Some(expected)) = (h.salt, h.hash) else {
+        return false;
+    };
+    let Ok(params) = argon2::Params::try_from(&h) else {
+        return false;
+    };
+    if params.m_cost() > MAX_M_COST_KIB {
+        return false;
+    }
+    let mut salt_buf = [0u8; 64];
+    let Ok(salt_bytes) = salt.decode_b64(&mut salt_buf) else {
+        return false;
+    };
+    Output::init_with(expected.len(), |out| {
+        argon2_into(&params, password.as_bytes(), salt_bytes, out).map_err(Into::into)
+    })
+    .is_ok_and(|computed| computed == expected)
 }
 
 /// A hash of a random password, verified against when the user name is unknown, so a log-in
@@ -180,10 +229,9 @@ pub fn safe_next(next: Option<&str>) -> String {
 
 /// Runs password hashing on one dedicated thread.
 ///
-/// Argon2id allocates ~19 MiB per hash. On the async runtime's blocking pool every new thread
-/// would get its own allocator arena and keep that memory after the hash, so a burst of log-ins
-/// grew the server to hundreds of MiB. One thread bounds it to one arena; hashes queue instead
-/// (each takes tens of milliseconds).
+/// Argon2id needs ~19 MiB and tens of milliseconds per hash. On the async runtime's blocking
+/// pool a burst of log-ins would run many at once, each thread with its own memory; one thread
+/// bounds the server to one hash in memory at a time, and hashes queue instead.
 pub struct Hasher {
     jobs: std::sync::Mutex<std::sync::mpsc::Sender<Box<dyn FnOnce() + Send>>>,
 }
@@ -270,6 +318,24 @@ mod tests {
         assert!(Password::parse("密码密码密码密码").is_ok());
         assert!(Password::parse(&"x".repeat(128)).is_ok());
         assert!(Password::parse(&"x".repeat(129)).is_err());
+    }
+
+    #[test]
+    fn hashes_agree_with_the_argon2_crate() {
+        use argon2::password_hash::{PasswordHasher, PasswordVerifier};
+        let theirs = Argon2::default()
+            .hash_password(b"correct horse", &SaltString::generate(&mut OsRng))
+            .unwrap()
+            .to_string();
+        assert!(verify_password("correct horse", &theirs));
+        let ours = hash_password("correct horse").unwrap();
+        let parsed = PasswordHash::new(&ours).unwrap();
+        assert!(Argon2::default()
+            .verify_password(b"correct horse", &parsed)
+            .is_ok());
+        // a stored hash asking for absurd memory is refused, not computed
+        let greedy = ours.replace("m=19456", "m=4000000");
+        assert!(!verify_password("correct horse", &greedy));
     }
 
     #[test]

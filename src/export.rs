@@ -629,8 +629,10 @@ pub mod queries {
              FROM learners WHERE id = $1",
         )
         .bind(learner)
-        .fetch_optional(&db.read)
-        .await?;
+        .fetch_all(&db.read)
+        .await?
+        .into_iter()
+        .next();
         Ok(row.map(|r| {
             let params: Option<String> = r.get(7);
             Account {
@@ -868,8 +870,11 @@ pub mod queries {
         .bind(r.elapsed_days)
         .bind(r.scheduled_days)
         .bind(r.version_after)
-        .fetch_one(&mut *conn)
-        .await?;
+        .fetch_all(&mut *conn)
+        .await?
+        .into_iter()
+        .next()
+        .ok_or(sqlx::Error::RowNotFound)?;
         Ok(row.get(0))
     }
 

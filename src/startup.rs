@@ -25,6 +25,8 @@ pub struct AppState {
     pub settings: Settings,
     /// What quiz pages read on every request; see [`crate::store::cache`].
     pub cache: crate::store::cache::Cache,
+    /// Records answers with group commit; see [`crate::store::writer`].
+    pub answers: crate::store::writer::AnswerWriter,
     /// The one thread that hashes passwords.
     pub hasher: crate::auth::Hasher,
     /// Failed log-ins per name and address: 5 per 15 minutes.
@@ -64,6 +66,7 @@ impl Application {
             cache: crate::store::cache::Cache::new(settings.cache_ttl),
             settings,
             hasher: Default::default(),
+            answers: crate::store::writer::AnswerWriter::start(db.clone()),
             limiter: std::sync::Mutex::new(crate::auth::LoginLimiter::new(
                 5,
                 std::time::Duration::from_secs(15 * 60),

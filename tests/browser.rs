@@ -102,6 +102,18 @@ impl Session {
         }
     }
 
+    /// Waits (up to 5 s) until the page shows one of `any`, and returns its text.
+    async fn wait_for_any(&self, any: &[&str]) -> String {
+        let deadline = Instant::now() + Duration::from_secs(5);
+        loop {
+            let text = self.text().await;
+            if any.iter().any(|a| text.contains(a)) || Instant::now() > deadline {
+                return text;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
     /// Waits (up to 5 s) for the page to show `what`: a click may still be navigating.
     async fn expect_text(&mut self, what: &str, step: &str) {
         let deadline = Instant::now() + Duration::from_secs(5);
@@ -233,8 +245,18 @@ async fn learner_journey(s: &mut Session, username: &str) {
             break;
         }
         s.go("/quiz").await;
-        let page = s.text().await;
+        let page = s
+            .wait_for_any(&["今天第", "今天的任务完成了", "先读一篇论文"])
+            .await;
         if !page.contains("今天第") {
+            if answered < 5 {
+                s.shot("no-question").await;
+                panic!(
+                    "[{}] no question after {answered} answers; screenshots in {}\n---\n{page}",
+                    s.label,
+                    s.shots.display()
+                );
+            }
             break;
         }
         let kind = ["单选题", "填空题", "判断题", "哪篇论文", "自由回忆"]

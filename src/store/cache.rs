@@ -99,6 +99,37 @@ impl Cache {
         Ok(Some(data))
     }
 
+    /// Brings a cached entry up to date after an answer this process has just committed, so the
+    /// next question needs no database read. Without an entry there is nothing to do.
+    pub fn answered(&self, id: i64, state: ConceptState, review: TodayReview, card: &str, at: i64) {
+        let Ok(mut m) = self.learners.lock() else {
+            return;
+        };
+        let Some(old) = m.get(&id) else {
+            return;
+        };
+        let mut states = old.states.clone();
+        match states.iter_mut().find(|s| s.concept == state.concept) {
+            Some(s) => *s = state,
+            None => states.push(state),
+        }
+        let mut today = old.today.clone();
+        if old.prefs.day_index(at) == old.day {
+            today.push(review);
+        }
+        let mut last_seen = old.last_seen.clone();
+        last_seen.insert(card.to_string(), at);
+        let data = Arc::new(LearnerData {
+            loaded: old.loaded,
+            prefs: old.prefs.clone(),
+            states,
+            day: old.day,
+            today,
+            last_seen,
+        });
+        m.insert(id, data);
+    }
+
     /// Drops what is cached for a learner: call after every write that concerns her.
     pub fn forget(&self, id: i64) {
         if let Ok(mut m) = self.learners.lock() {

@@ -120,8 +120,10 @@ fn card_from_row(r: &sqlx::sqlite::SqliteRow) -> Option<StoredCard> {
 pub async fn by_id(db: &Db, id: &str) -> Result<Option<StoredCard>, sqlx::Error> {
     let row = sqlx::query(&format!("SELECT {CARD_COLUMNS} FROM cards WHERE id = $1"))
         .bind(id)
-        .fetch_optional(&db.read)
-        .await?;
+        .fetch_all(&db.read)
+        .await?
+        .into_iter()
+        .next();
     Ok(row.as_ref().and_then(card_from_row))
 }
 

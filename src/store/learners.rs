@@ -17,8 +17,10 @@ pub async fn session(db: &Db, id: &str) -> Result<Option<SessionRow>, sqlx::Erro
          WHERE s.id = $1",
     )
     .bind(id)
-    .fetch_optional(&db.read)
-    .await?;
+    .fetch_all(&db.read)
+    .await?
+    .into_iter()
+    .next();
     Ok(row.map(|r| SessionRow {
         learner_id: r.get(0),
         username: r.get(1),
@@ -74,8 +76,10 @@ pub async fn credentials_by_key(
     let row =
         sqlx::query("SELECT id, username, password_hash FROM learners WHERE username_key = $1")
             .bind(username_key)
-            .fetch_optional(&db.read)
-            .await?;
+            .fetch_all(&db.read)
+            .await?
+            .into_iter()
+            .next();
     Ok(row.map(|r| Credentials {
         id: r.get(0),
         username: r.get(1),
@@ -101,8 +105,10 @@ pub async fn create(
     .bind(username_key)
     .bind(password_hash)
     .bind(now)
-    .fetch_optional(&db.write)
-    .await?;
+    .fetch_all(&db.write)
+    .await?
+    .into_iter()
+    .next();
     Ok(row.map(|r| r.get(0)))
 }
 
@@ -124,8 +130,10 @@ pub async fn settings(db: &Db, learner: i64) -> Result<Option<Settings>, sqlx::E
          FROM learners WHERE id = $1",
     )
     .bind(learner)
-    .fetch_optional(&db.read)
-    .await?;
+    .fetch_all(&db.read)
+    .await?
+    .into_iter()
+    .next();
     Ok(row.map(|r| Settings {
         desired_retention: r.get(0),
         new_per_day: r.get(1),

@@ -6,6 +6,11 @@
 //! its own pool type and migrations folder, not new queries. Timestamps are BIGINT Unix seconds
 //! (see the migration's header).
 //!
+//! Single-row lookups use `fetch_all` and take the first row, never `fetch_one`/`fetch_optional`:
+//! those drop the row stream early, and sqlx's SQLite driver then resets the statement on its
+//! worker thread later; until it does, the connection keeps an old WAL snapshot, and a read
+//! right after a write (mark a paper read, then open the quiz) could miss the write.
+//!
 //! SQLite allows one writer at a time. Writes go through their own single-connection pool, so
 //! they queue in the application instead of spinning on the database lock, while reads use a
 //! wider pool and never wait for writers (WAL mode).
@@ -20,6 +25,7 @@ pub mod cache;
 pub mod cards;
 pub mod learners;
 pub mod quiz;
+pub mod writer;
 
 /// Why the database could not be opened, with the file it concerns.
 #[derive(Debug, thiserror::Error)]
@@ -61,7 +67,10 @@ impl Db {
             // but may lose the last commits on power loss or an OS crash, and an answer the
             // server has acknowledged must never be lost. The cost is one fsync per write.
             .synchronous(SqliteSynchronous::Full)
-            .pragma("temp_store", "memory");
+            .pragma("temp_store", "memory")
+            // 4 MiB of page cache per connection (SQLite's default is 2 MiB): the working set
+            // (states, today's reviews, cards) is small, and memory is budgeted.
+            .pragma("cache_size", "-4096");
         let file = options.get_filename().display().to_string();
 
         let write = SqlitePoolOptions::new()
@@ -79,8 +88,10 @@ impl Db {
                 file: file.clone(),
                 source,
             })?;
+        // Reads are short; a few connections keep two cores busy without each holding its own
+        // page cache for nothing.
         let read = SqlitePoolOptions::new()
-            .max_connections(8)
+            .max_connections(4)
             .min_connections(1)
             .connect_with(options.read_only(false))
             .await

@@ -54,8 +54,10 @@ pub async fn has_read(db: &Db, learner: i64, paper: &str) -> Result<bool, sqlx::
     let row = sqlx::query("SELECT 1 FROM papers_read WHERE learner_id = $1 AND paper_slug = $2")
         .bind(learner)
         .bind(paper)
-        .fetch_optional(&db.read)
-        .await?;
+        .fetch_all(&db.read)
+        .await?
+        .into_iter()
+        .next();
     Ok(row.is_some())
 }
 
@@ -104,8 +106,10 @@ pub async fn state(
     )
     .bind(learner)
     .bind(concept)
-    .fetch_optional(&db.read)
-    .await?;
+    .fetch_all(&db.read)
+    .await?
+    .into_iter()
+    .next();
     Ok(row.as_ref().map(state_from_row))
 }
 
@@ -150,8 +154,10 @@ pub async fn prefs(db: &Db, learner: i64) -> Result<Option<Prefs>, sqlx::Error> 
          FROM learners WHERE id = $1",
     )
     .bind(learner)
-    .fetch_optional(&db.read)
-    .await?;
+    .fetch_all(&db.read)
+        .await?
+        .into_iter()
+        .next();
     Ok(row.map(|r| {
         let tz: String = r.get(3);
         let params: Option<String> = r.get(5);
@@ -170,30 +176,14 @@ pub async fn prefs(db: &Db, learner: i64) -> Result<Option<Prefs>, sqlx::Error> 
     }))
 }
 
-/// An answer to record.
-#[derive(Debug, Clone)]
-pub struct NewReview<'a> {
-    pub card_id: &'a str,
-    pub concept: &'a str,
-    pub answer: &'a str,
-    pub correct: bool,
-    pub rating: u8,
-    pub duration_ms: i64,
-    pub kind: ReviewKind,
-    pub now: i64,
-}
-
-/// Records an answer if the concept's version is still `expected_version`: the state update
-/// and the review row commit together or not at all. `Ok(None)` means the token was stale
-/// (already answered, or answered elsewhere) and nothing was written.
-pub async fn record_answer(
-    db: &Db,
-    learner: i64,
-    before: &ConceptState,
-    review: &NewReview<'_>,
-    out: &Outcome,
+/// Records one answer inside `tx` if the concept's version is still the one it was computed
+/// from: the state update and the review row go together. `Ok(None)` means the version check
+/// failed (already answered, or answered elsewhere) and nothing was written for it.
+pub async fn record_in(
+    tx: &mut sqlx::SqliteConnection,
+    a: &super::writer::Answer,
 ) -> Result<Option<i64>, sqlx::Error> {
-    let mut tx = db.write.begin().await?;
+    let (before, out) = (&a.before, &a.out);
     let updated = sqlx::query(
         "UPDATE concept_states SET stability = $1, difficulty = $2, due_at = $3, last_review_at = $4,
                 reps = $5, lapses = $6, last_card_id = $7, version = version + 1
@@ -202,17 +192,16 @@ pub async fn record_answer(
     .bind(f64::from(out.stability))
     .bind(f64::from(out.difficulty))
     .bind(out.due_at)
-    .bind(review.now)
+    .bind(a.now)
     .bind(out.reps)
     .bind(out.lapses)
-    .bind(review.card_id)
-    .bind(learner)
-    .bind(review.concept)
+    .bind(&a.card_id)
+    .bind(a.learner)
+    .bind(&a.concept)
     .bind(before.version)
     .execute(&mut *tx)
     .await?;
     if updated.rows_affected() != 1 {
-        tx.rollback().await?;
         return Ok(None);
     }
     let id: i64 = sqlx::query(
@@ -223,15 +212,15 @@ pub async fn record_answer(
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21)
          RETURNING id",
     )
-    .bind(learner)
-    .bind(review.card_id)
-    .bind(review.concept)
-    .bind(review.now)
-    .bind(review.answer)
-    .bind(i64::from(review.correct))
-    .bind(i64::from(review.rating))
-    .bind(review.duration_ms)
-    .bind(review.kind.as_str())
+    .bind(a.learner)
+    .bind(&a.card_id)
+    .bind(&a.concept)
+    .bind(a.now)
+    .bind(&a.answer)
+    .bind(i64::from(a.correct))
+    .bind(i64::from(a.rating))
+    .bind(a.duration_ms)
+    .bind(a.kind.as_str())
     .bind(before.stability.map(f64::from))
     .bind(before.difficulty.map(f64::from))
     .bind(before.due_at)
@@ -244,10 +233,12 @@ pub async fn record_answer(
     .bind(out.elapsed_days)
     .bind(out.scheduled_days)
     .bind(before.version + 1)
-    .fetch_one(&mut *tx)
-    .await?
+    .fetch_all(&mut *tx)
+        .await?
+        .into_iter()
+        .next()
+        .ok_or(sqlx::Error::RowNotFound)?
     .get(0);
-    tx.commit().await?;
     Ok(Some(id))
 }
 
@@ -280,8 +271,10 @@ pub async fn review(db: &Db, learner: i64, id: i64) -> Result<Option<ReviewRow>,
     )
     .bind(learner)
     .bind(id)
-    .fetch_optional(&db.read)
-    .await?;
+    .fetch_all(&db.read)
+    .await?
+    .into_iter()
+    .next();
     Ok(row.map(|r| {
         let concept: String = r.get(2);
         ReviewRow {
@@ -322,8 +315,11 @@ pub async fn is_current(db: &Db, learner: i64, review: &ReviewRow) -> Result<boo
     )
     .bind(learner)
     .bind(&review.concept)
-    .fetch_one(&db.read)
-    .await?;
+    .fetch_all(&db.read)
+    .await?
+    .into_iter()
+    .next()
+    .ok_or(sqlx::Error::RowNotFound)?;
     let latest: Option<i64> = row.get(0);
     let floor: Option<i64> = row.get(1);
     let version: Option<i64> = row.get(2);

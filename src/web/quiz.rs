@@ -13,7 +13,7 @@ use crate::error::AppError;
 use crate::scheduler::{self, ConceptState, Pick, Plan, Prefs, Rating, ReviewKind};
 use crate::startup::AppState;
 use crate::store;
-use crate::store::quiz::{NewReview, ReviewRow};
+use crate::store::quiz::ReviewRow;
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 use rand::rngs::StdRng;
@@ -58,6 +58,7 @@ async fn mark_read(
         store::now_ts(),
     )
     .await?;
+    state.cache.forget(learner.id);
     Ok(see_other(&format!("/papers/{}?read=1#read", paper.slug)))
 }
 
@@ -462,15 +463,20 @@ async fn answer(
     let (correct, rating) = grade(card, &answer_text, form.grade, form.give_up.is_some())
         .map_err(AppError::BadRequest)?;
 
-    let prefs = state
+    let data = state
         .cache
         .learner(&state.db, learner.id, store::now_ts())
         .await?
-        .ok_or_else(|| anyhow::anyhow!("learner row missing"))?
-        .prefs
-        .clone();
-    let Some(before) = store::quiz::state(&state.db, learner.id, &form.concept).await? else {
-        return Err(AppError::bad_request("这个概念还没有解锁，没有记录。"));
+        .ok_or_else(|| anyhow::anyhow!("learner row missing"))?;
+    let prefs = data.prefs.clone();
+    // The cached state is safe to build on: the write below only applies if the database's
+    // version of the concept still equals the one this answer was computed from.
+    let before = match data.states.iter().find(|s| s.concept == form.concept) {
+        Some(s) => s.clone(),
+        None => match store::quiz::state(&state.db, learner.id, &form.concept).await? {
+            Some(s) => s,
+            None => return Err(AppError::bad_request("这个概念还没有解锁，没有记录。")),
+        },
     };
     if before.version != form.version {
         return Err(stale());
@@ -496,21 +502,52 @@ async fn answer(
     } else {
         answer_text
     };
-    let review = NewReview {
-        card_id: &card.id,
-        concept: &card.concept,
-        answer: &stored_answer,
+    let answer = store::writer::Answer {
+        learner: learner.id,
+        before: before.clone(),
+        card_id: card.id.clone(),
+        concept: card.concept.clone(),
+        answer: stored_answer,
         correct,
         rating: rating as u8,
         duration_ms,
         kind,
         now,
+        out: out.clone(),
     };
-    let recorded = store::quiz::record_answer(&state.db, learner.id, &before, &review, &out).await;
-    state.cache.forget(learner.id);
-    match recorded? {
-        Some(id) => Ok(see_other(&format!("/quiz/feedback/{id}"))),
-        None => Err(stale()),
+    let recorded = state.answers.record(answer).await;
+    match recorded {
+        Ok(Some(id)) => {
+            let after = ConceptState {
+                stability: Some(out.stability),
+                difficulty: Some(out.difficulty),
+                due_at: Some(out.due_at),
+                last_review_at: Some(now),
+                reps: out.reps,
+                lapses: out.lapses,
+                last_card_id: Some(card.id.clone()),
+                version: before.version + 1,
+                ..before.clone()
+            };
+            let today = scheduler::TodayReview {
+                concept: card.concept.clone(),
+                rating: rating as u8,
+                kind,
+            };
+            state
+                .cache
+                .answered(learner.id, after, today, &card.id, now);
+            Ok(see_other(&format!("/quiz/feedback/{id}")))
+        }
+        Ok(None) => {
+            // Stale, possibly because the cache was: read afresh next time.
+            state.cache.forget(learner.id);
+            Err(stale())
+        }
+        Err(e) => {
+            state.cache.forget(learner.id);
+            Err(e.into())
+        }
     }
 }
 

@@ -324,3 +324,14 @@ async fn practice_on_a_locked_concept_explains_what_to_do() {
     assert_eq!(app.get("/quiz?concept=no-such").await.status, 404);
     assert_eq!(app.get("/quiz?concept=lora").await.status, 200);
 }
+
+#[tokio::test]
+async fn reading_a_paper_unlocks_its_concepts_at_once_even_after_the_home_page() {
+    // The home page loads the learner's plan (and caches it); reading must not be hidden by that.
+    let app = spawn_app().await;
+    app.signup("reader", PW).await;
+    assert!(app.get("/").await.body.contains("今天的学习"));
+    assert!(app.get("/quiz").await.body.contains("先读一篇论文"));
+    app.mark_read("qlora").await;
+    assert!(app.get("/quiz").await.body.contains("今天第 1 题"));
+}
