@@ -25,6 +25,7 @@ pub mod cache;
 pub mod cards;
 pub mod learners;
 pub mod quiz;
+pub mod transfer;
 pub mod writer;
 
 /// Why the database could not be opened, with the file it concerns.

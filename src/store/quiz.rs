@@ -204,41 +204,29 @@ pub async fn record_in(
     if updated.rows_affected() != 1 {
         return Ok(None);
     }
-    let id: i64 = sqlx::query(
-        "INSERT INTO reviews (learner_id, card_id, concept_slug, reviewed_at, answer, correct, rating,
-             duration_ms, review_kind, stability_before, difficulty_before, due_before_at,
-             last_review_before_at, reps_before, lapses_before, stability_after, difficulty_after,
-             due_after_at, elapsed_days, scheduled_days, version_after)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21)
-         RETURNING id",
-    )
-    .bind(a.learner)
-    .bind(&a.card_id)
-    .bind(&a.concept)
-    .bind(a.now)
-    .bind(&a.answer)
-    .bind(i64::from(a.correct))
-    .bind(i64::from(a.rating))
-    .bind(a.duration_ms)
-    .bind(a.kind.as_str())
-    .bind(before.stability.map(f64::from))
-    .bind(before.difficulty.map(f64::from))
-    .bind(before.due_at)
-    .bind(before.last_review_at)
-    .bind(before.reps)
-    .bind(before.lapses)
-    .bind(f64::from(out.stability))
-    .bind(f64::from(out.difficulty))
-    .bind(out.due_at)
-    .bind(out.elapsed_days)
-    .bind(out.scheduled_days)
-    .bind(before.version + 1)
-    .fetch_all(&mut *tx)
-        .await?
-        .into_iter()
-        .next()
-        .ok_or(sqlx::Error::RowNotFound)?
-    .get(0);
+    let row = super::transfer::Review {
+        card_id: a.card_id.clone(),
+        concept_slug: a.concept.clone(),
+        reviewed_at: a.now,
+        answer: a.answer.clone(),
+        correct: a.correct,
+        rating: i64::from(a.rating),
+        duration_ms: a.duration_ms,
+        review_kind: a.kind.as_str().to_string(),
+        stability_before: before.stability,
+        difficulty_before: before.difficulty,
+        due_before_at: before.due_at,
+        last_review_before_at: before.last_review_at,
+        reps_before: before.reps,
+        lapses_before: before.lapses,
+        stability_after: out.stability,
+        difficulty_after: out.difficulty,
+        due_after_at: out.due_at,
+        elapsed_days: out.elapsed_days,
+        scheduled_days: out.scheduled_days,
+        version_after: before.version + 1,
+    };
+    let id = super::transfer::insert_review(&mut *tx, a.learner, &row).await?;
     Ok(Some(id))
 }
 

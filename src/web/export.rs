@@ -178,7 +178,7 @@ async fn revlog(
     visitor: Visitor,
 ) -> Result<HttpResponse, AppError> {
     let learner = visitor.require(&req)?;
-    let reviews = export::queries::reviews(&state.db, learner.id).await?;
+    let reviews = store::transfer::reviews(&state.db, learner.id).await?;
     let body = export::revlog_csv(&reviews).map_err(anyhow::Error::from)?;
     Ok(download(
         body,

@@ -372,24 +372,16 @@ pub fn grade(
         CardData::Choice {
             answer,
             distractors,
+        }
+        | CardData::WhichPaper {
+            answer,
+            distractors,
         } => {
             if a.is_empty() {
                 return Err("请先选一个选项。".into());
             }
             if a != answer && !distractors.iter().any(|d| d == a) {
                 return Err("提交的选项不在这道题里，请回到题目重新选择。".into());
-            }
-            a == answer
-        }
-        CardData::WhichPaper {
-            answer,
-            distractors,
-        } => {
-            if a.is_empty() {
-                return Err("请先选一篇论文。".into());
-            }
-            if a != answer && !distractors.iter().any(|d| d == a) {
-                return Err("提交的论文不在选项里，请回到题目重新选择。".into());
             }
             a == answer
         }

@@ -1,0 +1,344 @@
+//! The rows a learner's data is made of, as export files carry them, and the queries that read
+//! and write them in bulk for `/export`, `/import` and the command line.
+
+use serde::{Deserialize, Serialize};
+
+/// Account settings. Never the password hash: an export may be mailed around or kept in a
+/// cloud folder, and the hash would let anyone try passwords offline.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Account {
+    pub username: String,
+    pub created_at: i64,
+    pub desired_retention: f64,
+    pub new_per_day: i64,
+    pub max_reviews_per_day: i64,
+    pub timezone: String,
+    pub rollover_hour: i64,
+    /// Personal FSRS parameters; `null` means the defaults.
+    pub fsrs_params: Option<Vec<f32>>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PaperRead {
+    pub paper_slug: String,
+    pub read_at: i64,
+}
+
+/// One row of `concept_states` without `learner_id`.
+///
+/// Stability and difficulty are `f32` here although the columns are REAL: the scheduler
+/// computes them as `f32` and every write stores an `f32` widened to `f64`. Written as `f32`,
+/// each value has at most nine digits, which serde_json reads back exactly; the 17-digit `f64`
+/// spelling may come back one bit off, and the round trip must be exact.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct State {
+    pub concept_slug: String,
+    pub unlocked_at: i64,
+    pub stability: Option<f32>,
+    pub difficulty: Option<f32>,
+    pub due_at: Option<i64>,
+    pub last_review_at: Option<i64>,
+    pub reps: i64,
+    pub lapses: i64,
+    pub last_card_id: Option<String>,
+    pub version: i64,
+}
+
+/// One row of `reviews` without `id` and `learner_id` (floats as `f32`, see [`State`]).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Review {
+    pub card_id: String,
+    pub concept_slug: String,
+    pub reviewed_at: i64,
+    pub answer: String,
+    pub correct: bool,
+    pub rating: i64,
+    pub duration_ms: i64,
+    pub review_kind: String,
+    pub stability_before: Option<f32>,
+    pub difficulty_before: Option<f32>,
+    pub due_before_at: Option<i64>,
+    pub last_review_before_at: Option<i64>,
+    pub reps_before: i64,
+    pub lapses_before: i64,
+    pub stability_after: f32,
+    pub difficulty_after: f32,
+    pub due_after_at: i64,
+    pub elapsed_days: i64,
+    pub scheduled_days: i64,
+    pub version_after: i64,
+}
+
+use crate::store::Db;
+use sqlx::sqlite::SqliteRow;
+use sqlx::{Row, SqliteConnection};
+use std::collections::{HashMap, HashSet};
+
+pub async fn account(db: &Db, learner: i64) -> Result<Option<Account>, sqlx::Error> {
+    let row = sqlx::query(
+        "SELECT username, created_at, desired_retention, new_per_day, max_reviews_per_day,
+                timezone, rollover_hour, fsrs_params
+         FROM learners WHERE id = $1",
+    )
+    .bind(learner)
+    .fetch_all(&db.read)
+    .await?
+    .into_iter()
+    .next();
+    Ok(row.map(|r| {
+        let params: Option<String> = r.get(7);
+        Account {
+            username: r.get(0),
+            created_at: r.get(1),
+            desired_retention: r.get(2),
+            new_per_day: r.get(3),
+            max_reviews_per_day: r.get(4),
+            timezone: r.get(5),
+            rollover_hour: r.get(6),
+            // Unreadable stored parameters are ignored by the scheduler too (it falls back
+            // to the defaults), so the export says what is actually in use.
+            fsrs_params: params.and_then(|p| serde_json::from_str(&p).ok()),
+        }
+    }))
+}
+
+fn review_from_row(r: &SqliteRow) -> Review {
+    let f = |i: usize| r.get::<f64, _>(i) as f32;
+    let opt_f = |i: usize| r.get::<Option<f64>, _>(i).map(|v| v as f32);
+    Review {
+        card_id: r.get(0),
+        concept_slug: r.get(1),
+        reviewed_at: r.get(2),
+        answer: r.get(3),
+        correct: r.get::<i64, _>(4) != 0,
+        rating: r.get(5),
+        duration_ms: r.get(6),
+        review_kind: r.get(7),
+        stability_before: opt_f(8),
+        difficulty_before: opt_f(9),
+        due_before_at: r.get(10),
+        last_review_before_at: r.get(11),
+        reps_before: r.get(12),
+        lapses_before: r.get(13),
+        stability_after: f(14),
+        difficulty_after: f(15),
+        due_after_at: r.get(16),
+        elapsed_days: r.get(17),
+        scheduled_days: r.get(18),
+        version_after: r.get(19),
+    }
+}
+
+/// Her whole review log, oldest first.
+pub async fn reviews(db: &Db, learner: i64) -> Result<Vec<Review>, sqlx::Error> {
+    let rows = sqlx::query(
+        "SELECT card_id, concept_slug, reviewed_at, answer, correct, rating, duration_ms,
+                review_kind, stability_before, difficulty_before, due_before_at,
+                last_review_before_at, reps_before, lapses_before, stability_after,
+                difficulty_after, due_after_at, elapsed_days, scheduled_days, version_after
+         FROM reviews WHERE learner_id = $1 ORDER BY reviewed_at, id",
+    )
+    .bind(learner)
+    .fetch_all(&db.read)
+    .await?;
+    Ok(rows.iter().map(review_from_row).collect())
+}
+
+/// Every card id, retired ones included: old reviews of a retired card are still valid.
+pub async fn card_ids(conn: &mut SqliteConnection) -> Result<HashSet<String>, sqlx::Error> {
+    let rows = sqlx::query("SELECT id FROM cards")
+        .fetch_all(&mut *conn)
+        .await?;
+    Ok(rows.into_iter().map(|r| r.get(0)).collect())
+}
+
+pub async fn papers_of(
+    conn: &mut SqliteConnection,
+    learner: i64,
+) -> Result<HashMap<String, i64>, sqlx::Error> {
+    let rows = sqlx::query("SELECT paper_slug, read_at FROM papers_read WHERE learner_id = $1")
+        .bind(learner)
+        .fetch_all(&mut *conn)
+        .await?;
+    Ok(rows.into_iter().map(|r| (r.get(0), r.get(1))).collect())
+}
+
+pub async fn states_of(
+    conn: &mut SqliteConnection,
+    learner: i64,
+) -> Result<HashMap<String, State>, sqlx::Error> {
+    let rows = sqlx::query(
+        "SELECT concept_slug, unlocked_at, stability, difficulty, due_at, last_review_at,
+                reps, lapses, last_card_id, version
+         FROM concept_states WHERE learner_id = $1",
+    )
+    .bind(learner)
+    .fetch_all(&mut *conn)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| {
+            let s = State {
+                concept_slug: r.get(0),
+                unlocked_at: r.get(1),
+                stability: r.get::<Option<f64>, _>(2).map(|v| v as f32),
+                difficulty: r.get::<Option<f64>, _>(3).map(|v| v as f32),
+                due_at: r.get(4),
+                last_review_at: r.get(5),
+                reps: r.get(6),
+                lapses: r.get(7),
+                last_card_id: r.get(8),
+                version: r.get(9),
+            };
+            (s.concept_slug.clone(), s)
+        })
+        .collect())
+}
+
+/// The identity of each of her reviews, to skip duplicates.
+pub async fn review_keys(
+    conn: &mut SqliteConnection,
+    learner: i64,
+) -> Result<HashSet<(String, String, i64)>, sqlx::Error> {
+    let rows =
+        sqlx::query("SELECT card_id, concept_slug, reviewed_at FROM reviews WHERE learner_id = $1")
+            .bind(learner)
+            .fetch_all(&mut *conn)
+            .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| (r.get(0), r.get(1), r.get(2)))
+        .collect())
+}
+
+pub async fn set_settings(
+    conn: &mut SqliteConnection,
+    learner: i64,
+    a: &Account,
+) -> Result<(), sqlx::Error> {
+    let params = match &a.fsrs_params {
+        Some(p) => Some(serde_json::to_string(p).map_err(|e| sqlx::Error::Encode(e.into()))?),
+        None => None,
+    };
+    sqlx::query(
+        "UPDATE learners SET desired_retention = $1, new_per_day = $2, max_reviews_per_day = $3,
+                timezone = $4, rollover_hour = $5, fsrs_params = $6
+         WHERE id = $7",
+    )
+    .bind(a.desired_retention)
+    .bind(a.new_per_day)
+    .bind(a.max_reviews_per_day)
+    .bind(&a.timezone)
+    .bind(a.rollover_hour)
+    .bind(params)
+    .bind(learner)
+    .execute(&mut *conn)
+    .await
+    .map(|_| ())
+}
+
+pub async fn put_paper(
+    conn: &mut SqliteConnection,
+    learner: i64,
+    paper: &str,
+    read_at: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO papers_read (learner_id, paper_slug, read_at) VALUES ($1, $2, $3)
+         ON CONFLICT (learner_id, paper_slug) DO UPDATE SET read_at = excluded.read_at",
+    )
+    .bind(learner)
+    .bind(paper)
+    .bind(read_at)
+    .execute(&mut *conn)
+    .await
+    .map(|_| ())
+}
+
+pub async fn put_state(
+    conn: &mut SqliteConnection,
+    learner: i64,
+    s: &State,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO concept_states (learner_id, concept_slug, unlocked_at, stability, difficulty,
+             due_at, last_review_at, reps, lapses, last_card_id, version)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+         ON CONFLICT (learner_id, concept_slug) DO UPDATE SET
+            unlocked_at = excluded.unlocked_at, stability = excluded.stability,
+            difficulty = excluded.difficulty, due_at = excluded.due_at,
+            last_review_at = excluded.last_review_at, reps = excluded.reps,
+            lapses = excluded.lapses, last_card_id = excluded.last_card_id,
+            version = excluded.version",
+    )
+    .bind(learner)
+    .bind(&s.concept_slug)
+    .bind(s.unlocked_at)
+    .bind(s.stability.map(f64::from))
+    .bind(s.difficulty.map(f64::from))
+    .bind(s.due_at)
+    .bind(s.last_review_at)
+    .bind(s.reps)
+    .bind(s.lapses)
+    .bind(&s.last_card_id)
+    .bind(s.version)
+    .execute(&mut *conn)
+    .await
+    .map(|_| ())
+}
+
+pub async fn insert_review(
+    conn: &mut SqliteConnection,
+    learner: i64,
+    r: &Review,
+) -> Result<i64, sqlx::Error> {
+    let row = sqlx::query(
+        "INSERT INTO reviews (learner_id, card_id, concept_slug, reviewed_at, answer, correct, rating,
+             duration_ms, review_kind, stability_before, difficulty_before, due_before_at,
+             last_review_before_at, reps_before, lapses_before, stability_after, difficulty_after,
+             due_after_at, elapsed_days, scheduled_days, version_after)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21)
+         RETURNING id",
+    )
+    .bind(learner)
+    .bind(&r.card_id)
+    .bind(&r.concept_slug)
+    .bind(r.reviewed_at)
+    .bind(&r.answer)
+    .bind(i64::from(r.correct))
+    .bind(r.rating)
+    .bind(r.duration_ms)
+    .bind(&r.review_kind)
+    .bind(r.stability_before.map(f64::from))
+    .bind(r.difficulty_before.map(f64::from))
+    .bind(r.due_before_at)
+    .bind(r.last_review_before_at)
+    .bind(r.reps_before)
+    .bind(r.lapses_before)
+    .bind(f64::from(r.stability_after))
+    .bind(f64::from(r.difficulty_after))
+    .bind(r.due_after_at)
+    .bind(r.elapsed_days)
+    .bind(r.scheduled_days)
+    .bind(r.version_after)
+    .fetch_all(&mut *conn)
+    .await?
+    .into_iter()
+    .next()
+    .ok_or(sqlx::Error::RowNotFound)?;
+    Ok(row.get(0))
+}
+
+/// Raises the undo floor to `id` (never lowers it).
+pub async fn raise_undo_floor(
+    conn: &mut SqliteConnection,
+    learner: i64,
+    id: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE learners SET undo_floor = $1 WHERE id = $2 AND undo_floor < $1")
+        .bind(id)
+        .bind(learner)
+        .execute(&mut *conn)
+        .await
+        .map(|_| ())
+}
