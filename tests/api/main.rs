@@ -9,3 +9,4 @@ mod pages;
 mod progress;
 mod quiz;
 mod settings;
+mod startup;
