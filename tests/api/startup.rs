@@ -48,7 +48,7 @@ async fn sigterm_stops_the_server_cleanly() {
         .local_addr()
         .unwrap()
         .port();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_paperdeck"))
+    let child = Command::new(env!("CARGO_BIN_EXE_paperdeck"))
         .args([
             "serve",
             "--addr",
