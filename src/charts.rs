@@ -190,7 +190,9 @@ fn bars(b: Bars) -> String {
 /// Concepts coming due per day over the next days (index 0 = today, overdue included).
 pub fn forecast(counts: &[usize]) -> String {
     let total: usize = counts.iter().sum();
-    let max = counts.iter().copied().max().unwrap_or(0).max(1) as f64;
+    // An even maximum keeps the middle grid line on a whole number.
+    let top = counts.iter().copied().max().unwrap_or(0).max(2);
+    let max = (top + top % 2) as f64;
     let busiest = counts
         .iter()
         .enumerate()

@@ -153,6 +153,7 @@ pub async fn store_learners(
     let hash =
         crate::auth::hash_password(SIM_PASSWORD).map_err(|e| anyhow::anyhow!("hashing: {e}"))?;
     let now = crate::store::now_ts();
+    let prefs = Prefs::default();
     let mut created = 0;
     for l in 0..learners {
         let name = format!("sim{:04}", l + 1);
@@ -189,8 +190,15 @@ pub async fn store_learners(
                 stability_after: r.state_after.stability.unwrap_or(0.0),
                 difficulty_after: r.state_after.difficulty.unwrap_or(0.0),
                 due_after_at: r.state_after.due_at.unwrap_or(r.time),
-                elapsed_days: 0,
-                scheduled_days: 0,
+                elapsed_days: before
+                    .last_review_at
+                    .map(|t| (prefs.day_index(r.time) - prefs.day_index(t)).max(0))
+                    .unwrap_or(0),
+                scheduled_days: r
+                    .state_after
+                    .due_at
+                    .map(|d| ((d - r.time) / 86_400).max(0))
+                    .unwrap_or(0),
                 version_after: r.state_after.version,
             });
             last.insert(r.concept.as_str(), r.state_after.clone());

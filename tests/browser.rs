@@ -246,7 +246,12 @@ async fn learner_journey(s: &mut Session, username: &str) {
         }
         s.go("/quiz").await;
         let page = s
-            .wait_for_any(&["今天第", "今天的任务完成了", "先读一篇论文"])
+            .wait_for_any(&[
+                "今天第",
+                "今天的任务完成了",
+                "今天没有要复习的概念",
+                "先读一篇论文",
+            ])
             .await;
         if !page.contains("今天第") {
             if answered < 5 {
