@@ -1,5 +1,7 @@
 //! Choosing the next concept for a learner with 1,000 unlocked concepts and 100,000 review-log
-//! rows: the three queries `GET /quiz` makes plus the pure choice, timed over many runs.
+//! rows, timed over many runs: cold (the learner's data loaded from the database, as on a cache
+//! miss: preferences, states, today's answers, when each card was last seen) and warm (from the
+//! per-process cache), each followed by the pure choice and the card choice.
 //! Prints each query's `EXPLAIN QUERY PLAN` to show that it uses an index.
 //!
 //! Run with `cargo bench --bench next_concept`.
@@ -87,23 +89,44 @@ async fn main() -> anyhow::Result<()> {
         }
     }
 
-    let mut times = Vec::with_capacity(RUNS);
-    let mut pure = Vec::with_capacity(RUNS);
+    async fn choose(
+        db: &Db,
+        data: &store::cache::LearnerData,
+        now: i64,
+        prefs: &Prefs,
+    ) -> anyhow::Result<()> {
+        let pick = scheduler::pick_next(&data.states, &data.today, now, prefs);
+        if let Some(c) = pick.concept() {
+            let seen = data.last_seen(db, 1, c).await?;
+            let ids: Vec<String> = (0..3).map(|k| format!("card-{}-{k}", &c[8..])).collect();
+            let cards: Vec<scheduler::CardChoice> = ids
+                .iter()
+                .map(|id| scheduler::CardChoice { id, kind: "choice" })
+                .collect();
+            let mut rng = StdRng::seed_from_u64(7);
+            std::hint::black_box(scheduler::pick_card(&cards, &seen, None, &mut rng));
+        }
+        Ok(())
+    }
+    let cold_cache = store::cache::Cache::new(std::time::Duration::ZERO);
+    let mut cold = Vec::with_capacity(RUNS);
+    for _ in 0..RUNS / 3 {
+        let t = Instant::now();
+        let data = cold_cache.learner(&db, 1, now).await?.expect("learner");
+        choose(&db, &data, now, &prefs).await?;
+        cold.push(t.elapsed().as_secs_f64() * 1e3);
+    }
+    let warm_cache = store::cache::Cache::default();
+    warm_cache.learner(&db, 1, now).await?;
+    let mut warm = Vec::with_capacity(RUNS);
     for _ in 0..RUNS {
         let t = Instant::now();
-        let states = store::quiz::states(&db, 1).await?;
-        let today = store::quiz::reviews_since(&db, 1, since).await?;
-        let p = Instant::now();
-        let pick = scheduler::pick_next(&states, &today, now, &prefs);
-        pure.push(p.elapsed().as_secs_f64() * 1e3);
-        if let Some(c) = pick.concept() {
-            let seen = store::quiz::card_last_seen(&db, 1, c).await?;
-            std::hint::black_box(seen);
-        }
-        times.push(t.elapsed().as_secs_f64() * 1e3);
+        let data = warm_cache.learner(&db, 1, now).await?.expect("learner");
+        choose(&db, &data, now, &prefs).await?;
+        warm.push(t.elapsed().as_secs_f64() * 1e3);
     }
-    report("next concept, queries + choice", &mut times);
-    report("choice alone (pure)", &mut pure);
+    report("next concept, cold (4 queries + choice)", &mut cold);
+    report("next concept, warm (cache + choice)", &mut warm);
     db.close().await;
     Ok(())
 }

@@ -29,8 +29,33 @@ pub struct LearnerData {
     /// The learner day `today` belongs to.
     pub day: i64,
     pub today: Vec<TodayReview>,
-    /// Card id → the last time she answered it.
-    pub last_seen: HashMap<String, i64>,
+    /// Concept → (card id → the last time she answered it), filled per concept as questions on
+    /// it are shown: loading every card's history up front costs a scan of her whole log.
+    last_seen: Mutex<HashMap<String, HashMap<String, i64>>>,
+}
+
+impl LearnerData {
+    /// When she last saw each card of `concept`, from the cache or the database.
+    pub async fn last_seen(
+        &self,
+        db: &Db,
+        learner: i64,
+        concept: &str,
+    ) -> Result<HashMap<String, i64>, sqlx::Error> {
+        if let Some(m) = self
+            .last_seen
+            .lock()
+            .ok()
+            .and_then(|m| m.get(concept).cloned())
+        {
+            return Ok(m);
+        }
+        let m = super::quiz::card_last_seen(db, learner, concept).await?;
+        if let Ok(mut all) = self.last_seen.lock() {
+            all.insert(concept.to_string(), m.clone());
+        }
+        Ok(m)
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -81,14 +106,13 @@ impl Cache {
         let day = prefs.day_index(now);
         let states = super::quiz::states(db, id).await?;
         let today = super::quiz::reviews_since(db, id, prefs.day_start(day)).await?;
-        let last_seen = super::quiz::all_cards_last_seen(db, id).await?;
         let data = Arc::new(LearnerData {
             loaded: Instant::now(),
             prefs,
             states,
             day,
             today,
-            last_seen,
+            last_seen: Mutex::default(),
         });
         if let Ok(mut m) = self.learners.lock() {
             if m.len() >= MAX_ENTRIES {
@@ -108,6 +132,7 @@ impl Cache {
         let Some(old) = m.get(&id) else {
             return;
         };
+        let concept = state.concept.clone();
         let mut states = old.states.clone();
         match states.iter_mut().find(|s| s.concept == state.concept) {
             Some(s) => *s = state,
@@ -117,15 +142,18 @@ impl Cache {
         if old.prefs.day_index(at) == old.day {
             today.push(review);
         }
-        let mut last_seen = old.last_seen.clone();
-        last_seen.insert(card.to_string(), at);
+        let mut last_seen = old.last_seen.lock().map(|m| m.clone()).unwrap_or_default();
+        // Only a concept already loaded is updated; another loads whole when first needed.
+        if let Some(cards) = last_seen.get_mut(&concept) {
+            cards.insert(card.to_string(), at);
+        }
         let data = Arc::new(LearnerData {
             loaded: old.loaded,
             prefs: old.prefs.clone(),
             states,
             day: old.day,
             today,
-            last_seen,
+            last_seen: Mutex::new(last_seen),
         });
         m.insert(id, data);
     }

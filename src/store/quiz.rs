@@ -453,17 +453,3 @@ pub async fn review_facts(
         })
         .collect())
 }
-
-/// When the learner last saw each of her cards.
-pub async fn all_cards_last_seen(
-    db: &Db,
-    learner: i64,
-) -> Result<HashMap<String, i64>, sqlx::Error> {
-    let rows = sqlx::query(
-        "SELECT card_id, MAX(reviewed_at) FROM reviews WHERE learner_id = $1 GROUP BY card_id",
-    )
-    .bind(learner)
-    .fetch_all(&db.read)
-    .await?;
-    Ok(rows.into_iter().map(|r| (r.get(0), r.get(1))).collect())
-}

@@ -227,7 +227,10 @@ async fn question(
         return Err(anyhow::anyhow!("picked concept {concept} has no state").into());
     };
     let cards = state.cards.for_concept(&concept);
-    let last_seen = &snap.last_seen.last_seen;
+    let last_seen = &snap
+        .last_seen
+        .last_seen(&state.db, learner.id, &concept)
+        .await?;
     let choices: Vec<scheduler::CardChoice> = cards
         .iter()
         .map(|c| scheduler::CardChoice {
