@@ -203,21 +203,7 @@ pub async fn store_learners(
             });
             last.insert(r.concept.as_str(), r.state_after.clone());
         }
-        let states: Vec<State> = last
-            .values()
-            .map(|s| State {
-                concept_slug: s.concept.clone(),
-                unlocked_at: s.unlocked_at,
-                stability: s.stability,
-                difficulty: s.difficulty,
-                due_at: s.due_at,
-                last_review_at: s.last_review_at,
-                reps: s.reps,
-                lapses: s.lapses,
-                last_card_id: None,
-                version: s.version,
-            })
-            .collect();
+        let states: Vec<State> = last.values().cloned().map(State::from).collect();
         let papers_read = content
             .papers
             .iter()

@@ -61,7 +61,7 @@ pub async fn has_read(db: &Db, learner: i64, paper: &str) -> Result<bool, sqlx::
     Ok(row.is_some())
 }
 
-fn state_from_row(r: &SqliteRow) -> ConceptState {
+pub(super) fn state_from_row(r: &SqliteRow) -> ConceptState {
     ConceptState {
         concept: r.get(0),
         unlocked_at: r.get(1),

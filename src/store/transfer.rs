@@ -44,6 +44,23 @@ pub struct State {
     pub version: i64,
 }
 
+impl From<crate::scheduler::ConceptState> for State {
+    fn from(s: crate::scheduler::ConceptState) -> State {
+        State {
+            concept_slug: s.concept,
+            unlocked_at: s.unlocked_at,
+            stability: s.stability,
+            difficulty: s.difficulty,
+            due_at: s.due_at,
+            last_review_at: s.last_review_at,
+            reps: s.reps,
+            lapses: s.lapses,
+            last_card_id: s.last_card_id,
+            version: s.version,
+        }
+    }
+}
+
 /// One row of `reviews` without `id` and `learner_id` (floats as `f32`, see [`State`]).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Review {
@@ -178,18 +195,7 @@ pub async fn states_of(
     Ok(rows
         .into_iter()
         .map(|r| {
-            let s = State {
-                concept_slug: r.get(0),
-                unlocked_at: r.get(1),
-                stability: r.get::<Option<f64>, _>(2).map(|v| v as f32),
-                difficulty: r.get::<Option<f64>, _>(3).map(|v| v as f32),
-                due_at: r.get(4),
-                last_review_at: r.get(5),
-                reps: r.get(6),
-                lapses: r.get(7),
-                last_card_id: r.get(8),
-                version: r.get(9),
-            };
+            let s = State::from(super::quiz::state_from_row(&r));
             (s.concept_slug.clone(), s)
         })
         .collect())
