@@ -29,16 +29,20 @@ fn free_port() -> u16 {
 }
 
 fn release_binary() -> PathBuf {
+    // Always ask cargo: a no-op when the release binary is fresh, a rebuild when the sources
+    // changed since, so the test never runs an old binary.
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let bin = root.join("target/release/paperdeck");
-    if !bin.exists() {
-        let status = Command::new(env!("CARGO"))
-            .args(["build", "--release", "--bin", "paperdeck"])
-            .current_dir(root)
-            .status()
-            .expect("cargo build --release");
-        assert!(status.success());
-    }
+    let status = Command::new(env!("CARGO"))
+        .args(["build", "--release", "--quiet", "--bin", "paperdeck"])
+        .current_dir(root)
+        .status()
+        .expect("run cargo build --release");
+    assert!(status.success(), "cargo build --release failed");
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root.join("target"));
+    let bin = target.join("release/paperdeck");
+    assert!(bin.exists(), "no release binary at {}", bin.display());
     bin
 }
 

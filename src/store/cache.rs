@@ -29,6 +29,8 @@ pub struct LearnerData {
     /// The learner day `today` belongs to.
     pub day: i64,
     pub today: Vec<TodayReview>,
+    /// Slugs of the papers she has marked read.
+    pub papers_read: Vec<String>,
     /// Concept → (card id → the last time she answered it), filled per concept as questions on
     /// it are shown: loading every card's history up front costs a scan of her whole log.
     last_seen: Mutex<HashMap<String, HashMap<String, i64>>>,
@@ -106,12 +108,18 @@ impl Cache {
         let day = prefs.day_index(now);
         let states = super::quiz::states(db, id).await?;
         let today = super::quiz::reviews_since(db, id, prefs.day_start(day)).await?;
+        let papers_read = super::quiz::papers_read(db, id)
+            .await?
+            .into_iter()
+            .map(|(p, _)| p)
+            .collect();
         let data = Arc::new(LearnerData {
             loaded: Instant::now(),
             prefs,
             states,
             day,
             today,
+            papers_read,
             last_seen: Mutex::default(),
         });
         if let Ok(mut m) = self.learners.lock() {
@@ -153,6 +161,7 @@ impl Cache {
             states,
             day: old.day,
             today,
+            papers_read: old.papers_read.clone(),
             last_seen: Mutex::new(last_seen),
         });
         m.insert(id, data);

@@ -119,8 +119,8 @@ pub(crate) struct Snapshot {
     pub states: Vec<ConceptState>,
     pub today: Vec<scheduler::TodayReview>,
     pub now: i64,
-    /// The cached entry the snapshot came from, for when she last saw each card.
-    last_seen: std::sync::Arc<store::cache::LearnerData>,
+    /// The cached entry the snapshot came from (papers read, when she last saw each card).
+    data: std::sync::Arc<store::cache::LearnerData>,
 }
 
 pub(crate) async fn snapshot(state: &AppState, learner: i64) -> Result<Snapshot, AppError> {
@@ -142,7 +142,7 @@ pub(crate) async fn snapshot(state: &AppState, learner: i64) -> Result<Snapshot,
             .collect(),
         today: data.today.clone(),
         now,
-        last_seen: data,
+        data,
     })
 }
 
@@ -226,11 +226,16 @@ async fn question(
     let Some(cs) = snap.states.iter().find(|s| s.concept == concept) else {
         return Err(anyhow::anyhow!("picked concept {concept} has no state").into());
     };
-    let cards = state.cards.for_concept(&concept);
-    let last_seen = &snap
-        .last_seen
-        .last_seen(&state.db, learner.id, &concept)
-        .await?;
+    // Questions come from the papers she has read: a concept such as 基准测试 appears in six
+    // papers, and a question about one she has not opened yet is not a fair test of her reading.
+    let all_cards = state.cards.for_concept(&concept);
+    let read: Vec<&Card> = all_cards
+        .iter()
+        .copied()
+        .filter(|c| snap.data.papers_read.contains(&c.paper))
+        .collect();
+    let cards = if read.is_empty() { all_cards } else { read };
+    let last_seen = &snap.data.last_seen(&state.db, learner.id, &concept).await?;
     let choices: Vec<scheduler::CardChoice> = cards
         .iter()
         .map(|c| scheduler::CardChoice {

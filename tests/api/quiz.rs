@@ -335,3 +335,29 @@ async fn reading_a_paper_unlocks_its_concepts_at_once_even_after_the_home_page()
     app.mark_read("qlora").await;
     assert!(app.get("/quiz").await.body.contains("今天第 1 题"));
 }
+
+#[tokio::test]
+async fn questions_come_from_the_papers_she_has_read() {
+    // 基准测试 (benchmarks) is taught by six papers; having read only QLoRA, she is asked about
+    // QLoRA's figures, not GPT-4's.
+    let app = learner_with_paper("qlora").await;
+    for _ in 0..30 {
+        let q = app.get("/quiz").await;
+        if !q.body.contains("name=\"concept\"") {
+            break;
+        }
+        app.post("/quiz/answer", &as_pairs(&answer_fields(&q)))
+            .await;
+    }
+    let total = app.count("SELECT COUNT(*) FROM reviews").await;
+    assert!(total >= 5, "{total}");
+    let elsewhere = app
+        .count(
+            "SELECT COUNT(*) FROM reviews r JOIN cards c ON c.id = r.card_id WHERE c.paper_slug <> 'qlora'",
+        )
+        .await;
+    assert_eq!(
+        elsewhere, 0,
+        "{elsewhere} of {total} questions came from unread papers"
+    );
+}
