@@ -128,6 +128,11 @@ pub struct ServeArgs {
     /// it, a key is generated once and stored beside the database as `<db file>.key`.
     #[arg(long, env = "PAPERDECK_SECRET_KEY", hide_env_values = true)]
     secret_key: Option<String>,
+    /// Seconds per-learner quiz data and sessions stay cached in memory; 0 turns the cache off
+    /// (needed when several server processes share one database).
+    #[arg(long, env = "PAPERDECK_CACHE_TTL_SECS", default_value_t = 30,
+          value_parser = clap::value_parser!(u64).range(0..=3600))]
+    cache_ttl_secs: u64,
 }
 
 #[derive(Args, Debug)]
@@ -152,7 +157,7 @@ impl From<ServeArgs> for Settings {
             secure_cookies: a.secure_cookies,
             session_idle_days: a.session_idle_days,
             secret_key: a.secret_key.filter(|s| !s.is_empty()),
-            cache_ttl: crate::store::cache::TTL,
+            cache_ttl: std::time::Duration::from_secs(a.cache_ttl_secs),
         }
     }
 }
