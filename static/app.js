@@ -9,6 +9,9 @@ document.addEventListener("keydown", function (ev) {
     var el = document.querySelector('[data-key="' + ev.key + '"]');
     if (el) {
       ev.preventDefault();
+      // A self-grade hidden in a closed "show answer" box: reveal the answer first.
+      var box = el.closest("details");
+      if (box && !box.open) { box.open = true; return; }
       if (el.tagName === "INPUT") { el.checked = true; el.focus(); } else { el.click(); }
     }
     return;
@@ -16,6 +19,8 @@ document.addEventListener("keydown", function (ev) {
   // Enter submits the quiz form or follows the "continue" link, even when no field has focus.
   if (ev.key === "Enter" && !typing && !(t && (t.tagName === "BUTTON" || t.tagName === "A"))) {
     var go = document.querySelector("[data-enter]");
+    var reveal = document.querySelector("details.reveal:not([open])");
     if (go) { ev.preventDefault(); go.click(); }
+    else if (reveal) { ev.preventDefault(); reveal.open = true; }
   }
 });

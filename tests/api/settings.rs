@@ -75,3 +75,39 @@ async fn optimising_needs_enough_reviews() {
         0
     );
 }
+
+#[tokio::test]
+async fn optimising_fits_parameters_to_a_real_history_and_shows_both_scores() {
+    let app = spawn_app().await;
+    // A learner with months of history, stored the way an import would.
+    let content = paperdeck::content::embedded().unwrap();
+    let concepts: Vec<String> = content.concepts.iter().map(|c| c.slug.clone()).collect();
+    let start = paperdeck::store::now_ts() - 150 * 86_400;
+    let mut reviews = Vec::new();
+    paperdeck::simulate::simulate(1, 150, start, &concepts, 11, |r| reviews.push(r.clone()));
+    assert!(reviews.len() >= 100, "{}", reviews.len());
+    let url = format!("sqlite://{}", app.db_path.display());
+    paperdeck::simulate::store_learners(&url, &content, &reviews, 1)
+        .await
+        .unwrap();
+    assert_eq!(
+        app.login("sim0001", paperdeck::simulate::SIM_PASSWORD)
+            .await
+            .status,
+        303
+    );
+
+    let page = app.get("/settings").await;
+    assert!(page.body.contains("优化我的复习安排"));
+    let result = app
+        .post("/settings/optimise", &[("csrf", &page.csrf())])
+        .await;
+    assert_eq!(result.status, 200, "{}", result.body);
+    assert!(result.body.contains("默认参数") && result.body.contains("你的参数"));
+    let kept = result.body.contains("已经采用");
+    let stored = app
+        .count("SELECT COUNT(*) FROM learners WHERE fsrs_params IS NOT NULL")
+        .await;
+    // Parameters are stored exactly when the page says they were kept.
+    assert_eq!(stored, i64::from(kept));
+}
