@@ -4,6 +4,7 @@
 //! Each card's identity is derived from (paper, fact key, kind, variant), never from order, so
 //! an edited fact keeps its card ids and their review history ([`crate::store::cards::sync`]).
 
+pub mod grading;
 pub mod normalize;
 
 use crate::content::{Content, Fact, FactBody, Paper};

@@ -1,22 +1,28 @@
-//! Answer checking for typed answers. Pure functions: no I/O.
+//! Text folding and quantity reading shared by card generation and grading. Pure: no I/O.
 //!
-//! Two ways an answer can match:
-//! 1. as text: both sides are folded (full-width → half-width, case, spaces and punctuation
-//!    removed) and compared with the answer and its accepted alternatives;
-//! 2. as a quantity, when the card expects a number: `700亿`, `70B`, `70 billion` and `七百亿` all
-//!    read as 7×10¹⁰ and are compared with the expected value.
+//! The quiz grades typed answers with [`super::grading::check`]; [`matches`] is the older
+//! exact-text grader, kept for callers that compare option texts.
 
 /// Folds a string for comparison: full-width forms to half-width, lower case, no white space or
-/// punctuation (ASCII or CJK).
+/// punctuation (ASCII or CJK). A '.' between two digits is kept: "6.5B" and "65B" are different
+/// numbers, and "GPT-3.5" is not "GPT-35".
 pub fn fold(s: &str) -> String {
-    s.chars()
-        .map(to_halfwidth)
-        .filter(|c| !c.is_whitespace() && !is_punct(*c))
-        .flat_map(|c| c.to_lowercase())
+    let chars: Vec<char> = s.chars().map(to_halfwidth).collect();
+    chars
+        .iter()
+        .enumerate()
+        .filter(|(i, c)| {
+            let decimal_point = **c == '.'
+                && *i > 0
+                && chars[i - 1].is_ascii_digit()
+                && chars.get(i + 1).is_some_and(char::is_ascii_digit);
+            decimal_point || !(c.is_whitespace() || is_punct(**c))
+        })
+        .flat_map(|(_, c)| c.to_lowercase())
         .collect()
 }
 
-fn to_halfwidth(c: char) -> char {
+pub(crate) fn to_halfwidth(c: char) -> char {
     match c {
         '\u{ff01}'..='\u{ff5e}' => char::from_u32(c as u32 - 0xfee0).unwrap_or(c),
         '\u{3000}' => ' ',
@@ -24,7 +30,7 @@ fn to_halfwidth(c: char) -> char {
     }
 }
 
-fn is_punct(c: char) -> bool {
+pub(crate) fn is_punct(c: char) -> bool {
     c.is_ascii_punctuation()
         || matches!(
             c,
@@ -60,31 +66,22 @@ fn is_punct(c: char) -> bool {
 }
 
 /// Reads a typed quantity: Arabic or Chinese numerals, an optional magnitude word (万, 亿, 万亿,
-/// K, M, B, T, thousand, million, billion, trillion), and any unit words after it, which are
-/// ignored as long as they hold no further digits. `None` when it is not a quantity.
+/// K, M, B, T, thousand, million, billion, trillion), and any unit words around it, which are
+/// ignored. `None` when it is not exactly one quantity ("70b或7b" is not one answer). A
+/// percentage is read as written: "67.5%" and "百分之六十七点五" are 67.5.
 pub fn parse_quantity(input: &str) -> Option<f64> {
-    let s: String = input
-        .chars()
-        .map(to_halfwidth)
-        .filter(|c| *c != ',' && *c != '，' && *c != '_')
-        .flat_map(|c| c.to_lowercase())
-        .collect();
-    let s = s.trim();
-    let s = s.strip_prefix("约").unwrap_or(s).trim_start();
-    let s = s.strip_prefix("前").unwrap_or(s);
-    // 百分之六十 is 60 (percent): the value is read as written, like "60%".
-    let s = s.strip_prefix("百分之").unwrap_or(s);
-    let (value, rest) = leading_number(s)?;
-    let (mult, rest) = magnitude(rest.trim_start());
-    let value = value * mult;
-    // What follows must be unit words, not another number ("70b或7b" is not one answer).
-    if rest
-        .chars()
-        .any(|c| c.is_ascii_digit() || chinese_digit(c).is_some())
-    {
-        return None;
+    let all = super::grading::read_numbers(input);
+    // "Llama 2 的 70B": the 2 belongs to the name.
+    let strong: Vec<_> = all.iter().filter(|r| !r.weak).collect();
+    let used: Vec<_> = if strong.is_empty() {
+        all.iter().collect()
+    } else {
+        strong
+    };
+    match used.as_slice() {
+        [one] if !one.vague && one.value.is_finite() => Some(one.value),
+        _ => None,
     }
-    value.is_finite().then_some(value)
 }
 
 /// True when `got` is within half a percent of `want`.
@@ -93,142 +90,6 @@ pub fn same_quantity(got: f64, want: f64) -> bool {
         return got.abs() < 1e-9;
     }
     ((got - want) / want).abs() < 0.005
-}
-
-fn chinese_digit(c: char) -> Option<u32> {
-    Some(match c {
-        '零' | '〇' => 0,
-        '一' => 1,
-        '二' | '两' => 2,
-        '三' => 3,
-        '四' => 4,
-        '五' => 5,
-        '六' => 6,
-        '七' => 7,
-        '八' => 8,
-        '九' => 9,
-        _ => return None,
-    })
-}
-
-/// An Arabic decimal or a Chinese numeral at the start of `s`, and the rest.
-fn leading_number(s: &str) -> Option<(f64, &str)> {
-    let arabic_len = s
-        .char_indices()
-        .take_while(|(_, c)| c.is_ascii_digit() || *c == '.')
-        .map(|(i, c)| i + c.len_utf8())
-        .last()
-        .unwrap_or(0);
-    if arabic_len > 0 {
-        let v: f64 = s[..arabic_len].parse().ok()?;
-        return Some((v, &s[arabic_len..]));
-    }
-    chinese_number(s)
-}
-
-/// Parses a Chinese numeral such as 七百亿, 一千四百亿, 六十七点五, 两万亿 at the start of `s`.
-fn chinese_number(s: &str) -> Option<(f64, &str)> {
-    let mut total = 0f64; // completed 亿-groups
-    let mut wan = 0f64; // completed 万-group inside the current 亿-group
-    let mut section = 0f64; // below 万
-    let mut digit: Option<f64> = None;
-    let mut end = 0;
-    let mut any = false;
-    let mut chars = s.char_indices().peekable();
-    while let Some(&(i, c)) = chars.peek() {
-        if let Some(d) = chinese_digit(c) {
-            digit = Some(f64::from(d));
-        } else {
-            match c {
-                '十' | '百' | '千' => {
-                    let unit = match c {
-                        '十' => 10.0,
-                        '百' => 100.0,
-                        _ => 1000.0,
-                    };
-                    section += digit.unwrap_or(1.0) * unit;
-                    digit = None;
-                }
-                '万' => {
-                    // 万亿: the 万 belongs to the magnitude word, leave it to `magnitude`.
-                    if !any {
-                        break;
-                    }
-                    if s[i + c.len_utf8()..].starts_with('亿') {
-                        break;
-                    }
-                    wan = (section + digit.take().unwrap_or(0.0)) * 1e4;
-                    section = 0.0;
-                }
-                '亿' => {
-                    break;
-                }
-                '点' if any => {
-                    let int = total + wan + section + digit.take().unwrap_or(0.0);
-                    let mut frac = String::from("0.");
-                    let mut j = i + c.len_utf8();
-                    for (k, fc) in s[j..].char_indices() {
-                        match chinese_digit(fc) {
-                            Some(d) => frac.push(char::from_digit(d, 10).unwrap_or('0')),
-                            None => {
-                                j += k;
-                                let f: f64 = frac.parse().ok()?;
-                                return Some((int + f, &s[j..]));
-                            }
-                        }
-                    }
-                    let f: f64 = frac.parse().ok()?;
-                    return Some((int + f, ""));
-                }
-                _ => break,
-            }
-        }
-        any = true;
-        end = i + c.len_utf8();
-        chars.next();
-    }
-    if !any {
-        return None;
-    }
-    total += wan + section + digit.unwrap_or(0.0);
-    Some((total, &s[end..]))
-}
-
-/// A magnitude word at the start of `s`: its multiplier and the rest.
-fn magnitude(s: &str) -> (f64, &str) {
-    const WORDS: [(&str, f64); 16] = [
-        ("万亿", 1e12),
-        ("千亿", 1e11),
-        ("百亿", 1e10),
-        ("十亿", 1e9),
-        ("亿", 1e8),
-        ("千万", 1e7),
-        ("百万", 1e6),
-        ("万", 1e4),
-        ("千", 1e3),
-        ("trillion", 1e12),
-        ("billion", 1e9),
-        ("million", 1e6),
-        ("thousand", 1e3),
-        ("t", 1e12),
-        ("b", 1e9),
-        ("m", 1e6),
-    ];
-    for (w, m) in WORDS {
-        if let Some(rest) = s.strip_prefix(w) {
-            // "m" and "t" alone are magnitudes only if no letter follows ("months", "tokens").
-            if w.len() == 1 && rest.chars().next().is_some_and(|c| c.is_ascii_alphabetic()) {
-                continue;
-            }
-            return (m, rest);
-        }
-    }
-    if let Some(rest) = s.strip_prefix('k') {
-        if !rest.chars().next().is_some_and(|c| c.is_ascii_alphabetic()) {
-            return (1e3, rest);
-        }
-    }
-    (1.0, s)
 }
 
 /// Checks a typed answer against the expected text, its alternatives, and (for figure cards)

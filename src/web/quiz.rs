@@ -368,12 +368,14 @@ pub struct AnswerForm {
     give_up: Option<String>,
 }
 
-/// Grades an answer: whether it is right and the FSRS rating it earns.
+/// Grades an answer: whether it is right and the FSRS rating it earns. `names` holds the known
+/// names of every term, so a typed name is right in any of its spellings.
 pub fn grade(
     card: &Card,
     answer: &str,
     self_grade: Option<u8>,
     gave_up: bool,
+    names: &crate::cards::grading::NameIndex,
 ) -> Result<(bool, Rating), String> {
     let a = answer.trim();
     let right = match &card.data {
@@ -403,7 +405,9 @@ pub fn grade(
             } else if a.is_empty() {
                 return Err("请先填写答案；不知道的话，点“不知道，看答案”。".into());
             } else {
-                crate::cards::normalize::matches(a, answer, accept, *number)
+                use crate::cards::grading;
+                let percent = number.is_some() && grading::is_percent_answer(answer);
+                grading::check(a, answer, accept, *number, percent, names)
             }
         }
         CardData::TrueFalse { truth, .. } => match a {
@@ -460,8 +464,17 @@ async fn answer(
     if card.concept != form.concept {
         return Err(AppError::bad_request("题目和概念对不上，没有记录。"));
     }
-    let (correct, rating) = grade(card, &answer_text, form.grade, form.give_up.is_some())
-        .map_err(AppError::BadRequest)?;
+    // The card's own answer and accepted names are always known; the content-wide index
+    // (glossary, concepts, paper terms) is wired from AppState by the lead.
+    let names = crate::cards::grading::NameIndex::default();
+    let (correct, rating) = grade(
+        card,
+        &answer_text,
+        form.grade,
+        form.give_up.is_some(),
+        &names,
+    )
+    .map_err(AppError::BadRequest)?;
 
     let data = state
         .cache

@@ -1,0 +1,1084 @@
+//! Grading typed (fill-in) answers as a careful teacher would. Pure functions: no I/O.
+//!
+//! **Numbers** ([`check_number`]). A card that expects a number is graded by value only, never
+//! by text: folded text cannot tell "6.5B" from "65B", and this app exists partly to correct a
+//! famous 10× mistake. Every number she wrote is read with its decimal point and magnitude
+//! (`700亿`, `1.4万亿`, `1万4千亿`, `七百亿`, `70B`, `70 billion`, `1.4e12`, `1.4×10^12`,
+//! `5,000`, `百分之五十四点三`, `3个半月`); unit words and qualifiers (约, 超过, 最多, 以上,
+//! 左右, 多, top, 前, about, over …) are read around it and ignored, because the question itself
+//! invites them. A number is right when
+//! 1. the expected value rounds to it at the precision she typed (54 or 54.3 for 54.3, not 50;
+//!    `700亿` is precise to 1亿, `1.4万亿` to 0.1万亿), so a shorter spelling of the right
+//!    figure counts, and a longer one must be exact; and
+//! 2. it is within 5% of the expected value, because rounding alone would let a coarse spelling
+//!    through (`1万亿` is 1.4万亿 rounded to a whole 万亿, but 29% off).
+//!
+//! For a percentage, `0.675`, `67.5` and `67.5%` are the same answer (a decimal ≤ 1 without a
+//! percent sign is also read as a fraction). Every number in the answer must be right, so
+//! "70B或7B" is wrong; digits that are part of a name (GPT-4, TPU v4, Llama 2) are not numbers.
+//! A negation (不是, 并非, not) makes any answer wrong.
+//!
+//! **Names** ([`check_name`]). A name is right when she typed any known name of the expected
+//! thing: the [`NameIndex`] holds, per term, all its names (glossary name, English name,
+//! aliases, paper terms). Both the typed text and the names are folded (width, case, spaces and
+//! punctuation; a '.' between digits is kept so GPT-3.5 ≠ GPT-35; model sizes are spelled one
+//! way, so `650亿参数` = `65B`). The known names found in the typed text are taken longest first
+//! without overlap, so "双重量化" is one name and never also "量化". The answer is right when at
+//! least one of them names the expected term and none names a different term: words around the
+//! name ("NF4 数据类型"), both languages in either order ("RLHF 基于人类反馈的强化学习") and a
+//! model's size ("PaLM 540B") are fine, while a different term that merely contains part of the
+//! answer is not. Latin words must match whole ("RM" is not found inside "Transformer").
+
+use super::normalize::{is_punct, to_halfwidth};
+use crate::content::Content;
+use std::collections::{HashMap, HashSet};
+
+/// How far a typed number may be from the expected one, relative, after rounding agrees.
+pub const MAX_RELATIVE_ERROR: f64 = 0.05;
+/// A ratio ("2/3", "千分之一") has no typed precision: it must be this close, relative.
+const RATIO_RELATIVE_ERROR: f64 = 0.01;
+
+/// The quiz's entry point: a number card is graded by value, any other by name.
+pub fn check(
+    typed: &str,
+    answer: &str,
+    accept: &[String],
+    number: Option<f64>,
+    percent: bool,
+    index: &NameIndex,
+) -> bool {
+    match number {
+        Some(n) => check_number(typed, n, percent),
+        None => {
+            let expected: Vec<String> = std::iter::once(answer.to_string())
+                .chain(accept.iter().cloned())
+                .collect();
+            check_name(typed, &expected, index)
+        }
+    }
+}
+
+/// True when a figure answer as shown (`67.5%`, `10%`) is a percentage. Fill cards carry the
+/// formatted answer, not the unit, and a percent unit is written right after the number.
+pub fn is_percent_answer(answer: &str) -> bool {
+    answer
+        .trim_start_matches(|c: char| c.is_ascii_digit() || c == '.' || c.is_whitespace())
+        .starts_with('%')
+}
+
+// ---------------------------------------------------------------------------------------------
+// Numbers
+
+/// One number as she wrote it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Reading {
+    pub value: f64,
+    /// The place value of the last digit she wrote: 0.1 for `54.3`, 1e8 for `700亿`, 1e11 for
+    /// `1.4万亿`. Zero for a ratio (`2/3`), which has none.
+    pub precision: f64,
+    /// Written as a percentage: `%`, `百分之`, `percent`.
+    pub percent: bool,
+    /// Written as a fraction: `1/10`, `千分之一`.
+    pub ratio: bool,
+    /// Probably not the answer (a lone 一 as in 每一个, the 2 of "Llama 2", the 5 of "5-shot"):
+    /// ignored when the answer holds another number.
+    pub weak: bool,
+    /// Deliberately vague (数百万, 几千): never a right answer.
+    pub vague: bool,
+}
+
+/// True when `typed` gives the expected number: see the module documentation.
+pub fn check_number(typed: &str, expected: f64, percent: bool) -> bool {
+    if negated(&fold_chars(typed)) {
+        return false;
+    }
+    let all = read_numbers(typed);
+    let strong: Vec<Reading> = all.iter().copied().filter(|r| !r.weak).collect();
+    let used = if strong.is_empty() { all } else { strong };
+    !used.is_empty() && used.iter().all(|r| reading_matches(r, expected, percent))
+}
+
+fn reading_matches(r: &Reading, expected: f64, percent: bool) -> bool {
+    if r.vague {
+        return false;
+    }
+    if percent {
+        if r.percent {
+            close(r.value, r.precision, expected)
+        } else if r.ratio {
+            close(r.value * 100.0, 0.0, expected)
+        } else {
+            // 67.5 (in percent) or 0.675 (a fraction): both are how people write 67.5%.
+            close(r.value, r.precision, expected)
+                || (r.value <= 1.0 && close(r.value * 100.0, r.precision * 100.0, expected))
+        }
+    } else {
+        // A percentage is not an answer to a count ("1000 倍" is not "100000%").
+        !r.percent && close(r.value, r.precision, expected)
+    }
+}
+
+/// The two rules: the expected value rounds to the typed one at the typed precision, and the
+/// two are within [`MAX_RELATIVE_ERROR`].
+fn close(typed: f64, precision: f64, expected: f64) -> bool {
+    if !typed.is_finite() || !expected.is_finite() {
+        return false;
+    }
+    if expected == 0.0 {
+        return typed == 0.0;
+    }
+    let rel = ((typed - expected) / expected).abs();
+    if rel > MAX_RELATIVE_ERROR + 1e-9 {
+        return false;
+    }
+    if precision <= 0.0 {
+        return rel <= RATIO_RELATIVE_ERROR + 1e-9;
+    }
+    let q = expected / precision;
+    // Half rounds up; the few-ulp epsilon keeps 67.49999… (binary floats) rounding like 67.5.
+    let rounded = (q + 0.5 + 8.0 * f64::EPSILON * q.abs().max(1.0)).floor();
+    (rounded - (typed / precision).round()).abs() < 0.5
+}
+
+/// English words that may touch a number ("top10%") without making it part of a name.
+const QUALIFIER_WORDS: [&str; 12] = [
+    "top",
+    "about",
+    "around",
+    "over",
+    "than",
+    "approx",
+    "approximately",
+    "nearly",
+    "almost",
+    "under",
+    "least",
+    "most",
+];
+
+/// Every number in `typed`, in order.
+pub fn read_numbers(typed: &str) -> Vec<Reading> {
+    let c = fold_chars(typed);
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < c.len() {
+        let ch = c[i];
+        if ch.is_ascii_digit() {
+            if name_digit(&c, i) {
+                // "GPT-4", "TPU v4", "GPT-3.5": part of a name, unless a size follows
+                // ("LLaMA-65B").
+                let j = arabic_end(&c, i);
+                if english_magnitude(&c, j).is_none() {
+                    i = j;
+                    continue;
+                }
+            }
+        } else if !starts_chinese_number(&c, i) {
+            i += 1;
+            continue;
+        }
+        match read_at(&c, i) {
+            Some((r, j)) => {
+                out.push(r);
+                i = j.max(i + 1);
+            }
+            None => i += 1,
+        }
+    }
+    out
+}
+
+/// Half-width, lower case: the form every reader below works on.
+fn fold_chars(s: &str) -> Vec<char> {
+    s.chars()
+        .map(to_halfwidth)
+        .flat_map(char::to_lowercase)
+        .collect()
+}
+
+fn negated(c: &[char]) -> bool {
+    let s: String = c.iter().collect();
+    if s.contains("不是") || s.contains("并非") || s.contains("并不") || s.contains("而非")
+    {
+        return true;
+    }
+    // "not", but not "not more than" / "not over", which are bounds, not negations.
+    let words: Vec<&str> = s
+        .split(|ch: char| !ch.is_ascii_alphabetic() && ch != '\'')
+        .filter(|w| !w.is_empty())
+        .collect();
+    words.iter().enumerate().any(|(k, w)| {
+        (*w == "not" || *w == "isn't")
+            && !matches!(
+                words.get(k + 1).copied(),
+                Some("more" | "less" | "over" | "under" | "fewer" | "exceeding" | "below")
+            )
+    })
+}
+
+/// Digits at `i` that continue a Latin word: "gpt4", "gpt-4", "v4".
+fn name_digit(c: &[char], i: usize) -> bool {
+    let word_end = if i > 0 && c[i - 1].is_ascii_alphabetic() {
+        i
+    } else if i > 1 && c[i - 1] == '-' && c[i - 2].is_ascii_alphabetic() {
+        i - 1
+    } else {
+        return false;
+    };
+    let word_start = (0..word_end)
+        .rev()
+        .take_while(|k| c[*k].is_ascii_alphabetic())
+        .last()
+        .unwrap_or(word_end);
+    let word: String = c[word_start..word_end].iter().collect();
+    !QUALIFIER_WORDS.contains(&word.as_str())
+}
+
+fn chinese_digit(c: char) -> Option<u32> {
+    Some(match c {
+        '零' | '〇' => 0,
+        '一' => 1,
+        '二' | '两' => 2,
+        '三' => 3,
+        '四' => 4,
+        '五' => 5,
+        '六' => 6,
+        '七' => 7,
+        '八' => 8,
+        '九' => 9,
+        _ => return None,
+    })
+}
+
+fn small_unit(c: char) -> Option<f64> {
+    match c {
+        '十' => Some(10.0),
+        '百' => Some(100.0),
+        '千' => Some(1000.0),
+        _ => None,
+    }
+}
+
+fn starts_chinese_number(c: &[char], i: usize) -> bool {
+    chinese_digit(c[i]).is_some() || small_unit(c[i]).is_some()
+}
+
+/// The end of an Arabic numeral at `i`: digits, ',' thousands groups, a decimal part.
+fn arabic_end(c: &[char], i: usize) -> usize {
+    arabic_at(c, i).map_or(i, |(_, _, _, j)| j)
+}
+
+/// An Arabic numeral at `i`: (digits without separators, number of decimals, value, end).
+fn arabic_at(c: &[char], i: usize) -> Option<(String, i32, f64, usize)> {
+    let mut j = i;
+    let mut digits = String::new();
+    let mut decimals = 0;
+    let mut in_frac = false;
+    while j < c.len() {
+        let ch = c[j];
+        if ch.is_ascii_digit() {
+            digits.push(ch);
+            if in_frac {
+                decimals += 1;
+            }
+            j += 1;
+        } else if ch == ','
+            && !in_frac
+            && !digits.is_empty()
+            && (1..=3).all(|k| c.get(j + k).is_some_and(char::is_ascii_digit))
+            && !c.get(j + 4).is_some_and(char::is_ascii_digit)
+        {
+            // 5,000 and 70,000,000,000: a thousands separator, not a list.
+            j += 1;
+        } else if ch == '.'
+            && !in_frac
+            && !digits.is_empty()
+            && c.get(j + 1).is_some_and(char::is_ascii_digit)
+        {
+            in_frac = true;
+            j += 1;
+        } else {
+            break;
+        }
+    }
+    if digits.is_empty() {
+        return None;
+    }
+    let value = decimal(&digits, -decimals);
+    Some((digits, decimals, value, j))
+}
+
+/// digits × 10^exp, read by the float parser so that `1.4万亿` is exactly 1.4e12.
+fn decimal(digits: &str, exp: i32) -> f64 {
+    format!("{digits}e{exp}").parse().unwrap_or(f64::NAN)
+}
+
+fn skip_spaces(c: &[char], mut j: usize) -> usize {
+    while j < c.len() && c[j].is_whitespace() {
+        j += 1;
+    }
+    j
+}
+
+fn starts_with(c: &[char], j: usize, word: &str) -> bool {
+    (j..).zip(word.chars()).all(|(k, w)| c.get(k) == Some(&w))
+}
+
+/// A numeral mixing Arabic and Chinese digits with 十百千万亿 (`1万4千亿`, `七百亿`,
+/// `1.4万亿`, `五十四点三`). Returns (value, precision, end, exact digits and power of ten
+/// when it is one Arabic numeral times powers of ten, chinese-only, lone 一).
+struct Numeral {
+    value: f64,
+    precision: f64,
+    end: usize,
+    /// digits × 10^exp when it is one Arabic numeral times powers of ten.
+    exact: Option<(String, i32)>,
+    plain_integer: bool,
+    lone_yi: bool,
+}
+
+fn numeral_at(c: &[char], start: usize) -> Option<Numeral> {
+    let mut total = 0.0; // completed 亿-groups
+    let mut wan = 0.0; // the 万-group inside the current 亿-group
+    let mut section = 0.0; // below 万
+    let mut digit: Option<(f64, f64, bool)> = None; // (value, precision, a single Chinese digit)
+    let mut precision = 1.0;
+    let mut last_unit = 0.0;
+    let mut zero_after_unit = false;
+    let mut any = false;
+    let mut exact: Option<(String, i32)> = None;
+    let mut arabic_chunks = 0;
+    let mut chinese = false;
+    let mut plain_integer = true;
+    let mut i = start;
+    while i < c.len() {
+        let ch = c[i];
+        if ch.is_whitespace() {
+            // "1.4 万亿": a space before a unit stays inside the number.
+            let k = skip_spaces(c, i);
+            if any && k < c.len() && (small_unit(c[k]).is_some() || matches!(c[k], '万' | '亿')) {
+                i = k;
+                continue;
+            }
+            break;
+        }
+        if ch.is_ascii_digit() {
+            if digit.is_some() {
+                break;
+            }
+            let (digits, decimals, value, j) = arabic_at(c, i)?;
+            if decimals > 0 {
+                plain_integer = false;
+            }
+            digit = Some((value, 10f64.powi(-decimals), false));
+            arabic_chunks += 1;
+            exact = Some((digits, -decimals));
+            any = true;
+            i = j;
+            continue;
+        }
+        if let Some(d) = chinese_digit(ch) {
+            if digit.is_some() && !zero_after_unit {
+                // 二〇二三 and similar digit strings are not quantities the quiz asks for.
+                break;
+            }
+            if d == 0 {
+                zero_after_unit = true;
+            }
+            digit = Some((f64::from(d), 1.0, true));
+            chinese = true;
+            any = true;
+            i += 1;
+            continue;
+        }
+        if ch == '点' && any && digit.is_none_or(|(_, _, cn)| cn) {
+            let mut frac = String::new();
+            let mut k = i + 1;
+            while let Some(d) = c.get(k).and_then(|x| chinese_digit(*x)) {
+                frac.push(char::from_digit(d, 10).unwrap_or('0'));
+                k += 1;
+            }
+            if frac.is_empty() {
+                break;
+            }
+            let int = digit.map_or(0.0, |(v, _, _)| v) + total + wan + section;
+            (total, wan, section) = (0.0, 0.0, 0.0);
+            let decimals = frac.len() as i32;
+            let f = decimal(&frac, -decimals);
+            digit = Some((int + f, 10f64.powi(-decimals), false));
+            plain_integer = false;
+            i = k;
+            continue;
+        }
+        if let Some(u) = small_unit(ch) {
+            let (v, p, _) = digit.take().unwrap_or((1.0, 1.0, true));
+            exact = None;
+            section += v * u;
+            precision = p * u;
+            last_unit = u;
+            zero_after_unit = false;
+            chinese = true;
+            any = true;
+            i += 1;
+            continue;
+        }
+        if ch == '万' || ch == '亿' {
+            if !any {
+                break;
+            }
+            let (mult, exp, len) = if ch == '万' && c.get(i + 1) == Some(&'亿') {
+                (1e12, 12, 2)
+            } else if ch == '万' {
+                (1e4, 4, 1)
+            } else {
+                (1e8, 8, 1)
+            };
+            if let Some((_, p, _)) = digit {
+                precision = p;
+            }
+            let d = digit.take().map_or(0.0, |(v, _, _)| v);
+            if mult == 1e4 {
+                wan = (section + d) * mult;
+            } else {
+                total = (total + wan + section + d) * mult;
+                wan = 0.0;
+            }
+            section = 0.0;
+            precision *= mult;
+            last_unit = mult;
+            zero_after_unit = false;
+            exact = exact.map(|(digits, e)| (digits, e + exp));
+            any = true;
+            i += len;
+            continue;
+        }
+        break;
+    }
+    if !any {
+        return None;
+    }
+    let mut value = total + wan + section;
+    match digit {
+        // 一万四 is 14000 and 两千五 is 2500: a final bare digit counts in the next place down.
+        Some((d, _, true)) if last_unit >= 100.0 && !zero_after_unit => {
+            value += d * last_unit / 10.0;
+            precision = last_unit / 10.0;
+        }
+        Some((d, p, _)) => {
+            value += d;
+            precision = p;
+        }
+        None => {}
+    }
+    // Only a single Arabic numeral times powers of ten can be read exactly from its digits.
+    let exact = exact.filter(|_| arabic_chunks == 1 && !chinese);
+    if let Some((digits, e)) = &exact {
+        let v = decimal(digits, *e);
+        if (v - value).abs() <= value.abs() * 1e-12 {
+            value = v;
+        }
+    }
+    let lone_yi = i == start + 1 && c[start] == '一';
+    Some(Numeral {
+        value,
+        precision,
+        end: i,
+        exact,
+        plain_integer: plain_integer && last_unit == 0.0,
+        lone_yi,
+    })
+}
+
+/// An English magnitude word at `j` (after spaces): its power of ten and end.
+fn english_magnitude(c: &[char], j: usize) -> Option<(i32, usize)> {
+    const WORDS: [(&str, i32); 11] = [
+        ("trillion", 12),
+        ("billion", 9),
+        ("million", 6),
+        ("thousand", 3),
+        ("bn", 9),
+        ("tn", 12),
+        ("mn", 6),
+        ("k", 3),
+        ("m", 6),
+        ("b", 9),
+        ("t", 12),
+    ];
+    let k = skip_spaces(c, j);
+    for (w, e) in WORDS {
+        if starts_with(c, k, w) {
+            let end = k + w.chars().count();
+            // "m" and "t" alone are magnitudes only if no letter follows ("months", "tokens").
+            if c.get(end).is_some_and(char::is_ascii_alphabetic) {
+                continue;
+            }
+            return Some((e, end));
+        }
+    }
+    None
+}
+
+/// Reads one number at `i` with what belongs to it: 个半, a fraction, a ± tolerance, an
+/// exponent, an English magnitude and a percent sign.
+fn read_at(c: &[char], i: usize) -> Option<(Reading, usize)> {
+    let vague = i > 0 && matches!(c[i - 1], '几' | '数') && !c[i].is_ascii_digit();
+    let n = numeral_at(c, i)?;
+    let mut value = n.value;
+    let mut precision = n.precision;
+    let mut j = n.end;
+    let mut percent = false;
+    let mut ratio = false;
+    let mut plain = n.plain_integer;
+    let mut exact = n.exact.clone();
+
+    // 3个半月 = 3.5
+    let k = skip_spaces(c, j);
+    if starts_with(c, k, "个半") {
+        value += 0.5;
+        precision = 0.5;
+        j = k + 2;
+        plain = false;
+        exact = None;
+    } else if starts_with(c, j, "分之") {
+        // 百分之五十四 is a percentage; 千分之一, 十分之一 are fractions.
+        let m = numeral_at(c, j + 2)?;
+        if n.value == 100.0 {
+            value = m.value;
+            precision = m.precision;
+            percent = true;
+        } else {
+            value = m.value / n.value;
+            precision = 0.0;
+            ratio = true;
+        }
+        j = m.end;
+        plain = false;
+        exact = None;
+    } else if c.get(j) == Some(&'/') && c.get(j + 1).is_some_and(char::is_ascii_digit) {
+        let (_, _, d, end) = arabic_at(c, j + 1)?;
+        value /= d;
+        precision = 0.0;
+        ratio = true;
+        j = end;
+        plain = false;
+        exact = None;
+    }
+
+    // 85±3%: the tolerance is part of the figure, not a second answer.
+    let k = skip_spaces(c, j);
+    if c.get(k) == Some(&'±') || starts_with(c, k, "+/-") {
+        let from = skip_spaces(c, k + if c[k] == '±' { 1 } else { 3 });
+        if let Some((_, _, _, end)) = arabic_at(c, from) {
+            j = end;
+        }
+    }
+
+    // Scientific forms: 1.4e12, 1.4×10^12, 1.4x10¹², 10^12.
+    if let Some((exp, end)) = exponent(c, j, n.exact.as_ref()) {
+        let (base, base_prec) = if exp.1 {
+            (1.0, 1.0)
+        } else {
+            (value, precision)
+        };
+        value = base * 10f64.powi(exp.0);
+        precision = base_prec * 10f64.powi(exp.0);
+        exact = if exp.1 {
+            Some(("1".into(), exp.0))
+        } else {
+            exact.map(|(d, e)| (d, e + exp.0))
+        };
+        j = end;
+        plain = false;
+    }
+
+    if !ratio && !percent {
+        if let Some((e, end)) = english_magnitude(c, j) {
+            value *= 10f64.powi(e);
+            precision *= 10f64.powi(e);
+            exact = exact.map(|(d, x)| (d, x + e));
+            j = end;
+            plain = false;
+        }
+    }
+    if let Some((d, e)) = &exact {
+        let v = decimal(d, *e);
+        if (v - value).abs() <= value.abs() * 1e-9 {
+            value = v;
+        }
+    }
+
+    let k = skip_spaces(c, j);
+    if !ratio && c.get(k) == Some(&'%') {
+        percent = true;
+        j = k + 1;
+    } else if !ratio && (starts_with(c, k, "percent") || starts_with(c, k, "per cent")) {
+        percent = true;
+        j = k + if starts_with(c, k, "percent") { 7 } else { 8 };
+    }
+
+    let after_word = i > 1 && c[i - 1] == ' ' && c[i - 2].is_ascii_alphabetic();
+    let before_hyphen_word =
+        c.get(j) == Some(&'-') && c.get(j + 1).is_some_and(char::is_ascii_alphabetic);
+    let weak = n.lone_yi
+        || (plain && !percent && value < 10.0 && after_word)
+        || (plain && !percent && before_hyphen_word);
+    Some((
+        Reading {
+            value,
+            precision,
+            percent,
+            ratio,
+            weak,
+            vague,
+        },
+        j,
+    ))
+}
+
+/// A power of ten at `j`: ((exponent, replaces the mantissa), end). `10^12` replaces the
+/// mantissa 10; `1.4×10^12` and `1.4e12` multiply it.
+fn exponent(
+    c: &[char],
+    j: usize,
+    mantissa: Option<&(String, i32)>,
+) -> Option<((i32, bool), usize)> {
+    // 1.4e12, 1e-3
+    if c.get(j) == Some(&'e') {
+        let mut k = j + 1;
+        let neg = match c.get(k) {
+            Some('-') => {
+                k += 1;
+                true
+            }
+            Some('+') => {
+                k += 1;
+                false
+            }
+            _ => false,
+        };
+        if let Some((n, end)) = small_int(c, k) {
+            if !c.get(end).is_some_and(char::is_ascii_alphabetic) {
+                return Some(((if neg { -n } else { n }, false), end));
+            }
+        }
+    }
+    // 10^12 or 10¹² on its own
+    if mantissa.is_some_and(|(d, e)| d == "10" && *e == 0) {
+        if let Some((n, end)) = power_suffix(c, j) {
+            return Some(((n, true), end));
+        }
+    }
+    // 1.4×10^12, 1.4 x 10¹², 1.4*10**12
+    let k = skip_spaces(c, j);
+    if matches!(c.get(k), Some('×' | 'x' | '*' | '·')) {
+        let k = skip_spaces(c, k + 1);
+        if starts_with(c, k, "10") {
+            if let Some((n, end)) = power_suffix(c, k + 2) {
+                return Some(((n, false), end));
+            }
+        }
+    }
+    None
+}
+
+/// `^12`, `^-3`, `**12`, `¹²`: the exponent and its end.
+fn power_suffix(c: &[char], j: usize) -> Option<(i32, usize)> {
+    let k = if c.get(j) == Some(&'^') {
+        j + 1
+    } else if starts_with(c, j, "**") {
+        j + 2
+    } else {
+        let mut k = j;
+        let mut s = String::new();
+        while let Some(d) = c.get(k).and_then(|x| superscript_digit(*x)) {
+            s.push(d);
+            k += 1;
+        }
+        return s.parse().ok().map(|n| (n, k));
+    };
+    let (neg, k) = if c.get(k) == Some(&'-') {
+        (true, k + 1)
+    } else {
+        (false, k)
+    };
+    small_int(c, k).map(|(n, end)| (if neg { -n } else { n }, end))
+}
+
+fn superscript_digit(c: char) -> Option<char> {
+    Some(match c {
+        '⁰' => '0',
+        '¹' => '1',
+        '²' => '2',
+        '³' => '3',
+        '⁴' => '4',
+        '⁵' => '5',
+        '⁶' => '6',
+        '⁷' => '7',
+        '⁸' => '8',
+        '⁹' => '9',
+        _ => return None,
+    })
+}
+
+fn small_int(c: &[char], j: usize) -> Option<(i32, usize)> {
+    let mut k = j;
+    let mut s = String::new();
+    while let Some(ch) = c.get(k).filter(|x| x.is_ascii_digit()) {
+        s.push(*ch);
+        k += 1;
+    }
+    let n: i32 = s.parse().ok()?;
+    (n <= 30).then_some((n, k))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Names
+
+/// Every known name of every term, for grading typed names. Built once from the content.
+#[derive(Debug, Clone, Default)]
+pub struct NameIndex {
+    entries: Vec<Vec<String>>,
+    by_name: HashMap<String, Vec<usize>>,
+    /// Each folded name once, with its characters, for searching typed text.
+    patterns: Vec<(Vec<char>, String)>,
+}
+
+impl NameIndex {
+    /// `entries`: one list of names per term. A name may belong to several entries; `X（Y）`
+    /// also gives X and Y (the abbreviation or the other language) as names.
+    pub fn new(entries: Vec<Vec<String>>) -> NameIndex {
+        let mut by_name: HashMap<String, Vec<usize>> = HashMap::new();
+        for (id, names) in entries.iter().enumerate() {
+            for n in names.iter().flat_map(|n| name_variants(n)) {
+                let f = fold_name(&n).text();
+                if f.is_empty() {
+                    continue;
+                }
+                let ids = by_name.entry(f).or_default();
+                if !ids.contains(&id) {
+                    ids.push(id);
+                }
+            }
+        }
+        let mut patterns: Vec<(Vec<char>, String)> = by_name
+            .keys()
+            .map(|k| (k.chars().collect(), k.clone()))
+            .collect();
+        patterns.sort_by(|a, b| a.1.cmp(&b.1));
+        NameIndex {
+            entries,
+            by_name,
+            patterns,
+        }
+    }
+
+    /// The names of the content's terms: each concept (its name and each comma-separated part
+    /// of `en`) and each paper term (zh and each part of en). A parenthesised list in `en`
+    /// ("benchmarks (MMLU, GSM8K)") gives examples, not names, and is left out.
+    pub fn from_content(content: &Content) -> NameIndex {
+        let mut entries = Vec::new();
+        for c in &content.concepts {
+            let mut names = vec![c.name.clone()];
+            names.extend(split_names(&c.en));
+            entries.push(names);
+        }
+        for p in &content.papers {
+            for t in &p.terms {
+                let mut names = vec![t.zh.clone()];
+                names.extend(split_names(&t.en));
+                entries.push(names);
+            }
+        }
+        NameIndex::new(entries)
+    }
+
+    /// The entries that `name` names exactly (after folding).
+    pub fn lookup(&self, name: &str) -> &[usize] {
+        self.by_name
+            .get(&fold_name(name).text())
+            .map_or(&[], Vec::as_slice)
+    }
+
+    /// The names of one entry, as given.
+    pub fn entry(&self, id: usize) -> Option<&[String]> {
+        self.entries.get(id).map(Vec::as_slice)
+    }
+
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+}
+
+/// Splits a list of names on commas outside parentheses; a parenthesised part that is itself
+/// a list is dropped (examples, not another name).
+pub fn split_names(s: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut depth = 0i32;
+    let mut cur = String::new();
+    let mut paren = String::new();
+    for ch in s.chars() {
+        match ch {
+            '(' | '（' => {
+                depth += 1;
+                if depth == 1 {
+                    paren.clear();
+                }
+                if depth > 1 {
+                    paren.push(ch);
+                }
+            }
+            ')' | '）' => {
+                depth -= 1;
+                if depth == 0 {
+                    if !paren.contains([',', '，', '、']) {
+                        cur.push('(');
+                        cur.push_str(&paren);
+                        cur.push(')');
+                    }
+                } else {
+                    paren.push(ch);
+                }
+            }
+            ',' | '，' if depth == 0 => {
+                out.push(std::mem::take(&mut cur));
+            }
+            _ if depth > 0 => paren.push(ch),
+            _ => cur.push(ch),
+        }
+    }
+    out.push(cur);
+    out.into_iter()
+        .map(|n| n.trim().to_string())
+        .filter(|n| !n.is_empty())
+        .collect()
+}
+
+/// A name and, for `X（Y）`, X and Y: the answer "奖励模型（RM）" is named by each.
+fn name_variants(name: &str) -> Vec<String> {
+    let mut out = vec![name.to_string()];
+    let t = name.trim();
+    // "Low-Rank Adapters" is also typed in the singular.
+    if t.contains(' ') && t.ends_with('s') && t.is_ascii() && t.len() > 4 {
+        out.push(t[..t.len() - 1].to_string());
+    }
+    if let Some(body) = t.strip_suffix(')').or_else(|| t.strip_suffix('）')) {
+        if let Some(open) = body.rfind(['(', '（']) {
+            let outer = body[..open].trim();
+            let inner = body[open..].trim_start_matches(['(', '（']).trim();
+            for part in [outer, inner] {
+                let is_size = read_numbers(part).len() == 1
+                    && part.chars().filter(|c| c.is_alphabetic()).count() <= 2
+                    && !part.chars().any(|c| c.is_alphabetic() && !c.is_ascii());
+                if part.chars().count() >= 2 && !inner.contains([',', '，', '、']) && !is_size {
+                    out.push(part.to_string());
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Text folded for name matching: the kept characters, and for each whether a separator
+/// (space, punctuation) stood right before it. Separators matter only at word edges.
+#[derive(Debug, Clone, Default)]
+struct Folded {
+    chars: Vec<char>,
+    sep: Vec<bool>,
+}
+
+impl Folded {
+    fn text(&self) -> String {
+        self.chars.iter().collect()
+    }
+
+    /// True when positions `k-1` and `k` are one Latin word or one number, so a name may not
+    /// start or end between them.
+    fn joined(&self, k: usize) -> bool {
+        k > 0
+            && k < self.chars.len()
+            && !self.sep[k]
+            && class(self.chars[k - 1]) != 0
+            && class(self.chars[k - 1]) == class(self.chars[k])
+    }
+}
+
+fn class(c: char) -> u8 {
+    if c.is_ascii_alphabetic() {
+        1
+    } else if c.is_ascii_digit() || c == '.' {
+        2
+    } else {
+        0
+    }
+}
+
+/// Folds for names: width, case, separators dropped (remembered), a '.' between digits kept,
+/// model sizes spelled one way (`650亿参数`, `65 billion` and `65B` all become `65b`).
+fn fold_name(s: &str) -> Folded {
+    let raw = canonical_sizes(&fold_chars(s));
+    let mut out = Folded::default();
+    let mut pending = false;
+    for (i, &c) in raw.iter().enumerate() {
+        let keep_dot = c == '.'
+            && i > 0
+            && raw[i - 1].is_ascii_digit()
+            && raw.get(i + 1).is_some_and(char::is_ascii_digit);
+        if !keep_dot && (c.is_whitespace() || is_punct(c)) {
+            pending = true;
+            continue;
+        }
+        out.sep.push(pending);
+        out.chars.push(c);
+        pending = false;
+    }
+    out
+}
+
+/// Rewrites model sizes as `<n>b` / `<n>m`, and drops a "参数"/"parameters" after them.
+fn canonical_sizes(c: &[char]) -> Vec<char> {
+    const CN: [(&str, i32); 4] = [("万亿", 12), ("千亿", 11), ("百亿", 10), ("亿", 8)];
+    let mut out = Vec::with_capacity(c.len());
+    let mut i = 0;
+    while i < c.len() {
+        let starts_number =
+            c[i].is_ascii_digit() && (i == 0 || !(c[i - 1].is_ascii_digit() || c[i - 1] == '.'));
+        if starts_number {
+            if let Some((digits, decimals, _, j)) = arabic_at(c, i) {
+                let k = skip_spaces(c, j);
+                let mag = CN
+                    .iter()
+                    .find(|(w, _)| starts_with(c, k, w))
+                    .map(|(w, e)| (*e, k + w.chars().count()))
+                    .or_else(|| english_magnitude(c, j).filter(|(e, _)| *e >= 6));
+                if let Some((e, mut end)) = mag {
+                    let v = decimal(&digits, e - decimals);
+                    let (unit, scale) = if v >= 1e9 { ('b', 1e9) } else { ('m', 1e6) };
+                    let mut s = format!("{:.3}", v / scale);
+                    while s.contains('.') && (s.ends_with('0') || s.ends_with('.')) {
+                        s.pop();
+                    }
+                    out.extend(s.chars());
+                    out.push(unit);
+                    let k = skip_spaces(c, end);
+                    for w in ["个参数", "参数", "parameters", "parameter", "params"] {
+                        if starts_with(c, k, w) {
+                            end = k + w.chars().count();
+                            break;
+                        }
+                    }
+                    i = end;
+                    continue;
+                }
+                out.extend(&c[i..j]);
+                i = j;
+                continue;
+            }
+        }
+        out.push(c[i]);
+        i += 1;
+    }
+    out
+}
+
+/// A size token `65b`, `1.3b`, `700m` at `k` in folded text, and its text.
+fn size_token(t: &Folded, k: usize) -> Option<String> {
+    let mut j = k;
+    while j < t.chars.len()
+        && (t.chars[j].is_ascii_digit() || t.chars[j] == '.')
+        && (j == k || !t.sep[j])
+    {
+        j += 1;
+    }
+    if j == k || j >= t.chars.len() || t.sep[j] || !matches!(t.chars[j], 'b' | 'm' | 'k' | 't') {
+        return None;
+    }
+    if t.chars.get(j + 1).is_some_and(char::is_ascii_alphabetic) && !t.sep[j + 1] {
+        return None;
+    }
+    Some(t.chars[k..=j].iter().collect())
+}
+
+/// True when `typed` names the expected thing: see the module documentation. `expected` is
+/// the card's answer and its accepted names.
+pub fn check_name(typed: &str, expected: &[String], index: &NameIndex) -> bool {
+    let t = fold_name(typed);
+    if t.chars.is_empty() || negated(&fold_chars(typed)) {
+        return false;
+    }
+    let expected_names: HashSet<String> = expected
+        .iter()
+        .flat_map(|e| name_variants(e))
+        .map(|e| fold_name(&e).text())
+        .filter(|e| !e.is_empty())
+        .collect();
+    let expected_entries: HashSet<usize> = expected_names
+        .iter()
+        .flat_map(|e| index.by_name.get(e).into_iter().flatten().copied())
+        .collect();
+
+    // Every place a known name occurs, whole words only.
+    let extra: Vec<(Vec<char>, String)> = expected_names
+        .iter()
+        .filter(|e| !index.by_name.contains_key(*e))
+        .map(|e| (e.chars().collect(), e.clone()))
+        .collect();
+    let mut found: Vec<(usize, usize, usize, &str)> = Vec::new(); // (start, end, len, name)
+    for (pat, name) in index.patterns.iter().chain(extra.iter()) {
+        let n = pat.len();
+        if n == 0 || n > t.chars.len() {
+            continue;
+        }
+        for s in 0..=t.chars.len() - n {
+            if t.chars[s..s + n] != pat[..] || t.joined(s) {
+                continue;
+            }
+            let mut e = s + n;
+            if t.joined(e) {
+                // "transformers" for "Transformer": a plural s ends the word.
+                let plural = t.chars[e] == 's' && class(pat[n - 1]) == 1 && !t.joined(e + 1);
+                if !plural {
+                    continue;
+                }
+                e += 1;
+            }
+            found.push((s, e, n, name.as_str()));
+        }
+    }
+    // Longest first, then leftmost; a shorter name inside a longer one is part of it.
+    found.sort_by(|a, b| b.2.cmp(&a.2).then(a.0.cmp(&b.0)));
+    let mut taken = vec![false; t.chars.len()];
+    let mut any_right = false;
+    for (s, e, _, name) in found {
+        if taken[s..e].iter().any(|x| *x) {
+            continue;
+        }
+        taken[s..e].iter_mut().for_each(|x| *x = true);
+        let entries = index.by_name.get(name).map_or(&[][..], Vec::as_slice);
+        let right =
+            expected_names.contains(name) || entries.iter().any(|i| expected_entries.contains(i));
+        if !right {
+            return false;
+        }
+        // "PaLM 62B" for "PaLM 540B": the right model with a different size is another model.
+        if let Some(size) = size_token(&t, e) {
+            let contradicts = expected_names.iter().any(|x| {
+                x.strip_prefix(name).is_some_and(|rest| {
+                    let r = fold_name(rest);
+                    size_token(&r, 0).is_some_and(|s| s.len() == rest.chars().count() && s != size)
+                })
+            });
+            if contradicts {
+                return false;
+            }
+        }
+        any_right = true;
+    }
+    any_right
+}
+
+#[cfg(test)]
+mod tests;
