@@ -273,6 +273,17 @@ fn check_content(args: CheckArgs) -> ExitCode {
         }
         return ExitCode::FAILURE;
     }
+    let issues = crate::cards::lint::lint(&content, &cards);
+    if !issues.is_empty() {
+        eprintln!(
+            "内容检查发现 {} 个问题 (content lints failed):",
+            issues.len()
+        );
+        for i in &issues {
+            eprintln!("  - {i}");
+        }
+        return ExitCode::FAILURE;
+    }
     if !args.json {
         println!(
             "内容无误 (content OK): {} 篇论文, {} 个概念, {} 张卡片",
