@@ -34,7 +34,8 @@ impl std::fmt::Display for LintIssue {
 
 /// Words that make a figure question ask for a bound rather than a value.
 const LOWER_WORDS: [&str; 6] = ["超过", "至少", "以上", "多于", "不少于", "不止"];
-const UPPER_WORDS: [&str; 6] = ["最多", "至多", "不超过", "以内", "不到", "少于"];
+/// "排在前百分之多少": a rank within the top 10% is within the top 20% too.
+const UPPER_WORDS: [&str; 7] = ["最多", "至多", "不超过", "以内", "不到", "少于", "前百分之"];
 
 /// All issues, in a stable order.
 pub fn lint(content: &Content, cards: &[Card]) -> Vec<LintIssue> {
