@@ -513,6 +513,10 @@ fn figure_pool(content: &Content, fact: &Fact, number: f64, unit: &str) -> Vec<f
                 nums.push(if number.fract() == 0.0 { v.round() } else { v });
             }
         }
+        // A small share under an upper bound ("前 10%") has too few steps below it otherwise.
+        if number < 25.0 {
+            nums.extend([number / 2.0, number / 4.0, number / 10.0]);
+        }
     } else {
         for m in [0.1, 0.5, 2.0, 4.0, 10.0, 0.25, 1.5] {
             let v = number * m;
