@@ -38,6 +38,27 @@ enum Command {
     /// Take a JSON export into a learner's account (all of it if the account is empty, else
     /// merged), as /import does.
     Import(ImportArgs),
+    /// Reports over a database: `report grading` lists the fill-in cards whose wrong verdicts
+    /// learners override most, with what they typed.
+    #[command(subcommand)]
+    Report(ReportCommand),
+}
+
+#[derive(Subcommand, Debug)]
+enum ReportCommand {
+    /// The fill-in cards whose answers learners most often mark "我答对了，算我对", with the
+    /// typed answers: candidates for accepted spellings or clearer questions.
+    Grading(GradingArgs),
+}
+
+#[derive(Args, Debug)]
+struct GradingArgs {
+    /// Database URL.
+    #[arg(long, env = "DATABASE_URL", default_value = "sqlite://paperdeck.db")]
+    database: String,
+    /// List at most this many cards.
+    #[arg(long, default_value_t = 30)]
+    limit: usize,
 }
 
 #[derive(Args, Debug)]
@@ -190,6 +211,13 @@ pub fn main() -> ExitCode {
                 ExitCode::FAILURE
             }
         },
+        Some(Command::Report(ReportCommand::Grading(args))) => match report_grading(args) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("error: {e:#}");
+                ExitCode::FAILURE
+            }
+        },
         Some(Command::Import(args)) => match import(args) {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => {
@@ -270,6 +298,17 @@ fn check_content(args: CheckArgs) -> ExitCode {
         eprintln!("内容覆盖不足 (coverage below the minimums):");
         for p in &coverage.problems {
             eprintln!("  - {p}");
+        }
+        return ExitCode::FAILURE;
+    }
+    let issues = crate::cards::lint::lint(&content, &cards);
+    if !issues.is_empty() {
+        eprintln!(
+            "内容检查发现 {} 个问题 (content lints failed):",
+            issues.len()
+        );
+        for i in &issues {
+            eprintln!("  - {i}");
         }
         return ExitCode::FAILURE;
     }
@@ -543,4 +582,50 @@ fn import(args: ImportArgs) -> anyhow::Result<()> {
         }
     );
     Ok(())
+}
+
+fn report_grading(args: GradingArgs) -> anyhow::Result<()> {
+    let answers = runtime()?.block_on(async {
+        let db = crate::store::Db::open(&args.database).await?;
+        let result = crate::store::quiz::typed_answers(&db, crate::web::quiz::GAVE_UP).await;
+        db.close().await;
+        anyhow::Ok(result?)
+    })?;
+    let report = crate::stats::grading_report(&answers);
+    print!("{}", format_grading_report(&report, args.limit));
+    Ok(())
+}
+
+/// The report as text, one block per card. Answers are quoted with `{:?}` so leading spaces
+/// and look-alike characters stay visible.
+fn format_grading_report(cards: &[crate::stats::DisputedCard], limit: usize) -> String {
+    use std::fmt::Write;
+    if cards.is_empty() {
+        return "no overridden answers (没有“算我对”的记录)\n".to_string();
+    }
+    let list = |answers: &[(String, usize)]| {
+        answers
+            .iter()
+            .map(|(a, n)| format!("{a:?} ×{n}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let mut out = String::new();
+    for c in cards.iter().take(limit) {
+        let _ = writeln!(
+            out,
+            "card {} ({}): {} of {} marked wrong overridden; {} typed answers",
+            c.card_id, c.paper, c.overridden, c.marked_wrong, c.typed
+        );
+        let _ = writeln!(out, "  question: {}", c.prompt);
+        let _ = writeln!(out, "  expected: {}", c.expected);
+        let _ = writeln!(out, "  overridden: {}", list(&c.overridden_answers));
+        if !c.wrong_answers.is_empty() {
+            let _ = writeln!(out, "  still wrong: {}", list(&c.wrong_answers));
+        }
+    }
+    if cards.len() > limit {
+        let _ = writeln!(out, "… {} more cards (--limit)", cards.len() - limit);
+    }
+    out
 }

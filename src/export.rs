@@ -307,6 +307,13 @@ pub fn validate(content: &Content, e: &Export) -> Result<(), String> {
         if !times_ok || !numbers_ok {
             return Err(format!("第 {n} 条复习记录里有不合理的时间或数值。"));
         }
+        // An override turns a wrong answer into a right one; an overridden wrong answer would
+        // make the log contradict the state computed from it.
+        if r.overridden && !r.correct {
+            return Err(format!(
+                "第 {n} 条复习记录标着“算我对”，却记为答错，前后矛盾。"
+            ));
+        }
     }
     Ok(())
 }
@@ -611,6 +618,7 @@ mod tests {
                 elapsed_days: 0,
                 scheduled_days: 2,
                 version_after: 1,
+                overridden: false,
             }],
         }
     }
@@ -625,6 +633,24 @@ mod tests {
         let json = serde_json::to_vec(&e).unwrap();
         let back = parse(&json).unwrap();
         assert_eq!(back, e);
+        assert!(validate(&c, &back).is_ok());
+    }
+
+    #[test]
+    fn overrides_round_trip_and_old_files_without_them_still_parse() {
+        let c = content();
+        let mut e = sample(&c);
+        e.reviews[0].overridden = true;
+        let back = parse(&serde_json::to_vec(&e).unwrap()).unwrap();
+        assert_eq!(back, e);
+        // A file written before the override existed has no `overridden` field at all.
+        let mut old = serde_json::to_value(sample(&c)).unwrap();
+        old["reviews"][0]
+            .as_object_mut()
+            .unwrap()
+            .remove("overridden");
+        let back = parse(&serde_json::to_vec(&old).unwrap()).unwrap();
+        assert!(!back.reviews[0].overridden);
         assert!(validate(&c, &back).is_ok());
     }
 
@@ -671,6 +697,13 @@ mod tests {
             (|e| e.account.timezone = "Mars/Base".into(), "时区"),
             (|e| e.account.fsrs_params = Some(vec![1.0; 3]), "21"),
             (|e| e.reviews[0].reviewed_at = -5, "不合理"),
+            (
+                |e| {
+                    e.reviews[0].correct = false;
+                    e.reviews[0].overridden = true;
+                },
+                "算我对",
+            ),
         ];
         for (break_it, expected) in cases {
             let mut e = sample(&c);

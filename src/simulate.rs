@@ -200,6 +200,7 @@ pub async fn store_learners(
                     .map(|d| ((d - r.time) / 86_400).max(0))
                     .unwrap_or(0),
                 version_after: r.state_after.version,
+                overridden: false,
             });
             last.insert(r.concept.as_str(), r.state_after.clone());
         }

@@ -162,27 +162,249 @@ pub fn knowledge(states: &[ConceptState], prefs: &Prefs, now: i64) -> f64 {
         .sum()
 }
 
-/// A concept's share of recall at or above this counts as mastered.
-pub const MASTERED: f32 = 0.9;
+/// How well a concept is learned, from weakest to strongest.
+///
+/// Predicted recall right after a review is always near 100%, so it says nothing about whether
+/// she will still know the concept next month. The levels instead follow how long the memory
+/// lasts (FSRS stability: the number of days after which the chance of recalling drops to 90%)
+/// and what her answers were, in the spirit of Khan Academy's skill levels and Anki's "mature"
+/// cards:
+///
+/// * 未学 (`New`): never answered.
+/// * 初学 (`Learning`): answered, but the memory lasts less than a week, or the last answer
+///   was wrong. A wrong last answer always means 初学 whatever the stability: she did not know
+///   it the last time she was asked.
+/// * 熟悉 (`Familiar`): last answer right and the memory lasts at least [`FAMILIAR_DAYS`].
+/// * 掌握 (`Mastered`): last answer right, the memory lasts at least [`MASTERED_DAYS`] (Anki's
+///   threshold for a "mature" card: by then the schedule has proved itself over weeks), and
+///   at least [`MASTERED_RIGHT_DAYS`] right answers on different days since the last wrong one.
+///   The day count keeps one lucky long interval, or several right answers crammed into one
+///   day, from counting as mastery; counting only since the last wrong answer means a lapse
+///   drops the concept out of 掌握 until she has shown it again on three days.
+///
+/// A concept with a memory state but no answers in the log (its answers were skipped by an
+/// import because their cards no longer exist) is 初学 at most: nothing shows its last answer
+/// was right.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Level {
+    New,
+    Learning,
+    Familiar,
+    Mastered,
+}
 
-/// Share of `concepts` whose predicted recall now is at least [`MASTERED`]; concepts never
-/// reviewed count as not mastered.
-pub fn mastery(concepts: &[String], states: &[ConceptState], prefs: &Prefs, now: i64) -> f64 {
-    if concepts.is_empty() {
-        return 0.0;
+/// Stability (days) from which a concept whose last answer was right is 熟悉.
+pub const FAMILIAR_DAYS: f32 = 7.0;
+/// Stability (days) from which it can be 掌握: Anki's "mature" interval.
+pub const MASTERED_DAYS: f32 = 21.0;
+/// Right answers on different days since the last wrong one, needed for 掌握.
+pub const MASTERED_RIGHT_DAYS: usize = 3;
+
+impl Level {
+    pub const ALL: [Level; 4] = [
+        Level::New,
+        Level::Learning,
+        Level::Familiar,
+        Level::Mastered,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Level::New => "未学",
+            Level::Learning => "初学",
+            Level::Familiar => "熟悉",
+            Level::Mastered => "掌握",
+        }
     }
-    let decay = prefs.decay();
-    let n = concepts
+
+    /// One plain sentence for the progress page.
+    pub fn explain(self) -> &'static str {
+        match self {
+            Level::New => "还没有答过这个概念的题。",
+            Level::Learning => "答过，但记忆还不牢：大约一周之内就可能忘，或者最近一次答错了。",
+            Level::Familiar => "最近一次答对了，而且记忆能保持一周以上才会开始淡忘。",
+            Level::Mastered => {
+                "最近一次答对了，记忆能保持三周以上，而且在至少三个不同的日子里答对过（自上次答错以来）。"
+            }
+        }
+    }
+}
+
+/// The level of one concept from its state and its answers, oldest first (see [`Level`]).
+pub fn level(state: &ConceptState, answers: &[&ReviewFact], prefs: &Prefs) -> Level {
+    let Some(memory) = state.memory() else {
+        return Level::New;
+    };
+    let Some(last) = answers.last() else {
+        return Level::Learning;
+    };
+    if !last.correct || memory.stability < FAMILIAR_DAYS {
+        return Level::Learning;
+    }
+    let since_wrong = answers
         .iter()
-        .filter(|c| {
-            states
-                .iter()
-                .find(|s| &s.concept == *c)
-                .and_then(|s| s.recall(now, decay))
-                .is_some_and(|r| r >= MASTERED)
+        .rposition(|r| !r.correct)
+        .map_or(0, |i| i + 1);
+    let right_days: BTreeSet<i64> = answers[since_wrong..]
+        .iter()
+        .map(|r| prefs.day_index(r.time))
+        .collect();
+    if memory.stability >= MASTERED_DAYS && right_days.len() >= MASTERED_RIGHT_DAYS {
+        Level::Mastered
+    } else {
+        Level::Familiar
+    }
+}
+
+/// The level of every concept that has a state, from the whole review log (oldest first).
+pub fn levels(
+    states: &[ConceptState],
+    reviews: &[ReviewFact],
+    prefs: &Prefs,
+) -> BTreeMap<String, Level> {
+    let mut by_concept: BTreeMap<&str, Vec<&ReviewFact>> = BTreeMap::new();
+    for r in reviews {
+        by_concept.entry(r.concept.as_str()).or_default().push(r);
+    }
+    states
+        .iter()
+        .map(|s| {
+            let answers = by_concept
+                .get(s.concept.as_str())
+                .map(Vec::as_slice)
+                .unwrap_or(&[]);
+            (s.concept.clone(), level(s, answers, prefs))
         })
-        .count();
-    n as f64 / concepts.len() as f64
+        .collect()
+}
+
+/// How many of a paper's concepts reached each level.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PaperMastery {
+    pub total: usize,
+    pub mastered: usize,
+    pub familiar: usize,
+}
+
+impl PaperMastery {
+    /// Share of the paper's concepts at 掌握, in whole percent.
+    pub fn percent(&self) -> u32 {
+        if self.total == 0 {
+            0
+        } else {
+            (self.mastered as f64 * 100.0 / self.total as f64).round() as u32
+        }
+    }
+}
+
+/// A paper's mastery: its concepts at 掌握 and at 熟悉. `None` for a paper she has not read: a
+/// concept it shares with a paper she has read was learned from that one, and showing a score
+/// on a paper she never opened would tell her she knows it.
+pub fn paper_mastery(
+    concepts: &[String],
+    read: bool,
+    levels: &BTreeMap<String, Level>,
+) -> Option<PaperMastery> {
+    if !read {
+        return None;
+    }
+    let at = |l: Level| {
+        concepts
+            .iter()
+            .filter(|c| levels.get(c.as_str()) == Some(&l))
+            .count()
+    };
+    Some(PaperMastery {
+        total: concepts.len(),
+        mastered: at(Level::Mastered),
+        familiar: at(Level::Familiar),
+    })
+}
+
+/// One typed answer to a fill-in card, for `paperdeck report grading`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TypedAnswer {
+    pub card_id: String,
+    pub paper: String,
+    pub prompt: String,
+    /// The card's expected answer.
+    pub expected: String,
+    pub answer: String,
+    /// As graded (true for an overridden one).
+    pub correct: bool,
+    pub overridden: bool,
+}
+
+/// A card whose grading learners disputed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DisputedCard {
+    pub card_id: String,
+    pub paper: String,
+    pub prompt: String,
+    pub expected: String,
+    /// Typed answers to the card (given-up ones are not typed answers).
+    pub typed: usize,
+    /// Of those, the ones the grader marked wrong, overridden or not.
+    pub marked_wrong: usize,
+    pub overridden: usize,
+    /// The overridden answers with how often each was typed, most frequent first.
+    pub overridden_answers: Vec<(String, usize)>,
+    /// The answers marked wrong and left so, most frequent first: other spellings may hide
+    /// among them.
+    pub wrong_answers: Vec<(String, usize)>,
+}
+
+/// The cards whose wrong verdicts learners override most, most overridden first (ties: the
+/// larger share of wrong verdicts overridden, then the card id). Only cards with at least one
+/// override are listed; answers are compared after trimming.
+pub fn grading_report(answers: &[TypedAnswer]) -> Vec<DisputedCard> {
+    let mut cards: BTreeMap<&str, DisputedCard> = BTreeMap::new();
+    let mut counts: BTreeMap<(&str, bool, &str), usize> = BTreeMap::new();
+    for a in answers {
+        let card = cards.entry(&a.card_id).or_insert_with(|| DisputedCard {
+            card_id: a.card_id.clone(),
+            paper: a.paper.clone(),
+            prompt: a.prompt.clone(),
+            expected: a.expected.clone(),
+            typed: 0,
+            marked_wrong: 0,
+            overridden: 0,
+            overridden_answers: Vec::new(),
+            wrong_answers: Vec::new(),
+        });
+        card.typed += 1;
+        if a.overridden || !a.correct {
+            card.marked_wrong += 1;
+            *counts
+                .entry((a.card_id.as_str(), a.overridden, a.answer.trim()))
+                .or_default() += 1;
+        }
+        card.overridden += usize::from(a.overridden);
+    }
+    for ((card, overridden, answer), n) in counts {
+        if let Some(c) = cards.get_mut(card) {
+            let list = if overridden {
+                &mut c.overridden_answers
+            } else {
+                &mut c.wrong_answers
+            };
+            list.push((answer.to_string(), n));
+        }
+    }
+    let mut out: Vec<DisputedCard> = cards.into_values().filter(|c| c.overridden > 0).collect();
+    for c in &mut out {
+        // Most frequent first; the sort is stable, so equal counts keep their text order.
+        c.overridden_answers.sort_by_key(|a| std::cmp::Reverse(a.1));
+        c.wrong_answers.sort_by_key(|a| std::cmp::Reverse(a.1));
+    }
+    out.sort_by(|a, b| {
+        // overridden / marked_wrong compared without division: a.o * b.w vs b.o * a.w.
+        b.overridden
+            .cmp(&a.overridden)
+            .then((b.overridden * a.marked_wrong).cmp(&(a.overridden * b.marked_wrong)))
+            .then(a.card_id.cmp(&b.card_id))
+    });
+    out
 }
 
 #[cfg(test)]

@@ -772,24 +772,15 @@ impl NameIndex {
         }
     }
 
-    /// The names of the content's terms: each concept (its name and each comma-separated part
-    /// of `en`) and each paper term (zh and each part of en). A parenthesised list in `en`
-    /// ("benchmarks (MMLU, GSM8K)") gives examples, not names, and is left out.
+    /// The names of every thing the content knows ([`crate::content::names::entries`]:
+    /// concepts with their aliases, glossary terms, paper terms), one entry per thing.
     pub fn from_content(content: &Content) -> NameIndex {
-        let mut entries = Vec::new();
-        for c in &content.concepts {
-            let mut names = vec![c.name.clone()];
-            names.extend(split_names(&c.en));
-            entries.push(names);
-        }
-        for p in &content.papers {
-            for t in &p.terms {
-                let mut names = vec![t.zh.clone()];
-                names.extend(split_names(&t.en));
-                entries.push(names);
-            }
-        }
-        NameIndex::new(entries)
+        NameIndex::new(
+            crate::content::names::entries(content)
+                .into_iter()
+                .map(|e| e.names)
+                .collect(),
+        )
     }
 
     /// The entries that `name` names exactly (after folding).
@@ -811,50 +802,6 @@ impl NameIndex {
     pub fn is_empty(&self) -> bool {
         self.entries.is_empty()
     }
-}
-
-/// Splits a list of names on commas outside parentheses; a parenthesised part that is itself
-/// a list is dropped (examples, not another name).
-pub fn split_names(s: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut depth = 0i32;
-    let mut cur = String::new();
-    let mut paren = String::new();
-    for ch in s.chars() {
-        match ch {
-            '(' | '（' => {
-                depth += 1;
-                if depth == 1 {
-                    paren.clear();
-                }
-                if depth > 1 {
-                    paren.push(ch);
-                }
-            }
-            ')' | '）' => {
-                depth -= 1;
-                if depth == 0 {
-                    if !paren.contains([',', '，', '、']) {
-                        cur.push('(');
-                        cur.push_str(&paren);
-                        cur.push(')');
-                    }
-                } else {
-                    paren.push(ch);
-                }
-            }
-            ',' | '，' if depth == 0 => {
-                out.push(std::mem::take(&mut cur));
-            }
-            _ if depth > 0 => paren.push(ch),
-            _ => cur.push(ch),
-        }
-    }
-    out.push(cur);
-    out.into_iter()
-        .map(|n| n.trim().to_string())
-        .filter(|n| !n.is_empty())
-        .collect()
 }
 
 /// A name and, for `X（Y）`, X and Y: the answer "奖励模型（RM）" is named by each.

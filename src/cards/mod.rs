@@ -5,15 +5,17 @@
 //! an edited fact keeps its card ids and their review history ([`crate::store::cards::sync`]).
 
 pub mod grading;
+pub mod lint;
 pub mod normalize;
 
-use crate::content::{Content, Fact, FactBody, Paper};
+use crate::content::names::{self, Names};
+use crate::content::{Bound, Content, Fact, FactBody, Paper};
 use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
 use rand::SeedableRng;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
-use std::collections::{BTreeMap, HashSet};
+use std::collections::BTreeMap;
 
 /// The seed the app uses, fixed so that restarts regenerate identical cards.
 pub const APP_SEED: u64 = 0x7061_7065_7264_6563;
@@ -230,9 +232,10 @@ impl std::fmt::Display for GenError {
 pub fn generate(content: &Content, seed: u64) -> Result<Vec<Card>, Vec<GenError>> {
     let mut cards = Vec::new();
     let mut errors = Vec::new();
+    let entries = Names::new(content);
     for paper in &content.papers {
         for fact in &paper.facts {
-            match cards_for_fact(content, paper, fact, seed) {
+            match cards_for_fact(content, &entries, paper, fact, seed) {
                 Ok(mut c) => cards.append(&mut c),
                 Err(e) => errors.push(e),
             }
@@ -254,6 +257,7 @@ fn rng_for(seed: u64, id: &str) -> StdRng {
 
 fn cards_for_fact(
     content: &Content,
+    entries: &Names,
     paper: &Paper,
     fact: &Fact,
     seed: u64,
@@ -287,7 +291,21 @@ fn cards_for_fact(
             let id = card_id(&paper.slug, &fact.key, CardKind::Choice, 0);
             let mut rng = rng_for(seed, &id);
             let pool = qa_pool(content, fact, group, distractors);
-            let chosen = pick_distractors(&pool, answer, accept, &mut rng);
+            // An option is wrong only if it means something else than the answer, and fair only
+            // if the question does not name it ("compare with PaLM" must not offer PaLM).
+            let pool: Vec<String> = pool
+                .into_iter()
+                .filter(|c| {
+                    !entries
+                        .all_names(c)
+                        .iter()
+                        .any(|n| names::mentions(question, n))
+                })
+                .collect();
+            let rights: Vec<&str> = std::iter::once(answer.as_str())
+                .chain(accept.iter().map(String::as_str))
+                .collect();
+            let chosen = pick_distinct(&pool, &rights, &mut rng, |a, b| entries.same_meaning(a, b));
             if chosen.len() < 3 {
                 return Err(err(format!(
                     "单选题需要 3 个不同于答案的干扰项，只找到 {} 个：请补充 distractors 或同组（group = \"{group}\"）的事实",
@@ -310,7 +328,7 @@ fn cards_for_fact(
                     question.clone(),
                     CardData::Fill {
                         answer: answer.clone(),
-                        accept: accept.clone(),
+                        accept: fill_accept(answer, accept, entries),
                         number: None,
                     },
                 ));
@@ -321,12 +339,17 @@ fn cards_for_fact(
             number,
             unit,
             accept,
+            bound,
         } => {
             let id = card_id(&paper.slug, &fact.key, CardKind::Choice, 0);
             let mut rng = rng_for(seed, &id);
             let answer = format_figure(*number, unit);
-            let pool = figure_pool(content, fact, *number, unit);
-            let chosen = pick_distractors(&pool, &answer, &[], &mut rng);
+            let pool: Vec<String> = figure_pool(content, fact, *number, unit)
+                .into_iter()
+                .filter(|n| Bound::is_false_option(*bound, *n, *number))
+                .map(|n| format_figure(n, unit))
+                .collect();
+            let chosen = pick_distinct(&pool, &[answer.as_str()], &mut rng, same_figure);
             if chosen.len() < 3 {
                 return Err(err("数字题找不到 3 个不同的干扰数字".into()));
             }
@@ -431,9 +454,45 @@ fn qa_pool(content: &Content, fact: &Fact, group: &str, own: &[String]) -> Vec<S
     pool
 }
 
+/// The accepted names of a typed answer: the fact's own phrasings and every name the content
+/// knows for the answer's term, so that names are declared once, in the glossary.
+fn fill_accept(answer: &str, accept: &[String], entries: &Names) -> Vec<String> {
+    let mut out: Vec<String> = accept.to_vec();
+    for n in entries.all_names(answer) {
+        let f = normalize::fold(&n);
+        if f != normalize::fold(answer) && !out.iter().any(|m| normalize::fold(m) == f) {
+            out.push(n);
+        }
+    }
+    out
+}
+
+/// A shown number and the step of its last digit: `54.3%` is (54.3, 0.1), `700 亿` (7e10, 1e8).
+fn shown_precision(shown: &str) -> Option<(f64, f64)> {
+    let value = normalize::parse_quantity(shown)?;
+    let digits: String = shown
+        .chars()
+        .skip_while(|c| !c.is_ascii_digit())
+        .take_while(|c| c.is_ascii_digit() || *c == '.')
+        .collect();
+    let decimals = digits.split_once('.').map_or(0, |(_, d)| d.len()) as i32;
+    let plain: f64 = digits.parse().ok()?;
+    let scale = if plain > 0.0 { value / plain } else { 1.0 };
+    Some((value, 10f64.powi(-decimals) * scale))
+}
+
+/// Two shown numbers are one option when either rounds to the other at its own precision:
+/// 54% and 54.3% are one answer to a learner who rounds.
+pub fn same_figure(a: &str, b: &str) -> bool {
+    match (shown_precision(a), shown_precision(b)) {
+        (Some((va, pa)), Some((vb, pb))) => (va - vb).abs() <= pa.max(pb) / 2.0 * (1.0 + 1e-9),
+        _ => normalize::fold(a) == normalize::fold(b),
+    }
+}
+
 /// Wrong numbers near the right one: other figures with the same unit within a factor of ten,
 /// and scaled variants of the answer.
-fn figure_pool(content: &Content, fact: &Fact, number: f64, unit: &str) -> Vec<String> {
+fn figure_pool(content: &Content, fact: &Fact, number: f64, unit: &str) -> Vec<f64> {
     let mut nums: Vec<f64> = Vec::new();
     for p in &content.papers {
         for f in &p.facts {
@@ -455,6 +514,10 @@ fn figure_pool(content: &Content, fact: &Fact, number: f64, unit: &str) -> Vec<S
                 nums.push(if number.fract() == 0.0 { v.round() } else { v });
             }
         }
+        // A small share under an upper bound ("前 10%") has too few steps below it otherwise.
+        if number < 25.0 {
+            nums.extend([number / 2.0, number / 4.0, number / 10.0]);
+        }
     } else {
         for m in [0.1, 0.5, 2.0, 4.0, 10.0, 0.25, 1.5] {
             let v = number * m;
@@ -468,30 +531,28 @@ fn figure_pool(content: &Content, fact: &Fact, number: f64, unit: &str) -> Vec<S
             }
         }
     }
-    nums.into_iter().map(|n| format_figure(n, unit)).collect()
+    nums
 }
 
-/// Three wrong options from `pool`, none equal to the answer or an accepted alternative after
-/// folding, no two alike.
-fn pick_distractors(
+/// Three wrong options from `pool`, each different in meaning (by `same`) from every right
+/// answer and from each other.
+fn pick_distinct(
     pool: &[String],
-    answer: &str,
-    accept: &[String],
+    rights: &[&str],
     rng: &mut StdRng,
+    same: impl Fn(&str, &str) -> bool,
 ) -> Vec<String> {
-    let mut seen: HashSet<String> = std::iter::once(answer)
-        .chain(accept.iter().map(String::as_str))
-        .map(normalize::fold)
-        .collect();
     let mut candidates: Vec<&String> = pool.iter().collect();
     // Stable order first, then shuffle: the result depends only on the seed, not on map order.
     candidates.sort();
     candidates.dedup();
     candidates.shuffle(rng);
-    let mut out = Vec::new();
+    let mut out: Vec<String> = Vec::new();
     for c in candidates {
-        let f = normalize::fold(c);
-        if f.is_empty() || !seen.insert(f) {
+        if normalize::fold(c).is_empty()
+            || rights.iter().any(|r| same(c, r))
+            || out.iter().any(|o| same(c, o))
+        {
             continue;
         }
         out.push(c.clone());

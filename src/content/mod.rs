@@ -6,6 +6,7 @@
 
 pub mod markdown;
 pub mod model;
+pub mod names;
 pub mod parse;
 
 pub use model::*;
@@ -61,6 +62,9 @@ pub fn load_dir(root: &Path) -> Result<Content, ContentErrors> {
     };
     if root.join(parse::CONCEPTS_FILE).exists() {
         read(parse::CONCEPTS_FILE.to_string());
+    }
+    if root.join(parse::GLOSSARY_FILE).exists() {
+        read(parse::GLOSSARY_FILE.to_string());
     }
     match std::fs::read_dir(root.join(parse::PAPERS_DIR)) {
         Ok(entries) => {

@@ -51,6 +51,8 @@ pub enum FactBody {
         number: f64,
         unit: String,
         accept: Vec<String>,
+        /// Set when the paper gives a bound ("超过 5000 人"), not a value.
+        bound: Option<Bound>,
     },
     Statement {
         statement: String,
@@ -63,6 +65,26 @@ pub enum FactBody {
         question: String,
         answer: String,
     },
+}
+
+/// Which side of a figure is also true. For a lower bound ("超过 5000 人") every smaller number
+/// is a true statement too, so wrong options may only lie above it; an upper bound is the mirror.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Bound {
+    Lower,
+    Upper,
+}
+
+impl Bound {
+    /// Whether `candidate` is false as an answer to a question whose true figure is `answer`.
+    pub fn is_false_option(bound: Option<Bound>, candidate: f64, answer: f64) -> bool {
+        match bound {
+            None => true,
+            Some(Bound::Lower) => candidate > answer,
+            Some(Bound::Upper) => candidate < answer,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -107,16 +129,44 @@ pub struct Concept {
     pub slug: String,
     pub name: String,
     pub en: String,
+    /// Other names a learner may type or read for this concept.
+    pub aliases: Vec<String>,
     pub papers: Vec<String>,
     pub summary: String,
     pub body_html: String,
 }
+
+/// A term explained in `glossary.toml`: a word a beginner meets on many pages, or a model,
+/// system, dataset, benchmark or organisation that the quiz may ask for.
+#[derive(Debug, Clone, Serialize)]
+pub struct GlossaryTerm {
+    pub slug: String,
+    pub name: String,
+    pub en: Option<String>,
+    pub aliases: Vec<String>,
+    pub kind: String,
+    /// The paper page that explains it, for models and the like.
+    pub paper: Option<String>,
+    pub gloss: Option<String>,
+}
+
+/// The kinds a glossary term may have.
+pub const TERM_KINDS: [&str; 7] = [
+    "term",
+    "model",
+    "system",
+    "dataset",
+    "benchmark",
+    "org",
+    "method",
+];
 
 /// All content, papers in reading order and concepts in glossary order.
 #[derive(Debug, Clone, Serialize)]
 pub struct Content {
     pub papers: Vec<Paper>,
     pub concepts: Vec<Concept>,
+    pub glossary: Vec<GlossaryTerm>,
 }
 
 impl Content {

@@ -50,6 +50,7 @@ pub struct SourceFile {
 }
 
 pub const CONCEPTS_FILE: &str = "concepts.toml";
+pub const GLOSSARY_FILE: &str = "glossary.toml";
 pub const PAPERS_DIR: &str = "papers";
 
 const READING_CHARS_PER_MINUTE: usize = 300;
@@ -69,6 +70,28 @@ struct RawConcept {
     papers: Vec<String>,
     summary: String,
     body: String,
+    #[serde(default)]
+    aliases: Vec<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawGlossary {
+    #[serde(default)]
+    terms: Vec<RawGlossaryTerm>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawGlossaryTerm {
+    slug: String,
+    name: String,
+    en: Option<String>,
+    #[serde(default)]
+    aliases: Vec<String>,
+    kind: Option<String>,
+    paper: Option<String>,
+    gloss: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -132,6 +155,7 @@ struct RawFact {
     fill: Option<bool>,
     number: Option<f64>,
     unit: Option<String>,
+    bound: Option<String>,
     statement: Option<String>,
     #[serde(rename = "false", default)]
     false_variants: Vec<String>,
@@ -344,14 +368,89 @@ pub fn parse(files: &[SourceFile]) -> Result<Content, ContentErrors> {
             en: c.en,
             papers: c.papers,
             summary: c.summary,
+            aliases: c.aliases,
         });
     }
 
+    let glossary = match files.iter().find(|f| f.path == GLOSSARY_FILE) {
+        // Optional: a content tree without plain-language terms is still a valid tree.
+        None => Vec::new(),
+        Some(f) => match parse_toml::<RawGlossary>(&f.path, &f.text, 0) {
+            Ok(g) => glossary_terms(g.terms, &seen_concepts, &paper_slugs, &mut errors),
+            Err(e) => {
+                errors.push(e);
+                Vec::new()
+            }
+        },
+    };
+
     if errors.is_empty() {
-        Ok(Content { papers, concepts })
+        Ok(Content {
+            papers,
+            concepts,
+            glossary,
+        })
     } else {
         Err(ContentErrors(errors))
     }
+}
+
+fn glossary_terms(
+    raw: Vec<RawGlossaryTerm>,
+    concepts: &HashSet<String>,
+    papers: &HashSet<&str>,
+    errors: &mut Vec<ContentError>,
+) -> Vec<GlossaryTerm> {
+    let mut e = Errors {
+        file: GLOSSARY_FILE,
+        list: errors,
+    };
+    let mut seen = HashSet::new();
+    let mut out = Vec::new();
+    for (i, t) in raw.into_iter().enumerate() {
+        let at = format!("terms[{i}]");
+        if !is_slug(&t.slug) {
+            e.push(
+                format!("{at}.slug"),
+                format!("“{}” 不是合法的 slug（只用小写字母、数字和 -）", t.slug),
+            );
+        } else if concepts.contains(&t.slug) || !seen.insert(t.slug.clone()) {
+            e.push(
+                format!("{at}.slug"),
+                format!("“{}” 与另一个术语或概念重复", t.slug),
+            );
+        }
+        e.non_empty(&format!("{at}.name"), &t.name);
+        let kind = t.kind.unwrap_or_else(|| "term".into());
+        if !TERM_KINDS.contains(&kind.as_str()) {
+            e.push(
+                format!("{at}.kind"),
+                format!("未知的种类 “{kind}”（可用：{}）", TERM_KINDS.join(", ")),
+            );
+        }
+        if let Some(p) = &t.paper {
+            if !papers.contains(p.as_str()) && !papers.is_empty() {
+                e.push(format!("{at}.paper"), format!("未知的论文 “{p}”"));
+            }
+        }
+        let gloss = t.gloss.filter(|g| !g.trim().is_empty());
+        if gloss.is_none() && t.paper.is_none() {
+            e.push(
+                format!("{at}.gloss"),
+                "没有 paper 的术语必须写一句解释 (a term needs a gloss or a paper)",
+            );
+        }
+        out.push(GlossaryTerm {
+            slug: t.slug,
+            name: t.name,
+            en: t.en.filter(|v| !v.trim().is_empty()),
+            aliases: t.aliases,
+            kind,
+            paper: t.paper,
+            gloss,
+        });
+    }
+    out
 }
 
 fn parse_paper(
@@ -579,11 +678,24 @@ fn fact_body(rf: &RawFact, at: &str, e: &mut Errors) -> Option<FactBody> {
                     0.0
                 }
             };
+            let bound = match rf.bound.as_deref() {
+                None => None,
+                Some("lower") => Some(Bound::Lower),
+                Some("upper") => Some(Bound::Upper),
+                Some(other) => {
+                    e.push(
+                        format!("{at}.bound"),
+                        format!("“{other}” 不是 lower 或 upper"),
+                    );
+                    None
+                }
+            };
             FactBody::Figure {
                 question: question.into(),
                 number,
                 unit,
                 accept: rf.accept.clone(),
+                bound,
             }
         }
         "statement" => {

@@ -225,6 +225,7 @@ pub async fn record_in(
         elapsed_days: out.elapsed_days,
         scheduled_days: out.scheduled_days,
         version_after: before.version + 1,
+        overridden: false,
     };
     let id = super::transfer::insert_review(&mut *tx, a.learner, &row).await?;
     Ok(Some(id))
@@ -245,6 +246,8 @@ pub struct ReviewRow {
     pub due_after_at: i64,
     pub elapsed_days: i64,
     pub version_after: i64,
+    /// Wrong as typed, turned right by the learner ("我答对了，算我对").
+    pub overridden: bool,
 }
 
 pub async fn review(db: &Db, learner: i64, id: i64) -> Result<Option<ReviewRow>, sqlx::Error> {
@@ -252,7 +255,7 @@ pub async fn review(db: &Db, learner: i64, id: i64) -> Result<Option<ReviewRow>,
         "SELECT r.id, r.card_id, r.concept_slug, r.reviewed_at, r.answer, r.correct, r.rating,
                 r.review_kind, r.stability_before, r.difficulty_before, r.due_before_at,
                 r.last_review_before_at, r.reps_before, r.lapses_before, r.due_after_at,
-                r.elapsed_days, r.version_after, s.unlocked_at
+                r.elapsed_days, r.version_after, s.unlocked_at, r.overridden
          FROM reviews r JOIN concept_states s
            ON s.learner_id = r.learner_id AND s.concept_slug = r.concept_slug
          WHERE r.learner_id = $1 AND r.id = $2",
@@ -289,6 +292,7 @@ pub async fn review(db: &Db, learner: i64, id: i64) -> Result<Option<ReviewRow>,
             due_after_at: r.get(14),
             elapsed_days: r.get(15),
             version_after: r.get(16),
+            overridden: r.get::<i64, _>(18) != 0,
         }
     }))
 }
@@ -359,14 +363,28 @@ pub async fn undo(db: &Db, learner: i64, review: &ReviewRow) -> Result<bool, sql
     Ok(true)
 }
 
-/// Replaces the rating of the latest answer (Good → Hard or Easy) with the state recomputed from
-/// the state before it. `Ok(false)` when the review is no longer current.
+/// What a re-grade does to the review row besides recomputing the state after it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Regrade {
+    /// A right answer's rating changes (Good → Hard or Easy).
+    Rating,
+    /// A wrong typed answer becomes a right one ("我答对了，算我对"): the row is marked correct and
+    /// overridden, and only a row still marked wrong can be.
+    Override,
+}
+
+/// Replaces the rating of an answer with the state recomputed from the state before it (`out`,
+/// computed by the caller from `review.before` at `review.reviewed_at`). Applies only while
+/// the review is the latest change to its concept: the concept's version must still be the one
+/// this review left, checked inside the write transaction, so an answer, undo or re-grade that
+/// got there first wins. `Ok(false)` when it no longer applies; nothing is written then.
 pub async fn regrade(
     db: &Db,
     learner: i64,
     review: &ReviewRow,
     rating: u8,
     out: &Outcome,
+    how: Regrade,
 ) -> Result<bool, sqlx::Error> {
     let mut tx = db.write.begin().await?;
     let updated = sqlx::query(
@@ -388,23 +406,76 @@ pub async fn regrade(
         tx.rollback().await?;
         return Ok(false);
     }
-    sqlx::query(
+    // The same columns either way; an override also flips the verdict, guarded by the row's
+    // own version and verdict so that it can happen once.
+    let (correct_sql, guard_sql) = match how {
+        Regrade::Rating => ("", ""),
+        Regrade::Override => (
+            ", correct = 1, overridden = 1",
+            " AND correct = 0 AND version_after = $9",
+        ),
+    };
+    let sql = format!(
         "UPDATE reviews SET rating = $1, stability_after = $2, difficulty_after = $3,
-                due_after_at = $4, scheduled_days = $5, version_after = $6
-         WHERE learner_id = $7 AND id = $8",
-    )
-    .bind(i64::from(rating))
-    .bind(f64::from(out.stability))
-    .bind(f64::from(out.difficulty))
-    .bind(out.due_at)
-    .bind(out.scheduled_days)
-    .bind(review.version_after + 1)
-    .bind(learner)
-    .bind(review.id)
-    .execute(&mut *tx)
-    .await?;
+                due_after_at = $4, scheduled_days = $5, version_after = $6{correct_sql}
+         WHERE learner_id = $7 AND id = $8{guard_sql}"
+    );
+    let mut q = sqlx::query(&sql)
+        .bind(i64::from(rating))
+        .bind(f64::from(out.stability))
+        .bind(f64::from(out.difficulty))
+        .bind(out.due_at)
+        .bind(out.scheduled_days)
+        .bind(review.version_after + 1)
+        .bind(learner)
+        .bind(review.id);
+    if how == Regrade::Override {
+        q = q.bind(review.version_after);
+    }
+    let rows = q.execute(&mut *tx).await?;
+    if rows.rows_affected() != 1 {
+        tx.rollback().await?;
+        return Ok(false);
+    }
     tx.commit().await?;
     Ok(true)
+}
+
+/// Every typed answer to a fill-in card, of every learner, except "不知道": the grader only
+/// judged what she typed. Retired cards are included; their grading may still be in question.
+pub async fn typed_answers(
+    db: &Db,
+    gave_up: &str,
+) -> Result<Vec<crate::stats::TypedAnswer>, sqlx::Error> {
+    let rows = sqlx::query(
+        "SELECT r.card_id, c.paper_slug, c.prompt, c.data_json, r.answer, r.correct, r.overridden
+         FROM reviews r JOIN cards c ON c.id = r.card_id
+         WHERE c.kind = $1 AND r.answer <> $2
+         ORDER BY r.id",
+    )
+    .bind(crate::cards::CardKind::Fill.as_str())
+    .bind(gave_up)
+    .fetch_all(&db.read)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| {
+            let data: String = r.get(3);
+            let expected = match serde_json::from_str(&data) {
+                Ok(crate::cards::CardData::Fill { answer, .. }) => answer,
+                _ => String::new(),
+            };
+            crate::stats::TypedAnswer {
+                card_id: r.get(0),
+                paper: r.get(1),
+                prompt: r.get(2),
+                expected,
+                answer: r.get(4),
+                correct: r.get::<i64, _>(5) != 0,
+                overridden: r.get::<i64, _>(6) != 0,
+            }
+        })
+        .collect())
 }
 
 /// The learner's review log as (concept, rating, time), oldest first: the training data for her

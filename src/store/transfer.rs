@@ -84,6 +84,10 @@ pub struct Review {
     pub elapsed_days: i64,
     pub scheduled_days: i64,
     pub version_after: i64,
+    /// A wrong typed answer the learner turned into a right one ("我答对了，算我对"); `correct`
+    /// is then true. Absent from exports made before the override existed, hence the default.
+    #[serde(default)]
+    pub overridden: bool,
 }
 
 use crate::store::Db;
@@ -143,6 +147,7 @@ fn review_from_row(r: &SqliteRow) -> Review {
         elapsed_days: r.get(17),
         scheduled_days: r.get(18),
         version_after: r.get(19),
+        overridden: r.get::<i64, _>(20) != 0,
     }
 }
 
@@ -152,7 +157,8 @@ pub async fn reviews(db: &Db, learner: i64) -> Result<Vec<Review>, sqlx::Error> 
         "SELECT card_id, concept_slug, reviewed_at, answer, correct, rating, duration_ms,
                 review_kind, stability_before, difficulty_before, due_before_at,
                 last_review_before_at, reps_before, lapses_before, stability_after,
-                difficulty_after, due_after_at, elapsed_days, scheduled_days, version_after
+                difficulty_after, due_after_at, elapsed_days, scheduled_days, version_after,
+                overridden
          FROM reviews WHERE learner_id = $1 ORDER BY reviewed_at, id",
     )
     .bind(learner)
@@ -302,8 +308,9 @@ pub async fn insert_review(
         "INSERT INTO reviews (learner_id, card_id, concept_slug, reviewed_at, answer, correct, rating,
              duration_ms, review_kind, stability_before, difficulty_before, due_before_at,
              last_review_before_at, reps_before, lapses_before, stability_after, difficulty_after,
-             due_after_at, elapsed_days, scheduled_days, version_after)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21)
+             due_after_at, elapsed_days, scheduled_days, version_after, overridden)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21,
+                 $22)
          RETURNING id",
     )
     .bind(learner)
@@ -327,6 +334,7 @@ pub async fn insert_review(
     .bind(r.elapsed_days)
     .bind(r.scheduled_days)
     .bind(r.version_after)
+    .bind(i64::from(r.overridden))
     .fetch_all(&mut *conn)
     .await?
     .into_iter()

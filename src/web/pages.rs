@@ -1,7 +1,7 @@
 //! Reading: home, the paper list and pages, the glossary, and the health check.
 
 use super::{render, Nav, Visitor};
-use crate::content::{Concept, Paper};
+use crate::content::{Concept, GlossaryTerm, Paper};
 use crate::error::AppError;
 use crate::startup::AppState;
 use actix_web::{web, HttpResponse};
@@ -12,7 +12,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/papers", super::get().to(papers_index))
         .route("/papers/{slug}", super::get().to(paper_show))
         .route("/concepts", super::get().to(concepts_index))
-        .route("/concepts/{slug}", super::get().to(concept_show));
+        .route("/concepts/{slug}", super::get().to(concept_show))
+        .route("/glossary", super::get().to(glossary_index));
 }
 
 pub async fn healthz(state: web::Data<AppState>) -> HttpResponse {
@@ -240,5 +241,50 @@ async fn concept_show(
         papers,
         prev: idx.checked_sub(1).map(|i| &content.concepts[i]),
         next: content.concepts.get(idx + 1),
+    })
+}
+
+/// One group of the glossary page.
+struct TermGroup<'a> {
+    title: &'static str,
+    terms: Vec<(&'a GlossaryTerm, Option<&'a Paper>)>,
+}
+
+#[derive(Template)]
+#[template(path = "glossary/index.html")]
+struct GlossaryIndex<'a> {
+    nav: Nav,
+    groups: Vec<TermGroup<'a>>,
+}
+
+/// The glossary of terms: every word a quiz answer or a page relies on that is not one of the
+/// scheduling concepts, explained in plain words or pointed to the paper that explains it.
+async fn glossary_index(
+    state: web::Data<AppState>,
+    visitor: Visitor,
+) -> Result<HttpResponse, AppError> {
+    const GROUPS: [(&str, &[&str]); 4] = [
+        ("基本术语", &["term", "method"]),
+        ("模型", &["model"]),
+        ("数据集与基准", &["dataset", "benchmark"]),
+        ("系统与机构", &["system", "org"]),
+    ];
+    let content = &state.content;
+    let groups = GROUPS
+        .iter()
+        .map(|(title, kinds)| TermGroup {
+            title,
+            terms: content
+                .glossary
+                .iter()
+                .filter(|t| kinds.contains(&t.kind.as_str()))
+                .map(|t| (t, t.paper.as_deref().and_then(|p| content.paper(p))))
+                .collect(),
+        })
+        .filter(|g| !g.terms.is_empty())
+        .collect();
+    render(&GlossaryIndex {
+        nav: visitor.nav("concepts"),
+        groups,
     })
 }

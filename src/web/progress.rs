@@ -16,20 +16,30 @@ struct PaperRow {
     slug: String,
     short: String,
     title_zh: String,
-    read: bool,
-    /// Mastery in whole percent.
-    mastery: u32,
+    /// `None` for a paper she has not read: it shows no mastery.
+    mastery: Option<stats::PaperMastery>,
 }
 
 struct ConceptRow {
     slug: String,
     name: String,
+    level: stats::Level,
     /// Predicted recall now, whole percent; `None` until the first review.
     recall: Option<u32>,
-    stability_days: Option<String>,
+    /// Answered within the last day: the recall shown is near 100% by definition.
+    just_reviewed: bool,
+    /// How long the memory lasts: the time until the chance of recall falls to 90%.
+    lasts: Option<String>,
     next_due: Option<String>,
     reps: i64,
     lapses: i64,
+}
+
+/// One level with its count and its plain explanation.
+struct LevelRow {
+    name: &'static str,
+    explain: &'static str,
+    count: usize,
 }
 
 #[derive(Template)]
@@ -41,7 +51,9 @@ struct ProgressPage {
     concepts_learned: usize,
     concepts_unlocked: usize,
     concepts_total: usize,
+    /// "约 18 个": a sum of probabilities, so a whole number is all it can honestly say.
     knowledge: String,
+    levels: Vec<LevelRow>,
     streak: u32,
     longest_streak: u32,
     week_reviews: usize,
@@ -74,6 +86,7 @@ async fn show(
     let (streak, longest_streak) = stats::streaks(&reviews, prefs, now);
     let (week_reviews, week_ms) = stats::last_week(&reviews, prefs, now);
     let decay = prefs.decay();
+    let levels = stats::levels(states, &reviews, prefs);
 
     let papers = state
         .content
@@ -83,8 +96,7 @@ async fn show(
             slug: p.slug.clone(),
             short: p.short.clone(),
             title_zh: p.title_zh.clone(),
-            read: read.contains(&p.slug),
-            mastery: (stats::mastery(&p.concepts, states, prefs, now) * 100.0).round() as u32,
+            mastery: stats::paper_mastery(&p.concepts, read.contains(&p.slug), &levels),
         })
         .collect();
 
@@ -93,6 +105,8 @@ async fn show(
         .map(|s| {
             let recall = s.recall(now, decay);
             let row = ConceptRow {
+                level: levels.get(&s.concept).copied().unwrap_or(stats::Level::New),
+                just_reviewed: s.last_review_at.is_some_and(|t| now - t < 86_400),
                 slug: s.concept.clone(),
                 name: state
                     .content
@@ -100,7 +114,7 @@ async fn show(
                     .map(|c| c.name.clone())
                     .unwrap_or_else(|| s.concept.clone()),
                 recall: recall.map(|r| (r * 100.0).round() as u32),
-                stability_days: s.memory().map(|m| format_days(f64::from(m.stability))),
+                lasts: s.memory().map(|m| format_days(f64::from(m.stability))),
                 next_due: s
                     .due_at
                     .filter(|_| !s.is_new())
@@ -111,13 +125,29 @@ async fn show(
             (recall, row)
         })
         .collect();
-    // Weakest first; concepts not yet learned after all learned ones.
-    concepts.sort_by(|a, b| match (a.0, b.0) {
-        (Some(x), Some(y)) => x.total_cmp(&y),
-        (Some(_), None) => std::cmp::Ordering::Less,
-        (None, Some(_)) => std::cmp::Ordering::Greater,
-        (None, None) => a.1.name.cmp(&b.1.name),
+    // Weakest first: by level (未学 last: nothing to review yet), then by recall now.
+    let rank = |l: stats::Level| match l {
+        stats::Level::New => 4,
+        l => l as u8,
+    };
+    concepts.sort_by(|a, b| {
+        rank(a.1.level)
+            .cmp(&rank(b.1.level))
+            .then(match (a.0, b.0) {
+                (Some(x), Some(y)) => x.total_cmp(&y),
+                _ => std::cmp::Ordering::Equal,
+            })
+            .then_with(|| a.1.name.cmp(&b.1.name))
     });
+    let level_rows = stats::Level::ALL
+        .iter()
+        .rev()
+        .map(|&l| LevelRow {
+            name: l.name(),
+            explain: l.explain(),
+            count: concepts.iter().filter(|(_, c)| c.level == l).count(),
+        })
+        .collect();
 
     render(&ProgressPage {
         nav: visitor.nav("progress"),
@@ -126,7 +156,8 @@ async fn show(
         concepts_learned: states.iter().filter(|s| !s.is_new()).count(),
         concepts_unlocked: states.len(),
         concepts_total: state.content.concepts.len(),
-        knowledge: format!("{:.1}", stats::knowledge(states, prefs, now)),
+        knowledge: format!("约 {:.0} 个", stats::knowledge(states, prefs, now)),
+        levels: level_rows,
         streak,
         longest_streak,
         week_reviews,
@@ -145,12 +176,11 @@ async fn show(
     })
 }
 
+/// "约 5 小时", "约 12 天": whole units, as the time is an estimate.
 fn format_days(d: f64) -> String {
     if d < 1.0 {
-        format!("{:.0} 小时", (d * 24.0).max(1.0))
-    } else if d < 10.0 {
-        format!("{d:.1} 天")
+        format!("约 {:.0} 小时", (d * 24.0).max(1.0))
     } else {
-        format!("{d:.0} 天")
+        format!("约 {:.0} 天", d)
     }
 }

@@ -28,8 +28,13 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/quiz/answer", web::post().to(answer))
         .route("/quiz/feedback/{id}", super::get().to(feedback))
         .route("/quiz/undo", web::post().to(undo))
-        .route("/quiz/regrade", web::post().to(regrade));
+        .route("/quiz/regrade", web::post().to(regrade))
+        .route("/quiz/override", web::post().to(override_answer));
 }
+
+/// The stored answer of a fill-in card given up on with 不知道: there is nothing typed to judge,
+/// so it can be neither overridden nor reported as a disputed grading.
+pub const GAVE_UP: &str = "（不知道）";
 
 /// Longest typed answer kept; anything longer is refused with a clear message.
 const MAX_ANSWER_CHARS: usize = 2000;
@@ -510,8 +515,9 @@ async fn answer(
         .timestamp_millis()
         .saturating_sub(form.shown_at)
         .clamp(0, 30 * 60 * 1000);
-    let stored_answer = if form.give_up.is_some() && answer_text.trim().is_empty() {
-        "（不知道）".to_string()
+    // Text typed before pressing 不知道 is not her answer: she said she did not know.
+    let stored_answer = if form.give_up.is_some() {
+        GAVE_UP.to_string()
     } else {
         answer_text
     };
@@ -585,6 +591,8 @@ struct FeedbackPage<'a> {
     returns: String,
     can_undo: bool,
     can_regrade: bool,
+    /// The "我答对了，算我对" form's token, when the review can still be overridden.
+    override_token: Option<String>,
     rating_label: &'static str,
     plan: Plan,
 }
@@ -650,6 +658,13 @@ async fn feedback(
         (_, a) => a.to_string(),
     };
     let plan = scheduler::plan(&snap.states, &snap.today, snap.now, &snap.prefs);
+    // The cached version may lag by a moment; the override checks it again in its transaction.
+    let latest_of_concept = snap
+        .states
+        .iter()
+        .any(|s| s.concept == review.concept && s.version == review.version_after);
+    let override_token = (latest_of_concept && overridable(&review, &card).is_ok())
+        .then(|| override_token(&state, learner.id, review.id, review.version_after));
     render(&FeedbackPage {
         nav: visitor.nav("quiz"),
         concept_name: concept_name(&state, &card.concept),
@@ -665,8 +680,10 @@ async fn feedback(
         can_undo: current,
         can_regrade: current
             && review.correct
+            && !review.overridden
             && review.rating == Rating::Good as u8
             && card.kind != CardKind::Recall,
+        override_token,
         rating_label: Rating::from_u8(review.rating)
             .map(Rating::label)
             .unwrap_or(""),
@@ -737,13 +754,127 @@ async fn regrade(
     let out = scheduler::apply(&review.before, rating, review.reviewed_at, &prefs, &mut rng)
         .map_err(|e| anyhow::anyhow!("fsrs: {e:?}"))?;
     let current = store::quiz::is_current(&state.db, learner.id, &review).await?;
-    let regraded =
-        current && store::quiz::regrade(&state.db, learner.id, &review, rating as u8, &out).await?;
+    let regraded = current
+        && store::quiz::regrade(
+            &state.db,
+            learner.id,
+            &review,
+            rating as u8,
+            &out,
+            store::quiz::Regrade::Rating,
+        )
+        .await?;
     state.cache.forget(learner.id);
     if !regraded {
         return Err(AppError::Conflict(
             "这一题之后已经有了新的答题记录，不能再修改评分。".into(),
         ));
+    }
+    Ok(see_other(&format!("/quiz/feedback/{}", review.id)))
+}
+
+/// The one-time token of the override form: an HMAC over the review and the concept version it
+/// left. The override bumps that version, so the same form cannot apply twice, and a token for
+/// one review (or another learner's) is useless for any other.
+fn override_token(state: &AppState, learner: i64, review: i64, version: i64) -> String {
+    sign(
+        state,
+        "paperdeck-override",
+        &[
+            &learner.to_string(),
+            &review.to_string(),
+            &version.to_string(),
+        ],
+    )
+}
+
+/// Whether a review is of the kind that can be overridden: a typed answer (fill-in card),
+/// marked wrong, and not given up on. Self-graded recall cards have nothing to dispute, and
+/// options of a choice card are either the answer or not.
+fn overridable(review: &ReviewRow, card: &Card) -> Result<(), &'static str> {
+    if review.overridden {
+        Err("这一题已经算作答对了，不会重复修改。")
+    } else if review.correct {
+        Err("这一题本来就答对了，不需要“算我对”。")
+    } else if card.kind != CardKind::Fill {
+        Err("只有自己填写答案的题（填空题）才能改成“算我对”。")
+    } else if review.answer == GAVE_UP {
+        Err("这一题点了“不知道”，没有可以改判的答案。")
+    } else {
+        Ok(())
+    }
+}
+
+#[derive(Deserialize)]
+pub struct OverrideForm {
+    #[serde(default)]
+    csrf: String,
+    review: i64,
+    version: i64,
+    #[serde(default)]
+    token: String,
+}
+
+/// "我答对了，算我对": turns a wrong typed answer into a right one. The state after it is
+/// recomputed from the state before it, at the time it was given, with the rating a right
+/// answer earns (Good), exactly as `answer` would have; the row keeps `overridden = 1`.
+async fn override_answer(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    visitor: Visitor,
+    form: web::Form<OverrideForm>,
+) -> Result<HttpResponse, AppError> {
+    let learner = visitor.require(&req)?.clone();
+    visitor.verify_csrf(&form.csrf)?;
+    let review = store::quiz::review(&state.db, learner.id, form.review)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let card = load_card(&state, &review.card_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    // Checked before the token: a repeated press after the override is the common case, and
+    // it deserves "already done", not "invalid token".
+    overridable(&review, &card).map_err(|m| AppError::Conflict(m.into()))?;
+    let expected = override_token(&state, learner.id, review.id, form.version);
+    if !tokens_equal(&expected, &form.token) {
+        return Err(AppError::forbidden(
+            "“算我对”的凭证无效（可能来自别的账户，或已被改动），没有做任何修改。",
+        ));
+    }
+    let moved_on = || {
+        AppError::Conflict(
+            "这个概念在这一题之后又答过了（或撤销过），不能再改判这一题；没有做任何修改。".into(),
+        )
+    };
+    if form.version != review.version_after {
+        return Err(moved_on());
+    }
+    let prefs = store::quiz::prefs(&state.db, learner.id)
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("learner row missing"))?;
+    let mut rng = StdRng::from_os_rng();
+    let out = scheduler::apply(
+        &review.before,
+        Rating::Good,
+        review.reviewed_at,
+        &prefs,
+        &mut rng,
+    )
+    .map_err(|e| anyhow::anyhow!("fsrs: {e:?}"))?;
+    let done = store::quiz::regrade(
+        &state.db,
+        learner.id,
+        &review,
+        Rating::Good as u8,
+        &out,
+        store::quiz::Regrade::Override,
+    )
+    .await;
+    // Whatever happened, the cached state and today's ratings (a wrong answer brings the
+    // concept back today) may now be out of date.
+    state.cache.forget(learner.id);
+    if !done? {
+        return Err(moved_on());
     }
     Ok(see_other(&format!("/quiz/feedback/{}", review.id)))
 }

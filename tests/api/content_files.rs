@@ -8,7 +8,9 @@ fn copy_content() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("content");
     std::fs::create_dir_all(dir.path().join("papers")).unwrap();
-    std::fs::copy(src.join("concepts.toml"), dir.path().join("concepts.toml")).unwrap();
+    for f in ["concepts.toml", "glossary.toml"] {
+        std::fs::copy(src.join(f), dir.path().join(f)).unwrap();
+    }
     for e in std::fs::read_dir(src.join("papers")).unwrap() {
         let e = e.unwrap();
         std::fs::copy(e.path(), dir.path().join("papers").join(e.file_name())).unwrap();
@@ -115,6 +117,34 @@ const BROKEN: &[(&str, &str, &str, &str, &str)] = &[
         "concepts.toml",
         "papers",
     ),
+    (
+        "glossary.toml",
+        "slug = \"transformer\"",
+        "slug = \"pretraining\"",
+        "glossary.toml",
+        "slug",
+    ),
+    (
+        "glossary.toml",
+        "kind = \"term\"",
+        "kind = \"thing\"",
+        "glossary.toml",
+        "kind",
+    ),
+    (
+        "glossary.toml",
+        "paper = \"palm\"",
+        "paper = \"palm-2\"",
+        "glossary.toml",
+        "paper",
+    ),
+    (
+        "papers/qlora.md",
+        "unit = \"GB\"",
+        "unit = \"GB\"\nbound = \"below\"",
+        "papers/qlora.md",
+        ".bound",
+    ),
 ];
 
 #[test]
@@ -193,4 +223,26 @@ fn the_server_refuses_to_start_on_broken_content() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("papers/gpt-4.md"), "{err}");
     assert!(!err.contains("panicked"), "{err}");
+}
+
+/// A fact that parses but makes a bad quiz item is caught by the lints, named by rule.
+#[test]
+fn check_content_fails_on_a_lint_and_names_the_rule() {
+    let bin = env!("CARGO_BIN_EXE_paperdeck");
+    let dir = copy_content();
+    let fact =
+        "\n[[facts]]\nkey = \"lint-fixture\"\ntype = \"figure\"\nconcept = \"quantization\"\n\
+                section = \"figures\"\nquestion = \"微调需要超过多少 GB 显存？\"\nnumber = 780\n\
+                unit = \"GB\"\nwhy = \"测试用。\"\n+++\n";
+    edit(&dir.path().join("papers/qlora.md"), "\n+++\n", fact);
+    let out = Command::new(bin)
+        .args(["check-content", dir.path().to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("[bound-words]") && err.contains("facts.lint-fixture"),
+        "{err}"
+    );
 }

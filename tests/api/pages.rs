@@ -123,3 +123,32 @@ async fn paper_pages_show_how_many_questions_they_have() {
     assert!(page.body.contains("道测验题"));
     assert!(page.body.contains("href=\"/concepts/quantization\""));
 }
+
+#[tokio::test]
+async fn the_glossary_explains_every_term_and_every_quiz_answer_links_somewhere() {
+    let app = spawn_app().await;
+    let content = content::embedded().unwrap();
+    let page = app.get("/glossary").await;
+    assert_eq!(page.status, 200);
+    for t in &content.glossary {
+        assert!(page.body.contains(&format!("id=\"{}\"", t.slug)), "{}", t.slug);
+        if let Some(g) = &t.gloss {
+            // askama escapes quotes; the first few characters are plain text
+            let start: String = g.chars().take(8).collect();
+            assert!(page.body.contains(&start), "{} gloss", t.slug);
+        }
+    }
+    for word in ["Transformer", "注意力", "验证器"] {
+        assert!(
+            content.glossary.iter().any(|t| t.name == word),
+            "{word} is explained"
+        );
+    }
+    // Every place a name is explained is a page that answers.
+    for e in paperdeck::content::names::Names::new(&content).entries {
+        if let Some(href) = e.href {
+            let path = href.split('#').next().unwrap_or("/");
+            assert_eq!(app.get(path).await.status, 200, "{} → {href}", e.key);
+        }
+    }
+}

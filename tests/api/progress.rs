@@ -61,3 +61,95 @@ async fn progress_needs_an_account() {
     let app = spawn_app().await;
     assert_eq!(app.get("/progress").await.status, 303);
 }
+
+/// The question form's fields, answered wrong whatever the card's kind (the right answer is
+/// read from the card's data in the database).
+async fn wrong_fields(
+    app: &crate::helpers::TestApp,
+    q: &crate::helpers::Page,
+) -> Vec<(String, String)> {
+    let mut f = answer_fields(q);
+    let card = q.input("card").unwrap();
+    let data: String = sqlx::query_scalar("SELECT data_json FROM cards WHERE id = $1")
+        .bind(&card)
+        .fetch_one(&app.db().await)
+        .await
+        .unwrap();
+    let data: serde_json::Value = serde_json::from_str(&data).unwrap();
+    let set = |f: &mut Vec<(String, String)>, k: &str, v: &str| {
+        f.retain(|(key, _)| key != k);
+        f.push((k.to_string(), v.to_string()));
+    };
+    match data["t"].as_str().unwrap() {
+        "choice" | "which_paper" => {
+            let wrong = data["distractors"][0].as_str().unwrap();
+            set(&mut f, "answer", wrong);
+        }
+        "true_false" => {
+            let truth = data["truth"].as_bool().unwrap();
+            set(&mut f, "answer", if truth { "false" } else { "true" });
+        }
+        "recall" => set(&mut f, "grade", "1"),
+        // fill: answer_fields already gives up (不知道), which is wrong
+        _ => {}
+    }
+    f
+}
+
+#[tokio::test]
+async fn progress_after_one_wrong_answer_shows_no_mastery_anywhere() {
+    let app = spawn_app().await;
+    app.signup("honest", PW).await;
+    app.mark_read("chinchilla").await;
+    let q = app.get("/quiz").await;
+    let f = wrong_fields(&app, &q).await;
+    let res = app.post("/quiz/answer", &as_pairs(&f)).await;
+    assert_eq!(res.status, 303, "{}", res.body);
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM reviews WHERE correct = 0")
+            .await,
+        1
+    );
+
+    let page = app.get("/progress").await;
+    assert_eq!(page.status, 200);
+    let body = &page.body;
+    // The four levels, each explained in a sentence, with her counts.
+    for l in paperdeck::stats::Level::ALL {
+        assert!(body.contains(l.explain()), "{} explained", l.name());
+    }
+    assert!(body.contains("掌握（0 个）") && body.contains("熟悉（0 个）"));
+    assert!(
+        body.contains("初学（1 个）"),
+        "the one answered concept is 初学"
+    );
+    // No concept row says 掌握 or 熟悉.
+    let table = &body[body.find("<tbody>").unwrap()..body.find("</tbody>").unwrap()];
+    assert!(
+        !table.contains("掌握") && !table.contains("熟悉"),
+        "{table}"
+    );
+    assert_eq!(table.matches("data-level=\"初学\"").count(), 1);
+    // Right after an answer, the near-100% recall is labelled as such.
+    assert!(table.contains("刚答过，自然接近 100%"));
+    // The read paper shows 0 mastered; the nine unread papers show no mastery at all.
+    let papers = &body[body.find("<ul class=\"mastery\">").unwrap()..];
+    let papers = &papers[..papers.find("</ul>").unwrap()];
+    assert_eq!(papers.matches("还没读").count(), 9, "{papers}");
+    assert_eq!(
+        papers.matches("class=\"fill w").count(),
+        1,
+        "one meter: the read paper"
+    );
+    assert!(papers.contains("class=\"fill w0\""));
+    // No bare jargon, no fractional count of concepts.
+    assert!(!body.contains("稳定性"));
+    assert!(
+        body.contains("约 1 个") || body.contains("约 0 个"),
+        "a whole number of concepts"
+    );
+    assert!(
+        body.contains("九成以下"),
+        "how long the memory lasts is explained"
+    );
+}

@@ -361,3 +361,330 @@ async fn questions_come_from_the_papers_she_has_read() {
         "{elsewhere} of {total} questions came from unread papers"
     );
 }
+
+// ---- "我答对了，算我对" (the override) ----
+
+/// The live concept of `paper` with the most cards of `kind`.
+async fn concept_with(app: &TestApp, paper: &str, kind: &str) -> String {
+    sqlx::query_scalar(
+        "SELECT concept_slug FROM cards WHERE paper_slug = $1 AND kind = $2 AND retired = 0
+         GROUP BY concept_slug ORDER BY COUNT(*) DESC, concept_slug LIMIT 1",
+    )
+    .bind(paper)
+    .bind(kind)
+    .fetch_one(&app.db().await)
+    .await
+    .unwrap()
+}
+
+/// Practises `concept` (answering whatever comes, by `answer_fields`) until a question that
+/// `is_wanted` comes up, and returns it.
+async fn question_where(app: &TestApp, concept: &str, is_wanted: impl Fn(&Page) -> bool) -> Page {
+    for _ in 0..40 {
+        let q = app.get(&format!("/quiz?concept={concept}")).await;
+        assert_eq!(q.status, 200, "{}", q.body);
+        if is_wanted(&q) {
+            return q;
+        }
+        let res = app
+            .post("/quiz/answer", &as_pairs(&answer_fields(&q)))
+            .await;
+        assert_eq!(res.status, 303, "{}", res.body);
+    }
+    panic!("no such question for {concept}");
+}
+
+fn is_fill(q: &Page) -> bool {
+    q.body.contains("name=\"give_up\"")
+}
+
+/// Answers a fill question with `typed` (no 不知道); returns the review id and its feedback.
+async fn type_answer(app: &TestApp, q: &Page, typed: &str) -> (String, Page) {
+    let mut f = answer_fields(q);
+    f.retain(|(k, _)| k != "give_up");
+    set(&mut f, "answer", typed);
+    let res = app.post("/quiz/answer", &as_pairs(&f)).await;
+    assert_eq!(res.status, 303, "{}", res.body);
+    let loc = res.location.unwrap();
+    let id = loc.rsplit('/').next().unwrap().to_string();
+    (id, app.get(&loc).await)
+}
+
+async fn override_post(app: &TestApp, fb: &Page, id: &str, token: &str) -> Page {
+    let version = fb.input("version").unwrap_or_else(|| "1".into());
+    app.post(
+        "/quiz/override",
+        &[
+            ("csrf", &fb.csrf()),
+            ("review", id),
+            ("version", &version),
+            ("token", token),
+        ],
+    )
+    .await
+}
+
+const WRONG: &str = "完全不对的答案";
+
+#[tokio::test]
+async fn a_wrong_typed_answer_can_be_overridden_once_and_the_report_lists_it() {
+    use paperdeck::scheduler::{apply, ConceptState, Prefs, Rating};
+    let app = learner_with_paper("chinchilla").await;
+    let concept = concept_with(&app, "chinchilla", "fill").await;
+    let q = question_where(&app, &concept, is_fill).await;
+    let (id, fb) = type_answer(&app, &q, WRONG).await;
+    assert!(fb.body.contains("这次没答对"));
+    assert!(fb.body.contains("我答对了，算我对"), "{}", fb.body);
+    let token = fb.input("token").expect("override token");
+
+    let page = override_post(&app, &fb, &id, &token).await;
+    assert_eq!(page.status, 303, "{}", page.body);
+    assert_eq!(
+        page.location.as_deref(),
+        Some(&*format!("/quiz/feedback/{id}"))
+    );
+    let after = app.get(&format!("/quiz/feedback/{id}")).await;
+    assert!(after.body.contains("已算作答对"));
+    assert!(
+        !after.body.contains("我答对了，算我对"),
+        "offered only once"
+    );
+
+    // The row: right, overridden, rated Good, what she typed kept.
+    let db = app.db().await;
+    let row: (i64, i64, i64, String, i64) = sqlx::query_as(&format!(
+        "SELECT correct, overridden, rating, answer, reviewed_at FROM reviews WHERE id = {id}"
+    ))
+    .fetch_one(&db)
+    .await
+    .unwrap();
+    assert_eq!((row.0, row.1, row.2, row.3.as_str()), (1, 1, 3, WRONG));
+
+    // The concept's state is the one a right answer at that moment would have produced.
+    type Before = (
+        Option<f64>,
+        Option<f64>,
+        Option<i64>,
+        Option<i64>,
+        i64,
+        i64,
+        i64,
+    );
+    let b: Before = sqlx::query_as(&format!(
+        "SELECT stability_before, difficulty_before, due_before_at, last_review_before_at,
+                reps_before, lapses_before, version_after FROM reviews WHERE id = {id}"
+    ))
+    .fetch_one(&db)
+    .await
+    .unwrap();
+    let before = ConceptState {
+        stability: b.0.map(|v| v as f32),
+        difficulty: b.1.map(|v| v as f32),
+        due_at: b.2,
+        last_review_at: b.3,
+        reps: b.4,
+        lapses: b.5,
+        ..ConceptState::new(&concept, 0)
+    };
+    let mut rng = <rand::rngs::StdRng as rand::SeedableRng>::seed_from_u64(1);
+    let right = apply(&before, Rating::Good, row.4, &Prefs::default(), &mut rng).unwrap();
+    let s: (f64, f64, i64, i64, i64, i64) = sqlx::query_as(
+        "SELECT stability, difficulty, due_at, reps, lapses, version FROM concept_states
+         WHERE learner_id = 1 AND concept_slug = $1",
+    )
+    .bind(&concept)
+    .fetch_one(&db)
+    .await
+    .unwrap();
+    assert_eq!(
+        (s.0 as f32, s.1 as f32),
+        (right.stability, right.difficulty)
+    );
+    assert_eq!((s.3, s.4), (right.reps, right.lapses));
+    assert_eq!(s.5, b.6, "the override moved the version on once");
+    // Intervals of 3 days or more are fuzzed by up to 5% (at least a day) either way.
+    let spread = ((right.scheduled_days as f64 * 0.05).round().max(1.0) as i64 + 1) * 86_400;
+    assert!(
+        (s.2 - right.due_at).abs() <= spread,
+        "{} vs {}",
+        s.2,
+        right.due_at
+    );
+    let stab_after: f64 = sqlx::query_scalar(&format!(
+        "SELECT stability_after FROM reviews WHERE id = {id}"
+    ))
+    .fetch_one(&db)
+    .await
+    .unwrap();
+    assert_eq!(stab_after as f32, right.stability);
+    db.close().await;
+
+    // Pressed again (the back button, a double click): a clear 409, nothing changes.
+    let reviews = app.count("SELECT COUNT(*) FROM reviews").await;
+    let again = override_post(&app, &fb, &id, &token).await;
+    assert_eq!(again.status, 409, "{}", again.body);
+    assert!(again.body.contains("已经算作答对"));
+    assert_eq!(app.count("SELECT COUNT(*) FROM reviews").await, reviews);
+    assert_eq!(
+        app.count(&format!(
+            "SELECT version FROM concept_states WHERE learner_id = 1 AND concept_slug = '{concept}'"
+        ))
+        .await,
+        b.6
+    );
+
+    // `paperdeck report grading` lists the card with what she typed.
+    let card: String = sqlx::query_scalar(&format!("SELECT card_id FROM reviews WHERE id = {id}"))
+        .fetch_one(&app.db().await)
+        .await
+        .unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_paperdeck"))
+        .args(["report", "grading", "--database"])
+        .arg(format!("sqlite://{}", app.db_path.display()))
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        stdout.contains(&format!("card {card} (chinchilla): 1 of 1")),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains(&format!("overridden: \"{WRONG}\" ×1")),
+        "{stdout}"
+    );
+}
+
+#[tokio::test]
+async fn the_override_is_refused_for_forged_tokens_and_reviews_that_are_no_longer_latest() {
+    let app = learner_with_paper("chinchilla").await;
+    let concept = concept_with(&app, "chinchilla", "fill").await;
+    let q = question_where(&app, &concept, is_fill).await;
+    let (id, fb) = type_answer(&app, &q, WRONG).await;
+    let token = fb.input("token").expect("override token");
+    // A forged token, or a real one with another version: 403, nothing written.
+    assert_eq!(override_post(&app, &fb, &id, "deadbeef").await.status, 403);
+    let tampered = app
+        .post(
+            "/quiz/override",
+            &[
+                ("csrf", &fb.csrf()),
+                ("review", &id),
+                ("version", "7"),
+                ("token", &token),
+            ],
+        )
+        .await;
+    assert_eq!(tampered.status, 403);
+    // Without the CSRF token: refused too.
+    let no_csrf = app
+        .post(
+            "/quiz/override",
+            &[("review", &id), ("version", "1"), ("token", &token)],
+        )
+        .await;
+    assert_eq!(no_csrf.status, 403);
+    // Another learner cannot override her review (it is not theirs to see).
+    let other = app.other_browser();
+    other.signup("someone", PW).await;
+    let page = other.get("/papers").await;
+    let stolen = other
+        .post(
+            "/quiz/override",
+            &[
+                ("csrf", &page.csrf()),
+                ("review", &id),
+                ("version", "1"),
+                ("token", &token),
+            ],
+        )
+        .await;
+    assert_eq!(stolen.status, 404);
+
+    // The concept is answered again: the earlier review is no longer its latest.
+    let q = app.get(&format!("/quiz?concept={concept}")).await;
+    app.post("/quiz/answer", &as_pairs(&answer_fields(&q)))
+        .await;
+    let old = app.get(&format!("/quiz/feedback/{id}")).await;
+    assert!(!old.body.contains("我答对了，算我对"));
+    let late = override_post(&app, &fb, &id, &token).await;
+    assert_eq!(late.status, 409, "{}", late.body);
+    assert!(late.body.contains("又答过了"));
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM reviews WHERE overridden = 1 OR correct = 1 AND answer = '完全不对的答案'")
+            .await,
+        0
+    );
+}
+
+#[tokio::test]
+async fn the_override_is_refused_for_right_answers_given_up_and_other_card_kinds() {
+    let app = learner_with_paper("chinchilla").await;
+    let concept = concept_with(&app, "chinchilla", "fill").await;
+
+    // A right typed answer: nothing to override.
+    let q = question_where(&app, &concept, is_fill).await;
+    let data: String = sqlx::query_scalar("SELECT data_json FROM cards WHERE id = $1")
+        .bind(q.input("card").unwrap())
+        .fetch_one(&app.db().await)
+        .await
+        .unwrap();
+    let expected = serde_json::from_str::<serde_json::Value>(&data).unwrap()["answer"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let (id, fb) = type_answer(&app, &q, &expected).await;
+    assert!(fb.body.contains("答对了"), "{expected}: {}", fb.body);
+    assert!(!fb.body.contains("我答对了，算我对"));
+    let page = override_post(&app, &fb, &id, "whatever").await;
+    assert_eq!(page.status, 409);
+    assert!(page.body.contains("本来就答对了"));
+
+    // Given up with 不知道 (even with something typed first): she said she did not know.
+    let q = question_where(&app, &concept, is_fill).await;
+    let mut f = answer_fields(&q);
+    set(&mut f, "answer", "猜一个");
+    let res = app.post("/quiz/answer", &as_pairs(&f)).await;
+    let id = res
+        .location
+        .as_deref()
+        .unwrap()
+        .rsplit('/')
+        .next()
+        .unwrap()
+        .to_string();
+    let fb = app.get(res.location.as_deref().unwrap()).await;
+    assert!(!fb.body.contains("我答对了，算我对"));
+    let page = override_post(&app, &fb, &id, "whatever").await;
+    assert_eq!(page.status, 409);
+    assert!(page.body.contains("不知道"));
+
+    // A self-graded recall card rated "forgot", and any card that is not typed.
+    let recall = concept_with(&app, "chinchilla", "recall").await;
+    let q = question_where(&app, &recall, |q| q.body.contains("name=\"grade\"")).await;
+    let mut f = answer_fields(&q);
+    set(&mut f, "grade", "1");
+    let res = app.post("/quiz/answer", &as_pairs(&f)).await;
+    let id = res
+        .location
+        .as_deref()
+        .unwrap()
+        .rsplit('/')
+        .next()
+        .unwrap()
+        .to_string();
+    let fb = app.get(res.location.as_deref().unwrap()).await;
+    assert!(!fb.body.contains("我答对了，算我对"));
+    let page = override_post(&app, &fb, &id, "whatever").await;
+    assert_eq!(page.status, 409);
+    assert!(page.body.contains("填空题"));
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM reviews WHERE overridden = 1")
+            .await,
+        0
+    );
+}
