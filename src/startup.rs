@@ -20,6 +20,8 @@ pub struct AppState {
     /// The live cards, generated from the content at start; the database holds the same rows
     /// plus retired ones.
     pub cards: Arc<CardIndex>,
+    /// Every name the content knows, for grading typed answers.
+    pub names: Arc<crate::cards::grading::NameIndex>,
     pub db: Db,
     pub key: Key,
     pub settings: Settings,
@@ -60,6 +62,7 @@ impl Application {
         let port = listener.local_addr()?.port();
         let state = Arc::new(AppState {
             cards: Arc::new(CardIndex::new(cards)),
+            names: Arc::new(crate::cards::grading::NameIndex::from_content(&content)),
             content: Arc::new(content),
             db: db.clone(),
             key,

@@ -469,15 +469,12 @@ async fn answer(
     if card.concept != form.concept {
         return Err(AppError::bad_request("题目和概念对不上，没有记录。"));
     }
-    // The card's own answer and accepted names are always known; the content-wide index
-    // (glossary, concepts, paper terms) is wired from AppState by the lead.
-    let names = crate::cards::grading::NameIndex::default();
     let (correct, rating) = grade(
         card,
         &answer_text,
         form.grade,
         form.give_up.is_some(),
-        &names,
+        &state.names,
     )
     .map_err(AppError::BadRequest)?;
 

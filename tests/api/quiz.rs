@@ -688,3 +688,69 @@ async fn the_override_is_refused_for_right_answers_given_up_and_other_card_kinds
         0
     );
 }
+
+/// Typed answers are graded with every name the content knows (the glossary, concept aliases,
+/// paper terms), and a number ten times off is wrong, through the real answer form.
+#[tokio::test]
+async fn typed_answers_are_graded_by_the_content_names_and_by_value() {
+    let app = learner_with_paper("qlora").await;
+    let content = paperdeck::content::embedded().unwrap();
+    let names = paperdeck::content::names::Names::new(&content);
+    let concepts: Vec<String> = sqlx::query_scalar(
+        "SELECT DISTINCT concept_slug FROM cards WHERE paper_slug = 'qlora' AND kind = 'fill'
+         AND retired = 0 ORDER BY concept_slug",
+    )
+    .fetch_all(&app.db().await)
+    .await
+    .unwrap();
+    let (mut by_name, mut by_value, mut by_other) = (0, 0, 0);
+    for concept in concepts {
+        let q = question_where(&app, &concept, is_fill).await;
+        let card = q.input("card").unwrap();
+        let data: String = sqlx::query_scalar("SELECT data_json FROM cards WHERE id = $1")
+            .bind(&card)
+            .fetch_one(&app.db().await)
+            .await
+            .unwrap();
+        let data: serde_json::Value = serde_json::from_str(&data).unwrap();
+        let answer = data["answer"].as_str().unwrap().to_string();
+        let (typed, want) = if let Some(n) = data["number"].as_f64() {
+            (paperdeck::cards::format_number(n * 10.0), 0)
+        } else {
+            let fold = paperdeck::cards::normalize::fold;
+            let own = names.all_names(&answer);
+            // Another thing whose name contains this answer ("Llama 2" for "LLaMA"): only the
+            // content-wide name table knows it is a different thing.
+            let different = names
+                .entries
+                .iter()
+                .flat_map(|e| e.names.iter())
+                .find(|n| {
+                    fold(n).contains(&fold(&answer)) && !own.iter().any(|o| fold(o) == fold(n))
+                })
+                .cloned();
+            let other = own.iter().find(|n| fold(n) != fold(&answer)).cloned();
+            match (different, other) {
+                (Some(d), _) => (d, 0),
+                (None, Some(o)) => (o, 1),
+                (None, None) => continue,
+            }
+        };
+        let (id, _) = type_answer(&app, &q, &typed).await;
+        let correct: i64 = sqlx::query_scalar("SELECT correct FROM reviews WHERE id = $1")
+            .bind(id.parse::<i64>().unwrap())
+            .fetch_one(&app.db().await)
+            .await
+            .unwrap();
+        assert_eq!(correct, want, "typed {typed:?} for {answer:?}");
+        match (want, data["number"].is_null()) {
+            (1, _) => by_name += 1,
+            (_, true) => by_other += 1,
+            _ => by_value += 1,
+        }
+    }
+    assert!(
+        by_name >= 1 && by_value >= 1 && by_other >= 1,
+        "other names {by_name}, different things {by_other}, values {by_value}"
+    );
+}
