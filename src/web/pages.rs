@@ -15,6 +15,35 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/concepts/{slug}", super::get().to(concept_show));
 }
 
+/// How a paper's title is shown. Several `title_zh` already start with the short name
+/// ("PaLM：用 Pathways…", "GPT-4 技术报告"), and putting the short name in front again read
+/// "PaLM：PaLM：…"; used by the templates of this module.
+pub trait PaperTitles {
+    /// The whole title: `title_zh`, with the short name in front only when it lacks it.
+    fn full_title(&self) -> String;
+    /// What to show after the short name when both are shown: `title_zh` without a leading
+    /// short name and its separator.
+    fn title_rest(&self) -> &str;
+}
+
+impl PaperTitles for Paper {
+    fn full_title(&self) -> String {
+        if self.title_zh.starts_with(self.short.as_str()) {
+            self.title_zh.clone()
+        } else {
+            format!("{}：{}", self.short, self.title_zh)
+        }
+    }
+
+    fn title_rest(&self) -> &str {
+        self.title_zh
+            .strip_prefix(self.short.as_str())
+            .map(|r| r.trim_start_matches(['：', ':', ' ']))
+            .filter(|r| !r.is_empty())
+            .unwrap_or(&self.title_zh)
+    }
+}
+
 pub async fn healthz(state: web::Data<AppState>) -> HttpResponse {
     match state.db.ping().await {
         Ok(()) => HttpResponse::Ok().content_type("text/plain").body("ok"),

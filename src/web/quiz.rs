@@ -193,7 +193,9 @@ async fn question(
     let learner = visitor.require(&req)?.clone();
     let snap = snapshot(&state, learner.id).await?;
     let plan = scheduler::plan(&snap.states, &snap.today, snap.now, &snap.prefs);
-    let flash = (q.undone == Some(1)).then_some("已撤销上一题的答案，可以重新作答。");
+    // Undo brings the concept back, but the quiz shows it with another card when it has one (she
+    // has just seen this card's answer), so the message promises a new question, not a retry.
+    let flash = (q.undone == Some(1)).then_some("已撤销。这个概念会换一道题再考你一次。");
 
     let (concept, reason, mode) = if let Some(slug) = &q.concept {
         let Some(s) = snap.states.iter().find(|s| &s.concept == slug) else {
@@ -690,7 +692,20 @@ async fn undo(
             "只能撤销刚刚提交的那一题，而且只能撤销一次；这次没有做任何修改。".into(),
         ));
     }
-    Ok(see_other("/quiz?undone=1"))
+    // Back to the same kind of quiz: a practice answer (extra or one-concept practice) returns
+    // to practising that concept, where the plain /quiz would say "today's work is done".
+    Ok(see_other(&undo_target(&review)))
+}
+
+/// Where undo sends her: the daily quiz, or practice of the concept whose answer was undone.
+fn undo_target(review: &ReviewRow) -> String {
+    match review.kind {
+        ReviewKind::Practice => format!(
+            "/quiz?mode=practice&concept={}&undone=1",
+            super::encode_query(&review.concept)
+        ),
+        ReviewKind::Learn | ReviewKind::Review => "/quiz?undone=1".to_string(),
+    }
 }
 
 async fn regrade(
