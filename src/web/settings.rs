@@ -116,7 +116,6 @@ async fn page(
     state: &AppState,
     visitor: &Visitor,
     learner: i64,
-    s: Option<Settings>,
     error: Option<String>,
     saved: bool,
     result: Option<OptimiseResult>,
@@ -135,7 +134,7 @@ async fn page(
     };
     let body = SettingsPage {
         nav: visitor.nav("settings"),
-        s: s.unwrap_or(stored),
+        s: stored,
         zones: ZONES,
         error,
         saved,
@@ -161,7 +160,6 @@ async fn show(
         &state,
         &visitor,
         learner,
-        None,
         None,
         q.saved == Some(1),
         q.result(),
@@ -232,19 +230,7 @@ async fn save(
             state.cache.forget(learner);
             Ok(see_other("/settings?saved=1"))
         }
-        Err(msg) => {
-            page(
-                &state,
-                &visitor,
-                learner,
-                None,
-                Some(msg),
-                false,
-                None,
-                None,
-            )
-            .await
-        }
+        Err(msg) => page(&state, &visitor, learner, Some(msg), false, None, None).await,
     }
 }
 
