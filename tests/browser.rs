@@ -581,11 +581,12 @@ struct Audit {
     shots: PathBuf,
     problems: Vec<String>,
     configs: usize,
+    full_pages: bool,
 }
 
 impl Audit {
-    /// A DevTools command through chromedriver's `goog/cdp/execute` endpoint.
-    async fn cdp(&self, cmd: &str, params: serde_json::Value) {
+    /// A DevTools command through chromedriver's `goog/cdp/execute` endpoint; its result.
+    async fn cdp(&self, cmd: &str, params: serde_json::Value) -> serde_json::Value {
         let r = reqwest::Client::new()
             .post(format!(
                 "{}/session/{}/goog/cdp/execute",
@@ -597,6 +598,23 @@ impl Audit {
             .await
             .expect("cdp request");
         assert!(r.status().is_success(), "cdp {cmd}: {}", r.status());
+        let body = r.text().await.unwrap_or_default();
+        let v: serde_json::Value = serde_json::from_str(&body).unwrap_or_default();
+        v["value"].clone()
+    }
+
+    /// The whole page, not only the viewport: the key figures sit far down a paper page.
+    async fn full_screenshot(&self) -> Option<Vec<u8>> {
+        use base64::Engine;
+        let v = self
+            .cdp(
+                "Page.captureScreenshot",
+                serde_json::json!({ "format": "png", "captureBeyondViewport": true }),
+            )
+            .await;
+        base64::engine::general_purpose::STANDARD
+            .decode(v["data"].as_str()?)
+            .ok()
     }
 
     /// Phone: 390 × 844 CSS pixels as a mobile viewport; desktop: 1280 × 900.
@@ -676,7 +694,14 @@ impl Audit {
                         self.problems.push(format!("[{cfg}] {url}: axe {v}"));
                     }
                 }
-                if let Ok(png) = self.c.screenshot().await {
+                // Whole pages when asked for (slow: long pages are re-laid out to be
+                // captured), the viewport otherwise.
+                let png = if self.full_pages {
+                    self.full_screenshot().await
+                } else {
+                    self.c.screenshot().await.ok()
+                };
+                if let Some(png) = png {
                     let file = cfg.replace(' ', "-").replace('/', "_");
                     let _ = std::fs::write(self.shots.join(format!("{file}.png")), png);
                 }
@@ -833,6 +858,7 @@ async fn every_page_kind_reads_well_on_a_phone_and_in_the_dark() {
         shots: shots.clone(),
         problems: Vec::new(),
         configs: 0,
+        full_pages: std::env::var_os("PAPERDECK_SCREENSHOTS").is_some(),
     };
     let journey = tokio::spawn(async move {
         audit_pages(&mut a).await;

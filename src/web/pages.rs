@@ -44,6 +44,32 @@ impl PaperTitles for Paper {
     }
 }
 
+/// Escapes `text` for HTML and keeps each number-like word ("PaLM-540B", "1.4", "5-shot") on
+/// one line: a number split across lines ("PaLM-/540B") misreads, and on a phone a narrow
+/// column breaks at any hyphen. Chinese text around it still wraps anywhere.
+pub fn keep_numbers_whole(text: &str) -> String {
+    let is_word = |c: char| c.is_ascii_alphanumeric() || ".,:%+/×-".contains(c);
+    let mut out = String::with_capacity(text.len() + 32);
+    let mut rest = text;
+    while let Some(start) = rest.find(|c: char| c.is_ascii_alphanumeric()) {
+        out.push_str(&crate::charts::esc(&rest[..start]));
+        let word = &rest[start..];
+        let len = word.find(|c: char| !is_word(c)).unwrap_or(word.len());
+        let (w, after) = word.split_at(len);
+        if w.chars().any(|c| c.is_ascii_digit()) && w.contains(['-', '.', ',', ':', '/', '+', '×'])
+        {
+            out.push_str(r#"<span class="nobr">"#);
+            out.push_str(&crate::charts::esc(w));
+            out.push_str("</span>");
+        } else {
+            out.push_str(&crate::charts::esc(w));
+        }
+        rest = after;
+    }
+    out.push_str(&crate::charts::esc(rest));
+    out
+}
+
 pub async fn healthz(state: web::Data<AppState>) -> HttpResponse {
     match state.db.ping().await {
         Ok(()) => HttpResponse::Ok().content_type("text/plain").body("ok"),
@@ -219,6 +245,12 @@ fn concept_links<'a>(
     out
 }
 
+impl PaperPage<'_> {
+    fn whole(&self, text: &str) -> String {
+        keep_numbers_whole(text)
+    }
+}
+
 #[derive(Template)]
 #[template(path = "concepts/index.html")]
 struct ConceptsIndex<'a> {
@@ -270,4 +302,22 @@ async fn concept_show(
         prev: idx.checked_sub(1).map(|i| &content.concepts[i]),
         next: content.concepts.get(idx + 1),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::keep_numbers_whole;
+
+    #[test]
+    fn number_words_stay_whole_and_text_is_escaped() {
+        assert_eq!(
+            keep_numbers_whole("比 PaLM-540B 小 <b>"),
+            r#"比 <span class="nobr">PaLM-540B</span> 小 &lt;b&gt;"#
+        );
+        assert_eq!(
+            keep_numbers_whole("1.4 万亿"),
+            r#"<span class="nobr">1.4</span> 万亿"#
+        );
+        assert_eq!(keep_numbers_whole("GPT 70B"), "GPT 70B");
+    }
 }

@@ -290,7 +290,7 @@ fn options_for(state: &AppState, card: &Card, rng: &mut StdRng) -> Vec<Opt> {
                 let text = state
                     .content
                     .paper(slug)
-                    .map(|p| format!("{}（{}）", p.short, p.title_zh))
+                    .map(paper_option)
                     .unwrap_or_else(|| slug.clone());
                 (slug.clone(), text)
             })
@@ -307,6 +307,16 @@ fn options_for(state: &AppState, card: &Card, rng: &mut StdRng) -> Vec<Opt> {
             key: i + 1,
         })
         .collect()
+}
+
+/// A paper as an answer option: "Chinchilla（训练计算最优的大语言模型）", and just the title when
+/// it already starts with the short name ("QLoRA：量化…"), which read "QLoRA（QLoRA：…）".
+fn paper_option(p: &crate::content::Paper) -> String {
+    match super::pages::PaperTitles::title_rest(p) {
+        rest if rest != p.title_zh => format!("{}（{rest}）", p.short),
+        _ if p.title_zh.starts_with(p.short.as_str()) => p.title_zh.clone(),
+        _ => format!("{}（{}）", p.short, p.title_zh),
+    }
 }
 
 fn done_page(
@@ -624,7 +634,7 @@ async fn feedback(
         CardData::WhichPaper { answer, .. } => state
             .content
             .paper(answer)
-            .map(|p| format!("{}（{}）", p.short, p.title_zh))
+            .map(paper_option)
             .unwrap_or_else(|| answer.clone()),
         CardData::Recall { model_answer } => model_answer.clone(),
     };
