@@ -205,8 +205,9 @@ fn bars(b: Bars) -> String {
             .map(|(k, v)| format!("{k}：{v}"))
             .unwrap_or_default();
         match v {
-            // A measured zero gets a visible sliver, so it differs from "no answers".
-            Some(v) if *v <= 0.0 => {
+            // A measured 0% gets a visible sliver, so it differs from "no answers"; a count
+            // of zero needs none.
+            Some(v) if *v <= 0.0 && b.percent => {
                 let _ = write!(
                     s,
                     r#"<rect class="bar zero" x="{x:.1}" y="{:.1}" width="{bw:.1}" height="2"><title>{}</title></rect>"#,
@@ -214,6 +215,7 @@ fn bars(b: Bars) -> String {
                     esc(&tip)
                 );
             }
+            Some(v) if *v <= 0.0 => {}
             Some(v) => {
                 let bh = (H * (v / max)).max(2.0);
                 let _ = write!(
