@@ -35,10 +35,38 @@ fn open(id: &str, w: u32, h: u32, title: &str, desc: &str) -> String {
     )
 }
 
-/// A calendar of reviews per day: weeks as columns (Monday on top), like GitHub's.
+/// The chart's numbers as a small table under it, collapsed by default: the `<title>` tooltips
+/// of the bars and cells need a mouse, so touch and keyboard readers get the same numbers here.
+/// `<details>` opens without JavaScript.
+fn data_table(title: &str, head: [&str; 2], rows: &[(String, String)]) -> String {
+    let mut s = format!(
+        r#"<details class="chart-data"><summary>数据表<span class="sr">：{}</span></summary><table><thead><tr><th scope="col">{}</th><th scope="col">{}</th></tr></thead><tbody>"#,
+        esc(title),
+        esc(head[0]),
+        esc(head[1])
+    );
+    if rows.is_empty() {
+        s.push_str(r#"<tr><td colspan="2">暂无数据</td></tr>"#);
+    }
+    for (k, v) in rows {
+        let _ = write!(
+            s,
+            r#"<tr><th scope="row">{}</th><td>{}</td></tr>"#,
+            esc(k),
+            esc(v)
+        );
+    }
+    s.push_str("</tbody></table></details>");
+    s
+}
+
+/// A calendar of reviews per day: weeks as columns (Monday on top), like GitHub's. Drawn at its
+/// natural size (one user unit = one CSS pixel, so 13-unit text is 13 px) inside a scroll box
+/// that opens at today; the scroll box is focusable and named, so keyboard and screen-reader
+/// users can reach and scroll it. The per-day numbers follow in a data table.
 pub fn heatmap(days: &[(i64, usize)], _prefs: &Prefs) -> String {
-    const CELL: i64 = 12;
-    const TOP: i64 = 16;
+    const CELL: i64 = 13;
+    const TOP: i64 = 20;
     const LEFT: i64 = 22;
     let Some(&(first, _)) = days.first() else {
         return String::new();
@@ -61,24 +89,29 @@ pub fn heatmap(days: &[(i64, usize)], _prefs: &Prefs) -> String {
             date_of(*d).format("%Y年%-m月%-d日")
         );
     }
-    let mut s = open("heatmap", w, h, "复习日历：每天答题数", &desc);
+    let title = "复习日历：每天答题数";
+    let mut s = String::from(
+        r#"<div class="chart-wrap heat" tabindex="0" role="region" aria-label="复习日历（可横向滚动）">"#,
+    );
+    s.push_str(&open("heatmap", w, h, title, &desc));
     for (row, label) in [(0, "一"), (2, "三"), (4, "五")] {
         let _ = write!(
             s,
             r#"<text class="axis" x="0" y="{}">{label}</text>"#,
-            TOP + row * CELL + 10
+            TOP + row * CELL + 11
         );
     }
-    let mut last_month = 0;
     for (i, (day, n)) in days.iter().enumerate() {
         let pos = first_weekday + i as i64;
         let (col, row) = (pos / 7, pos % 7);
         let date = date_of(*day);
-        if row == 0 && date.month() != last_month && col < weeks - 1 {
-            last_month = date.month();
+        // A month is named above the week holding its first Monday, and only when the label
+        // fits before the right edge: a label for a partial first week would collide with the
+        // next month's.
+        if row == 0 && date.day() <= 7 && col < weeks - 2 {
             let _ = write!(
                 s,
-                r#"<text class="axis" x="{}" y="11">{}月</text>"#,
+                r#"<text class="axis" x="{}" y="14">{}月</text>"#,
                 LEFT + col * CELL,
                 date.month()
             );
@@ -92,13 +125,26 @@ pub fn heatmap(days: &[(i64, usize)], _prefs: &Prefs) -> String {
         };
         let _ = write!(
             s,
-            r#"<rect class="h{level}" x="{}" y="{}" width="10" height="10" rx="2"><title>{}：{n} 题</title></rect>"#,
+            r#"<rect class="h{level}" x="{}" y="{}" width="11" height="11" rx="2"><title>{}：{n} 题</title></rect>"#,
             LEFT + col * CELL,
             TOP + row * CELL,
             date.format("%-m月%-d日")
         );
     }
-    s.push_str("</svg>");
+    s.push_str("</svg></div>");
+    // Only the days with answers, newest first: a year of empty days says nothing.
+    let rows: Vec<(String, String)> = days
+        .iter()
+        .rev()
+        .filter(|(_, n)| *n > 0)
+        .map(|(d, n)| {
+            (
+                date_of(*d).format("%Y年%-m月%-d日").to_string(),
+                format!("{n} 题"),
+            )
+        })
+        .collect();
+    s.push_str(&data_table(title, ["日期", "答题数"], &rows));
     s
 }
 
@@ -110,20 +156,29 @@ struct Bars<'a> {
     values: Vec<Option<f64>>,
     max: f64,
     labels: Vec<(usize, String)>,
-    bar_labels: Vec<String>,
+    /// Per bar: what it is and its value in words, for the tooltip and the data table.
+    rows: Vec<(String, String)>,
+    head: [&'a str; 2],
     target: Option<f64>,
     percent: bool,
 }
 
+/// The drawing's width in user units. It is close to the width the chart is shown at (a
+/// 390 px phone gives the column 358 px; desktop columns are wider, and the SVG is never
+/// scaled above its natural size), so 13-unit text renders at 11–13 px everywhere. The first
+/// version drew 598 units shown at 358 px, which shrank 10-unit text to 6 px.
+const BARS_W: f64 = 360.0;
+
 fn bars(b: Bars) -> String {
     const H: f64 = 140.0;
-    const TOP: f64 = 14.0;
-    const LEFT: f64 = 34.0;
+    const TOP: f64 = 18.0;
+    const LEFT: f64 = 38.0;
     let n = b.values.len().max(1);
-    let slot = (560.0 / n as f64).clamp(10.0, 90.0);
-    let w = LEFT + slot * n as f64 + 4.0;
-    let total_h = TOP + H + 22.0;
-    let mut s = open(b.id, w.ceil() as u32, total_h as u32, b.title, &b.desc);
+    let slot = (BARS_W - LEFT - 4.0) / n as f64;
+    let w = BARS_W;
+    let total_h = TOP + H + 24.0;
+    let mut s = String::from(r#"<div class="chart-wrap">"#);
+    s.push_str(&open(b.id, w as u32, total_h as u32, b.title, &b.desc));
     let max = if b.max > 0.0 { b.max } else { 1.0 };
     // y axis: 0, middle, max
     for frac in [0.0, 0.5, 1.0] {
@@ -138,52 +193,72 @@ fn bars(b: Bars) -> String {
             s,
             r#"<line class="grid" x1="{LEFT}" x2="{:.1}" y1="{y:.1}" y2="{y:.1}"/><text class="axis" x="0" y="{:.1}">{label}</text>"#,
             w - 2.0,
-            y + 4.0
+            y + 4.5
         );
     }
     for (i, v) in b.values.iter().enumerate() {
         let x = LEFT + slot * i as f64 + slot * 0.15;
         let bw = slot * 0.7;
+        let tip = b
+            .rows
+            .get(i)
+            .map(|(k, v)| format!("{k}：{v}"))
+            .unwrap_or_default();
         match v {
+            // A measured 0% gets a visible sliver, so it differs from "no answers"; a count
+            // of zero needs none.
+            Some(v) if *v <= 0.0 && b.percent => {
+                let _ = write!(
+                    s,
+                    r#"<rect class="bar zero" x="{x:.1}" y="{:.1}" width="{bw:.1}" height="2"><title>{}</title></rect>"#,
+                    TOP + H - 2.0,
+                    esc(&tip)
+                );
+            }
+            Some(v) if *v <= 0.0 => {}
             Some(v) => {
-                let bh = (H * (v / max)).max(if *v > 0.0 { 1.5 } else { 0.0 });
-                let text = b.bar_labels.get(i).cloned().unwrap_or_default();
+                let bh = (H * (v / max)).max(2.0);
                 let _ = write!(
                     s,
                     r#"<rect class="bar" x="{x:.1}" y="{:.1}" width="{bw:.1}" height="{bh:.1}"><title>{}</title></rect>"#,
                     TOP + H - bh,
-                    esc(&text)
+                    esc(&tip)
                 );
             }
+            // Nothing to measure: say so with a dash instead of a bar that looks like 0%.
             None => {
                 let _ = write!(
                     s,
-                    r#"<rect class="bar empty" x="{x:.1}" y="{:.1}" width="{bw:.1}" height="1"><title>{}</title></rect>"#,
-                    TOP + H - 1.0,
-                    esc(b.bar_labels.get(i).map(String::as_str).unwrap_or(""))
+                    r#"<text class="axis" x="{:.1}" y="{:.1}" text-anchor="middle">–<title>{}</title></text>"#,
+                    x + bw / 2.0,
+                    TOP + H - 4.0,
+                    esc(&tip)
                 );
             }
         }
     }
     for (i, label) in &b.labels {
-        let x = LEFT + slot * *i as f64 + slot * 0.5;
+        // Keep the first and last labels inside the drawing.
+        let x = (LEFT + slot * *i as f64 + slot * 0.5).clamp(LEFT + 12.0, w - 24.0);
         let _ = write!(
             s,
             r#"<text class="axis" x="{x:.1}" y="{:.1}" text-anchor="middle">{}</text>"#,
-            TOP + H + 16.0,
+            TOP + H + 18.0,
             esc(label)
         );
     }
     if let Some(t) = b.target {
         let y = TOP + H - H * (t / max);
+        let label = format!("目标 {:.0}%", t * 100.0);
         let _ = write!(
             s,
-            r#"<line class="target" x1="{LEFT}" x2="{:.1}" y1="{y:.1}" y2="{y:.1}"><title>目标 {:.0}%</title></line>"#,
-            w - 2.0,
-            t * 100.0
+            r#"<line class="target-halo" x1="{LEFT}" x2="{x2:.1}" y1="{y:.1}" y2="{y:.1}"/><line class="target" x1="{LEFT}" x2="{x2:.1}" y1="{y:.1}" y2="{y:.1}"><title>{label}</title></line><text class="target-label" x="{x2:.1}" y="{:.1}" text-anchor="end">{label}</text>"#,
+            y - 5.0,
+            x2 = w - 2.0,
         );
     }
-    s.push_str("</svg>");
+    s.push_str("</svg></div>");
+    s.push_str(&data_table(b.title, b.head, &b.rows));
     s
 }
 
@@ -206,18 +281,17 @@ pub fn forecast(counts: &[usize]) -> String {
     if let Some((d, n)) = busiest {
         let _ = write!(desc, "最多的一天是 {} 天后，{n} 个。", d);
     }
+    let day = |i: usize| {
+        if i == 0 {
+            "今天".to_string()
+        } else {
+            format!("{i} 天后")
+        }
+    };
+    // A label a week apart: "7 天后" needs the room that "+5" did not.
     let labels = (0..counts.len())
-        .filter(|i| i % 5 == 0)
-        .map(|i| {
-            (
-                i,
-                if i == 0 {
-                    "今天".to_string()
-                } else {
-                    format!("+{i}")
-                },
-            )
-        })
+        .filter(|i| i % 7 == 0)
+        .map(|i| (i, day(i)))
         .collect();
     bars(Bars {
         id: "forecast",
@@ -226,17 +300,12 @@ pub fn forecast(counts: &[usize]) -> String {
         values: counts.iter().map(|n| Some(*n as f64)).collect(),
         max,
         labels,
-        bar_labels: counts
+        rows: counts
             .iter()
             .enumerate()
-            .map(|(i, n)| {
-                if i == 0 {
-                    format!("今天：{n} 个")
-                } else {
-                    format!("{i} 天后：{n} 个")
-                }
-            })
+            .map(|(i, n)| (day(i), format!("{n} 个")))
             .collect(),
+        head: ["哪一天", "到期的概念"],
         target: None,
         percent: false,
     })
@@ -271,19 +340,18 @@ pub fn weekly_accuracy(weeks: &[(i64, Tally)]) -> String {
         values: weeks.iter().map(|(_, t)| t.rate()).collect(),
         max: 1.0,
         labels,
-        bar_labels: weeks
+        rows: weeks
             .iter()
-            .map(|(d, t)| match t.rate() {
-                Some(r) => format!(
-                    "{} 起的一周：{}/{} 题正确（{:.0}%）",
-                    date_of(*d).format("%-m月%-d日"),
-                    t.correct,
-                    t.total,
-                    r * 100.0
-                ),
-                None => format!("{} 起的一周：没有答题", date_of(*d).format("%-m月%-d日")),
+            .map(|(d, t)| {
+                let week = format!("{}起的一周", date_of(*d).format("%-m月%-d日"));
+                let value = match t.rate() {
+                    Some(r) => format!("{}/{} 题正确（{:.0}%）", t.correct, t.total, r * 100.0),
+                    None => "没有答题".to_string(),
+                };
+                (week, value)
             })
             .collect(),
+        head: ["哪一周", "正确率"],
         target: None,
         percent: true,
     })
@@ -291,14 +359,18 @@ pub fn weekly_accuracy(weeks: &[(i64, Tally)]) -> String {
 
 /// True retention by interval, beside the target retention.
 pub fn retention(buckets: &[Tally; 4], target: f64) -> String {
-    let parts: Vec<String> = INTERVAL_BUCKETS
+    let rows: Vec<(String, String)> = INTERVAL_BUCKETS
         .iter()
         .zip(buckets)
-        .map(|(l, t)| match t.rate() {
-            Some(r) => format!("间隔 {l}：{:.0}%（{}/{}）", r * 100.0, t.correct, t.total),
-            None => format!("间隔 {l}：暂无"),
+        .map(|(l, t)| {
+            let value = match t.rate() {
+                Some(r) => format!("{:.0}%（{}/{}）", r * 100.0, t.correct, t.total),
+                None => "暂无".to_string(),
+            };
+            (format!("间隔 {l}"), value)
         })
         .collect();
+    let parts: Vec<String> = rows.iter().map(|(k, v)| format!("{k}：{v}")).collect();
     let desc = format!("目标保持率 {:.0}%。{}", target * 100.0, parts.join("；"));
     bars(Bars {
         id: "retention",
@@ -311,7 +383,8 @@ pub fn retention(buckets: &[Tally; 4], target: f64) -> String {
             .enumerate()
             .map(|(i, l)| (i, l.to_string()))
             .collect(),
-        bar_labels: parts,
+        rows,
+        head: ["距上次复习", "还记得的比例"],
         target: Some(target),
         percent: true,
     })
@@ -333,10 +406,13 @@ mod tests {
             weekly_accuracy(&[(20_000, t)]),
             retention(&[t; 4], 0.9),
         ] {
-            assert!(svg.starts_with("<svg"), "{svg}");
+            assert!(svg.starts_with("<div class=\"chart-wrap"), "{svg}");
+            assert!(svg.contains("<svg class=\"chart\""));
             assert!(svg.contains("<title id="));
             assert!(svg.contains("<desc id="));
-            assert!(svg.ends_with("</svg>"));
+            // The numbers are also in a table that needs no hover.
+            assert!(svg.contains("<details class=\"chart-data\"><summary>数据表"));
+            assert!(svg.ends_with("</table></details>"));
         }
     }
 
@@ -354,6 +430,38 @@ mod tests {
         let w = weekly_accuracy(&[(20_000, empty); 12]);
         assert!(w.contains("还没有答题记录"));
         assert_eq!(heatmap(&[], &Prefs::default()), "");
+    }
+
+    #[test]
+    fn charts_are_drawn_about_as_wide_as_a_phone_column() {
+        // 13-unit text must not shrink below 11 px in a 358 px column.
+        for svg in [
+            forecast(&[1; 30]),
+            retention(
+                &[Tally {
+                    total: 0,
+                    correct: 0,
+                }; 4],
+                0.9,
+            ),
+        ] {
+            let w: f64 = svg
+                .split("viewBox=\"0 0 ")
+                .nth(1)
+                .and_then(|r| r.split(' ').next())
+                .and_then(|w| w.parse().ok())
+                .unwrap_or(f64::MAX);
+            assert!(13.0 * 358.0 / w >= 11.0, "viewBox width {w}");
+        }
+        assert!(forecast(&[1; 30]).contains("7 天后"));
+        assert!(retention(
+            &[Tally {
+                total: 0,
+                correct: 0
+            }; 4],
+            0.9
+        )
+        .contains("目标 90%"));
     }
 
     #[test]

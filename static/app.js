@@ -3,7 +3,10 @@
 document.addEventListener("keydown", function (ev) {
   if (ev.ctrlKey || ev.metaKey || ev.altKey) return;
   var t = ev.target;
-  var typing = t && (t.tagName === "INPUT" || t.tagName === "TEXTAREA" || t.tagName === "SELECT");
+  // Radios and checkboxes are not text entry: after "1" focuses an option, "3" must still
+  // choose the third one.
+  var typing = !!(t && t.matches &&
+    t.matches("input:not([type=radio]):not([type=checkbox]), textarea, select, [contenteditable]"));
   // Quiz: 1–4 choose an option or a grade.
   if (!typing && /^[1-4]$/.test(ev.key)) {
     var el = document.querySelector('[data-key="' + ev.key + '"]');

@@ -1,11 +1,24 @@
 //! End-to-end in a real browser: Debian's headless Chromium driven through chromedriver, against
-//! the release binary on a loopback port. A learner signs up, reads a paper, answers questions of
-//! several kinds (one wrong, one by keyboard only), undoes an answer, looks at her progress,
-//! exports, and logs out — once at desktop size and once at phone size (390 × 844), where no page
-//! may overflow horizontally and every button must be reachable.
+//! the release binary on a loopback port.
 //!
-//! `.ci/run` installs chromium and chromium-driver. Without chromedriver the test fails under CI
-//! (`CI` set) and is skipped with a message elsewhere.
+//! 1. `a_learner_goes_through_paperdeck_in_a_real_browser`: a learner signs up, reads a paper,
+//!    answers questions of several kinds (one wrong, one by keyboard only), undoes an answer,
+//!    looks at her progress, exports, and logs out — once at desktop size and once at phone size
+//!    (390 × 844), where no page may overflow horizontally and every button must be reachable.
+//! 2. `every_page_kind_reads_well_on_a_phone_and_in_the_dark`: every kind of page (logged out, and
+//!    as a simulated learner with four months of history), each at 1280 and 390 px, light and dark
+//!    (emulated through Chrome's DevTools protocol), must pass: axe-core without a serious or
+//!    critical violation; text-field, option and table borders at 3:1 or more; chart text at
+//!    11 px or more as rendered; on phones no table cell narrower than 56 px and no number broken
+//!    across lines; one `<h1>`; a calendar legend of the same colours as the calendar. On a choice
+//!    question, pressing 1 then 3 selects the third option. All problems are listed together;
+//!    then the screenshots of every page and configuration are copied to `screenshots/` (git-
+//!    ignored), as they are whenever `PAPERDECK_SCREENSHOTS` is set.
+//!
+//! `.ci/run` installs chromium, chromium-driver, fonts-noto-cjk and axe-core (into `.axe/`).
+//! Without chromedriver (or axe-core) the tests fail under CI (`CI` set) and are skipped with a
+//! message elsewhere. `PAPERDECK_BIN` runs them against another binary (an older build, say)
+//! instead of building this tree's release binary.
 
 use fantoccini::{Client, ClientBuilder, Locator};
 use std::path::{Path, PathBuf};
@@ -29,6 +42,9 @@ fn free_port() -> u16 {
 }
 
 fn release_binary() -> PathBuf {
+    if let Some(bin) = std::env::var_os("PAPERDECK_BIN") {
+        return PathBuf::from(bin);
+    }
     // Always ask cargo: a no-op when the release binary is fresh, a rebuild when the sources
     // changed since, so the test never runs an old binary.
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
@@ -328,7 +344,7 @@ async fn learner_journey(s: &mut Session, username: &str) {
 
     // Undo the last answer, right after answering.
     s.click("form[action='/quiz/undo'] button").await;
-    s.expect_text("已撤销上一题", "undone").await;
+    s.expect_text("已撤销", "undone").await;
 
     // Progress.
     s.go("/progress").await;
@@ -376,8 +392,13 @@ async fn learner_journey(s: &mut Session, username: &str) {
     );
 }
 
+/// The two tests each start a server, a chromedriver and Chromium; on a small machine they
+/// would slow each other past the page waits, so they take turns.
+static ONE_BROWSER_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
 #[tokio::test]
 async fn a_learner_goes_through_paperdeck_in_a_real_browser() {
+    let _turn = ONE_BROWSER_AT_A_TIME.lock().await;
     let Some(driver) = which("chromedriver") else {
         if std::env::var_os("CI").is_some() {
             panic!("chromedriver is not installed: .ci/run must install chromium-driver");
@@ -464,4 +485,690 @@ fn copy_dir(from: &Path, to: &Path) -> std::io::Result<()> {
         std::fs::copy(e.path(), to.join(e.file_name()))?;
     }
     Ok(())
+}
+
+// ---------------------------------------------------------------------------------------------
+// Every page kind: phone and desktop, light and dark, axe-core and the checks axe cannot make.
+
+/// The checks run in the page for one configuration; returns a list of problems in words.
+/// Colours are read from getComputedStyle, so they are what the reader sees in this scheme.
+const PAGE_CHECKS: &str = r#"
+const phone = arguments[0];
+const problems = [];
+const visible = el => el.getClientRects().length > 0 && !el.closest('details:not([open])')
+  && getComputedStyle(el).visibility !== 'hidden';
+const rgb = c => { const m = /^rgba?\(([\d.]+),\s*([\d.]+),\s*([\d.]+)(?:,\s*([\d.]+))?\)$/.exec(c);
+  return m ? [+m[1], +m[2], +m[3], m[4] === undefined ? 1 : +m[4]] : null; };
+const lum = c => { const f = v => { v /= 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; };
+  return 0.2126 * f(c[0]) + 0.7152 * f(c[1]) + 0.0722 * f(c[2]); };
+const ratio = (a, b) => { const x = lum(a), y = lum(b); return (Math.max(x, y) + 0.05) / (Math.min(x, y) + 0.05); };
+// The colour behind an element: the first opaque background among its ancestors.
+const behind = el => { for (let e = el.parentElement; e; e = e.parentElement) {
+    const c = rgb(getComputedStyle(e).backgroundColor); if (c && c[3] > 0.5) return c; }
+  return rgb(getComputedStyle(document.documentElement).backgroundColor) || [255, 255, 255, 1]; };
+const name = el => el.tagName.toLowerCase() + (el.id ? '#' + el.id : '') +
+  (el.className && typeof el.className === 'string' ? '.' + el.className.trim().split(/\s+/).join('.') : '');
+
+// 1. One <h1>.
+const h1 = document.querySelectorAll('h1').length;
+if (h1 !== 1) problems.push(`${h1} <h1> elements`);
+
+// 2. Borders of text fields, options and tables: 3:1 against what is behind them.
+const bordered = [...document.querySelectorAll(
+  'input:not([type=hidden]):not([type=radio]):not([type=checkbox]), select, textarea, label.option, th, td, table.figures tr')]
+  .filter(visible);
+for (const el of bordered) {
+  const st = getComputedStyle(el);
+  if (parseFloat(st.borderBottomWidth) === 0 || st.borderBottomStyle === 'none') {
+    if (el.matches('input, select, textarea, label.option')) problems.push(`${name(el)} has no border`);
+    continue;
+  }
+  const b = rgb(st.borderBottomColor), bg = behind(el);
+  if (!b) continue;
+  const r = ratio(b, bg);
+  if (r < 3) { problems.push(`border of ${name(el)} is ${r.toFixed(2)}:1 (${st.borderBottomColor} on rgb(${bg.slice(0, 3)}))`); break; }
+}
+
+// 3. Chart text as rendered: font size times the SVG's scale.
+for (const t of document.querySelectorAll('svg.chart text')) {
+  const ctm = t.getScreenCTM(); if (!ctm) continue;
+  const px = parseFloat(getComputedStyle(t).fontSize) * Math.hypot(ctm.a, ctm.b);
+  if (px < 10.95) { problems.push(`chart text "${t.textContent}" in #${t.closest('svg').id} renders at ${px.toFixed(1)} px`); break; }
+}
+
+// 4. The calendar legend shows the calendar's colours (it was inverted in dark mode).
+const sw = document.querySelector('.legend .sw.h4'), svg = document.querySelector('svg#heatmap');
+if (sw && svg) {
+  const r = document.createElementNS('http://www.w3.org/2000/svg', 'rect');
+  r.setAttribute('class', 'h4'); svg.appendChild(r);
+  const fill = getComputedStyle(r).fill, bg = getComputedStyle(sw).backgroundColor; r.remove();
+  if (fill !== bg) problems.push(`legend level 4 is ${bg}, calendar level 4 is ${fill}`);
+}
+
+if (phone) {
+  // 5. No sideways scrolling of the page, every button within reach.
+  const over = document.documentElement.scrollWidth - window.innerWidth;
+  if (over > 0) problems.push(`page overflows sideways by ${over} px`);
+  // 6. Table cells at least 56 px wide (about four characters) — hidden header cells aside.
+  for (const c of [...document.querySelectorAll('main td, main th')].filter(visible)) {
+    const w = c.getBoundingClientRect().width;
+    if (w > 2 && w < 56) { problems.push(`table cell "${c.textContent.trim().slice(0, 20)}" is ${w.toFixed(0)} px wide`); break; }
+  }
+  // 7. No number broken across lines inside a table cell.
+  const tw = document.createTreeWalker(document.querySelector('main') || document.body, NodeFilter.SHOW_TEXT,
+    { acceptNode: n => n.parentElement.closest('td, th') && visible(n.parentElement) ? 1 : 2 });
+  let broken = null;
+  for (let n = tw.nextNode(); n && !broken; n = tw.nextNode()) {
+    for (const m of n.data.matchAll(/[0-9A-Za-z][0-9A-Za-z.,:%+\/×-]*/g)) {
+      if (!/[0-9]/.test(m[0])) continue;
+      const range = document.createRange();
+      range.setStart(n, m.index); range.setEnd(n, m.index + m[0].length);
+      const tops = new Set([...range.getClientRects()].filter(r => r.width > 0).map(r => Math.round(r.top)));
+      if (tops.size > 1) { broken = m[0]; break; }
+    }
+  }
+  if (broken) problems.push(`number "${broken}" is broken across lines`);
+}
+return problems;
+"#;
+
+struct Audit {
+    c: Client,
+    driver: String,
+    session: String,
+    base: String,
+    axe: Option<String>,
+    shots: PathBuf,
+    problems: Vec<String>,
+    configs: usize,
+    full_pages: bool,
+}
+
+impl Audit {
+    /// A DevTools command through chromedriver's `goog/cdp/execute` endpoint; its result.
+    async fn cdp(&self, cmd: &str, params: serde_json::Value) -> serde_json::Value {
+        let r = reqwest::Client::new()
+            .post(format!(
+                "{}/session/{}/goog/cdp/execute",
+                self.driver, self.session
+            ))
+            .header("content-type", "application/json")
+            .body(serde_json::json!({ "cmd": cmd, "params": params }).to_string())
+            .send()
+            .await
+            .expect("cdp request");
+        assert!(r.status().is_success(), "cdp {cmd}: {}", r.status());
+        let body = r.text().await.unwrap_or_default();
+        let v: serde_json::Value = serde_json::from_str(&body).unwrap_or_default();
+        v["value"].clone()
+    }
+
+    /// The whole page, not only the viewport: the key figures sit far down a paper page.
+    async fn full_screenshot(&self) -> Option<Vec<u8>> {
+        use base64::Engine;
+        let v = self
+            .cdp(
+                "Page.captureScreenshot",
+                serde_json::json!({ "format": "png", "captureBeyondViewport": true }),
+            )
+            .await;
+        base64::engine::general_purpose::STANDARD
+            .decode(v["data"].as_str()?)
+            .ok()
+    }
+
+    /// Phone: 390 × 844 CSS pixels as a mobile viewport; desktop: 1280 × 900.
+    async fn size(&self, phone: bool) {
+        let (w, h) = if phone { (390, 844) } else { (1280, 900) };
+        self.cdp(
+            "Emulation.setDeviceMetricsOverride",
+            serde_json::json!({ "width": w, "height": h, "deviceScaleFactor": 1, "mobile": phone }),
+        )
+        .await;
+    }
+
+    async fn scheme(&self, dark: bool) {
+        let value = if dark { "dark" } else { "light" };
+        self.cdp(
+            "Emulation.setEmulatedMedia",
+            serde_json::json!({ "features": [{ "name": "prefers-color-scheme", "value": value }] }),
+        )
+        .await;
+    }
+
+    async fn js(&self, script: &str, args: Vec<serde_json::Value>) -> serde_json::Value {
+        self.c.execute(script, args).await.expect("script")
+    }
+
+    async fn goto(&self, path: &str) {
+        self.c
+            .goto(&format!("{}{path}", self.base))
+            .await
+            .expect("goto");
+    }
+
+    /// Runs every check in the four configurations on the page now shown.
+    async fn check(&mut self, label: &str) {
+        let url = self
+            .c
+            .current_url()
+            .await
+            .map(|u| u.to_string())
+            .unwrap_or_default();
+        for phone in [false, true] {
+            self.size(phone).await;
+            for dark in [false, true] {
+                self.scheme(dark).await;
+                self.configs += 1;
+                let cfg = format!(
+                    "{label} {} {}",
+                    if phone { "390" } else { "1280" },
+                    if dark { "dark" } else { "light" }
+                );
+                // The emulation must have taken: otherwise the dark runs would test light.
+                let (is_dark, width) = {
+                    let v = self
+                        .js(
+                            "return [matchMedia('(prefers-color-scheme: dark)').matches, innerWidth]",
+                            vec![],
+                        )
+                        .await;
+                    (v[0].as_bool().unwrap_or(false), v[1].as_i64().unwrap_or(0))
+                };
+                assert_eq!(
+                    is_dark, dark,
+                    "{cfg}: colour scheme emulation did not apply"
+                );
+                assert_eq!(
+                    width,
+                    if phone { 390 } else { 1280 },
+                    "{cfg}: viewport width"
+                );
+                let v = self.js(PAGE_CHECKS, vec![phone.into()]).await;
+                for p in v.as_array().into_iter().flatten() {
+                    self.problems
+                        .push(format!("[{cfg}] {url}: {}", p.as_str().unwrap_or("?")));
+                }
+                if let Some(axe) = &self.axe {
+                    for v in run_axe(&self.c, axe).await {
+                        self.problems.push(format!("[{cfg}] {url}: axe {v}"));
+                    }
+                }
+                // Whole pages when asked for (slow: long pages are re-laid out to be
+                // captured), the viewport otherwise.
+                let png = if self.full_pages {
+                    self.full_screenshot().await
+                } else {
+                    self.c.screenshot().await.ok()
+                };
+                if let Some(png) = png {
+                    let file = cfg.replace(' ', "-").replace('/', "_");
+                    let _ = std::fs::write(self.shots.join(format!("{file}.png")), png);
+                }
+            }
+        }
+        self.size(false).await;
+        self.scheme(false).await;
+    }
+}
+
+/// axe-core's serious and critical violations (all rule sets, WCAG 2.1 A/AA and best practice),
+/// each as "rule ×nodes first-target".
+async fn run_axe(c: &Client, axe: &str) -> Vec<String> {
+    let present = c
+        .execute("return typeof window.axe === 'object'", vec![])
+        .await
+        .ok()
+        .and_then(|v| v.as_bool())
+        .unwrap_or(false);
+    if !present {
+        c.execute(axe, vec![]).await.expect("inject axe-core");
+    }
+    let v = c
+        .execute_async(
+            r#"const done = arguments[arguments.length - 1];
+               axe.run(document, { resultTypes: ['violations'] }).then(r => done(
+                 r.violations.filter(v => v.impact === 'serious' || v.impact === 'critical')
+                   .map(v => `${v.id} (${v.impact}) ×${v.nodes.length} ${v.nodes[0].target.join(' ')}`)),
+                 e => done(['axe failed: ' + e]));"#,
+            vec![],
+        )
+        .await
+        .expect("axe.run");
+    v.as_array()
+        .into_iter()
+        .flatten()
+        .map(|s| s.as_str().unwrap_or("?").to_string())
+        .collect()
+}
+
+fn axe_source() -> Option<String> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let path = std::env::var_os("AXE_CORE_JS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root.join(".axe/node_modules/axe-core/axe.min.js"));
+    std::fs::read_to_string(path).ok()
+}
+
+/// Waits until `css` is on the page (a click may still be navigating).
+async fn wait_css(c: &Client, css: &str) -> bool {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while Instant::now() < deadline {
+        if c.find(Locator::Css(css)).await.is_ok() {
+            return true;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    false
+}
+
+async fn text_of(c: &Client, css: &str) -> String {
+    match c.find(Locator::Css(css)).await {
+        Ok(e) => e.text().await.unwrap_or_default(),
+        Err(_) => String::new(),
+    }
+}
+
+#[tokio::test]
+async fn every_page_kind_reads_well_on_a_phone_and_in_the_dark() {
+    let _turn = ONE_BROWSER_AT_A_TIME.lock().await;
+    let Some(driver) = which("chromedriver") else {
+        if std::env::var_os("CI").is_some() {
+            panic!("chromedriver is not installed: .ci/run must install chromium-driver");
+        }
+        eprintln!("SKIPPED: chromedriver not installed (apt-get install chromium chromium-driver)");
+        return;
+    };
+    let axe = axe_source();
+    if axe.is_none() {
+        if std::env::var_os("CI").is_some() {
+            panic!("axe-core is not installed: .ci/run must run `npm i --prefix .axe axe-core@4`");
+        }
+        eprintln!(
+            "axe-core not found in .axe/ (npm i --prefix .axe axe-core@4): its checks are skipped"
+        );
+    }
+    let started = Instant::now();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let shots = dir.path().join("screenshots");
+    std::fs::create_dir_all(&shots).expect("screenshot dir");
+    let db = dir.path().join("audit.db");
+    let db_url = format!("sqlite://{}", db.display());
+    let bin = release_binary();
+
+    // A learner with four months of history, so the charts, tables and the optimiser have data.
+    let status = Command::new(&bin)
+        .args([
+            "simulate",
+            "--learners",
+            "1",
+            "--days",
+            "120",
+            "--database",
+            &db_url,
+        ])
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::null())
+        .status()
+        .expect("run paperdeck simulate");
+    assert!(status.success(), "paperdeck simulate failed");
+
+    let port = free_port();
+    let _server = Killed(
+        Command::new(&bin)
+            .args([
+                "serve",
+                "--addr",
+                &format!("127.0.0.1:{port}"),
+                "--database",
+                &db_url,
+            ])
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::null())
+            .spawn()
+            .expect("start paperdeck"),
+    );
+    let base = format!("http://127.0.0.1:{port}");
+    wait_http(&format!("{base}/healthz")).await;
+    let driver_port = free_port();
+    let _driver = Killed(
+        Command::new(driver)
+            .arg(format!("--port={driver_port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start chromedriver"),
+    );
+    let driver_url = format!("http://127.0.0.1:{driver_port}");
+    wait_http(&format!("{driver_url}/status")).await;
+
+    let c = browser(driver_port, 1280, 900, &dir.path().join("profile-audit")).await;
+    let session = c
+        .session_id()
+        .await
+        .ok()
+        .flatten()
+        .expect("webdriver session id");
+    let mut a = Audit {
+        c,
+        driver: driver_url,
+        session,
+        base,
+        axe,
+        shots: shots.clone(),
+        problems: Vec::new(),
+        configs: 0,
+        full_pages: std::env::var_os("PAPERDECK_SCREENSHOTS").is_some(),
+    };
+    let journey = tokio::spawn(async move {
+        audit_pages(&mut a).await;
+        a
+    })
+    .await;
+    let keep = Path::new(env!("CARGO_MANIFEST_DIR")).join("screenshots");
+    let a = match journey {
+        Ok(a) => a,
+        Err(e) => {
+            let _ = std::fs::remove_dir_all(&keep);
+            let _ = copy_dir(&shots, &keep);
+            panic!(
+                "page audit stopped (screenshots in {}): {e}",
+                keep.display()
+            );
+        }
+    };
+    let _ = a.c.clone().close().await;
+    println!(
+        "page audit: {} page configurations in {:.0} s",
+        a.configs,
+        started.elapsed().as_secs_f64()
+    );
+    if !a.problems.is_empty() || std::env::var_os("PAPERDECK_SCREENSHOTS").is_some() {
+        let _ = std::fs::remove_dir_all(&keep);
+        let _ = copy_dir(&shots, &keep);
+        println!("screenshots of every page kind in {}", keep.display());
+    }
+    assert!(
+        a.problems.is_empty(),
+        "{} problems (screenshots in {}):\n{}",
+        a.problems.len(),
+        keep.display(),
+        a.problems.join("\n")
+    );
+}
+
+async fn audit_pages(a: &mut Audit) {
+    // Logged out.
+    for (label, path) in [
+        ("home", "/"),
+        ("papers", "/papers"),
+        ("concepts", "/concepts"),
+        ("concept", "/concepts/rlhf"),
+        ("signup", "/signup"),
+        ("login", "/login"),
+        ("404", "/no-such-page"),
+    ] {
+        a.goto(path).await;
+        a.check(label).await;
+    }
+    // Every paper page: the key-figures tables differ from paper to paper.
+    a.goto("/papers").await;
+    let mut papers = Vec::new();
+    for e in
+        a.c.find_all(Locator::Css("ol.paper-cards h2 a"))
+            .await
+            .expect("paper links")
+    {
+        if let Ok(Some(href)) = e.attr("href").await {
+            papers.push(href);
+        }
+    }
+    assert_eq!(papers.len(), 10, "paper links on /papers");
+    for p in &papers {
+        a.goto(p).await;
+        let label = format!("paper-{}", p.trim_start_matches("/papers/"));
+        a.check(&label).await;
+    }
+    // A sign-up error: the wrong field is marked and focused.
+    a.goto("/signup").await;
+    for (css, v) in [
+        ("#username", "audit_user"),
+        ("#password", "correct horse"),
+        ("#password_confirm", "different horse"),
+    ] {
+        a.c.find(Locator::Css(css))
+            .await
+            .expect(css)
+            .send_keys(v)
+            .await
+            .expect("type");
+    }
+    a.c.find(Locator::Css("form.stack button[type=submit]"))
+        .await
+        .expect("submit")
+        .click()
+        .await
+        .expect("click");
+    wait_css(&a.c, "#form-error").await;
+    let focus = a
+        .js("return [document.activeElement.id, document.activeElement.getAttribute('aria-invalid')]", vec![])
+        .await;
+    if focus[0] != "password_confirm" || focus[1] != "true" {
+        a.problems.push(format!(
+            "sign-up error: focus and aria-invalid on {focus}, not #password_confirm"
+        ));
+    }
+    a.check("signup-error").await;
+
+    // Log in as the simulated learner.
+    a.goto("/login").await;
+    a.c.find(Locator::Css("#username"))
+        .await
+        .expect("username")
+        .send_keys("sim0001")
+        .await
+        .expect("type");
+    a.c.find(Locator::Css("#password"))
+        .await
+        .expect("password")
+        .send_keys("load-test-password")
+        .await
+        .expect("type");
+    a.c.find(Locator::Css("form.stack button[type=submit]"))
+        .await
+        .expect("submit")
+        .click()
+        .await
+        .expect("click");
+    assert!(wait_css(&a.c, "a.who").await, "log-in as sim0001 failed");
+    for (label, path) in [
+        ("home-in", "/"),
+        ("login-in", "/login"),
+        ("progress", "/progress"),
+        ("settings", "/settings"),
+        ("export", "/export"),
+        ("404-in", "/no-such-page"),
+    ] {
+        a.goto(path).await;
+        a.check(label).await;
+    }
+    if !text_of(&a.c, "main").await.contains("你已登录为") {
+        // The last /login visit was checked above; say it here if it offered the form again.
+    }
+    a.goto("/login").await;
+    if !text_of(&a.c, "main").await.contains("你已登录为 sim0001") {
+        a.problems
+            .push("/login for a logged-in learner does not say 你已登录为 sim0001".into());
+    }
+
+    // One question of each kind: the card of a concept stays the same until it is answered, so
+    // each unlocked concept's practice page shows one kind; answering moves it on.
+    a.goto("/concepts").await;
+    let mut concepts = Vec::new();
+    for e in
+        a.c.find_all(Locator::Css("dl.glossary dt a"))
+            .await
+            .expect("concept links")
+    {
+        if let Ok(Some(href)) = e.attr("href").await {
+            concepts.push(href.trim_start_matches("/concepts/").to_string());
+        }
+    }
+    let kinds = ["单选题", "填空题", "判断题", "哪篇论文", "自由回忆"];
+    let mut seen = std::collections::BTreeSet::new();
+    let mut keys_checked = false;
+    'rounds: for _round in 0..4 {
+        for slug in &concepts {
+            if seen.len() == kinds.len() && keys_checked {
+                break 'rounds;
+            }
+            a.goto(&format!("/quiz?concept={slug}")).await;
+            if !wait_css(&a.c, "form.question").await {
+                continue; // not unlocked for this learner
+            }
+            let tag = text_of(&a.c, ".tag").await;
+            let Some(kind) = kinds.iter().find(|k| tag.contains(**k)) else {
+                continue;
+            };
+            if seen.insert(*kind) {
+                a.check(&format!("quiz-{slug}")).await;
+            }
+            // Answer it, so the next round shows this concept with another card.
+            if (*kind == "单选题" || *kind == "哪篇论文") && !keys_checked {
+                // 1 then 3: the second press lands on a focused radio and must still count.
+                let body = a.c.find(Locator::Css("body")).await.expect("body");
+                body.send_keys("1").await.expect("key 1");
+                let focused = a.c.active_element().await.expect("focus");
+                focused.send_keys("3").await.expect("key 3");
+                let picked = a
+                    .js("const r = document.querySelector('input[name=answer]:checked'); return r ? r.dataset.key : null", vec![])
+                    .await;
+                if picked != "3" {
+                    a.problems.push(format!(
+                        "keys 1 then 3 on a choice question selected option {picked}, not 3"
+                    ));
+                }
+                keys_checked = true;
+                a.c.active_element()
+                    .await
+                    .expect("focus")
+                    .send_keys("\u{E007}")
+                    .await
+                    .expect("enter");
+                if wait_css(&a.c, "section.feedback").await {
+                    a.check("feedback").await;
+                    // Undo comes back to practising the same concept, and says what will happen.
+                    if a.c
+                        .find(Locator::Css("form[action='/quiz/undo'] button"))
+                        .await
+                        .is_ok()
+                    {
+                        a.c.find(Locator::Css("form[action='/quiz/undo'] button"))
+                            .await
+                            .expect("undo")
+                            .click()
+                            .await
+                            .expect("undo");
+                        wait_css(&a.c, "p.flash").await;
+                        let url =
+                            a.c.current_url()
+                                .await
+                                .map(|u| u.to_string())
+                                .unwrap_or_default();
+                        let flash = text_of(&a.c, "p.flash").await;
+                        if !url.contains("mode=practice")
+                            || !url.contains(&format!("concept={slug}"))
+                            || !flash.contains("换一道题")
+                        {
+                            a.problems
+                                .push(format!("undo in practice went to {url} saying {flash:?}"));
+                        }
+                        a.check("after-undo").await;
+                    }
+                }
+                continue;
+            }
+            match *kind {
+                "单选题" | "哪篇论文" => {
+                    let _ =
+                        a.c.find(Locator::Css("label.option"))
+                            .await
+                            .expect("option")
+                            .click()
+                            .await;
+                    let _ =
+                        a.c.find(Locator::Css("button[data-enter]"))
+                            .await
+                            .expect("submit")
+                            .click()
+                            .await;
+                }
+                "填空题" => {
+                    let _ =
+                        a.c.find(Locator::Css("button[name=give_up]"))
+                            .await
+                            .expect("give up")
+                            .click()
+                            .await;
+                }
+                "判断题" => {
+                    let _ =
+                        a.c.find(Locator::Css("button[value=true]"))
+                            .await
+                            .expect("true")
+                            .click()
+                            .await;
+                }
+                _ => {
+                    let _ =
+                        a.c.find(Locator::Css("details.reveal summary"))
+                            .await
+                            .expect("reveal")
+                            .click()
+                            .await;
+                    let _ =
+                        a.c.find(Locator::Css("button[name=grade][value='3']"))
+                            .await
+                            .expect("grade")
+                            .click()
+                            .await;
+                }
+            }
+            wait_css(&a.c, "section.feedback").await;
+        }
+    }
+    let missing: Vec<_> = kinds.iter().filter(|k| !seen.contains(*k)).collect();
+    if !missing.is_empty() {
+        a.problems.push(format!(
+            "no question of kind {missing:?} was found to check"
+        ));
+    }
+
+    // The optimiser answers with a redirect to /settings (Post/Redirect/Get).
+    a.goto("/settings").await;
+    if let Ok(b) =
+        a.c.find(Locator::Css("form[action='/settings/optimise'] button"))
+            .await
+    {
+        b.click().await.expect("optimise");
+        let deadline = Instant::now() + Duration::from_secs(120);
+        while Instant::now() < deadline && !text_of(&a.c, "#optimise").await.contains("参数") {
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+        wait_css(&a.c, "#optimise .flash").await;
+        let url =
+            a.c.current_url()
+                .await
+                .map(|u| u.path().to_string())
+                .unwrap_or_default();
+        if url != "/settings" {
+            a.problems.push(format!(
+                "the optimiser's result is shown at {url}, not after a redirect to /settings"
+            ));
+        }
+        a.check("settings-optimised").await;
+    } else {
+        a.problems
+            .push("the simulated learner has no 优化我的复习安排 button".into());
+    }
 }

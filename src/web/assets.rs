@@ -75,8 +75,16 @@ async fn serve(req: HttpRequest, name: web::Path<String>) -> HttpResponse {
     } else {
         HttpResponse::Ok()
     };
+    // Only the versioned URL (`?v=<hash>`, as the pages link it) may be cached for a year: the
+    // bare URL's content changes with each release, so it is revalidated with its ETag.
+    let versioned = req.query_string() == format!("v={}", asset.etag);
+    let cache = if versioned {
+        "public, max-age=31536000, immutable"
+    } else {
+        "public, no-cache"
+    };
     res.insert_header((header::ETAG, etag))
-        .insert_header((header::CACHE_CONTROL, "public, max-age=31536000, immutable"));
+        .insert_header((header::CACHE_CONTROL, cache));
     if matches {
         return res.finish();
     }

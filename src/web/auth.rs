@@ -31,6 +31,8 @@ struct SignupPage {
     nav: Nav,
     username: String,
     error: Option<String>,
+    /// The id of the field the error is about ("" when none): marked invalid and focused.
+    invalid: &'static str,
     next: String,
 }
 
@@ -40,6 +42,8 @@ struct LoginPage {
     nav: Nav,
     username: String,
     error: Option<String>,
+    /// The id of the field the error is about ("" when none): marked invalid and focused.
+    invalid: &'static str,
     next: String,
 }
 
@@ -54,6 +58,7 @@ async fn signup_form(visitor: Visitor, q: web::Query<NextQuery>) -> Result<HttpR
         nav: visitor.nav("signup"),
         username: String::new(),
         error: None,
+        invalid: "",
         next: auth::safe_next(q.next.as_deref()),
     })
 }
@@ -77,12 +82,13 @@ async fn signup(
 ) -> Result<HttpResponse, AppError> {
     visitor.verify_csrf(&form.csrf)?;
     let next = auth::safe_next(form.next.as_deref());
-    let fail = |msg: String| {
+    let fail = |msg: String, invalid: &'static str| {
         with_status(
             &SignupPage {
                 nav: visitor.nav("signup"),
                 username: form.username.chars().take(64).collect(),
                 error: Some(msg),
+                invalid,
                 next: next.clone(),
             },
             StatusCode::BAD_REQUEST,
@@ -90,15 +96,15 @@ async fn signup(
     };
     let username = match Username::parse(&form.username) {
         Ok(u) => u,
-        Err(m) => return fail(m),
+        Err(m) => return fail(m, "username"),
     };
     let password = match Password::parse(&form.password) {
         Ok(p) => p,
-        Err(m) => return fail(m),
+        Err(m) => return fail(m, "password"),
     };
     if let Some(confirm) = &form.password_confirm {
         if confirm != password.expose() {
-            return fail("两次输入的密码不一致。".into());
+            return fail("两次输入的密码不一致。".into(), "password_confirm");
         }
     }
     let hash = state
@@ -111,7 +117,10 @@ async fn signup(
     let Some(id) =
         store::learners::create(&state.db, username.as_str(), &username.key(), &hash, now).await?
     else {
-        return fail("这个用户名已经有人用了（不区分大小写），换一个吧。".into());
+        return fail(
+            "这个用户名已经有人用了（不区分大小写），换一个吧。".into(),
+            "username",
+        );
     };
     tracing::info!(learner = id, "new learner signed up");
     start_session(&state, id, &next).await
@@ -135,6 +144,7 @@ async fn login_form(visitor: Visitor, q: web::Query<NextQuery>) -> Result<HttpRe
         nav: visitor.nav("login"),
         username: String::new(),
         error: None,
+        invalid: "",
         next: auth::safe_next(q.next.as_deref()),
     })
 }
@@ -159,10 +169,11 @@ async fn login(
     let next = auth::safe_next(form.next.as_deref());
     let key = form.username.trim().to_ascii_lowercase();
     let addr = req.peer_addr().map(|a| a.ip());
-    let page = |msg: String| LoginPage {
+    let page = |msg: String, invalid: &'static str| LoginPage {
         nav: visitor.nav("login"),
         username: form.username.chars().take(64).collect(),
         error: Some(msg),
+        invalid,
         next: next.clone(),
     };
 
@@ -174,9 +185,10 @@ async fn login(
     if let Some(wait) = blocked {
         let minutes = wait.as_secs().div_ceil(60).max(1);
         return with_status(
-            &page(format!(
-                "登录失败次数太多，为了保护账户，请 {minutes} 分钟后再试。"
-            )),
+            &page(
+                format!("登录失败次数太多，为了保护账户，请 {minutes} 分钟后再试。"),
+                "",
+            ),
             StatusCode::TOO_MANY_REQUESTS,
         );
     }
@@ -212,7 +224,10 @@ async fn login(
             if let Ok(mut l) = state.limiter.lock() {
                 l.record_failure(&key, addr, Instant::now());
             }
-            with_status(&page("用户名或密码不对。".into()), StatusCode::UNAUTHORIZED)
+            with_status(
+                &page("用户名或密码不对。".into(), "password"),
+                StatusCode::UNAUTHORIZED,
+            )
         }
     }
 }

@@ -16,6 +16,61 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/glossary", super::get().to(glossary_index));
 }
 
+/// How a paper's title is shown. Several `title_zh` already start with the short name
+/// ("PaLM：用 Pathways…", "GPT-4 技术报告"), and putting the short name in front again read
+/// "PaLM：PaLM：…"; used by the templates of this module.
+pub trait PaperTitles {
+    /// The whole title: `title_zh`, with the short name in front only when it lacks it.
+    fn full_title(&self) -> String;
+    /// What to show after the short name when both are shown: `title_zh` without a leading
+    /// short name and its separator.
+    fn title_rest(&self) -> &str;
+}
+
+impl PaperTitles for Paper {
+    fn full_title(&self) -> String {
+        if self.title_zh.starts_with(self.short.as_str()) {
+            self.title_zh.clone()
+        } else {
+            format!("{}：{}", self.short, self.title_zh)
+        }
+    }
+
+    fn title_rest(&self) -> &str {
+        self.title_zh
+            .strip_prefix(self.short.as_str())
+            .map(|r| r.trim_start_matches(['：', ':', ' ']))
+            .filter(|r| !r.is_empty())
+            .unwrap_or(&self.title_zh)
+    }
+}
+
+/// Escapes `text` for HTML and keeps each number-like word ("PaLM-540B", "1.4", "5-shot") on
+/// one line: a number split across lines ("PaLM-/540B") misreads, and on a phone a narrow
+/// column breaks at any hyphen. Chinese text around it still wraps anywhere.
+pub fn keep_numbers_whole(text: &str) -> String {
+    let is_word = |c: char| c.is_ascii_alphanumeric() || ".,:%+/×-".contains(c);
+    let mut out = String::with_capacity(text.len() + 32);
+    let mut rest = text;
+    while let Some(start) = rest.find(|c: char| c.is_ascii_alphanumeric()) {
+        out.push_str(&crate::charts::esc(&rest[..start]));
+        let word = &rest[start..];
+        let len = word.find(|c: char| !is_word(c)).unwrap_or(word.len());
+        let (w, after) = word.split_at(len);
+        if w.chars().any(|c| c.is_ascii_digit()) && w.contains(['-', '.', ',', ':', '/', '+', '×'])
+        {
+            out.push_str(r#"<span class="nobr">"#);
+            out.push_str(&crate::charts::esc(w));
+            out.push_str("</span>");
+        } else {
+            out.push_str(&crate::charts::esc(w));
+        }
+        rest = after;
+    }
+    out.push_str(&crate::charts::esc(rest));
+    out
+}
+
 pub async fn healthz(state: web::Data<AppState>) -> HttpResponse {
     match state.db.ping().await {
         Ok(()) => HttpResponse::Ok().content_type("text/plain").body("ok"),
@@ -191,6 +246,12 @@ fn concept_links<'a>(
     out
 }
 
+impl PaperPage<'_> {
+    fn whole(&self, text: &str) -> String {
+        keep_numbers_whole(text)
+    }
+}
+
 #[derive(Template)]
 #[template(path = "concepts/index.html")]
 struct ConceptsIndex<'a> {
@@ -287,4 +348,22 @@ async fn glossary_index(
         nav: visitor.nav("concepts"),
         groups,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::keep_numbers_whole;
+
+    #[test]
+    fn number_words_stay_whole_and_text_is_escaped() {
+        assert_eq!(
+            keep_numbers_whole("比 PaLM-540B 小 <b>"),
+            r#"比 <span class="nobr">PaLM-540B</span> 小 &lt;b&gt;"#
+        );
+        assert_eq!(
+            keep_numbers_whole("1.4 万亿"),
+            r#"<span class="nobr">1.4</span> 万亿"#
+        );
+        assert_eq!(keep_numbers_whole("GPT 70B"), "GPT 70B");
+    }
 }

@@ -198,7 +198,9 @@ async fn question(
     let learner = visitor.require(&req)?.clone();
     let snap = snapshot(&state, learner.id).await?;
     let plan = scheduler::plan(&snap.states, &snap.today, snap.now, &snap.prefs);
-    let flash = (q.undone == Some(1)).then_some("已撤销上一题的答案，可以重新作答。");
+    // Undo brings the concept back, but the quiz shows it with another card when it has one (she
+    // has just seen this card's answer), so the message promises a new question, not a retry.
+    let flash = (q.undone == Some(1)).then_some("已撤销。这个概念会换一道题再考你一次。");
 
     let (concept, reason, mode) = if let Some(slug) = &q.concept {
         let Some(s) = snap.states.iter().find(|s| &s.concept == slug) else {
@@ -293,7 +295,7 @@ fn options_for(state: &AppState, card: &Card, rng: &mut StdRng) -> Vec<Opt> {
                 let text = state
                     .content
                     .paper(slug)
-                    .map(|p| format!("{}（{}）", p.short, p.title_zh))
+                    .map(paper_option)
                     .unwrap_or_else(|| slug.clone());
                 (slug.clone(), text)
             })
@@ -310,6 +312,16 @@ fn options_for(state: &AppState, card: &Card, rng: &mut StdRng) -> Vec<Opt> {
             key: i + 1,
         })
         .collect()
+}
+
+/// A paper as an answer option: "Chinchilla（训练计算最优的大语言模型）", and just the title when
+/// it already starts with the short name ("QLoRA：量化…"), which read "QLoRA（QLoRA：…）".
+fn paper_option(p: &crate::content::Paper) -> String {
+    match super::pages::PaperTitles::title_rest(p) {
+        rest if rest != p.title_zh => format!("{}（{rest}）", p.short),
+        _ if p.title_zh.starts_with(p.short.as_str()) => p.title_zh.clone(),
+        _ => format!("{}（{}）", p.short, p.title_zh),
+    }
 }
 
 fn done_page(
@@ -640,7 +652,7 @@ async fn feedback(
         CardData::WhichPaper { answer, .. } => state
             .content
             .paper(answer)
-            .map(|p| format!("{}（{}）", p.short, p.title_zh))
+            .map(paper_option)
             .unwrap_or_else(|| answer.clone()),
         CardData::Recall { model_answer } => model_answer.clone(),
     };
@@ -717,7 +729,20 @@ async fn undo(
             "只能撤销刚刚提交的那一题，而且只能撤销一次；这次没有做任何修改。".into(),
         ));
     }
-    Ok(see_other("/quiz?undone=1"))
+    // Back to the same kind of quiz: a practice answer (extra or one-concept practice) returns
+    // to practising that concept, where the plain /quiz would say "today's work is done".
+    Ok(see_other(&undo_target(&review)))
+}
+
+/// Where undo sends her: the daily quiz, or practice of the concept whose answer was undone.
+fn undo_target(review: &ReviewRow) -> String {
+    match review.kind {
+        ReviewKind::Practice => format!(
+            "/quiz?mode=practice&concept={}&undone=1",
+            super::encode_query(&review.concept)
+        ),
+        ReviewKind::Learn | ReviewKind::Review => "/quiz?undone=1".to_string(),
+    }
 }
 
 async fn regrade(

@@ -11,7 +11,7 @@
 use crate::error::AppError;
 use crate::startup::AppState;
 use crate::store;
-use actix_web::body::MessageBody;
+use actix_web::body::{BoxBody, MessageBody};
 use actix_web::cookie::{Cookie, CookieJar, SameSite};
 use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
 use actix_web::middleware::Next;
@@ -81,11 +81,17 @@ pub fn removal_cookie(state: &AppState, name: &'static str) -> Cookie<'static> {
 /// Middleware: every visitor gets a `pd_anon` id (set once, then read back).
 pub async fn anon_cookie(
     req: ServiceRequest,
-    next: Next<impl MessageBody>,
-) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
     let Some(state) = req.app_data::<web::Data<AppState>>().cloned() else {
-        return next.call(req).await;
+        return next.call(req).await.map(|res| res.map_into_boxed_body());
     };
+    // Static files and the health check never render a form, and a response that sets a cookie
+    // is not stored by shared caches, which would undo the long cache lifetime of the assets.
+    let path = req.path();
+    if path.starts_with("/static/") || path == "/favicon.ico" || path == "/healthz" {
+        return next.call(req).await.map(|res| res.map_into_boxed_body());
+    }
     let existing = read_private(req.request(), &state, ANON_COOKIE);
     let (id, fresh) = match existing {
         Some(id) if id.len() == 48 => (id, false),
@@ -97,7 +103,7 @@ pub async fn anon_cookie(
         let cookie = private_cookie(&state, ANON_COOKIE, id);
         let _ = res.response_mut().add_cookie(&cookie);
     }
-    Ok(res)
+    Ok(res.map_into_boxed_body())
 }
 
 /// The visitor of this request: maybe a logged-in learner, always a CSRF token.

@@ -53,6 +53,8 @@ struct SettingsPage<'a> {
     reviews: usize,
     min_reviews: usize,
     result: Option<OptimiseResult>,
+    /// Why the optimiser did not run: said plainly, not as an error of hers.
+    notice: Option<String>,
 }
 
 impl SettingsPage<'_> {
@@ -70,19 +72,54 @@ struct OptimiseResult {
     n: usize,
 }
 
-#[derive(Deserialize)]
+/// The settings page's query. The optimiser's outcome comes back here through a redirect
+/// (Post/Redirect/Get), so reloading the result page does not submit the optimisation again;
+/// the numbers ride in the query because they are only shown to the one who asked.
+#[derive(Deserialize, Default)]
 pub struct ShowQuery {
     saved: Option<u8>,
+    /// 1 = personal parameters adopted, 0 = kept the defaults.
+    kept: Option<u8>,
+    n: Option<usize>,
+    dl: Option<f64>,
+    fl: Option<f64>,
+    dr: Option<f64>,
+    fr: Option<f64>,
+    /// Why the optimiser could not run: a code, so no free text is reflected from the URL.
+    failed: Option<String>,
+}
+
+impl ShowQuery {
+    fn result(&self) -> Option<OptimiseResult> {
+        Some(OptimiseResult {
+            kept: self.kept? == 1,
+            n: self.n?,
+            default_loss: self.dl?,
+            fitted_loss: self.fl?,
+            default_rmse: self.dr?,
+            fitted_rmse: self.fr?,
+        })
+    }
+
+    fn failure(&self) -> Option<String> {
+        let msg = match self.failed.as_deref()? {
+            "few" => format!("至少要有 {MIN_REVIEWS_TO_OPTIMISE} 次答题记录才能优化。"),
+            "same-day" => "记录里还没有隔天的复习，请过几天再来优化。".into(),
+            "fit" => "记录还不足以算出你自己的参数，请再多答一些题，过几天再试。".into(),
+            _ => "这次没能完成优化，你的复习安排没有改动。".into(),
+        };
+        Some(msg)
+    }
 }
 
 async fn page(
     state: &AppState,
     visitor: &Visitor,
     learner: i64,
-    s: Option<Settings>,
     error: Option<String>,
     saved: bool,
     result: Option<OptimiseResult>,
+    notice: Option<String>,
 ) -> Result<HttpResponse, AppError> {
     let stored = store::learners::settings(&state.db, learner)
         .await?
@@ -97,13 +134,14 @@ async fn page(
     };
     let body = SettingsPage {
         nav: visitor.nav("settings"),
-        s: s.unwrap_or(stored),
+        s: stored,
         zones: ZONES,
         error,
         saved,
         reviews,
         min_reviews: MIN_REVIEWS_TO_OPTIMISE,
         result,
+        notice,
     }
     .render()?;
     Ok(HttpResponse::build(status)
@@ -123,9 +161,9 @@ async fn show(
         &visitor,
         learner,
         None,
-        None,
         q.saved == Some(1),
-        None,
+        q.result(),
+        q.failure(),
     )
     .await
 }
@@ -164,7 +202,7 @@ pub fn parse_settings(f: &SettingsForm) -> Result<Settings, String> {
     let tz = f.timezone.trim();
     if tz.parse::<chrono_tz::Tz>().is_err() {
         return Err(format!(
-            "不认识时区“{}”：请用 IANA 名称，例如 Asia/Shanghai。",
+            "不认识时区“{}”：请用“地区/城市”形式的英文名称，例如 Asia/Shanghai。",
             tz.chars().take(64).collect::<String>()
         ));
     }
@@ -192,7 +230,7 @@ async fn save(
             state.cache.forget(learner);
             Ok(see_other("/settings?saved=1"))
         }
-        Err(msg) => page(&state, &visitor, learner, None, Some(msg), false, None).await,
+        Err(msg) => page(&state, &visitor, learner, Some(msg), false, None, None).await,
     }
 }
 
@@ -217,19 +255,7 @@ async fn optimise(
         .ok_or_else(|| anyhow::anyhow!("learner row missing"))?;
     let log = store::quiz::revlog_by_concept(&state.db, learner).await?;
     if log.len() < MIN_REVIEWS_TO_OPTIMISE {
-        return page(
-            &state,
-            &visitor,
-            learner,
-            None,
-            Some(format!(
-                "至少要有 {MIN_REVIEWS_TO_OPTIMISE} 次答题记录才能优化，你现在有 {} 次。",
-                log.len()
-            )),
-            false,
-            None,
-        )
-        .await;
+        return Ok(see_other("/settings?failed=few#optimise"));
     }
     let fitted = web::block(move || fit(&log, &prefs))
         .await
@@ -243,38 +269,50 @@ async fn optimise(
             }
             r
         }
-        Err(msg) => {
-            return page(&state, &visitor, learner, None, Some(msg), false, None).await;
-        }
+        Err(code) => return Ok(see_other(&format!("/settings?failed={code}#optimise"))),
     };
-    page(&state, &visitor, learner, None, None, false, Some(result)).await
+    Ok(see_other(&format!(
+        "/settings?kept={}&n={}&dl={:.4}&fl={:.4}&dr={:.4}&fr={:.4}#optimise",
+        u8::from(result.kept),
+        result.n,
+        result.default_loss,
+        result.fitted_loss,
+        result.default_rmse,
+        result.fitted_rmse
+    )))
 }
 
+/// Fits and compares; an error is a failure code for [`ShowQuery::failure`].
 fn fit(
     log: &[revlog::Entry],
     prefs: &crate::scheduler::Prefs,
-) -> Result<(Vec<f32>, OptimiseResult), String> {
+) -> Result<(Vec<f32>, OptimiseResult), &'static str> {
     let items: Vec<fsrs::FSRSItem> = revlog::to_items(log, prefs)
         .into_iter()
         .map(|(_, i)| i)
         .collect();
     let train = revlog::trainable(items.clone());
     if train.is_empty() {
-        return Err("记录里还没有隔天的复习，请过几天再来优化。".into());
+        return Err("same-day");
     }
     let params = fsrs::compute_parameters(fsrs::ComputeParametersInput {
         train_set: train,
         ..Default::default()
     })
-    .map_err(|e| format!("记录还不足以拟合个人参数（{e:?}），请再多答一些题。"))?;
+    .map_err(|e| {
+        tracing::info!(error = ?e, "optimiser: not enough data to fit");
+        "fit"
+    })?;
     let default = fsrs::FSRS::default();
-    let mine = fsrs::FSRS::new(&params).map_err(|e| format!("拟合出的参数无效：{e:?}"))?;
+    let mine = fsrs::FSRS::new(&params).map_err(|e| {
+        tracing::warn!(error = ?e, "optimiser: fitted parameters rejected");
+        "fit"
+    })?;
     let decay_default = fsrs::DEFAULT_PARAMETERS[20];
     let decay_mine = params.get(20).copied().unwrap_or(decay_default);
-    let d = revlog::metrics(&revlog::fsrs_predictions(&default, decay_default, &items))
-        .ok_or("没有可以评估的记录。")?;
-    let m = revlog::metrics(&revlog::fsrs_predictions(&mine, decay_mine, &items))
-        .ok_or("没有可以评估的记录。")?;
+    let d =
+        revlog::metrics(&revlog::fsrs_predictions(&default, decay_default, &items)).ok_or("fit")?;
+    let m = revlog::metrics(&revlog::fsrs_predictions(&mine, decay_mine, &items)).ok_or("fit")?;
     Ok((
         params,
         OptimiseResult {
