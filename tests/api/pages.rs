@@ -97,12 +97,27 @@ async fn health_check_answers_ok() {
 #[tokio::test]
 async fn static_assets_are_cached_and_traversal_is_refused() {
     let app = spawn_app().await;
+    // The bare URL changes with each release, so it is revalidated; the versioned URL the pages
+    // link to is cached for a year.
     let css = app.get("/static/style.css").await;
     assert_eq!(css.status, 200);
     assert!(css.headers["cache-control"]
         .to_str()
         .unwrap()
-        .contains("max-age"));
+        .contains("no-cache"));
+    let home = app.get("/").await;
+    let at = home
+        .body
+        .find("/static/style.css?v=")
+        .expect("versioned link");
+    let link = &home.body[at..];
+    let link = &link[..link.find('"').unwrap()];
+    let versioned = app.get(link).await;
+    assert_eq!(versioned.status, 200);
+    assert!(versioned.headers["cache-control"]
+        .to_str()
+        .unwrap()
+        .contains("immutable"));
     assert!(css.headers["content-type"]
         .to_str()
         .unwrap()

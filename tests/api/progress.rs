@@ -124,7 +124,8 @@ async fn progress_after_one_wrong_answer_shows_no_mastery_anywhere() {
         "the one answered concept is 初学"
     );
     // No concept row says 掌握 or 熟悉.
-    let table = &body[body.find("<tbody>").unwrap()..body.find("</tbody>").unwrap()];
+    let table = &body[body.find("class=\"concept-table\"").unwrap()..];
+    let table = &table[table.find("<tbody>").unwrap()..table.find("</tbody>").unwrap()];
     assert!(
         !table.contains("掌握") && !table.contains("熟悉"),
         "{table}"
