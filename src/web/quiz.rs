@@ -20,7 +20,6 @@ use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
 use rand::SeedableRng;
 use serde::Deserialize;
-use sha2::{Digest, Sha256};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/papers/{slug}/read", web::post().to(mark_read))
@@ -176,12 +175,16 @@ fn question_token(
 }
 
 /// A seed that is the same on every reload of the same question, so a reload shows the same
-/// card with its options in the same order.
-fn question_seed(learner: i64, concept: &str, version: i64) -> u64 {
-    let h = Sha256::digest(format!("{learner}/{concept}/{version}").as_bytes());
-    let mut b = [0u8; 8];
-    b.copy_from_slice(&h[..8]);
-    u64::from_le_bytes(b)
+/// card with its options in the same order. Keyed with the server secret (an HMAC): from
+/// public inputs alone the option order could be predicted and the right option picked blind.
+fn question_seed(state: &AppState, learner: i64, concept: &str, version: i64) -> u64 {
+    let mac = sign(
+        state,
+        "paperdeck-question-seed",
+        &[&learner.to_string(), concept, &version.to_string()],
+    );
+    // `sign` returns 40 hex digits; the first 16 are a u64.
+    u64::from_str_radix(mac.get(..16).unwrap_or("0"), 16).unwrap_or(0)
 }
 
 async fn question(
@@ -243,7 +246,7 @@ async fn question(
             kind: c.kind.as_str(),
         })
         .collect();
-    let mut rng = StdRng::seed_from_u64(question_seed(learner.id, &concept, cs.version));
+    let mut rng = StdRng::seed_from_u64(question_seed(&state, learner.id, &concept, cs.version));
     let picked = scheduler::pick_card(&choices, last_seen, cs.last_card_id.as_deref(), &mut rng)
         .ok_or_else(|| anyhow::anyhow!("concept {concept} has no cards"))?;
     let card = cards

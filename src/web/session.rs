@@ -185,8 +185,11 @@ impl FromRequest for Visitor {
                         row
                     }
                 };
+                let max_age = i64::from(state.settings.session_max_days) * 86_400;
                 if let Some(mut s) = row {
-                    if now - s.last_seen_at > idle {
+                    // Idle too long, or older than the absolute lifetime: the session ends
+                    // however active it has been, so a stolen cookie does not live forever.
+                    if now - s.last_seen_at > idle || now - s.created_at > max_age {
                         store::learners::delete_session(&state.db, &sid).await?;
                         state.cache.forget_session(&sid);
                     } else {
