@@ -481,7 +481,11 @@ pub fn limit_key(ip: IpAddr) -> IpAddr {
 /// case `X-Forwarded-For` is read from the right (the entries a trusted proxy appended) and the
 /// first address that is not itself a trusted proxy is the client. With no trusted proxies the
 /// header is ignored, since any client can send it.
-pub fn client_ip(peer: Option<IpAddr>, forwarded_for: &[&str], trusted: &[IpAddr]) -> Option<IpAddr> {
+pub fn client_ip(
+    peer: Option<IpAddr>,
+    forwarded_for: &[&str],
+    trusted: &[IpAddr],
+) -> Option<IpAddr> {
     let peer = peer?;
     if !trusted.contains(&peer) {
         return Some(peer);
@@ -658,9 +662,7 @@ mod tests {
                 .unwrap_or_else(|_| panic!("attempt {i}"))
                 .failed(t0);
         }
-        let wait = l
-            .begin("bob", a, t0 + Duration::from_secs(60))
-            .unwrap_err();
+        let wait = l.begin("bob", a, t0 + Duration::from_secs(60)).unwrap_err();
         assert_eq!(wait, Duration::from_secs(840));
         assert!(l.begin("bob", a, t0 + Duration::from_secs(901)).is_ok());
     }
@@ -700,7 +702,9 @@ mod tests {
                 a.failed(t1);
             }
         }
-        assert!(l.begin("victim", attacker, t1 + Duration::from_secs(120)).is_err());
+        assert!(l
+            .begin("victim", attacker, t1 + Duration::from_secs(120))
+            .is_err());
         // The owner from her own address is not refused.
         assert!(l
             .begin("victim", Some(ip("10.0.0.7")), t1 + Duration::from_secs(2))
@@ -710,7 +714,9 @@ mod tests {
             }));
         // Another account from the attacker's address (a shared proxy) gets through after the
         // address's spacing, it is never refused for the whole window.
-        assert!(l.begin("carol", attacker, t1 + Duration::from_secs(5)).is_ok());
+        assert!(l
+            .begin("carol", attacker, t1 + Duration::from_secs(5))
+            .is_ok());
     }
 
     #[test]
@@ -755,14 +761,8 @@ mod tests {
             client_ip(Some(proxy), &["5.5.5.5", "10.0.0.1"], &trusted),
             Some(ip("5.5.5.5"))
         );
-        assert_eq!(
-            client_ip(Some(proxy), &["garbage"], &trusted),
-            Some(proxy)
-        );
-        assert_eq!(
-            limit_key(ip("2001:db8:1:2:3:4:5:6")),
-            ip("2001:db8:1:2::")
-        );
+        assert_eq!(client_ip(Some(proxy), &["garbage"], &trusted), Some(proxy));
+        assert_eq!(limit_key(ip("2001:db8:1:2:3:4:5:6")), ip("2001:db8:1:2::"));
     }
 
     #[test]
@@ -779,13 +779,29 @@ mod tests {
 
     #[test]
     fn l7_common_and_guessable_passwords_are_refused() {
-        for bad in ["12345678", "aaaaaaaa", "密密密密密密密密", "Password123", "woaini1314", "xx-alice-xx"] {
+        for bad in [
+            "12345678",
+            "aaaaaaaa",
+            "密密密密密密密密",
+            "Password123",
+            "woaini1314",
+            "xx-alice-xx",
+        ] {
             let err = Password::parse_new(bad, "Alice").unwrap_err();
             assert!(err.contains("密码"), "{bad}: {err}");
         }
-        assert!(Password::parse_new("纸上得来终觉浅", "alice").is_err(), "too short");
+        assert!(
+            Password::parse_new("纸上得来终觉浅", "alice").is_err(),
+            "too short"
+        );
         assert!(Password::parse_new("a good long passphrase", "alice").is_ok());
-        assert!(COMMON_PASSWORDS.lines().filter(|l| !l.starts_with('#')).count() >= 200);
+        assert!(
+            COMMON_PASSWORDS
+                .lines()
+                .filter(|l| !l.starts_with('#'))
+                .count()
+                >= 200
+        );
     }
 
     #[test]

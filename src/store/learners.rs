@@ -89,11 +89,12 @@ pub async fn delete_sessions_except(
     learner_id: i64,
     keep: Option<&str>,
 ) -> Result<Vec<String>, sqlx::Error> {
-    let rows = sqlx::query("DELETE FROM login_sessions WHERE learner_id = $1 AND id <> $2 RETURNING id")
-        .bind(learner_id)
-        .bind(keep.unwrap_or(""))
-        .fetch_all(&db.write)
-        .await?;
+    let rows =
+        sqlx::query("DELETE FROM login_sessions WHERE learner_id = $1 AND id <> $2 RETURNING id")
+            .bind(learner_id)
+            .bind(keep.unwrap_or(""))
+            .fetch_all(&db.write)
+            .await?;
     rows.iter().map(|r| r.try_get(0)).collect()
 }
 

@@ -19,7 +19,10 @@ use std::time::Instant;
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/account", super::get().to(show))
         .route("/account/password", web::post().to(change_password))
-        .route("/account/logout-everywhere", web::post().to(logout_everywhere))
+        .route(
+            "/account/logout-everywhere",
+            web::post().to(logout_everywhere),
+        )
         .route("/account/delete", web::post().to(delete));
 }
 
