@@ -172,6 +172,8 @@ impl From<ServeArgs> for Settings {
             trusted_proxies: a.trusted_proxies,
             body_idle_timeout: std::time::Duration::from_secs(10),
             body_deadline: std::time::Duration::from_secs(120),
+            signups_per_addr_per_hour: crate::startup::SIGNUPS_PER_ADDR_PER_HOUR,
+            signups_per_hour: crate::startup::SIGNUPS_PER_HOUR,
         }
     }
 }

@@ -29,6 +29,9 @@ pub struct Settings {
     pub body_idle_timeout: std::time::Duration,
     /// The whole request body must arrive within this time.
     pub body_deadline: std::time::Duration,
+    /// Sign-ups allowed per client address per hour, and over all addresses per hour.
+    pub signups_per_addr_per_hour: usize,
+    pub signups_per_hour: usize,
 }
 
 impl Settings {
@@ -46,6 +49,8 @@ impl Settings {
             trusted_proxies: Vec::new(),
             body_idle_timeout: std::time::Duration::from_secs(10),
             body_deadline: std::time::Duration::from_secs(120),
+            signups_per_addr_per_hour: crate::startup::SIGNUPS_PER_ADDR_PER_HOUR,
+            signups_per_hour: crate::startup::SIGNUPS_PER_HOUR,
         }
     }
 }

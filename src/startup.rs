@@ -69,6 +69,9 @@ impl Application {
         let listener = TcpListener::bind(&settings.addr)
             .with_context(|| format!("无法监听地址 (cannot listen on) {}", settings.addr))?;
         let port = listener.local_addr()?.port();
+        let hour = std::time::Duration::from_secs(3600);
+        let signups_by_addr = crate::auth::RateLimit::new(settings.signups_per_addr_per_hour, hour);
+        let signups_all = crate::auth::RateLimit::new(settings.signups_per_hour, hour);
         let state = Arc::new(AppState {
             cards: Arc::new(CardIndex::new(cards)),
             content: Arc::new(content),
@@ -79,14 +82,8 @@ impl Application {
             hasher: Default::default(),
             answers: crate::store::writer::AnswerWriter::start(db.clone()),
             limiter: crate::auth::LoginLimiter::new(crate::auth::LoginPolicy::default()),
-            signups_by_addr: crate::auth::RateLimit::new(
-                SIGNUPS_PER_ADDR_PER_HOUR,
-                std::time::Duration::from_secs(3600),
-            ),
-            signups_all: crate::auth::RateLimit::new(
-                SIGNUPS_PER_HOUR,
-                std::time::Duration::from_secs(3600),
-            ),
+            signups_by_addr,
+            signups_all,
             signup_permit: tokio::sync::Semaphore::new(1),
         });
         spawn_session_purge(state.clone());
