@@ -86,7 +86,7 @@ async fn confirm_password(
     let attempt = match state.limiter.begin(&key, addr, Instant::now()) {
         Ok(a) => a,
         Err(wait) => {
-            let msg = format!("密码错误次数太多，请 {} 后再试。", describe_wait(wait));
+            let msg = format!("密码错误次数太多，请 {}后再试。", describe_wait(wait));
             return Ok(Err(page(
                 visitor,
                 username,

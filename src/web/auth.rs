@@ -108,7 +108,7 @@ async fn signup(
         .and_then(|()| state.signups_all.take(None, now));
     if let Err(wait) = limited {
         return with_status(
-            &page(format!("注册太频繁了，请 {} 后再试。", describe_wait(wait))),
+            &page(format!("注册太频繁了，请 {}后再试。", describe_wait(wait))),
             StatusCode::TOO_MANY_REQUESTS,
         );
     }
@@ -207,7 +207,7 @@ async fn login(
         Err(wait) => {
             return with_status(
                 &page(format!(
-                    "登录失败次数太多，为了保护账户，请 {} 后再试。",
+                    "登录失败次数太多，为了保护账户，请 {}后再试。",
                     describe_wait(wait)
                 )),
                 StatusCode::TOO_MANY_REQUESTS,
