@@ -696,18 +696,20 @@ mod tests {
             }
         }
         // The victim's pair is refused for the attacker only.
+        // (Spaced by 2 s, which the over-budget address allows.)
         let t1 = t0 + Duration::from_secs(60);
-        for _ in 0..5 {
-            if let Ok(a) = l.begin("victim", attacker, t1) {
-                a.failed(t1);
-            }
+        for i in 0..5 {
+            let t = t1 + Duration::from_secs(2 * i);
+            l.begin("victim", attacker, t)
+                .unwrap_or_else(|w| panic!("guess {i} refused for {w:?}"))
+                .failed(t);
         }
         assert!(l
             .begin("victim", attacker, t1 + Duration::from_secs(120))
             .is_err());
         // The owner from her own address is not refused.
         assert!(l
-            .begin("victim", Some(ip("10.0.0.7")), t1 + Duration::from_secs(2))
+            .begin("victim", Some(ip("10.0.0.7")), t1 + Duration::from_secs(12))
             .is_ok_and(|a| {
                 a.succeeded();
                 true
@@ -715,7 +717,7 @@ mod tests {
         // Another account from the attacker's address (a shared proxy) gets through after the
         // address's spacing, it is never refused for the whole window.
         assert!(l
-            .begin("carol", attacker, t1 + Duration::from_secs(5))
+            .begin("carol", attacker, t1 + Duration::from_secs(15))
             .is_ok());
     }
 

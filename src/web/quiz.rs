@@ -178,13 +178,38 @@ fn question_token(
 /// card with its options in the same order. Keyed with the server secret (an HMAC): from
 /// public inputs alone the option order could be predicted and the right option picked blind.
 fn question_seed(state: &AppState, learner: i64, concept: &str, version: i64) -> u64 {
-    let mac = sign(
-        state,
+    seed_with_key(state.key.signing(), learner, concept, version)
+}
+
+fn seed_with_key(key: &[u8], learner: i64, concept: &str, version: i64) -> u64 {
+    let mac = super::session::sign_with(
+        key,
         "paperdeck-question-seed",
         &[&learner.to_string(), concept, &version.to_string()],
     );
-    // `sign` returns 40 hex digits; the first 16 are a u64.
+    // `sign_with` returns 40 hex digits; the first 16 are a u64.
     u64::from_str_radix(mac.get(..16).unwrap_or("0"), 16).unwrap_or(0)
+}
+
+#[cfg(test)]
+#[test]
+fn l1_option_order_is_keyed_with_the_server_secret() {
+    // The same learner, concept and version give the same seed under one key (a reload shows
+    // the same question) and unrelated seeds under another key: without the key the order
+    // cannot be computed.
+    let (a, b) = ([1u8; 64], [2u8; 64]);
+    assert_eq!(
+        seed_with_key(&a, 929, "rlhf", 3),
+        seed_with_key(&a, 929, "rlhf", 3)
+    );
+    assert_ne!(
+        seed_with_key(&a, 929, "rlhf", 3),
+        seed_with_key(&b, 929, "rlhf", 3)
+    );
+    assert_ne!(
+        seed_with_key(&a, 929, "rlhf", 3),
+        seed_with_key(&a, 929, "rlhf", 4)
+    );
 }
 
 async fn question(

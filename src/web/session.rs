@@ -218,6 +218,11 @@ impl FromRequest for Visitor {
 
 /// An HMAC over `parts` under the app key: tokens the server can check without storing them.
 pub fn sign(state: &AppState, purpose: &str, parts: &[&str]) -> String {
+    sign_with(state.key.signing(), purpose, parts)
+}
+
+/// [`sign`] with an explicit key, for the pure parts that are tested without an app.
+pub fn sign_with(key: &[u8], purpose: &str, parts: &[&str]) -> String {
     let mut msg = purpose.as_bytes().to_vec();
     for p in parts {
         msg.push(0x1f);
@@ -225,7 +230,7 @@ pub fn sign(state: &AppState, purpose: &str, parts: &[&str]) -> String {
     }
     // HMAC accepts keys of any length, so this never fails; the fallback only keeps the
     // request path free of panics.
-    let digest = match <Hmac<Sha256> as KeyInit>::new_from_slice(state.key.signing()) {
+    let digest = match <Hmac<Sha256> as KeyInit>::new_from_slice(key) {
         Ok(mut mac) => {
             mac.update(&msg);
             mac.finalize().into_bytes().to_vec()
@@ -233,7 +238,7 @@ pub fn sign(state: &AppState, purpose: &str, parts: &[&str]) -> String {
         Err(_) => {
             use sha2::Digest;
             Sha256::new()
-                .chain_update(state.key.signing())
+                .chain_update(key)
                 .chain_update(&msg)
                 .finalize()
                 .to_vec()
