@@ -126,8 +126,7 @@ pub async fn reviews_since(
         .bind(since)
         .fetch_all(&db.read)
         .await?;
-    Ok(rows
-        .into_iter()
+    rows.into_iter()
         .map(|r| {
             Ok(TodayReview {
                 concept: r.try_get(0)?,
@@ -135,7 +134,7 @@ pub async fn reviews_since(
                 kind: ReviewKind::parse(r.try_get::<&str, _>(2)?).unwrap_or(ReviewKind::Review),
             })
         })
-        .collect::<Result<_, sqlx::Error>>()?)
+        .collect()
 }
 
 /// When the learner last saw each card of a concept.

@@ -195,13 +195,12 @@ pub async fn states_of(
     .bind(learner)
     .fetch_all(&mut *conn)
     .await?;
-    Ok(rows
-        .into_iter()
+    rows.into_iter()
         .map(|r| {
             let s = State::from(super::quiz::state_from_row(&r)?);
             Ok((s.concept_slug.clone(), s))
         })
-        .collect::<Result<_, sqlx::Error>>()?)
+        .collect()
 }
 
 /// The identity of each of her reviews, to skip duplicates.
