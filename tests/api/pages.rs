@@ -131,7 +131,11 @@ async fn the_glossary_explains_every_term_and_every_quiz_answer_links_somewhere(
     let page = app.get("/glossary").await;
     assert_eq!(page.status, 200);
     for t in &content.glossary {
-        assert!(page.body.contains(&format!("id=\"{}\"", t.slug)), "{}", t.slug);
+        assert!(
+            page.body.contains(&format!("id=\"{}\"", t.slug)),
+            "{}",
+            t.slug
+        );
         if let Some(g) = &t.gloss {
             // askama escapes quotes; the first few characters are plain text
             let start: String = g.chars().take(8).collect();
