@@ -154,6 +154,16 @@ pub struct ServeArgs {
     #[arg(long, env = "PAPERDECK_CACHE_TTL_SECS", default_value_t = 30,
           value_parser = clap::value_parser!(u64).range(0..=3600))]
     cache_ttl_secs: u64,
+    /// End every session this many days after log-in, however active (absolute lifetime).
+    #[arg(long, env = "PAPERDECK_SESSION_MAX_DAYS", default_value_t = 90,
+          value_parser = clap::value_parser!(u32).range(1..=3650))]
+    session_max_days: u32,
+    /// Addresses of reverse proxies in front of paperdeck, comma-separated (e.g.
+    /// `127.0.0.1,::1`). Only a request whose TCP peer is one of them has its client address
+    /// read from `X-Forwarded-For`; off (empty) by default, since any client can send that
+    /// header. Set it behind a proxy, or every learner shares the proxy's log-in limits.
+    #[arg(long, env = "PAPERDECK_TRUSTED_PROXIES", value_delimiter = ',')]
+    trusted_proxies: Vec<std::net::IpAddr>,
 }
 
 #[derive(Args, Debug)]
@@ -179,6 +189,12 @@ impl From<ServeArgs> for Settings {
             session_idle_days: a.session_idle_days,
             secret_key: a.secret_key.filter(|s| !s.is_empty()),
             cache_ttl: std::time::Duration::from_secs(a.cache_ttl_secs),
+            session_max_days: a.session_max_days,
+            trusted_proxies: a.trusted_proxies,
+            body_idle_timeout: std::time::Duration::from_secs(10),
+            body_deadline: std::time::Duration::from_secs(120),
+            signups_per_addr_per_hour: crate::startup::SIGNUPS_PER_ADDR_PER_HOUR,
+            signups_per_hour: crate::startup::SIGNUPS_PER_HOUR,
         }
     }
 }

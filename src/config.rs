@@ -20,6 +20,18 @@ pub struct Settings {
     pub secret_key: Option<String>,
     /// How long per-learner data and sessions are cached in memory (see `store::cache`).
     pub cache_ttl: std::time::Duration,
+    /// A session ends this many days after log-in, however active it is.
+    pub session_max_days: u32,
+    /// Reverse proxies whose `X-Forwarded-For` is believed (empty: the header is ignored and the
+    /// TCP peer is the client, which is right only when nothing sits in front of paperdeck).
+    pub trusted_proxies: Vec<std::net::IpAddr>,
+    /// A request body that sends nothing for this long is cut off (slow-body attacks).
+    pub body_idle_timeout: std::time::Duration,
+    /// The whole request body must arrive within this time.
+    pub body_deadline: std::time::Duration,
+    /// Sign-ups allowed per client address per hour, and over all addresses per hour.
+    pub signups_per_addr_per_hour: usize,
+    pub signups_per_hour: usize,
 }
 
 impl Settings {
@@ -33,6 +45,12 @@ impl Settings {
             session_idle_days: 30,
             secret_key: None,
             cache_ttl: crate::store::cache::TTL,
+            session_max_days: 90,
+            trusted_proxies: Vec::new(),
+            body_idle_timeout: std::time::Duration::from_secs(10),
+            body_deadline: std::time::Duration::from_secs(120),
+            signups_per_addr_per_hour: crate::startup::SIGNUPS_PER_ADDR_PER_HOUR,
+            signups_per_hour: crate::startup::SIGNUPS_PER_HOUR,
         }
     }
 }

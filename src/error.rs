@@ -11,6 +11,7 @@
 //! | `NotFound`       | 404    |
 //! | `Conflict`       | 409    |
 //! | `PayloadTooLarge`| 413    |
+//! | `RequestTimeout` | 408    |
 //! | `TooManyRequests`| 429    |
 //! | `Internal`, `Database`, `Template` | 500 |
 
@@ -33,6 +34,9 @@ pub enum AppError {
     Conflict(String),
     #[error("payload too large")]
     PayloadTooLarge,
+    /// The request body stopped arriving (see `web::guard::body_deadline`).
+    #[error("request body timed out")]
+    RequestTimeout,
     #[error("too many requests: {0}")]
     TooManyRequests(String),
     #[error("database error: {0}")]
@@ -66,6 +70,10 @@ impl AppError {
             AppError::PayloadTooLarge => (
                 "提交的内容太大",
                 "提交的内容超过了允许的大小，请缩短后再试。".to_string(),
+            ),
+            AppError::RequestTimeout => (
+                "提交超时",
+                "提交的内容传得太慢，已经中断。请检查网络后再试一次。".to_string(),
             ),
             AppError::TooManyRequests(m) => ("请稍后再试", m.clone()),
             AppError::Database(_) | AppError::Template(_) | AppError::Internal(_) => (
@@ -111,6 +119,7 @@ impl ResponseError for AppError {
             AppError::NotFound => StatusCode::NOT_FOUND,
             AppError::Conflict(_) => StatusCode::CONFLICT,
             AppError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            AppError::RequestTimeout => StatusCode::REQUEST_TIMEOUT,
             AppError::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
             AppError::Database(_) | AppError::Template(_) | AppError::Internal(_) => {
                 StatusCode::INTERNAL_SERVER_ERROR

@@ -39,6 +39,13 @@ const MAX_ID_CHARS: usize = 64;
 const MAX_TS: i64 = 4_102_444_800;
 /// The quiz clamps answer times to 30 minutes; a day leaves room for other writers.
 const MAX_DURATION_MS: i64 = 86_400_000;
+/// FSRS keeps stability within 0.001..=36 500 days and difficulty within 1..=10.
+const MAX_STABILITY: f32 = 36_500.0;
+/// Far above any real count of answers, far below an overflow when the database adds one.
+const MAX_COUNT: i64 = 10_000_000;
+const MAX_VERSION: i64 = 1_000_000_000;
+/// Elapsed and scheduled days: the whole range of valid timestamps.
+const MAX_DAYS: i64 = MAX_TS / 86_400;
 
 /// The whole export file. Timestamps are Unix seconds, as in the database, so a round trip
 /// through the file is exact.
@@ -184,7 +191,14 @@ pub fn validate(content: &Content, e: &Export) -> Result<(), String> {
     }
     let a = &e.account;
     let ts_ok = |t: i64| (0..=MAX_TS).contains(&t);
-    let finite = |v: f32| v.is_finite() && v >= 0.0;
+    // Every number is checked against its real domain, not just its sign: the database does
+    // arithmetic on them (`version + 1`, `reps + 1`), and an i64::MAX there overflowed to REAL
+    // and broke every later read of the account (M2).
+    let stability_ok = |v: f32| v.is_finite() && (0.0..=MAX_STABILITY).contains(&v);
+    let difficulty_ok = |v: f32| v.is_finite() && (1.0..=10.0).contains(&v);
+    let count_ok = |n: i64| (0..=MAX_COUNT).contains(&n);
+    let version_ok = |n: i64| (0..=MAX_VERSION).contains(&n);
+    let days_ok = |n: i64| (0..=MAX_DAYS).contains(&n);
     if !ts_ok(a.created_at) {
         return Err("账户的创建时间不合理。".into());
     }
@@ -204,7 +218,7 @@ pub fn validate(content: &Content, e: &Export) -> Result<(), String> {
         return Err("设置中的每天开始时间要在 0 到 23 点之间。".into());
     }
     if let Some(p) = &a.fsrs_params {
-        if p.len() != 21 || !p.iter().all(|v| v.is_finite()) {
+        if p.len() != 21 || !p.iter().all(|v| v.is_finite() && v.abs() <= 1000.0) {
             return Err("个人复习参数应当是 21 个有限的数。".into());
         }
     }
@@ -243,11 +257,12 @@ pub fn validate(content: &Content, e: &Export) -> Result<(), String> {
         let times_ok = ts_ok(s.unlocked_at)
             && s.due_at.is_none_or(ts_ok)
             && s.last_review_at.is_none_or(ts_ok);
-        let numbers_ok = s.stability.is_none_or(finite)
-            && s.difficulty.is_none_or(finite)
-            && s.reps >= 0
-            && s.lapses >= 0
-            && s.version >= 0
+        let numbers_ok = s.stability.is_none_or(stability_ok)
+            && s.difficulty.is_none_or(difficulty_ok)
+            && count_ok(s.reps)
+            && count_ok(s.lapses)
+            && s.lapses <= s.reps
+            && version_ok(s.version)
             && s.last_card_id
                 .as_ref()
                 .is_none_or(|c| c.chars().count() <= MAX_ID_CHARS);
@@ -295,15 +310,15 @@ pub fn validate(content: &Content, e: &Export) -> Result<(), String> {
             && r.due_before_at.is_none_or(ts_ok)
             && r.last_review_before_at.is_none_or(ts_ok);
         let numbers_ok = (0..=MAX_DURATION_MS).contains(&r.duration_ms)
-            && r.stability_before.is_none_or(finite)
-            && r.difficulty_before.is_none_or(finite)
-            && finite(r.stability_after)
-            && finite(r.difficulty_after)
-            && r.reps_before >= 0
-            && r.lapses_before >= 0
-            && r.elapsed_days >= 0
-            && r.scheduled_days >= 0
-            && r.version_after >= 0;
+            && r.stability_before.is_none_or(stability_ok)
+            && r.difficulty_before.is_none_or(difficulty_ok)
+            && stability_ok(r.stability_after)
+            && difficulty_ok(r.difficulty_after)
+            && count_ok(r.reps_before)
+            && count_ok(r.lapses_before)
+            && days_ok(r.elapsed_days)
+            && days_ok(r.scheduled_days)
+            && version_ok(r.version_after);
         if !times_ok || !numbers_ok {
             return Err(format!("第 {n} 条复习记录里有不合理的时间或数值。"));
         }

@@ -31,9 +31,20 @@ pub struct AppState {
     pub answers: crate::store::writer::AnswerWriter,
     /// The one thread that hashes passwords.
     pub hasher: crate::auth::Hasher,
-    /// Failed log-ins per name and address: 5 per 15 minutes.
-    pub limiter: std::sync::Mutex<crate::auth::LoginLimiter>,
+    /// Log-in attempts per (address, name), name and address; see [`crate::auth::LoginLimiter`].
+    pub limiter: crate::auth::LoginLimiter,
+    /// Sign-ups per client address (each costs a password hash) ...
+    pub signups_by_addr: crate::auth::RateLimit,
+    /// ... and over all addresses, so rotating addresses cannot flood the hasher either.
+    pub signups_all: crate::auth::RateLimit,
+    /// One sign-up at a time may wait for the hashing thread, so a burst of sign-ups never
+    /// queues in front of log-ins (each log-in waits for at most one sign-up's hash).
+    pub signup_permit: tokio::sync::Semaphore,
 }
+
+/// Sign-ups allowed per client address per hour, and over all addresses per hour.
+pub const SIGNUPS_PER_ADDR_PER_HOUR: usize = 10;
+pub const SIGNUPS_PER_HOUR: usize = 120;
 
 pub struct Application {
     port: u16,
@@ -60,6 +71,9 @@ impl Application {
         let listener = TcpListener::bind(&settings.addr)
             .with_context(|| format!("无法监听地址 (cannot listen on) {}", settings.addr))?;
         let port = listener.local_addr()?.port();
+        let hour = std::time::Duration::from_secs(3600);
+        let signups_by_addr = crate::auth::RateLimit::new(settings.signups_per_addr_per_hour, hour);
+        let signups_all = crate::auth::RateLimit::new(settings.signups_per_hour, hour);
         let state = Arc::new(AppState {
             cards: Arc::new(CardIndex::new(cards)),
             names: Arc::new(crate::cards::grading::NameIndex::from_content(&content)),
@@ -70,11 +84,12 @@ impl Application {
             settings,
             hasher: Default::default(),
             answers: crate::store::writer::AnswerWriter::start(db.clone()),
-            limiter: std::sync::Mutex::new(crate::auth::LoginLimiter::new(
-                5,
-                std::time::Duration::from_secs(15 * 60),
-            )),
+            limiter: crate::auth::LoginLimiter::new(crate::auth::LoginPolicy::default()),
+            signups_by_addr,
+            signups_all,
+            signup_permit: tokio::sync::Semaphore::new(1),
         });
+        spawn_session_purge(state.clone());
         let server = web::server(listener, state)?;
         Ok(Application { port, server, db })
     }
@@ -91,6 +106,29 @@ impl Application {
         tracing::info!("paperdeck stopped");
         result
     }
+}
+
+/// Deletes expired sessions at start and then hourly, so abandoned rows do not pile up.
+fn spawn_session_purge(state: Arc<AppState>) {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(std::time::Duration::from_secs(3600));
+        loop {
+            tick.tick().await;
+            let s = &state.settings;
+            match crate::store::learners::purge_sessions(
+                &state.db,
+                crate::store::now_ts(),
+                i64::from(s.session_idle_days) * 86_400,
+                i64::from(s.session_max_days) * 86_400,
+            )
+            .await
+            {
+                Ok(n) if n > 0 => tracing::info!(purged = n, "expired sessions deleted"),
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = %e, "could not purge sessions"),
+            }
+        }
+    });
 }
 
 pub fn load_content(settings: &Settings) -> anyhow::Result<Content> {

@@ -196,6 +196,14 @@ impl Cache {
         }
     }
 
+    /// Drops every cached session of a learner (after "log out everywhere" or a password
+    /// change), so none of them stays valid for the cache's lifetime.
+    pub fn forget_sessions_of(&self, learner_id: i64) {
+        if let Ok(mut m) = self.sessions.lock() {
+            m.retain(|_, e| e.row.learner_id != learner_id);
+        }
+    }
+
     pub fn forget_session(&self, sid: &str) {
         if let Ok(mut m) = self.sessions.lock() {
             m.remove(sid);

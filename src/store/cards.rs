@@ -24,10 +24,13 @@ pub async fn sync(db: &Db, cards: &[Card], now: i64) -> Result<SyncReport, sqlx:
             .await?
             .into_iter()
             .map(|r| {
-                let retired: i64 = r.get(2);
-                (r.get::<String, _>(0), (r.get::<String, _>(1), retired != 0))
+                let retired: i64 = r.try_get(2)?;
+                Ok((
+                    r.try_get::<String, _>(0)?,
+                    (r.try_get::<String, _>(1)?, retired != 0),
+                ))
             })
-            .collect();
+            .collect::<Result<_, sqlx::Error>>()?;
     let mut report = SyncReport::default();
     let mut live = HashSet::new();
     for c in cards {
@@ -102,18 +105,18 @@ const CARD_COLUMNS: &str =
     "id, paper_slug, kind, concept_slug, prompt, data_json, explanation, section, retired";
 
 fn card_from_row(r: &sqlx::sqlite::SqliteRow) -> Option<StoredCard> {
-    let kind = CardKind::parse(r.get::<&str, _>(2))?;
-    let data: CardData = serde_json::from_str(r.get::<&str, _>(5)).ok()?;
+    let kind = CardKind::parse(r.try_get::<&str, _>(2).ok()?)?;
+    let data: CardData = serde_json::from_str(r.try_get::<&str, _>(5).ok()?).ok()?;
     Some(StoredCard {
-        id: r.get(0),
-        paper: r.get(1),
+        id: r.try_get(0).ok()?,
+        paper: r.try_get(1).ok()?,
         kind,
-        concept: r.get(3),
-        prompt: r.get(4),
+        concept: r.try_get(3).ok()?,
+        prompt: r.try_get(4).ok()?,
         data,
-        explanation: r.get(6),
-        section: r.get(7),
-        retired: r.get::<i64, _>(8) != 0,
+        explanation: r.try_get(6).ok()?,
+        section: r.try_get(7).ok()?,
+        retired: r.try_get::<i64, _>(8).ok()? != 0,
     })
 }
 
@@ -156,8 +159,7 @@ pub async fn counts_by_paper_concept(db: &Db) -> Result<Vec<(String, String, i64
     )
     .fetch_all(&db.read)
     .await?;
-    Ok(rows
-        .into_iter()
-        .map(|r| (r.get(0), r.get(1), r.get(2)))
-        .collect())
+    rows.into_iter()
+        .map(|r| Ok((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?)))
+        .collect()
 }

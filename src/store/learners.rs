@@ -7,12 +7,13 @@ use sqlx::Row;
 pub struct SessionRow {
     pub learner_id: i64,
     pub username: String,
+    pub created_at: i64,
     pub last_seen_at: i64,
 }
 
 pub async fn session(db: &Db, id: &str) -> Result<Option<SessionRow>, sqlx::Error> {
     let row = sqlx::query(
-        "SELECT s.learner_id, l.username, s.last_seen_at
+        "SELECT s.learner_id, l.username, s.last_seen_at, s.created_at
          FROM login_sessions s JOIN learners l ON l.id = s.learner_id
          WHERE s.id = $1",
     )
@@ -21,11 +22,15 @@ pub async fn session(db: &Db, id: &str) -> Result<Option<SessionRow>, sqlx::Erro
     .await?
     .into_iter()
     .next();
-    Ok(row.map(|r| SessionRow {
-        learner_id: r.get(0),
-        username: r.get(1),
-        last_seen_at: r.get(2),
-    }))
+    row.map(|r| {
+        Ok(SessionRow {
+            learner_id: r.try_get(0)?,
+            username: r.try_get(1)?,
+            last_seen_at: r.try_get(2)?,
+            created_at: r.try_get(3)?,
+        })
+    })
+    .transpose()
 }
 
 pub async fn create_session(
@@ -62,6 +67,66 @@ pub async fn delete_session(db: &Db, id: &str) -> Result<(), sqlx::Error> {
         .map(|_| ())
 }
 
+/// Deletes the sessions idle longer than `idle_secs` or older than `max_secs`.
+pub async fn purge_sessions(
+    db: &Db,
+    now: i64,
+    idle_secs: i64,
+    max_secs: i64,
+) -> Result<u64, sqlx::Error> {
+    sqlx::query("DELETE FROM login_sessions WHERE last_seen_at < $1 OR created_at < $2")
+        .bind(now - idle_secs)
+        .bind(now - max_secs)
+        .execute(&db.write)
+        .await
+        .map(|r| r.rows_affected())
+}
+
+/// Deletes every session of a learner except `keep`, returning the deleted ids (so the caller
+/// can drop them from the cache).
+pub async fn delete_sessions_except(
+    db: &Db,
+    learner_id: i64,
+    keep: Option<&str>,
+) -> Result<Vec<String>, sqlx::Error> {
+    let rows =
+        sqlx::query("DELETE FROM login_sessions WHERE learner_id = $1 AND id <> $2 RETURNING id")
+            .bind(learner_id)
+            .bind(keep.unwrap_or(""))
+            .fetch_all(&db.write)
+            .await?;
+    rows.iter().map(|r| r.try_get(0)).collect()
+}
+
+pub async fn set_password_hash(db: &Db, learner_id: i64, hash: &str) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE learners SET password_hash = $1 WHERE id = $2")
+        .bind(hash)
+        .bind(learner_id)
+        .execute(&db.write)
+        .await
+        .map(|_| ())
+}
+
+/// Deletes a learner and, through `ON DELETE CASCADE`, her sessions, reviews, states and
+/// papers read.
+pub async fn delete(db: &Db, learner_id: i64) -> Result<(), sqlx::Error> {
+    sqlx::query("DELETE FROM learners WHERE id = $1")
+        .bind(learner_id)
+        .execute(&db.write)
+        .await
+        .map(|_| ())
+}
+
+pub async fn password_hash(db: &Db, learner_id: i64) -> Result<Option<String>, sqlx::Error> {
+    let row = sqlx::query("SELECT password_hash FROM learners WHERE id = $1")
+        .bind(learner_id)
+        .fetch_all(&db.read)
+        .await?
+        .into_iter()
+        .next();
+    row.map(|r| r.try_get(0)).transpose()
+}
+
 #[derive(Debug, Clone)]
 pub struct Credentials {
     pub id: i64,
@@ -80,11 +145,14 @@ pub async fn credentials_by_key(
             .await?
             .into_iter()
             .next();
-    Ok(row.map(|r| Credentials {
-        id: r.get(0),
-        username: r.get(1),
-        password_hash: r.get(2),
-    }))
+    row.map(|r| {
+        Ok(Credentials {
+            id: r.try_get(0)?,
+            username: r.try_get(1)?,
+            password_hash: r.try_get(2)?,
+        })
+    })
+    .transpose()
 }
 
 /// Inserts a learner; `Ok(None)` when the name is taken (in any letter case).
@@ -109,7 +177,7 @@ pub async fn create(
     .await?
     .into_iter()
     .next();
-    Ok(row.map(|r| r.get(0)))
+    row.map(|r| r.try_get(0)).transpose()
 }
 
 /// The settings a learner can change on `/settings`.
@@ -134,14 +202,17 @@ pub async fn settings(db: &Db, learner: i64) -> Result<Option<Settings>, sqlx::E
     .await?
     .into_iter()
     .next();
-    Ok(row.map(|r| Settings {
-        desired_retention: r.get(0),
-        new_per_day: r.get(1),
-        max_reviews_per_day: r.get(2),
-        timezone: r.get(3),
-        rollover_hour: r.get(4),
-        has_personal_params: r.get::<i64, _>(5) != 0,
-    }))
+    row.map(|r| {
+        Ok(Settings {
+            desired_retention: r.try_get(0)?,
+            new_per_day: r.try_get(1)?,
+            max_reviews_per_day: r.try_get(2)?,
+            timezone: r.try_get(3)?,
+            rollover_hour: r.try_get(4)?,
+            has_personal_params: r.try_get::<i64, _>(5)? != 0,
+        })
+    })
+    .transpose()
 }
 
 pub async fn update_settings(db: &Db, learner: i64, s: &Settings) -> Result<(), sqlx::Error> {

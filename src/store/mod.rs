@@ -73,6 +73,10 @@ impl Db {
             // (states, today's reviews, cards) is small, and memory is budgeted.
             .pragma("cache_size", "-4096");
         let file = options.get_filename().display().to_string();
+        create_private(options.get_filename()).map_err(|e| OpenError::Open {
+            file: file.clone(),
+            source: sqlx::Error::Io(e),
+        })?;
 
         let write = SqlitePoolOptions::new()
             .max_connections(1)
@@ -110,6 +114,30 @@ impl Db {
     pub async fn close(&self) {
         self.read.close().await;
         self.write.close().await;
+    }
+}
+
+/// Creates a missing database file readable by its owner only (0600): it holds the password
+/// hashes and every learner's data. SQLite gives the `-wal` and `-shm` files the database
+/// file's mode. An existing file is left as it is; in-memory databases have no file.
+fn create_private(path: &std::path::Path) -> std::io::Result<()> {
+    let name = path.to_string_lossy();
+    // sqlx names in-memory databases `file:sqlx-in-memory-N`: no file to create.
+    if name.is_empty() || name == ":memory:" || name.starts_with("file:") || path.exists() {
+        return Ok(());
+    }
+    let mut opts = std::fs::OpenOptions::new();
+    opts.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        opts.mode(0o600);
+    }
+    match opts.open(path) {
+        Ok(_) => Ok(()),
+        // Another process created it meanwhile: fine, SQLite opens it.
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        Err(e) => Err(e),
     }
 }
 

@@ -47,7 +47,9 @@ pub async fn papers_read(db: &Db, learner: i64) -> Result<Vec<(String, i64)>, sq
     .bind(learner)
     .fetch_all(&db.read)
     .await?;
-    Ok(rows.into_iter().map(|r| (r.get(0), r.get(1))).collect())
+    rows.into_iter()
+        .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
+        .collect()
 }
 
 pub async fn has_read(db: &Db, learner: i64, paper: &str) -> Result<bool, sqlx::Error> {
@@ -61,19 +63,19 @@ pub async fn has_read(db: &Db, learner: i64, paper: &str) -> Result<bool, sqlx::
     Ok(row.is_some())
 }
 
-pub(super) fn state_from_row(r: &SqliteRow) -> ConceptState {
-    ConceptState {
-        concept: r.get(0),
-        unlocked_at: r.get(1),
-        stability: r.get::<Option<f64>, _>(2).map(|v| v as f32),
-        difficulty: r.get::<Option<f64>, _>(3).map(|v| v as f32),
-        due_at: r.get(4),
-        last_review_at: r.get(5),
-        reps: r.get(6),
-        lapses: r.get(7),
-        last_card_id: r.get(8),
-        version: r.get(9),
-    }
+pub(super) fn state_from_row(r: &SqliteRow) -> Result<ConceptState, sqlx::Error> {
+    Ok(ConceptState {
+        concept: r.try_get(0)?,
+        unlocked_at: r.try_get(1)?,
+        stability: r.try_get::<Option<f64>, _>(2)?.map(|v| v as f32),
+        difficulty: r.try_get::<Option<f64>, _>(3)?.map(|v| v as f32),
+        due_at: r.try_get(4)?,
+        last_review_at: r.try_get(5)?,
+        reps: r.try_get(6)?,
+        lapses: r.try_get(7)?,
+        last_card_id: r.try_get(8)?,
+        version: r.try_get(9)?,
+    })
 }
 
 /// The queries behind choosing the next question, public so the benchmark can show their plans.
@@ -90,7 +92,7 @@ pub async fn states(db: &Db, learner: i64) -> Result<Vec<ConceptState>, sqlx::Er
         .bind(learner)
         .fetch_all(&db.read)
         .await?;
-    Ok(rows.iter().map(state_from_row).collect())
+    rows.iter().map(state_from_row).collect()
 }
 
 /// One concept's state, read fresh: the answer handler computes the new state from it.
@@ -110,7 +112,7 @@ pub async fn state(
     .await?
     .into_iter()
     .next();
-    Ok(row.as_ref().map(state_from_row))
+    row.as_ref().map(state_from_row).transpose()
 }
 
 /// The learner's answers since `since`, oldest first.
@@ -124,14 +126,15 @@ pub async fn reviews_since(
         .bind(since)
         .fetch_all(&db.read)
         .await?;
-    Ok(rows
-        .into_iter()
-        .map(|r| TodayReview {
-            concept: r.get(0),
-            rating: r.get::<i64, _>(1) as u8,
-            kind: ReviewKind::parse(r.get::<&str, _>(2)).unwrap_or(ReviewKind::Review),
+    rows.into_iter()
+        .map(|r| {
+            Ok(TodayReview {
+                concept: r.try_get(0)?,
+                rating: r.try_get::<i64, _>(1)? as u8,
+                kind: ReviewKind::parse(r.try_get::<&str, _>(2)?).unwrap_or(ReviewKind::Review),
+            })
         })
-        .collect())
+        .collect()
 }
 
 /// When the learner last saw each card of a concept.
@@ -145,7 +148,9 @@ pub async fn card_last_seen(
         .bind(concept)
         .fetch_all(&db.read)
         .await?;
-    Ok(rows.into_iter().map(|r| (r.get(0), r.get(1))).collect())
+    rows.into_iter()
+        .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
+        .collect()
 }
 
 pub async fn prefs(db: &Db, learner: i64) -> Result<Option<Prefs>, sqlx::Error> {
@@ -158,22 +163,23 @@ pub async fn prefs(db: &Db, learner: i64) -> Result<Option<Prefs>, sqlx::Error> 
         .await?
         .into_iter()
         .next();
-    Ok(row.map(|r| {
-        let tz: String = r.get(3);
-        let params: Option<String> = r.get(5);
-        Prefs {
-            desired_retention: r.get::<f64, _>(0) as f32,
-            new_per_day: r.get::<i64, _>(1).clamp(0, 1000) as u32,
-            max_reviews_per_day: r.get::<i64, _>(2).clamp(0, 10_000) as u32,
+    row.map(|r| {
+        let tz: String = r.try_get(3)?;
+        let params: Option<String> = r.try_get(5)?;
+        Ok(Prefs {
+            desired_retention: r.try_get::<f64, _>(0)? as f32,
+            new_per_day: r.try_get::<i64, _>(1)?.clamp(0, 1000) as u32,
+            max_reviews_per_day: r.try_get::<i64, _>(2)?.clamp(0, 10_000) as u32,
             tz: tz.parse().unwrap_or(chrono_tz::Asia::Shanghai),
-            rollover_hour: r.get::<i64, _>(4).clamp(0, 23) as u32,
+            rollover_hour: r.try_get::<i64, _>(4)?.clamp(0, 23) as u32,
             max_interval_days: crate::scheduler::DEFAULT_MAX_INTERVAL_DAYS,
             params: params
                 .and_then(|p| serde_json::from_str::<Vec<f32>>(&p).ok())
                 .filter(|p| p.len() == 21 && p.iter().all(|v| v.is_finite()))
                 .unwrap_or_default(),
-        }
-    }))
+        })
+    })
+    .transpose()
 }
 
 /// Records one answer inside `tx` if the concept's version is still the one it was computed
@@ -266,35 +272,36 @@ pub async fn review(db: &Db, learner: i64, id: i64) -> Result<Option<ReviewRow>,
     .await?
     .into_iter()
     .next();
-    Ok(row.map(|r| {
-        let concept: String = r.get(2);
-        ReviewRow {
-            id: r.get(0),
-            card_id: r.get(1),
+    row.map(|r| {
+        let concept: String = r.try_get(2)?;
+        Ok(ReviewRow {
+            id: r.try_get(0)?,
+            card_id: r.try_get(1)?,
             concept: concept.clone(),
-            reviewed_at: r.get(3),
-            answer: r.get(4),
-            correct: r.get::<i64, _>(5) != 0,
-            rating: r.get::<i64, _>(6) as u8,
-            kind: ReviewKind::parse(r.get::<&str, _>(7)).unwrap_or(ReviewKind::Review),
+            reviewed_at: r.try_get(3)?,
+            answer: r.try_get(4)?,
+            correct: r.try_get::<i64, _>(5)? != 0,
+            rating: r.try_get::<i64, _>(6)? as u8,
+            kind: ReviewKind::parse(r.try_get::<&str, _>(7)?).unwrap_or(ReviewKind::Review),
             before: ConceptState {
                 concept,
-                unlocked_at: r.get(17),
-                stability: r.get::<Option<f64>, _>(8).map(|v| v as f32),
-                difficulty: r.get::<Option<f64>, _>(9).map(|v| v as f32),
-                due_at: r.get(10),
-                last_review_at: r.get(11),
-                reps: r.get(12),
-                lapses: r.get(13),
+                unlocked_at: r.try_get(17)?,
+                stability: r.try_get::<Option<f64>, _>(8)?.map(|v| v as f32),
+                difficulty: r.try_get::<Option<f64>, _>(9)?.map(|v| v as f32),
+                due_at: r.try_get(10)?,
+                last_review_at: r.try_get(11)?,
+                reps: r.try_get(12)?,
+                lapses: r.try_get(13)?,
                 last_card_id: None,
-                version: r.get::<i64, _>(16) - 1,
+                version: r.try_get::<i64, _>(16)? - 1,
             },
-            due_after_at: r.get(14),
-            elapsed_days: r.get(15),
-            version_after: r.get(16),
-            overridden: r.get::<i64, _>(18) != 0,
-        }
-    }))
+            due_after_at: r.try_get(14)?,
+            elapsed_days: r.try_get(15)?,
+            version_after: r.try_get(16)?,
+            overridden: r.try_get::<i64, _>(18)? != 0,
+        })
+    })
+    .transpose()
 }
 
 /// Whether `review` can still be undone or re-graded: it is the learner's latest answer, above
@@ -312,9 +319,9 @@ pub async fn is_current(db: &Db, learner: i64, review: &ReviewRow) -> Result<boo
     .into_iter()
     .next()
     .ok_or(sqlx::Error::RowNotFound)?;
-    let latest: Option<i64> = row.get(0);
-    let floor: Option<i64> = row.get(1);
-    let version: Option<i64> = row.get(2);
+    let latest: Option<i64> = row.try_get(0)?;
+    let floor: Option<i64> = row.try_get(1)?;
+    let version: Option<i64> = row.try_get(2)?;
     Ok(latest == Some(review.id)
         && review.id > floor.unwrap_or(0)
         && version == Some(review.version_after))
@@ -457,25 +464,24 @@ pub async fn typed_answers(
     .bind(gave_up)
     .fetch_all(&db.read)
     .await?;
-    Ok(rows
-        .into_iter()
+    rows.into_iter()
         .map(|r| {
-            let data: String = r.get(3);
+            let data: String = r.try_get(3)?;
             let expected = match serde_json::from_str(&data) {
                 Ok(crate::cards::CardData::Fill { answer, .. }) => answer,
                 _ => String::new(),
             };
-            crate::stats::TypedAnswer {
-                card_id: r.get(0),
-                paper: r.get(1),
-                prompt: r.get(2),
+            Ok(crate::stats::TypedAnswer {
+                card_id: r.try_get(0)?,
+                paper: r.try_get(1)?,
+                prompt: r.try_get(2)?,
                 expected,
-                answer: r.get(4),
-                correct: r.get::<i64, _>(5) != 0,
-                overridden: r.get::<i64, _>(6) != 0,
-            }
+                answer: r.try_get(4)?,
+                correct: r.try_get::<i64, _>(5)? != 0,
+                overridden: r.try_get::<i64, _>(6)? != 0,
+            })
         })
-        .collect())
+        .collect()
 }
 
 /// The learner's review log as (concept, rating, time), oldest first: the training data for her
@@ -490,14 +496,15 @@ pub async fn revlog_by_concept(
     .bind(learner)
     .fetch_all(&db.read)
     .await?;
-    Ok(rows
-        .into_iter()
-        .map(|r| crate::revlog::Entry {
-            item: r.get(0),
-            rating: r.get::<i64, _>(1) as u8,
-            time: r.get(2),
+    rows.into_iter()
+        .map(|r| {
+            Ok(crate::revlog::Entry {
+                item: r.try_get(0)?,
+                rating: r.try_get::<i64, _>(1)? as u8,
+                time: r.try_get(2)?,
+            })
         })
-        .collect())
+        .collect()
 }
 
 /// Every answer of the learner, oldest first, as statistics need them.
@@ -512,15 +519,16 @@ pub async fn review_facts(
     .bind(learner)
     .fetch_all(&db.read)
     .await?;
-    Ok(rows
-        .into_iter()
-        .map(|r| crate::stats::ReviewFact {
-            time: r.get(0),
-            concept: r.get(1),
-            correct: r.get::<i64, _>(2) != 0,
-            duration_ms: r.get(3),
-            elapsed_days: r.get(4),
-            kind: ReviewKind::parse(r.get::<&str, _>(5)).unwrap_or(ReviewKind::Review),
+    rows.into_iter()
+        .map(|r| {
+            Ok(crate::stats::ReviewFact {
+                time: r.try_get(0)?,
+                concept: r.try_get(1)?,
+                correct: r.try_get::<i64, _>(2)? != 0,
+                duration_ms: r.try_get(3)?,
+                elapsed_days: r.try_get(4)?,
+                kind: ReviewKind::parse(r.try_get::<&str, _>(5)?).unwrap_or(ReviewKind::Review),
+            })
         })
-        .collect())
+        .collect()
 }

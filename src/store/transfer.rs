@@ -106,49 +106,50 @@ pub async fn account(db: &Db, learner: i64) -> Result<Option<Account>, sqlx::Err
     .await?
     .into_iter()
     .next();
-    Ok(row.map(|r| {
-        let params: Option<String> = r.get(7);
-        Account {
-            username: r.get(0),
-            created_at: r.get(1),
-            desired_retention: r.get(2),
-            new_per_day: r.get(3),
-            max_reviews_per_day: r.get(4),
-            timezone: r.get(5),
-            rollover_hour: r.get(6),
+    row.map(|r| {
+        let params: Option<String> = r.try_get(7)?;
+        Ok(Account {
+            username: r.try_get(0)?,
+            created_at: r.try_get(1)?,
+            desired_retention: r.try_get(2)?,
+            new_per_day: r.try_get(3)?,
+            max_reviews_per_day: r.try_get(4)?,
+            timezone: r.try_get(5)?,
+            rollover_hour: r.try_get(6)?,
             // Unreadable stored parameters are ignored by the scheduler too (it falls back
             // to the defaults), so the export says what is actually in use.
             fsrs_params: params.and_then(|p| serde_json::from_str(&p).ok()),
-        }
-    }))
+        })
+    })
+    .transpose()
 }
 
-fn review_from_row(r: &SqliteRow) -> Review {
-    let f = |i: usize| r.get::<f64, _>(i) as f32;
-    let opt_f = |i: usize| r.get::<Option<f64>, _>(i).map(|v| v as f32);
-    Review {
-        card_id: r.get(0),
-        concept_slug: r.get(1),
-        reviewed_at: r.get(2),
-        answer: r.get(3),
-        correct: r.get::<i64, _>(4) != 0,
-        rating: r.get(5),
-        duration_ms: r.get(6),
-        review_kind: r.get(7),
-        stability_before: opt_f(8),
-        difficulty_before: opt_f(9),
-        due_before_at: r.get(10),
-        last_review_before_at: r.get(11),
-        reps_before: r.get(12),
-        lapses_before: r.get(13),
-        stability_after: f(14),
-        difficulty_after: f(15),
-        due_after_at: r.get(16),
-        elapsed_days: r.get(17),
-        scheduled_days: r.get(18),
-        version_after: r.get(19),
-        overridden: r.get::<i64, _>(20) != 0,
-    }
+fn review_from_row(r: &SqliteRow) -> Result<Review, sqlx::Error> {
+    let f = |i: usize| r.try_get::<f64, _>(i).map(|v| v as f32);
+    let opt_f = |i: usize| r.try_get::<Option<f64>, _>(i).map(|v| v.map(|v| v as f32));
+    Ok(Review {
+        card_id: r.try_get(0)?,
+        concept_slug: r.try_get(1)?,
+        reviewed_at: r.try_get(2)?,
+        answer: r.try_get(3)?,
+        correct: r.try_get::<i64, _>(4)? != 0,
+        rating: r.try_get(5)?,
+        duration_ms: r.try_get(6)?,
+        review_kind: r.try_get(7)?,
+        stability_before: opt_f(8)?,
+        difficulty_before: opt_f(9)?,
+        due_before_at: r.try_get(10)?,
+        last_review_before_at: r.try_get(11)?,
+        reps_before: r.try_get(12)?,
+        lapses_before: r.try_get(13)?,
+        stability_after: f(14)?,
+        difficulty_after: f(15)?,
+        due_after_at: r.try_get(16)?,
+        elapsed_days: r.try_get(17)?,
+        scheduled_days: r.try_get(18)?,
+        version_after: r.try_get(19)?,
+        overridden: r.try_get::<i64, _>(20)? != 0,
+    })
 }
 
 /// Her whole review log, oldest first.
@@ -164,7 +165,7 @@ pub async fn reviews(db: &Db, learner: i64) -> Result<Vec<Review>, sqlx::Error> 
     .bind(learner)
     .fetch_all(&db.read)
     .await?;
-    Ok(rows.iter().map(review_from_row).collect())
+    rows.iter().map(review_from_row).collect()
 }
 
 /// Every card id, retired ones included: old reviews of a retired card are still valid.
@@ -172,7 +173,7 @@ pub async fn card_ids(conn: &mut SqliteConnection) -> Result<HashSet<String>, sq
     let rows = sqlx::query("SELECT id FROM cards")
         .fetch_all(&mut *conn)
         .await?;
-    Ok(rows.into_iter().map(|r| r.get(0)).collect())
+    rows.into_iter().map(|r| r.try_get(0)).collect()
 }
 
 pub async fn papers_of(
@@ -183,7 +184,9 @@ pub async fn papers_of(
         .bind(learner)
         .fetch_all(&mut *conn)
         .await?;
-    Ok(rows.into_iter().map(|r| (r.get(0), r.get(1))).collect())
+    rows.into_iter()
+        .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
+        .collect()
 }
 
 pub async fn states_of(
@@ -198,13 +201,12 @@ pub async fn states_of(
     .bind(learner)
     .fetch_all(&mut *conn)
     .await?;
-    Ok(rows
-        .into_iter()
+    rows.into_iter()
         .map(|r| {
-            let s = State::from(super::quiz::state_from_row(&r));
-            (s.concept_slug.clone(), s)
+            let s = State::from(super::quiz::state_from_row(&r)?);
+            Ok((s.concept_slug.clone(), s))
         })
-        .collect())
+        .collect()
 }
 
 /// The identity of each of her reviews, to skip duplicates.
@@ -217,10 +219,9 @@ pub async fn review_keys(
             .bind(learner)
             .fetch_all(&mut *conn)
             .await?;
-    Ok(rows
-        .into_iter()
-        .map(|r| (r.get(0), r.get(1), r.get(2)))
-        .collect())
+    rows.into_iter()
+        .map(|r| Ok((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?)))
+        .collect()
 }
 
 pub async fn set_settings(
@@ -340,7 +341,7 @@ pub async fn insert_review(
     .into_iter()
     .next()
     .ok_or(sqlx::Error::RowNotFound)?;
-    Ok(row.get(0))
+    row.try_get(0)
 }
 
 /// Raises the undo floor to `id` (never lowers it).

@@ -76,29 +76,28 @@ pub struct SignupForm {
 }
 
 async fn signup(
+    req: HttpRequest,
     state: web::Data<AppState>,
     visitor: Visitor,
     form: web::Form<SignupForm>,
 ) -> Result<HttpResponse, AppError> {
     visitor.verify_csrf(&form.csrf)?;
     let next = auth::safe_next(form.next.as_deref());
+    let page = |msg: String, invalid: &'static str| SignupPage {
+        nav: visitor.nav("signup"),
+        username: form.username.chars().take(64).collect(),
+        error: Some(msg),
+        invalid,
+        next: next.clone(),
+    };
     let fail = |msg: String, invalid: &'static str| {
-        with_status(
-            &SignupPage {
-                nav: visitor.nav("signup"),
-                username: form.username.chars().take(64).collect(),
-                error: Some(msg),
-                invalid,
-                next: next.clone(),
-            },
-            StatusCode::BAD_REQUEST,
-        )
+        with_status(&page(msg, invalid), StatusCode::BAD_REQUEST)
     };
     let username = match Username::parse(&form.username) {
         Ok(u) => u,
         Err(m) => return fail(m, "username"),
     };
-    let password = match Password::parse(&form.password) {
+    let password = match Password::parse_new(&form.password, username.as_str()) {
         Ok(p) => p,
         Err(m) => return fail(m, "password"),
     };
@@ -107,6 +106,36 @@ async fn signup(
             return fail("两次输入的密码不一致。".into(), "password_confirm");
         }
     }
+    // Every sign-up costs a password hash: limit them per address and overall (M5), after
+    // the cheap checks so a typo does not use up the budget.
+    let addr = super::guard::client_addr(&req, &state);
+    let now = Instant::now();
+    let limited = state
+        .signups_by_addr
+        .take(addr, now)
+        .and_then(|()| state.signups_all.take(None, now));
+    if let Err(wait) = limited {
+        return with_status(
+            &page(
+                format!("注册太频繁了，请 {}后再试。", describe_wait(wait)),
+                "",
+            ),
+            StatusCode::TOO_MANY_REQUESTS,
+        );
+    }
+    // One sign-up at a time waits for the hashing thread, so log-ins queue behind at most one
+    // sign-up's hash however many sign-ups arrive.
+    let permit = tokio::time::timeout(
+        std::time::Duration::from_secs(10),
+        state.signup_permit.acquire(),
+    )
+    .await;
+    let Ok(Ok(_permit)) = permit else {
+        return with_status(
+            &page("现在注册的人很多，请稍后再试。".into(), ""),
+            StatusCode::TOO_MANY_REQUESTS,
+        );
+    };
     let hash = state
         .hasher
         .run(move || auth::hash_password(password.expose()))
@@ -124,6 +153,16 @@ async fn signup(
     };
     tracing::info!(learner = id, "new learner signed up");
     start_session(&state, id, &next).await
+}
+
+/// "3 分钟" or "20 秒": how long to wait, for a message.
+pub fn describe_wait(wait: std::time::Duration) -> String {
+    let secs = wait.as_secs().max(1);
+    if secs >= 60 {
+        format!("{} 分钟", secs.div_ceil(60))
+    } else {
+        format!("{secs} 秒")
+    }
 }
 
 async fn start_session(
@@ -168,7 +207,7 @@ async fn login(
     visitor.verify_csrf(&form.csrf)?;
     let next = auth::safe_next(form.next.as_deref());
     let key = form.username.trim().to_ascii_lowercase();
-    let addr = req.peer_addr().map(|a| a.ip());
+    let addr = super::guard::client_addr(&req, &state);
     let page = |msg: String, invalid: &'static str| LoginPage {
         nav: visitor.nav("login"),
         username: form.username.chars().take(64).collect(),
@@ -177,65 +216,78 @@ async fn login(
         next: next.clone(),
     };
 
-    let blocked = state
-        .limiter
-        .lock()
-        .map_err(|_| anyhow::anyhow!("limiter lock poisoned"))?
-        .blocked(&key, addr, Instant::now());
-    if let Some(wait) = blocked {
-        let minutes = wait.as_secs().div_ceil(60).max(1);
-        return with_status(
-            &page(
-                format!("登录失败次数太多，为了保护账户，请 {minutes} 分钟后再试。"),
-                "",
-            ),
-            StatusCode::TOO_MANY_REQUESTS,
-        );
-    }
+    // Reserve the attempt before hashing (H2): it counts from now on, so concurrent guesses
+    // cannot all pass the check while the first ones are still being verified.
+    let attempt = match state.limiter.begin(&key, addr, Instant::now()) {
+        Ok(a) => a,
+        Err(wait) => {
+            return with_status(
+                &page(
+                    format!(
+                        "登录失败次数太多，为了保护账户，请 {}后再试。",
+                        describe_wait(wait)
+                    ),
+                    "",
+                ),
+                StatusCode::TOO_MANY_REQUESTS,
+            );
+        }
+    };
 
-    let creds = if key.chars().count() <= 32 && form.password.chars().count() <= 128 {
-        store::learners::credentials_by_key(&state.db, &key).await?
+    let ok = match check_password(&state, &key, &form.password).await? {
+        Some(id) => {
+            attempt.succeeded();
+            id
+        }
+        None => {
+            attempt.failed(Instant::now());
+            return with_status(
+                &page("用户名或密码不对。".into(), "password"),
+                StatusCode::UNAUTHORIZED,
+            );
+        }
+    };
+    start_session(&state, ok, &next).await
+}
+
+/// The learner id when `password` is right for the name `key`. Runs on the hashing thread;
+/// an unknown name costs the same hash, so timing does not tell whether it exists.
+pub async fn check_password(
+    state: &AppState,
+    key: &str,
+    password: &str,
+) -> Result<Option<i64>, AppError> {
+    let creds = if key.chars().count() <= 32 && password.chars().count() <= 128 {
+        store::learners::credentials_by_key(&state.db, key).await?
     } else {
         None
     };
-    let password = form.password.clone();
+    let password = password.to_string();
     let stored = creds.as_ref().map(|c| c.password_hash.clone());
     let ok = state
         .hasher
         .run(move || match stored {
             Some(h) => auth::verify_password(&password, &h),
             None => {
-                // Same work for an unknown name, so timing does not tell whether it exists.
                 auth::verify_password(&password, auth::dummy_hash());
                 false
             }
         })
         .await
         .map_err(|e| anyhow::anyhow!("verify task failed: {e}"))?;
-
-    match creds {
-        Some(c) if ok => {
-            if let Ok(mut l) = state.limiter.lock() {
-                l.record_success(&key);
-            }
-            start_session(&state, c.id, &next).await
-        }
-        _ => {
-            if let Ok(mut l) = state.limiter.lock() {
-                l.record_failure(&key, addr, Instant::now());
-            }
-            with_status(
-                &page("用户名或密码不对。".into(), "password"),
-                StatusCode::UNAUTHORIZED,
-            )
-        }
-    }
+    Ok(creds.filter(|_| ok).map(|c| c.id))
 }
 
 #[derive(Deserialize)]
 pub struct CsrfOnly {
     #[serde(default)]
     csrf: String,
+}
+
+impl CsrfOnly {
+    pub fn csrf(&self) -> &str {
+        &self.csrf
+    }
 }
 
 async fn logout(

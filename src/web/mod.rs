@@ -12,9 +12,11 @@ use askama::Template;
 use std::net::TcpListener;
 use std::sync::Arc;
 
+pub mod account;
 pub mod assets;
 pub mod auth;
 pub mod export;
+pub mod guard;
 pub mod pages;
 pub mod progress;
 pub mod quiz;
@@ -85,6 +87,8 @@ pub fn server(listener: TcpListener, state: Arc<AppState>) -> std::io::Result<Se
             .app_data(web::PayloadConfig::default().limit(FORM_LIMIT))
             .wrap(ErrorHandlers::new().default_handler(friendly_errors))
             .wrap(middleware::from_fn(session::anon_cookie))
+            .wrap(middleware::from_fn(guard::no_store))
+            .wrap(middleware::from_fn(guard::body_deadline))
             .wrap(
                 DefaultHeaders::new()
                     .add((header::CONTENT_SECURITY_POLICY, CSP))
@@ -114,6 +118,7 @@ fn routes(cfg: &mut web::ServiceConfig) {
     assets::routes(cfg);
     pages::routes(cfg);
     auth::routes(cfg);
+    account::routes(cfg);
     quiz::routes(cfg);
     progress::routes(cfg);
     settings::routes(cfg);
@@ -134,6 +139,7 @@ fn form_error(err: actix_web::error::UrlencodedError) -> AppError {
             AppError::bad_request(format!("表单内容有误：{}", describe_serde(&e.to_string())))
         }
         E::Encoding => AppError::bad_request("表单的文字编码不对：请用 UTF-8 提交。"),
+        E::Payload(p) if guard::is_body_timeout(&p) => AppError::RequestTimeout,
         other => AppError::bad_request(format!("表单无法读取：{other}")),
     }
 }

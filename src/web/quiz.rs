@@ -20,7 +20,6 @@ use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
 use rand::SeedableRng;
 use serde::Deserialize;
-use sha2::{Digest, Sha256};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/papers/{slug}/read", web::post().to(mark_read))
@@ -181,12 +180,41 @@ fn question_token(
 }
 
 /// A seed that is the same on every reload of the same question, so a reload shows the same
-/// card with its options in the same order.
-fn question_seed(learner: i64, concept: &str, version: i64) -> u64 {
-    let h = Sha256::digest(format!("{learner}/{concept}/{version}").as_bytes());
-    let mut b = [0u8; 8];
-    b.copy_from_slice(&h[..8]);
-    u64::from_le_bytes(b)
+/// card with its options in the same order. Keyed with the server secret (an HMAC): from
+/// public inputs alone the option order could be predicted and the right option picked blind.
+fn question_seed(state: &AppState, learner: i64, concept: &str, version: i64) -> u64 {
+    seed_with_key(state.key.signing(), learner, concept, version)
+}
+
+fn seed_with_key(key: &[u8], learner: i64, concept: &str, version: i64) -> u64 {
+    let mac = super::session::sign_with(
+        key,
+        "paperdeck-question-seed",
+        &[&learner.to_string(), concept, &version.to_string()],
+    );
+    // `sign_with` returns 40 hex digits; the first 16 are a u64.
+    u64::from_str_radix(mac.get(..16).unwrap_or("0"), 16).unwrap_or(0)
+}
+
+#[cfg(test)]
+#[test]
+fn l1_option_order_is_keyed_with_the_server_secret() {
+    // The same learner, concept and version give the same seed under one key (a reload shows
+    // the same question) and unrelated seeds under another key: without the key the order
+    // cannot be computed.
+    let (a, b) = ([1u8; 64], [2u8; 64]);
+    assert_eq!(
+        seed_with_key(&a, 929, "rlhf", 3),
+        seed_with_key(&a, 929, "rlhf", 3)
+    );
+    assert_ne!(
+        seed_with_key(&a, 929, "rlhf", 3),
+        seed_with_key(&b, 929, "rlhf", 3)
+    );
+    assert_ne!(
+        seed_with_key(&a, 929, "rlhf", 3),
+        seed_with_key(&a, 929, "rlhf", 4)
+    );
 }
 
 async fn question(
@@ -250,7 +278,7 @@ async fn question(
             kind: c.kind.as_str(),
         })
         .collect();
-    let mut rng = StdRng::seed_from_u64(question_seed(learner.id, &concept, cs.version));
+    let mut rng = StdRng::seed_from_u64(question_seed(&state, learner.id, &concept, cs.version));
     let picked = scheduler::pick_card(&choices, last_seen, cs.last_card_id.as_deref(), &mut rng)
         .ok_or_else(|| anyhow::anyhow!("concept {concept} has no cards"))?;
     let card = cards

@@ -191,8 +191,11 @@ impl FromRequest for Visitor {
                         row
                     }
                 };
+                let max_age = i64::from(state.settings.session_max_days) * 86_400;
                 if let Some(mut s) = row {
-                    if now - s.last_seen_at > idle {
+                    // Idle too long, or older than the absolute lifetime: the session ends
+                    // however active it has been, so a stolen cookie does not live forever.
+                    if now - s.last_seen_at > idle || now - s.created_at > max_age {
                         store::learners::delete_session(&state.db, &sid).await?;
                         state.cache.forget_session(&sid);
                     } else {
@@ -221,6 +224,11 @@ impl FromRequest for Visitor {
 
 /// An HMAC over `parts` under the app key: tokens the server can check without storing them.
 pub fn sign(state: &AppState, purpose: &str, parts: &[&str]) -> String {
+    sign_with(state.key.signing(), purpose, parts)
+}
+
+/// [`sign`] with an explicit key, for the pure parts that are tested without an app.
+pub fn sign_with(key: &[u8], purpose: &str, parts: &[&str]) -> String {
     let mut msg = purpose.as_bytes().to_vec();
     for p in parts {
         msg.push(0x1f);
@@ -228,7 +236,7 @@ pub fn sign(state: &AppState, purpose: &str, parts: &[&str]) -> String {
     }
     // HMAC accepts keys of any length, so this never fails; the fallback only keeps the
     // request path free of panics.
-    let digest = match <Hmac<Sha256> as KeyInit>::new_from_slice(state.key.signing()) {
+    let digest = match <Hmac<Sha256> as KeyInit>::new_from_slice(key) {
         Ok(mut mac) => {
             mac.update(&msg);
             mac.finalize().into_bytes().to_vec()
@@ -236,7 +244,7 @@ pub fn sign(state: &AppState, purpose: &str, parts: &[&str]) -> String {
         Err(_) => {
             use sha2::Digest;
             Sha256::new()
-                .chain_update(state.key.signing())
+                .chain_update(key)
                 .chain_update(&msg)
                 .finalize()
                 .to_vec()

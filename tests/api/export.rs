@@ -23,7 +23,7 @@ async fn answer_questions(app: &TestApp, n: usize) {
 }
 
 /// A learner who read two papers and answered 15 questions.
-async fn learner_with_history(name: &str) -> TestApp {
+pub(crate) async fn learner_with_history(name: &str) -> TestApp {
     let app = spawn_app().await;
     assert_eq!(app.signup(name, PW).await.status, 303);
     for slug in ["chinchilla", "qlora"] {
@@ -33,7 +33,7 @@ async fn learner_with_history(name: &str) -> TestApp {
     app
 }
 
-async fn export_json(app: &TestApp) -> Value {
+pub(crate) async fn export_json(app: &TestApp) -> Value {
     let res = app.get("/export/paperdeck.json").await;
     assert_eq!(res.status, 200, "{}", res.body);
     serde_json::from_str(&res.body).expect("export is JSON")
@@ -53,7 +53,7 @@ fn comparable(mut v: Value) -> Value {
 }
 
 /// Posts a multipart upload built by hand (the test client has no multipart support).
-async fn upload(app: &TestApp, csrf: Option<&str>, file: &[u8]) -> Page {
+pub(crate) async fn upload(app: &TestApp, csrf: Option<&str>, file: &[u8]) -> Page {
     let boundary = "----paperdeck-test-boundary-7d9a";
     let mut body = Vec::new();
     if let Some(csrf) = csrf {
@@ -97,7 +97,7 @@ async fn upload(app: &TestApp, csrf: Option<&str>, file: &[u8]) -> Page {
     }
 }
 
-async fn import(app: &TestApp, file: &[u8]) -> Page {
+pub(crate) async fn import(app: &TestApp, file: &[u8]) -> Page {
     let csrf = app.get("/import").await.csrf();
     upload(app, Some(&csrf), file).await
 }

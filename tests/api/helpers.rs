@@ -65,6 +65,9 @@ pub async fn spawn_app_with(configure: impl FnOnce(&mut Settings)) -> TestApp {
     let dir = tempfile::tempdir().expect("tempdir");
     let db_path = dir.path().join("test.db");
     let mut settings = Settings::for_tests(format!("sqlite://{}", db_path.display()));
+    // A fixed key: the quiz's card and option order is keyed with it, so every run of a test
+    // sees the same questions (a generated key would make answer counts vary between runs).
+    settings.secret_key = Some("paperdeck test key, fixed so quiz order is repeatable".into());
     configure(&mut settings);
     let app = Application::build(settings).await.expect("app builds");
     let address = format!("http://127.0.0.1:{}", app.port());

@@ -8,5 +8,6 @@ mod helpers;
 mod pages;
 mod progress;
 mod quiz;
+mod security;
 mod settings;
 mod startup;

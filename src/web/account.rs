@@ -1,0 +1,218 @@
+//! The account page: change password, log out everywhere, delete the account.
+//!
+//! Each action that needs the password goes through the log-in limiter like a log-in, so a
+//! borrowed session cannot be used to guess the password either.
+
+use super::auth::{check_password, describe_wait, CsrfOnly};
+use super::session::{removal_cookie, SESSION_COOKIE};
+use super::{see_other, Nav, Visitor};
+use crate::auth::{self, Password};
+use crate::error::AppError;
+use crate::startup::AppState;
+use crate::store;
+use actix_web::http::{header, StatusCode};
+use actix_web::{web, HttpRequest, HttpResponse};
+use askama::Template;
+use serde::Deserialize;
+use std::time::Instant;
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/account", super::get().to(show))
+        .route("/account/password", web::post().to(change_password))
+        .route(
+            "/account/logout-everywhere",
+            web::post().to(logout_everywhere),
+        )
+        .route("/account/delete", web::post().to(delete));
+}
+
+#[derive(Template)]
+#[template(path = "account/index.html")]
+struct AccountPage {
+    nav: Nav,
+    username: String,
+    error: Option<String>,
+    notice: Option<String>,
+}
+
+#[derive(Deserialize)]
+pub struct ShowQuery {
+    done: Option<String>,
+}
+
+fn page(
+    visitor: &Visitor,
+    username: &str,
+    error: Option<String>,
+    notice: Option<String>,
+    status: StatusCode,
+) -> Result<HttpResponse, AppError> {
+    let body = AccountPage {
+        nav: visitor.nav("settings"),
+        username: username.to_string(),
+        error,
+        notice,
+    }
+    .render()?;
+    Ok(HttpResponse::build(status)
+        .insert_header((header::CONTENT_TYPE, "text/html; charset=utf-8"))
+        .body(body))
+}
+
+async fn show(
+    req: HttpRequest,
+    visitor: Visitor,
+    q: web::Query<ShowQuery>,
+) -> Result<HttpResponse, AppError> {
+    let learner = visitor.require(&req)?;
+    let notice = match q.done.as_deref() {
+        Some("password") => Some("密码已修改，其他设备上的登录都已失效。".to_string()),
+        _ => None,
+    };
+    page(&visitor, &learner.username, None, notice, StatusCode::OK)
+}
+
+/// Checks the learner's own password through the log-in limiter. `Err(page)` is the response
+/// to send when the password is wrong or the limiter says to wait.
+async fn confirm_password(
+    req: &HttpRequest,
+    state: &AppState,
+    visitor: &Visitor,
+    username: &str,
+    password: &str,
+) -> Result<Result<(), HttpResponse>, AppError> {
+    let key = username.to_ascii_lowercase();
+    let addr = super::guard::client_addr(req, state);
+    let attempt = match state.limiter.begin(&key, addr, Instant::now()) {
+        Ok(a) => a,
+        Err(wait) => {
+            let msg = format!("密码错误次数太多，请 {}后再试。", describe_wait(wait));
+            return Ok(Err(page(
+                visitor,
+                username,
+                Some(msg),
+                None,
+                StatusCode::TOO_MANY_REQUESTS,
+            )?));
+        }
+    };
+    if check_password(state, &key, password).await?.is_some() {
+        attempt.succeeded();
+        Ok(Ok(()))
+    } else {
+        attempt.failed(Instant::now());
+        let msg = "密码不对，所以没有做任何修改。".to_string();
+        Ok(Err(page(
+            visitor,
+            username,
+            Some(msg),
+            None,
+            StatusCode::UNAUTHORIZED,
+        )?))
+    }
+}
+
+#[derive(Deserialize)]
+pub struct PasswordForm {
+    #[serde(default)]
+    csrf: String,
+    current_password: String,
+    new_password: String,
+    new_password_confirm: String,
+}
+
+async fn change_password(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    visitor: Visitor,
+    form: web::Form<PasswordForm>,
+) -> Result<HttpResponse, AppError> {
+    let learner = visitor.require(&req)?.clone();
+    visitor.verify_csrf(&form.csrf)?;
+    let bad = |msg: String| {
+        page(
+            &visitor,
+            &learner.username,
+            Some(msg),
+            None,
+            StatusCode::BAD_REQUEST,
+        )
+    };
+    let new = match Password::parse_new(&form.new_password, &learner.username) {
+        Ok(p) => p,
+        Err(m) => return bad(m),
+    };
+    if form.new_password_confirm != new.expose() {
+        return bad("两次输入的新密码不一致。".into());
+    }
+    if let Err(res) = confirm_password(
+        &req,
+        &state,
+        &visitor,
+        &learner.username,
+        &form.current_password,
+    )
+    .await?
+    {
+        return Ok(res);
+    }
+    let hash = state
+        .hasher
+        .run(move || auth::hash_password(new.expose()))
+        .await
+        .map_err(|e| anyhow::anyhow!("hashing task failed: {e}"))?
+        .map_err(|e| anyhow::anyhow!("hashing failed: {e}"))?;
+    store::learners::set_password_hash(&state.db, learner.id, &hash).await?;
+    // Whoever else knew the old password loses their sessions; this device stays logged in.
+    store::learners::delete_sessions_except(&state.db, learner.id, visitor.session_id.as_deref())
+        .await?;
+    state.cache.forget_sessions_of(learner.id);
+    tracing::info!(learner = learner.id, "password changed");
+    Ok(see_other("/account?done=password"))
+}
+
+async fn logout_everywhere(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    visitor: Visitor,
+    form: web::Form<CsrfOnly>,
+) -> Result<HttpResponse, AppError> {
+    let learner = visitor.require(&req)?.clone();
+    visitor.verify_csrf(form.csrf())?;
+    store::learners::delete_sessions_except(&state.db, learner.id, None).await?;
+    state.cache.forget_sessions_of(learner.id);
+    Ok(HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, "/"))
+        .cookie(removal_cookie(&state, SESSION_COOKIE))
+        .finish())
+}
+
+#[derive(Deserialize)]
+pub struct DeleteForm {
+    #[serde(default)]
+    csrf: String,
+    password: String,
+}
+
+async fn delete(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    visitor: Visitor,
+    form: web::Form<DeleteForm>,
+) -> Result<HttpResponse, AppError> {
+    let learner = visitor.require(&req)?.clone();
+    visitor.verify_csrf(&form.csrf)?;
+    if let Err(res) =
+        confirm_password(&req, &state, &visitor, &learner.username, &form.password).await?
+    {
+        return Ok(res);
+    }
+    store::learners::delete(&state.db, learner.id).await?;
+    state.cache.forget_sessions_of(learner.id);
+    state.cache.forget(learner.id);
+    tracing::info!(learner = learner.id, "account deleted");
+    Ok(HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, "/"))
+        .cookie(removal_cookie(&state, SESSION_COOKIE))
+        .finish())
+}

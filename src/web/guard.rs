@@ -1,0 +1,134 @@
+//! Request-level protections: who the client is (behind trusted proxies), a deadline on
+//! request bodies, and no caching of personal pages.
+
+use super::session::SESSION_COOKIE;
+use crate::startup::AppState;
+use actix_web::body::MessageBody;
+use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
+use actix_web::error::PayloadError;
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::middleware::Next;
+use actix_web::web::Bytes;
+use actix_web::{HttpMessage, HttpRequest};
+use std::future::Future;
+use std::net::IpAddr;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+use std::time::Duration;
+use tokio::time::{Instant, Sleep};
+
+/// The client address that limits are keyed on: the TCP peer, or the address a trusted proxy
+/// reports in `X-Forwarded-For` (see [`crate::auth::client_ip`]); IPv6 as its /64.
+pub fn client_addr(req: &HttpRequest, state: &AppState) -> Option<IpAddr> {
+    let forwarded: Vec<&str> = req
+        .headers()
+        .get_all("x-forwarded-for")
+        .filter_map(|v| v.to_str().ok())
+        .collect();
+    crate::auth::client_ip(
+        req.peer_addr().map(|a| a.ip()),
+        &forwarded,
+        &state.settings.trusted_proxies,
+    )
+    .map(crate::auth::limit_key)
+}
+
+/// Middleware: a response to a request that carries a session cookie is not stored by the
+/// browser or any cache, so the back button on a shared computer does not show her pages
+/// after log-out. Responses that set their own policy (the immutable static assets, which
+/// hold nothing personal, and the downloads) keep it.
+pub async fn no_store(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let has_session = req.cookie(SESSION_COOKIE).is_some();
+    let mut res = next.call(req).await?;
+    if has_session && !res.headers().contains_key(header::CACHE_CONTROL) {
+        res.headers_mut()
+            .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    Ok(res)
+}
+
+/// Middleware: the request body must keep arriving. actix times out a slow request head but
+/// not a body, so a client could hold a connection (and a file descriptor) forever by sending
+/// headers and then nothing. The body is cut off after `body_idle_timeout` without data or
+/// `body_deadline` in all; the extractor then fails and the connection is closed.
+pub async fn body_deadline(
+    mut req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let limits = req
+        .app_data::<actix_web::web::Data<AppState>>()
+        .map(|s| (s.settings.body_idle_timeout, s.settings.body_deadline));
+    if let Some((idle, total)) = limits {
+        let inner = req.take_payload();
+        let guarded = TimedPayload {
+            inner,
+            idle,
+            started: Instant::now(),
+            total,
+            timer: None,
+        };
+        req.set_payload(Payload::Stream {
+            payload: Box::pin(guarded),
+        });
+    }
+    next.call(req).await
+}
+
+/// The error a timed-out body reads as (a `TimedOut` I/O error, see [`is_body_timeout`]).
+fn timed_out() -> PayloadError {
+    PayloadError::Io(std::io::Error::new(
+        std::io::ErrorKind::TimedOut,
+        "request body arrived too slowly",
+    ))
+}
+
+/// Whether a payload error is the deadline of [`body_deadline`].
+pub fn is_body_timeout(e: &PayloadError) -> bool {
+    matches!(e, PayloadError::Io(io) if io.kind() == std::io::ErrorKind::TimedOut)
+}
+
+struct TimedPayload {
+    inner: Payload,
+    idle: Duration,
+    started: Instant,
+    total: Duration,
+    /// Created when the body first has to wait, and re-armed after each chunk.
+    timer: Option<Pin<Box<Sleep>>>,
+}
+
+impl TimedPayload {
+    fn next_deadline(&self) -> Instant {
+        (Instant::now() + self.idle).min(self.started + self.total)
+    }
+}
+
+impl futures_core::Stream for TimedPayload {
+    type Item = Result<Bytes, PayloadError>;
+
+    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        let this = self.get_mut();
+        match Pin::new(&mut this.inner).poll_next(cx) {
+            Poll::Ready(Some(Ok(chunk))) => {
+                let deadline = this.next_deadline();
+                if let Some(t) = this.timer.as_mut() {
+                    t.as_mut().reset(deadline);
+                }
+                Poll::Ready(Some(Ok(chunk)))
+            }
+            Poll::Ready(other) => Poll::Ready(other),
+            Poll::Pending => {
+                let deadline = this.next_deadline();
+                let timer = this
+                    .timer
+                    .get_or_insert_with(|| Box::pin(tokio::time::sleep_until(deadline)));
+                match timer.as_mut().poll(cx) {
+                    Poll::Ready(()) => Poll::Ready(Some(Err(timed_out()))),
+                    Poll::Pending => Poll::Pending,
+                }
+            }
+        }
+    }
+}
