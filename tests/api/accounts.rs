@@ -240,9 +240,19 @@ async fn next_only_accepts_local_paths() {
             .await;
         assert_eq!(page.status, 303);
         assert_eq!(page.location.as_deref(), Some("/"), "{evil}");
-        // the login form does not echo it either
-        let form = b.get(&format!("/login?next={}", urlencode(evil))).await;
+        // the login form does not echo it either (a logged-out visitor gets the form)...
+        let form = app
+            .other_browser()
+            .get(&format!("/login?next={}", urlencode(evil)))
+            .await;
         assert_eq!(form.input("next").as_deref(), Some("/"), "{evil}");
+        // ...nor the "you are logged in" page's continue link
+        let page = b.get(&format!("/login?next={}", urlencode(evil))).await;
+        assert!(page.body.contains("你已登录为"), "{evil}");
+        assert!(
+            page.body.contains(r#"<a class="button" href="/">继续</a>"#),
+            "{evil}"
+        );
     }
 }
 

@@ -97,12 +97,27 @@ async fn health_check_answers_ok() {
 #[tokio::test]
 async fn static_assets_are_cached_and_traversal_is_refused() {
     let app = spawn_app().await;
-    let css = app.get("/static/style.css").await;
+    // The versioned URL the pages link is cached for a year; the bare URL, whose content changes
+    // with each release, is revalidated. Neither sets a cookie (shared caches skip those).
+    let home = app.get("/").await;
+    let versioned = home
+        .body
+        .split('"')
+        .find(|s| s.starts_with("/static/style.css?v="))
+        .expect("versioned stylesheet link")
+        .to_string();
+    let css = app.get(&versioned).await;
     assert_eq!(css.status, 200);
-    assert!(css.headers["cache-control"]
-        .to_str()
-        .unwrap()
-        .contains("max-age"));
+    let cache = css.headers["cache-control"].to_str().unwrap();
+    assert!(
+        cache.contains("max-age") && cache.contains("immutable"),
+        "{cache}"
+    );
+    assert!(!css.headers.contains_key("set-cookie"));
+    let bare = app.get("/static/style.css").await;
+    let cache = bare.headers["cache-control"].to_str().unwrap();
+    assert!(!cache.contains("immutable"), "{cache}");
+    assert!(!bare.headers.contains_key("set-cookie"));
     assert!(css.headers["content-type"]
         .to_str()
         .unwrap()

@@ -66,8 +66,13 @@ async fn optimising_needs_enough_reviews() {
     let app = spawn_app().await;
     app.signup("taro", PW).await;
     let csrf = app.get("/settings").await.csrf();
-    let page = app.post("/settings/optimise", &[("csrf", &csrf)]).await;
-    assert_eq!(page.status, 400);
+    // Post/Redirect/Get: the reason is shown on /settings, which a reload does not resubmit.
+    let res = app.post("/settings/optimise", &[("csrf", &csrf)]).await;
+    assert_eq!(res.status, 303);
+    let to = res.location.unwrap();
+    assert!(to.starts_with("/settings?failed=few"), "{to}");
+    let page = app.get(&to).await;
+    assert_eq!(page.status, 200);
     assert!(page.body.contains("至少要有"));
     assert_eq!(
         app.count("SELECT COUNT(*) FROM learners WHERE fsrs_params IS NOT NULL")
@@ -99,11 +104,17 @@ async fn optimising_fits_parameters_to_a_real_history_and_shows_both_scores() {
 
     let page = app.get("/settings").await;
     assert!(page.body.contains("优化我的复习安排"));
-    let result = app
+    let res = app
         .post("/settings/optimise", &[("csrf", &page.csrf())])
         .await;
+    assert_eq!(res.status, 303, "{}", res.body);
+    let to = res.location.unwrap();
+    assert!(to.starts_with("/settings?kept="), "{to}");
+    let result = app.get(&to).await;
     assert_eq!(result.status, 200, "{}", result.body);
     assert!(result.body.contains("默认参数") && result.body.contains("你的参数"));
+    // A result that keeps the defaults is not shown as an error.
+    assert!(!result.body.contains("flash error"));
     let kept = result.body.contains("已经采用");
     let stored = app
         .count("SELECT COUNT(*) FROM learners WHERE fsrs_params IS NOT NULL")
