@@ -10,7 +10,8 @@
 //!    (emulated through Chrome's DevTools protocol), must pass: axe-core without a serious or
 //!    critical violation; text-field, option and table borders at 3:1 or more; chart text at
 //!    11 px or more as rendered; on phones no table cell narrower than 56 px and no number broken
-//!    across lines; one `<h1>`; a calendar legend of the same colours as the calendar. On a choice
+//!    across lines; one `<h1>`; a calendar legend of the same colours as the calendar; meters and
+//!    swatches still visible in forced-colours (high contrast) mode. On a choice
 //!    question, pressing 1 then 3 selects the third option. All problems are listed together;
 //!    then the screenshots of every page and configuration are copied to `screenshots/` (git-
 //!    ignored), as they are whenever `PAPERDECK_SCREENSHOTS` is set.
@@ -981,6 +982,29 @@ async fn audit_pages(a: &mut Audit) {
         .await
         .expect("click");
     assert!(wait_css(&a.c, "a.who").await, "log-in as sim0001 failed");
+    // Windows high contrast (forced colours) replaces background colours: the mastery meters
+    // and the legend swatches must still differ from their track.
+    a.goto("/progress").await;
+    a.cdp(
+        "Emulation.setEmulatedMedia",
+        serde_json::json!({ "features": [{ "name": "forced-colors", "value": "active" }] }),
+    )
+    .await;
+    let v = a
+        .js(
+            r#"const fill = document.querySelector('.meter .fill:not(.w0)'), sw = document.querySelector('.legend .sw.h4');
+               const bg = e => e ? getComputedStyle(e).backgroundColor : null;
+               return [matchMedia('(forced-colors: active)').matches, bg(fill), bg(fill && fill.parentElement), bg(sw), bg(document.body)];"#,
+            vec![],
+        )
+        .await;
+    if v[0] == true && (v[1] == v[2] || v[3] == v[4]) {
+        a.problems.push(format!(
+            "forced colours: meter fill {} on track {}, legend swatch {} on page {}",
+            v[1], v[2], v[3], v[4]
+        ));
+    }
+    a.scheme(false).await;
     for (label, path) in [
         ("home-in", "/"),
         ("login-in", "/login"),
