@@ -33,6 +33,8 @@ pub struct AppState {
     pub hasher: crate::auth::Hasher,
     /// Failed log-ins per name and address: 5 per 15 minutes.
     pub limiter: std::sync::Mutex<crate::auth::LoginLimiter>,
+    /// Admission for optimising, importing and exporting; see [`crate::heavy`].
+    pub heavy: crate::heavy::Gate,
 }
 
 pub struct Application {
@@ -74,6 +76,7 @@ impl Application {
                 5,
                 std::time::Duration::from_secs(15 * 60),
             )),
+            heavy: crate::heavy::Gate::default(),
         });
         let server = web::server(listener, state)?;
         Ok(Application { port, server, db })
