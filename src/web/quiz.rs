@@ -166,7 +166,9 @@ fn question_token(
     version: i64,
     card: &str,
     mode: &str,
+    shown_at: i64,
 ) -> String {
+    // shown_at is signed too, so the recorded answer time is the server's (L4).
     sign(
         state,
         "paperdeck-answer",
@@ -176,6 +178,7 @@ fn question_token(
             &version.to_string(),
             card,
             mode,
+            &shown_at.to_string(),
         ],
     )
 }
@@ -210,7 +213,18 @@ async fn question(
                 AppError::NotFound
             });
         };
-        (s.concept.clone(), "专项练习", "practice")
+        if s.is_new() {
+            // A concept never studied is a new one, within the day's new limit (L2).
+            if plan.new_available == 0 {
+                return Err(AppError::Conflict(
+                    "这个概念还没学过，今天的新概念已经学够了（见设置里的“每天新概念数”）。明天再来学它吧。"
+                        .into(),
+                ));
+            }
+            (s.concept.clone(), "新概念", "normal")
+        } else {
+            (s.concept.clone(), "专项练习", "practice")
+        }
     } else if q.mode.as_deref() == Some("practice") {
         match scheduler::practice_order(&snap.states, snap.now, &snap.prefs)
             .into_iter()
@@ -258,7 +272,16 @@ async fn question(
         .ok_or_else(|| anyhow::anyhow!("picked card vanished"))?;
 
     let options = options_for(&state, card, &mut rng);
-    let token = question_token(&state, learner.id, &concept, cs.version, &card.id, mode);
+    let shown_at = chrono::Utc::now().timestamp_millis();
+    let token = question_token(
+        &state,
+        learner.id,
+        &concept,
+        cs.version,
+        &card.id,
+        mode,
+        shown_at,
+    );
     render(&QuestionPage {
         nav: visitor.nav("quiz"),
         card,
@@ -269,7 +292,7 @@ async fn question(
         version: cs.version,
         token,
         mode,
-        shown_at: chrono::Utc::now().timestamp_millis(),
+        shown_at,
         plan,
         flash,
     })
@@ -449,6 +472,7 @@ async fn answer(
         form.version,
         &form.card,
         mode,
+        form.shown_at,
     );
     if !tokens_equal(&expected, &form.token) {
         return Err(AppError::forbidden(
@@ -497,17 +521,20 @@ async fn answer(
         return Err(stale());
     }
     let now = store::now_ts();
-    let kind = if mode == "practice" {
-        ReviewKind::Practice
-    } else if before.is_new() {
+    // A first answer is learning whatever the mode, so it counts against the new limit (L2).
+    let kind = if before.is_new() {
         ReviewKind::Learn
+    } else if mode == "practice" {
+        ReviewKind::Practice
     } else {
         ReviewKind::Review
     };
     let mut rng = StdRng::from_os_rng();
     let out = scheduler::apply(&before, rating, now, &prefs, &mut rng)
         .map_err(|e| anyhow::anyhow!("fsrs: {e:?}"))?;
-    // shown_at comes from the form: saturating, so a forged extreme value cannot overflow.
+    let out = scheduler::for_kind(&before, kind, out);
+    // shown_at is signed with the question; saturating and clamped all the same, so a clock
+    // step cannot record a negative or absurd time.
     let duration_ms = chrono::Utc::now()
         .timestamp_millis()
         .saturating_sub(form.shown_at)
@@ -588,6 +615,8 @@ struct FeedbackPage<'a> {
     returns: String,
     can_undo: bool,
     can_regrade: bool,
+    /// 太简单 is offered only for a spaced review or a first answer (L2).
+    can_easy: bool,
     /// The "我答对了，算我对" form's token, when the review can still be overridden.
     override_token: Option<String>,
     rating_label: &'static str,
@@ -680,6 +709,7 @@ async fn feedback(
             && !review.overridden
             && review.rating == Rating::Good as u8
             && card.kind != CardKind::Recall,
+        can_easy: scheduler::spaced(review.kind, review.elapsed_days),
         override_token,
         rating_label: Rating::from_u8(review.rating)
             .map(Rating::label)
@@ -744,12 +774,19 @@ async fn regrade(
             "只有答对的题才能改成“太简单”或“有点犹豫”，而且只能改一次。".into(),
         ));
     }
+    if rating == Rating::Easy && !scheduler::spaced(review.kind, review.elapsed_days) {
+        return Err(AppError::Conflict(
+            "只有第一次学习或隔了至少一天的复习才能改成“太简单”：同一天里再答对，说明不了记得牢。"
+                .into(),
+        ));
+    }
     let prefs = store::quiz::prefs(&state.db, learner.id)
         .await?
         .ok_or_else(|| anyhow::anyhow!("learner row missing"))?;
     let mut rng = StdRng::from_os_rng();
     let out = scheduler::apply(&review.before, rating, review.reviewed_at, &prefs, &mut rng)
         .map_err(|e| anyhow::anyhow!("fsrs: {e:?}"))?;
+    let out = scheduler::for_kind(&review.before, review.kind, out);
     let current = store::quiz::is_current(&state.db, learner.id, &review).await?;
     let regraded = current
         && store::quiz::regrade(
@@ -858,6 +895,7 @@ async fn override_answer(
         &mut rng,
     )
     .map_err(|e| anyhow::anyhow!("fsrs: {e:?}"))?;
+    let out = scheduler::for_kind(&review.before, review.kind, out);
     let done = store::quiz::regrade(
         &state.db,
         learner.id,
