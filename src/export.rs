@@ -910,6 +910,38 @@ mod tests {
         assert!(msg(br#"{"format": "paperdeck-export", "version": 1}"#).contains("不完整"));
     }
 
+    /// M4: the probe decoded `format` and `version` as `serde_json::Value`, so a 20 MB
+    /// `{"format":[0,0,…]}` took +340 MB before being refused. They are skipped as they are read
+    /// now; odd shapes get the "not ours" messages and nesting is refused, not followed.
+    #[test]
+    fn m4_probe_skips_odd_shapes_without_building_them() {
+        let msg = |b: &[u8]| match parse(b) {
+            Err(ImportError::Invalid(m)) => m,
+            other => panic!("{other:?}"),
+        };
+        let zeros = vec!["0"; 2_000_000].join(",");
+        assert!(
+            msg(format!(r#"{{"format":[{zeros}],"version":1}}"#).as_bytes()).contains("format")
+        );
+        let objects = vec!["{}"; 500_000].join(",");
+        assert!(msg(format!(r#"{{"format":[{objects}]}}"#).as_bytes()).contains("format"));
+        let long = "x".repeat(1_000_000);
+        assert!(msg(format!(r#"{{"format":"{long}"}}"#).as_bytes()).contains("format"));
+        let deep = format!("{}{}", "[".repeat(100_000), "]".repeat(100_000));
+        assert!(msg(format!(r#"{{"format":{deep}}}"#).as_bytes()).contains("不是 paperdeck"));
+        assert!(msg(br#"{"format": "paperdeck-export", "version": "1"}"#).contains("缺少格式版本"));
+        assert!(msg(br#"{"format": "paperdeck-export", "version": [1]}"#).contains("缺少格式版本"));
+    }
+
+    #[test]
+    fn m3_account_size_is_checked_before_writing() {
+        assert!(check_account_size(0, MAX_REVIEWS_PER_LEARNER).is_ok());
+        assert!(check_account_size(MAX_REVIEWS_PER_LEARNER - 1, 1).is_ok());
+        let err = check_account_size(MAX_REVIEWS_PER_LEARNER, 1).unwrap_err();
+        assert!(err.contains("上限"), "{err}");
+        assert!(check_account_size(usize::MAX, usize::MAX).is_err());
+    }
+
     /// Breaks one value of a valid export.
     type Breaker = fn(&mut Export);
 

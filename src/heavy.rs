@@ -101,14 +101,17 @@ mod tests {
     use super::*;
 
     #[test]
-    fn one_per_learner_and_a_global_limit() {
+    fn h1_heavy_requests_run_one_per_learner_within_a_global_limit() {
         let gate = Gate::new(2);
         let a = gate.try_enter(1).unwrap();
         assert_eq!(gate.try_enter(1).unwrap_err(), Busy::Mine);
         let _b = gate.try_enter(2).unwrap();
         assert_eq!(gate.try_enter(3).unwrap_err(), Busy::Server);
         drop(a);
-        assert!(gate.try_enter(3).is_ok(), "a dropped permit frees its place");
+        assert!(
+            gate.try_enter(3).is_ok(),
+            "a dropped permit frees its place"
+        );
         assert!(gate.try_enter(1).is_ok());
     }
 }

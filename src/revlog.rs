@@ -292,14 +292,14 @@ mod tests {
             let items = to_items(&log, &prefs);
             let held: usize = items.iter().map(|(_, i)| i.reviews.len()).sum();
             assert!(items.len() < MAX_SEQ_LEN, "{} items for {n}", items.len());
-            assert!(held <= MAX_SEQ_LEN * MAX_SEQ_LEN / 2 + MAX_SEQ_LEN, "{held} for {n}");
+            assert!(
+                held <= MAX_SEQ_LEN * MAX_SEQ_LEN / 2 + MAX_SEQ_LEN,
+                "{held} for {n}"
+            );
             let h = histories(&log, &prefs);
             assert_eq!(h.iter().map(|i| i.reviews.len()).sum::<usize>(), n as usize);
-            let preds = fsrs_predictions_by_history(
-                &FSRS::default(),
-                fsrs::DEFAULT_PARAMETERS[20],
-                &h,
-            );
+            let preds =
+                fsrs_predictions_by_history(&FSRS::default(), fsrs::DEFAULT_PARAMETERS[20], &h);
             assert_eq!(preds.len(), n as usize - 1);
         }
     }

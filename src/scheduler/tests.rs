@@ -330,6 +330,9 @@ fn l2_practice_answers_cannot_inflate_stability_without_spacing() {
 
     assert!(spaced(ReviewKind::Learn, 0));
     assert!(spaced(ReviewKind::Review, 1));
-    assert!(!spaced(ReviewKind::Review, 0), "a same-day relearn is not spaced");
+    assert!(
+        !spaced(ReviewKind::Review, 0),
+        "a same-day relearn is not spaced"
+    );
     assert!(!spaced(ReviewKind::Practice, 5));
 }

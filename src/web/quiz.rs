@@ -274,13 +274,7 @@ async fn question(
     let options = options_for(&state, card, &mut rng);
     let shown_at = chrono::Utc::now().timestamp_millis();
     let token = question_token(
-        &state,
-        learner.id,
-        &concept,
-        cs.version,
-        &card.id,
-        mode,
-        shown_at,
+        &state, learner.id, &concept, cs.version, &card.id, mode, shown_at,
     );
     render(&QuestionPage {
         nav: visitor.nav("quiz"),

@@ -123,8 +123,7 @@ impl Visitor {
     /// before changing anything.
     pub fn verify_csrf(&self, submitted: &str) -> Result<(), AppError> {
         let unmasked = unmask_token(submitted).unwrap_or_default();
-        if !unmasked.is_empty() && constant_time_eq(unmasked.as_bytes(), self.csrf_raw.as_bytes())
-        {
+        if !unmasked.is_empty() && constant_time_eq(unmasked.as_bytes(), self.csrf_raw.as_bytes()) {
             Ok(())
         } else {
             Err(AppError::forbidden(
@@ -290,7 +289,11 @@ mod tests {
         assert!(!a.contains(token));
         assert_eq!(unmask_token(&a).as_deref(), Some(token));
         assert_eq!(unmask_token(&b).as_deref(), Some(token));
-        assert_ne!(unmask_token(token).as_deref(), Some(token), "the bare token is not accepted");
+        assert_ne!(
+            unmask_token(token).as_deref(),
+            Some(token),
+            "the bare token is not accepted"
+        );
         assert_eq!(unmask_token("zz"), None);
         assert_eq!(unmask_token(""), None);
     }

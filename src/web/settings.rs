@@ -238,8 +238,8 @@ async fn optimise(
         let _permit = permit;
         fit(&log, &prefs)
     })
-        .await
-        .map_err(|e| anyhow::anyhow!("optimiser task: {e}"))?;
+    .await
+    .map_err(|e| anyhow::anyhow!("optimiser task: {e}"))?;
     let result = match fitted {
         Ok((params, r)) => {
             if r.kept {

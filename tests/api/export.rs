@@ -97,7 +97,7 @@ async fn upload(app: &TestApp, csrf: Option<&str>, file: &[u8]) -> Page {
     }
 }
 
-async fn import(app: &TestApp, file: &[u8]) -> Page {
+pub(crate) async fn import(app: &TestApp, file: &[u8]) -> Page {
     let csrf = app.get("/import").await.csrf();
     upload(app, Some(&csrf), file).await
 }
