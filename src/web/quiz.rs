@@ -93,7 +93,8 @@ struct QuestionPage<'a> {
     version: i64,
     token: String,
     mode: &'static str,
-    shown_at: i64,
+    /// Signed, see [`shown_at_field`].
+    shown_at: String,
     plan: Plan,
     flash: Option<&'static str>,
 }
@@ -166,9 +167,7 @@ fn question_token(
     version: i64,
     card: &str,
     mode: &str,
-    shown_at: i64,
 ) -> String {
-    // shown_at is signed too, so the recorded answer time is the server's (L4).
     sign(
         state,
         "paperdeck-answer",
@@ -178,7 +177,6 @@ fn question_token(
             &version.to_string(),
             card,
             mode,
-            &shown_at.to_string(),
         ],
     )
 }
@@ -272,9 +270,12 @@ async fn question(
         .ok_or_else(|| anyhow::anyhow!("picked card vanished"))?;
 
     let options = options_for(&state, card, &mut rng);
-    let shown_at = chrono::Utc::now().timestamp_millis();
-    let token = question_token(
-        &state, learner.id, &concept, cs.version, &card.id, mode, shown_at,
+    let token = question_token(&state, learner.id, &concept, cs.version, &card.id, mode);
+    let shown_at = shown_at_field(
+        &state,
+        learner.id,
+        &token,
+        chrono::Utc::now().timestamp_millis(),
     );
     render(&QuestionPage {
         nav: visitor.nav("quiz"),
@@ -380,8 +381,9 @@ pub struct AnswerForm {
     token: String,
     #[serde(default)]
     mode: String,
+    /// `<milliseconds>.<signature>`, see [`shown_at_field`].
     #[serde(default)]
-    shown_at: i64,
+    shown_at: String,
     #[serde(default)]
     answer: Option<String>,
     #[serde(default)]
@@ -466,7 +468,6 @@ async fn answer(
         form.version,
         &form.card,
         mode,
-        form.shown_at,
     );
     if !tokens_equal(&expected, &form.token) {
         return Err(AppError::forbidden(
@@ -527,12 +528,11 @@ async fn answer(
     let out = scheduler::apply(&before, rating, now, &prefs, &mut rng)
         .map_err(|e| anyhow::anyhow!("fsrs: {e:?}"))?;
     let out = scheduler::for_kind(&before, kind, out);
-    // shown_at is signed with the question; saturating and clamped all the same, so a clock
-    // step cannot record a negative or absurd time.
-    let duration_ms = chrono::Utc::now()
-        .timestamp_millis()
-        .saturating_sub(form.shown_at)
-        .clamp(0, 30 * 60 * 1000);
+    let duration_ms = answer_duration_ms(
+        &form.shown_at,
+        chrono::Utc::now().timestamp_millis(),
+        |ms| shown_at_field(&state, learner.id, &form.token, ms),
+    );
     // Text typed before pressing 不知道 is not her answer: she said she did not know.
     let stored_answer = if form.give_up.is_some() {
         GAVE_UP.to_string()
@@ -585,6 +585,41 @@ async fn answer(
             state.cache.forget(learner.id);
             Err(e.into())
         }
+    }
+}
+
+/// The time a question was shown, as its form carries it: milliseconds, a dot, and a signature
+/// over them and the question's token. Answer times feed the study statistics, and a bare number
+/// could be set to anything (security review 2026-11-29, L4).
+fn shown_at_field(state: &AppState, learner: i64, token: &str, ms: i64) -> String {
+    let sig = sign(
+        state,
+        "paperdeck-shown-at",
+        &[&learner.to_string(), token, &ms.to_string()],
+    );
+    format!("{ms}.{}", &sig[..16])
+}
+
+/// Longest answer time recorded: a question left open longer was not being worked on.
+const MAX_ANSWER_MS: i64 = 30 * 60 * 1000;
+
+/// How long she took to answer, from the form's `shown_at` and the time now. `signed(ms)` gives
+/// the field the server would have written for `ms`. A field that is not the server's, or that
+/// lies in the future, records 0 (unknown) rather than refusing the answer, which is valid
+/// whatever its timing; a plausible one records the time, at most [`MAX_ANSWER_MS`].
+pub fn answer_duration_ms(field: &str, now_ms: i64, signed: impl Fn(i64) -> String) -> i64 {
+    let Some(ms) = field
+        .split_once('.')
+        .and_then(|(ms, _)| ms.parse::<i64>().ok())
+    else {
+        return 0;
+    };
+    if !tokens_equal(&signed(ms), field) {
+        return 0;
+    }
+    match now_ms.checked_sub(ms) {
+        Some(d) if d >= 0 => d.min(MAX_ANSWER_MS),
+        _ => 0,
     }
 }
 
@@ -906,4 +941,38 @@ async fn override_answer(
         return Err(moved_on());
     }
     Ok(see_other(&format!("/quiz/feedback/{}", review.id)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::answer_duration_ms;
+
+    /// L4: only a signed, past `shown_at` records a time, and at most 30 minutes of it.
+    #[test]
+    fn l4_answer_time_is_recorded_only_when_signed_and_plausible() {
+        let signed = |ms: i64| format!("{ms}.sig{}", ms % 7);
+        let now = 1_800_000_000_000;
+        assert_eq!(answer_duration_ms(&signed(now - 8_000), now, signed), 8_000);
+        assert_eq!(
+            answer_duration_ms(&signed(now - 3_600_000), now, signed),
+            1_800_000
+        );
+        assert_eq!(
+            answer_duration_ms(&signed(now + 5_000), now, signed),
+            0,
+            "future"
+        );
+        assert_eq!(answer_duration_ms(&signed(i64::MIN), now, signed), 0);
+        assert_eq!(
+            answer_duration_ms(&(now - 8_000).to_string(), now, signed),
+            0,
+            "unsigned"
+        );
+        assert_eq!(
+            answer_duration_ms(&format!("{}.forged", now - 8_000), now, signed),
+            0
+        );
+        assert_eq!(answer_duration_ms("", now, signed), 0);
+        assert_eq!(answer_duration_ms("abc", now, signed), 0);
+    }
 }
