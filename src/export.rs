@@ -6,8 +6,10 @@
 //! around [`export`], [`parse`] and [`import`], so the browser and the command line behave the
 //! same.
 //!
-//! Import validates the whole file before writing anything, then writes in one transaction: a
-//! bad file changes nothing, and a failure half-way leaves the account as it was.
+//! Import validates the whole file before writing anything, so a bad file changes nothing; it
+//! then writes in short batches so that it never holds the one write connection for long (see
+//! [`import`]). Downloads are written a page of rows at a time ([`Download`]), so their memory
+//! does not grow with the account.
 //!
 //! The queries live at the bottom of this file ([`queries`]), one function per query, written
 //! the way `store/` writes them (`$N` placeholders, portable SQL), because the export reads and
@@ -87,8 +89,34 @@ pub enum ImportError {
     Database(#[from] sqlx::Error),
 }
 
-/// Everything the learner has, ready to serialise.
+/// Everything the learner has, ready to serialise. Holds the whole log in memory: the command
+/// line and tests use it; downloads use [`Download`], which streams the log.
 pub async fn export(db: &Db, learner: i64) -> Result<Export, sqlx::Error> {
+    let head = head(db, learner, crate::store::now_ts()).await?;
+    let reviews = queries::reviews(db, learner).await?;
+    Ok(Export {
+        format: head.format,
+        version: head.version,
+        exported_at: head.exported_at,
+        account: head.account,
+        papers_read: head.papers_read,
+        concept_states: head.concept_states,
+        reviews,
+    })
+}
+
+/// Everything in an export but the review log, in the file's field order.
+#[derive(Serialize)]
+struct Head {
+    format: String,
+    version: i64,
+    exported_at: i64,
+    account: Account,
+    papers_read: Vec<PaperRead>,
+    concept_states: Vec<State>,
+}
+
+async fn head(db: &Db, learner: i64, exported_at: i64) -> Result<Head, sqlx::Error> {
     let account = queries::account(db, learner)
         .await?
         .ok_or(sqlx::Error::RowNotFound)?;
@@ -118,27 +146,131 @@ pub async fn export(db: &Db, learner: i64) -> Result<Export, sqlx::Error> {
             version: s.version,
         })
         .collect();
-    let reviews = queries::reviews(db, learner).await?;
-    Ok(Export {
+    Ok(Head {
         format: FORMAT.to_string(),
         version: VERSION,
-        exported_at: crate::store::now_ts(),
+        exported_at,
         account,
         papers_read,
         concept_states,
-        reviews,
     })
+}
+
+/// Which download a [`Download`] writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DownloadKind {
+    /// The JSON export, byte for byte what `serde_json::to_vec(&export(..))` gives.
+    Json,
+    /// The review log as [`revlog_csv`] writes it.
+    RevlogCsv,
+}
+
+/// A download written in pieces: the head, then the review log a page at a time, so memory per
+/// download is one page of rows ([`queries::PAGE_ROWS`]) whatever the size of the account.
+/// Reviews answered while it runs may or may not be included; an import skips duplicates, so a
+/// file with a review more or less is still a valid export.
+pub struct Download {
+    db: Db,
+    learner: i64,
+    kind: DownloadKind,
+    exported_at: i64,
+    after: Option<queries::PageKey>,
+    /// Nothing written yet.
+    started: bool,
+    /// At least one review written (the JSON needs commas between them).
+    any_review: bool,
+    done: bool,
+}
+
+impl Download {
+    pub fn new(db: Db, learner: i64, kind: DownloadKind, exported_at: i64) -> Download {
+        Download {
+            db,
+            learner,
+            kind,
+            exported_at,
+            after: None,
+            started: false,
+            any_review: false,
+            done: false,
+        }
+    }
+
+    /// The next piece of the file, or `None` after the last one. Takes and gives back `self`,
+    /// so that a response body can keep the one pending call as a boxed future.
+    pub async fn next_chunk(mut self) -> (Download, Result<Option<Vec<u8>>, DownloadError>) {
+        let chunk = self.advance().await;
+        (self, chunk)
+    }
+
+    async fn advance(&mut self) -> Result<Option<Vec<u8>>, DownloadError> {
+        if self.done {
+            return Ok(None);
+        }
+        let mut out = Vec::new();
+        if !self.started {
+            self.started = true;
+            match self.kind {
+                DownloadKind::Json => {
+                    let head = head(&self.db, self.learner, self.exported_at).await?;
+                    serde_json::to_writer(&mut out, &head)?;
+                    // The head is an object; the log goes in as its last field.
+                    out.pop();
+                    out.extend_from_slice(br#","reviews":["#);
+                }
+                DownloadKind::RevlogCsv => out.extend_from_slice(REVLOG_HEADER.as_bytes()),
+            }
+            return Ok(Some(out));
+        }
+        let page =
+            queries::reviews_page(&self.db, self.learner, self.after, queries::PAGE_ROWS).await?;
+        self.after = page.last().map(|(key, _)| *key);
+        let last_page = (page.len() as i64) < queries::PAGE_ROWS;
+        match self.kind {
+            DownloadKind::Json => {
+                for (_, r) in &page {
+                    if self.any_review {
+                        out.push(b',');
+                    }
+                    self.any_review = true;
+                    serde_json::to_writer(&mut out, r)?;
+                }
+                if last_page {
+                    out.extend_from_slice(b"]}");
+                }
+            }
+            DownloadKind::RevlogCsv => {
+                let reviews: Vec<&Review> = page.iter().map(|(_, r)| r).collect();
+                out.extend(revlog_rows(&reviews)?);
+            }
+        }
+        self.done = last_page;
+        Ok(Some(out))
+    }
+}
+
+/// Why a download stopped half-way; the client then gets a cut-off file.
+#[derive(Debug, thiserror::Error)]
+pub enum DownloadError {
+    #[error("database error: {0}")]
+    Database(#[from] sqlx::Error),
+    #[error("JSON error: {0}")]
+    Json(#[from] serde_json::Error),
+    #[error("CSV error: {0}")]
+    Csv(#[from] csv::Error),
 }
 
 /// Reads an export file. Anything that is not a paperdeck export of a version we know gets a
 /// message saying so, before any field is looked at.
 pub fn parse(bytes: &[u8]) -> Result<Export, ImportError> {
     /// Only the marker and the version, so that a file of another shape is recognised as
-    /// "not ours" rather than reported as a confusing missing field.
+    /// "not ours" rather than reported as a confusing missing field. Each is read as a
+    /// [`Marker`], which skips any other shape without building it: a 20 MB
+    /// `{"format":[0,0,…]}` costs no memory before it is refused.
     #[derive(Deserialize)]
     struct Probe {
-        format: Option<serde_json::Value>,
-        version: Option<serde_json::Value>,
+        format: Option<Marker>,
+        version: Option<Marker>,
     }
     let invalid = |m: String| ImportError::Invalid(m);
     // Some editors save JSON with a byte-order mark, which serde_json would call a syntax error.
@@ -156,19 +288,19 @@ pub fn parse(bytes: &[u8]) -> Result<Export, ImportError> {
             "这不是 paperdeck 的导出文件：文件内容的结构不对。".into()
         })
     })?;
-    if probe.format.as_ref().and_then(|v| v.as_str()) != Some(FORMAT) {
+    if probe.format != Some(Marker::Text(FORMAT.to_string())) {
         return Err(invalid(format!(
             "这不是 paperdeck 的导出文件：缺少标记 \"format\": \"{FORMAT}\"。"
         )));
     }
-    match probe.version.as_ref().and_then(|v| v.as_i64()) {
-        Some(VERSION) => {}
-        Some(v) => {
+    match probe.version {
+        Some(Marker::Int(VERSION)) => {}
+        Some(Marker::Int(v)) => {
             return Err(invalid(format!(
                 "这个导出文件的格式版本是 {v}，这个版本的 paperdeck 只能导入版本 {VERSION}。"
             )))
         }
-        None => {
+        Some(Marker::Text(_) | Marker::Other) | None => {
             return Err(invalid(
                 "导出文件缺少格式版本（\"version\"），无法确认能否导入。".into(),
             ))
@@ -179,6 +311,59 @@ pub fn parse(bytes: &[u8]) -> Result<Export, ImportError> {
             "导出文件的内容不完整或格式不对（{e}），所以没有导入任何数据。"
         ))
     })
+}
+
+/// A probed field: a short string, an integer, or anything else, skipped as it is read.
+#[derive(Debug, PartialEq)]
+enum Marker {
+    Text(String),
+    Int(i64),
+    Other,
+}
+
+impl<'de> Deserialize<'de> for Marker {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Marker, D::Error> {
+        use serde::de::{IgnoredAny, MapAccess, SeqAccess, Visitor};
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Marker;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("any JSON value")
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Marker, E> {
+                // The marker is short; a long string cannot be it and is not kept.
+                Ok(if v.len() <= 64 {
+                    Marker::Text(v.to_string())
+                } else {
+                    Marker::Other
+                })
+            }
+            fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<Marker, E> {
+                Ok(Marker::Int(v))
+            }
+            fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<Marker, E> {
+                Ok(i64::try_from(v).map_or(Marker::Other, Marker::Int))
+            }
+            fn visit_f64<E: serde::de::Error>(self, _: f64) -> Result<Marker, E> {
+                Ok(Marker::Other)
+            }
+            fn visit_bool<E: serde::de::Error>(self, _: bool) -> Result<Marker, E> {
+                Ok(Marker::Other)
+            }
+            fn visit_unit<E: serde::de::Error>(self) -> Result<Marker, E> {
+                Ok(Marker::Other)
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Marker, A::Error> {
+                while seq.next_element::<IgnoredAny>()?.is_some() {}
+                Ok(Marker::Other)
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Marker, A::Error> {
+                while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+                Ok(Marker::Other)
+            }
+        }
+        d.deserialize_any(V)
+    }
 }
 
 /// Checks every value of a parsed export against the content and sane bounds. Pure, so the
@@ -338,7 +523,16 @@ fn clip(s: &str) -> String {
     s.chars().take(40).collect()
 }
 
-/// Takes an export into the learner's account, in one transaction.
+/// Most answers one account may hold: far above years of daily study (18 concepts at ten answers
+/// a day is a decade), low enough that every per-learner read stays cheap and an account's export
+/// still fits in one upload. Imports that would go above it are refused.
+pub const MAX_REVIEWS_PER_LEARNER: usize = 40_000;
+
+/// Reviews written per write transaction by an import: a batch holds the one write connection
+/// for a few milliseconds, and answers from other learners queued meanwhile go first.
+pub const IMPORT_BATCH: usize = 200;
+
+/// Takes an export into the learner's account.
 ///
 /// Into an empty account (no papers read, no states, no reviews) everything is taken, settings
 /// and parameters included. Into an account with data the two are merged: reviews already
@@ -346,6 +540,13 @@ fn clip(s: &str) -> String {
 /// time kept; for each concept the state with the later last review wins and the earlier unlock
 /// time is kept; her settings stay. Reviews whose card is not in this database are skipped and
 /// counted.
+///
+/// The file is validated, and the account's size checked against [`MAX_REVIEWS_PER_LEARNER`],
+/// before anything is written. The reviews then go in batches of [`IMPORT_BATCH`], each its own
+/// short transaction, so an import never holds the write path for long; settings, papers and
+/// states follow in one last transaction. A database failure half-way leaves the reviews
+/// written so far, and importing the same file again completes it (they are skipped as
+/// duplicates).
 pub async fn import(
     db: &Db,
     content: &Content,
@@ -354,14 +555,52 @@ pub async fn import(
 ) -> Result<ImportReport, ImportError> {
     validate(content, file).map_err(ImportError::Invalid)?;
     let mut report = ImportReport::default();
+    // What is there already, read without the write connection: the batches below only add rows
+    // this learner's own (serialised) import decides on.
+    let mut read = db.read.acquire().await?;
+    let cards = queries::card_ids(&mut read).await?;
+    let was_empty = queries::papers_of(&mut read, learner).await?.is_empty()
+        && queries::states_of(&mut read, learner).await?.is_empty();
+    let mut seen = queries::review_keys(&mut read, learner).await?;
+    drop(read);
+    let was_empty = was_empty && seen.is_empty();
+    let existing = seen.len();
+
+    // Oldest first, so review ids keep following time as the quiz expects.
+    let mut order: Vec<&Review> = file.reviews.iter().collect();
+    order.sort_by_key(|r| r.reviewed_at);
+    let mut new_reviews = Vec::new();
+    for r in order {
+        if !cards.contains(&r.card_id) {
+            report.reviews_unknown_card += 1;
+        } else if seen.insert((r.card_id.clone(), r.concept_slug.clone(), r.reviewed_at)) {
+            new_reviews.push(r);
+        } else {
+            report.reviews_duplicate += 1;
+        }
+    }
+    drop(seen);
+    check_account_size(existing, new_reviews.len()).map_err(ImportError::Invalid)?;
+
+    for batch in new_reviews.chunks(IMPORT_BATCH) {
+        let mut tx = db.write.begin().await?;
+        let mut last_id = None;
+        for r in batch {
+            last_id = Some(queries::insert_review(&mut tx, learner, r).await?);
+        }
+        if let Some(id) = last_id {
+            // Undo is for the answer just given: an imported review must not be undoable.
+            queries::raise_undo_floor(&mut tx, learner, id).await?;
+        }
+        tx.commit().await?;
+        report.reviews_added += batch.len();
+    }
+
     let mut tx = db.write.begin().await?;
     // Read inside the transaction: what is merged is exactly what is there when it commits.
-    let cards = queries::card_ids(&mut tx).await?;
     let papers = queries::papers_of(&mut tx, learner).await?;
     let states = queries::states_of(&mut tx, learner).await?;
-    let mut seen = queries::review_keys(&mut tx, learner).await?;
-
-    if papers.is_empty() && states.is_empty() && seen.is_empty() {
+    if was_empty {
         queries::set_settings(&mut tx, learner, &file.account).await?;
         report.settings_taken = true;
     }
@@ -396,29 +635,19 @@ pub async fn import(
             }
         }
     }
-
-    // Oldest first, so review ids keep following time as the quiz expects.
-    let mut order: Vec<&Review> = file.reviews.iter().collect();
-    order.sort_by_key(|r| r.reviewed_at);
-    let mut last_id = None;
-    for r in order {
-        if !cards.contains(&r.card_id) {
-            report.reviews_unknown_card += 1;
-            continue;
-        }
-        if !seen.insert((r.card_id.clone(), r.concept_slug.clone(), r.reviewed_at)) {
-            report.reviews_duplicate += 1;
-            continue;
-        }
-        last_id = Some(queries::insert_review(&mut tx, learner, r).await?);
-        report.reviews_added += 1;
-    }
-    if let Some(id) = last_id {
-        // Undo is for the answer just given: an imported review must not be undoable.
-        queries::raise_undo_floor(&mut tx, learner, id).await?;
-    }
     tx.commit().await?;
     Ok(report)
+}
+
+/// Whether an account holding `existing` answers can take `adding` more.
+fn check_account_size(existing: usize, adding: usize) -> Result<(), String> {
+    if existing.saturating_add(adding) > MAX_REVIEWS_PER_LEARNER {
+        return Err(format!(
+            "导入后你的答题记录会有 {} 条，超过每个账户最多 {MAX_REVIEWS_PER_LEARNER} 条的上限，所以没有导入任何数据。",
+            existing.saturating_add(adding)
+        ));
+    }
+    Ok(())
 }
 
 /// The state to store when a file's state meets the learner's own, or `None` when hers stays
@@ -439,11 +668,20 @@ fn merge_state(mine: &State, theirs: &State) -> Option<State> {
     })
 }
 
+/// The first line of the review log CSV.
+const REVLOG_HEADER: &str = "card_id,review_rating,review_time,review_duration\n";
+
 /// The review log in the CSV format `paperdeck evaluate --revlog` reads:
 /// `card_id,review_rating,review_time,review_duration`, time in ISO-8601 UTC, duration in ms.
 pub fn revlog_csv(reviews: &[Review]) -> Result<Vec<u8>, csv::Error> {
+    let mut out = REVLOG_HEADER.as_bytes().to_vec();
+    out.extend(revlog_rows(&reviews.iter().collect::<Vec<_>>())?);
+    Ok(out)
+}
+
+/// The rows of the review log CSV, without the header.
+fn revlog_rows(reviews: &[&Review]) -> Result<Vec<u8>, csv::Error> {
     let mut w = csv::Writer::from_writer(Vec::new());
-    w.write_record(["card_id", "review_rating", "review_time", "review_duration"])?;
     for r in reviews {
         let time = chrono::DateTime::from_timestamp(r.reviewed_at, 0)
             .unwrap_or_default()
@@ -685,6 +923,38 @@ mod tests {
         assert!(msg(br#"{"reviews": []}"#).contains("format"));
         assert!(msg(br#"{"format": "paperdeck-export", "version": 2}"#).contains("版本是 2"));
         assert!(msg(br#"{"format": "paperdeck-export", "version": 1}"#).contains("不完整"));
+    }
+
+    /// M4: the probe decoded `format` and `version` as `serde_json::Value`, so a 20 MB
+    /// `{"format":[0,0,…]}` took +340 MB before being refused. They are skipped as they are read
+    /// now; odd shapes get the "not ours" messages and nesting is refused, not followed.
+    #[test]
+    fn m4_probe_skips_odd_shapes_without_building_them() {
+        let msg = |b: &[u8]| match parse(b) {
+            Err(ImportError::Invalid(m)) => m,
+            other => panic!("{other:?}"),
+        };
+        let zeros = vec!["0"; 2_000_000].join(",");
+        assert!(
+            msg(format!(r#"{{"format":[{zeros}],"version":1}}"#).as_bytes()).contains("format")
+        );
+        let objects = vec!["{}"; 500_000].join(",");
+        assert!(msg(format!(r#"{{"format":[{objects}]}}"#).as_bytes()).contains("format"));
+        let long = "x".repeat(1_000_000);
+        assert!(msg(format!(r#"{{"format":"{long}"}}"#).as_bytes()).contains("format"));
+        let deep = format!("{}{}", "[".repeat(100_000), "]".repeat(100_000));
+        assert!(msg(format!(r#"{{"format":{deep}}}"#).as_bytes()).contains("不是 paperdeck"));
+        assert!(msg(br#"{"format": "paperdeck-export", "version": "1"}"#).contains("缺少格式版本"));
+        assert!(msg(br#"{"format": "paperdeck-export", "version": [1]}"#).contains("缺少格式版本"));
+    }
+
+    #[test]
+    fn m3_account_size_is_checked_before_writing() {
+        assert!(check_account_size(0, MAX_REVIEWS_PER_LEARNER).is_ok());
+        assert!(check_account_size(MAX_REVIEWS_PER_LEARNER - 1, 1).is_ok());
+        let err = check_account_size(MAX_REVIEWS_PER_LEARNER, 1).unwrap_err();
+        assert!(err.contains("上限"), "{err}");
+        assert!(check_account_size(usize::MAX, usize::MAX).is_err());
     }
 
     /// Breaks one value of a valid export.

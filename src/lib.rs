@@ -14,6 +14,7 @@ pub mod config;
 pub mod content;
 pub mod error;
 pub mod export;
+pub mod heavy;
 pub mod revlog;
 pub mod scheduler;
 pub mod simulate;

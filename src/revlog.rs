@@ -15,37 +15,69 @@ pub struct Entry {
     pub time: i64,
 }
 
-/// One FSRS item per review after the first, with the time of its last review, oldest first.
-pub fn to_items(entries: &[Entry], prefs: &Prefs) -> Vec<(i64, FSRSItem)> {
+/// Longest history an FSRS item may hold. fsrs trains only on items of at most this many
+/// reviews (its `max_seq_len`, 256 by default) and drops longer ones, so building them would only
+/// cost memory: an item per review holding the history before it is quadratic in the history.
+pub const MAX_SEQ_LEN: usize = 256;
+
+/// Each item's reviews with day deltas, oldest first, grouped by item (in item order). Linear in
+/// the log: one review per entry.
+fn grouped(entries: &[Entry], prefs: &Prefs) -> Vec<Vec<(i64, FSRSReview)>> {
     let mut by_item: BTreeMap<&str, Vec<&Entry>> = BTreeMap::new();
     for e in entries.iter().filter(|e| (1..=4).contains(&e.rating)) {
         by_item.entry(&e.item).or_default().push(e);
     }
+    by_item
+        .into_values()
+        .map(|mut list| {
+            list.sort_by_key(|e| e.time);
+            let mut last_day = None;
+            list.into_iter()
+                .map(|e| {
+                    let day = prefs.day_index(e.time);
+                    let delta_t = last_day.map(|d: i64| (day - d).max(0) as u32).unwrap_or(0);
+                    last_day = Some(day);
+                    let review = FSRSReview {
+                        rating: u32::from(e.rating),
+                        delta_t,
+                    };
+                    (e.time, review)
+                })
+                .collect()
+        })
+        .collect()
+}
+
+/// One FSRS item per review after the first, with the time of its last review, oldest first,
+/// for reviews among the first [`MAX_SEQ_LEN`] of their item (the ones fsrs can train on). At most
+/// `MAX_SEQ_LEN` reviews are kept per item built, so memory is linear in the log.
+pub fn to_items(entries: &[Entry], prefs: &Prefs) -> Vec<(i64, FSRSItem)> {
     let mut out = Vec::new();
-    for (_, mut list) in by_item {
-        list.sort_by_key(|e| e.time);
-        let mut reviews = Vec::with_capacity(list.len());
-        let mut last_day = None;
-        for e in list {
-            let day = prefs.day_index(e.time);
-            let delta_t = last_day.map(|d: i64| (day - d).max(0) as u32).unwrap_or(0);
-            last_day = Some(day);
-            reviews.push(FSRSReview {
-                rating: u32::from(e.rating),
-                delta_t,
-            });
-            if reviews.len() >= 2 {
-                out.push((
-                    e.time,
-                    FSRSItem {
-                        reviews: reviews.clone(),
-                    },
-                ));
-            }
+    for list in grouped(entries, prefs) {
+        let reviews: Vec<FSRSReview> = list.iter().map(|(_, r)| *r).collect();
+        for (n, (time, _)) in list.iter().enumerate().take(MAX_SEQ_LEN).skip(1) {
+            out.push((
+                *time,
+                FSRSItem {
+                    reviews: reviews[..=n].to_vec(),
+                },
+            ));
         }
     }
     out.sort_by_key(|(t, _)| *t);
     out
+}
+
+/// Each item's whole history as one FSRS item, in item order: the input of
+/// [`fsrs_predictions_by_history`], which evaluates every review in one pass.
+pub fn histories(entries: &[Entry], prefs: &Prefs) -> Vec<FSRSItem> {
+    grouped(entries, prefs)
+        .into_iter()
+        .filter(|list| list.len() >= 2)
+        .map(|list| FSRSItem {
+            reviews: list.into_iter().map(|(_, r)| r).collect(),
+        })
+        .collect()
 }
 
 /// Items whose target review was a long-term one (at least a day after the previous): the ones
@@ -84,6 +116,29 @@ pub fn fsrs_predictions(fsrs: &FSRS, decay: f32, items: &[FSRSItem]) -> Vec<(f32
             Some((r.clamp(0.0001, 0.9999), last.rating > 1))
         })
         .collect()
+}
+
+/// FSRS's predicted recall for every review after the first of each history: the same numbers
+/// as [`fsrs_predictions`] over every prefix, but in one pass per history, since the memory state
+/// is a fold over the reviews. Linear in the log instead of quadratic.
+pub fn fsrs_predictions_by_history(
+    fsrs: &FSRS,
+    decay: f32,
+    histories: &[FSRSItem],
+) -> Vec<(f32, bool)> {
+    let mut out = Vec::new();
+    for h in histories {
+        // The states after each review; an invalid state anywhere leaves this history out,
+        // as it left out the prefixes that reached it.
+        let Ok(states) = fsrs.historical_memory_states(h.clone(), None) else {
+            continue;
+        };
+        for (state, next) in states.iter().zip(h.reviews.iter().skip(1)) {
+            let r = fsrs::current_retrievability(*state, next.delta_t as f32, decay);
+            out.push((r.clamp(0.0001, 0.9999), next.rating > 1));
+        }
+    }
+    out
 }
 
 /// SM-2 as a baseline: replays the classic algorithm over the history and predicts recall at
@@ -194,6 +249,59 @@ mod tests {
                 .collect::<Vec<_>>(),
             vec![(3, 0), (3, 2), (1, 7)]
         );
+    }
+
+    /// A log of `n` reviews of one item, a day or two apart, mostly right.
+    fn long_log(n: i64) -> Vec<Entry> {
+        (0..n)
+            .map(|i| e("a", if i % 7 == 3 { 1 } else { 3 }, i + i / 2))
+            .collect()
+    }
+
+    #[test]
+    fn predictions_by_history_match_the_prefix_predictions() {
+        let mut log = long_log(60);
+        log.extend((0..30).map(|i| e("b", if i % 4 == 0 { 2 } else { 4 }, 3 * i)));
+        let prefs = Prefs::default();
+        let fsrs = FSRS::default();
+        let decay = fsrs::DEFAULT_PARAMETERS[20];
+        // Both histories are short enough that no prefix is capped; the two lists come in
+        // different orders, so they are compared sorted.
+        let items: Vec<FSRSItem> = to_items(&log, &prefs).into_iter().map(|(_, i)| i).collect();
+        let mut by_prefix = fsrs_predictions(&fsrs, decay, &items);
+        let mut by_history = fsrs_predictions_by_history(&fsrs, decay, &histories(&log, &prefs));
+        assert_eq!(by_prefix.len(), 59 + 29);
+        assert_eq!(by_history.len(), by_prefix.len());
+        let key = |p: &(f32, bool)| (p.0.to_bits(), p.1);
+        by_prefix.sort_by_key(key);
+        by_history.sort_by_key(key);
+        for (a, b) in by_prefix.iter().zip(&by_history) {
+            assert!((a.0 - b.0).abs() < 1e-5 && a.1 == b.1, "{a:?} vs {b:?}");
+        }
+    }
+
+    /// H1 (security review 2026-11-29): one item per review holding a copy of the whole history
+    /// before it made the optimiser quadratic (3 GB for 20,000 reviews of one concept). The
+    /// training items now hold at most MAX_SEQ_LEN reviews each and only the first MAX_SEQ_LEN
+    /// reviews of an item make one; evaluation folds each history once.
+    #[test]
+    fn h1_optimiser_memory_is_linear_in_history() {
+        let prefs = Prefs::default();
+        for n in [2_000, 20_000] {
+            let log = long_log(n);
+            let items = to_items(&log, &prefs);
+            let held: usize = items.iter().map(|(_, i)| i.reviews.len()).sum();
+            assert!(items.len() < MAX_SEQ_LEN, "{} items for {n}", items.len());
+            assert!(
+                held <= MAX_SEQ_LEN * MAX_SEQ_LEN / 2 + MAX_SEQ_LEN,
+                "{held} for {n}"
+            );
+            let h = histories(&log, &prefs);
+            assert_eq!(h.iter().map(|i| i.reviews.len()).sum::<usize>(), n as usize);
+            let preds =
+                fsrs_predictions_by_history(&FSRS::default(), fsrs::DEFAULT_PARAMETERS[20], &h);
+            assert_eq!(preds.len(), n as usize - 1);
+        }
     }
 
     #[test]

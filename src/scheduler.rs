@@ -426,6 +426,41 @@ pub fn apply<R: Rng>(
     })
 }
 
+/// The outcome an answer of `kind` may have. Extra practice comes before the concept is due,
+/// and is unlimited: if it counted as spaced evidence, answering (or re-grading to 太简单) again
+/// and again in one sitting would grow stability to years (security review 2026-11-29, L2). So a
+/// practice answer can lower the memory (a wrong answer is real evidence of forgetting) but
+/// never raise it: stability and due time no later, difficulty no lower than before.
+pub fn for_kind(before: &ConceptState, kind: ReviewKind, out: Outcome) -> Outcome {
+    let (Some(memory), Some(due_before)) = (before.memory(), before.due_at) else {
+        return out;
+    };
+    if kind != ReviewKind::Practice {
+        return out;
+    }
+    let due_at = out.due_at.min(due_before);
+    // The days the interval lost when the due time was held back.
+    let held_back = (out.due_at - due_at) / 86_400;
+    Outcome {
+        stability: out.stability.min(memory.stability),
+        difficulty: out.difficulty.max(memory.difficulty),
+        due_at,
+        scheduled_days: (out.scheduled_days - held_back).max(0),
+        ..out
+    }
+}
+
+/// Whether a review may be re-graded to 太简单: a first answer, or a scheduled review at least a
+/// day after the one before. A same-day answer says little about long-term memory, and letting
+/// it count as "easy" multiplies stability without any spacing (L2).
+pub fn spaced(kind: ReviewKind, elapsed_days: i64) -> bool {
+    match kind {
+        ReviewKind::Learn => true,
+        ReviewKind::Review => elapsed_days >= 1,
+        ReviewKind::Practice => false,
+    }
+}
+
 fn fuzz<R: Rng>(days: i64, rng: &mut R) -> i64 {
     if days < 3 {
         return days;

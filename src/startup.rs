@@ -40,6 +40,8 @@ pub struct AppState {
     /// One sign-up at a time may wait for the hashing thread, so a burst of sign-ups never
     /// queues in front of log-ins (each log-in waits for at most one sign-up's hash).
     pub signup_permit: tokio::sync::Semaphore,
+    /// Admission for optimising, importing and exporting; see [`crate::heavy`].
+    pub heavy: crate::heavy::Gate,
 }
 
 /// Sign-ups allowed per client address per hour, and over all addresses per hour.
@@ -88,6 +90,7 @@ impl Application {
             signups_by_addr,
             signups_all,
             signup_permit: tokio::sync::Semaphore::new(1),
+            heavy: crate::heavy::Gate::default(),
         });
         spawn_session_purge(state.clone());
         let server = web::server(listener, state)?;

@@ -288,3 +288,51 @@ fn the_card_chooser_prefers_unseen_and_another_kind_and_never_repeats() {
     }];
     assert_eq!(pick_card(&one, &seen, Some("x"), &mut rng).unwrap().id, "x");
 }
+
+/// L2 (security review 2026-11-29): sixty practice answers in one sitting, each "太简单", took
+/// stability from 0 to thousands of days. Practice can now lower the memory but not raise it,
+/// and only a first answer or a spaced review may be re-graded to 太简单.
+#[test]
+fn l2_practice_answers_cannot_inflate_stability_without_spacing() {
+    let p = prefs();
+    let mut rng = StdRng::seed_from_u64(3);
+    let now = day_at(0, 20);
+    let mut s = ConceptState::new("lora", T0);
+    let learned = apply(&s, Rating::Good, now, &p, &mut rng).unwrap();
+    s.stability = Some(learned.stability);
+    s.difficulty = Some(learned.difficulty);
+    s.due_at = Some(learned.due_at);
+    s.last_review_at = Some(now);
+    s.reps = 1;
+    for i in 1..=60 {
+        let t = now + i * 30;
+        let out = apply(&s, Rating::Easy, t, &p, &mut rng).unwrap();
+        let out = for_kind(&s, ReviewKind::Practice, out);
+        s.stability = Some(out.stability);
+        s.difficulty = Some(out.difficulty);
+        s.due_at = Some(out.due_at);
+        s.last_review_at = Some(t);
+        s.reps = out.reps;
+    }
+    assert!(s.stability.unwrap() <= learned.stability, "{s:?}");
+    assert!(s.due_at.unwrap() <= learned.due_at);
+    assert!(s.difficulty.unwrap() >= learned.difficulty);
+
+    // A wrong practice answer still counts: it is evidence of forgetting.
+    let wrong = apply(&s, Rating::Again, now + 3_600, &p, &mut rng).unwrap();
+    let wrong = for_kind(&s, ReviewKind::Practice, wrong);
+    assert!(wrong.stability < s.stability.unwrap());
+    assert!(wrong.due_at < s.due_at.unwrap());
+
+    // Scheduled answers are untouched.
+    let due = apply(&s, Rating::Easy, learned.due_at + 3_600, &p, &mut rng).unwrap();
+    assert_eq!(for_kind(&s, ReviewKind::Review, due.clone()), due);
+
+    assert!(spaced(ReviewKind::Learn, 0));
+    assert!(spaced(ReviewKind::Review, 1));
+    assert!(
+        !spaced(ReviewKind::Review, 0),
+        "a same-day relearn is not spaced"
+    );
+    assert!(!spaced(ReviewKind::Practice, 5));
+}

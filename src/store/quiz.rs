@@ -484,6 +484,19 @@ pub async fn typed_answers(
         .collect()
 }
 
+/// How many answers the learner has stored: counted in the database, so that pages showing the
+/// number do not load the log.
+pub async fn review_count(db: &Db, learner: i64) -> Result<usize, sqlx::Error> {
+    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM reviews WHERE learner_id = $1")
+        .bind(learner)
+        .fetch_all(&db.read)
+        .await?
+        .into_iter()
+        .next()
+        .unwrap_or(0);
+    Ok(usize::try_from(n).unwrap_or(0))
+}
+
 /// The learner's review log as (concept, rating, time), oldest first: the training data for her
 /// personal parameters.
 pub async fn revlog_by_concept(

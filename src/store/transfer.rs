@@ -152,20 +152,62 @@ fn review_from_row(r: &SqliteRow) -> Result<Review, sqlx::Error> {
     })
 }
 
-/// Her whole review log, oldest first.
+/// Her whole review log, oldest first. Holds every row in memory: for small logs and tests;
+/// downloads read the log in pages ([`reviews_page`]).
 pub async fn reviews(db: &Db, learner: i64) -> Result<Vec<Review>, sqlx::Error> {
+    let mut all = Vec::new();
+    let mut after = None;
+    loop {
+        let page = reviews_page(db, learner, after, PAGE_ROWS).await?;
+        let full = page.len() as i64 == PAGE_ROWS;
+        after = page.last().map(|(key, _)| *key);
+        all.extend(page.into_iter().map(|(_, r)| r));
+        if !full {
+            return Ok(all);
+        }
+    }
+}
+
+/// Rows per page when the review log is read in pages.
+pub const PAGE_ROWS: i64 = 500;
+
+/// Where a page of the review log ends: (reviewed_at, id) of its last row.
+pub type PageKey = (i64, i64);
+
+/// Up to `limit` of her reviews in export order (time, then id) after `after`. Paging by key
+/// keeps the memory of a download to one page, and holds no read connection between pages, so a
+/// slow client cannot tie one up. The row-value comparison is written out so that it is
+/// portable SQL and uses the (learner_id, reviewed_at) index.
+pub async fn reviews_page(
+    db: &Db,
+    learner: i64,
+    after: Option<PageKey>,
+    limit: i64,
+) -> Result<Vec<(PageKey, Review)>, sqlx::Error> {
+    let (at, id) = after.unwrap_or((i64::MIN, i64::MIN));
     let rows = sqlx::query(
         "SELECT card_id, concept_slug, reviewed_at, answer, correct, rating, duration_ms,
                 review_kind, stability_before, difficulty_before, due_before_at,
                 last_review_before_at, reps_before, lapses_before, stability_after,
                 difficulty_after, due_after_at, elapsed_days, scheduled_days, version_after,
-                overridden
-         FROM reviews WHERE learner_id = $1 ORDER BY reviewed_at, id",
+                overridden, id
+         FROM reviews
+         WHERE learner_id = $1 AND (reviewed_at > $2 OR (reviewed_at = $2 AND id > $3))
+         ORDER BY reviewed_at, id
+         LIMIT $4",
     )
     .bind(learner)
+    .bind(at)
+    .bind(id)
+    .bind(limit)
     .fetch_all(&db.read)
     .await?;
-    rows.iter().map(review_from_row).collect()
+    rows.iter()
+        .map(|r| {
+            let review = review_from_row(r)?;
+            Ok(((review.reviewed_at, r.try_get::<i64, _>(21)?), review))
+        })
+        .collect()
 }
 
 /// Every card id, retired ones included: old reviews of a retired card are still valid.

@@ -119,9 +119,7 @@ async fn page(
     };
     let body = ExportPage {
         nav: visitor.nav("export"),
-        reviews: store::quiz::revlog_by_concept(&state.db, learner)
-            .await?
-            .len(),
+        reviews: store::quiz::review_count(&state.db, learner).await?,
         states: store::quiz::states(&state.db, learner).await?.len(),
         papers: store::quiz::papers_read(&state.db, learner).await?.len(),
         cards: state.cards.cards.len(),
@@ -146,15 +144,95 @@ async fn show(
 
 /// A file download: never cached (it is personal and changes with every answer), saved under
 /// a name that says whose it is.
-fn download(body: Vec<u8>, content_type: &str, file_name: String) -> HttpResponse {
-    HttpResponse::Ok()
-        .insert_header((header::CONTENT_TYPE, content_type))
+fn download_headers(content_type: &str, file_name: String) -> actix_web::HttpResponseBuilder {
+    let mut res = HttpResponse::Ok();
+    res.insert_header((header::CONTENT_TYPE, content_type))
         .insert_header(ContentDisposition {
             disposition: DispositionType::Attachment,
             parameters: vec![DispositionParam::Filename(file_name)],
         })
-        .insert_header(CacheControl(vec![CacheDirective::NoStore]))
-        .body(body)
+        .insert_header(CacheControl(vec![CacheDirective::NoStore]));
+    res
+}
+
+/// A download of her data, written a page of rows at a time while the client reads it. The
+/// permit keeps her place in [`crate::heavy`] until the last byte is sent or the client goes.
+fn download_of(
+    state: &AppState,
+    learner: &crate::web::session::Learner,
+    kind: export::DownloadKind,
+) -> Result<HttpResponse, AppError> {
+    let permit = state
+        .heavy
+        .try_enter(learner.id)
+        .map_err(|busy| AppError::TooManyRequests(busy.message().to_string()))?;
+    let (content_type, suffix) = match kind {
+        export::DownloadKind::Json => ("application/json; charset=utf-8", ".json"),
+        export::DownloadKind::RevlogCsv => ("text/csv; charset=utf-8", "-revlog.csv"),
+    };
+    let source = export::Download::new(state.db.clone(), learner.id, kind, store::now_ts());
+    let body = Streamed {
+        pending: Some(Box::pin(source.next_chunk())),
+        _permit: permit,
+    };
+    Ok(download_headers(content_type, export::file_name(&learner.username, suffix)).body(body))
+}
+
+type PendingChunk = std::pin::Pin<
+    Box<
+        dyn std::future::Future<
+            Output = (
+                export::Download,
+                Result<Option<Vec<u8>>, export::DownloadError>,
+            ),
+        >,
+    >,
+>;
+
+/// A response body that pulls the next piece of a [`export::Download`] only when the client
+/// has taken the previous one, so a slow reader costs one page of memory, not the whole file.
+struct Streamed {
+    pending: Option<PendingChunk>,
+    _permit: crate::heavy::Permit,
+}
+
+impl actix_web::body::MessageBody for Streamed {
+    type Error = std::io::Error;
+
+    fn size(&self) -> actix_web::body::BodySize {
+        actix_web::body::BodySize::Stream
+    }
+
+    fn poll_next(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Result<actix_web::web::Bytes, Self::Error>>> {
+        use std::task::Poll;
+        let Some(pending) = self.pending.as_mut() else {
+            return Poll::Ready(None);
+        };
+        let (source, chunk) = match pending.as_mut().poll(cx) {
+            Poll::Pending => return Poll::Pending,
+            Poll::Ready(done) => done,
+        };
+        match chunk {
+            Ok(Some(bytes)) => {
+                self.pending = Some(Box::pin(source.next_chunk()));
+                Poll::Ready(Some(Ok(actix_web::web::Bytes::from(bytes))))
+            }
+            Ok(None) => {
+                self.pending = None;
+                Poll::Ready(None)
+            }
+            Err(e) => {
+                // The status line is long gone: the only way to tell the client is to cut the
+                // file short, which no import accepts.
+                tracing::error!(error = %e, "download stopped half-way");
+                self.pending = None;
+                Poll::Ready(Some(Err(std::io::Error::other(e.to_string()))))
+            }
+        }
+    }
 }
 
 async fn json(
@@ -163,13 +241,7 @@ async fn json(
     visitor: Visitor,
 ) -> Result<HttpResponse, AppError> {
     let learner = visitor.require(&req)?;
-    let data = export::export(&state.db, learner.id).await?;
-    let body = serde_json::to_vec(&data).map_err(anyhow::Error::from)?;
-    Ok(download(
-        body,
-        "application/json; charset=utf-8",
-        export::file_name(&learner.username, ".json"),
-    ))
+    download_of(&state, learner, export::DownloadKind::Json)
 }
 
 async fn revlog(
@@ -178,13 +250,7 @@ async fn revlog(
     visitor: Visitor,
 ) -> Result<HttpResponse, AppError> {
     let learner = visitor.require(&req)?;
-    let reviews = store::transfer::reviews(&state.db, learner.id).await?;
-    let body = export::revlog_csv(&reviews).map_err(anyhow::Error::from)?;
-    Ok(download(
-        body,
-        "text/csv; charset=utf-8",
-        export::file_name(&learner.username, "-revlog.csv"),
-    ))
+    download_of(&state, learner, export::DownloadKind::RevlogCsv)
 }
 
 async fn cards(
@@ -194,11 +260,8 @@ async fn cards(
 ) -> Result<HttpResponse, AppError> {
     let learner = visitor.require(&req)?;
     let body = export::anki_csv(&state.content, &state.cards).map_err(anyhow::Error::from)?;
-    Ok(download(
-        body,
-        "text/csv; charset=utf-8",
-        export::file_name(&learner.username, "-cards.csv"),
-    ))
+    let name = export::file_name(&learner.username, "-cards.csv");
+    Ok(download_headers("text/csv; charset=utf-8", name).body(body))
 }
 
 /// The upload form. Both fields are optional so that a missing token is refused as a CSRF
@@ -218,6 +281,11 @@ async fn import(
 ) -> Result<HttpResponse, AppError> {
     let learner = visitor.require(&req)?.id;
     visitor.verify_csrf(form.csrf.as_ref().map(|t| t.0.as_str()).unwrap_or(""))?;
+    // One import per learner and a few in the server: parsing and writing take seconds.
+    let _permit = state
+        .heavy
+        .try_enter(learner)
+        .map_err(|busy| AppError::TooManyRequests(busy.message().to_string()))?;
     let Some(data) = form
         .file
         .as_ref()

@@ -92,7 +92,8 @@ struct QuestionPage<'a> {
     version: i64,
     token: String,
     mode: &'static str,
-    shown_at: i64,
+    /// Signed, see [`shown_at_field`].
+    shown_at: String,
     plan: Plan,
     flash: Option<&'static str>,
 }
@@ -240,7 +241,18 @@ async fn question(
                 AppError::NotFound
             });
         };
-        (s.concept.clone(), "专项练习", "practice")
+        if s.is_new() {
+            // A concept never studied is a new one, within the day's new limit (L2).
+            if plan.new_available == 0 {
+                return Err(AppError::Conflict(
+                    "这个概念还没学过，今天的新概念已经学够了（见设置里的“每天新概念数”）。明天再来学它吧。"
+                        .into(),
+                ));
+            }
+            (s.concept.clone(), "新概念", "normal")
+        } else {
+            (s.concept.clone(), "专项练习", "practice")
+        }
     } else if q.mode.as_deref() == Some("practice") {
         match scheduler::practice_order(&snap.states, snap.now, &snap.prefs)
             .into_iter()
@@ -289,6 +301,12 @@ async fn question(
 
     let options = options_for(&state, card, &mut rng);
     let token = question_token(&state, learner.id, &concept, cs.version, &card.id, mode);
+    let shown_at = shown_at_field(
+        &state,
+        learner.id,
+        &token,
+        chrono::Utc::now().timestamp_millis(),
+    );
     render(&QuestionPage {
         nav: visitor.nav("quiz"),
         card,
@@ -299,7 +317,7 @@ async fn question(
         version: cs.version,
         token,
         mode,
-        shown_at: chrono::Utc::now().timestamp_millis(),
+        shown_at,
         plan,
         flash,
     })
@@ -403,8 +421,9 @@ pub struct AnswerForm {
     token: String,
     #[serde(default)]
     mode: String,
+    /// `<milliseconds>.<signature>`, see [`shown_at_field`].
     #[serde(default)]
-    shown_at: i64,
+    shown_at: String,
     #[serde(default)]
     answer: Option<String>,
     #[serde(default)]
@@ -537,21 +556,23 @@ async fn answer(
         return Err(stale());
     }
     let now = store::now_ts();
-    let kind = if mode == "practice" {
-        ReviewKind::Practice
-    } else if before.is_new() {
+    // A first answer is learning whatever the mode, so it counts against the new limit (L2).
+    let kind = if before.is_new() {
         ReviewKind::Learn
+    } else if mode == "practice" {
+        ReviewKind::Practice
     } else {
         ReviewKind::Review
     };
     let mut rng = StdRng::from_os_rng();
     let out = scheduler::apply(&before, rating, now, &prefs, &mut rng)
         .map_err(|e| anyhow::anyhow!("fsrs: {e:?}"))?;
-    // shown_at comes from the form: saturating, so a forged extreme value cannot overflow.
-    let duration_ms = chrono::Utc::now()
-        .timestamp_millis()
-        .saturating_sub(form.shown_at)
-        .clamp(0, 30 * 60 * 1000);
+    let out = scheduler::for_kind(&before, kind, out);
+    let duration_ms = answer_duration_ms(
+        &form.shown_at,
+        chrono::Utc::now().timestamp_millis(),
+        |ms| shown_at_field(&state, learner.id, &form.token, ms),
+    );
     // Text typed before pressing 不知道 is not her answer: she said she did not know.
     let stored_answer = if form.give_up.is_some() {
         GAVE_UP.to_string()
@@ -607,6 +628,41 @@ async fn answer(
     }
 }
 
+/// The time a question was shown, as its form carries it: milliseconds, a dot, and a signature
+/// over them and the question's token. Answer times feed the study statistics, and a bare number
+/// could be set to anything (security review 2026-11-29, L4).
+fn shown_at_field(state: &AppState, learner: i64, token: &str, ms: i64) -> String {
+    let sig = sign(
+        state,
+        "paperdeck-shown-at",
+        &[&learner.to_string(), token, &ms.to_string()],
+    );
+    format!("{ms}.{}", &sig[..16])
+}
+
+/// Longest answer time recorded: a question left open longer was not being worked on.
+const MAX_ANSWER_MS: i64 = 30 * 60 * 1000;
+
+/// How long she took to answer, from the form's `shown_at` and the time now. `signed(ms)` gives
+/// the field the server would have written for `ms`. A field that is not the server's, or that
+/// lies in the future, records 0 (unknown) rather than refusing the answer, which is valid
+/// whatever its timing; a plausible one records the time, at most [`MAX_ANSWER_MS`].
+pub fn answer_duration_ms(field: &str, now_ms: i64, signed: impl Fn(i64) -> String) -> i64 {
+    let Some(ms) = field
+        .split_once('.')
+        .and_then(|(ms, _)| ms.parse::<i64>().ok())
+    else {
+        return 0;
+    };
+    if !tokens_equal(&signed(ms), field) {
+        return 0;
+    }
+    match now_ms.checked_sub(ms) {
+        Some(d) if d >= 0 => d.min(MAX_ANSWER_MS),
+        _ => 0,
+    }
+}
+
 fn stale() -> AppError {
     AppError::Conflict(
         "这道题已经提交过了（可能是点了两次、刷新或后退），不会重复记录。点“继续测验”接着做下一题。"
@@ -628,6 +684,8 @@ struct FeedbackPage<'a> {
     returns: String,
     can_undo: bool,
     can_regrade: bool,
+    /// 太简单 is offered only for a spaced review or a first answer (L2).
+    can_easy: bool,
     /// The "我答对了，算我对" form's token, when the review can still be overridden.
     override_token: Option<String>,
     rating_label: &'static str,
@@ -720,6 +778,7 @@ async fn feedback(
             && !review.overridden
             && review.rating == Rating::Good as u8
             && card.kind != CardKind::Recall,
+        can_easy: scheduler::spaced(review.kind, review.elapsed_days),
         override_token,
         rating_label: Rating::from_u8(review.rating)
             .map(Rating::label)
@@ -797,12 +856,19 @@ async fn regrade(
             "只有答对的题才能改成“太简单”或“有点犹豫”，而且只能改一次。".into(),
         ));
     }
+    if rating == Rating::Easy && !scheduler::spaced(review.kind, review.elapsed_days) {
+        return Err(AppError::Conflict(
+            "只有第一次学习或隔了至少一天的复习才能改成“太简单”：同一天里再答对，说明不了记得牢。"
+                .into(),
+        ));
+    }
     let prefs = store::quiz::prefs(&state.db, learner.id)
         .await?
         .ok_or_else(|| anyhow::anyhow!("learner row missing"))?;
     let mut rng = StdRng::from_os_rng();
     let out = scheduler::apply(&review.before, rating, review.reviewed_at, &prefs, &mut rng)
         .map_err(|e| anyhow::anyhow!("fsrs: {e:?}"))?;
+    let out = scheduler::for_kind(&review.before, review.kind, out);
     let current = store::quiz::is_current(&state.db, learner.id, &review).await?;
     let regraded = current
         && store::quiz::regrade(
@@ -911,6 +977,7 @@ async fn override_answer(
         &mut rng,
     )
     .map_err(|e| anyhow::anyhow!("fsrs: {e:?}"))?;
+    let out = scheduler::for_kind(&review.before, review.kind, out);
     let done = store::quiz::regrade(
         &state.db,
         learner.id,
@@ -927,4 +994,38 @@ async fn override_answer(
         return Err(moved_on());
     }
     Ok(see_other(&format!("/quiz/feedback/{}", review.id)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::answer_duration_ms;
+
+    /// L4: only a signed, past `shown_at` records a time, and at most 30 minutes of it.
+    #[test]
+    fn l4_answer_time_is_recorded_only_when_signed_and_plausible() {
+        let signed = |ms: i64| format!("{ms}.sig{}", ms % 7);
+        let now = 1_800_000_000_000;
+        assert_eq!(answer_duration_ms(&signed(now - 8_000), now, signed), 8_000);
+        assert_eq!(
+            answer_duration_ms(&signed(now - 3_600_000), now, signed),
+            1_800_000
+        );
+        assert_eq!(
+            answer_duration_ms(&signed(now + 5_000), now, signed),
+            0,
+            "future"
+        );
+        assert_eq!(answer_duration_ms(&signed(i64::MIN), now, signed), 0);
+        assert_eq!(
+            answer_duration_ms(&(now - 8_000).to_string(), now, signed),
+            0,
+            "unsigned"
+        );
+        assert_eq!(
+            answer_duration_ms(&format!("{}.forged", now - 8_000), now, signed),
+            0
+        );
+        assert_eq!(answer_duration_ms("", now, signed), 0);
+        assert_eq!(answer_duration_ms("abc", now, signed), 0);
+    }
 }

@@ -124,9 +124,7 @@ async fn page(
     let stored = store::learners::settings(&state.db, learner)
         .await?
         .ok_or_else(|| anyhow::anyhow!("learner row missing"))?;
-    let reviews = store::quiz::revlog_by_concept(&state.db, learner)
-        .await?
-        .len();
+    let reviews = store::quiz::review_count(&state.db, learner).await?;
     let status = if error.is_some() {
         StatusCode::BAD_REQUEST
     } else {
@@ -250,6 +248,11 @@ async fn optimise(
 ) -> Result<HttpResponse, AppError> {
     let learner = visitor.require(&req)?.id;
     visitor.verify_csrf(&form.csrf)?;
+    // One fit per learner and a few in the whole server: each takes a core for seconds.
+    let permit = state
+        .heavy
+        .try_enter(learner)
+        .map_err(|busy| AppError::TooManyRequests(busy.message().to_string()))?;
     let prefs = store::quiz::prefs(&state.db, learner)
         .await?
         .ok_or_else(|| anyhow::anyhow!("learner row missing"))?;
@@ -257,9 +260,12 @@ async fn optimise(
     if log.len() < MIN_REVIEWS_TO_OPTIMISE {
         return Ok(see_other("/settings?failed=few#optimise"));
     }
-    let fitted = web::block(move || fit(&log, &prefs))
-        .await
-        .map_err(|e| anyhow::anyhow!("optimiser task: {e}"))?;
+    let fitted = web::block(move || {
+        let _permit = permit;
+        fit(&log, &prefs)
+    })
+    .await
+    .map_err(|e| anyhow::anyhow!("optimiser task: {e}"))?;
     let result = match fitted {
         Ok((params, r)) => {
             if r.kept {
@@ -282,16 +288,20 @@ async fn optimise(
     )))
 }
 
-/// Fits and compares; an error is a failure code for [`ShowQuery::failure`].
+/// Fits and compares parameters; an error is a failure code for [`ShowQuery::failure`]. Memory
+/// and time are linear in the log: training items are capped at [`revlog::MAX_SEQ_LEN`] reviews
+/// (fsrs drops longer ones anyway), and the two models are scored on every review in one pass
+/// per concept.
 fn fit(
     log: &[revlog::Entry],
     prefs: &crate::scheduler::Prefs,
 ) -> Result<(Vec<f32>, OptimiseResult), &'static str> {
-    let items: Vec<fsrs::FSRSItem> = revlog::to_items(log, prefs)
-        .into_iter()
-        .map(|(_, i)| i)
-        .collect();
-    let train = revlog::trainable(items.clone());
+    let train = revlog::trainable(
+        revlog::to_items(log, prefs)
+            .into_iter()
+            .map(|(_, i)| i)
+            .collect(),
+    );
     if train.is_empty() {
         return Err("same-day");
     }
@@ -310,9 +320,12 @@ fn fit(
     })?;
     let decay_default = fsrs::DEFAULT_PARAMETERS[20];
     let decay_mine = params.get(20).copied().unwrap_or(decay_default);
-    let d =
-        revlog::metrics(&revlog::fsrs_predictions(&default, decay_default, &items)).ok_or("fit")?;
-    let m = revlog::metrics(&revlog::fsrs_predictions(&mine, decay_mine, &items)).ok_or("fit")?;
+    let histories = revlog::histories(log, prefs);
+    let score = |f: &fsrs::FSRS, decay: f32| {
+        revlog::metrics(&revlog::fsrs_predictions_by_history(f, decay, &histories)).ok_or("fit")
+    };
+    let d = score(&default, decay_default)?;
+    let m = score(&mine, decay_mine)?;
     Ok((
         params,
         OptimiseResult {
@@ -324,6 +337,15 @@ fn fit(
             n: d.n,
         },
     ))
+}
+
+/// The optimiser on a log, for measuring its cost outside the web server (`examples/cost.rs`):
+/// whether parameters were fitted, and how many reviews scored them.
+pub fn fit_for_measurement(
+    log: &[revlog::Entry],
+    prefs: &crate::scheduler::Prefs,
+) -> Result<usize, String> {
+    fit(log, prefs).map(|(_, r)| r.n).map_err(String::from)
 }
 
 async fn reset_params(

@@ -51,7 +51,14 @@ async fn progress_for_a_busy_learner_shows_her_history() {
     // concepts table with practice links
     assert!(page.body.contains("href=\"/quiz?concept="));
     assert!(!page.body.contains("NaN"));
-    let practice = app.get("/quiz?concept=quantization").await;
+    // A concept she has studied: one never studied is a new concept, within the daily limit.
+    let studied: String = sqlx::query_scalar(
+        "SELECT concept_slug FROM concept_states WHERE reps > 0 ORDER BY concept_slug LIMIT 1",
+    )
+    .fetch_one(&app.db().await)
+    .await
+    .unwrap();
+    let practice = app.get(&format!("/quiz?concept={studied}")).await;
     assert_eq!(practice.status, 200);
     assert!(practice.body.contains("专项练习"));
 }
