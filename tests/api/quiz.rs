@@ -488,6 +488,14 @@ async fn a_wrong_typed_answer_can_be_overridden_once_and_the_report_lists_it() {
     };
     let mut rng = <rand::rngs::StdRng as rand::SeedableRng>::seed_from_u64(1);
     let right = apply(&before, Rating::Good, row.4, &Prefs::default(), &mut rng).unwrap();
+    // As if answered right in the same mode: extra practice never raises memory (L2).
+    let kind: String =
+        sqlx::query_scalar(&format!("SELECT review_kind FROM reviews WHERE id = {id}"))
+            .fetch_one(&db)
+            .await
+            .unwrap();
+    let kind = paperdeck::scheduler::ReviewKind::parse(&kind).unwrap();
+    let right = paperdeck::scheduler::for_kind(&before, kind, right);
     let s: (f64, f64, i64, i64, i64, i64) = sqlx::query_as(
         "SELECT stability, difficulty, due_at, reps, lapses, version FROM concept_states
          WHERE learner_id = 1 AND concept_slug = $1",
