@@ -14,6 +14,8 @@ use paperdeck::config::Settings;
 use paperdeck::revlog::Entry;
 use paperdeck::scheduler::Prefs;
 use paperdeck::startup::Application;
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
 use std::time::Instant;
 
 fn status_kb(field: &str) -> u64 {
@@ -39,13 +41,24 @@ fn mb(kb: u64) -> f64 {
 
 /// The optimiser on `n` reviews spread over `concepts` concepts.
 fn optimise(n: i64, concepts: i64) {
-    // Like the review's gen_one.py: answers a few days apart, mostly right.
-    let start = 1_700_000_000;
+    // Like the review's gen_one.py, with varied ratings and gaps (seeded) so that the fit has
+    // something to learn: identical histories would let it stop at once.
+    let mut rng = StdRng::seed_from_u64(42);
+    let mut time = 1_700_000_000;
     let log: Vec<Entry> = (0..n)
-        .map(|i| Entry {
-            item: format!("concept-{}", i % concepts),
-            rating: if i % 9 == 4 { 1 } else { 3 },
-            time: start + i * 3 * 86_400 / 2,
+        .map(|i| {
+            time += rng.random_range(0..=4 * 86_400);
+            let rating = match rng.random_range(0..100) {
+                0..15 => 1,
+                15..25 => 2,
+                25..35 => 4,
+                _ => 3,
+            };
+            Entry {
+                item: format!("concept-{}", i % concepts),
+                rating,
+                time,
+            }
         })
         .collect();
     reset_peak();

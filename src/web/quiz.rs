@@ -572,7 +572,12 @@ async fn answer(
         &form.shown_at,
         chrono::Utc::now().timestamp_millis(),
         |ms| shown_at_field(&state, learner.id, &form.token, ms),
-    );
+    )
+    .ok_or_else(|| {
+        AppError::bad_request(
+            "这道题的表单被改动过（显示时间不对），所以没有记录。请回到测验重新作答。",
+        )
+    })?;
     // Text typed before pressing 不知道 is not her answer: she said she did not know.
     let stored_answer = if form.give_up.is_some() {
         GAVE_UP.to_string()
@@ -644,23 +649,20 @@ fn shown_at_field(state: &AppState, learner: i64, token: &str, ms: i64) -> Strin
 const MAX_ANSWER_MS: i64 = 30 * 60 * 1000;
 
 /// How long she took to answer, from the form's `shown_at` and the time now. `signed(ms)` gives
-/// the field the server would have written for `ms`. A field that is not the server's, or that
-/// lies in the future, records 0 (unknown) rather than refusing the answer, which is valid
-/// whatever its timing; a plausible one records the time, at most [`MAX_ANSWER_MS`].
-pub fn answer_duration_ms(field: &str, now_ms: i64, signed: impl Fn(i64) -> String) -> i64 {
-    let Some(ms) = field
+/// the field the server would have written for `ms`. `None` when the field is not the server's
+/// (changed or made up); a signed time in the future (the clock stepped back) records 0, and a
+/// plausible one the time, at most [`MAX_ANSWER_MS`].
+pub fn answer_duration_ms(field: &str, now_ms: i64, signed: impl Fn(i64) -> String) -> Option<i64> {
+    let ms = field
         .split_once('.')
-        .and_then(|(ms, _)| ms.parse::<i64>().ok())
-    else {
-        return 0;
-    };
+        .and_then(|(ms, _)| ms.parse::<i64>().ok())?;
     if !tokens_equal(&signed(ms), field) {
-        return 0;
+        return None;
     }
-    match now_ms.checked_sub(ms) {
+    Some(match now_ms.checked_sub(ms) {
         Some(d) if d >= 0 => d.min(MAX_ANSWER_MS),
         _ => 0,
-    }
+    })
 }
 
 fn stale() -> AppError {
@@ -1000,32 +1002,19 @@ async fn override_answer(
 mod tests {
     use super::answer_duration_ms;
 
-    /// L4: only a signed, past `shown_at` records a time, and at most 30 minutes of it.
+    /// L4: only the server's own `shown_at` is accepted, and at most 30 minutes of it recorded.
     #[test]
     fn l4_answer_time_is_recorded_only_when_signed_and_plausible() {
         let signed = |ms: i64| format!("{ms}.sig{}", ms % 7);
         let now = 1_800_000_000_000;
-        assert_eq!(answer_duration_ms(&signed(now - 8_000), now, signed), 8_000);
-        assert_eq!(
-            answer_duration_ms(&signed(now - 3_600_000), now, signed),
-            1_800_000
-        );
-        assert_eq!(
-            answer_duration_ms(&signed(now + 5_000), now, signed),
-            0,
-            "future"
-        );
-        assert_eq!(answer_duration_ms(&signed(i64::MIN), now, signed), 0);
-        assert_eq!(
-            answer_duration_ms(&(now - 8_000).to_string(), now, signed),
-            0,
-            "unsigned"
-        );
-        assert_eq!(
-            answer_duration_ms(&format!("{}.forged", now - 8_000), now, signed),
-            0
-        );
-        assert_eq!(answer_duration_ms("", now, signed), 0);
-        assert_eq!(answer_duration_ms("abc", now, signed), 0);
+        let d = |field: &str| answer_duration_ms(field, now, signed);
+        assert_eq!(d(&signed(now - 8_000)), Some(8_000));
+        assert_eq!(d(&signed(now - 3_600_000)), Some(1_800_000));
+        assert_eq!(d(&signed(now + 5_000)), Some(0), "a clock step back");
+        assert_eq!(d(&signed(i64::MIN)), Some(0));
+        assert_eq!(d(&(now - 8_000).to_string()), None, "unsigned");
+        assert_eq!(d(&format!("{}.forged", now - 8_000)), None);
+        assert_eq!(d(""), None);
+        assert_eq!(d("abc"), None);
     }
 }

@@ -177,6 +177,14 @@ pub fn mask_token(token: &str) -> String {
 
 /// The token inside a masked one, or `None` when the text is not a masked token.
 pub fn unmask_token(masked: &str) -> Option<String> {
+    // Only the exact spelling the server writes: `hex` would also take upper case, and a token
+    // that was altered must not pass.
+    if !masked
+        .bytes()
+        .all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+    {
+        return None;
+    }
     let bytes = hex::decode(masked).ok()?;
     if bytes.is_empty() || bytes.len() % 2 != 0 {
         return None;
@@ -309,6 +317,11 @@ mod tests {
             "the bare token is not accepted"
         );
         assert_eq!(unmask_token("zz"), None);
+        assert_eq!(
+            unmask_token(&a.to_uppercase()),
+            None,
+            "an altered spelling is refused"
+        );
         assert_eq!(unmask_token(""), None);
     }
 }
