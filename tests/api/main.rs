@@ -1,5 +1,8 @@
 //! Integration tests through HTTP against the real app.
 
+#[path = "../common/mod.rs"]
+mod common;
+
 mod accounts;
 mod cards;
 mod content_files;

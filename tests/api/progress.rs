@@ -47,7 +47,13 @@ async fn progress_for_a_busy_learner_shows_her_history() {
         page.body.contains(&format!("{answered} 题")),
         "heatmap counts {answered}"
     );
-    assert!(page.body.contains("1 天</span> 连续学习") || page.body.contains("1 天"));
+    // "1 天" exactly: a bare `contains("1 天")` would also accept 11 or 21 days.
+    let streak = page.texts("li");
+    let streak = streak
+        .iter()
+        .find(|t| t.contains("连续学习"))
+        .expect("the streak line");
+    assert!(streak.starts_with("1 天 连续学习"), "{streak}");
     // concepts table with practice links
     assert!(page.body.contains("href=\"/quiz?concept="));
     assert!(!page.body.contains("NaN"));
