@@ -8,6 +8,7 @@ mod cards;
 mod content_files;
 mod export;
 mod helpers;
+mod hostile;
 mod pages;
 mod progress;
 mod quiz;
