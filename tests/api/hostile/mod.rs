@@ -13,7 +13,7 @@
 //! - `hostile_requests_are_refused_and_change_nothing`: the corpus, from two learners with
 //!   some history, anonymous visitors and forged cookies; tables dumped before and after.
 //! - `answers::extreme_shown_at_values_are_clamped`: `shown_at` is outside the answer token,
-//!   so any number can arrive there with an otherwise valid answer.
+//!   so any number can arrive there with an otherwise valid answer; it is stored clamped.
 //! - `account_pages::account_pages_survive_garbage`: `/settings`, `/export` and `/import`,
 //!   which write for a learner with a valid token, get absurd values and bent export files:
 //!   never a 500, pages keep working, the other learner's rows are untouched.
