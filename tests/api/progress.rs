@@ -76,12 +76,7 @@ async fn wrong_fields(
 ) -> Vec<(String, String)> {
     let mut f = answer_fields(q);
     let card = q.input("card").unwrap();
-    let data: String = sqlx::query_scalar("SELECT data_json FROM cards WHERE id = $1")
-        .bind(&card)
-        .fetch_one(&app.db().await)
-        .await
-        .unwrap();
-    let data: serde_json::Value = serde_json::from_str(&data).unwrap();
+    let data = app.card_data(&card).await;
     let set = |f: &mut Vec<(String, String)>, k: &str, v: &str| {
         f.retain(|(key, _)| key != k);
         f.push((k.to_string(), v.to_string()));

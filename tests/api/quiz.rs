@@ -381,11 +381,8 @@ async fn type_answer(app: &TestApp, q: &Page, typed: &str) -> (String, Page) {
     let mut f = answer_fields(q);
     f.retain(|(k, _)| k != "give_up");
     set(&mut f, "answer", typed);
-    let res = app.post("/quiz/answer", &as_pairs(&f)).await;
-    assert_eq!(res.status, 303, "{}", res.body);
-    let loc = res.location.unwrap();
-    let id = loc.rsplit('/').next().unwrap().to_string();
-    (id, app.get(&loc).await)
+    let (id, fb) = app.submit(&f).await;
+    (id.to_string(), fb)
 }
 
 async fn override_post(app: &TestApp, fb: &Page, id: &str, token: &str) -> Page {
@@ -606,15 +603,8 @@ async fn the_override_is_refused_for_right_answers_given_up_and_other_card_kinds
 
     // A right typed answer: nothing to override.
     let q = question_where(&app, &concept, is_fill).await;
-    let data: String = sqlx::query_scalar("SELECT data_json FROM cards WHERE id = $1")
-        .bind(q.input("card").unwrap())
-        .fetch_one(&app.db().await)
-        .await
-        .unwrap();
-    let expected = serde_json::from_str::<serde_json::Value>(&data).unwrap()["answer"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let data = app.card_data(&q.input("card").unwrap()).await;
+    let expected = data["answer"].as_str().unwrap().to_string();
     let (id, fb) = type_answer(&app, &q, &expected).await;
     assert!(fb.body.contains("答对了"), "{expected}: {}", fb.body);
     assert!(!fb.body.contains("我答对了，算我对"));
@@ -626,16 +616,8 @@ async fn the_override_is_refused_for_right_answers_given_up_and_other_card_kinds
     let q = question_where(&app, &concept, is_fill).await;
     let mut f = answer_fields(&q);
     set(&mut f, "answer", "猜一个");
-    let res = app.post("/quiz/answer", &as_pairs(&f)).await;
-    let id = res
-        .location
-        .as_deref()
-        .unwrap()
-        .rsplit('/')
-        .next()
-        .unwrap()
-        .to_string();
-    let fb = app.get(res.location.as_deref().unwrap()).await;
+    let (id, fb) = app.submit(&f).await;
+    let id = id.to_string();
     assert!(!fb.body.contains("我答对了，算我对"));
     let page = override_post(&app, &fb, &id, "whatever").await;
     assert_eq!(page.status, 409);
@@ -646,16 +628,8 @@ async fn the_override_is_refused_for_right_answers_given_up_and_other_card_kinds
     let q = question_where(&app, &recall, |q| q.body.contains("name=\"grade\"")).await;
     let mut f = answer_fields(&q);
     set(&mut f, "grade", "1");
-    let res = app.post("/quiz/answer", &as_pairs(&f)).await;
-    let id = res
-        .location
-        .as_deref()
-        .unwrap()
-        .rsplit('/')
-        .next()
-        .unwrap()
-        .to_string();
-    let fb = app.get(res.location.as_deref().unwrap()).await;
+    let (id, fb) = app.submit(&f).await;
+    let id = id.to_string();
     assert!(!fb.body.contains("我答对了，算我对"));
     let page = override_post(&app, &fb, &id, "whatever").await;
     assert_eq!(page.status, 409);
@@ -685,12 +659,7 @@ async fn typed_answers_are_graded_by_the_content_names_and_by_value() {
     for concept in concepts {
         let q = question_where(&app, &concept, is_fill).await;
         let card = q.input("card").unwrap();
-        let data: String = sqlx::query_scalar("SELECT data_json FROM cards WHERE id = $1")
-            .bind(&card)
-            .fetch_one(&app.db().await)
-            .await
-            .unwrap();
-        let data: serde_json::Value = serde_json::from_str(&data).unwrap();
+        let data = app.card_data(&card).await;
         let answer = data["answer"].as_str().unwrap().to_string();
         let (typed, want) = if let Some(n) = data["number"].as_f64() {
             (paperdeck::cards::format_number(n * 10.0), 0)

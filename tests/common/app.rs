@@ -162,6 +162,30 @@ impl TestApp {
         }
     }
 
+    /// Posts an answer form; asserts it was recorded (303) and returns the review id and the
+    /// feedback page it leads to.
+    pub async fn submit(&self, fields: &[(String, String)]) -> (i64, Page) {
+        let res = self
+            .post("/quiz/answer", &super::quiz::as_pairs(fields))
+            .await;
+        let id = res
+            .feedback_id()
+            .unwrap_or_else(|| panic!("answer not recorded ({}): {}", res.status, res.body));
+        (id, self.get(&format!("/quiz/feedback/{id}")).await)
+    }
+
+    /// The generated data of card `id` (its `data_json`): the right answer, options, …
+    pub async fn card_data(&self, id: &str) -> serde_json::Value {
+        let pool = self.db().await;
+        let data: String = sqlx::query_scalar("SELECT data_json FROM cards WHERE id = $1")
+            .bind(id)
+            .fetch_one(&pool)
+            .await
+            .unwrap_or_else(|e| panic!("card {id}: {e}"));
+        pool.close().await;
+        serde_json::from_str(&data).expect("card data is JSON")
+    }
+
     /// Opens the database read-only beside the running app.
     pub async fn db(&self) -> sqlx::SqlitePool {
         let opts = sqlx::sqlite::SqliteConnectOptions::new()
