@@ -662,11 +662,7 @@ async fn account_pages_survive_garbage() {
     println!(
         "account pages: {count} requests ({accepted} settings saved, {imported} imports accepted) in {:.1} s; status histogram: {}",
         started.elapsed().as_secs_f64(),
-        histogram
-            .iter()
-            .map(|(k, v)| format!("{k} → {v}"))
-            .collect::<Vec<_>>()
-            .join(", ")
+        histogram_line(&histogram)
     );
     assert!(
         failures.is_empty(),

@@ -114,3 +114,12 @@ pub async fn rows_of(db_path: &std::path::Path, learner: i64) -> Vec<String> {
     pool.close().await;
     out
 }
+
+/// A status histogram as one line: `200 → 12, 403 → 40`.
+pub fn histogram_line(histogram: &BTreeMap<String, usize>) -> String {
+    histogram
+        .iter()
+        .map(|(k, v)| format!("{k} → {v}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}

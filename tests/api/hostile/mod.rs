@@ -450,11 +450,7 @@ pub async fn hostile_requests_are_refused_and_change_nothing() {
         "hostile: {} requests in {:.1} s; status histogram: {}",
         cases.len(),
         started.elapsed().as_secs_f64(),
-        histogram
-            .iter()
-            .map(|(k, v)| format!("{k} → {v}"))
-            .collect::<Vec<_>>()
-            .join(", ")
+        histogram_line(&histogram)
     );
     slowest.sort_by_key(|s| std::cmp::Reverse(s.0));
     for (d, label) in slowest.iter().take(8) {
