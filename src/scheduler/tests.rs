@@ -214,7 +214,14 @@ fn over_ninety_days_no_unlocked_concept_starves() {
     for s in &sim.states {
         assert!(s.reps >= 4, "{} reviewed only {} times", s.concept, s.reps);
         let last = s.last_review_at.unwrap();
-        assert!(day_at(90, 0) - last < 120 * 86_400);
+        // Reviewed in the last 60 of the 90 days: one reviewed only in the first month starved.
+        // (Over days 0–89 a bound of 120 days could not fail. Today's longest gap is 37 days.)
+        let days_since = (day_at(90, 0) - last) / 86_400;
+        assert!(
+            days_since < 60,
+            "{} last reviewed {days_since} days ago",
+            s.concept
+        );
     }
 }
 

@@ -69,15 +69,31 @@ async fn failed_logins_are_rate_limited_with_a_clear_message() {
     assert!(blocked.body.contains("分钟后再试"), "{}", blocked.body);
 }
 
+/// The limiter counts failures per name and per address (5 in the window). Each learner here
+/// uses her own loopback address, so only the per-name counts are in play.
 #[tokio::test]
 async fn a_successful_login_resets_nothing_for_other_names_and_is_not_slowed() {
     let app = spawn_app().await;
     app.signup("erin", PW).await;
-    let b = app.other_browser();
+    app.other_browser().signup("zoe", PW).await;
+    let ip = |last: u8| std::net::IpAddr::from([127, 0, 0, last]);
+    let zoe_1 = app.browser_from(ip(11));
     for _ in 0..3 {
-        b.login("erin", "wrong password").await;
+        assert_eq!(zoe_1.login("zoe", "wrong password").await.status, 401);
     }
-    assert_eq!(b.login("erin", PW).await.status, 303);
+    // Three failures of her own do not slow erin down: the right password works at once.
+    let erin = app.browser_from(ip(12));
+    for _ in 0..3 {
+        assert_eq!(erin.login("erin", "wrong password").await.status, 401);
+    }
+    assert_eq!(erin.login("erin", PW).await.status, 303);
+    // erin's success cleared only erin's count: zoe's 3 failures still count, so 2 more (from
+    // yet another address) block her name.
+    let zoe_2 = app.browser_from(ip(13));
+    for _ in 0..2 {
+        assert_eq!(zoe_2.login("zoe", "wrong password").await.status, 401);
+    }
+    assert_eq!(zoe_2.login("zoe", PW).await.status, 429);
 }
 
 #[tokio::test]
@@ -112,13 +128,7 @@ async fn posts_without_a_valid_csrf_token_are_refused_and_change_nothing() {
 async fn session_cookie_is_httponly_lax_and_secure_when_configured() {
     let app = spawn_app().await;
     let res = app.signup("gina", PW).await;
-    let cookie = res
-        .headers
-        .get_all("set-cookie")
-        .iter()
-        .map(|v| v.to_str().unwrap().to_string())
-        .find(|c| c.starts_with("pd_session="))
-        .expect("session cookie");
+    let cookie = res.set_cookie("pd_session").expect("session cookie");
     assert!(cookie.contains("HttpOnly"));
     assert!(cookie.contains("SameSite=Lax"));
     assert!(!cookie.contains("Secure"));
@@ -126,13 +136,7 @@ async fn session_cookie_is_httponly_lax_and_secure_when_configured() {
 
     let https = spawn_app_with(|s| s.secure_cookies = true).await;
     let res = https.signup("gina", PW).await;
-    let cookie = res
-        .headers
-        .get_all("set-cookie")
-        .iter()
-        .map(|v| v.to_str().unwrap().to_string())
-        .find(|c| c.starts_with("pd_session="))
-        .unwrap();
+    let cookie = res.set_cookie("pd_session").expect("session cookie");
     assert!(cookie.contains("Secure"));
 }
 
@@ -140,14 +144,7 @@ async fn session_cookie_is_httponly_lax_and_secure_when_configured() {
 async fn logging_out_ends_the_session_even_for_a_copied_cookie() {
     let app = spawn_app().await;
     let res = app.signup("hana", PW).await;
-    let raw = res
-        .headers
-        .get_all("set-cookie")
-        .iter()
-        .map(|v| v.to_str().unwrap().to_string())
-        .find(|c| c.starts_with("pd_session="))
-        .unwrap();
-    let pair = raw.split(';').next().unwrap().to_string();
+    let pair = res.cookie("pd_session").expect("session cookie");
     assert_eq!(app.get("/quiz").await.status, 200);
     let csrf = app.get("/").await.csrf();
     assert_eq!(app.post("/logout", &[("csrf", &csrf)]).await.status, 303);

@@ -72,29 +72,16 @@ pub(crate) async fn upload(app: &TestApp, csrf: Option<&str>, file: &[u8]) -> Pa
     );
     body.extend_from_slice(file);
     body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
-    let res = app
-        .client
-        .post(app.url("/import"))
-        .header(
-            "content-type",
-            format!("multipart/form-data; boundary={boundary}"),
-        )
-        .body(body)
-        .send()
-        .await
-        .expect("POST /import");
-    let status = res.status().as_u16();
-    let headers = res.headers().clone();
-    let location = headers
-        .get("location")
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_string);
-    Page {
-        status,
-        body: res.text().await.unwrap_or_default(),
-        location,
-        headers,
-    }
+    app.send(
+        app.client
+            .post(app.url("/import"))
+            .header(
+                "content-type",
+                format!("multipart/form-data; boundary={boundary}"),
+            )
+            .body(body),
+    )
+    .await
 }
 
 pub(crate) async fn import(app: &TestApp, file: &[u8]) -> Page {

@@ -1,11 +1,15 @@
 //! Integration tests through HTTP against the real app.
 
+#[path = "../common/mod.rs"]
+mod common;
+
 mod accounts;
 mod cards;
 mod content_files;
 mod cost;
 mod export;
 mod helpers;
+mod hostile;
 mod pages;
 mod progress;
 mod quiz;

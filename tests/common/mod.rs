@@ -1,0 +1,18 @@
+//! The test kit shared by every test binary: `mod common;` in `tests/NAME.rs`, or
+//! `#[path = "../common/mod.rs"] mod common;` in `tests/NAME/main.rs`.
+//!
+//! - [`app`]: the real app in-process on port 0 with a fresh SQLite file, and browsers for it.
+//! - [`page`]: a response read into a [`page::Page`]; its forms read with a real HTML parser.
+//! - [`quiz`]: the question form, its kind, and a valid answer to it.
+//! - [`release`]: the release binary as a separate process, on a free port.
+
+// Every binary uses a different part of the kit; what one leaves unused is not dead code.
+#![allow(dead_code)]
+
+pub mod app;
+pub mod page;
+pub mod quiz;
+pub mod release;
+
+/// The password every test learner gets: long enough for the sign-up rules.
+pub const PW: &str = "a good long passphrase";

@@ -1,0 +1,153 @@
+//! The release binary as a separate process: for the tests that kill it (crash) or drive it
+//! from a real browser.
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// How long a start may take before the test gives up (a hang guard, not a speed goal).
+pub const START_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// The release binary, built first. Always asks cargo (a nested `cargo build --release`): a
+/// no-op when the binary is fresh, a rebuild when the sources changed, so a test never runs an
+/// old binary. The first build takes minutes.
+pub fn release_binary() -> PathBuf {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let status = Command::new(env!("CARGO"))
+        .args(["build", "--release", "--quiet", "--bin", "paperdeck"])
+        .current_dir(root)
+        .status()
+        .expect("run cargo build --release");
+    assert!(status.success(), "cargo build --release failed");
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root.join("target"));
+    let bin = target.join("release/paperdeck");
+    assert!(bin.exists(), "no release binary at {}", bin.display());
+    bin
+}
+
+/// A loopback port nobody listens on right now (the server binds it a moment later).
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("free port")
+}
+
+/// One database in `dir` and the `paperdeck serve` processes started on it, one after the
+/// other, on one port. Killed when dropped.
+pub struct ReleaseServer {
+    bin: PathBuf,
+    dir: PathBuf,
+    db_url: String,
+    pub port: u16,
+    log: PathBuf,
+    child: Option<Child>,
+    /// How many times a process was started.
+    pub starts: usize,
+}
+
+impl ReleaseServer {
+    pub fn new(bin: &Path, dir: &Path) -> ReleaseServer {
+        ReleaseServer {
+            bin: bin.to_path_buf(),
+            dir: dir.to_path_buf(),
+            db_url: format!("sqlite://{}", dir.join("db.sqlite").display()),
+            port: free_port(),
+            log: dir.join("server.log"),
+            child: None,
+            starts: 0,
+        }
+    }
+
+    pub fn db_path(&self) -> PathBuf {
+        self.dir.join("db.sqlite")
+    }
+
+    pub fn base(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+
+    /// Starts a process and returns at once. Its output goes to `server.log` in the directory;
+    /// the environment variables that would override the command line are removed.
+    pub fn spawn(&mut self) {
+        assert!(self.child.is_none(), "already running");
+        let log = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&self.log)
+            .expect("log file");
+        self.starts += 1;
+        let child = Command::new(&self.bin)
+            .arg("serve")
+            .arg("--addr")
+            .arg(format!("127.0.0.1:{}", self.port))
+            .arg("--database")
+            .arg(&self.db_url)
+            .env("RUST_LOG", "warn")
+            .env_remove("PAPERDECK_SECRET_KEY")
+            .env_remove("PAPERDECK_CONTENT")
+            .env_remove("DATABASE_URL")
+            .env_remove("PAPERDECK_ADDR")
+            .stdin(Stdio::null())
+            .stdout(log.try_clone().expect("log"))
+            .stderr(log)
+            .spawn()
+            .expect("start paperdeck");
+        self.child = Some(child);
+    }
+
+    /// SIGKILL, and wait until the process is gone.
+    pub fn kill(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+
+    /// The last 30 lines the server logged, for a failure message.
+    pub fn log_tail(&self) -> String {
+        let text = std::fs::read_to_string(&self.log).unwrap_or_default();
+        let lines: Vec<&str> = text.lines().collect();
+        lines[lines.len().saturating_sub(30)..].join("\n")
+    }
+
+    /// Starts a process and waits for `GET /healthz` to answer 200; returns how long that took.
+    /// Panics with the log if the process exits or is not healthy within [`START_TIMEOUT`].
+    pub async fn start(&mut self, http: &reqwest::Client) -> Duration {
+        let t = Instant::now();
+        self.spawn();
+        loop {
+            if let Some(status) = self
+                .child
+                .as_mut()
+                .and_then(|c| c.try_wait().ok().flatten())
+            {
+                panic!(
+                    "paperdeck exited during start ({status}); log:\n{}",
+                    self.log_tail()
+                );
+            }
+            if let Ok(r) = http.get(format!("{}/healthz", self.base())).send().await {
+                if r.status() == 200 {
+                    return t.elapsed();
+                }
+            }
+            if t.elapsed() > START_TIMEOUT {
+                self.kill();
+                panic!(
+                    "paperdeck did not become healthy within {START_TIMEOUT:?}; log:\n{}",
+                    self.log_tail()
+                );
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    }
+}
+
+impl Drop for ReleaseServer {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
