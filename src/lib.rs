@@ -12,7 +12,6 @@ pub mod charts;
 pub mod cli;
 pub mod config;
 pub mod content;
-pub mod error;
 pub mod export;
 pub mod revlog;
 pub mod scheduler;

@@ -3,7 +3,7 @@
 use super::session::{private_cookie, random_id, removal_cookie, SESSION_COOKIE};
 use super::{render, Nav, Visitor};
 use crate::auth::{self, Password, Username};
-use crate::error::AppError;
+use crate::web::error::AppError;
 use crate::startup::AppState;
 use crate::store;
 use actix_web::http::{header, StatusCode};

@@ -2,7 +2,7 @@
 //! done in [`crate::export`]; these handlers only check the visitor and shape the responses.
 
 use super::{Nav, Visitor, FORM_LIMIT};
-use crate::error::AppError;
+use crate::web::error::AppError;
 use crate::export::{self, ImportError, ImportReport};
 use crate::startup::AppState;
 use crate::store;

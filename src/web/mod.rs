@@ -1,7 +1,7 @@
 //! HTTP: the server, its middleware, and one module per page area. Templates under
 //! `templates/` mirror these modules.
 
-use crate::error::{error_page, AppError};
+use error::{error_page, AppError};
 use crate::startup::AppState;
 use actix_web::body::{BoxBody, EitherBody, MessageBody};
 use actix_web::dev::{Server, ServiceResponse};
@@ -14,6 +14,7 @@ use std::sync::Arc;
 
 pub mod assets;
 pub mod auth;
+pub mod error;
 pub mod export;
 pub mod pages;
 pub mod progress;

@@ -2,7 +2,7 @@
 
 use super::{render, Nav, Visitor};
 use crate::content::{Concept, GlossaryTerm, Paper};
-use crate::error::AppError;
+use crate::web::error::AppError;
 use crate::startup::AppState;
 use actix_web::{web, HttpResponse};
 use askama::Template;

@@ -2,7 +2,7 @@
 //! and what is coming due. Numbers come from [`crate::stats`], charts from [`crate::charts`].
 
 use super::{render, Nav, Visitor};
-use crate::error::AppError;
+use crate::web::error::AppError;
 use crate::startup::AppState;
 use crate::{charts, stats, store};
 use actix_web::{web, HttpRequest, HttpResponse};

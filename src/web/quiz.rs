@@ -9,7 +9,7 @@
 use super::session::{sign, tokens_equal};
 use super::{render, see_other, Nav, Visitor};
 use crate::cards::{Card, CardData, CardKind};
-use crate::error::AppError;
+use crate::web::error::AppError;
 use crate::scheduler::{self, ConceptState, Pick, Plan, Prefs, Rating, ReviewKind};
 use crate::startup::AppState;
 use crate::store;

@@ -8,7 +8,7 @@
 //!
 //! The CSRF token is an HMAC of the session (or anonymous) id under the app key.
 
-use crate::error::AppError;
+use crate::web::error::AppError;
 use crate::startup::AppState;
 use crate::store;
 use actix_web::body::MessageBody;

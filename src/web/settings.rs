@@ -1,7 +1,7 @@
 //! `/settings`: scheduling preferences and personal FSRS parameters.
 
 use super::{see_other, Nav, Visitor};
-use crate::error::AppError;
+use crate::web::error::AppError;
 use crate::revlog;
 use crate::startup::AppState;
 use crate::store;
