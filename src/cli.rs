@@ -179,6 +179,7 @@ impl From<ServeArgs> for Settings {
             session_idle_days: a.session_idle_days,
             secret_key: a.secret_key.filter(|s| !s.is_empty()),
             cache_ttl: std::time::Duration::from_secs(a.cache_ttl_secs),
+            clock: crate::clock::Clock::system(),
         }
     }
 }
@@ -587,7 +588,7 @@ fn import(args: ImportArgs) -> anyhow::Result<()> {
 fn report_grading(args: GradingArgs) -> anyhow::Result<()> {
     let answers = runtime()?.block_on(async {
         let db = crate::store::Db::open(&args.database).await?;
-        let result = crate::store::quiz::typed_answers(&db, crate::web::quiz::GAVE_UP).await;
+        let result = crate::store::quiz::typed_answers(&db, crate::quiz::GAVE_UP).await;
         db.close().await;
         anyhow::Ok(result?)
     })?;

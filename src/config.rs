@@ -20,6 +20,10 @@ pub struct Settings {
     pub secret_key: Option<String>,
     /// How long per-learner data and sessions are cached in memory (see `store::cache`).
     pub cache_ttl: std::time::Duration,
+    /// Where "now" comes from: the system clock, or one a test has pinned (see
+    /// [`crate::clock`]). A dependency rather than a setting, carried here so that every way of
+    /// building the app takes it the same way.
+    pub clock: crate::clock::Clock,
 }
 
 impl Settings {
@@ -33,6 +37,8 @@ impl Settings {
             session_idle_days: 30,
             secret_key: None,
             cache_ttl: crate::store::cache::TTL,
+            // No test may depend on when it runs: tests live at noon of a Shanghai day.
+            clock: crate::clock::Clock::midday_shanghai(),
         }
     }
 }

@@ -98,18 +98,7 @@ pub async fn export(db: &Db, learner: i64) -> Result<Export, sqlx::Error> {
     let concept_states = crate::store::quiz::states(db, learner)
         .await?
         .into_iter()
-        .map(|s| State {
-            concept_slug: s.concept,
-            unlocked_at: s.unlocked_at,
-            stability: s.stability,
-            difficulty: s.difficulty,
-            due_at: s.due_at,
-            last_review_at: s.last_review_at,
-            reps: s.reps,
-            lapses: s.lapses,
-            last_card_id: s.last_card_id,
-            version: s.version,
-        })
+        .map(State::from)
         .collect();
     let reviews = queries::reviews(db, learner).await?;
     Ok(Export {
@@ -403,6 +392,7 @@ pub async fn import(
         queries::raise_undo_floor(&mut tx, learner, id).await?;
     }
     tx.commit().await?;
+    db.cache.forget(learner);
     Ok(report)
 }
 

@@ -84,80 +84,30 @@ pub async fn sync(db: &Db, cards: &[Card], now: i64) -> Result<SyncReport, sqlx:
     Ok(report)
 }
 
-/// A card as stored, ready to show.
-#[derive(Debug, Clone)]
-pub struct StoredCard {
-    pub id: String,
-    pub paper: String,
-    pub kind: CardKind,
-    pub concept: String,
-    pub prompt: String,
-    pub data: CardData,
-    pub explanation: String,
-    pub section: String,
-    pub retired: bool,
-}
-
 const CARD_COLUMNS: &str =
-    "id, paper_slug, kind, concept_slug, prompt, data_json, explanation, section, retired";
+    "id, paper_slug, kind, concept_slug, prompt, data_json, explanation, section";
 
-fn card_from_row(r: &sqlx::sqlite::SqliteRow) -> Option<StoredCard> {
+/// A stored card as a [`Card`]. The fact key is not stored (ids already derive from it), so it
+/// is empty. `None` for a row whose data no longer parses.
+fn card_from_row(r: &sqlx::sqlite::SqliteRow) -> Option<Card> {
     let kind = CardKind::parse(r.get::<&str, _>(2))?;
     let data: CardData = serde_json::from_str(r.get::<&str, _>(5)).ok()?;
-    Some(StoredCard {
+    Some(Card {
         id: r.get(0),
         paper: r.get(1),
+        fact_key: String::new(),
         kind,
         concept: r.get(3),
         prompt: r.get(4),
         data,
         explanation: r.get(6),
         section: r.get(7),
-        retired: r.get::<i64, _>(8) != 0,
     })
 }
 
-pub async fn by_id(db: &Db, id: &str) -> Result<Option<StoredCard>, sqlx::Error> {
-    let row = sqlx::query(&format!("SELECT {CARD_COLUMNS} FROM cards WHERE id = $1"))
-        .bind(id)
-        .fetch_all(&db.read)
-        .await?
-        .into_iter()
-        .next();
+/// A card by id, live or retired: feedback on an old answer still needs its card.
+pub async fn by_id(db: &Db, id: &str) -> Result<Option<Card>, sqlx::Error> {
+    let sql = format!("SELECT {CARD_COLUMNS} FROM cards WHERE id = $1");
+    let row = super::first_row(sqlx::query(&sql).bind(id), &db.read).await?;
     Ok(row.as_ref().and_then(card_from_row))
-}
-
-/// The live cards of a concept. A row whose stored data no longer parses is skipped rather than
-/// breaking the quiz.
-pub async fn live_for_concept(db: &Db, concept: &str) -> Result<Vec<StoredCard>, sqlx::Error> {
-    let rows = sqlx::query(&format!(
-        "SELECT {CARD_COLUMNS} FROM cards WHERE concept_slug = $1 AND retired = 0 ORDER BY id"
-    ))
-    .bind(concept)
-    .fetch_all(&db.read)
-    .await?;
-    Ok(rows.iter().filter_map(card_from_row).collect())
-}
-
-pub async fn all_live(db: &Db) -> Result<Vec<StoredCard>, sqlx::Error> {
-    let rows = sqlx::query(&format!(
-        "SELECT {CARD_COLUMNS} FROM cards WHERE retired = 0 ORDER BY paper_slug, id"
-    ))
-    .fetch_all(&db.read)
-    .await?;
-    Ok(rows.iter().filter_map(card_from_row).collect())
-}
-
-/// Live card counts per (paper, concept), for the paper pages.
-pub async fn counts_by_paper_concept(db: &Db) -> Result<Vec<(String, String, i64)>, sqlx::Error> {
-    let rows = sqlx::query(
-        "SELECT paper_slug, concept_slug, COUNT(*) FROM cards WHERE retired = 0
-         GROUP BY paper_slug, concept_slug ORDER BY paper_slug, concept_slug",
-    )
-    .fetch_all(&db.read)
-    .await?;
-    Ok(rows
-        .into_iter()
-        .map(|r| (r.get(0), r.get(1), r.get(2)))
-        .collect())
 }

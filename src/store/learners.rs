@@ -157,8 +157,9 @@ pub async fn update_settings(db: &Db, learner: i64, s: &Settings) -> Result<(), 
     .bind(s.rollover_hour)
     .bind(learner)
     .execute(&db.write)
-    .await
-    .map(|_| ())
+    .await?;
+    db.cache.forget(learner);
+    Ok(())
 }
 
 /// Stores personal FSRS parameters (JSON array), or clears them with `None`.
@@ -167,6 +168,7 @@ pub async fn set_params(db: &Db, learner: i64, params: Option<&str>) -> Result<(
         .bind(params)
         .bind(learner)
         .execute(&db.write)
-        .await
-        .map(|_| ())
+        .await?;
+    db.cache.forget(learner);
+    Ok(())
 }

@@ -1,9 +1,9 @@
 //! Reading records, concept states and the review log: everything the quiz reads and writes.
 //! Every query here is scoped by the learner's id.
 
+use super::rows::state_from_row;
 use super::Db;
-use crate::scheduler::{ConceptState, Outcome, Prefs, ReviewKind, TodayReview};
-use sqlx::sqlite::SqliteRow;
+use crate::scheduler::{ConceptState, Outcome, Prefs, Rating, ReviewKind, TodayReview};
 use sqlx::Row;
 use std::collections::HashMap;
 
@@ -37,7 +37,9 @@ pub async fn mark_read(
         .execute(&mut *tx)
         .await?;
     }
-    tx.commit().await
+    tx.commit().await?;
+    db.cache.forget(learner);
+    Ok(())
 }
 
 pub async fn papers_read(db: &Db, learner: i64) -> Result<Vec<(String, i64)>, sqlx::Error> {
@@ -59,21 +61,6 @@ pub async fn has_read(db: &Db, learner: i64, paper: &str) -> Result<bool, sqlx::
         .into_iter()
         .next();
     Ok(row.is_some())
-}
-
-pub(super) fn state_from_row(r: &SqliteRow) -> ConceptState {
-    ConceptState {
-        concept: r.get(0),
-        unlocked_at: r.get(1),
-        stability: r.get::<Option<f64>, _>(2).map(|v| v as f32),
-        difficulty: r.get::<Option<f64>, _>(3).map(|v| v as f32),
-        due_at: r.get(4),
-        last_review_at: r.get(5),
-        reps: r.get(6),
-        lapses: r.get(7),
-        last_card_id: r.get(8),
-        version: r.get(9),
-    }
 }
 
 /// The queries behind choosing the next question, public so the benchmark can show their plans.
@@ -176,58 +163,95 @@ pub async fn prefs(db: &Db, learner: i64) -> Result<Option<Prefs>, sqlx::Error> 
     }))
 }
 
+/// An answer to record: the states around it are computed once, by the quiz service, and
+/// everything else (the SQL update, the review row, the cache) is read from them.
+#[derive(Debug, Clone)]
+pub struct Answer {
+    pub learner: i64,
+    pub before: ConceptState,
+    /// [`ConceptState::after`] of `before`.
+    pub after: ConceptState,
+    pub card_id: String,
+    /// What is stored as her answer.
+    pub answer: String,
+    pub correct: bool,
+    pub rating: Rating,
+    pub kind: ReviewKind,
+    pub now: i64,
+    pub duration_ms: i64,
+    pub elapsed_days: i64,
+    pub scheduled_days: i64,
+}
+
+impl Answer {
+    /// The answer as one of today's, for the scheduler's daily counts.
+    pub fn today(&self) -> TodayReview {
+        TodayReview {
+            concept: self.before.concept.clone(),
+            rating: self.rating as u8,
+            kind: self.kind,
+        }
+    }
+
+    /// The review row it adds to the log.
+    pub fn row(&self) -> super::transfer::Review {
+        let (b, a) = (&self.before, &self.after);
+        super::transfer::Review {
+            card_id: self.card_id.clone(),
+            concept_slug: b.concept.clone(),
+            reviewed_at: self.now,
+            answer: self.answer.clone(),
+            correct: self.correct,
+            rating: self.rating as i64,
+            duration_ms: self.duration_ms,
+            review_kind: self.kind.as_str().to_string(),
+            stability_before: b.stability,
+            difficulty_before: b.difficulty,
+            due_before_at: b.due_at,
+            last_review_before_at: b.last_review_at,
+            reps_before: b.reps,
+            lapses_before: b.lapses,
+            stability_after: a.stability.unwrap_or(0.0),
+            difficulty_after: a.difficulty.unwrap_or(0.0),
+            due_after_at: a.due_at.unwrap_or(self.now),
+            elapsed_days: self.elapsed_days,
+            scheduled_days: self.scheduled_days,
+            version_after: a.version,
+            overridden: false,
+        }
+    }
+}
+
 /// Records one answer inside `tx` if the concept's version is still the one it was computed
 /// from: the state update and the review row go together. `Ok(None)` means the version check
 /// failed (already answered, or answered elsewhere) and nothing was written for it.
 pub async fn record_in(
     tx: &mut sqlx::SqliteConnection,
-    a: &super::writer::Answer,
+    a: &Answer,
 ) -> Result<Option<i64>, sqlx::Error> {
-    let (before, out) = (&a.before, &a.out);
+    let after = &a.after;
     let updated = sqlx::query(
         "UPDATE concept_states SET stability = $1, difficulty = $2, due_at = $3, last_review_at = $4,
-                reps = $5, lapses = $6, last_card_id = $7, version = version + 1
-         WHERE learner_id = $8 AND concept_slug = $9 AND version = $10",
+                reps = $5, lapses = $6, last_card_id = $7, version = $8
+         WHERE learner_id = $9 AND concept_slug = $10 AND version = $11",
     )
-    .bind(f64::from(out.stability))
-    .bind(f64::from(out.difficulty))
-    .bind(out.due_at)
-    .bind(a.now)
-    .bind(out.reps)
-    .bind(out.lapses)
-    .bind(&a.card_id)
+    .bind(after.stability.map(f64::from))
+    .bind(after.difficulty.map(f64::from))
+    .bind(after.due_at)
+    .bind(after.last_review_at)
+    .bind(after.reps)
+    .bind(after.lapses)
+    .bind(&after.last_card_id)
+    .bind(after.version)
     .bind(a.learner)
-    .bind(&a.concept)
-    .bind(before.version)
+    .bind(&after.concept)
+    .bind(a.before.version)
     .execute(&mut *tx)
     .await?;
     if updated.rows_affected() != 1 {
         return Ok(None);
     }
-    let row = super::transfer::Review {
-        card_id: a.card_id.clone(),
-        concept_slug: a.concept.clone(),
-        reviewed_at: a.now,
-        answer: a.answer.clone(),
-        correct: a.correct,
-        rating: i64::from(a.rating),
-        duration_ms: a.duration_ms,
-        review_kind: a.kind.as_str().to_string(),
-        stability_before: before.stability,
-        difficulty_before: before.difficulty,
-        due_before_at: before.due_at,
-        last_review_before_at: before.last_review_at,
-        reps_before: before.reps,
-        lapses_before: before.lapses,
-        stability_after: out.stability,
-        difficulty_after: out.difficulty,
-        due_after_at: out.due_at,
-        elapsed_days: out.elapsed_days,
-        scheduled_days: out.scheduled_days,
-        version_after: before.version + 1,
-        overridden: false,
-    };
-    let id = super::transfer::insert_review(&mut *tx, a.learner, &row).await?;
+    let id = super::transfer::insert_review(&mut *tx, a.learner, &a.row()).await?;
     Ok(Some(id))
 }
 
@@ -360,6 +384,7 @@ pub async fn undo(db: &Db, learner: i64, review: &ReviewRow) -> Result<bool, sql
         .execute(&mut *tx)
         .await?;
     tx.commit().await?;
+    db.cache.forget(learner);
     Ok(true)
 }
 
@@ -374,10 +399,14 @@ pub enum Regrade {
 }
 
 /// Replaces the rating of an answer with the state recomputed from the state before it (`out`,
-/// computed by the caller from `review.before` at `review.reviewed_at`). Applies only while
-/// the review is the latest change to its concept: the concept's version must still be the one
-/// this review left, checked inside the write transaction, so an answer, undo or re-grade that
-/// got there first wins. `Ok(false)` when it no longer applies; nothing is written then.
+/// computed by the caller from `review.before` at `review.reviewed_at`). Every check is inside
+/// the write transaction, as a compare-and-set, so an answer, undo or re-grade that got there
+/// first wins:
+/// - the concept's version must still be the one this review left;
+/// - a rating change also needs the review to be her latest answer of all, above her undo
+///   floor (an override only needs the first: it corrects a verdict, not the last step).
+///
+/// `Ok(false)` when it no longer applies; nothing is written then.
 pub async fn regrade(
     db: &Db,
     learner: i64,
@@ -387,23 +416,51 @@ pub async fn regrade(
     how: Regrade,
 ) -> Result<bool, sqlx::Error> {
     let mut tx = db.write.begin().await?;
-    let updated = sqlx::query(
+    let done = regrade_in(&mut tx, learner, review, rating, out, how).await?;
+    if done {
+        tx.commit().await?;
+    } else {
+        tx.rollback().await?;
+    }
+    // Whatever happened, the cached state may be what the caller computed from.
+    db.cache.forget(learner);
+    Ok(done)
+}
+
+async fn regrade_in(
+    tx: &mut sqlx::SqliteConnection,
+    learner: i64,
+    review: &ReviewRow,
+    rating: u8,
+    out: &Outcome,
+    how: Regrade,
+) -> Result<bool, sqlx::Error> {
+    let latest_sql = match how {
+        Regrade::Rating => {
+            " AND $9 = (SELECT MAX(id) FROM reviews WHERE learner_id = $6)
+              AND $9 > (SELECT undo_floor FROM learners WHERE id = $6)"
+        }
+        Regrade::Override => "",
+    };
+    let sql = format!(
         "UPDATE concept_states SET stability = $1, difficulty = $2, due_at = $3, reps = $4,
                 lapses = $5, version = version + 1
-         WHERE learner_id = $6 AND concept_slug = $7 AND version = $8",
-    )
-    .bind(f64::from(out.stability))
-    .bind(f64::from(out.difficulty))
-    .bind(out.due_at)
-    .bind(out.reps)
-    .bind(out.lapses)
-    .bind(learner)
-    .bind(&review.concept)
-    .bind(review.version_after)
-    .execute(&mut *tx)
-    .await?;
+         WHERE learner_id = $6 AND concept_slug = $7 AND version = $8{latest_sql}"
+    );
+    let mut q = sqlx::query(&sql)
+        .bind(f64::from(out.stability))
+        .bind(f64::from(out.difficulty))
+        .bind(out.due_at)
+        .bind(out.reps)
+        .bind(out.lapses)
+        .bind(learner)
+        .bind(&review.concept)
+        .bind(review.version_after);
+    if how == Regrade::Rating {
+        q = q.bind(review.id);
+    }
+    let updated = q.execute(&mut *tx).await?;
     if updated.rows_affected() != 1 {
-        tx.rollback().await?;
         return Ok(false);
     }
     // The same columns either way; an override also flips the verdict, guarded by the row's
@@ -432,13 +489,7 @@ pub async fn regrade(
     if how == Regrade::Override {
         q = q.bind(review.version_after);
     }
-    let rows = q.execute(&mut *tx).await?;
-    if rows.rows_affected() != 1 {
-        tx.rollback().await?;
-        return Ok(false);
-    }
-    tx.commit().await?;
-    Ok(true)
+    Ok(q.execute(&mut *tx).await?.rows_affected() == 1)
 }
 
 /// Every typed answer to a fill-in card, of every learner, except "不知道": the grader only

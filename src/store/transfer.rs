@@ -201,7 +201,7 @@ pub async fn states_of(
     Ok(rows
         .into_iter()
         .map(|r| {
-            let s = State::from(super::quiz::state_from_row(&r));
+            let s = State::from(super::rows::state_from_row(&r));
             (s.concept_slug.clone(), s)
         })
         .collect())

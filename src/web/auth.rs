@@ -1,9 +1,9 @@
 //! Sign-up, log-in and log-out.
 
 use super::session::{private_cookie, random_id, removal_cookie, SESSION_COOKIE};
-use super::{render, Nav, Visitor};
+use super::{render, CsrfForm, Nav, NoFields, Visitor};
 use crate::auth::{self, Password, Username};
-use crate::web::error::AppError;
+use super::error::AppError;
 use crate::startup::AppState;
 use crate::store;
 use actix_web::http::{header, StatusCode};
@@ -12,12 +12,12 @@ use askama::Template;
 use serde::Deserialize;
 use std::time::Instant;
 
-pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/signup", super::get().to(signup_form))
-        .route("/signup", web::post().to(signup))
-        .route("/login", super::get().to(login_form))
-        .route("/login", web::post().to(login))
-        .route("/logout", web::post().to(logout));
+pub fn routes(r: &mut super::Routes) {
+    r.get("/signup", signup_form)
+        .post("/signup", signup)
+        .get("/login", login_form)
+        .post("/login", login)
+        .post("/logout", logout);
 }
 
 #[derive(Deserialize)]
@@ -44,9 +44,7 @@ struct LoginPage {
 }
 
 fn with_status<T: Template>(t: &T, status: StatusCode) -> Result<HttpResponse, AppError> {
-    Ok(HttpResponse::build(status)
-        .insert_header((header::CONTENT_TYPE, "text/html; charset=utf-8"))
-        .body(t.render()?))
+    super::render_with(status, t)
 }
 
 async fn signup_form(visitor: Visitor, q: web::Query<NextQuery>) -> Result<HttpResponse, AppError> {
@@ -60,8 +58,6 @@ async fn signup_form(visitor: Visitor, q: web::Query<NextQuery>) -> Result<HttpR
 
 #[derive(Deserialize)]
 pub struct SignupForm {
-    #[serde(default)]
-    csrf: String,
     username: String,
     password: String,
     #[serde(default)]
@@ -72,10 +68,8 @@ pub struct SignupForm {
 
 async fn signup(
     state: web::Data<AppState>,
-    visitor: Visitor,
-    form: web::Form<SignupForm>,
+    CsrfForm { visitor, form }: CsrfForm<SignupForm>,
 ) -> Result<HttpResponse, AppError> {
-    visitor.verify_csrf(&form.csrf)?;
     let next = auth::safe_next(form.next.as_deref());
     let fail = |msg: String| {
         with_status(
@@ -107,7 +101,7 @@ async fn signup(
         .await
         .map_err(|e| anyhow::anyhow!("hashing task failed: {e}"))?
         .map_err(|e| anyhow::anyhow!("hashing failed: {e}"))?;
-    let now = store::now_ts();
+    let now = state.clock.now();
     let Some(id) =
         store::learners::create(&state.db, username.as_str(), &username.key(), &hash, now).await?
     else {
@@ -123,7 +117,7 @@ async fn start_session(
     next: &str,
 ) -> Result<HttpResponse, AppError> {
     let sid = random_id();
-    store::learners::create_session(&state.db, &sid, learner_id, store::now_ts()).await?;
+    store::learners::create_session(&state.db, &sid, learner_id, state.clock.now()).await?;
     Ok(HttpResponse::SeeOther()
         .insert_header((header::LOCATION, next))
         .cookie(private_cookie(state, SESSION_COOKIE, sid))
@@ -141,8 +135,6 @@ async fn login_form(visitor: Visitor, q: web::Query<NextQuery>) -> Result<HttpRe
 
 #[derive(Deserialize)]
 pub struct LoginForm {
-    #[serde(default)]
-    csrf: String,
     username: String,
     password: String,
     #[serde(default)]
@@ -152,10 +144,8 @@ pub struct LoginForm {
 async fn login(
     req: HttpRequest,
     state: web::Data<AppState>,
-    visitor: Visitor,
-    form: web::Form<LoginForm>,
+    CsrfForm { visitor, form }: CsrfForm<LoginForm>,
 ) -> Result<HttpResponse, AppError> {
-    visitor.verify_csrf(&form.csrf)?;
     let next = auth::safe_next(form.next.as_deref());
     let key = form.username.trim().to_ascii_lowercase();
     let addr = req.peer_addr().map(|a| a.ip());
@@ -217,21 +207,13 @@ async fn login(
     }
 }
 
-#[derive(Deserialize)]
-pub struct CsrfOnly {
-    #[serde(default)]
-    csrf: String,
-}
-
 async fn logout(
     state: web::Data<AppState>,
-    visitor: Visitor,
-    form: web::Form<CsrfOnly>,
+    CsrfForm { visitor, .. }: CsrfForm<NoFields>,
 ) -> Result<HttpResponse, AppError> {
-    visitor.verify_csrf(&form.csrf)?;
     if let Some(sid) = &visitor.session_id {
         store::learners::delete_session(&state.db, sid).await?;
-        state.cache.forget_session(sid);
+        state.db.cache.forget_session(sid);
     }
     Ok(HttpResponse::SeeOther()
         .insert_header((header::LOCATION, "/"))

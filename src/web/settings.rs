@@ -1,21 +1,21 @@
 //! `/settings`: scheduling preferences and personal FSRS parameters.
 
-use super::{see_other, Nav, Visitor};
-use crate::web::error::AppError;
+use super::{see_other, LearnerForm, LoggedIn, Nav, NoFields, Visitor};
+use super::error::AppError;
 use crate::revlog;
 use crate::startup::AppState;
 use crate::store;
 use crate::store::learners::Settings;
-use actix_web::http::{header, StatusCode};
-use actix_web::{web, HttpRequest, HttpResponse};
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpResponse};
 use askama::Template;
 use serde::Deserialize;
 
-pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/settings", super::get().to(show))
-        .route("/settings", web::post().to(save))
-        .route("/settings/optimise", web::post().to(optimise))
-        .route("/settings/reset-params", web::post().to(reset_params));
+pub fn routes(r: &mut super::Routes) {
+    r.get("/settings", show)
+        .post("/settings", save)
+        .post("/settings/optimise", optimise)
+        .post("/settings/reset-params", reset_params);
 }
 
 /// Reviews needed before offering to fit personal parameters.
@@ -95,7 +95,7 @@ async fn page(
     } else {
         StatusCode::OK
     };
-    let body = SettingsPage {
+    let page = SettingsPage {
         nav: visitor.nav("settings"),
         s: s.unwrap_or(stored),
         zones: ZONES,
@@ -104,38 +104,23 @@ async fn page(
         reviews,
         min_reviews: MIN_REVIEWS_TO_OPTIMISE,
         result,
-    }
-    .render()?;
-    Ok(HttpResponse::build(status)
-        .insert_header((header::CONTENT_TYPE, "text/html; charset=utf-8"))
-        .body(body))
+    };
+    super::render_with(status, &page)
 }
 
 async fn show(
-    req: HttpRequest,
     state: web::Data<AppState>,
-    visitor: Visitor,
+    who: LoggedIn,
     q: web::Query<ShowQuery>,
 ) -> Result<HttpResponse, AppError> {
-    let learner = visitor.require(&req)?.id;
-    page(
-        &state,
-        &visitor,
-        learner,
-        None,
-        None,
-        q.saved == Some(1),
-        None,
-    )
-    .await
+    let saved = q.saved == Some(1);
+    page(&state, &who.visitor, who.learner.id, None, None, saved, None).await
 }
 
 /// Form fields arrive as text so that a bad value comes back to the form with a message
 /// instead of a generic error.
 #[derive(Deserialize)]
 pub struct SettingsForm {
-    #[serde(default)]
-    csrf: String,
     desired_retention: String,
     new_per_day: String,
     max_reviews_per_day: String,
@@ -179,39 +164,26 @@ pub fn parse_settings(f: &SettingsForm) -> Result<Settings, String> {
 }
 
 async fn save(
-    req: HttpRequest,
     state: web::Data<AppState>,
-    visitor: Visitor,
-    form: web::Form<SettingsForm>,
+    f: LearnerForm<SettingsForm>,
 ) -> Result<HttpResponse, AppError> {
-    let learner = visitor.require(&req)?.id;
-    visitor.verify_csrf(&form.csrf)?;
-    match parse_settings(&form) {
+    let learner = f.learner.id;
+    match parse_settings(&f.form) {
         Ok(s) => {
             store::learners::update_settings(&state.db, learner, &s).await?;
-            state.cache.forget(learner);
             Ok(see_other("/settings?saved=1"))
         }
-        Err(msg) => page(&state, &visitor, learner, None, Some(msg), false, None).await,
+        Err(msg) => page(&state, &f.visitor, learner, None, Some(msg), false, None).await,
     }
-}
-
-#[derive(Deserialize)]
-pub struct CsrfForm {
-    #[serde(default)]
-    csrf: String,
 }
 
 /// Fits FSRS parameters to the learner's own log and keeps them only if they predict her
 /// history better than the defaults (lower log loss).
 async fn optimise(
-    req: HttpRequest,
     state: web::Data<AppState>,
-    visitor: Visitor,
-    form: web::Form<CsrfForm>,
+    f: LearnerForm<NoFields>,
 ) -> Result<HttpResponse, AppError> {
-    let learner = visitor.require(&req)?.id;
-    visitor.verify_csrf(&form.csrf)?;
+    let (learner, visitor) = (f.learner.id, &f.visitor);
     let prefs = store::quiz::prefs(&state.db, learner)
         .await?
         .ok_or_else(|| anyhow::anyhow!("learner row missing"))?;
@@ -239,7 +211,6 @@ async fn optimise(
             if r.kept {
                 let json = serde_json::to_string(&params).map_err(anyhow::Error::from)?;
                 store::learners::set_params(&state.db, learner, Some(&json)).await?;
-                state.cache.forget(learner);
             }
             r
         }
@@ -289,15 +260,10 @@ fn fit(
 }
 
 async fn reset_params(
-    req: HttpRequest,
     state: web::Data<AppState>,
-    visitor: Visitor,
-    form: web::Form<CsrfForm>,
+    f: LearnerForm<NoFields>,
 ) -> Result<HttpResponse, AppError> {
-    let learner = visitor.require(&req)?.id;
-    visitor.verify_csrf(&form.csrf)?;
-    store::learners::set_params(&state.db, learner, None).await?;
-    state.cache.forget(learner);
+    store::learners::set_params(&state.db, f.learner.id, None).await?;
     Ok(see_other("/settings?saved=1"))
 }
 
@@ -307,7 +273,6 @@ mod tests {
 
     fn form(r: &str, n: &str, m: &str, tz: &str, h: &str) -> SettingsForm {
         SettingsForm {
-            csrf: String::new(),
             desired_retention: r.into(),
             new_per_day: n.into(),
             max_reviews_per_day: m.into(),
