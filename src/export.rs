@@ -177,21 +177,15 @@ pub fn validate(content: &Content, e: &Export) -> Result<(), String> {
     if !ts_ok(a.created_at) {
         return Err("账户的创建时间不合理。".into());
     }
-    if !(a.desired_retention.is_finite() && (0.80..=0.97).contains(&a.desired_retention)) {
-        return Err("设置中的目标记忆保持率要在 0.80 到 0.97 之间。".into());
-    }
-    if !(0..=50).contains(&a.new_per_day) {
-        return Err("设置中的每天新概念数要在 0 到 50 之间。".into());
-    }
-    if !(1..=1000).contains(&a.max_reviews_per_day) {
-        return Err("设置中的每天最多复习数要在 1 到 1000 之间。".into());
-    }
-    if a.timezone.len() > 64 || a.timezone.parse::<chrono_tz::Tz>().is_err() {
-        return Err("设置中的时区不是有效的 IANA 名称。".into());
-    }
-    if !(0..=23).contains(&a.rollover_hour) {
-        return Err("设置中的每天开始时间要在 0 到 23 点之间。".into());
-    }
+    // The same bounds as the settings form.
+    crate::settings::LearnerSettings::new(
+        a.desired_retention,
+        a.new_per_day,
+        a.max_reviews_per_day,
+        &a.timezone,
+        a.rollover_hour,
+    )
+    .map_err(|m| format!("文件里的设置有误：{m}"))?;
     if let Some(p) = &a.fsrs_params {
         if p.len() != 21 || !p.iter().all(|v| v.is_finite()) {
             return Err("个人复习参数应当是 21 个有限的数。".into());
@@ -561,16 +555,7 @@ mod tests {
             format: FORMAT.into(),
             version: VERSION,
             exported_at: 1_767_323_045,
-            account: Account {
-                username: "alice".into(),
-                created_at: 1_767_000_000,
-                desired_retention: 0.9,
-                new_per_day: 5,
-                max_reviews_per_day: 50,
-                timezone: "Asia/Shanghai".into(),
-                rollover_hour: 4,
-                fsrs_params: None,
-            },
+            account: Account::with_defaults("alice".into(), 1_767_000_000),
             papers_read: vec![PaperRead {
                 paper_slug: content.papers[0].slug.clone(),
                 read_at: 1_767_000_100,

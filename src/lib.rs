@@ -17,6 +17,7 @@ pub mod export;
 pub mod quiz;
 pub mod revlog;
 pub mod scheduler;
+pub mod settings;
 pub mod simulate;
 pub mod startup;
 pub mod stats;

@@ -1,5 +1,6 @@
 //! Simulated learners, for generating realistic review logs (benchmarks, `paperdeck evaluate`,
-//! load tests). Pure: seeded RNG, explicit clock.
+//! load tests). [`simulate`] is pure (seeded RNG, explicit clock); [`store_learners`] writes its
+//! result to a database through the import.
 //!
 //! Each simulated learner has her own "true" memory, an FSRS model whose parameters are the
 //! defaults perturbed at random, so that no scheduler knows them. paperdeck's scheduler (with
@@ -144,7 +145,7 @@ pub async fn store_learners(
     reviews: &[Review],
     learners: usize,
 ) -> anyhow::Result<usize> {
-    use crate::export::{Account, Export, PaperRead, Review as Row, State};
+    use crate::export::{Account, Export, PaperRead, State};
     use std::collections::HashMap;
     let db = crate::store::Db::open(url).await?;
     let cards = crate::startup::generate_cards(content)?;
@@ -172,24 +173,15 @@ pub async fn store_learners(
                 .get(r.concept.as_str())
                 .cloned()
                 .unwrap_or_else(|| ConceptState::new(&r.concept, r.state_after.unlocked_at));
-            rows.push(Row {
+            let answer = crate::store::quiz::Answer {
+                learner: id,
                 card_id: card.id.clone(),
-                concept_slug: r.concept.clone(),
-                reviewed_at: r.time,
                 answer: "（模拟）".into(),
                 correct: r.rating != Rating::Again,
-                rating: r.rating as i64,
+                rating: r.rating,
+                kind: r.kind,
+                now: r.time,
                 duration_ms: 8000,
-                review_kind: r.kind.as_str().into(),
-                stability_before: before.stability,
-                difficulty_before: before.difficulty,
-                due_before_at: before.due_at,
-                last_review_before_at: before.last_review_at,
-                reps_before: before.reps,
-                lapses_before: before.lapses,
-                stability_after: r.state_after.stability.unwrap_or(0.0),
-                difficulty_after: r.state_after.difficulty.unwrap_or(0.0),
-                due_after_at: r.state_after.due_at.unwrap_or(r.time),
                 elapsed_days: before
                     .last_review_at
                     .map(|t| (prefs.day_index(r.time) - prefs.day_index(t)).max(0))
@@ -199,9 +191,10 @@ pub async fn store_learners(
                     .due_at
                     .map(|d| ((d - r.time) / 86_400).max(0))
                     .unwrap_or(0),
-                version_after: r.state_after.version,
-                overridden: false,
-            });
+                before,
+                after: r.state_after.clone(),
+            };
+            rows.push(answer.row());
             last.insert(r.concept.as_str(), r.state_after.clone());
         }
         let states: Vec<State> = last.values().cloned().map(State::from).collect();
@@ -223,16 +216,7 @@ pub async fn store_learners(
             format: crate::export::FORMAT.into(),
             version: crate::export::VERSION,
             exported_at: now,
-            account: Account {
-                username: name,
-                created_at: now,
-                desired_retention: 0.9,
-                new_per_day: 5,
-                max_reviews_per_day: 50,
-                timezone: "Asia/Shanghai".into(),
-                rollover_hour: 4,
-                fsrs_params: None,
-            },
+            account: Account::with_defaults(name, now),
             papers_read,
             concept_states: states,
             reviews: rows,

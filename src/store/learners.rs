@@ -1,6 +1,7 @@
 //! Learner accounts and log-in sessions.
 
 use super::Db;
+use crate::settings::LearnerSettings;
 use sqlx::Row;
 
 #[derive(Debug, Clone)]
@@ -112,39 +113,26 @@ pub async fn create(
     Ok(row.map(|r| r.get(0)))
 }
 
-/// The settings a learner can change on `/settings`.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Settings {
-    pub desired_retention: f64,
-    pub new_per_day: i64,
-    pub max_reviews_per_day: i64,
-    pub timezone: String,
-    pub rollover_hour: i64,
-    pub has_personal_params: bool,
-}
-
-pub async fn settings(db: &Db, learner: i64) -> Result<Option<Settings>, sqlx::Error> {
-    let row = sqlx::query(
+/// Her settings as stored (forced into their bounds), and whether she has personal parameters.
+pub async fn settings(db: &Db, learner: i64) -> Result<Option<LearnerSettings>, sqlx::Error> {
+    let q = sqlx::query(
         "SELECT desired_retention, new_per_day, max_reviews_per_day, timezone, rollover_hour,
                 fsrs_params IS NOT NULL
          FROM learners WHERE id = $1",
     )
-    .bind(learner)
-    .fetch_all(&db.read)
-    .await?
-    .into_iter()
-    .next();
-    Ok(row.map(|r| Settings {
-        desired_retention: r.get(0),
-        new_per_day: r.get(1),
-        max_reviews_per_day: r.get(2),
-        timezone: r.get(3),
-        rollover_hour: r.get(4),
+    .bind(learner);
+    let row = super::first_row(q, &db.read).await?;
+    Ok(row.map(|r| LearnerSettings {
         has_personal_params: r.get::<i64, _>(5) != 0,
+        ..LearnerSettings::clamped(r.get(0), r.get(1), r.get(2), r.get(3), r.get(4))
     }))
 }
 
-pub async fn update_settings(db: &Db, learner: i64, s: &Settings) -> Result<(), sqlx::Error> {
+pub async fn update_settings(
+    db: &Db,
+    learner: i64,
+    s: &LearnerSettings,
+) -> Result<(), sqlx::Error> {
     sqlx::query(
         "UPDATE learners SET desired_retention = $1, new_per_day = $2, max_reviews_per_day = $3,
                 timezone = $4, rollover_hour = $5

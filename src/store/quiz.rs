@@ -135,31 +135,23 @@ pub async fn card_last_seen(
     Ok(rows.into_iter().map(|r| (r.get(0), r.get(1))).collect())
 }
 
+/// Her scheduling preferences. Stored values are forced into the settings' bounds, and stored
+/// parameters that are not 21 finite numbers are ignored (the defaults apply).
 pub async fn prefs(db: &Db, learner: i64) -> Result<Option<Prefs>, sqlx::Error> {
-    let row = sqlx::query(
+    let q = sqlx::query(
         "SELECT desired_retention, new_per_day, max_reviews_per_day, timezone, rollover_hour, fsrs_params
          FROM learners WHERE id = $1",
     )
-    .bind(learner)
-    .fetch_all(&db.read)
-        .await?
-        .into_iter()
-        .next();
+    .bind(learner);
+    let row = super::first_row(q, &db.read).await?;
     Ok(row.map(|r| {
-        let tz: String = r.get(3);
         let params: Option<String> = r.get(5);
-        Prefs {
-            desired_retention: r.get::<f64, _>(0) as f32,
-            new_per_day: r.get::<i64, _>(1).clamp(0, 1000) as u32,
-            max_reviews_per_day: r.get::<i64, _>(2).clamp(0, 10_000) as u32,
-            tz: tz.parse().unwrap_or(chrono_tz::Asia::Shanghai),
-            rollover_hour: r.get::<i64, _>(4).clamp(0, 23) as u32,
-            max_interval_days: crate::scheduler::DEFAULT_MAX_INTERVAL_DAYS,
-            params: params
-                .and_then(|p| serde_json::from_str::<Vec<f32>>(&p).ok())
-                .filter(|p| p.len() == 21 && p.iter().all(|v| v.is_finite()))
-                .unwrap_or_default(),
-        }
+        let params = params
+            .and_then(|p| serde_json::from_str::<Vec<f32>>(&p).ok())
+            .filter(|p| p.len() == 21 && p.iter().all(|v| v.is_finite()))
+            .unwrap_or_default();
+        crate::settings::LearnerSettings::clamped(r.get(0), r.get(1), r.get(2), r.get(3), r.get(4))
+            .prefs(params)
     }))
 }
 
@@ -574,4 +566,83 @@ pub async fn review_facts(
             kind: ReviewKind::parse(r.get::<&str, _>(5)).unwrap_or(ReviewKind::Review),
         })
         .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scheduler::Prefs;
+
+    async fn answer(db: &Db, learner: i64, concept: &str, now: i64) -> i64 {
+        let before = state(db, learner, concept).await.unwrap().unwrap();
+        let out = crate::scheduler::apply(
+            &before,
+            Rating::Good,
+            now,
+            &Prefs::default(),
+            &mut rand::rng(),
+        )
+        .unwrap();
+        let a = Answer {
+            learner,
+            after: before.after(&out, now, "card"),
+            before,
+            card_id: "card".into(),
+            answer: "x".into(),
+            correct: true,
+            rating: Rating::Good,
+            kind: ReviewKind::Learn,
+            now,
+            duration_ms: 1000,
+            elapsed_days: out.elapsed_days,
+            scheduled_days: out.scheduled_days,
+        };
+        let mut tx = db.write.begin().await.unwrap();
+        let id = record_in(&mut tx, &a).await.unwrap().unwrap();
+        tx.commit().await.unwrap();
+        id
+    }
+
+    /// The currency check is inside the write: a regrade of an answer that is no longer her
+    /// latest is refused by `regrade` itself, whatever a check before it said.
+    #[tokio::test]
+    async fn a_regrade_applies_only_to_her_latest_answer_checked_in_its_transaction() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = Db::open(&format!("sqlite://{}", dir.path().join("q.db").display()))
+            .await
+            .unwrap();
+        let now = 1_767_225_600;
+        let learner = super::super::learners::create(&db, "ann", "ann", "h", now)
+            .await
+            .unwrap()
+            .unwrap();
+        let concepts = ["a".to_string(), "b".to_string()];
+        mark_read(&db, learner, "p", &concepts, now).await.unwrap();
+        let first = answer(&db, learner, "a", now).await;
+        let first_row = review(&db, learner, first).await.unwrap().unwrap();
+        // Current when the feedback page was shown ...
+        assert!(is_current(&db, learner, &first_row).await.unwrap());
+        // ... then an answer on another concept lands before the regrade.
+        let second = answer(&db, learner, "b", now + 60).await;
+        let out = crate::scheduler::apply(
+            &first_row.before,
+            Rating::Easy,
+            now,
+            &Prefs::default(),
+            &mut rand::rng(),
+        )
+        .unwrap();
+        let applied = regrade(&db, learner, &first_row, 4, &out, Regrade::Rating).await;
+        assert!(!applied.unwrap(), "a review that is no longer latest was re-graded");
+        let rating: i64 = sqlx::query_scalar("SELECT rating FROM reviews WHERE id = $1")
+            .bind(first)
+            .fetch_one(&db.read)
+            .await
+            .unwrap();
+        assert_eq!(rating, 3);
+
+        let second_row = review(&db, learner, second).await.unwrap().unwrap();
+        let applied = regrade(&db, learner, &second_row, 4, &out, Regrade::Rating).await;
+        assert!(applied.unwrap(), "her latest answer can be re-graded");
+    }
 }

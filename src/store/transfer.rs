@@ -18,6 +18,22 @@ pub struct Account {
     pub fsrs_params: Option<Vec<f32>>,
 }
 
+impl Account {
+    /// A new account with the settings a sign-up gets (the migration's column defaults).
+    pub fn with_defaults(username: String, created_at: i64) -> Account {
+        Account {
+            username,
+            created_at,
+            desired_retention: 0.9,
+            new_per_day: 5,
+            max_reviews_per_day: 50,
+            timezone: "Asia/Shanghai".into(),
+            rollover_hour: 4,
+            fsrs_params: None,
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PaperRead {
     pub paper_slug: String,

@@ -5,7 +5,7 @@ use super::error::AppError;
 use crate::revlog;
 use crate::startup::AppState;
 use crate::store;
-use crate::store::learners::Settings;
+use crate::settings::LearnerSettings;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
 use askama::Template;
@@ -46,7 +46,7 @@ const ZONES: &[&str] = &[
 #[template(path = "settings/index.html")]
 struct SettingsPage<'a> {
     nav: Nav,
-    s: Settings,
+    s: LearnerSettings,
     zones: &'a [&'a str],
     error: Option<String>,
     saved: bool,
@@ -79,7 +79,7 @@ async fn page(
     state: &AppState,
     visitor: &Visitor,
     learner: i64,
-    s: Option<Settings>,
+    s: Option<LearnerSettings>,
     error: Option<String>,
     saved: bool,
     result: Option<OptimiseResult>,
@@ -128,39 +128,29 @@ pub struct SettingsForm {
     rollover_hour: String,
 }
 
-/// Parses the form into valid settings, or says which field is wrong.
-pub fn parse_settings(f: &SettingsForm) -> Result<Settings, String> {
-    let int = |v: &str, name: &str, lo: i64, hi: i64| -> Result<i64, String> {
-        v.trim()
-            .parse::<i64>()
-            .ok()
-            .filter(|n| (lo..=hi).contains(n))
-            .ok_or_else(|| format!("{name}要填 {lo} 到 {hi} 之间的整数。"))
+/// Parses the form into valid settings, or says which field is wrong. Text is read here
+/// (a percentage or a fraction, spaces); the bounds are [`LearnerSettings::new`]'s.
+pub fn parse_settings(f: &SettingsForm) -> Result<LearnerSettings, String> {
+    use crate::settings as bounds;
+    let int = |v: &str, name: &str, range: std::ops::RangeInclusive<i64>| {
+        v.trim().parse::<i64>().map_err(|_| {
+            format!("{name}要填 {} 到 {} 之间的整数。", range.start(), range.end())
+        })
     };
     let retention = f
         .desired_retention
         .trim()
         .trim_end_matches('%')
         .parse::<f64>()
-        .ok()
         .map(|v| if v > 1.0 { v / 100.0 } else { v })
-        .filter(|v| (0.80..=0.97).contains(v))
-        .ok_or("目标记忆保持率要在 80% 到 97% 之间。")?;
-    let tz = f.timezone.trim();
-    if tz.parse::<chrono_tz::Tz>().is_err() {
-        return Err(format!(
-            "不认识时区“{}”：请用 IANA 名称，例如 Asia/Shanghai。",
-            tz.chars().take(64).collect::<String>()
-        ));
-    }
-    Ok(Settings {
-        desired_retention: (retention * 100.0).round() / 100.0,
-        new_per_day: int(&f.new_per_day, "每天新概念数", 0, 50)?,
-        max_reviews_per_day: int(&f.max_reviews_per_day, "每天最多复习数", 1, 1000)?,
-        timezone: tz.to_string(),
-        rollover_hour: int(&f.rollover_hour, "每天开始的时间", 0, 23)?,
-        has_personal_params: false,
-    })
+        .unwrap_or(f64::NAN);
+    LearnerSettings::new(
+        (retention * 100.0).round() / 100.0,
+        int(&f.new_per_day, "每天新概念数", bounds::NEW_PER_DAY)?,
+        int(&f.max_reviews_per_day, "每天最多复习数", bounds::MAX_REVIEWS_PER_DAY)?,
+        f.timezone.trim(),
+        int(&f.rollover_hour, "每天开始的时间", bounds::ROLLOVER_HOUR)?,
+    )
 }
 
 async fn save(

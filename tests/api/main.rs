@@ -3,6 +3,7 @@
 mod accounts;
 mod cards;
 mod content_files;
+mod edges;
 mod export;
 mod helpers;
 mod pages;
