@@ -85,6 +85,9 @@ mod tests {
         let prefs = crate::scheduler::Prefs::default();
         let now = Clock::midday_shanghai().now();
         // Eight hours either side stay in the same learner day.
-        assert_eq!(prefs.day_index(now - 7 * 3600), prefs.day_index(now + 7 * 3600));
+        assert_eq!(
+            prefs.day_index(now - 7 * 3600),
+            prefs.day_index(now + 7 * 3600)
+        );
     }
 }

@@ -55,7 +55,11 @@ fn internal(what: impl std::fmt::Display) -> QuizError {
     QuizError::Internal(what.to_string())
 }
 
-async fn learner_data(ctx: &Ctx<'_>, learner: i64, now: i64) -> Result<Arc<LearnerData>, QuizError> {
+async fn learner_data(
+    ctx: &Ctx<'_>,
+    learner: i64,
+    now: i64,
+) -> Result<Arc<LearnerData>, QuizError> {
     ctx.db
         .cache
         .learner(ctx.db, learner, now)
@@ -90,7 +94,8 @@ pub async fn mark_read(ctx: &Ctx<'_>, learner: i64, slug: &str) -> Result<String
 
 /// The question to show, or nothing left.
 pub enum Next<'a> {
-    Ask(Question<'a>),
+    /// Boxed: a question carries its RNG, and `Done` nothing.
+    Ask(Box<Question<'a>>),
     Done,
 }
 
@@ -122,13 +127,13 @@ pub async fn next_question<'a>(
         .ok_or_else(|| internal(format!("picked concept {concept} has no state")))?;
     let mut rng = StdRng::seed_from_u64(question_seed(learner, &concept, cs.version));
     let card = pick_card(ctx, snap, learner, cs, &mut rng).await?;
-    Ok(Next::Ask(Question {
+    Ok(Next::Ask(Box::new(Question {
         card,
         reason,
         mode,
         version: cs.version,
         rng,
-    }))
+    })))
 }
 
 fn pick_concept(
@@ -146,7 +151,9 @@ fn pick_concept(
     }
     let (states, today, now, prefs) = (&snap.states, &snap.today, snap.now, &snap.prefs);
     if mode == Mode::Practice {
-        let first = scheduler::practice_order(states, now, prefs).into_iter().next();
+        let first = scheduler::practice_order(states, now, prefs)
+            .into_iter()
+            .next();
         return Ok(first.map(|c| (c, "额外练习：记忆最弱的概念", Mode::Practice)));
     }
     Ok(match scheduler::pick_next(states, today, now, prefs) {
@@ -200,11 +207,7 @@ fn question_seed(learner: i64, concept: &str, version: i64) -> u64 {
 }
 
 /// Grades and records an answer; returns the new review's id.
-pub async fn record_answer(
-    ctx: &Ctx<'_>,
-    learner: i64,
-    sub: Submission,
-) -> Result<i64, QuizError> {
+pub async fn record_answer(ctx: &Ctx<'_>, learner: i64, sub: Submission) -> Result<i64, QuizError> {
     if sub.answer.text.chars().count() > MAX_ANSWER_CHARS {
         return Err(QuizError::TooLong);
     }
@@ -231,7 +234,9 @@ pub async fn record_answer(
         rating,
         now,
         // shown_at comes from the form: saturating, so a forged extreme cannot overflow.
-        duration_ms: now_ms.saturating_sub(sub.shown_at_ms).clamp(0, MAX_ANSWER_MS),
+        duration_ms: now_ms
+            .saturating_sub(sub.shown_at_ms)
+            .clamp(0, MAX_ANSWER_MS),
         elapsed_days: out.elapsed_days,
         scheduled_days: out.scheduled_days,
     };
@@ -294,9 +299,10 @@ impl Feedback {
     /// Whether the "我答对了，算我对" form is offered. The cached version may lag by a moment;
     /// the override checks it again in its transaction.
     pub fn can_override(&self) -> bool {
-        let latest_of_concept = self.snap.states.iter().any(|s| {
-            s.concept == self.review.concept && s.version == self.review.version_after
-        });
+        let latest_of_concept =
+            self.snap.states.iter().any(|s| {
+                s.concept == self.review.concept && s.version == self.review.version_after
+            });
         latest_of_concept && overridable(&self.review, &self.card).is_ok()
     }
 }

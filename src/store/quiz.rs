@@ -633,7 +633,10 @@ mod tests {
         )
         .unwrap();
         let applied = regrade(&db, learner, &first_row, 4, &out, Regrade::Rating).await;
-        assert!(!applied.unwrap(), "a review that is no longer latest was re-graded");
+        assert!(
+            !applied.unwrap(),
+            "a review that is no longer latest was re-graded"
+        );
         let rating: i64 = sqlx::query_scalar("SELECT rating FROM reviews WHERE id = $1")
             .bind(first)
             .fetch_one(&db.read)

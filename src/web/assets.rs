@@ -85,12 +85,10 @@ async fn serve(req: HttpRequest, name: web::Path<String>) -> HttpResponse {
 }
 
 pub fn routes(r: &mut super::Routes) {
-    r.get("/static/{name}", serve).get(
-        "/favicon.ico",
-        || async {
+    r.get("/static/{name}", serve)
+        .get("/favicon.ico", || async {
             HttpResponse::MovedPermanently()
                 .insert_header((header::LOCATION, url("favicon.svg")))
                 .finish()
-        },
-    );
+        });
 }

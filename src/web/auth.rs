@@ -1,9 +1,9 @@
 //! Sign-up, log-in and log-out.
 
+use super::error::AppError;
 use super::session::{private_cookie, random_id, removal_cookie, SESSION_COOKIE};
 use super::{render, CsrfForm, Nav, NoFields, Visitor};
 use crate::auth::{self, Password, Username};
-use super::error::AppError;
 use crate::startup::AppState;
 use crate::store;
 use actix_web::http::{header, StatusCode};

@@ -1,8 +1,8 @@
 //! `/export` and `/import`: her data as downloads, and a JSON export taken back. The work is
 //! done in [`crate::export`]; these handlers only check the visitor and shape the responses.
 
-use super::{LearnerForm, LoggedIn, Nav, NoFields, Visitor, FORM_LIMIT};
 use super::error::AppError;
+use super::{LearnerForm, LoggedIn, Nav, NoFields, Visitor, FORM_LIMIT};
 use crate::export::{self, ImportError, ImportReport};
 use crate::startup::AppState;
 use crate::store;

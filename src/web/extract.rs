@@ -185,8 +185,7 @@ impl<'a> Routes<'a> {
         methods: &[Method],
         resource: impl FnOnce() -> actix_web::Resource,
     ) -> &mut Self {
-        self.table
-            .extend(methods.iter().map(|m| (m.clone(), path)));
+        self.table.extend(methods.iter().map(|m| (m.clone(), path)));
         if let Some(cfg) = self.cfg.as_deref_mut() {
             cfg.service(resource());
         }

@@ -1,7 +1,6 @@
 //! HTTP: the server, its middleware, and one module per page area. Templates under
 //! `templates/` mirror these modules.
 
-use error::{error_page, AppError};
 use crate::startup::AppState;
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{Server, ServiceResponse};
@@ -9,6 +8,7 @@ use actix_web::http::{header, StatusCode};
 use actix_web::middleware::{self, DefaultHeaders, ErrorHandlerResponse, ErrorHandlers};
 use actix_web::{web, App, HttpResponse, HttpServer};
 use askama::Template;
+use error::{error_page, AppError};
 use std::net::TcpListener;
 use std::sync::Arc;
 

@@ -1,8 +1,8 @@
 //! Reading: home, the paper list and pages, the glossary, and the health check.
 
+use super::error::AppError;
 use super::{render, Nav, Visitor};
 use crate::content::{Concept, GlossaryTerm, Paper};
-use super::error::AppError;
 use crate::startup::AppState;
 use actix_web::{web, HttpResponse};
 use askama::Template;

@@ -1,8 +1,8 @@
 //! `/progress`: what she has read, how well each concept is remembered now, streaks, history
 //! and what is coming due. Numbers come from [`crate::stats`], charts from [`crate::charts`].
 
-use super::{render, LoggedIn, Nav};
 use super::error::AppError;
+use super::{render, LoggedIn, Nav};
 use crate::startup::AppState;
 use crate::{charts, stats, store};
 use actix_web::{web, HttpResponse};

@@ -91,7 +91,7 @@ async fn question(
     let mode = Mode::parse(q.mode.as_deref());
     let concept = q.concept.as_deref();
     match service::next_question(&ctx, who.learner.id, &snap, concept, mode).await? {
-        Next::Ask(question) => render(&QuestionPage::new(&state, &who, snap, question, flash)),
+        Next::Ask(q) => render(&QuestionPage::new(&state, &who, snap, *q, flash)),
         Next::Done => render(&DonePage::new(who.visitor.nav("quiz"), &snap, flash)),
     }
 }
@@ -204,9 +204,20 @@ fn paper_label(state: &AppState, slug: &str) -> String {
 const ANSWER_TOKEN: &str = "paperdeck-answer";
 
 /// What a question's token signs: (learner, concept, concept version, card, mode).
-fn question_parts(learner: i64, (concept, card): (&str, &str), version: i64, mode: Mode) -> [String; 5] {
+fn question_parts(
+    learner: i64,
+    (concept, card): (&str, &str),
+    version: i64,
+    mode: Mode,
+) -> [String; 5] {
     let mode = mode.as_str().to_string();
-    [learner.to_string(), concept.into(), version.to_string(), card.into(), mode]
+    [
+        learner.to_string(),
+        concept.into(),
+        version.to_string(),
+        card.into(),
+        mode,
+    ]
 }
 
 fn options_for(state: &AppState, card: &Card, rng: &mut StdRng) -> Vec<Opt> {
@@ -217,7 +228,11 @@ fn options_for(state: &AppState, card: &Card, rng: &mut StdRng) -> Vec<Opt> {
     let mut values: Vec<(String, String)> = std::iter::once(answer)
         .chain(distractors)
         .map(|v| {
-            let text = if which_paper { paper_label(state, v) } else { v.clone() };
+            let text = if which_paper {
+                paper_label(state, v)
+            } else {
+                v.clone()
+            };
             (v.clone(), text)
         })
         .collect();
@@ -256,7 +271,11 @@ impl AnswerForm {
     fn parse(self, state: &AppState, learner: i64) -> Result<Submission, AppError> {
         let mode = Mode::parse(Some(&self.mode));
         let parts = question_parts(learner, (&self.concept, &self.card), self.version, mode);
-        if !state.signer.verify(ANSWER_TOKEN, &parts.each_ref().map(String::as_str), &self.token) {
+        if !state.signer.verify(
+            ANSWER_TOKEN,
+            &parts.each_ref().map(String::as_str),
+            &self.token,
+        ) {
             return Err(AppError::forbidden(
                 "这道题的凭证无效（可能来自别的账户，或已被改动），所以没有记录。请回到测验重新开始。",
             ));
@@ -417,11 +436,17 @@ async fn override_answer(
     state: web::Data<AppState>,
     f: LearnerForm<OverrideForm>,
 ) -> Result<HttpResponse, AppError> {
-    let OverrideForm { review, version, token } = f.form;
+    let OverrideForm {
+        review,
+        version,
+        token,
+    } = f.form;
     let parts = override_parts(f.learner.id, review, version);
-    let token_ok = state
-        .signer
-        .verify(OVERRIDE_TOKEN, &parts.each_ref().map(String::as_str), &token);
+    let token_ok = state.signer.verify(
+        OVERRIDE_TOKEN,
+        &parts.each_ref().map(String::as_str),
+        &token,
+    );
     let ctx = state.quiz();
     let id = service::override_answer(&ctx, f.learner.id, review, version, token_ok).await?;
     Ok(see_other(&format!("/quiz/feedback/{id}")))

@@ -13,8 +13,8 @@ use crate::startup::AppState;
 use actix_web::body::MessageBody;
 use actix_web::cookie::{Cookie, CookieJar, SameSite};
 use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
-use actix_web::middleware::Next;
 use actix_web::http::{header, Method};
+use actix_web::middleware::Next;
 use actix_web::{web, FromRequest, HttpMessage, HttpRequest};
 use hmac::digest::KeyInit;
 use hmac::{Hmac, Mac};
@@ -291,7 +291,10 @@ mod tests {
         assert!(s.verify("p", &["a", "b"], &t));
         assert!(!s.verify("p", &["a", "c"], &t));
         assert!(!s.verify("q", &["a", "b"], &t));
-        assert!(!s.verify("p", &["a", "b"], &t[..10]), "a prefix is not the token");
+        assert!(
+            !s.verify("p", &["a", "b"], &t[..10]),
+            "a prefix is not the token"
+        );
         assert!(!s.verify("p", &["a", "b"], ""));
         assert!(!s.verify("p", &["a", "b"], "zz"));
     }
@@ -303,7 +306,10 @@ mod tests {
             Some("/papers/x?y=1")
         );
         assert_eq!(same_site_path("https://evil.example/quiz", "h:8080"), None);
-        assert_eq!(same_site_path("http://h:8080//evil.example", "h:8080"), None);
+        assert_eq!(
+            same_site_path("http://h:8080//evil.example", "h:8080"),
+            None
+        );
         assert_eq!(same_site_path("javascript:alert(1)", "h:8080"), None);
     }
 }

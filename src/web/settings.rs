@@ -1,11 +1,11 @@
 //! `/settings`: scheduling preferences and personal FSRS parameters.
 
-use super::{see_other, LearnerForm, LoggedIn, Nav, NoFields, Visitor};
 use super::error::AppError;
+use super::{see_other, LearnerForm, LoggedIn, Nav, NoFields, Visitor};
 use crate::revlog;
+use crate::settings::LearnerSettings;
 use crate::startup::AppState;
 use crate::store;
-use crate::settings::LearnerSettings;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
 use askama::Template;
@@ -114,7 +114,16 @@ async fn show(
     q: web::Query<ShowQuery>,
 ) -> Result<HttpResponse, AppError> {
     let saved = q.saved == Some(1);
-    page(&state, &who.visitor, who.learner.id, None, None, saved, None).await
+    page(
+        &state,
+        &who.visitor,
+        who.learner.id,
+        None,
+        None,
+        saved,
+        None,
+    )
+    .await
 }
 
 /// Form fields arrive as text so that a bad value comes back to the form with a message
@@ -134,7 +143,11 @@ pub fn parse_settings(f: &SettingsForm) -> Result<LearnerSettings, String> {
     use crate::settings as bounds;
     let int = |v: &str, name: &str, range: std::ops::RangeInclusive<i64>| {
         v.trim().parse::<i64>().map_err(|_| {
-            format!("{name}要填 {} 到 {} 之间的整数。", range.start(), range.end())
+            format!(
+                "{name}要填 {} 到 {} 之间的整数。",
+                range.start(),
+                range.end()
+            )
         })
     };
     let retention = f
@@ -147,7 +160,11 @@ pub fn parse_settings(f: &SettingsForm) -> Result<LearnerSettings, String> {
     LearnerSettings::new(
         (retention * 100.0).round() / 100.0,
         int(&f.new_per_day, "每天新概念数", bounds::NEW_PER_DAY)?,
-        int(&f.max_reviews_per_day, "每天最多复习数", bounds::MAX_REVIEWS_PER_DAY)?,
+        int(
+            &f.max_reviews_per_day,
+            "每天最多复习数",
+            bounds::MAX_REVIEWS_PER_DAY,
+        )?,
         f.timezone.trim(),
         int(&f.rollover_hour, "每天开始的时间", bounds::ROLLOVER_HOUR)?,
     )
@@ -181,7 +198,7 @@ async fn optimise(
     if log.len() < MIN_REVIEWS_TO_OPTIMISE {
         return page(
             &state,
-            &visitor,
+            visitor,
             learner,
             None,
             Some(format!(
@@ -205,10 +222,10 @@ async fn optimise(
             r
         }
         Err(msg) => {
-            return page(&state, &visitor, learner, None, Some(msg), false, None).await;
+            return page(&state, visitor, learner, None, Some(msg), false, None).await;
         }
     };
-    page(&state, &visitor, learner, None, None, false, Some(result)).await
+    page(&state, visitor, learner, None, None, false, Some(result)).await
 }
 
 fn fit(

@@ -26,14 +26,26 @@ async fn every_post_route_refuses_a_missing_or_wrong_csrf_token() {
         .map(|(_, p)| p)
         .collect();
     // The table is the app's own: the quiz, settings, import and log-out are all in it.
-    for expected in ["/quiz/answer", "/settings", "/import", "/logout", "/quiz/override"] {
-        assert!(posts.contains(&expected), "{expected} missing from {posts:?}");
+    for expected in [
+        "/quiz/answer",
+        "/settings",
+        "/import",
+        "/logout",
+        "/quiz/override",
+    ] {
+        assert!(
+            posts.contains(&expected),
+            "{expected} missing from {posts:?}"
+        );
     }
     let wrong = "0".repeat(40);
     let mut failures = Vec::new();
     for path in &posts {
         let path = concrete(path);
-        for (what, form) in [("missing", vec![]), ("wrong", vec![("csrf", wrong.as_str())])] {
+        for (what, form) in [
+            ("missing", vec![]),
+            ("wrong", vec![("csrf", wrong.as_str())]),
+        ] {
             let page = app.post(&path, &form).await;
             if page.status != 403 {
                 failures.push(format!("{path} with a {what} token: {}", page.status));
