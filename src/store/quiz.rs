@@ -618,6 +618,14 @@ mod tests {
             .unwrap();
         let concepts = ["a".to_string(), "b".to_string()];
         mark_read(&db, learner, "p", &concepts, now).await.unwrap();
+        sqlx::query(
+            "INSERT INTO cards (id, paper_slug, fact_key, kind, concept_slug, prompt, data_json,
+                                explanation, section, content_hash, updated_at)
+             VALUES ('card', 'p', 'f', 'recall', 'a', '?', '{}', '', '', '', 0)",
+        )
+        .execute(&db.write)
+        .await
+        .unwrap();
         let first = answer(&db, learner, "a", now).await;
         let first_row = review(&db, learner, first).await.unwrap().unwrap();
         // Current when the feedback page was shown ...
