@@ -214,6 +214,27 @@ impl Answer {
     }
 }
 
+#[cfg(test)]
+impl Answer {
+    /// A right answer on card "card" at `now`, for tests.
+    pub(crate) fn right(learner: i64, before: ConceptState, after: ConceptState, now: i64) -> Self {
+        Answer {
+            learner,
+            before,
+            after,
+            card_id: "card".into(),
+            answer: "x".into(),
+            correct: true,
+            rating: Rating::Good,
+            kind: ReviewKind::Learn,
+            now,
+            duration_ms: 1000,
+            elapsed_days: 0,
+            scheduled_days: 0,
+        }
+    }
+}
+
 /// Records one answer inside `tx` if the concept's version is still the one it was computed
 /// from: the state update and the review row go together. `Ok(None)` means the version check
 /// failed (already answered, or answered elsewhere) and nothing was written for it.
@@ -573,30 +594,15 @@ mod tests {
     use super::*;
     use crate::scheduler::Prefs;
 
+    fn schedule(before: &ConceptState, rating: Rating, at: i64) -> Outcome {
+        let mut rng = rand::rng();
+        crate::scheduler::apply(before, rating, at, &Prefs::default(), &mut rng).unwrap()
+    }
+
     async fn answer(db: &Db, learner: i64, concept: &str, now: i64) -> i64 {
         let before = state(db, learner, concept).await.unwrap().unwrap();
-        let out = crate::scheduler::apply(
-            &before,
-            Rating::Good,
-            now,
-            &Prefs::default(),
-            &mut rand::rng(),
-        )
-        .unwrap();
-        let a = Answer {
-            learner,
-            after: before.after(&out, now, "card"),
-            before,
-            card_id: "card".into(),
-            answer: "x".into(),
-            correct: true,
-            rating: Rating::Good,
-            kind: ReviewKind::Learn,
-            now,
-            duration_ms: 1000,
-            elapsed_days: out.elapsed_days,
-            scheduled_days: out.scheduled_days,
-        };
+        let after = before.after(&schedule(&before, Rating::Good, now), now, "card");
+        let a = Answer::right(learner, before, after, now);
         let mut tx = db.write.begin().await.unwrap();
         let id = record_in(&mut tx, &a).await.unwrap().unwrap();
         tx.commit().await.unwrap();
@@ -632,14 +638,7 @@ mod tests {
         assert!(is_current(&db, learner, &first_row).await.unwrap());
         // ... then an answer on another concept lands before the regrade.
         let second = answer(&db, learner, "b", now + 60).await;
-        let out = crate::scheduler::apply(
-            &first_row.before,
-            Rating::Easy,
-            now,
-            &Prefs::default(),
-            &mut rand::rng(),
-        )
-        .unwrap();
+        let out = schedule(&first_row.before, Rating::Easy, now);
         let applied = regrade(&db, learner, &first_row, 4, &out, Regrade::Rating).await;
         assert!(
             !applied.unwrap(),

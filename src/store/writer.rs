@@ -206,26 +206,13 @@ async fn commit<'a>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::scheduler::{ConceptState, Rating, ReviewKind};
+    use crate::scheduler::ConceptState;
 
     /// An answer for a learner who does not exist: its version check fails, so it proves the
     /// writer is alive and answering without needing any rows.
     fn nobodys_answer() -> Answer {
         let before = ConceptState::new("c", 0);
-        Answer {
-            learner: 404,
-            after: before.clone(),
-            before,
-            card_id: "card".into(),
-            answer: "x".into(),
-            correct: true,
-            rating: Rating::Good,
-            kind: ReviewKind::Learn,
-            now: 0,
-            duration_ms: 0,
-            elapsed_days: 0,
-            scheduled_days: 0,
-        }
+        Answer::right(404, before.clone(), before, 0)
     }
 
     #[tokio::test]

@@ -12,7 +12,6 @@ use actix_multipart::form::{MultipartForm, MultipartFormConfig};
 use actix_multipart::MultipartError;
 use actix_web::http::header::{self, CacheControl, CacheDirective};
 use actix_web::http::header::{ContentDisposition, DispositionParam, DispositionType};
-use actix_web::http::StatusCode;
 use actix_web::{guard, web, HttpRequest, HttpResponse};
 use askama::Template;
 
@@ -112,11 +111,7 @@ async fn page(
     report: Option<ImportReport>,
     error: Option<String>,
 ) -> Result<HttpResponse, AppError> {
-    let status = if error.is_some() {
-        StatusCode::BAD_REQUEST
-    } else {
-        StatusCode::OK
-    };
+    let status = super::form_status(&error);
     let page = ExportPage {
         nav: visitor.nav("export"),
         reviews: store::quiz::revlog_by_concept(&state.db, learner)

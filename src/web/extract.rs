@@ -66,12 +66,9 @@ impl<T: DeserializeOwned + 'static> FromRequest for CsrfForm<T> {
     type Future = Boxed<CsrfForm<T>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let visitor = Visitor::from_request(req, payload);
-        let body = web::Bytes::from_request(req, payload);
-        let req = req.clone();
+        let form = form_request(req, payload, false);
         Box::pin(async move {
-            let visitor = visitor.await?;
-            let form = checked_form(&req, &visitor, body).await?;
+            let (_, visitor, form) = form.await?;
             Ok(CsrfForm { visitor, form })
         })
     }
@@ -82,13 +79,10 @@ impl<T: DeserializeOwned + 'static> FromRequest for LearnerForm<T> {
     type Future = Boxed<LearnerForm<T>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let visitor = Visitor::from_request(req, payload);
-        let body = web::Bytes::from_request(req, payload);
-        let req = req.clone();
+        let form = form_request(req, payload, true);
         Box::pin(async move {
-            let visitor = visitor.await?;
-            let learner = visitor.require(&req)?.clone();
-            let form = checked_form(&req, &visitor, body).await?;
+            let (learner, visitor, form) = form.await?;
+            let learner = learner.ok_or_else(|| anyhow::anyhow!("login was checked"))?;
             Ok(LearnerForm {
                 learner,
                 visitor,
@@ -96,6 +90,27 @@ impl<T: DeserializeOwned + 'static> FromRequest for LearnerForm<T> {
             })
         })
     }
+}
+
+/// The visitor, the learner (required when `login`: checked before the token, since an
+/// expired session's token is bound to the session that ended) and the checked form.
+fn form_request<T: DeserializeOwned + 'static>(
+    req: &HttpRequest,
+    payload: &mut Payload,
+    login: bool,
+) -> Boxed<(Option<Learner>, Visitor, T)> {
+    let visitor = Visitor::from_request(req, payload);
+    let body = web::Bytes::from_request(req, payload);
+    let req = req.clone();
+    Box::pin(async move {
+        let visitor = visitor.await?;
+        let learner = match login {
+            true => Some(visitor.require(&req)?.clone()),
+            false => visitor.learner.clone(),
+        };
+        let form = checked_form(&req, &visitor, body).await?;
+        Ok((learner, visitor, form))
+    })
 }
 
 /// Reads a URL-encoded body, checks its `csrf` field against the visitor's token, then parses

@@ -62,6 +62,15 @@ pub fn render_with<T: Template>(status: StatusCode, t: &T) -> Result<HttpRespons
         .body(t.render()?))
 }
 
+/// 400 for a page sent back with a form error, else 200.
+pub fn form_status(error: &Option<String>) -> StatusCode {
+    if error.is_some() {
+        StatusCode::BAD_REQUEST
+    } else {
+        StatusCode::OK
+    }
+}
+
 /// Redirect after a POST (303, so the browser follows with GET).
 pub fn see_other(location: &str) -> HttpResponse {
     HttpResponse::SeeOther()

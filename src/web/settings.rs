@@ -6,7 +6,6 @@ use crate::revlog;
 use crate::settings::LearnerSettings;
 use crate::startup::AppState;
 use crate::store;
-use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
 use askama::Template;
 use serde::Deserialize;
@@ -90,11 +89,7 @@ async fn page(
     let reviews = store::quiz::revlog_by_concept(&state.db, learner)
         .await?
         .len();
-    let status = if error.is_some() {
-        StatusCode::BAD_REQUEST
-    } else {
-        StatusCode::OK
-    };
+    let status = super::form_status(&error);
     let page = SettingsPage {
         nav: visitor.nav("settings"),
         s: s.unwrap_or(stored),
