@@ -509,20 +509,7 @@ pub fn anki_note(content: &Content, c: &Card) -> (String, String) {
 
 /// Escapes text for an HTML field; line breaks become `<br>` so they survive in Anki.
 pub fn html_escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for ch in s.chars() {
-        match ch {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            '\n' => out.push_str("<br>"),
-            '\r' => {}
-            c => out.push(c),
-        }
-    }
-    out
+    crate::charts::esc(s).replace('\n', "<br>")
 }
 
 /// A file name for a download: `paperdeck-<name>.<ext>` with the ASCII letters, digits, `_` and

@@ -12,16 +12,13 @@ pub struct SessionRow {
 }
 
 pub async fn session(db: &Db, id: &str) -> Result<Option<SessionRow>, sqlx::Error> {
-    let row = sqlx::query(
+    let q = sqlx::query(
         "SELECT s.learner_id, l.username, s.last_seen_at
          FROM login_sessions s JOIN learners l ON l.id = s.learner_id
          WHERE s.id = $1",
     )
-    .bind(id)
-    .fetch_all(&db.read)
-    .await?
-    .into_iter()
-    .next();
+    .bind(id);
+    let row = super::first_row(q, &db.read).await?;
     Ok(row.map(|r| SessionRow {
         learner_id: r.get(0),
         username: r.get(1),
@@ -74,13 +71,9 @@ pub async fn credentials_by_key(
     db: &Db,
     username_key: &str,
 ) -> Result<Option<Credentials>, sqlx::Error> {
-    let row =
-        sqlx::query("SELECT id, username, password_hash FROM learners WHERE username_key = $1")
-            .bind(username_key)
-            .fetch_all(&db.read)
-            .await?
-            .into_iter()
-            .next();
+    let q = sqlx::query("SELECT id, username, password_hash FROM learners WHERE username_key = $1")
+        .bind(username_key);
+    let row = super::first_row(q, &db.read).await?;
     Ok(row.map(|r| Credentials {
         id: r.get(0),
         username: r.get(1),
@@ -96,7 +89,7 @@ pub async fn create(
     password_hash: &str,
     now: i64,
 ) -> Result<Option<i64>, sqlx::Error> {
-    let row = sqlx::query(
+    let q = sqlx::query(
         "INSERT INTO learners (username, username_key, password_hash, created_at)
          VALUES ($1, $2, $3, $4)
          ON CONFLICT (username_key) DO NOTHING
@@ -105,11 +98,8 @@ pub async fn create(
     .bind(username)
     .bind(username_key)
     .bind(password_hash)
-    .bind(now)
-    .fetch_all(&db.write)
-    .await?
-    .into_iter()
-    .next();
+    .bind(now);
+    let row = super::first_row(q, &db.write).await?;
     Ok(row.map(|r| r.get(0)))
 }
 

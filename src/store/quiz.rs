@@ -53,13 +53,10 @@ pub async fn papers_read(db: &Db, learner: i64) -> Result<Vec<(String, i64)>, sq
 }
 
 pub async fn has_read(db: &Db, learner: i64, paper: &str) -> Result<bool, sqlx::Error> {
-    let row = sqlx::query("SELECT 1 FROM papers_read WHERE learner_id = $1 AND paper_slug = $2")
+    let q = sqlx::query("SELECT 1 FROM papers_read WHERE learner_id = $1 AND paper_slug = $2")
         .bind(learner)
-        .bind(paper)
-        .fetch_all(&db.read)
-        .await?
-        .into_iter()
-        .next();
+        .bind(paper);
+    let row = super::first_row(q, &db.read).await?;
     Ok(row.is_some())
 }
 
@@ -86,17 +83,14 @@ pub async fn state(
     learner: i64,
     concept: &str,
 ) -> Result<Option<ConceptState>, sqlx::Error> {
-    let row = sqlx::query(
+    let q = sqlx::query(
         "SELECT concept_slug, unlocked_at, stability, difficulty, due_at, last_review_at, reps,
                 lapses, last_card_id, version
          FROM concept_states WHERE learner_id = $1 AND concept_slug = $2",
     )
     .bind(learner)
-    .bind(concept)
-    .fetch_all(&db.read)
-    .await?
-    .into_iter()
-    .next();
+    .bind(concept);
+    let row = super::first_row(q, &db.read).await?;
     Ok(row.as_ref().map(state_from_row))
 }
 
@@ -288,7 +282,7 @@ pub struct ReviewRow {
 }
 
 pub async fn review(db: &Db, learner: i64, id: i64) -> Result<Option<ReviewRow>, sqlx::Error> {
-    let row = sqlx::query(
+    let q = sqlx::query(
         "SELECT r.id, r.card_id, r.concept_slug, r.reviewed_at, r.answer, r.correct, r.rating,
                 r.review_kind, r.stability_before, r.difficulty_before, r.due_before_at,
                 r.last_review_before_at, r.reps_before, r.lapses_before, r.due_after_at,
@@ -298,11 +292,8 @@ pub async fn review(db: &Db, learner: i64, id: i64) -> Result<Option<ReviewRow>,
          WHERE r.learner_id = $1 AND r.id = $2",
     )
     .bind(learner)
-    .bind(id)
-    .fetch_all(&db.read)
-    .await?
-    .into_iter()
-    .next();
+    .bind(id);
+    let row = super::first_row(q, &db.read).await?;
     Ok(row.map(|r| {
         let concept: String = r.get(2);
         ReviewRow {
