@@ -197,10 +197,16 @@ impl Signer {
     }
 
     /// Whether `token` is `sign(purpose, parts)`, compared in constant time by the hmac crate.
+    /// Only the exact spelling issued (lower-case hex) is accepted: a token is a string, and
+    /// `A1…` is not the token `a1…`.
     pub fn verify(&self, purpose: &str, parts: &[&str], token: &str) -> bool {
+        let issued_form = token.len() == 2 * TOKEN_BYTES
+            && token
+                .bytes()
+                .all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'));
         match hex::decode(token) {
-            // The length check matters: a truncated-left check accepts any shorter prefix.
-            Ok(bytes) if bytes.len() == TOKEN_BYTES => self
+            // The length matters: a truncated-left check accepts any shorter prefix.
+            Ok(bytes) if issued_form => self
                 .mac(purpose, parts)
                 .verify_truncated_left(&bytes)
                 .is_ok(),
