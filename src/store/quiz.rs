@@ -229,6 +229,36 @@ impl Answer {
     }
 }
 
+/// Writes a concept's state `s` (its version included) if the stored version is still
+/// `expected`; `false` when the concept moved on and nothing was written. A state without a
+/// last card keeps the stored one.
+async fn write_state(
+    tx: &mut sqlx::SqliteConnection,
+    learner: i64,
+    s: &ConceptState,
+    expected: i64,
+) -> Result<bool, sqlx::Error> {
+    let updated = sqlx::query(
+        "UPDATE concept_states SET stability = $1, difficulty = $2, due_at = $3, last_review_at = $4,
+                reps = $5, lapses = $6, last_card_id = COALESCE($7, last_card_id), version = $8
+         WHERE learner_id = $9 AND concept_slug = $10 AND version = $11",
+    )
+    .bind(s.stability.map(f64::from))
+    .bind(s.difficulty.map(f64::from))
+    .bind(s.due_at)
+    .bind(s.last_review_at)
+    .bind(s.reps)
+    .bind(s.lapses)
+    .bind(&s.last_card_id)
+    .bind(s.version)
+    .bind(learner)
+    .bind(&s.concept)
+    .bind(expected)
+    .execute(&mut *tx)
+    .await?;
+    Ok(updated.rows_affected() == 1)
+}
+
 /// Records one answer inside `tx` if the concept's version is still the one it was computed
 /// from: the state update and the review row go together. `Ok(None)` means the version check
 /// failed (already answered, or answered elsewhere) and nothing was written for it.
@@ -236,26 +266,7 @@ pub async fn record_in(
     tx: &mut sqlx::SqliteConnection,
     a: &Answer,
 ) -> Result<Option<i64>, sqlx::Error> {
-    let after = &a.after;
-    let updated = sqlx::query(
-        "UPDATE concept_states SET stability = $1, difficulty = $2, due_at = $3, last_review_at = $4,
-                reps = $5, lapses = $6, last_card_id = $7, version = $8
-         WHERE learner_id = $9 AND concept_slug = $10 AND version = $11",
-    )
-    .bind(after.stability.map(f64::from))
-    .bind(after.difficulty.map(f64::from))
-    .bind(after.due_at)
-    .bind(after.last_review_at)
-    .bind(after.reps)
-    .bind(after.lapses)
-    .bind(&after.last_card_id)
-    .bind(after.version)
-    .bind(a.learner)
-    .bind(&after.concept)
-    .bind(a.before.version)
-    .execute(&mut *tx)
-    .await?;
-    if updated.rows_affected() != 1 {
+    if !write_state(&mut *tx, a.learner, &a.after, a.before.version).await? {
         return Ok(None);
     }
     let id = super::transfer::insert_review(&mut *tx, a.learner, &a.row()).await?;
@@ -352,23 +363,12 @@ pub async fn is_current(db: &Db, learner: i64, review: &ReviewRow) -> Result<boo
 /// so that undo works once. `Ok(false)` when the review is no longer current.
 pub async fn undo(db: &Db, learner: i64, review: &ReviewRow) -> Result<bool, sqlx::Error> {
     let mut tx = db.write.begin().await?;
-    let b = &review.before;
-    let updated = sqlx::query(
-        "UPDATE concept_states SET stability = $1, difficulty = $2, due_at = $3, last_review_at = $4,
-                reps = $5, lapses = $6, version = version + 1
-         WHERE learner_id = $7 AND concept_slug = $8 AND version = $9",
-    )
-    .bind(b.stability.map(f64::from))
-    .bind(b.difficulty.map(f64::from))
-    .bind(b.due_at)
-    .bind(b.last_review_at)
-    .bind(b.reps)
-    .bind(b.lapses)
-    .bind(learner)
-    .bind(&review.concept)
-    .bind(review.version_after)
-    .execute(&mut *tx)
-    .await?;
+    // The card just undone stays the last one shown (`before` has none): she gets another.
+    let restored = ConceptState {
+        version: review.version_after + 1,
+        ..review.before.clone()
+    };
+    let updated = write_state(&mut tx, learner, &restored, review.version_after).await?;
     let deleted = sqlx::query(
         "DELETE FROM reviews WHERE learner_id = $1 AND id = $2
            AND id = (SELECT MAX(id) FROM reviews WHERE learner_id = $1)
@@ -378,7 +378,7 @@ pub async fn undo(db: &Db, learner: i64, review: &ReviewRow) -> Result<bool, sql
     .bind(review.id)
     .execute(&mut *tx)
     .await?;
-    if updated.rows_affected() != 1 || deleted.rows_affected() != 1 {
+    if !updated || deleted.rows_affected() != 1 {
         tx.rollback().await?;
         return Ok(false);
     }
