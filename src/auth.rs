@@ -110,78 +110,49 @@ fn is_common_password(lower: &str) -> bool {
 /// Stored hashes asking for more memory than this are refused rather than computed.
 const MAX_M_COST_KIB: u32 = 64 * 1024;
 
-fn argon2_into(
-    params: &argon2::Params,
-    password: &[u8],
-    salt: &[u8],
-    out: &mut [u8],
-) -> Result<(), argon2::Error> {
-    let a = Argon2::new(
-        argon2::Algorithm::Argon2id,
-        argon2::Version::V0x13,
-        params.clone(),
-    );
-    // Allocated and freed per hash; see `telemetry::tune_allocator` for why that memory goes
-    // back to the system.
-    let mut memory = vec![argon2::Block::default(); params.block_count()];
-    a.hash_password_into_with_memory(password, salt, out, &mut memory)
-}
-
 /// Argon2id with the crate's default cost (19 MiB, 2 passes) and a random salt, as a PHC
 /// string. CPU-heavy: call it through [`Hasher`].
 pub fn hash_password(password: &str) -> Result<String, argon2::password_hash::Error> {
-    use argon2::password_hash::{Output, ParamsString};
+    use argon2::password_hash::PasswordHasher;
     let salt = SaltString::generate(&mut OsRng);
-    let mut salt_buf = [0u8; 64];
-    let salt_bytes = salt.as_salt().decode_b64(&mut salt_buf)?;
-    let params = argon2::Params::default();
-    let output = Output::init_with(argon2::Params::DEFAULT_OUTPUT_LEN, |out| {
-        argon2_into(&params, password.as_bytes(), salt_bytes, out).map_err(Into::into)
-    })?;
-    Ok(PasswordHash {
-        algorithm: argon2::Algorithm::Argon2id.ident(),
-        version: Some(argon2::Version::V0x13.into()),
-        params: ParamsString::try_from(&params)?,
-        salt: Some(salt.as_salt()),
-        hash: Some(output),
-    }
-    .to_string())
+    Ok(Argon2::default()
+        .hash_password(password.as_bytes(), &salt)?
+        .to_string())
 }
 
-/// Verifies against a stored PHC string; anything malformed counts as a mismatch. The output
-/// comparison is constant-time (`Output`'s equality).
+/// Verifies against a stored PHC string; anything malformed counts as a mismatch. The crate
+/// compares in constant time; the memory cost is checked first, so a stored hash asking for
+/// absurd memory is refused rather than computed.
 pub fn verify_password(password: &str, hash: &str) -> bool {
-    use argon2::password_hash::Output;
+    use argon2::password_hash::PasswordVerifier;
     let Ok(h) = PasswordHash::new(hash) else {
         return false;
     };
     if h.algorithm != argon2::Algorithm::Argon2id.ident() {
         return false;
     }
-    let (Some(salt), Some(expected)) = (h.salt, h.hash) else {
-        return false;
-    };
-    let Ok(params) = argon2::Params::try_from(&h) else {
-        return false;
-    };
-    if params.m_cost() > MAX_M_COST_KIB {
-        return false;
+    match argon2::Params::try_from(&h) {
+        Ok(p) if p.m_cost() <= MAX_M_COST_KIB => {}
+        _ => return false,
     }
-    let mut salt_buf = [0u8; 64];
-    let Ok(salt_bytes) = salt.decode_b64(&mut salt_buf) else {
-        return false;
-    };
-    Output::init_with(expected.len(), |out| {
-        argon2_into(&params, password.as_bytes(), salt_bytes, out).map_err(Into::into)
-    })
-    .is_ok_and(|computed| computed == expected)
+    Argon2::default()
+        .verify_password(password.as_bytes(), &h)
+        .is_ok()
+}
+
+/// A random 48-hex-digit id (session ids, anonymous ids, throw-away passwords).
+pub fn random_id() -> String {
+    use rand::RngCore;
+    let mut bytes = [0u8; 24];
+    rand::rng().fill_bytes(&mut bytes);
+    hex::encode(bytes)
 }
 
 /// A hash of a random password, verified against when the user name is unknown, so a log-in
 /// takes as long whether the name exists or not.
 pub fn dummy_hash() -> &'static str {
     static DUMMY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
-    DUMMY.get_or_init(|| hash_password(&crate::web::session::random_id()).unwrap_or_default())
+    DUMMY.get_or_init(|| hash_password(&random_id()).unwrap_or_default())
 }
 
 /// How many log-in failures each bucket of [`LoginLimiter`] tolerates in one window, and how

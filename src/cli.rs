@@ -195,6 +195,7 @@ impl From<ServeArgs> for Settings {
             body_deadline: std::time::Duration::from_secs(120),
             signups_per_addr_per_hour: crate::startup::SIGNUPS_PER_ADDR_PER_HOUR,
             signups_per_hour: crate::startup::SIGNUPS_PER_HOUR,
+            clock: crate::clock::Clock::system(),
         }
     }
 }
@@ -603,7 +604,7 @@ fn import(args: ImportArgs) -> anyhow::Result<()> {
 fn report_grading(args: GradingArgs) -> anyhow::Result<()> {
     let answers = runtime()?.block_on(async {
         let db = crate::store::Db::open(&args.database).await?;
-        let result = crate::store::quiz::typed_answers(&db, crate::web::quiz::GAVE_UP).await;
+        let result = crate::store::quiz::typed_answers(&db, crate::quiz::GAVE_UP).await;
         db.close().await;
         anyhow::Ok(result?)
     })?;

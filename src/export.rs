@@ -133,18 +133,7 @@ async fn head(db: &Db, learner: i64, exported_at: i64) -> Result<Head, sqlx::Err
     let concept_states = crate::store::quiz::states(db, learner)
         .await?
         .into_iter()
-        .map(|s| State {
-            concept_slug: s.concept,
-            unlocked_at: s.unlocked_at,
-            stability: s.stability,
-            difficulty: s.difficulty,
-            due_at: s.due_at,
-            last_review_at: s.last_review_at,
-            reps: s.reps,
-            lapses: s.lapses,
-            last_card_id: s.last_card_id,
-            version: s.version,
-        })
+        .map(State::from)
         .collect();
     Ok(Head {
         format: FORMAT.to_string(),
@@ -387,21 +376,15 @@ pub fn validate(content: &Content, e: &Export) -> Result<(), String> {
     if !ts_ok(a.created_at) {
         return Err("账户的创建时间不合理。".into());
     }
-    if !(a.desired_retention.is_finite() && (0.80..=0.97).contains(&a.desired_retention)) {
-        return Err("设置中的目标记忆保持率要在 0.80 到 0.97 之间。".into());
-    }
-    if !(0..=50).contains(&a.new_per_day) {
-        return Err("设置中的每天新概念数要在 0 到 50 之间。".into());
-    }
-    if !(1..=1000).contains(&a.max_reviews_per_day) {
-        return Err("设置中的每天最多复习数要在 1 到 1000 之间。".into());
-    }
-    if a.timezone.len() > 64 || a.timezone.parse::<chrono_tz::Tz>().is_err() {
-        return Err("设置中的时区不是有效的 IANA 名称。".into());
-    }
-    if !(0..=23).contains(&a.rollover_hour) {
-        return Err("设置中的每天开始时间要在 0 到 23 点之间。".into());
-    }
+    // The same bounds as the settings form.
+    crate::settings::LearnerSettings::new(
+        a.desired_retention,
+        a.new_per_day,
+        a.max_reviews_per_day,
+        &a.timezone,
+        a.rollover_hour,
+    )
+    .map_err(|m| format!("文件里的设置有误：{m}"))?;
     if let Some(p) = &a.fsrs_params {
         if p.len() != 21 || !p.iter().all(|v| v.is_finite() && v.abs() <= 1000.0) {
             return Err("个人复习参数应当是 21 个有限的数。".into());
@@ -636,6 +619,7 @@ pub async fn import(
         }
     }
     tx.commit().await?;
+    db.cache.forget(learner);
     Ok(report)
 }
 
@@ -778,20 +762,7 @@ pub fn anki_note(content: &Content, c: &Card) -> (String, String) {
 
 /// Escapes text for an HTML field; line breaks become `<br>` so they survive in Anki.
 pub fn html_escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for ch in s.chars() {
-        match ch {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            '\n' => out.push_str("<br>"),
-            '\r' => {}
-            c => out.push(c),
-        }
-    }
-    out
+    crate::charts::esc(s).replace('\n', "<br>")
 }
 
 /// A file name for a download: `paperdeck-<name>.<ext>` with the ASCII letters, digits, `_` and
@@ -824,16 +795,7 @@ mod tests {
             format: FORMAT.into(),
             version: VERSION,
             exported_at: 1_767_323_045,
-            account: Account {
-                username: "alice".into(),
-                created_at: 1_767_000_000,
-                desired_retention: 0.9,
-                new_per_day: 5,
-                max_reviews_per_day: 50,
-                timezone: "Asia/Shanghai".into(),
-                rollover_hour: 4,
-                fsrs_params: None,
-            },
+            account: Account::with_defaults("alice".into(), 1_767_000_000),
             papers_read: vec![PaperRead {
                 paper_slug: content.papers[0].slug.clone(),
                 read_at: 1_767_000_100,

@@ -159,6 +159,22 @@ impl ConceptState {
         self.memory().is_none()
     }
 
+    /// The state after an answer on `card` at `now` that FSRS scheduled as `out`: the one
+    /// definition the answer's SQL, the cache and the simulation read.
+    pub fn after(&self, out: &Outcome, now: i64, card: &str) -> ConceptState {
+        ConceptState {
+            stability: Some(out.stability),
+            difficulty: Some(out.difficulty),
+            due_at: Some(out.due_at),
+            last_review_at: Some(now),
+            reps: out.reps,
+            lapses: out.lapses,
+            last_card_id: Some(card.to_string()),
+            version: self.version + 1,
+            ..self.clone()
+        }
+    }
+
     /// Predicted probability of recall at `now`; `None` before the first review.
     pub fn recall(&self, now: i64, decay: f32) -> Option<f32> {
         let m = self.memory()?;

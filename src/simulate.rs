@@ -1,5 +1,6 @@
 //! Simulated learners, for generating realistic review logs (benchmarks, `paperdeck evaluate`,
-//! load tests). Pure: seeded RNG, explicit clock.
+//! load tests). [`simulate`] is pure (seeded RNG, explicit clock); [`store_learners`] writes its
+//! result to a database through the import.
 //!
 //! Each simulated learner has her own "true" memory, an FSRS model whose parameters are the
 //! defaults perturbed at random, so that no scheduler knows them. paperdeck's scheduler (with
@@ -31,105 +32,159 @@ pub fn simulate(
     seed: u64,
     mut sink: impl FnMut(&Review),
 ) {
-    let prefs = Prefs::default();
     for l in 0..learners {
-        let mut rng = StdRng::seed_from_u64(seed.wrapping_add(l as u64 * 7919));
+        let mut sim = SimLearner::new(l, seed, concepts.len());
+        for day in 0..days {
+            sim.day(day, start, concepts, &mut sink);
+        }
+    }
+}
+
+/// One simulated learner: her hidden true memory and what the scheduler knows of her.
+struct SimLearner {
+    id: usize,
+    rng: StdRng,
+    prefs: Prefs,
+    truth: FSRS,
+    decay: f32,
+    /// Per concept (by index): her true memory and when it last moved.
+    true_mem: Vec<Option<(MemoryState, i64)>>,
+    states: Vec<ConceptState>,
+    log: Vec<(i64, String, u8, ReviewKind)>,
+    diligence: f64,
+}
+
+impl SimLearner {
+    fn new(id: usize, seed: u64, concepts: usize) -> SimLearner {
+        let mut rng = StdRng::seed_from_u64(seed.wrapping_add(id as u64 * 7919));
         let mut truth_params = DEFAULT_PARAMETERS.to_vec();
         for w in truth_params.iter_mut().take(4) {
             *w *= rng.random_range(0.5..1.8);
         }
         truth_params[20] *= rng.random_range(0.7..1.4);
-        let truth = FSRS::new(&truth_params).unwrap_or_default();
-        let decay = truth_params[20];
-        let mut true_mem: Vec<Option<(MemoryState, i64)>> = vec![None; concepts.len()];
-        let mut states: Vec<ConceptState> = Vec::new();
-        let mut log: Vec<(i64, String, u8, ReviewKind)> = Vec::new();
-        let diligence: f64 = rng.random_range(0.6..0.98);
-        for day in 0..days {
-            // a paper's worth of concepts every few days until all are unlocked
-            if day % 3 == 0 && states.len() < concepts.len() {
-                let n = rng.random_range(1..=3).min(concepts.len() - states.len());
-                for c in concepts.iter().skip(states.len()).take(n) {
-                    states.push(ConceptState::new(c, start + day * 86_400));
-                }
-            }
-            if !rng.random_bool(diligence) {
-                continue;
-            }
-            let mut now = start + day * 86_400 + rng.random_range(8..22) * 3600;
-            for _ in 0..200 {
-                let today_idx = prefs.day_index(now);
-                let today: Vec<TodayReview> = log
-                    .iter()
-                    .filter(|(t, ..)| prefs.day_index(*t) == today_idx)
-                    .map(|(_, c, r, k)| TodayReview {
-                        concept: c.clone(),
-                        rating: *r,
-                        kind: *k,
-                    })
-                    .collect();
-                let pick = scheduler::pick_next(&states, &today, now, &prefs);
-                let Some(concept) = pick.concept().map(str::to_string) else {
-                    break;
-                };
-                let ci = concepts.iter().position(|c| *c == concept).unwrap_or(0);
-                let recalled = match true_mem[ci] {
-                    None => rng.random_bool(0.75),
-                    Some((m, last)) => {
-                        let days = ((now - last).max(0) as f32) / 86_400.0;
-                        let r = fsrs::current_retrievability(m, days, decay);
-                        rng.random_bool(f64::from(r.clamp(0.01, 0.99)))
-                    }
-                };
-                let rating = if !recalled {
-                    Rating::Again
-                } else {
-                    match rng.random_range(0..10) {
-                        0 => Rating::Hard,
-                        1 => Rating::Easy,
-                        _ => Rating::Good,
-                    }
-                };
-                // the truth moves on with the same rating
-                let elapsed = true_mem[ci]
-                    .map(|(_, last)| (prefs.day_index(now) - prefs.day_index(last)).max(0) as u32)
-                    .unwrap_or(0);
-                if let Ok(next) = truth.next_states(true_mem[ci].map(|(m, _)| m), 0.9, elapsed) {
-                    let m = match rating {
-                        Rating::Again => next.again.memory,
-                        Rating::Hard => next.hard.memory,
-                        Rating::Good => next.good.memory,
-                        Rating::Easy => next.easy.memory,
-                    };
-                    true_mem[ci] = Some((m, now));
-                }
-                let Some(si) = states.iter().position(|s| s.concept == concept) else {
-                    break;
-                };
-                let Ok(out) = scheduler::apply(&states[si], rating, now, &prefs, &mut rng) else {
-                    break;
-                };
-                let s = &mut states[si];
-                s.stability = Some(out.stability);
-                s.difficulty = Some(out.difficulty);
-                s.due_at = Some(out.due_at);
-                s.last_review_at = Some(now);
-                s.reps = out.reps;
-                s.lapses = out.lapses;
-                s.version += 1;
-                let kind = pick.review_kind();
-                log.push((now, concept.clone(), rating as u8, kind));
-                sink(&Review {
-                    learner: l,
-                    concept,
-                    rating,
-                    kind,
-                    time: now,
-                    state_after: s.clone(),
-                });
-                now += rng.random_range(10..60);
+        let diligence = rng.random_range(0.6..0.98);
+        SimLearner {
+            id,
+            prefs: Prefs::default(),
+            truth: FSRS::new(&truth_params).unwrap_or_default(),
+            decay: truth_params[20],
+            true_mem: vec![None; concepts],
+            states: Vec::new(),
+            log: Vec::new(),
+            diligence,
+            rng,
+        }
+    }
+
+    fn day(&mut self, day: i64, start: i64, concepts: &[String], sink: &mut impl FnMut(&Review)) {
+        // a paper's worth of concepts every few days until all are unlocked
+        if day % 3 == 0 && self.states.len() < concepts.len() {
+            let n = self
+                .rng
+                .random_range(1..=3)
+                .min(concepts.len() - self.states.len());
+            for c in concepts.iter().skip(self.states.len()).take(n) {
+                self.states.push(ConceptState::new(c, start + day * 86_400));
             }
         }
+        if !self.rng.random_bool(self.diligence) {
+            return;
+        }
+        let mut now = start + day * 86_400 + self.rng.random_range(8..22) * 3600;
+        for _ in 0..200 {
+            if !self.answer_next(now, concepts, sink) {
+                break;
+            }
+            now += self.rng.random_range(10..60);
+        }
+    }
+
+    /// Answers the scheduler's next question at `now`; `false` when there is none.
+    fn answer_next(
+        &mut self,
+        now: i64,
+        concepts: &[String],
+        sink: &mut impl FnMut(&Review),
+    ) -> bool {
+        let prefs = &self.prefs;
+        let today_idx = prefs.day_index(now);
+        let today: Vec<TodayReview> = self
+            .log
+            .iter()
+            .filter(|(t, ..)| prefs.day_index(*t) == today_idx)
+            .map(|(_, c, r, k)| TodayReview {
+                concept: c.clone(),
+                rating: *r,
+                kind: *k,
+            })
+            .collect();
+        let pick = scheduler::pick_next(&self.states, &today, now, prefs);
+        let Some(concept) = pick.concept().map(str::to_string) else {
+            return false;
+        };
+        let ci = concepts.iter().position(|c| *c == concept).unwrap_or(0);
+        let rating = self.recall(ci, now);
+        let Some(si) = self.states.iter().position(|s| s.concept == concept) else {
+            return false;
+        };
+        let Ok(out) = scheduler::apply(&self.states[si], rating, now, &self.prefs, &mut self.rng)
+        else {
+            return false;
+        };
+        // A simulated answer is on no particular card.
+        let after = self.states[si].after(&out, now, "");
+        self.states[si] = ConceptState {
+            last_card_id: None,
+            ..after
+        };
+        let kind = pick.review_kind();
+        self.log.push((now, concept.clone(), rating as u8, kind));
+        sink(&Review {
+            learner: self.id,
+            concept,
+            rating,
+            kind,
+            time: now,
+            state_after: self.states[si].clone(),
+        });
+        true
+    }
+
+    /// Whether she recalls concept `ci` at `now` by her true memory, as a rating; her true
+    /// memory then moves on with that rating.
+    fn recall(&mut self, ci: usize, now: i64) -> Rating {
+        let recalled = match self.true_mem[ci] {
+            None => self.rng.random_bool(0.75),
+            Some((m, last)) => {
+                let days = ((now - last).max(0) as f32) / 86_400.0;
+                let r = fsrs::current_retrievability(m, days, self.decay);
+                self.rng.random_bool(f64::from(r.clamp(0.01, 0.99)))
+            }
+        };
+        let rating = if !recalled {
+            Rating::Again
+        } else {
+            match self.rng.random_range(0..10) {
+                0 => Rating::Hard,
+                1 => Rating::Easy,
+                _ => Rating::Good,
+            }
+        };
+        let prefs = &self.prefs;
+        let elapsed = self.true_mem[ci]
+            .map(|(_, last)| (prefs.day_index(now) - prefs.day_index(last)).max(0) as u32)
+            .unwrap_or(0);
+        let memory = self.true_mem[ci].map(|(m, _)| m);
+        if let Ok(next) = self.truth.next_states(memory, 0.9, elapsed) {
+            let m = match rating {
+                Rating::Again => next.again.memory,
+                Rating::Hard => next.hard.memory,
+                Rating::Good => next.good.memory,
+                Rating::Easy => next.easy.memory,
+            };
+            self.true_mem[ci] = Some((m, now));
+        }
+        rating
     }
 }
 
@@ -144,8 +199,6 @@ pub async fn store_learners(
     reviews: &[Review],
     learners: usize,
 ) -> anyhow::Result<usize> {
-    use crate::export::{Account, Export, PaperRead, Review as Row, State};
-    use std::collections::HashMap;
     let db = crate::store::Db::open(url).await?;
     let cards = crate::startup::generate_cards(content)?;
     crate::store::cards::sync(&db, &cards, crate::store::now_ts()).await?;
@@ -153,7 +206,6 @@ pub async fn store_learners(
     let hash =
         crate::auth::hash_password(SIM_PASSWORD).map_err(|e| anyhow::anyhow!("hashing: {e}"))?;
     let now = crate::store::now_ts();
-    let prefs = Prefs::default();
     let mut created = 0;
     for l in 0..learners {
         let name = format!("sim{:04}", l + 1);
@@ -161,82 +213,7 @@ pub async fn store_learners(
             continue;
         };
         let mine: Vec<&Review> = reviews.iter().filter(|r| r.learner == l).collect();
-        let mut last: HashMap<&str, ConceptState> = HashMap::new();
-        let mut rows = Vec::with_capacity(mine.len());
-        for r in &mine {
-            let cards = index.for_concept(&r.concept);
-            let Some(card) = cards.get(r.state_after.reps as usize % cards.len().max(1)) else {
-                continue;
-            };
-            let before = last
-                .get(r.concept.as_str())
-                .cloned()
-                .unwrap_or_else(|| ConceptState::new(&r.concept, r.state_after.unlocked_at));
-            rows.push(Row {
-                card_id: card.id.clone(),
-                concept_slug: r.concept.clone(),
-                reviewed_at: r.time,
-                answer: "（模拟）".into(),
-                correct: r.rating != Rating::Again,
-                rating: r.rating as i64,
-                duration_ms: 8000,
-                review_kind: r.kind.as_str().into(),
-                stability_before: before.stability,
-                difficulty_before: before.difficulty,
-                due_before_at: before.due_at,
-                last_review_before_at: before.last_review_at,
-                reps_before: before.reps,
-                lapses_before: before.lapses,
-                stability_after: r.state_after.stability.unwrap_or(0.0),
-                difficulty_after: r.state_after.difficulty.unwrap_or(0.0),
-                due_after_at: r.state_after.due_at.unwrap_or(r.time),
-                elapsed_days: before
-                    .last_review_at
-                    .map(|t| (prefs.day_index(r.time) - prefs.day_index(t)).max(0))
-                    .unwrap_or(0),
-                scheduled_days: r
-                    .state_after
-                    .due_at
-                    .map(|d| ((d - r.time) / 86_400).max(0))
-                    .unwrap_or(0),
-                version_after: r.state_after.version,
-                overridden: false,
-            });
-            last.insert(r.concept.as_str(), r.state_after.clone());
-        }
-        let states: Vec<State> = last.values().cloned().map(State::from).collect();
-        let papers_read = content
-            .papers
-            .iter()
-            .filter(|p| p.concepts.iter().all(|c| last.contains_key(c.as_str())))
-            .map(|p| PaperRead {
-                paper_slug: p.slug.clone(),
-                read_at: p
-                    .concepts
-                    .iter()
-                    .filter_map(|c| last.get(c.as_str()).map(|s| s.unlocked_at))
-                    .min()
-                    .unwrap_or(now),
-            })
-            .collect();
-        let file = Export {
-            format: crate::export::FORMAT.into(),
-            version: crate::export::VERSION,
-            exported_at: now,
-            account: Account {
-                username: name,
-                created_at: now,
-                desired_retention: 0.9,
-                new_per_day: 5,
-                max_reviews_per_day: 50,
-                timezone: "Asia/Shanghai".into(),
-                rollover_hour: 4,
-                fsrs_params: None,
-            },
-            papers_read,
-            concept_states: states,
-            reviews: rows,
-        };
+        let file = export_of(content, &index, id, name, &mine, now);
         crate::export::import(&db, content, id, &file)
             .await
             .map_err(|e| anyhow::anyhow!("importing {}: {e}", file.account.username))?;
@@ -244,6 +221,87 @@ pub async fn store_learners(
     }
     db.close().await;
     Ok(created)
+}
+
+/// A simulated learner's history as an export file, each review on one of its concept's cards.
+fn export_of(
+    content: &crate::content::Content,
+    index: &crate::cards::CardIndex,
+    learner: i64,
+    name: String,
+    reviews: &[&Review],
+    now: i64,
+) -> crate::export::Export {
+    use crate::export::{Account, Export, PaperRead, State};
+    let mut last: std::collections::HashMap<&str, ConceptState> = Default::default();
+    let mut rows = Vec::with_capacity(reviews.len());
+    for r in reviews {
+        let cards = index.for_concept(&r.concept);
+        let Some(card) = cards.get(r.state_after.reps as usize % cards.len().max(1)) else {
+            continue;
+        };
+        let before = last
+            .get(r.concept.as_str())
+            .cloned()
+            .unwrap_or_else(|| ConceptState::new(&r.concept, r.state_after.unlocked_at));
+        rows.push(simulated_answer(learner, r, &card.id, before).row());
+        last.insert(r.concept.as_str(), r.state_after.clone());
+    }
+    let first_unlock = |concepts: &[String]| {
+        let unlocked = concepts
+            .iter()
+            .map(|c| last.get(c.as_str()).map(|s| s.unlocked_at));
+        unlocked.collect::<Option<Vec<i64>>>()?.into_iter().min()
+    };
+    let papers_read = content
+        .papers
+        .iter()
+        .filter_map(|p| {
+            first_unlock(&p.concepts).map(|read_at| PaperRead {
+                paper_slug: p.slug.clone(),
+                read_at,
+            })
+        })
+        .collect();
+    Export {
+        format: crate::export::FORMAT.into(),
+        version: crate::export::VERSION,
+        exported_at: now,
+        account: Account::with_defaults(name, now),
+        papers_read,
+        concept_states: last.values().cloned().map(State::from).collect(),
+        reviews: rows,
+    }
+}
+
+fn simulated_answer(
+    learner: i64,
+    r: &Review,
+    card: &str,
+    before: ConceptState,
+) -> crate::store::quiz::Answer {
+    let prefs = Prefs::default();
+    crate::store::quiz::Answer {
+        learner,
+        card_id: card.to_string(),
+        answer: "（模拟）".into(),
+        correct: r.rating != Rating::Again,
+        rating: r.rating,
+        kind: r.kind,
+        now: r.time,
+        duration_ms: 8000,
+        elapsed_days: before
+            .last_review_at
+            .map(|t| (prefs.day_index(r.time) - prefs.day_index(t)).max(0))
+            .unwrap_or(0),
+        scheduled_days: r
+            .state_after
+            .due_at
+            .map(|d| ((d - r.time) / 86_400).max(0))
+            .unwrap_or(0),
+        before,
+        after: r.state_after.clone(),
+    }
 }
 
 #[cfg(test)]

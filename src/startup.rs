@@ -24,9 +24,11 @@ pub struct AppState {
     pub names: Arc<crate::cards::grading::NameIndex>,
     pub db: Db,
     pub key: Key,
+    /// Signs and checks form and question tokens under the app key.
+    pub signer: web::session::Signer,
     pub settings: Settings,
-    /// What quiz pages read on every request; see [`crate::store::cache`].
-    pub cache: crate::store::cache::Cache,
+    /// Where "now" comes from; tests pin it (see [`crate::clock`]).
+    pub clock: crate::clock::Clock,
     /// Records answers with group commit; see [`crate::store::writer`].
     pub answers: crate::store::writer::AnswerWriter,
     /// The one thread that hashes passwords.
@@ -47,6 +49,20 @@ pub struct AppState {
 /// Sign-ups allowed per client address per hour, and over all addresses per hour.
 pub const SIGNUPS_PER_ADDR_PER_HOUR: usize = 10;
 pub const SIGNUPS_PER_HOUR: usize = 120;
+impl AppState {
+    /// What the quiz service works with.
+    pub fn quiz(&self) -> crate::quiz::Ctx<'_> {
+        crate::quiz::Ctx {
+            db: &self.db,
+            writer: &self.answers,
+            content: &self.content,
+            cards: &self.cards,
+            names: &self.names,
+            clock: &self.clock,
+            signer: &self.signer,
+        }
+    }
+}
 
 pub struct Application {
     port: u16,
@@ -58,7 +74,7 @@ impl Application {
     pub async fn build(settings: Settings) -> anyhow::Result<Application> {
         let content = load_content(&settings)?;
         let cards = generate_cards(&content)?;
-        let db = Db::open(&settings.database_url).await?;
+        let db = Db::open_with(&settings.database_url, settings.cache_ttl).await?;
         let report = crate::store::cards::sync(&db, &cards, crate::store::now_ts())
             .await
             .context("无法同步卡片 (cannot synchronise cards)")?;
@@ -81,8 +97,9 @@ impl Application {
             names: Arc::new(crate::cards::grading::NameIndex::from_content(&content)),
             content: Arc::new(content),
             db: db.clone(),
+            signer: web::session::Signer::new(key.signing())?,
             key,
-            cache: crate::store::cache::Cache::new(settings.cache_ttl),
+            clock: settings.clock.clone(),
             settings,
             hasher: Default::default(),
             answers: crate::store::writer::AnswerWriter::start(db.clone()),

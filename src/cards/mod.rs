@@ -94,6 +94,23 @@ pub enum CardData {
     },
 }
 
+impl CardData {
+    /// The answer and the distractors of a card with options (choice, which paper).
+    pub fn options(&self) -> Option<(&String, &[String])> {
+        match self {
+            CardData::Choice {
+                answer,
+                distractors,
+            }
+            | CardData::WhichPaper {
+                answer,
+                distractors,
+            } => Some((answer, distractors)),
+            _ => None,
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Card {
     pub id: String,

@@ -9,17 +9,8 @@ fn content() -> &'static Content {
 }
 
 fn options(card: &Card) -> Option<(String, Vec<String>)> {
-    match &card.data {
-        CardData::Choice {
-            answer,
-            distractors,
-        }
-        | CardData::WhichPaper {
-            answer,
-            distractors,
-        } => Some((answer.clone(), distractors.clone())),
-        _ => None,
-    }
+    let (answer, distractors) = card.data.options()?;
+    Some((answer.clone(), distractors.to_vec()))
 }
 
 proptest! {

@@ -3,8 +3,11 @@
 //!
 //! Why: with SQLite each query is a round trip to a connection's worker thread, and on a busy
 //! server those hand-offs, not the queries, dominate the cost of a page. The app writes this
-//! data only through its own handlers, and each of them calls [`Cache::forget`] for the learner
-//! it changed, so a page never shows what the database no longer holds. Writes from outside the
+//! data only through the store, and every store function that writes a learner's data calls
+//! [`Cache::forget`] for her (or, for an answer, [`Cache::answered`]), so a page never shows what
+//! the database no longer holds. Each of those writes bumps the learner's generation, and a load
+//! keeps its result only if the generation did not move while it read: without that, a load
+//! that read just before a write could put the old data back for a whole TTL. Writes from outside the
 //! process (`paperdeck import` while the server runs) are picked up when an entry expires
 //! (after `ttl`, [`TTL`] by default). Correctness never rests on the cache: answers are checked against the database's
 //! version of the concept inside the write transaction.
@@ -60,16 +63,104 @@ impl LearnerData {
     }
 }
 
+impl LearnerData {
+    /// This entry after an answer committed at `at`.
+    fn with_answer(&self, state: ConceptState, review: TodayReview, card: &str, at: i64) -> Self {
+        let concept = state.concept.clone();
+        let mut states = self.states.clone();
+        match states.iter_mut().find(|s| s.concept == state.concept) {
+            Some(s) => *s = state,
+            None => states.push(state),
+        }
+        let mut today = self.today.clone();
+        if self.prefs.day_index(at) == self.day {
+            today.push(review);
+        }
+        let mut last_seen = self.last_seen.lock().map(|m| m.clone()).unwrap_or_default();
+        // Only a concept already loaded is updated; another loads whole when first needed.
+        if let Some(cards) = last_seen.get_mut(&concept) {
+            cards.insert(card.to_string(), at);
+        }
+        LearnerData {
+            loaded: self.loaded,
+            prefs: self.prefs.clone(),
+            states,
+            day: self.day,
+            today,
+            papers_read: self.papers_read.clone(),
+            last_seen: Mutex::new(last_seen),
+        }
+    }
+}
+
+/// Reads a learner's entry from the database; `None` when there is no such learner.
+async fn load(db: &Db, id: i64, now: i64) -> Result<Option<LearnerData>, sqlx::Error> {
+    let Some(prefs) = super::quiz::prefs(db, id).await? else {
+        return Ok(None);
+    };
+    let day = prefs.day_index(now);
+    let states = super::quiz::states(db, id).await?;
+    let today = super::quiz::reviews_since(db, id, prefs.day_start(day)).await?;
+    let papers_read = super::quiz::papers_read(db, id)
+        .await?
+        .into_iter()
+        .map(|(p, _)| p)
+        .collect();
+    Ok(Some(LearnerData {
+        loaded: Instant::now(),
+        prefs,
+        states,
+        day,
+        today,
+        papers_read,
+        last_seen: Mutex::default(),
+    }))
+}
+
 #[derive(Debug, Clone)]
 struct SessionEntry {
     row: SessionRow,
     loaded: Instant,
 }
 
+/// The learner entries and, per learner, the generation of her data: bumped by every write
+/// that concerns her, so a load that began before the write can tell it is out of date.
+#[derive(Debug, Default)]
+struct Learners {
+    entries: HashMap<i64, Arc<LearnerData>>,
+    generations: HashMap<i64, u64>,
+    /// Bumped when the maps are cleared, which forgets every generation: a load that began
+    /// before then may not insert.
+    epoch: u64,
+}
+
+impl Learners {
+    fn generation(&self, id: i64) -> (u64, u64) {
+        (self.epoch, self.generations.get(&id).copied().unwrap_or(0))
+    }
+
+    fn bump(&mut self, id: i64) {
+        if self.generations.len() >= MAX_ENTRIES {
+            self.entries.clear();
+            self.generations.clear();
+            self.epoch += 1;
+        }
+        *self.generations.entry(id).or_default() += 1;
+    }
+}
+
+/// Taken before a load reads the database; the load's result is kept only if no write
+/// concerning the learner happened since (see [`Cache::finish_load`]).
+#[derive(Debug, Clone, Copy)]
+struct LoadTicket {
+    id: i64,
+    generation: (u64, u64),
+}
+
 #[derive(Debug)]
 pub struct Cache {
     ttl: Duration,
-    learners: Mutex<HashMap<i64, Arc<LearnerData>>>,
+    learners: Mutex<Learners>,
     sessions: Mutex<HashMap<String, SessionEntry>>,
 }
 
@@ -97,80 +188,77 @@ impl Cache {
         id: i64,
         now: i64,
     ) -> Result<Option<Arc<LearnerData>>, sqlx::Error> {
-        if let Some(d) = self.learners.lock().ok().and_then(|m| m.get(&id).cloned()) {
-            if d.loaded.elapsed() < self.ttl && d.prefs.day_index(now) == d.day {
-                return Ok(Some(d));
-            }
+        if let Some(d) = self.fresh(id, now) {
+            return Ok(Some(d));
         }
-        let Some(prefs) = super::quiz::prefs(db, id).await? else {
+        let ticket = self.begin_load(id);
+        let Some(data) = load(db, id, now).await? else {
             return Ok(None);
         };
-        let day = prefs.day_index(now);
-        let states = super::quiz::states(db, id).await?;
-        let today = super::quiz::reviews_since(db, id, prefs.day_start(day)).await?;
-        let papers_read = super::quiz::papers_read(db, id)
-            .await?
-            .into_iter()
-            .map(|(p, _)| p)
-            .collect();
-        let data = Arc::new(LearnerData {
-            loaded: Instant::now(),
-            prefs,
-            states,
-            day,
-            today,
-            papers_read,
-            last_seen: Mutex::default(),
-        });
-        if let Ok(mut m) = self.learners.lock() {
-            if m.len() >= MAX_ENTRIES {
-                m.clear();
-            }
-            m.insert(id, data.clone());
-        }
+        let data = Arc::new(data);
+        self.finish_load(ticket, data.clone());
         Ok(Some(data))
+    }
+
+    fn fresh(&self, id: i64, now: i64) -> Option<Arc<LearnerData>> {
+        let d = self.learners.lock().ok()?.entries.get(&id).cloned()?;
+        (d.loaded.elapsed() < self.ttl && d.prefs.day_index(now) == d.day).then_some(d)
+    }
+
+    fn begin_load(&self, id: i64) -> LoadTicket {
+        let generation = self
+            .learners
+            .lock()
+            .map(|l| l.generation(id))
+            .unwrap_or((u64::MAX, u64::MAX));
+        LoadTicket { id, generation }
+    }
+
+    /// Keeps a loaded entry unless a write concerning the learner came after the ticket was
+    /// taken: that write's data may be missing from what was read, and the entry would show it
+    /// for up to the TTL. Returns whether the entry was kept.
+    fn finish_load(&self, ticket: LoadTicket, data: Arc<LearnerData>) -> bool {
+        let Ok(mut l) = self.learners.lock() else {
+            return false;
+        };
+        if l.generation(ticket.id) != ticket.generation {
+            return false;
+        }
+        if l.entries.len() >= MAX_ENTRIES {
+            l.entries.clear();
+        }
+        l.entries.insert(ticket.id, data);
+        true
     }
 
     /// Brings a cached entry up to date after an answer this process has just committed, so the
     /// next question needs no database read. Without an entry there is nothing to do.
-    pub fn answered(&self, id: i64, state: ConceptState, review: TodayReview, card: &str, at: i64) {
-        let Ok(mut m) = self.learners.lock() else {
+    pub(super) fn answered(
+        &self,
+        id: i64,
+        state: ConceptState,
+        review: TodayReview,
+        card: &str,
+        at: i64,
+    ) {
+        let Ok(mut l) = self.learners.lock() else {
             return;
         };
-        let Some(old) = m.get(&id) else {
+        // A load in flight read the database before this answer: it must not insert.
+        l.bump(id);
+        let Some(old) = l.entries.get(&id) else {
             return;
         };
-        let concept = state.concept.clone();
-        let mut states = old.states.clone();
-        match states.iter_mut().find(|s| s.concept == state.concept) {
-            Some(s) => *s = state,
-            None => states.push(state),
-        }
-        let mut today = old.today.clone();
-        if old.prefs.day_index(at) == old.day {
-            today.push(review);
-        }
-        let mut last_seen = old.last_seen.lock().map(|m| m.clone()).unwrap_or_default();
-        // Only a concept already loaded is updated; another loads whole when first needed.
-        if let Some(cards) = last_seen.get_mut(&concept) {
-            cards.insert(card.to_string(), at);
-        }
-        let data = Arc::new(LearnerData {
-            loaded: old.loaded,
-            prefs: old.prefs.clone(),
-            states,
-            day: old.day,
-            today,
-            papers_read: old.papers_read.clone(),
-            last_seen: Mutex::new(last_seen),
-        });
-        m.insert(id, data);
+        let data = Arc::new(old.with_answer(state, review, card, at));
+        l.entries.insert(id, data);
     }
 
-    /// Drops what is cached for a learner: call after every write that concerns her.
+    /// Drops what is cached for a learner. The store calls it after every write that concerns
+    /// her; a load that began before it will not put its (older) result back.
     pub fn forget(&self, id: i64) {
-        if let Ok(mut m) = self.learners.lock() {
-            m.remove(&id);
+        if let Ok(mut l) = self.learners.lock() {
+            l.bump(id);
+            l.entries.remove(&id);
         }
     }
 
@@ -208,5 +296,72 @@ impl Cache {
         if let Ok(mut m) = self.sessions.lock() {
             m.remove(sid);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry(states: usize) -> Arc<LearnerData> {
+        let prefs = Prefs::default();
+        Arc::new(LearnerData {
+            loaded: Instant::now(),
+            day: prefs.day_index(0),
+            prefs,
+            states: (0..states)
+                .map(|i| ConceptState::new(&format!("c{i}"), 0))
+                .collect(),
+            today: Vec::new(),
+            papers_read: Vec::new(),
+            last_seen: Mutex::default(),
+        })
+    }
+
+    fn cached(cache: &Cache, id: i64) -> Option<Arc<LearnerData>> {
+        cache.fresh(id, 0)
+    }
+
+    #[test]
+    fn a_load_that_began_before_a_forget_is_not_kept() {
+        let cache = Cache::new(TTL);
+        let ticket = cache.begin_load(7);
+        // A write (mark a paper read) lands while the load is reading the database ...
+        cache.forget(7);
+        // ... so what the load read is older than the database and must not be cached.
+        assert!(!cache.finish_load(ticket, entry(1)));
+        assert!(cached(&cache, 7).is_none());
+        // A load that begins after the write is kept.
+        let ticket = cache.begin_load(7);
+        assert!(cache.finish_load(ticket, entry(2)));
+        assert_eq!(cached(&cache, 7).map(|d| d.states.len()), Some(2));
+    }
+
+    #[test]
+    fn a_load_that_began_before_an_answer_does_not_overwrite_it() {
+        let cache = Cache::new(TTL);
+        let t = cache.begin_load(1);
+        assert!(cache.finish_load(t, entry(1)));
+        let slow = cache.begin_load(1);
+        let mut after = ConceptState::new("c0", 0);
+        after.version = 1;
+        let review = TodayReview {
+            concept: "c0".into(),
+            rating: 3,
+            kind: crate::scheduler::ReviewKind::Learn,
+        };
+        cache.answered(1, after, review, "card", 0);
+        assert!(!cache.finish_load(slow, entry(1)));
+        let d = cached(&cache, 1).expect("the answered entry stays");
+        assert_eq!(d.states[0].version, 1);
+        assert_eq!(d.today.len(), 1);
+    }
+
+    #[test]
+    fn a_forget_for_one_learner_leaves_others_loads_alone() {
+        let cache = Cache::new(TTL);
+        let mine = cache.begin_load(1);
+        cache.forget(2);
+        assert!(cache.finish_load(mine, entry(1)));
     }
 }

@@ -87,79 +87,30 @@ pub async fn sync(db: &Db, cards: &[Card], now: i64) -> Result<SyncReport, sqlx:
     Ok(report)
 }
 
-/// A card as stored, ready to show.
-#[derive(Debug, Clone)]
-pub struct StoredCard {
-    pub id: String,
-    pub paper: String,
-    pub kind: CardKind,
-    pub concept: String,
-    pub prompt: String,
-    pub data: CardData,
-    pub explanation: String,
-    pub section: String,
-    pub retired: bool,
-}
-
 const CARD_COLUMNS: &str =
-    "id, paper_slug, kind, concept_slug, prompt, data_json, explanation, section, retired";
+    "id, paper_slug, kind, concept_slug, prompt, data_json, explanation, section";
 
-fn card_from_row(r: &sqlx::sqlite::SqliteRow) -> Option<StoredCard> {
+/// A stored card as a [`Card`]. The fact key is not stored (ids already derive from it), so it
+/// is empty. `None` for a row whose data no longer parses or whose columns have the wrong type.
+fn card_from_row(r: &sqlx::sqlite::SqliteRow) -> Option<Card> {
     let kind = CardKind::parse(r.try_get::<&str, _>(2).ok()?)?;
     let data: CardData = serde_json::from_str(r.try_get::<&str, _>(5).ok()?).ok()?;
-    Some(StoredCard {
+    Some(Card {
         id: r.try_get(0).ok()?,
         paper: r.try_get(1).ok()?,
+        fact_key: String::new(),
         kind,
         concept: r.try_get(3).ok()?,
         prompt: r.try_get(4).ok()?,
         data,
         explanation: r.try_get(6).ok()?,
         section: r.try_get(7).ok()?,
-        retired: r.try_get::<i64, _>(8).ok()? != 0,
     })
 }
 
-pub async fn by_id(db: &Db, id: &str) -> Result<Option<StoredCard>, sqlx::Error> {
-    let row = sqlx::query(&format!("SELECT {CARD_COLUMNS} FROM cards WHERE id = $1"))
-        .bind(id)
-        .fetch_all(&db.read)
-        .await?
-        .into_iter()
-        .next();
+/// A card by id, live or retired: feedback on an old answer still needs its card.
+pub async fn by_id(db: &Db, id: &str) -> Result<Option<Card>, sqlx::Error> {
+    let sql = format!("SELECT {CARD_COLUMNS} FROM cards WHERE id = $1");
+    let row = super::first_row(sqlx::query(&sql).bind(id), &db.read).await?;
     Ok(row.as_ref().and_then(card_from_row))
-}
-
-/// The live cards of a concept. A row whose stored data no longer parses is skipped rather than
-/// breaking the quiz.
-pub async fn live_for_concept(db: &Db, concept: &str) -> Result<Vec<StoredCard>, sqlx::Error> {
-    let rows = sqlx::query(&format!(
-        "SELECT {CARD_COLUMNS} FROM cards WHERE concept_slug = $1 AND retired = 0 ORDER BY id"
-    ))
-    .bind(concept)
-    .fetch_all(&db.read)
-    .await?;
-    Ok(rows.iter().filter_map(card_from_row).collect())
-}
-
-pub async fn all_live(db: &Db) -> Result<Vec<StoredCard>, sqlx::Error> {
-    let rows = sqlx::query(&format!(
-        "SELECT {CARD_COLUMNS} FROM cards WHERE retired = 0 ORDER BY paper_slug, id"
-    ))
-    .fetch_all(&db.read)
-    .await?;
-    Ok(rows.iter().filter_map(card_from_row).collect())
-}
-
-/// Live card counts per (paper, concept), for the paper pages.
-pub async fn counts_by_paper_concept(db: &Db) -> Result<Vec<(String, String, i64)>, sqlx::Error> {
-    let rows = sqlx::query(
-        "SELECT paper_slug, concept_slug, COUNT(*) FROM cards WHERE retired = 0
-         GROUP BY paper_slug, concept_slug ORDER BY paper_slug, concept_slug",
-    )
-    .fetch_all(&db.read)
-    .await?;
-    rows.into_iter()
-        .map(|r| Ok((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?)))
-        .collect()
 }

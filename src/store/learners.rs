@@ -1,6 +1,7 @@
 //! Learner accounts and log-in sessions.
 
 use super::Db;
+use crate::settings::LearnerSettings;
 use sqlx::Row;
 
 #[derive(Debug, Clone)]
@@ -12,16 +13,13 @@ pub struct SessionRow {
 }
 
 pub async fn session(db: &Db, id: &str) -> Result<Option<SessionRow>, sqlx::Error> {
-    let row = sqlx::query(
+    let q = sqlx::query(
         "SELECT s.learner_id, l.username, s.last_seen_at, s.created_at
          FROM login_sessions s JOIN learners l ON l.id = s.learner_id
          WHERE s.id = $1",
     )
-    .bind(id)
-    .fetch_all(&db.read)
-    .await?
-    .into_iter()
-    .next();
+    .bind(id);
+    let row = super::first_row(q, &db.read).await?;
     row.map(|r| {
         Ok(SessionRow {
             learner_id: r.try_get(0)?,
@@ -138,13 +136,9 @@ pub async fn credentials_by_key(
     db: &Db,
     username_key: &str,
 ) -> Result<Option<Credentials>, sqlx::Error> {
-    let row =
-        sqlx::query("SELECT id, username, password_hash FROM learners WHERE username_key = $1")
-            .bind(username_key)
-            .fetch_all(&db.read)
-            .await?
-            .into_iter()
-            .next();
+    let q = sqlx::query("SELECT id, username, password_hash FROM learners WHERE username_key = $1")
+        .bind(username_key);
+    let row = super::first_row(q, &db.read).await?;
     row.map(|r| {
         Ok(Credentials {
             id: r.try_get(0)?,
@@ -163,7 +157,7 @@ pub async fn create(
     password_hash: &str,
     now: i64,
 ) -> Result<Option<i64>, sqlx::Error> {
-    let row = sqlx::query(
+    let q = sqlx::query(
         "INSERT INTO learners (username, username_key, password_hash, created_at)
          VALUES ($1, $2, $3, $4)
          ON CONFLICT (username_key) DO NOTHING
@@ -172,50 +166,40 @@ pub async fn create(
     .bind(username)
     .bind(username_key)
     .bind(password_hash)
-    .bind(now)
-    .fetch_all(&db.write)
-    .await?
-    .into_iter()
-    .next();
+    .bind(now);
+    let row = super::first_row(q, &db.write).await?;
     row.map(|r| r.try_get(0)).transpose()
 }
 
-/// The settings a learner can change on `/settings`.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Settings {
-    pub desired_retention: f64,
-    pub new_per_day: i64,
-    pub max_reviews_per_day: i64,
-    pub timezone: String,
-    pub rollover_hour: i64,
-    pub has_personal_params: bool,
-}
-
-pub async fn settings(db: &Db, learner: i64) -> Result<Option<Settings>, sqlx::Error> {
-    let row = sqlx::query(
+/// Her settings as stored (forced into their bounds), and whether she has personal parameters.
+pub async fn settings(db: &Db, learner: i64) -> Result<Option<LearnerSettings>, sqlx::Error> {
+    let q = sqlx::query(
         "SELECT desired_retention, new_per_day, max_reviews_per_day, timezone, rollover_hour,
                 fsrs_params IS NOT NULL
          FROM learners WHERE id = $1",
     )
-    .bind(learner)
-    .fetch_all(&db.read)
-    .await?
-    .into_iter()
-    .next();
+    .bind(learner);
+    let row = super::first_row(q, &db.read).await?;
     row.map(|r| {
-        Ok(Settings {
-            desired_retention: r.try_get(0)?,
-            new_per_day: r.try_get(1)?,
-            max_reviews_per_day: r.try_get(2)?,
-            timezone: r.try_get(3)?,
-            rollover_hour: r.try_get(4)?,
+        Ok(LearnerSettings {
             has_personal_params: r.try_get::<i64, _>(5)? != 0,
+            ..LearnerSettings::clamped(
+                r.try_get(0)?,
+                r.try_get(1)?,
+                r.try_get(2)?,
+                r.try_get(3)?,
+                r.try_get(4)?,
+            )
         })
     })
     .transpose()
 }
 
-pub async fn update_settings(db: &Db, learner: i64, s: &Settings) -> Result<(), sqlx::Error> {
+pub async fn update_settings(
+    db: &Db,
+    learner: i64,
+    s: &LearnerSettings,
+) -> Result<(), sqlx::Error> {
     sqlx::query(
         "UPDATE learners SET desired_retention = $1, new_per_day = $2, max_reviews_per_day = $3,
                 timezone = $4, rollover_hour = $5
@@ -228,8 +212,9 @@ pub async fn update_settings(db: &Db, learner: i64, s: &Settings) -> Result<(), 
     .bind(s.rollover_hour)
     .bind(learner)
     .execute(&db.write)
-    .await
-    .map(|_| ())
+    .await?;
+    db.cache.forget(learner);
+    Ok(())
 }
 
 /// Stores personal FSRS parameters (JSON array), or clears them with `None`.
@@ -238,6 +223,7 @@ pub async fn set_params(db: &Db, learner: i64, params: Option<&str>) -> Result<(
         .bind(params)
         .bind(learner)
         .execute(&db.write)
-        .await
-        .map(|_| ())
+        .await?;
+    db.cache.forget(learner);
+    Ok(())
 }

@@ -25,6 +25,7 @@ pub mod cache;
 pub mod cards;
 pub mod learners;
 pub mod quiz;
+mod rows;
 pub mod transfer;
 pub mod writer;
 
@@ -48,13 +49,21 @@ pub struct Db {
     pub read: SqlitePool,
     /// Writes: exactly one connection, so writers queue here rather than in SQLite's lock.
     pub write: SqlitePool,
+    /// What quiz pages read on every request. It lives with the pools so that the functions
+    /// that write a learner's data keep it current themselves; see [`cache`].
+    pub cache: std::sync::Arc<cache::Cache>,
 }
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 
 impl Db {
-    /// Opens (creating if missing) and migrates the database at `url`.
+    /// Opens (creating if missing) and migrates the database at `url`, with the default cache.
     pub async fn open(url: &str) -> Result<Db, OpenError> {
+        Db::open_with(url, cache::TTL).await
+    }
+
+    /// Opens the database with a cache whose entries live `cache_ttl` (zero: no caching).
+    pub async fn open_with(url: &str, cache_ttl: Duration) -> Result<Db, OpenError> {
         let options = SqliteConnectOptions::from_str(url)
             .map_err(|source| OpenError::Url {
                 url: url.to_string(),
@@ -101,7 +110,11 @@ impl Db {
             .connect_with(options.read_only(false))
             .await
             .map_err(|source| OpenError::Open { file, source })?;
-        Ok(Db { read, write })
+        Ok(Db {
+            read,
+            write,
+            cache: std::sync::Arc::new(cache::Cache::new(cache_ttl)),
+        })
     }
 
     pub async fn ping(&self) -> Result<(), sqlx::Error> {
@@ -141,7 +154,16 @@ fn create_private(path: &std::path::Path) -> std::io::Result<()> {
     }
 }
 
-/// Seconds since the Unix epoch: the one timestamp format in the database.
+/// Seconds since the Unix epoch: the one timestamp format in the database. For tools and
+/// start-up; request paths read [`crate::clock::Clock`] so that tests can pin the time.
 pub fn now_ts() -> i64 {
     chrono::Utc::now().timestamp()
+}
+
+/// The first row of a query (see the module doc for why not `fetch_optional`).
+pub(crate) async fn first_row<'q>(
+    q: sqlx::query::Query<'q, sqlx::Sqlite, sqlx::sqlite::SqliteArguments<'q>>,
+    pool: &SqlitePool,
+) -> Result<Option<sqlx::sqlite::SqliteRow>, sqlx::Error> {
+    Ok(q.fetch_all(pool).await?.into_iter().next())
 }

@@ -1,9 +1,9 @@
 //! Reading records, concept states and the review log: everything the quiz reads and writes.
 //! Every query here is scoped by the learner's id.
 
+use super::rows::state_from_row;
 use super::Db;
-use crate::scheduler::{ConceptState, Outcome, Prefs, ReviewKind, TodayReview};
-use sqlx::sqlite::SqliteRow;
+use crate::scheduler::{ConceptState, Outcome, Prefs, Rating, ReviewKind, TodayReview};
 use sqlx::Row;
 use std::collections::HashMap;
 
@@ -37,7 +37,9 @@ pub async fn mark_read(
         .execute(&mut *tx)
         .await?;
     }
-    tx.commit().await
+    tx.commit().await?;
+    db.cache.forget(learner);
+    Ok(())
 }
 
 pub async fn papers_read(db: &Db, learner: i64) -> Result<Vec<(String, i64)>, sqlx::Error> {
@@ -53,29 +55,11 @@ pub async fn papers_read(db: &Db, learner: i64) -> Result<Vec<(String, i64)>, sq
 }
 
 pub async fn has_read(db: &Db, learner: i64, paper: &str) -> Result<bool, sqlx::Error> {
-    let row = sqlx::query("SELECT 1 FROM papers_read WHERE learner_id = $1 AND paper_slug = $2")
+    let q = sqlx::query("SELECT 1 FROM papers_read WHERE learner_id = $1 AND paper_slug = $2")
         .bind(learner)
-        .bind(paper)
-        .fetch_all(&db.read)
-        .await?
-        .into_iter()
-        .next();
+        .bind(paper);
+    let row = super::first_row(q, &db.read).await?;
     Ok(row.is_some())
-}
-
-pub(super) fn state_from_row(r: &SqliteRow) -> Result<ConceptState, sqlx::Error> {
-    Ok(ConceptState {
-        concept: r.try_get(0)?,
-        unlocked_at: r.try_get(1)?,
-        stability: r.try_get::<Option<f64>, _>(2)?.map(|v| v as f32),
-        difficulty: r.try_get::<Option<f64>, _>(3)?.map(|v| v as f32),
-        due_at: r.try_get(4)?,
-        last_review_at: r.try_get(5)?,
-        reps: r.try_get(6)?,
-        lapses: r.try_get(7)?,
-        last_card_id: r.try_get(8)?,
-        version: r.try_get(9)?,
-    })
 }
 
 /// The queries behind choosing the next question, public so the benchmark can show their plans.
@@ -101,17 +85,14 @@ pub async fn state(
     learner: i64,
     concept: &str,
 ) -> Result<Option<ConceptState>, sqlx::Error> {
-    let row = sqlx::query(
+    let q = sqlx::query(
         "SELECT concept_slug, unlocked_at, stability, difficulty, due_at, last_review_at, reps,
                 lapses, last_card_id, version
          FROM concept_states WHERE learner_id = $1 AND concept_slug = $2",
     )
     .bind(learner)
-    .bind(concept)
-    .fetch_all(&db.read)
-    .await?
-    .into_iter()
-    .next();
+    .bind(concept);
+    let row = super::first_row(q, &db.read).await?;
     row.as_ref().map(state_from_row).transpose()
 }
 
@@ -153,33 +134,141 @@ pub async fn card_last_seen(
         .collect()
 }
 
+/// Her scheduling preferences. Stored values are forced into the settings' bounds, and stored
+/// parameters that are not 21 finite numbers are ignored (the defaults apply).
 pub async fn prefs(db: &Db, learner: i64) -> Result<Option<Prefs>, sqlx::Error> {
-    let row = sqlx::query(
+    let q = sqlx::query(
         "SELECT desired_retention, new_per_day, max_reviews_per_day, timezone, rollover_hour, fsrs_params
          FROM learners WHERE id = $1",
     )
-    .bind(learner)
-    .fetch_all(&db.read)
-        .await?
-        .into_iter()
-        .next();
+    .bind(learner);
+    let row = super::first_row(q, &db.read).await?;
     row.map(|r| {
-        let tz: String = r.try_get(3)?;
         let params: Option<String> = r.try_get(5)?;
-        Ok(Prefs {
-            desired_retention: r.try_get::<f64, _>(0)? as f32,
-            new_per_day: r.try_get::<i64, _>(1)?.clamp(0, 1000) as u32,
-            max_reviews_per_day: r.try_get::<i64, _>(2)?.clamp(0, 10_000) as u32,
-            tz: tz.parse().unwrap_or(chrono_tz::Asia::Shanghai),
-            rollover_hour: r.try_get::<i64, _>(4)?.clamp(0, 23) as u32,
-            max_interval_days: crate::scheduler::DEFAULT_MAX_INTERVAL_DAYS,
-            params: params
-                .and_then(|p| serde_json::from_str::<Vec<f32>>(&p).ok())
-                .filter(|p| p.len() == 21 && p.iter().all(|v| v.is_finite()))
-                .unwrap_or_default(),
-        })
+        let params = params
+            .and_then(|p| serde_json::from_str::<Vec<f32>>(&p).ok())
+            .filter(|p| p.len() == 21 && p.iter().all(|v| v.is_finite()))
+            .unwrap_or_default();
+        Ok(crate::settings::LearnerSettings::clamped(
+            r.try_get(0)?,
+            r.try_get(1)?,
+            r.try_get(2)?,
+            r.try_get(3)?,
+            r.try_get(4)?,
+        )
+        .prefs(params))
     })
     .transpose()
+}
+
+/// An answer to record: the states around it are computed once, by the quiz service, and
+/// everything else (the SQL update, the review row, the cache) is read from them.
+#[derive(Debug, Clone)]
+pub struct Answer {
+    pub learner: i64,
+    pub before: ConceptState,
+    /// [`ConceptState::after`] of `before`.
+    pub after: ConceptState,
+    pub card_id: String,
+    /// What is stored as her answer.
+    pub answer: String,
+    pub correct: bool,
+    pub rating: Rating,
+    pub kind: ReviewKind,
+    pub now: i64,
+    pub duration_ms: i64,
+    pub elapsed_days: i64,
+    pub scheduled_days: i64,
+}
+
+impl Answer {
+    /// The answer as one of today's, for the scheduler's daily counts.
+    pub fn today(&self) -> TodayReview {
+        TodayReview {
+            concept: self.before.concept.clone(),
+            rating: self.rating as u8,
+            kind: self.kind,
+        }
+    }
+
+    /// The review row it adds to the log.
+    pub fn row(&self) -> super::transfer::Review {
+        let (b, a) = (&self.before, &self.after);
+        super::transfer::Review {
+            card_id: self.card_id.clone(),
+            concept_slug: b.concept.clone(),
+            reviewed_at: self.now,
+            answer: self.answer.clone(),
+            correct: self.correct,
+            rating: self.rating as i64,
+            duration_ms: self.duration_ms,
+            review_kind: self.kind.as_str().to_string(),
+            stability_before: b.stability,
+            difficulty_before: b.difficulty,
+            due_before_at: b.due_at,
+            last_review_before_at: b.last_review_at,
+            reps_before: b.reps,
+            lapses_before: b.lapses,
+            stability_after: a.stability.unwrap_or(0.0),
+            difficulty_after: a.difficulty.unwrap_or(0.0),
+            due_after_at: a.due_at.unwrap_or(self.now),
+            elapsed_days: self.elapsed_days,
+            scheduled_days: self.scheduled_days,
+            version_after: a.version,
+            overridden: false,
+        }
+    }
+}
+
+#[cfg(test)]
+impl Answer {
+    /// A right answer on card "card" at `now`, for tests.
+    pub(crate) fn right(learner: i64, before: ConceptState, after: ConceptState, now: i64) -> Self {
+        Answer {
+            learner,
+            before,
+            after,
+            card_id: "card".into(),
+            answer: "x".into(),
+            correct: true,
+            rating: Rating::Good,
+            kind: ReviewKind::Learn,
+            now,
+            duration_ms: 1000,
+            elapsed_days: 0,
+            scheduled_days: 0,
+        }
+    }
+}
+
+/// Writes a concept's state `s` (its version included) if the stored version is still
+/// `expected`; `false` when the concept moved on and nothing was written. A state without a
+/// last card keeps the stored one.
+async fn write_state(
+    tx: &mut sqlx::SqliteConnection,
+    learner: i64,
+    s: &ConceptState,
+    expected: i64,
+) -> Result<bool, sqlx::Error> {
+    let updated = sqlx::query(
+        "UPDATE concept_states SET stability = $1, difficulty = $2, due_at = $3, last_review_at = $4,
+                reps = $5, lapses = $6, last_card_id = COALESCE($7, last_card_id), version = $8
+         WHERE learner_id = $9 AND concept_slug = $10 AND version = $11",
+    )
+    .bind(s.stability.map(f64::from))
+    .bind(s.difficulty.map(f64::from))
+    .bind(s.due_at)
+    .bind(s.last_review_at)
+    .bind(s.reps)
+    .bind(s.lapses)
+    .bind(&s.last_card_id)
+    .bind(s.version)
+    .bind(learner)
+    .bind(&s.concept)
+    .bind(expected)
+    .execute(&mut *tx)
+    .await?;
+    Ok(updated.rows_affected() == 1)
 }
 
 /// Records one answer inside `tx` if the concept's version is still the one it was computed
@@ -187,53 +276,12 @@ pub async fn prefs(db: &Db, learner: i64) -> Result<Option<Prefs>, sqlx::Error> 
 /// failed (already answered, or answered elsewhere) and nothing was written for it.
 pub async fn record_in(
     tx: &mut sqlx::SqliteConnection,
-    a: &super::writer::Answer,
+    a: &Answer,
 ) -> Result<Option<i64>, sqlx::Error> {
-    let (before, out) = (&a.before, &a.out);
-    let updated = sqlx::query(
-        "UPDATE concept_states SET stability = $1, difficulty = $2, due_at = $3, last_review_at = $4,
-                reps = $5, lapses = $6, last_card_id = $7, version = version + 1
-         WHERE learner_id = $8 AND concept_slug = $9 AND version = $10",
-    )
-    .bind(f64::from(out.stability))
-    .bind(f64::from(out.difficulty))
-    .bind(out.due_at)
-    .bind(a.now)
-    .bind(out.reps)
-    .bind(out.lapses)
-    .bind(&a.card_id)
-    .bind(a.learner)
-    .bind(&a.concept)
-    .bind(before.version)
-    .execute(&mut *tx)
-    .await?;
-    if updated.rows_affected() != 1 {
+    if !write_state(&mut *tx, a.learner, &a.after, a.before.version).await? {
         return Ok(None);
     }
-    let row = super::transfer::Review {
-        card_id: a.card_id.clone(),
-        concept_slug: a.concept.clone(),
-        reviewed_at: a.now,
-        answer: a.answer.clone(),
-        correct: a.correct,
-        rating: i64::from(a.rating),
-        duration_ms: a.duration_ms,
-        review_kind: a.kind.as_str().to_string(),
-        stability_before: before.stability,
-        difficulty_before: before.difficulty,
-        due_before_at: before.due_at,
-        last_review_before_at: before.last_review_at,
-        reps_before: before.reps,
-        lapses_before: before.lapses,
-        stability_after: out.stability,
-        difficulty_after: out.difficulty,
-        due_after_at: out.due_at,
-        elapsed_days: out.elapsed_days,
-        scheduled_days: out.scheduled_days,
-        version_after: before.version + 1,
-        overridden: false,
-    };
-    let id = super::transfer::insert_review(&mut *tx, a.learner, &row).await?;
+    let id = super::transfer::insert_review(&mut *tx, a.learner, &a.row()).await?;
     Ok(Some(id))
 }
 
@@ -257,7 +305,7 @@ pub struct ReviewRow {
 }
 
 pub async fn review(db: &Db, learner: i64, id: i64) -> Result<Option<ReviewRow>, sqlx::Error> {
-    let row = sqlx::query(
+    let q = sqlx::query(
         "SELECT r.id, r.card_id, r.concept_slug, r.reviewed_at, r.answer, r.correct, r.rating,
                 r.review_kind, r.stability_before, r.difficulty_before, r.due_before_at,
                 r.last_review_before_at, r.reps_before, r.lapses_before, r.due_after_at,
@@ -267,11 +315,8 @@ pub async fn review(db: &Db, learner: i64, id: i64) -> Result<Option<ReviewRow>,
          WHERE r.learner_id = $1 AND r.id = $2",
     )
     .bind(learner)
-    .bind(id)
-    .fetch_all(&db.read)
-    .await?
-    .into_iter()
-    .next();
+    .bind(id);
+    let row = super::first_row(q, &db.read).await?;
     row.map(|r| {
         let concept: String = r.try_get(2)?;
         Ok(ReviewRow {
@@ -331,23 +376,12 @@ pub async fn is_current(db: &Db, learner: i64, review: &ReviewRow) -> Result<boo
 /// so that undo works once. `Ok(false)` when the review is no longer current.
 pub async fn undo(db: &Db, learner: i64, review: &ReviewRow) -> Result<bool, sqlx::Error> {
     let mut tx = db.write.begin().await?;
-    let b = &review.before;
-    let updated = sqlx::query(
-        "UPDATE concept_states SET stability = $1, difficulty = $2, due_at = $3, last_review_at = $4,
-                reps = $5, lapses = $6, version = version + 1
-         WHERE learner_id = $7 AND concept_slug = $8 AND version = $9",
-    )
-    .bind(b.stability.map(f64::from))
-    .bind(b.difficulty.map(f64::from))
-    .bind(b.due_at)
-    .bind(b.last_review_at)
-    .bind(b.reps)
-    .bind(b.lapses)
-    .bind(learner)
-    .bind(&review.concept)
-    .bind(review.version_after)
-    .execute(&mut *tx)
-    .await?;
+    // The card just undone stays the last one shown (`before` has none): she gets another.
+    let restored = ConceptState {
+        version: review.version_after + 1,
+        ..review.before.clone()
+    };
+    let updated = write_state(&mut tx, learner, &restored, review.version_after).await?;
     let deleted = sqlx::query(
         "DELETE FROM reviews WHERE learner_id = $1 AND id = $2
            AND id = (SELECT MAX(id) FROM reviews WHERE learner_id = $1)
@@ -357,7 +391,7 @@ pub async fn undo(db: &Db, learner: i64, review: &ReviewRow) -> Result<bool, sql
     .bind(review.id)
     .execute(&mut *tx)
     .await?;
-    if updated.rows_affected() != 1 || deleted.rows_affected() != 1 {
+    if !updated || deleted.rows_affected() != 1 {
         tx.rollback().await?;
         return Ok(false);
     }
@@ -367,6 +401,7 @@ pub async fn undo(db: &Db, learner: i64, review: &ReviewRow) -> Result<bool, sql
         .execute(&mut *tx)
         .await?;
     tx.commit().await?;
+    db.cache.forget(learner);
     Ok(true)
 }
 
@@ -381,10 +416,14 @@ pub enum Regrade {
 }
 
 /// Replaces the rating of an answer with the state recomputed from the state before it (`out`,
-/// computed by the caller from `review.before` at `review.reviewed_at`). Applies only while
-/// the review is the latest change to its concept: the concept's version must still be the one
-/// this review left, checked inside the write transaction, so an answer, undo or re-grade that
-/// got there first wins. `Ok(false)` when it no longer applies; nothing is written then.
+/// computed by the caller from `review.before` at `review.reviewed_at`). Every check is inside
+/// the write transaction, as a compare-and-set, so an answer, undo or re-grade that got there
+/// first wins:
+/// - the concept's version must still be the one this review left;
+/// - a rating change also needs the review to be her latest answer of all, above her undo
+///   floor (an override only needs the first: it corrects a verdict, not the last step).
+///
+/// `Ok(false)` when it no longer applies; nothing is written then.
 pub async fn regrade(
     db: &Db,
     learner: i64,
@@ -394,23 +433,51 @@ pub async fn regrade(
     how: Regrade,
 ) -> Result<bool, sqlx::Error> {
     let mut tx = db.write.begin().await?;
-    let updated = sqlx::query(
+    let done = regrade_in(&mut tx, learner, review, rating, out, how).await?;
+    if done {
+        tx.commit().await?;
+    } else {
+        tx.rollback().await?;
+    }
+    // Whatever happened, the cached state may be what the caller computed from.
+    db.cache.forget(learner);
+    Ok(done)
+}
+
+async fn regrade_in(
+    tx: &mut sqlx::SqliteConnection,
+    learner: i64,
+    review: &ReviewRow,
+    rating: u8,
+    out: &Outcome,
+    how: Regrade,
+) -> Result<bool, sqlx::Error> {
+    let latest_sql = match how {
+        Regrade::Rating => {
+            " AND $9 = (SELECT MAX(id) FROM reviews WHERE learner_id = $6)
+              AND $9 > (SELECT undo_floor FROM learners WHERE id = $6)"
+        }
+        Regrade::Override => "",
+    };
+    let sql = format!(
         "UPDATE concept_states SET stability = $1, difficulty = $2, due_at = $3, reps = $4,
                 lapses = $5, version = version + 1
-         WHERE learner_id = $6 AND concept_slug = $7 AND version = $8",
-    )
-    .bind(f64::from(out.stability))
-    .bind(f64::from(out.difficulty))
-    .bind(out.due_at)
-    .bind(out.reps)
-    .bind(out.lapses)
-    .bind(learner)
-    .bind(&review.concept)
-    .bind(review.version_after)
-    .execute(&mut *tx)
-    .await?;
+         WHERE learner_id = $6 AND concept_slug = $7 AND version = $8{latest_sql}"
+    );
+    let mut q = sqlx::query(&sql)
+        .bind(f64::from(out.stability))
+        .bind(f64::from(out.difficulty))
+        .bind(out.due_at)
+        .bind(out.reps)
+        .bind(out.lapses)
+        .bind(learner)
+        .bind(&review.concept)
+        .bind(review.version_after);
+    if how == Regrade::Rating {
+        q = q.bind(review.id);
+    }
+    let updated = q.execute(&mut *tx).await?;
     if updated.rows_affected() != 1 {
-        tx.rollback().await?;
         return Ok(false);
     }
     // The same columns either way; an override also flips the verdict, guarded by the row's
@@ -439,13 +506,7 @@ pub async fn regrade(
     if how == Regrade::Override {
         q = q.bind(review.version_after);
     }
-    let rows = q.execute(&mut *tx).await?;
-    if rows.rows_affected() != 1 {
-        tx.rollback().await?;
-        return Ok(false);
-    }
-    tx.commit().await?;
-    Ok(true)
+    Ok(q.execute(&mut *tx).await?.rows_affected() == 1)
 }
 
 /// Every typed answer to a fill-in card, of every learner, except "不知道": the grader only
@@ -544,4 +605,72 @@ pub async fn review_facts(
             })
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scheduler::Prefs;
+
+    fn schedule(before: &ConceptState, rating: Rating, at: i64) -> Outcome {
+        let mut rng = rand::rng();
+        crate::scheduler::apply(before, rating, at, &Prefs::default(), &mut rng).unwrap()
+    }
+
+    async fn answer(db: &Db, learner: i64, concept: &str, now: i64) -> i64 {
+        let before = state(db, learner, concept).await.unwrap().unwrap();
+        let after = before.after(&schedule(&before, Rating::Good, now), now, "card");
+        let a = Answer::right(learner, before, after, now);
+        let mut tx = db.write.begin().await.unwrap();
+        let id = record_in(&mut tx, &a).await.unwrap().unwrap();
+        tx.commit().await.unwrap();
+        id
+    }
+
+    /// The currency check is inside the write: a regrade of an answer that is no longer her
+    /// latest is refused by `regrade` itself, whatever a check before it said.
+    #[tokio::test]
+    async fn a_regrade_applies_only_to_her_latest_answer_checked_in_its_transaction() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = Db::open(&format!("sqlite://{}", dir.path().join("q.db").display()))
+            .await
+            .unwrap();
+        let now = 1_767_225_600;
+        let learner = super::super::learners::create(&db, "ann", "ann", "h", now)
+            .await
+            .unwrap()
+            .unwrap();
+        let concepts = ["a".to_string(), "b".to_string()];
+        mark_read(&db, learner, "p", &concepts, now).await.unwrap();
+        sqlx::query(
+            "INSERT INTO cards (id, paper_slug, fact_key, kind, concept_slug, prompt, data_json,
+                                explanation, section, content_hash, updated_at)
+             VALUES ('card', 'p', 'f', 'recall', 'a', '?', '{}', '', '', '', 0)",
+        )
+        .execute(&db.write)
+        .await
+        .unwrap();
+        let first = answer(&db, learner, "a", now).await;
+        let first_row = review(&db, learner, first).await.unwrap().unwrap();
+        // Current when the feedback page was shown ...
+        assert!(is_current(&db, learner, &first_row).await.unwrap());
+        // ... then an answer on another concept lands before the regrade.
+        let second = answer(&db, learner, "b", now + 60).await;
+        let out = schedule(&first_row.before, Rating::Easy, now);
+        let applied = regrade(&db, learner, &first_row, 4, &out, Regrade::Rating).await;
+        assert!(
+            !applied.unwrap(),
+            "a review that is no longer latest was re-graded"
+        );
+        let rating: i64 = sqlx::query_scalar("SELECT rating FROM reviews WHERE id = $1")
+            .bind(first)
+            .fetch_one(&db.read)
+            .await
+            .unwrap();
+        assert_eq!(rating, 3);
+
+        let second_row = review(&db, learner, second).await.unwrap().unwrap();
+        let applied = regrade(&db, learner, &second_row, 4, &out, Regrade::Rating).await;
+        assert!(applied.unwrap(), "her latest answer can be re-graded");
+    }
 }

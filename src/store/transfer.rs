@@ -18,6 +18,22 @@ pub struct Account {
     pub fsrs_params: Option<Vec<f32>>,
 }
 
+impl Account {
+    /// A new account with the settings a sign-up gets (the migration's column defaults).
+    pub fn with_defaults(username: String, created_at: i64) -> Account {
+        Account {
+            username,
+            created_at,
+            desired_retention: 0.9,
+            new_per_day: 5,
+            max_reviews_per_day: 50,
+            timezone: "Asia/Shanghai".into(),
+            rollover_hour: 4,
+            fsrs_params: None,
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PaperRead {
     pub paper_slug: String,
@@ -245,7 +261,7 @@ pub async fn states_of(
     .await?;
     rows.into_iter()
         .map(|r| {
-            let s = State::from(super::quiz::state_from_row(&r)?);
+            let s = State::from(super::rows::state_from_row(&r)?);
             Ok((s.concept_slug.clone(), s))
         })
         .collect()

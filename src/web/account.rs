@@ -3,11 +3,12 @@
 //! Each action that needs the password goes through the log-in limiter like a log-in, so a
 //! borrowed session cannot be used to guess the password either.
 
-use super::auth::{check_password, describe_wait, CsrfOnly};
+use super::auth::{check_password, describe_wait};
+use super::error::AppError;
+use super::extract::{LearnerForm, LoggedIn, NoFields};
 use super::session::{removal_cookie, SESSION_COOKIE};
 use super::{see_other, Nav, Visitor};
 use crate::auth::{self, Password};
-use crate::error::AppError;
 use crate::startup::AppState;
 use crate::store;
 use actix_web::http::{header, StatusCode};
@@ -16,14 +17,11 @@ use askama::Template;
 use serde::Deserialize;
 use std::time::Instant;
 
-pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/account", super::get().to(show))
-        .route("/account/password", web::post().to(change_password))
-        .route(
-            "/account/logout-everywhere",
-            web::post().to(logout_everywhere),
-        )
-        .route("/account/delete", web::post().to(delete));
+pub fn routes(r: &mut super::Routes) {
+    r.get("/account", show)
+        .post("/account/password", change_password)
+        .post("/account/logout-everywhere", logout_everywhere)
+        .post("/account/delete", delete);
 }
 
 #[derive(Template)]
@@ -60,11 +58,9 @@ fn page(
 }
 
 async fn show(
-    req: HttpRequest,
-    visitor: Visitor,
     q: web::Query<ShowQuery>,
+    LoggedIn { learner, visitor }: LoggedIn,
 ) -> Result<HttpResponse, AppError> {
-    let learner = visitor.require(&req)?;
     let notice = match q.done.as_deref() {
         Some("password") => Some("密码已修改，其他设备上的登录都已失效。".to_string()),
         _ => None,
@@ -114,8 +110,6 @@ async fn confirm_password(
 
 #[derive(Deserialize)]
 pub struct PasswordForm {
-    #[serde(default)]
-    csrf: String,
     current_password: String,
     new_password: String,
     new_password_confirm: String,
@@ -124,11 +118,12 @@ pub struct PasswordForm {
 async fn change_password(
     req: HttpRequest,
     state: web::Data<AppState>,
-    visitor: Visitor,
-    form: web::Form<PasswordForm>,
+    LearnerForm {
+        learner,
+        visitor,
+        form,
+    }: LearnerForm<PasswordForm>,
 ) -> Result<HttpResponse, AppError> {
-    let learner = visitor.require(&req)?.clone();
-    visitor.verify_csrf(&form.csrf)?;
     let bad = |msg: String| {
         page(
             &visitor,
@@ -166,21 +161,18 @@ async fn change_password(
     // Whoever else knew the old password loses their sessions; this device stays logged in.
     store::learners::delete_sessions_except(&state.db, learner.id, visitor.session_id.as_deref())
         .await?;
-    state.cache.forget_sessions_of(learner.id);
+    state.db.cache.forget_sessions_of(learner.id);
     tracing::info!(learner = learner.id, "password changed");
     Ok(see_other("/account?done=password"))
 }
 
 async fn logout_everywhere(
-    req: HttpRequest,
     state: web::Data<AppState>,
-    visitor: Visitor,
-    form: web::Form<CsrfOnly>,
+    f: LearnerForm<NoFields>,
 ) -> Result<HttpResponse, AppError> {
-    let learner = visitor.require(&req)?.clone();
-    visitor.verify_csrf(form.csrf())?;
+    let learner = f.learner;
     store::learners::delete_sessions_except(&state.db, learner.id, None).await?;
-    state.cache.forget_sessions_of(learner.id);
+    state.db.cache.forget_sessions_of(learner.id);
     Ok(HttpResponse::SeeOther()
         .insert_header((header::LOCATION, "/"))
         .cookie(removal_cookie(&state, SESSION_COOKIE))
@@ -189,27 +181,26 @@ async fn logout_everywhere(
 
 #[derive(Deserialize)]
 pub struct DeleteForm {
-    #[serde(default)]
-    csrf: String,
     password: String,
 }
 
 async fn delete(
     req: HttpRequest,
     state: web::Data<AppState>,
-    visitor: Visitor,
-    form: web::Form<DeleteForm>,
+    LearnerForm {
+        learner,
+        visitor,
+        form,
+    }: LearnerForm<DeleteForm>,
 ) -> Result<HttpResponse, AppError> {
-    let learner = visitor.require(&req)?.clone();
-    visitor.verify_csrf(&form.csrf)?;
     if let Err(res) =
         confirm_password(&req, &state, &visitor, &learner.username, &form.password).await?
     {
         return Ok(res);
     }
     store::learners::delete(&state.db, learner.id).await?;
-    state.cache.forget_sessions_of(learner.id);
-    state.cache.forget(learner.id);
+    state.db.cache.forget_sessions_of(learner.id);
+    state.db.cache.forget(learner.id);
     tracing::info!(learner = learner.id, "account deleted");
     Ok(HttpResponse::SeeOther()
         .insert_header((header::LOCATION, "/"))

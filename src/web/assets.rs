@@ -58,7 +58,7 @@ fn content_type(name: &str) -> &'static str {
 /// Looks the name up in the compiled-in table only: no path ever reaches the file system.
 async fn serve(req: HttpRequest, name: web::Path<String>) -> HttpResponse {
     let Some(asset) = table().get(name.as_str()) else {
-        return crate::error::error_page(
+        return super::error::error_page(
             actix_web::http::StatusCode::NOT_FOUND,
             "文件不存在",
             "找不到这个静态文件。",
@@ -92,13 +92,11 @@ async fn serve(req: HttpRequest, name: web::Path<String>) -> HttpResponse {
         .body(asset.bytes)
 }
 
-pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/static/{name}", super::get().to(serve)).route(
-        "/favicon.ico",
-        super::get().to(|| async {
+pub fn routes(r: &mut super::Routes) {
+    r.get("/static/{name}", serve)
+        .get("/favicon.ico", || async {
             HttpResponse::MovedPermanently()
                 .insert_header((header::LOCATION, url("favicon.svg")))
                 .finish()
-        }),
-    );
+        });
 }

@@ -1,9 +1,9 @@
 //! Sign-up, log-in and log-out.
 
+use super::error::AppError;
 use super::session::{private_cookie, random_id, removal_cookie, SESSION_COOKIE};
-use super::{render, Nav, Visitor};
+use super::{render, CsrfForm, Nav, NoFields, Visitor};
 use crate::auth::{self, Password, Username};
-use crate::error::AppError;
 use crate::startup::AppState;
 use crate::store;
 use actix_web::http::{header, StatusCode};
@@ -12,12 +12,12 @@ use askama::Template;
 use serde::Deserialize;
 use std::time::Instant;
 
-pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/signup", super::get().to(signup_form))
-        .route("/signup", web::post().to(signup))
-        .route("/login", super::get().to(login_form))
-        .route("/login", web::post().to(login))
-        .route("/logout", web::post().to(logout));
+pub fn routes(r: &mut super::Routes) {
+    r.get("/signup", signup_form)
+        .post("/signup", signup)
+        .get("/login", login_form)
+        .post("/login", login)
+        .post("/logout", logout);
 }
 
 #[derive(Deserialize)]
@@ -48,9 +48,7 @@ struct LoginPage {
 }
 
 fn with_status<T: Template>(t: &T, status: StatusCode) -> Result<HttpResponse, AppError> {
-    Ok(HttpResponse::build(status)
-        .insert_header((header::CONTENT_TYPE, "text/html; charset=utf-8"))
-        .body(t.render()?))
+    super::render_with(status, t)
 }
 
 async fn signup_form(visitor: Visitor, q: web::Query<NextQuery>) -> Result<HttpResponse, AppError> {
@@ -65,8 +63,6 @@ async fn signup_form(visitor: Visitor, q: web::Query<NextQuery>) -> Result<HttpR
 
 #[derive(Deserialize)]
 pub struct SignupForm {
-    #[serde(default)]
-    csrf: String,
     username: String,
     password: String,
     #[serde(default)]
@@ -78,10 +74,8 @@ pub struct SignupForm {
 async fn signup(
     req: HttpRequest,
     state: web::Data<AppState>,
-    visitor: Visitor,
-    form: web::Form<SignupForm>,
+    CsrfForm { visitor, form }: CsrfForm<SignupForm>,
 ) -> Result<HttpResponse, AppError> {
-    visitor.verify_csrf(&form.csrf)?;
     let next = auth::safe_next(form.next.as_deref());
     let page = |msg: String, invalid: &'static str| SignupPage {
         nav: visitor.nav("signup"),
@@ -142,7 +136,7 @@ async fn signup(
         .await
         .map_err(|e| anyhow::anyhow!("hashing task failed: {e}"))?
         .map_err(|e| anyhow::anyhow!("hashing failed: {e}"))?;
-    let now = store::now_ts();
+    let now = state.clock.now();
     let Some(id) =
         store::learners::create(&state.db, username.as_str(), &username.key(), &hash, now).await?
     else {
@@ -171,7 +165,7 @@ async fn start_session(
     next: &str,
 ) -> Result<HttpResponse, AppError> {
     let sid = random_id();
-    store::learners::create_session(&state.db, &sid, learner_id, store::now_ts()).await?;
+    store::learners::create_session(&state.db, &sid, learner_id, state.clock.now()).await?;
     Ok(HttpResponse::SeeOther()
         .insert_header((header::LOCATION, next))
         .cookie(private_cookie(state, SESSION_COOKIE, sid))
@@ -190,8 +184,6 @@ async fn login_form(visitor: Visitor, q: web::Query<NextQuery>) -> Result<HttpRe
 
 #[derive(Deserialize)]
 pub struct LoginForm {
-    #[serde(default)]
-    csrf: String,
     username: String,
     password: String,
     #[serde(default)]
@@ -201,10 +193,8 @@ pub struct LoginForm {
 async fn login(
     req: HttpRequest,
     state: web::Data<AppState>,
-    visitor: Visitor,
-    form: web::Form<LoginForm>,
+    CsrfForm { visitor, form }: CsrfForm<LoginForm>,
 ) -> Result<HttpResponse, AppError> {
-    visitor.verify_csrf(&form.csrf)?;
     let next = auth::safe_next(form.next.as_deref());
     let key = form.username.trim().to_ascii_lowercase();
     let addr = super::guard::client_addr(&req, &state);
@@ -278,27 +268,13 @@ pub async fn check_password(
     Ok(creds.filter(|_| ok).map(|c| c.id))
 }
 
-#[derive(Deserialize)]
-pub struct CsrfOnly {
-    #[serde(default)]
-    csrf: String,
-}
-
-impl CsrfOnly {
-    pub fn csrf(&self) -> &str {
-        &self.csrf
-    }
-}
-
 async fn logout(
     state: web::Data<AppState>,
-    visitor: Visitor,
-    form: web::Form<CsrfOnly>,
+    CsrfForm { visitor, .. }: CsrfForm<NoFields>,
 ) -> Result<HttpResponse, AppError> {
-    visitor.verify_csrf(&form.csrf)?;
     if let Some(sid) = &visitor.session_id {
         store::learners::delete_session(&state.db, sid).await?;
-        state.cache.forget_session(sid);
+        state.db.cache.forget_session(sid);
     }
     Ok(HttpResponse::SeeOther()
         .insert_header((header::LOCATION, "/"))

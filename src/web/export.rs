@@ -1,8 +1,8 @@
 //! `/export` and `/import`: her data as downloads, and a JSON export taken back. The work is
 //! done in [`crate::export`]; these handlers only check the visitor and shape the responses.
 
-use super::{Nav, Visitor, FORM_LIMIT};
-use crate::error::AppError;
+use super::error::AppError;
+use super::{LearnerForm, LoggedIn, Nav, NoFields, Visitor, FORM_LIMIT};
 use crate::export::{self, ImportError, ImportReport};
 use crate::startup::AppState;
 use crate::store;
@@ -12,24 +12,24 @@ use actix_multipart::form::{MultipartForm, MultipartFormConfig};
 use actix_multipart::MultipartError;
 use actix_web::http::header::{self, CacheControl, CacheDirective};
 use actix_web::http::header::{ContentDisposition, DispositionParam, DispositionType};
-use actix_web::http::StatusCode;
 use actix_web::{guard, web, HttpRequest, HttpResponse};
 use askama::Template;
 
-pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/export", super::get().to(show))
-        .route("/export/paperdeck.json", super::get().to(json))
-        .route("/export/revlog.csv", super::get().to(revlog))
-        .route("/export/cards.csv", super::get().to(cards))
-        .service(
+pub fn routes(r: &mut super::Routes) {
+    use actix_web::http::Method;
+    r.get("/export", show)
+        .get("/export/paperdeck.json", json)
+        .get("/export/revlog.csv", revlog)
+        .get("/export/cards.csv", cards)
+        .resource("/import", &[Method::GET, Method::POST], || {
             // The upload limits apply to this resource only; every other form keeps the small
             // limit set for the whole app.
             web::resource("/import")
                 .app_data(upload_config())
                 .route(super::get().to(show))
                 .route(web::post().guard(guard::fn_guard(is_upload)).to(import))
-                .route(web::post().to(not_an_upload)),
-        );
+                .route(web::post().to(not_an_upload))
+        });
 }
 
 /// Whether a request is a `multipart/form-data` upload. The multipart extractor refuses other
@@ -47,10 +47,9 @@ fn is_upload(ctx: &guard::GuardContext<'_>) -> bool {
         })
 }
 
-/// A POST to `/import` that is not a file upload: nothing to read, so nothing to check but the
-/// log-in; the learner is told how to send the file.
-async fn not_an_upload(req: HttpRequest, visitor: Visitor) -> Result<HttpResponse, AppError> {
-    visitor.require(&req)?;
+/// A POST to `/import` that is not a file upload: after the log-in and the token are checked,
+/// the learner is told how to send the file.
+async fn not_an_upload(_: LearnerForm<NoFields>) -> Result<HttpResponse, AppError> {
     Err(AppError::bad_request(
         "导入需要以文件上传表单提交：请在导入页面选择文件后再提交。没有导入任何数据。",
     ))
@@ -112,12 +111,8 @@ async fn page(
     report: Option<ImportReport>,
     error: Option<String>,
 ) -> Result<HttpResponse, AppError> {
-    let status = if error.is_some() {
-        StatusCode::BAD_REQUEST
-    } else {
-        StatusCode::OK
-    };
-    let body = ExportPage {
+    let status = super::form_status(&error);
+    let page = ExportPage {
         nav: visitor.nav("export"),
         reviews: store::quiz::review_count(&state.db, learner).await?,
         states: store::quiz::states(&state.db, learner).await?.len(),
@@ -126,20 +121,12 @@ async fn page(
         limit_mb: IMPORT_LIMIT_MB,
         report,
         error,
-    }
-    .render()?;
-    Ok(HttpResponse::build(status)
-        .insert_header((header::CONTENT_TYPE, "text/html; charset=utf-8"))
-        .body(body))
+    };
+    super::render_with(status, &page)
 }
 
-async fn show(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    visitor: Visitor,
-) -> Result<HttpResponse, AppError> {
-    let learner = visitor.require(&req)?.id;
-    page(&state, &visitor, learner, None, None).await
+async fn show(state: web::Data<AppState>, who: LoggedIn) -> Result<HttpResponse, AppError> {
+    page(&state, &who.visitor, who.learner.id, None, None).await
 }
 
 /// A file download: never cached (it is personal and changes with every answer), saved under
@@ -236,29 +223,23 @@ impl actix_web::body::MessageBody for Streamed {
 }
 
 async fn json(
-    req: HttpRequest,
     state: web::Data<AppState>,
-    visitor: Visitor,
+    LoggedIn { learner, .. }: LoggedIn,
 ) -> Result<HttpResponse, AppError> {
-    let learner = visitor.require(&req)?;
-    download_of(&state, learner, export::DownloadKind::Json)
+    download_of(&state, &learner, export::DownloadKind::Json)
 }
 
 async fn revlog(
-    req: HttpRequest,
     state: web::Data<AppState>,
-    visitor: Visitor,
+    LoggedIn { learner, .. }: LoggedIn,
 ) -> Result<HttpResponse, AppError> {
-    let learner = visitor.require(&req)?;
-    download_of(&state, learner, export::DownloadKind::RevlogCsv)
+    download_of(&state, &learner, export::DownloadKind::RevlogCsv)
 }
 
 async fn cards(
-    req: HttpRequest,
     state: web::Data<AppState>,
-    visitor: Visitor,
+    LoggedIn { learner, .. }: LoggedIn,
 ) -> Result<HttpResponse, AppError> {
-    let learner = visitor.require(&req)?;
     let body = export::anki_csv(&state.content, &state.cards).map_err(anyhow::Error::from)?;
     let name = export::file_name(&learner.username, "-cards.csv");
     Ok(download_headers("text/csv; charset=utf-8", name).body(body))
@@ -280,6 +261,8 @@ async fn import(
     form: MultipartForm<ImportForm>,
 ) -> Result<HttpResponse, AppError> {
     let learner = visitor.require(&req)?.id;
+    // The token is inside the multipart body, so this handler checks it itself (the route table
+    // test covers it like every other POST route).
     visitor.verify_csrf(form.csrf.as_ref().map(|t| t.0.as_str()).unwrap_or(""))?;
     // One import per learner and a few in the server: parsing and writing take seconds.
     let _permit = state
@@ -303,7 +286,6 @@ async fn import(
         Ok(file) => export::import(&state.db, &state.content, learner, &file).await,
         Err(e) => Err(e),
     };
-    state.cache.forget(learner);
     match result {
         Ok(report) => page(&state, &visitor, learner, Some(report), None).await,
         Err(ImportError::Invalid(msg)) => page(&state, &visitor, learner, None, Some(msg)).await,

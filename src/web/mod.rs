@@ -1,21 +1,23 @@
 //! HTTP: the server, its middleware, and one module per page area. Templates under
 //! `templates/` mirror these modules.
 
-use crate::error::{error_page, AppError};
 use crate::startup::AppState;
-use actix_web::body::{BoxBody, EitherBody, MessageBody};
+use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{Server, ServiceResponse};
 use actix_web::http::{header, StatusCode};
 use actix_web::middleware::{self, DefaultHeaders, ErrorHandlerResponse, ErrorHandlers};
 use actix_web::{web, App, HttpResponse, HttpServer};
 use askama::Template;
+use error::{error_page, AppError};
 use std::net::TcpListener;
 use std::sync::Arc;
 
 pub mod account;
 pub mod assets;
 pub mod auth;
+pub mod error;
 pub mod export;
+pub mod extract;
 pub mod guard;
 pub mod pages;
 pub mod progress;
@@ -23,6 +25,7 @@ pub mod quiz;
 pub mod session;
 pub mod settings;
 
+pub use extract::{route_table, CsrfForm, LearnerForm, LoggedIn, NoFields, Routes};
 pub use session::Visitor;
 
 /// What every page's layout needs: who is logged in and the form token for the log-out button.
@@ -51,9 +54,23 @@ impl Nav {
 
 /// Renders a template as an HTML response.
 pub fn render<T: Template>(t: &T) -> Result<HttpResponse, AppError> {
-    Ok(HttpResponse::Ok()
+    render_with(StatusCode::OK, t)
+}
+
+/// Renders a template as an HTML response with another status (a form sent back with its error).
+pub fn render_with<T: Template>(status: StatusCode, t: &T) -> Result<HttpResponse, AppError> {
+    Ok(HttpResponse::build(status)
         .insert_header((header::CONTENT_TYPE, "text/html; charset=utf-8"))
         .body(t.render()?))
+}
+
+/// 400 for a page sent back with a form error, else 200.
+pub fn form_status(error: &Option<String>) -> StatusCode {
+    if error.is_some() {
+        StatusCode::BAD_REQUEST
+    } else {
+        StatusCode::OK
+    }
 }
 
 /// Redirect after a POST (303, so the browser follows with GET).
@@ -98,7 +115,7 @@ pub fn server(listener: TcpListener, state: Arc<AppState>) -> std::io::Result<Se
             )
             .wrap(middleware::Compress::default())
             .wrap(tracing_logger())
-            .configure(routes)
+            .configure(|cfg| register(&mut Routes::new(cfg)))
             .default_service(web::to(|| async {
                 Err::<HttpResponse, _>(AppError::NotFound)
             }))
@@ -113,21 +130,22 @@ fn tracing_logger() -> middleware::Logger {
     middleware::Logger::new("%r %s %Dms").log_target("paperdeck::http")
 }
 
-fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/healthz", get().to(pages::healthz));
-    assets::routes(cfg);
-    pages::routes(cfg);
-    auth::routes(cfg);
-    account::routes(cfg);
-    quiz::routes(cfg);
-    progress::routes(cfg);
-    settings::routes(cfg);
-    export::routes(cfg);
+/// Every route of the app; [`route_table`] lists them.
+fn register(r: &mut Routes) {
+    r.get("/healthz", pages::healthz);
+    assets::routes(r);
+    pages::routes(r);
+    auth::routes(r);
+    account::routes(r);
+    quiz::routes(r);
+    progress::routes(r);
+    settings::routes(r);
+    export::routes(r);
 }
 
 /// Form errors from actix (missing field, wrong type, bad UTF-8, too large) become a 400 page
 /// that says what is wrong.
-fn form_error(err: actix_web::error::UrlencodedError) -> AppError {
+pub(crate) fn form_error(err: actix_web::error::UrlencodedError) -> AppError {
     use actix_web::error::UrlencodedError as E;
     match err {
         // 400 rather than 413: the learner gets the same kind of page as for any bad form.
@@ -179,12 +197,7 @@ fn friendly_errors<B: MessageBody + 'static>(
     let (req, _) = res.into_parts();
     let page: HttpResponse<BoxBody> = error_page(status, title, message);
     let res = ServiceResponse::new(req, page).map_into_right_body::<B>();
-    Ok(ErrorHandlerResponse::Response(res.map_body(
-        |_, b| match b {
-            EitherBody::Left { body } => EitherBody::Left { body },
-            EitherBody::Right { body } => EitherBody::Right { body },
-        },
-    )))
+    Ok(ErrorHandlerResponse::Response(res))
 }
 
 /// A GET route that also answers HEAD (actix leaves the body out for HEAD).
@@ -205,4 +218,25 @@ pub fn encode_query(s: &str) -> String {
         }
     }
     out
+}
+
+/// "今天稍后", "明天（12月1日）", "5 天后（12月5日）" in the learner's time zone and days.
+pub fn describe_when(ts: i64, now: i64, prefs: &crate::scheduler::Prefs) -> String {
+    let days = prefs.day_index(ts) - prefs.day_index(now);
+    let local = chrono::DateTime::from_timestamp(ts, 0)
+        .unwrap_or_default()
+        .with_timezone(&prefs.tz);
+    let date = local.format("%-m月%-d日").to_string();
+    match days {
+        d if d <= 0 => {
+            let mins = ((ts - now).max(0) + 59) / 60;
+            if mins < 60 {
+                format!("今天稍后（约 {mins} 分钟后）")
+            } else {
+                format!("今天稍后（约 {} 小时后）", (mins + 30) / 60)
+            }
+        }
+        1 => format!("明天（{date}）"),
+        d => format!("{d} 天后（{date}）"),
+    }
 }

@@ -1,19 +1,19 @@
 //! Reading: home, the paper list and pages, the glossary, and the health check.
 
+use super::error::AppError;
 use super::{render, Nav, Visitor};
 use crate::content::{Concept, GlossaryTerm, Paper};
-use crate::error::AppError;
 use crate::startup::AppState;
 use actix_web::{web, HttpResponse};
 use askama::Template;
 
-pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/", super::get().to(home))
-        .route("/papers", super::get().to(papers_index))
-        .route("/papers/{slug}", super::get().to(paper_show))
-        .route("/concepts", super::get().to(concepts_index))
-        .route("/concepts/{slug}", super::get().to(concept_show))
-        .route("/glossary", super::get().to(glossary_index));
+pub fn routes(r: &mut super::Routes) {
+    r.get("/", home)
+        .get("/papers", papers_index)
+        .get("/papers/{slug}", paper_show)
+        .get("/concepts", concepts_index)
+        .get("/concepts/{slug}", concept_show)
+        .get("/glossary", glossary_index);
 }
 
 /// How a paper's title is shown. Several `title_zh` already start with the short name
@@ -71,16 +71,30 @@ pub fn keep_numbers_whole(text: &str) -> String {
     out
 }
 
+/// `{"database": "ok", "writer": "ok", "writer_restarts": 0}`: 200 while answers can be
+/// recorded (a writer being restarted will be back in a moment), 503 otherwise.
 pub async fn healthz(state: web::Data<AppState>) -> HttpResponse {
-    match state.db.ping().await {
-        Ok(()) => HttpResponse::Ok().content_type("text/plain").body("ok"),
+    use crate::store::writer::Health;
+    let database = match state.db.ping().await {
+        Ok(()) => "ok",
         Err(e) => {
             tracing::error!(error = %e, "health check: database unreachable");
-            HttpResponse::ServiceUnavailable()
-                .content_type("text/plain")
-                .body("database unreachable")
+            "unreachable"
         }
-    }
+    };
+    let writer = state.answers.health();
+    let body = serde_json::json!({
+        "database": database,
+        "writer": writer.as_str(),
+        "writer_restarts": state.answers.restarts(),
+    });
+    let mut res = if database == "ok" && writer != Health::Stopped {
+        HttpResponse::Ok()
+    } else {
+        HttpResponse::ServiceUnavailable()
+    };
+    res.insert_header((actix_web::http::header::CACHE_CONTROL, "no-store"))
+        .json(body)
 }
 
 #[derive(Template)]
@@ -103,24 +117,15 @@ struct Today {
 async fn home(state: web::Data<AppState>, visitor: Visitor) -> Result<HttpResponse, AppError> {
     let today = match &visitor.learner {
         Some(l) => {
-            let snap = super::quiz::snapshot(&state, l.id).await?;
-            let plan = crate::scheduler::plan(&snap.states, &snap.today, snap.now, &snap.prefs);
-            let next_due =
-                match crate::scheduler::pick_next(&snap.states, &snap.today, snap.now, &snap.prefs)
-                {
-                    crate::scheduler::Pick::Done { next_due } => {
-                        next_due.map(|t| super::quiz::describe_when(t, snap.now, &snap.prefs))
-                    }
-                    _ => None,
-                };
-            let papers_read = crate::store::quiz::papers_read(&state.db, l.id)
-                .await?
-                .len();
+            let snap = crate::quiz::service::snapshot(&state.quiz(), l.id).await?;
             Some(Today {
-                plan,
+                plan: snap.plan(),
                 unlocked: snap.states.len(),
-                papers_read,
-                next_due,
+                // The cached snapshot already holds them: no second query.
+                papers_read: snap.data.papers_read.len(),
+                next_due: snap
+                    .next_due()
+                    .map(|t| super::describe_when(t, snap.now, &snap.prefs)),
             })
         }
         None => None,

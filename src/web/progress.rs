@@ -1,15 +1,15 @@
 //! `/progress`: what she has read, how well each concept is remembered now, streaks, history
 //! and what is coming due. Numbers come from [`crate::stats`], charts from [`crate::charts`].
 
-use super::{render, Nav, Visitor};
-use crate::error::AppError;
+use super::error::AppError;
+use super::{render, LoggedIn, Nav};
 use crate::startup::AppState;
 use crate::{charts, stats, store};
-use actix_web::{web, HttpRequest, HttpResponse};
+use actix_web::{web, HttpResponse};
 use askama::Template;
 
-pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/progress", super::get().to(show));
+pub fn routes(r: &mut super::Routes) {
+    r.get("/progress", show);
 }
 
 struct PaperRow {
@@ -69,19 +69,14 @@ struct ProgressPage {
 }
 
 async fn show(
-    req: HttpRequest,
     state: web::Data<AppState>,
-    visitor: Visitor,
+    LoggedIn { learner, visitor }: LoggedIn,
 ) -> Result<HttpResponse, AppError> {
-    let learner = visitor.require(&req)?.clone();
-    let snap = super::quiz::snapshot(&state, learner.id).await?;
+    let snap = crate::quiz::service::snapshot(&state.quiz(), learner.id).await?;
     let (prefs, states, now) = (&snap.prefs, &snap.states, snap.now);
     let reviews = store::quiz::review_facts(&state.db, learner.id).await?;
-    let read: Vec<String> = store::quiz::papers_read(&state.db, learner.id)
-        .await?
-        .into_iter()
-        .map(|(p, _)| p)
-        .collect();
+    // The cached snapshot already holds them: no second query.
+    let read = &snap.data.papers_read;
 
     let (streak, longest_streak) = stats::streaks(&reviews, prefs, now);
     let (week_reviews, week_ms) = stats::last_week(&reviews, prefs, now);
@@ -118,7 +113,7 @@ async fn show(
                 next_due: s
                     .due_at
                     .filter(|_| !s.is_new())
-                    .map(|t| super::quiz::describe_when(t, now, prefs)),
+                    .map(|t| super::describe_when(t, now, prefs)),
                 reps: s.reps,
                 lapses: s.lapses,
             };

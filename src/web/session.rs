@@ -11,12 +11,13 @@
 //! reflect input (`/login?next=…`), so a constant secret in them would let an attacker who sees
 //! compressed sizes recover it byte by byte (BREACH).
 
-use crate::error::AppError;
+use super::error::AppError;
 use crate::startup::AppState;
-use crate::store;
+
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::cookie::{Cookie, CookieJar, SameSite};
 use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
+use actix_web::http::{header, Method};
 use actix_web::middleware::Next;
 use actix_web::{web, FromRequest, HttpMessage, HttpRequest};
 use hmac::digest::KeyInit;
@@ -42,11 +43,7 @@ pub struct Learner {
 #[derive(Clone)]
 struct AnonId(String);
 
-pub fn random_id() -> String {
-    let mut bytes = [0u8; 24];
-    rand::rng().fill_bytes(&mut bytes);
-    hex::encode(bytes)
-}
+pub use crate::auth::random_id;
 
 fn read_private(req: &HttpRequest, state: &AppState, name: &str) -> Option<String> {
     let cookie = req.cookie(name)?;
@@ -110,14 +107,16 @@ pub async fn anon_cookie(
 }
 
 /// The visitor of this request: maybe a logged-in learner, always a CSRF token.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Visitor {
     pub learner: Option<Learner>,
     pub session_id: Option<String>,
     /// The token as this response's forms carry it: masked, different on every response.
     csrf: String,
-    /// The token itself, never sent.
-    csrf_raw: String,
+    /// What the token is bound to (the session id, else the anonymous id), and the key to check
+    /// a submitted one with.
+    bound_to: String,
+    signer: Signer,
 }
 
 impl Visitor {
@@ -129,7 +128,7 @@ impl Visitor {
     /// before changing anything.
     pub fn verify_csrf(&self, submitted: &str) -> Result<(), AppError> {
         let unmasked = unmask_token(submitted).unwrap_or_default();
-        if !unmasked.is_empty() && constant_time_eq(unmasked.as_bytes(), self.csrf_raw.as_bytes()) {
+        if self.signer.verify(CSRF, &[&self.bound_to], &unmasked) {
             Ok(())
         } else {
             Err(AppError::forbidden(
@@ -146,21 +145,28 @@ impl Visitor {
         }
     }
 
-    /// The learner, or a redirect to the log-in page that comes back here afterwards.
+    /// The learner, or a redirect to the log-in page that comes back afterwards.
     pub fn require(&self, req: &HttpRequest) -> Result<&Learner, AppError> {
-        self.learner.as_ref().ok_or_else(|| {
-            let target = req
-                .uri()
-                .path_and_query()
-                .map(|p| p.as_str())
-                .unwrap_or("/");
-            AppError::LoginRequired(target.to_string())
-        })
+        self.learner
+            .as_ref()
+            .ok_or_else(|| AppError::LoginRequired(return_to(req)))
     }
 }
 
-pub fn csrf_token(state: &AppState, bound_to: &str) -> String {
-    sign(state, "paperdeck-csrf", &[bound_to])
+/// Where to come back to after logging in: the page asked for; for a form sent (POST), whose
+/// path answers only POST, the page the form was on (its `Referer`, same site only), else
+/// the quiz.
+fn return_to(req: &HttpRequest) -> String {
+    let path = req.uri().path_and_query().map_or("/", |p| p.as_str());
+    if matches!(*req.method(), Method::GET | Method::HEAD) {
+        return path.to_string();
+    }
+    let host = req.connection_info().host().to_string();
+    req.headers()
+        .get(header::REFERER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|r| same_site_path(r, &host))
+        .unwrap_or_else(|| "/quiz".to_string())
 }
 
 /// A hex token as a page carries it: a random pad, then the token XOR the pad, both hex. Every
@@ -194,8 +200,63 @@ pub fn unmask_token(masked: &str) -> Option<String> {
     Some(hex::encode(raw))
 }
 
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+/// The path and query of `url` if it points at `host`.
+fn same_site_path(url: &str, host: &str) -> Option<String> {
+    let rest = url
+        .strip_prefix("http://")
+        .or_else(|| url.strip_prefix("https://"))?;
+    let (h, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
+    (h == host && path.starts_with('/') && !path.starts_with("//")).then(|| path.to_string())
+}
+
+const CSRF: &str = "paperdeck-csrf";
+/// Tokens carry the first 20 bytes of the HMAC: 160 bits, plenty against guessing.
+const TOKEN_BYTES: usize = 20;
+
+/// HMACs under the app key: tokens the server can check without storing them. Keyed once at
+/// start, so signing on a request path cannot fail.
+#[derive(Clone)]
+pub struct Signer(Hmac<Sha256>);
+
+impl Signer {
+    pub fn new(key: &[u8]) -> anyhow::Result<Signer> {
+        let mac = <Hmac<Sha256> as KeyInit>::new_from_slice(key)
+            .map_err(|e| anyhow::anyhow!("signing key: {e}"))?;
+        Ok(Signer(mac))
+    }
+
+    fn mac(&self, purpose: &str, parts: &[&str]) -> Hmac<Sha256> {
+        let mut mac = self.0.clone();
+        mac.update(purpose.as_bytes());
+        for p in parts {
+            mac.update(&[0x1f]);
+            mac.update(p.as_bytes());
+        }
+        mac
+    }
+
+    /// A token for `parts`, for the use named by `purpose`.
+    pub fn sign(&self, purpose: &str, parts: &[&str]) -> String {
+        hex::encode(&self.mac(purpose, parts).finalize().into_bytes()[..TOKEN_BYTES])
+    }
+
+    /// Whether `token` is `sign(purpose, parts)`, compared in constant time by the hmac crate.
+    /// Only the exact spelling issued (lower-case hex) is accepted: a token is a string, and
+    /// `A1…` is not the token `a1…`.
+    pub fn verify(&self, purpose: &str, parts: &[&str], token: &str) -> bool {
+        let issued_form = token.len() == 2 * TOKEN_BYTES
+            && token
+                .bytes()
+                .all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'));
+        match hex::decode(token) {
+            // The length matters: a truncated-left check accepts any shorter prefix.
+            Ok(bytes) if issued_form => self
+                .mac(purpose, parts)
+                .verify_truncated_left(&bytes)
+                .is_ok(),
+            _ => false,
+        }
+    }
 }
 
 impl FromRequest for Visitor {
@@ -217,88 +278,94 @@ impl FromRequest for Visitor {
             let mut learner = None;
             let mut session_id = None;
             if let Some(sid) = read_private(&req, &state, SESSION_COOKIE) {
-                let now = store::now_ts();
-                let idle = i64::from(state.settings.session_idle_days) * 86_400;
-                let row = match state.cache.session(&sid) {
-                    Some(row) => Some(row),
-                    None => {
-                        let row = store::learners::session(&state.db, &sid).await?;
-                        if let Some(r) = &row {
-                            state.cache.put_session(&sid, r.clone());
-                        }
-                        row
-                    }
-                };
-                let max_age = i64::from(state.settings.session_max_days) * 86_400;
-                if let Some(mut s) = row {
-                    // Idle too long, or older than the absolute lifetime: the session ends
-                    // however active it has been, so a stolen cookie does not live forever.
-                    if now - s.last_seen_at > idle || now - s.created_at > max_age {
-                        store::learners::delete_session(&state.db, &sid).await?;
-                        state.cache.forget_session(&sid);
-                    } else {
-                        if now - s.last_seen_at > TOUCH_EVERY_SECS {
-                            store::learners::touch_session(&state.db, &sid, now).await?;
-                            s.last_seen_at = now;
-                            state.cache.put_session(&sid, s.clone());
-                        }
-                        learner = Some(Learner {
-                            id: s.learner_id,
-                            username: s.username,
-                        });
-                        session_id = Some(sid);
-                    }
+                if let Some(l) = live_session(&state, &sid).await? {
+                    learner = Some(l);
+                    session_id = Some(sid);
                 }
             }
-            let csrf_raw = csrf_token(&state, session_id.as_deref().unwrap_or(&anon));
+            let bound_to = session_id.clone().unwrap_or(anon);
             Ok(Visitor {
                 learner,
                 session_id,
-                csrf: mask_token(&csrf_raw),
-                csrf_raw,
+                csrf: mask_token(&state.signer.sign(CSRF, &[&bound_to])),
+                bound_to,
+                signer: state.signer.clone(),
             })
         })
     }
 }
 
-/// An HMAC over `parts` under the app key: tokens the server can check without storing them.
-pub fn sign(state: &AppState, purpose: &str, parts: &[&str]) -> String {
-    sign_with(state.key.signing(), purpose, parts)
-}
-
-/// [`sign`] with an explicit key, for the pure parts that are tested without an app.
-pub fn sign_with(key: &[u8], purpose: &str, parts: &[&str]) -> String {
-    let mut msg = purpose.as_bytes().to_vec();
-    for p in parts {
-        msg.push(0x1f);
-        msg.extend_from_slice(p.as_bytes());
-    }
-    // HMAC accepts keys of any length, so this never fails; the fallback only keeps the
-    // request path free of panics.
-    let digest = match <Hmac<Sha256> as KeyInit>::new_from_slice(key) {
-        Ok(mut mac) => {
-            mac.update(&msg);
-            mac.finalize().into_bytes().to_vec()
-        }
-        Err(_) => {
-            use sha2::Digest;
-            Sha256::new()
-                .chain_update(key)
-                .chain_update(&msg)
-                .finalize()
-                .to_vec()
+/// The learner of a log-in session that is still live: an idle one is ended here, and a
+/// busy one's `last_seen_at` refreshed now and then. Sessions are read through the cache.
+async fn live_session(state: &AppState, sid: &str) -> Result<Option<Learner>, AppError> {
+    use crate::store::learners;
+    let cache = &state.db.cache;
+    let now = state.clock.now();
+    let row = match cache.session(sid) {
+        Some(row) => Some(row),
+        None => {
+            let row = learners::session(&state.db, sid).await?;
+            if let Some(r) = &row {
+                cache.put_session(sid, r.clone());
+            }
+            row
         }
     };
-    hex::encode(&digest[..20])
-}
-
-pub fn tokens_equal(a: &str, b: &str) -> bool {
-    constant_time_eq(a.as_bytes(), b.as_bytes())
+    let Some(mut s) = row else {
+        return Ok(None);
+    };
+    // Idle too long, or older than the absolute lifetime: the session ends however active it
+    // has been, so a stolen cookie does not live forever.
+    let idle = i64::from(state.settings.session_idle_days) * 86_400;
+    let max_age = i64::from(state.settings.session_max_days) * 86_400;
+    if now - s.last_seen_at > idle || now - s.created_at > max_age {
+        learners::delete_session(&state.db, sid).await?;
+        cache.forget_session(sid);
+        return Ok(None);
+    }
+    if now - s.last_seen_at > TOUCH_EVERY_SECS {
+        learners::touch_session(&state.db, sid, now).await?;
+        s.last_seen_at = now;
+        cache.put_session(sid, s.clone());
+    }
+    Ok(Some(Learner {
+        id: s.learner_id,
+        username: s.username,
+    }))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn tokens_verify_only_whole_and_unchanged() {
+        let s = Signer::new(&[7u8; 64]).expect("key");
+        let t = s.sign("p", &["a", "b"]);
+        assert!(s.verify("p", &["a", "b"], &t));
+        assert!(!s.verify("p", &["a", "c"], &t));
+        assert!(!s.verify("q", &["a", "b"], &t));
+        assert!(
+            !s.verify("p", &["a", "b"], &t[..10]),
+            "a prefix is not the token"
+        );
+        assert!(!s.verify("p", &["a", "b"], ""));
+        assert!(!s.verify("p", &["a", "b"], "zz"));
+    }
+
+    #[test]
+    fn only_a_same_site_referer_is_a_place_to_return_to() {
+        assert_eq!(
+            same_site_path("http://h:8080/papers/x?y=1", "h:8080").as_deref(),
+            Some("/papers/x?y=1")
+        );
+        assert_eq!(same_site_path("https://evil.example/quiz", "h:8080"), None);
+        assert_eq!(
+            same_site_path("http://h:8080//evil.example", "h:8080"),
+            None
+        );
+        assert_eq!(same_site_path("javascript:alert(1)", "h:8080"), None);
+    }
 
     /// L6 (security review 2026-11-29): the CSRF token was the same bytes in every response, next
     /// to reflected input, under gzip. Masked, it differs every time and still verifies.

@@ -1,21 +1,20 @@
 //! `/settings`: scheduling preferences and personal FSRS parameters.
 
-use super::{see_other, Nav, Visitor};
-use crate::error::AppError;
+use super::error::AppError;
+use super::{see_other, LearnerForm, LoggedIn, Nav, NoFields, Visitor};
 use crate::revlog;
+use crate::settings::LearnerSettings;
 use crate::startup::AppState;
 use crate::store;
-use crate::store::learners::Settings;
-use actix_web::http::{header, StatusCode};
-use actix_web::{web, HttpRequest, HttpResponse};
+use actix_web::{web, HttpResponse};
 use askama::Template;
 use serde::Deserialize;
 
-pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/settings", super::get().to(show))
-        .route("/settings", web::post().to(save))
-        .route("/settings/optimise", web::post().to(optimise))
-        .route("/settings/reset-params", web::post().to(reset_params));
+pub fn routes(r: &mut super::Routes) {
+    r.get("/settings", show)
+        .post("/settings", save)
+        .post("/settings/optimise", optimise)
+        .post("/settings/reset-params", reset_params);
 }
 
 /// Reviews needed before offering to fit personal parameters.
@@ -46,7 +45,7 @@ const ZONES: &[&str] = &[
 #[template(path = "settings/index.html")]
 struct SettingsPage<'a> {
     nav: Nav,
-    s: Settings,
+    s: LearnerSettings,
     zones: &'a [&'a str],
     error: Option<String>,
     saved: bool,
@@ -125,12 +124,8 @@ async fn page(
         .await?
         .ok_or_else(|| anyhow::anyhow!("learner row missing"))?;
     let reviews = store::quiz::review_count(&state.db, learner).await?;
-    let status = if error.is_some() {
-        StatusCode::BAD_REQUEST
-    } else {
-        StatusCode::OK
-    };
-    let body = SettingsPage {
+    let status = super::form_status(&error);
+    let page = SettingsPage {
         nav: visitor.nav("settings"),
         s: stored,
         zones: ZONES,
@@ -140,24 +135,19 @@ async fn page(
         min_reviews: MIN_REVIEWS_TO_OPTIMISE,
         result,
         notice,
-    }
-    .render()?;
-    Ok(HttpResponse::build(status)
-        .insert_header((header::CONTENT_TYPE, "text/html; charset=utf-8"))
-        .body(body))
+    };
+    super::render_with(status, &page)
 }
 
 async fn show(
-    req: HttpRequest,
     state: web::Data<AppState>,
-    visitor: Visitor,
+    who: LoggedIn,
     q: web::Query<ShowQuery>,
 ) -> Result<HttpResponse, AppError> {
-    let learner = visitor.require(&req)?.id;
     page(
         &state,
-        &visitor,
-        learner,
+        &who.visitor,
+        who.learner.id,
         None,
         q.saved == Some(1),
         q.result(),
@@ -170,8 +160,6 @@ async fn show(
 /// instead of a generic error.
 #[derive(Deserialize)]
 pub struct SettingsForm {
-    #[serde(default)]
-    csrf: String,
     desired_retention: String,
     new_per_day: String,
     max_reviews_per_day: String,
@@ -179,75 +167,60 @@ pub struct SettingsForm {
     rollover_hour: String,
 }
 
-/// Parses the form into valid settings, or says which field is wrong.
-pub fn parse_settings(f: &SettingsForm) -> Result<Settings, String> {
-    let int = |v: &str, name: &str, lo: i64, hi: i64| -> Result<i64, String> {
-        v.trim()
-            .parse::<i64>()
-            .ok()
-            .filter(|n| (lo..=hi).contains(n))
-            .ok_or_else(|| format!("{name}要填 {lo} 到 {hi} 之间的整数。"))
+/// Parses the form into valid settings, or says which field is wrong. Text is read here
+/// (a percentage or a fraction, spaces); the bounds are [`LearnerSettings::new`]'s.
+pub fn parse_settings(f: &SettingsForm) -> Result<LearnerSettings, String> {
+    use crate::settings as bounds;
+    let int = |v: &str, name: &str, range: std::ops::RangeInclusive<i64>| {
+        v.trim().parse::<i64>().map_err(|_| {
+            format!(
+                "{name}要填 {} 到 {} 之间的整数。",
+                range.start(),
+                range.end()
+            )
+        })
     };
     let retention = f
         .desired_retention
         .trim()
         .trim_end_matches('%')
         .parse::<f64>()
-        .ok()
         .map(|v| if v > 1.0 { v / 100.0 } else { v })
-        .filter(|v| (0.80..=0.97).contains(v))
-        .ok_or("目标记忆保持率要在 80% 到 97% 之间。")?;
-    let tz = f.timezone.trim();
-    if tz.parse::<chrono_tz::Tz>().is_err() {
-        return Err(format!(
-            "不认识时区“{}”：请用“地区/城市”形式的英文名称，例如 Asia/Shanghai。",
-            tz.chars().take(64).collect::<String>()
-        ));
-    }
-    Ok(Settings {
-        desired_retention: (retention * 100.0).round() / 100.0,
-        new_per_day: int(&f.new_per_day, "每天新概念数", 0, 50)?,
-        max_reviews_per_day: int(&f.max_reviews_per_day, "每天最多复习数", 1, 1000)?,
-        timezone: tz.to_string(),
-        rollover_hour: int(&f.rollover_hour, "每天开始的时间", 0, 23)?,
-        has_personal_params: false,
-    })
+        .unwrap_or(f64::NAN);
+    LearnerSettings::new(
+        (retention * 100.0).round() / 100.0,
+        int(&f.new_per_day, "每天新概念数", bounds::NEW_PER_DAY)?,
+        int(
+            &f.max_reviews_per_day,
+            "每天最多复习数",
+            bounds::MAX_REVIEWS_PER_DAY,
+        )?,
+        f.timezone.trim(),
+        int(&f.rollover_hour, "每天开始的时间", bounds::ROLLOVER_HOUR)?,
+    )
 }
 
 async fn save(
-    req: HttpRequest,
     state: web::Data<AppState>,
-    visitor: Visitor,
-    form: web::Form<SettingsForm>,
+    f: LearnerForm<SettingsForm>,
 ) -> Result<HttpResponse, AppError> {
-    let learner = visitor.require(&req)?.id;
-    visitor.verify_csrf(&form.csrf)?;
-    match parse_settings(&form) {
+    let learner = f.learner.id;
+    match parse_settings(&f.form) {
         Ok(s) => {
             store::learners::update_settings(&state.db, learner, &s).await?;
-            state.cache.forget(learner);
             Ok(see_other("/settings?saved=1"))
         }
-        Err(msg) => page(&state, &visitor, learner, Some(msg), false, None, None).await,
+        Err(msg) => page(&state, &f.visitor, learner, Some(msg), false, None, None).await,
     }
-}
-
-#[derive(Deserialize)]
-pub struct CsrfForm {
-    #[serde(default)]
-    csrf: String,
 }
 
 /// Fits FSRS parameters to the learner's own log and keeps them only if they predict her
 /// history better than the defaults (lower log loss).
 async fn optimise(
-    req: HttpRequest,
     state: web::Data<AppState>,
-    visitor: Visitor,
-    form: web::Form<CsrfForm>,
+    f: LearnerForm<NoFields>,
 ) -> Result<HttpResponse, AppError> {
-    let learner = visitor.require(&req)?.id;
-    visitor.verify_csrf(&form.csrf)?;
+    let learner = f.learner.id;
     // One fit per learner and a few in the whole server: each takes a core for seconds.
     let permit = state
         .heavy
@@ -271,7 +244,6 @@ async fn optimise(
             if r.kept {
                 let json = serde_json::to_string(&params).map_err(anyhow::Error::from)?;
                 store::learners::set_params(&state.db, learner, Some(&json)).await?;
-                state.cache.forget(learner);
             }
             r
         }
@@ -349,15 +321,10 @@ pub fn fit_for_measurement(
 }
 
 async fn reset_params(
-    req: HttpRequest,
     state: web::Data<AppState>,
-    visitor: Visitor,
-    form: web::Form<CsrfForm>,
+    f: LearnerForm<NoFields>,
 ) -> Result<HttpResponse, AppError> {
-    let learner = visitor.require(&req)?.id;
-    visitor.verify_csrf(&form.csrf)?;
-    store::learners::set_params(&state.db, learner, None).await?;
-    state.cache.forget(learner);
+    store::learners::set_params(&state.db, f.learner.id, None).await?;
     Ok(see_other("/settings?saved=1"))
 }
 
@@ -367,7 +334,6 @@ mod tests {
 
     fn form(r: &str, n: &str, m: &str, tz: &str, h: &str) -> SettingsForm {
         SettingsForm {
-            csrf: String::new(),
             desired_retention: r.into(),
             new_per_day: n.into(),
             max_reviews_per_day: m.into(),

@@ -7,6 +7,7 @@ mod accounts;
 mod cards;
 mod content_files;
 mod cost;
+mod edges;
 mod export;
 mod helpers;
 mod hostile;

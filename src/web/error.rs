@@ -87,7 +87,7 @@ impl AppError {
 #[derive(Template)]
 #[template(path = "errors/error.html")]
 pub struct ErrorPage<'a> {
-    pub nav: crate::web::Nav,
+    pub nav: super::Nav,
     pub status: u16,
     pub title: &'a str,
     pub message: &'a str,
@@ -96,7 +96,7 @@ pub struct ErrorPage<'a> {
 /// Renders the friendly error page; falls back to plain text if even that fails.
 pub fn error_page(status: StatusCode, title: &str, message: &str) -> HttpResponse {
     let page = ErrorPage {
-        nav: crate::web::Nav::plain(),
+        nav: super::Nav::plain(),
         status: status.as_u16(),
         title,
         message,
@@ -129,7 +129,7 @@ impl ResponseError for AppError {
 
     fn error_response(&self) -> HttpResponse {
         if let AppError::LoginRequired(next) = self {
-            let location = format!("/login?next={}", crate::web::encode_query(next));
+            let location = format!("/login?next={}", super::encode_query(next));
             return HttpResponse::SeeOther()
                 .insert_header((header::LOCATION, location))
                 .finish();

@@ -1,0 +1,495 @@
+//! The quiz's actions: each takes what the web layer parsed and does one thing, reading "now"
+//! from the application clock. None of them touches HTTP, and none needs to know about the
+//! cache beyond reading through it: the store keeps it current.
+
+use super::{grade, Mode, QuizError, Submission, MAX_ANSWER_CHARS, MAX_ANSWER_MS};
+use crate::cards::grading::NameIndex;
+use crate::cards::{Card, CardIndex, CardKind};
+use crate::clock::Clock;
+use crate::content::Content;
+use crate::scheduler::{self, ConceptState, Outcome, Pick, Prefs, Rating, ReviewKind};
+use crate::store::quiz::{Answer, Regrade, ReviewRow};
+use crate::store::writer::AnswerWriter;
+use crate::store::{self, cache::LearnerData, Db};
+use rand::rngs::StdRng;
+use rand::SeedableRng;
+
+use std::sync::Arc;
+
+/// What the quiz works with, borrowed from the application state.
+pub struct Ctx<'a> {
+    pub db: &'a Db,
+    pub writer: &'a AnswerWriter,
+    pub content: &'a Content,
+    pub cards: &'a CardIndex,
+    pub names: &'a NameIndex,
+    pub clock: &'a Clock,
+    /// Keys the question seed, so the option order cannot be computed from public inputs.
+    pub signer: &'a crate::web::session::Signer,
+}
+
+/// What the quiz needs to know about a learner right now.
+pub struct Snapshot {
+    pub prefs: Prefs,
+    /// Only concepts that still have cards: content may have changed since they were unlocked.
+    pub states: Vec<ConceptState>,
+    pub today: Vec<scheduler::TodayReview>,
+    pub now: i64,
+    /// The cached entry the snapshot came from (papers read, when she last saw each card).
+    pub data: Arc<LearnerData>,
+}
+
+impl Snapshot {
+    pub fn plan(&self) -> scheduler::Plan {
+        scheduler::plan(&self.states, &self.today, self.now, &self.prefs)
+    }
+
+    /// When the next review falls due, once nothing is left for today.
+    pub fn next_due(&self) -> Option<i64> {
+        match scheduler::pick_next(&self.states, &self.today, self.now, &self.prefs) {
+            Pick::Done { next_due } => next_due,
+            _ => None,
+        }
+    }
+}
+
+fn internal(what: impl std::fmt::Display) -> QuizError {
+    QuizError::Internal(what.to_string())
+}
+
+async fn learner_data(
+    ctx: &Ctx<'_>,
+    learner: i64,
+    now: i64,
+) -> Result<Arc<LearnerData>, QuizError> {
+    ctx.db
+        .cache
+        .learner(ctx.db, learner, now)
+        .await?
+        .ok_or_else(|| internal(format!("learner {learner} has a session but no row")))
+}
+
+pub async fn snapshot(ctx: &Ctx<'_>, learner: i64) -> Result<Snapshot, QuizError> {
+    let now = ctx.clock.now();
+    let data = learner_data(ctx, learner, now).await?;
+    Ok(Snapshot {
+        prefs: data.prefs.clone(),
+        states: data
+            .states
+            .iter()
+            .filter(|s| ctx.cards.has_concept(&s.concept))
+            .cloned()
+            .collect(),
+        today: data.today.clone(),
+        now,
+        data,
+    })
+}
+
+/// Marks a paper read, unlocking its concepts. Returns the paper's slug.
+pub async fn mark_read(ctx: &Ctx<'_>, learner: i64, slug: &str) -> Result<String, QuizError> {
+    let paper = ctx.content.paper(slug).ok_or(QuizError::NotFound)?;
+    let now = ctx.clock.now();
+    store::quiz::mark_read(ctx.db, learner, &paper.slug, &paper.concepts, now).await?;
+    Ok(paper.slug.clone())
+}
+
+/// The question to show, or nothing left.
+pub enum Next<'a> {
+    /// Boxed: a question carries its RNG, and `Done` nothing.
+    Ask(Box<Question<'a>>),
+    Done,
+}
+
+pub struct Question<'a> {
+    pub card: &'a Card,
+    pub reason: &'static str,
+    pub mode: Mode,
+    pub version: i64,
+    /// Seeded by (learner, concept, version): a reload shows the same card, with its options
+    /// in the same order when they are shuffled with it.
+    pub rng: StdRng,
+}
+
+/// Chooses the next question: a concept she asked for, extra practice, or the day's plan.
+pub async fn next_question<'a>(
+    ctx: &Ctx<'a>,
+    learner: i64,
+    snap: &Snapshot,
+    concept: Option<&str>,
+    mode: Mode,
+) -> Result<Next<'a>, QuizError> {
+    let Some((concept, reason, mode)) = pick_concept(ctx, snap, concept, mode)? else {
+        return Ok(Next::Done);
+    };
+    let cs = snap
+        .states
+        .iter()
+        .find(|s| s.concept == concept)
+        .ok_or_else(|| internal(format!("picked concept {concept} has no state")))?;
+    let mut rng = StdRng::seed_from_u64(question_seed(ctx.signer, learner, &concept, cs.version));
+    let card = pick_card(ctx, snap, learner, cs, &mut rng).await?;
+    Ok(Next::Ask(Box::new(Question {
+        card,
+        reason,
+        mode,
+        version: cs.version,
+        rng,
+    })))
+}
+
+fn pick_concept(
+    ctx: &Ctx<'_>,
+    snap: &Snapshot,
+    concept: Option<&str>,
+    mode: Mode,
+) -> Result<Option<(String, &'static str, Mode)>, QuizError> {
+    if let Some(slug) = concept {
+        return match snap.states.iter().find(|s| s.concept == slug) {
+            // A concept never studied is a new one, within the day's new limit (security
+            // review 2026-11-29, L2): a practice link must not bypass it.
+            Some(s) if s.is_new() && snap.plan().new_available == 0 => Err(QuizError::NewLimit),
+            Some(s) if s.is_new() => Ok(Some((s.concept.clone(), "新概念", Mode::Normal))),
+            Some(s) => Ok(Some((s.concept.clone(), "专项练习", Mode::Practice))),
+            None if ctx.content.concept(slug).is_some() => Err(QuizError::Locked),
+            None => Err(QuizError::NotFound),
+        };
+    }
+    let (states, today, now, prefs) = (&snap.states, &snap.today, snap.now, &snap.prefs);
+    if mode == Mode::Practice {
+        let first = scheduler::practice_order(states, now, prefs)
+            .into_iter()
+            .next();
+        return Ok(first.map(|c| (c, "额外练习：记忆最弱的概念", Mode::Practice)));
+    }
+    Ok(match scheduler::pick_next(states, today, now, prefs) {
+        Pick::Relearn(c) => Some((c, "刚才答错了，再来一次", Mode::Normal)),
+        Pick::Due(c) => Some((c, "到期复习", Mode::Normal)),
+        Pick::New(c) => Some((c, "新概念", Mode::Normal)),
+        Pick::Done { .. } => None,
+    })
+}
+
+/// One of the concept's cards, from the papers she has read: a concept such as 基准测试 appears
+/// in six papers, and a question about one she has not opened yet is not a fair test of her
+/// reading.
+async fn pick_card<'a>(
+    ctx: &Ctx<'a>,
+    snap: &Snapshot,
+    learner: i64,
+    cs: &ConceptState,
+    rng: &mut StdRng,
+) -> Result<&'a Card, QuizError> {
+    let all = ctx.cards.for_concept(&cs.concept);
+    let read: Vec<&Card> = all
+        .iter()
+        .copied()
+        .filter(|c| snap.data.papers_read.contains(&c.paper))
+        .collect();
+    let cards = if read.is_empty() { all } else { read };
+    let last_seen = snap.data.last_seen(ctx.db, learner, &cs.concept).await?;
+    let choices: Vec<scheduler::CardChoice> = cards
+        .iter()
+        .map(|c| scheduler::CardChoice {
+            id: &c.id,
+            kind: c.kind.as_str(),
+        })
+        .collect();
+    let picked = scheduler::pick_card(&choices, &last_seen, cs.last_card_id.as_deref(), rng)
+        .ok_or_else(|| internal(format!("concept {} has no cards", cs.concept)))?;
+    cards
+        .iter()
+        .find(|c| c.id == picked.id)
+        .copied()
+        .ok_or_else(|| internal("picked card vanished"))
+}
+
+/// A seed that is the same on every reload of the same question, so a reload shows the same
+/// card with its options in the same order. Keyed with the server secret (an HMAC): from public
+/// inputs alone the option order could be predicted and the right option picked blind (L1).
+fn question_seed(
+    signer: &crate::web::session::Signer,
+    learner: i64,
+    concept: &str,
+    version: i64,
+) -> u64 {
+    let mac = signer.sign(
+        "paperdeck-question-seed",
+        &[&learner.to_string(), concept, &version.to_string()],
+    );
+    // 40 hex digits; the first 16 are a u64.
+    u64::from_str_radix(mac.get(..16).unwrap_or("0"), 16).unwrap_or(0)
+}
+
+/// Grades and records an answer; returns the new review's id.
+pub async fn record_answer(ctx: &Ctx<'_>, learner: i64, sub: Submission) -> Result<i64, QuizError> {
+    if sub.answer.text.chars().count() > MAX_ANSWER_CHARS {
+        return Err(QuizError::TooLong);
+    }
+    let card = ctx.cards.get(&sub.card).ok_or(QuizError::Retired)?;
+    if card.concept != sub.concept {
+        return Err(QuizError::Mismatch);
+    }
+    let (correct, rating) = grade(card, &sub.answer, ctx.names).map_err(QuizError::BadAnswer)?;
+    let now_ms = ctx.clock.now_ms();
+    let now = now_ms.div_euclid(1000);
+    let (prefs, before) = state_before(ctx, learner, &sub.concept, now).await?;
+    if before.version != sub.version {
+        return Err(QuizError::Stale);
+    }
+    let kind = sub.mode.review_kind(&before);
+    let out = apply(&before, rating, now, &prefs, kind)?;
+    let answer = Answer {
+        learner,
+        after: before.after(&out, now, &card.id),
+        kind,
+        before,
+        card_id: card.id.clone(),
+        answer: sub.answer.stored(),
+        correct,
+        rating,
+        now,
+        duration_ms: sub.duration_ms.clamp(0, MAX_ANSWER_MS),
+        elapsed_days: out.elapsed_days,
+        scheduled_days: out.scheduled_days,
+    };
+    ctx.writer.record(answer).await?.ok_or(QuizError::Stale)
+}
+
+/// Her preferences and the concept's state to build an answer on. The cached state is safe to
+/// build on: the write applies only if the database's version still equals this one.
+async fn state_before(
+    ctx: &Ctx<'_>,
+    learner: i64,
+    concept: &str,
+    now: i64,
+) -> Result<(Prefs, ConceptState), QuizError> {
+    let data = learner_data(ctx, learner, now).await?;
+    let before = match data.states.iter().find(|s| s.concept == concept) {
+        Some(s) => s.clone(),
+        None => store::quiz::state(ctx.db, learner, concept)
+            .await?
+            .ok_or(QuizError::Locked)?,
+    };
+    Ok((data.prefs.clone(), before))
+}
+
+/// The outcome of an answer of `kind`: FSRS's, held back for extra practice (which must not
+/// raise memory without spacing, L2).
+fn apply(
+    before: &ConceptState,
+    rating: Rating,
+    at: i64,
+    prefs: &Prefs,
+    kind: ReviewKind,
+) -> Result<Outcome, QuizError> {
+    let out = scheduler::apply(before, rating, at, prefs, &mut StdRng::from_os_rng())
+        .map_err(|e| internal(format!("fsrs: {e:?}")))?;
+    Ok(scheduler::for_kind(before, kind, out))
+}
+
+/// A card by id: live, or retired since (the stored copy still explains the old answer).
+pub async fn card(ctx: &Ctx<'_>, id: &str) -> Result<Card, QuizError> {
+    if let Some(c) = ctx.cards.get(id) {
+        return Ok(c.clone());
+    }
+    store::cards::by_id(ctx.db, id)
+        .await?
+        .ok_or(QuizError::NotFound)
+}
+
+/// What the feedback page shows about one of her reviews.
+pub struct Feedback {
+    pub review: ReviewRow,
+    pub card: Card,
+    pub snap: Snapshot,
+    /// Her latest answer, and nothing changed its concept since: it can be undone.
+    pub current: bool,
+}
+
+impl Feedback {
+    /// A right answer rated Good on a card she did not grade herself can become Hard or Easy.
+    pub fn can_regrade(&self) -> bool {
+        self.current && regradable(&self.review, &self.card)
+    }
+
+    /// 太简单 is offered only for a first answer or a spaced review (L2).
+    pub fn can_easy(&self) -> bool {
+        scheduler::spaced(self.review.kind, self.review.elapsed_days)
+    }
+
+    /// Whether the "我答对了，算我对" form is offered. The cached version may lag by a moment;
+    /// the override checks it again in its transaction.
+    pub fn can_override(&self) -> bool {
+        let latest_of_concept =
+            self.snap.states.iter().any(|s| {
+                s.concept == self.review.concept && s.version == self.review.version_after
+            });
+        latest_of_concept && overridable(&self.review, &self.card).is_ok()
+    }
+}
+
+pub async fn feedback(ctx: &Ctx<'_>, learner: i64, id: i64) -> Result<Feedback, QuizError> {
+    let review = review(ctx, learner, id).await?;
+    let card = card(ctx, &review.card_id).await?;
+    let snap = snapshot(ctx, learner).await?;
+    let current = store::quiz::is_current(ctx.db, learner, &review).await?;
+    Ok(Feedback {
+        review,
+        card,
+        snap,
+        current,
+    })
+}
+
+async fn review(ctx: &Ctx<'_>, learner: i64, id: i64) -> Result<ReviewRow, QuizError> {
+    store::quiz::review(ctx.db, learner, id)
+        .await?
+        .ok_or(QuizError::NotFound)
+}
+
+fn regradable(review: &ReviewRow, card: &Card) -> bool {
+    review.correct
+        && !review.overridden
+        && review.rating == Rating::Good as u8
+        && card.kind != CardKind::Recall
+}
+
+/// Undoes her latest answer; returns the review undone.
+pub async fn undo(ctx: &Ctx<'_>, learner: i64, id: i64) -> Result<ReviewRow, QuizError> {
+    let review = review(ctx, learner, id).await?;
+    if !store::quiz::undo(ctx.db, learner, &review).await? {
+        return Err(QuizError::NotCurrent(
+            "只能撤销刚刚提交的那一题，而且只能撤销一次；这次没有做任何修改。",
+        ));
+    }
+    Ok(review)
+}
+
+/// Changes the rating of a right answer to Hard or Easy, while it is her latest answer.
+pub async fn regrade(
+    ctx: &Ctx<'_>,
+    learner: i64,
+    id: i64,
+    rating: Rating,
+) -> Result<i64, QuizError> {
+    if !matches!(rating, Rating::Hard | Rating::Easy) {
+        return Err(QuizError::RatingNotAllowed);
+    }
+    let review = review(ctx, learner, id).await?;
+    let card = card(ctx, &review.card_id).await?;
+    if !regradable(&review, &card) {
+        return Err(QuizError::NotCurrent(
+            "只有答对的题才能改成“太简单”或“有点犹豫”，而且只能改一次。",
+        ));
+    }
+    if rating == Rating::Easy && !scheduler::spaced(review.kind, review.elapsed_days) {
+        return Err(QuizError::NotCurrent(
+            "只有第一次学习或隔了至少一天的复习才能改成“太简单”：同一天里再答对，说明不了记得牢。",
+        ));
+    }
+    let done = recompute(ctx, learner, &review, rating, Regrade::Rating).await?;
+    if !done {
+        return Err(QuizError::NotCurrent(
+            "这一题之后已经有了新的答题记录，不能再修改评分。",
+        ));
+    }
+    Ok(review.id)
+}
+
+/// Recomputes the state after `review` from the state before it, at the time it was given,
+/// with `rating`, exactly as answering would have; `false` when it no longer applies.
+async fn recompute(
+    ctx: &Ctx<'_>,
+    learner: i64,
+    review: &ReviewRow,
+    rating: Rating,
+    how: Regrade,
+) -> Result<bool, QuizError> {
+    let prefs = store::quiz::prefs(ctx.db, learner)
+        .await?
+        .ok_or_else(|| internal("learner row missing"))?;
+    let out = apply(
+        &review.before,
+        rating,
+        review.reviewed_at,
+        &prefs,
+        review.kind,
+    )?;
+    Ok(store::quiz::regrade(ctx.db, learner, review, rating as u8, &out, how).await?)
+}
+
+/// Whether a review is of the kind that can be overridden: a typed answer (fill-in card),
+/// marked wrong, and not given up on. Self-graded recall cards have nothing to dispute, and
+/// options of a choice card are either the answer or not.
+pub fn overridable(review: &ReviewRow, card: &Card) -> Result<(), &'static str> {
+    if review.overridden {
+        Err("这一题已经算作答对了，不会重复修改。")
+    } else if review.correct {
+        Err("这一题本来就答对了，不需要“算我对”。")
+    } else if card.kind != CardKind::Fill {
+        Err("只有自己填写答案的题（填空题）才能改成“算我对”。")
+    } else if review.answer == super::GAVE_UP {
+        Err("这一题点了“不知道”，没有可以改判的答案。")
+    } else {
+        Ok(())
+    }
+}
+
+/// "我答对了，算我对": turns a wrong typed answer into a right one (rated Good); the row keeps
+/// `overridden = 1`. `version` is the concept version the form was shown for, and `token_ok`
+/// whether the form's token (checked at the edge) matched it. Returns the review's id.
+pub async fn override_answer(
+    ctx: &Ctx<'_>,
+    learner: i64,
+    id: i64,
+    version: i64,
+    token_ok: bool,
+) -> Result<i64, QuizError> {
+    let review = review(ctx, learner, id).await?;
+    let card = card(ctx, &review.card_id).await?;
+    // Checked before the token: a repeated press after the override is the common case, and
+    // it deserves "already done", not "invalid token".
+    overridable(&review, &card).map_err(QuizError::NotCurrent)?;
+    if !token_ok {
+        return Err(QuizError::BadToken);
+    }
+    let moved_on = QuizError::NotCurrent(
+        "这个概念在这一题之后又答过了（或撤销过），不能再改判这一题；没有做任何修改。",
+    );
+    if version != review.version_after
+        || !recompute(ctx, learner, &review, Rating::Good, Regrade::Override).await?
+    {
+        return Err(moved_on);
+    }
+    Ok(review.id)
+}
+
+#[cfg(test)]
+mod seed_tests {
+    use super::question_seed;
+    use crate::web::session::Signer;
+
+    /// L1: the same learner, concept and version give the same seed under one key (a reload
+    /// shows the same question), and unrelated seeds under another key: without the key the
+    /// option order cannot be computed.
+    #[test]
+    fn l1_option_order_is_keyed_with_the_server_secret() {
+        let (a, b) = (
+            Signer::new(&[1u8; 64]).unwrap(),
+            Signer::new(&[2u8; 64]).unwrap(),
+        );
+        assert_eq!(
+            question_seed(&a, 929, "rlhf", 3),
+            question_seed(&a, 929, "rlhf", 3)
+        );
+        assert_ne!(
+            question_seed(&a, 929, "rlhf", 3),
+            question_seed(&b, 929, "rlhf", 3)
+        );
+        assert_ne!(
+            question_seed(&a, 929, "rlhf", 3),
+            question_seed(&a, 929, "rlhf", 4)
+        );
+    }
+}

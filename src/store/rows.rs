@@ -1,0 +1,23 @@
+//! Row mappings shared by several query modules. They sit apart so that the modules that use
+//! them do not import each other (`quiz` and `transfer` used to, both ways).
+
+use crate::scheduler::ConceptState;
+use sqlx::sqlite::SqliteRow;
+use sqlx::Row;
+
+/// A `concept_states` row selected as `concept_slug, unlocked_at, stability, difficulty,
+/// due_at, last_review_at, reps, lapses, last_card_id, version`.
+pub(super) fn state_from_row(r: &SqliteRow) -> Result<ConceptState, sqlx::Error> {
+    Ok(ConceptState {
+        concept: r.try_get(0)?,
+        unlocked_at: r.try_get(1)?,
+        stability: r.try_get::<Option<f64>, _>(2)?.map(|v| v as f32),
+        difficulty: r.try_get::<Option<f64>, _>(3)?.map(|v| v as f32),
+        due_at: r.try_get(4)?,
+        last_review_at: r.try_get(5)?,
+        reps: r.try_get(6)?,
+        lapses: r.try_get(7)?,
+        last_card_id: r.try_get(8)?,
+        version: r.try_get(9)?,
+    })
+}

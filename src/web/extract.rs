@@ -1,0 +1,235 @@
+//! Typed edges: extractors that check who is asking and the form's CSRF token before a handler
+//! runs, and the route table every route is registered through.
+//!
+//! - [`LoggedIn`]: a page for learners only; without a session, a redirect to log in that
+//!   comes back afterwards.
+//! - [`CsrfForm<T>`]: a form anyone may send (sign-up, log-in, log-out), its token checked.
+//! - [`LearnerForm<T>`]: a learner's form: the session first (an expired session is sent to log
+//!   in, not told its token is wrong), then the token, then the fields.
+//!
+//! [`Routes::post`] only accepts a handler whose last argument is one of the two form
+//! extractors, so a new POST route cannot forget CSRF; [`route_table`] lists every route, and a
+//! test sends each POST route a missing and a wrong token.
+
+use super::error::AppError;
+use super::session::{Learner, Visitor};
+use actix_web::dev::Payload;
+use actix_web::http::{header, Method};
+use actix_web::{web, FromRequest, Handler, HttpRequest, Responder};
+use serde::de::DeserializeOwned;
+use serde::Deserialize;
+use std::future::Future;
+use std::pin::Pin;
+
+type Boxed<T> = Pin<Box<dyn Future<Output = Result<T, AppError>>>>;
+
+/// A logged-in learner, and the visitor (for the page's header).
+pub struct LoggedIn {
+    pub learner: Learner,
+    pub visitor: Visitor,
+}
+
+impl FromRequest for LoggedIn {
+    type Error = AppError;
+    type Future = Boxed<LoggedIn>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let visitor = Visitor::from_request(req, payload);
+        let req = req.clone();
+        Box::pin(async move {
+            let visitor = visitor.await?;
+            let learner = visitor.require(&req)?.clone();
+            Ok(LoggedIn { learner, visitor })
+        })
+    }
+}
+
+/// A form with no fields besides its token.
+#[derive(Debug, Deserialize)]
+pub struct NoFields {}
+
+/// A form anyone may send, its CSRF token checked before the handler runs.
+pub struct CsrfForm<T> {
+    pub visitor: Visitor,
+    pub form: T,
+}
+
+/// A learner's form: session, then CSRF token, then fields.
+pub struct LearnerForm<T> {
+    pub learner: Learner,
+    pub visitor: Visitor,
+    pub form: T,
+}
+
+impl<T: DeserializeOwned + 'static> FromRequest for CsrfForm<T> {
+    type Error = AppError;
+    type Future = Boxed<CsrfForm<T>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let form = form_request(req, payload, false);
+        Box::pin(async move {
+            let (_, visitor, form) = form.await?;
+            Ok(CsrfForm { visitor, form })
+        })
+    }
+}
+
+impl<T: DeserializeOwned + 'static> FromRequest for LearnerForm<T> {
+    type Error = AppError;
+    type Future = Boxed<LearnerForm<T>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let form = form_request(req, payload, true);
+        Box::pin(async move {
+            let (learner, visitor, form) = form.await?;
+            let learner = learner.ok_or_else(|| anyhow::anyhow!("login was checked"))?;
+            Ok(LearnerForm {
+                learner,
+                visitor,
+                form,
+            })
+        })
+    }
+}
+
+/// The visitor, the learner (required when `login`: checked before the token, since an
+/// expired session's token is bound to the session that ended) and the checked form.
+fn form_request<T: DeserializeOwned + 'static>(
+    req: &HttpRequest,
+    payload: &mut Payload,
+    login: bool,
+) -> Boxed<(Option<Learner>, Visitor, T)> {
+    let visitor = Visitor::from_request(req, payload);
+    let body = web::Bytes::from_request(req, payload);
+    let req = req.clone();
+    Box::pin(async move {
+        let visitor = visitor.await?;
+        let learner = match login {
+            true => Some(visitor.require(&req)?.clone()),
+            false => visitor.learner.clone(),
+        };
+        let form = checked_form(&req, &visitor, body).await?;
+        Ok((learner, visitor, form))
+    })
+}
+
+/// Reads a URL-encoded body, checks its `csrf` field against the visitor's token, then parses
+/// the fields. The body is read once and parsed twice, so form types need no `csrf` field.
+async fn checked_form<T: DeserializeOwned>(
+    req: &HttpRequest,
+    visitor: &Visitor,
+    body: impl Future<Output = Result<web::Bytes, actix_web::Error>>,
+) -> Result<T, AppError> {
+    use actix_web::error::UrlencodedError;
+    let urlencoded = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
+    if !urlencoded {
+        return Err(super::form_error(UrlencodedError::ContentType));
+    }
+    let body = body.await.map_err(|_| {
+        super::form_error(UrlencodedError::Overflow {
+            size: 0,
+            limit: super::FORM_LIMIT,
+        })
+    })?;
+    #[derive(Deserialize)]
+    struct Token {
+        #[serde(default)]
+        csrf: String,
+    }
+    // A body the token cannot be read from has no valid token.
+    let token = serde_urlencoded::from_bytes::<Token>(&body).map_or(String::new(), |t| t.csrf);
+    visitor.verify_csrf(&token)?;
+    serde_urlencoded::from_bytes(&body).map_err(|e| super::form_error(UrlencodedError::Parse(e)))
+}
+
+/// Extractors that check the CSRF token before the handler runs.
+pub trait CsrfChecked {}
+impl<T> CsrfChecked for CsrfForm<T> {}
+impl<T> CsrfChecked for LearnerForm<T> {}
+
+/// Handler argument lists whose last argument checks the CSRF token.
+pub trait EndsWithCsrf {}
+impl<Z: CsrfChecked> EndsWithCsrf for (Z,) {}
+impl<A, Z: CsrfChecked> EndsWithCsrf for (A, Z) {}
+impl<A, B, Z: CsrfChecked> EndsWithCsrf for (A, B, Z) {}
+impl<A, B, C, Z: CsrfChecked> EndsWithCsrf for (A, B, C, Z) {}
+
+/// Registers routes, and remembers each one's method and path.
+pub struct Routes<'a> {
+    cfg: Option<&'a mut web::ServiceConfig>,
+    table: Vec<(Method, &'static str)>,
+}
+
+impl<'a> Routes<'a> {
+    pub fn new(cfg: &'a mut web::ServiceConfig) -> Routes<'a> {
+        Routes {
+            cfg: Some(cfg),
+            table: Vec::new(),
+        }
+    }
+
+    /// A GET route that also answers HEAD (actix leaves the body out for HEAD).
+    pub fn get<F, Args>(&mut self, path: &'static str, handler: F) -> &mut Self
+    where
+        F: Handler<Args>,
+        Args: FromRequest + 'static,
+        F::Output: Responder + 'static,
+    {
+        self.add(Method::GET, path, super::get().to(handler))
+    }
+
+    /// A POST route; its handler's last argument must check the CSRF token.
+    pub fn post<F, Args>(&mut self, path: &'static str, handler: F) -> &mut Self
+    where
+        F: Handler<Args>,
+        Args: FromRequest + EndsWithCsrf + 'static,
+        F::Output: Responder + 'static,
+    {
+        self.add(Method::POST, path, web::post().to(handler))
+    }
+
+    /// A resource built by hand (a file upload, whose token is inside a multipart body and is
+    /// checked by its handler). Listed under `methods`, so the CSRF test covers it all the same.
+    pub fn resource(
+        &mut self,
+        path: &'static str,
+        methods: &[Method],
+        resource: impl FnOnce() -> actix_web::Resource,
+    ) -> &mut Self {
+        self.table.extend(methods.iter().map(|m| (m.clone(), path)));
+        if let Some(cfg) = self.cfg.as_deref_mut() {
+            cfg.service(resource());
+        }
+        self
+    }
+
+    /// A service that is not a page (static files): not listed.
+    pub fn service(&mut self, s: impl actix_web::dev::HttpServiceFactory + 'static) -> &mut Self {
+        if let Some(cfg) = self.cfg.as_deref_mut() {
+            cfg.service(s);
+        }
+        self
+    }
+
+    fn add(&mut self, method: Method, path: &'static str, route: actix_web::Route) -> &mut Self {
+        self.table.push((method, path));
+        if let Some(cfg) = self.cfg.as_deref_mut() {
+            cfg.route(path, route);
+        }
+        self
+    }
+}
+
+/// Every route of the app as (method, path pattern), in registration order.
+pub fn route_table() -> Vec<(Method, &'static str)> {
+    let mut r = Routes {
+        cfg: None,
+        table: Vec::new(),
+    };
+    super::register(&mut r);
+    r.table
+}
