@@ -272,7 +272,9 @@ mod tests {
         seen.reps = 1;
         assert_eq!(Mode::Normal.review_kind(&new), ReviewKind::Learn);
         assert_eq!(Mode::Normal.review_kind(&seen), ReviewKind::Review);
-        assert_eq!(Mode::Practice.review_kind(&new), ReviewKind::Practice);
+        // A first answer is learning in any mode, so practice cannot bypass the new limit (L2).
+        assert_eq!(Mode::Practice.review_kind(&new), ReviewKind::Learn);
+        assert_eq!(Mode::Practice.review_kind(&seen), ReviewKind::Practice);
         assert_eq!(Mode::parse(Some("practice")), Mode::Practice);
         assert_eq!(Mode::parse(Some("anything")), Mode::Normal);
     }
