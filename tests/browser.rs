@@ -21,6 +21,9 @@
 //! message elsewhere. `PAPERDECK_BIN` runs them against another binary (an older build, say)
 //! instead of building this tree's release binary.
 
+mod common;
+
+use common::release::{free_port, release_binary};
 use fantoccini::{Client, ClientBuilder, Locator};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -33,34 +36,6 @@ impl Drop for Killed {
         let _ = self.0.kill();
         let _ = self.0.wait();
     }
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("free port")
-}
-
-fn release_binary() -> PathBuf {
-    if let Some(bin) = std::env::var_os("PAPERDECK_BIN") {
-        return PathBuf::from(bin);
-    }
-    // Always ask cargo: a no-op when the release binary is fresh, a rebuild when the sources
-    // changed since, so the test never runs an old binary.
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let status = Command::new(env!("CARGO"))
-        .args(["build", "--release", "--quiet", "--bin", "paperdeck"])
-        .current_dir(root)
-        .status()
-        .expect("run cargo build --release");
-    assert!(status.success(), "cargo build --release failed");
-    let target = std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| root.join("target"));
-    let bin = target.join("release/paperdeck");
-    assert!(bin.exists(), "no release binary at {}", bin.display());
-    bin
 }
 
 async fn wait_http(url: &str) {
