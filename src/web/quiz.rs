@@ -373,6 +373,9 @@ struct FeedbackPage<'a> {
     can_regrade: bool,
     /// 太简单 is offered only for a spaced review or a first answer (L2).
     can_easy: bool,
+    /// Where 继续 leads: extra practice stays in practice, where the plain quiz would say
+    /// "today's work is done".
+    continue_to: &'static str,
     /// The "我答对了，算我对" form's token, when the review can still be overridden.
     override_token: Option<String>,
     rating_label: &'static str,
@@ -403,6 +406,10 @@ impl<'a> FeedbackPage<'a> {
             can_undo: fb.current,
             can_regrade: fb.can_regrade(),
             can_easy: fb.can_easy(),
+            continue_to: match review.kind {
+                ReviewKind::Practice => "/quiz?mode=practice",
+                ReviewKind::Learn | ReviewKind::Review => "/quiz",
+            },
             override_token,
             rating_label: Rating::from_u8(review.rating)
                 .map(Rating::label)

@@ -709,3 +709,28 @@ async fn typed_answers_are_graded_by_the_content_names_and_by_value() {
         "other names {by_name}, different things {by_other}, values {by_value}"
     );
 }
+
+/// 继续 after a practice answer stays in practice: the plain quiz would only say that today's
+/// work is done.
+#[tokio::test]
+async fn continue_after_practice_stays_in_practice() {
+    let app = learner_with_paper("chinchilla").await;
+    // The daily quiz first: its feedback continues with the daily quiz.
+    let q = app.get("/quiz").await;
+    let (_, fb) = app.submit(&answer_fields(&q)).await;
+    assert!(fb.body.contains("href=\"/quiz\" data-enter"), "{}", fb.body);
+    // Then extra practice of a concept already studied.
+    let q = app.get("/quiz?mode=practice").await;
+    assert_eq!(q.status, 200);
+    assert!(
+        q.body.contains("name=\"mode\" value=\"practice\""),
+        "{}",
+        q.body
+    );
+    let (_, fb) = app.submit(&answer_fields(&q)).await;
+    assert!(
+        fb.body.contains("href=\"/quiz?mode=practice\" data-enter") && fb.body.contains("继续练习"),
+        "{}",
+        fb.body
+    );
+}
