@@ -129,12 +129,16 @@ async fn checked_form<T: DeserializeOwned>(
     if !urlencoded {
         return Err(super::form_error(UrlencodedError::ContentType));
     }
-    let body = body.await.map_err(|_| {
-        super::form_error(UrlencodedError::Overflow {
-            size: 0,
-            limit: super::FORM_LIMIT,
-        })
-    })?;
+    // A body that stalled past its deadline is a timeout (408), not a bad form (M1).
+    let body = body
+        .await
+        .map_err(|e| match e.as_error::<actix_web::error::PayloadError>() {
+            Some(p) if super::guard::is_body_timeout(p) => AppError::RequestTimeout,
+            _ => super::form_error(UrlencodedError::Overflow {
+                size: 0,
+                limit: super::FORM_LIMIT,
+            }),
+        })?;
     #[derive(Deserialize)]
     struct Token {
         #[serde(default)]
