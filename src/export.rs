@@ -363,16 +363,48 @@ pub fn validate(content: &Content, e: &Export) -> Result<(), String> {
             "这不是 paperdeck 导出文件（格式 {FORMAT}，版本 {VERSION}）。"
         ));
     }
-    let a = &e.account;
-    let ts_ok = |t: i64| (0..=MAX_TS).contains(&t);
-    // Every number is checked against its real domain, not just its sign: the database does
-    // arithmetic on them (`version + 1`, `reps + 1`), and an i64::MAX there overflowed to REAL
-    // and broke every later read of the account (M2).
-    let stability_ok = |v: f32| v.is_finite() && (0.0..=MAX_STABILITY).contains(&v);
-    let difficulty_ok = |v: f32| v.is_finite() && (1.0..=10.0).contains(&v);
-    let count_ok = |n: i64| (0..=MAX_COUNT).contains(&n);
-    let version_ok = |n: i64| (0..=MAX_VERSION).contains(&n);
-    let days_ok = |n: i64| (0..=MAX_DAYS).contains(&n);
+    validate_account(&e.account)?;
+    validate_papers_read(content, e)?;
+    let concepts = validate_concept_states(content, e)?;
+    validate_reviews(e, &concepts)
+}
+
+// Every number is checked against its real domain, not just its sign: the database does
+// arithmetic on them (`version + 1`, `reps + 1`), and an i64::MAX there overflowed to REAL
+// and broke every later read of the account (M2).
+
+/// A timestamp within the range the app can store and show.
+fn ts_ok(t: i64) -> bool {
+    (0..=MAX_TS).contains(&t)
+}
+
+/// A finite FSRS stability within the scheduler's range.
+fn stability_ok(v: f32) -> bool {
+    v.is_finite() && (0.0..=MAX_STABILITY).contains(&v)
+}
+
+/// A finite FSRS difficulty, which lies in 1–10.
+fn difficulty_ok(v: f32) -> bool {
+    v.is_finite() && (1.0..=10.0).contains(&v)
+}
+
+/// A review or lapse count the database can still add one to.
+fn count_ok(n: i64) -> bool {
+    (0..=MAX_COUNT).contains(&n)
+}
+
+/// A row version the database can still add one to.
+fn version_ok(n: i64) -> bool {
+    (0..=MAX_VERSION).contains(&n)
+}
+
+/// A day count within the scheduler's range.
+fn days_ok(n: i64) -> bool {
+    (0..=MAX_DAYS).contains(&n)
+}
+
+/// The account: its creation time, settings and personal parameters.
+fn validate_account(a: &Account) -> Result<(), String> {
     if !ts_ok(a.created_at) {
         return Err("账户的创建时间不合理。".into());
     }
@@ -391,6 +423,11 @@ pub fn validate(content: &Content, e: &Export) -> Result<(), String> {
         }
     }
 
+    Ok(())
+}
+
+/// The papers read: known, each once, at a sane time.
+fn validate_papers_read(content: &Content, e: &Export) -> Result<(), String> {
     if e.papers_read.len() > content.papers.len() {
         return Err("读过的论文比论文总数还多，文件有误。".into());
     }
@@ -410,6 +447,15 @@ pub fn validate(content: &Content, e: &Export) -> Result<(), String> {
         }
     }
 
+    Ok(())
+}
+
+/// The concept states: known, each once, with sane numbers; returns the concepts they cover,
+/// which every review must belong to.
+fn validate_concept_states<'e>(
+    content: &Content,
+    e: &'e Export,
+) -> Result<HashSet<&'e str>, String> {
     if e.concept_states.len() > content.concepts.len() {
         return Err("概念状态比概念总数还多，文件有误。".into());
     }
@@ -439,6 +485,11 @@ pub fn validate(content: &Content, e: &Export) -> Result<(), String> {
         }
     }
 
+    Ok(concepts)
+}
+
+/// The review log: bounded in size, every review well-formed and consistent with itself.
+fn validate_reviews(e: &Export, concepts: &HashSet<&str>) -> Result<(), String> {
     if e.reviews.len() > MAX_REVIEWS {
         return Err(format!(
             "复习记录太多：最多导入 {MAX_REVIEWS} 条，文件里有 {} 条。",
