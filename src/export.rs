@@ -600,6 +600,34 @@ pub async fn import(
     let was_empty = was_empty && seen.is_empty();
     let existing = seen.len();
 
+    let new_reviews = new_reviews(file, &cards, &mut seen, &mut report);
+    drop(seen);
+    check_account_size(existing, new_reviews.len()).map_err(ImportError::Invalid)?;
+    insert_reviews(db, learner, &new_reviews, &mut report).await?;
+
+    let mut tx = db.write.begin().await?;
+    // Read inside the transaction: what is merged is exactly what is there when it commits.
+    let papers = queries::papers_of(&mut tx, learner).await?;
+    let states = queries::states_of(&mut tx, learner).await?;
+    if was_empty {
+        queries::set_settings(&mut tx, learner, &file.account).await?;
+        report.settings_taken = true;
+    }
+
+    merge_papers(&mut tx, learner, file, &papers, &mut report).await?;
+    merge_states(&mut tx, learner, file, &states, &mut report).await?;
+    tx.commit().await?;
+    db.cache.forget(learner);
+    Ok(report)
+}
+
+/// The file's reviews this learner does not have yet, oldest first; counts the ones skipped.
+fn new_reviews<'f>(
+    file: &'f Export,
+    cards: &HashSet<String>,
+    seen: &mut HashSet<(String, String, i64)>,
+    report: &mut ImportReport,
+) -> Vec<&'f Review> {
     // Oldest first, so review ids keep following time as the quiz expects.
     let mut order: Vec<&Review> = file.reviews.iter().collect();
     order.sort_by_key(|r| r.reviewed_at);
@@ -613,9 +641,16 @@ pub async fn import(
             report.reviews_duplicate += 1;
         }
     }
-    drop(seen);
-    check_account_size(existing, new_reviews.len()).map_err(ImportError::Invalid)?;
+    new_reviews
+}
 
+/// Adds the new reviews in batches of `IMPORT_BATCH`, one transaction each.
+async fn insert_reviews(
+    db: &Db,
+    learner: i64,
+    new_reviews: &[&Review],
+    report: &mut ImportReport,
+) -> Result<(), ImportError> {
     for batch in new_reviews.chunks(IMPORT_BATCH) {
         let mut tx = db.write.begin().await?;
         let mut last_id = None;
@@ -630,48 +665,59 @@ pub async fn import(
         report.reviews_added += batch.len();
     }
 
-    let mut tx = db.write.begin().await?;
-    // Read inside the transaction: what is merged is exactly what is there when it commits.
-    let papers = queries::papers_of(&mut tx, learner).await?;
-    let states = queries::states_of(&mut tx, learner).await?;
-    if was_empty {
-        queries::set_settings(&mut tx, learner, &file.account).await?;
-        report.settings_taken = true;
-    }
+    Ok(())
+}
 
+/// Adds the papers she had not read and moves earlier the ones the file read first.
+async fn merge_papers(
+    tx: &mut sqlx::SqliteConnection,
+    learner: i64,
+    file: &Export,
+    papers: &std::collections::HashMap<String, i64>,
+    report: &mut ImportReport,
+) -> Result<(), ImportError> {
     for p in &file.papers_read {
         match papers.get(&p.paper_slug) {
             None => {
-                queries::put_paper(&mut tx, learner, &p.paper_slug, p.read_at).await?;
+                queries::put_paper(tx, learner, &p.paper_slug, p.read_at).await?;
                 report.papers_added += 1;
             }
             Some(at) if p.read_at < *at => {
-                queries::put_paper(&mut tx, learner, &p.paper_slug, p.read_at).await?;
+                queries::put_paper(tx, learner, &p.paper_slug, p.read_at).await?;
                 report.papers_updated += 1;
             }
             Some(_) => {}
         }
     }
 
+    Ok(())
+}
+
+/// Adds the concept states she lacks and merges the ones she has.
+async fn merge_states(
+    tx: &mut sqlx::SqliteConnection,
+    learner: i64,
+    file: &Export,
+    states: &std::collections::HashMap<String, State>,
+    report: &mut ImportReport,
+) -> Result<(), ImportError> {
     for s in &file.concept_states {
         match states.get(&s.concept_slug) {
             None => {
                 // A state she never had: no question for it was ever shown to her, so no open
                 // quiz token can refer to it and the file's version is kept as it is.
-                queries::put_state(&mut tx, learner, s).await?;
+                queries::put_state(tx, learner, s).await?;
                 report.states_added += 1;
             }
             Some(mine) => {
                 if let Some(merged) = merge_state(mine, s) {
-                    queries::put_state(&mut tx, learner, &merged).await?;
+                    queries::put_state(tx, learner, &merged).await?;
                     report.states_updated += 1;
                 }
             }
         }
     }
-    tx.commit().await?;
-    db.cache.forget(learner);
-    Ok(report)
+    Ok(())
 }
 
 /// Whether an account holding `existing` answers can take `adding` more.
