@@ -364,6 +364,7 @@ struct NumeralParse {
 }
 
 impl NumeralParse {
+    /// The state before the first character: nothing read, an integer so far.
     fn new() -> Self {
         NumeralParse {
             total: 0.0,
