@@ -75,20 +75,7 @@ pub fn heatmap(days: &[(i64, usize)], _prefs: &Prefs) -> String {
     let weeks = (first_weekday + days.len() as i64 + 6) / 7;
     let w = (LEFT + weeks * CELL + 2) as u32;
     let h = (TOP + 7 * CELL + 2) as u32;
-    let total: usize = days.iter().map(|(_, n)| n).sum();
-    let active = days.iter().filter(|(_, n)| *n > 0).count();
-    let busiest = days.iter().max_by_key(|(_, n)| *n).filter(|(_, n)| *n > 0);
-    let mut desc = format!(
-        "过去 {} 天里有 {active} 天做了复习，共 {total} 题。",
-        days.len()
-    );
-    if let Some((d, n)) = busiest {
-        let _ = write!(
-            desc,
-            "最多的一天是 {}，{n} 题。",
-            date_of(*d).format("%Y年%-m月%-d日")
-        );
-    }
+    let desc = heatmap_desc(days);
     let title = "复习日历：每天答题数";
     let mut s = String::from(
         r#"<div class="chart-wrap heat" tabindex="0" role="region" aria-label="复习日历（可横向滚动）">"#,
@@ -116,13 +103,7 @@ pub fn heatmap(days: &[(i64, usize)], _prefs: &Prefs) -> String {
                 date.month()
             );
         }
-        let level = match n {
-            0 => 0,
-            1..=2 => 1,
-            3..=5 => 2,
-            6..=10 => 3,
-            _ => 4,
-        };
+        let level = heat_level(*n);
         let _ = write!(
             s,
             r#"<rect class="h{level}" x="{}" y="{}" width="11" height="11" rx="2"><title>{}：{n} 题</title></rect>"#,
@@ -132,9 +113,33 @@ pub fn heatmap(days: &[(i64, usize)], _prefs: &Prefs) -> String {
         );
     }
     s.push_str("</svg></div>");
-    // Only the days with answers, newest first: a year of empty days says nothing.
-    let rows: Vec<(String, String)> = days
-        .iter()
+    let rows = heatmap_rows(days);
+    s.push_str(&data_table(title, ["日期", "答题数"], &rows));
+    s
+}
+
+/// The chart's description in words: active days, total answers and the busiest day.
+fn heatmap_desc(days: &[(i64, usize)]) -> String {
+    let total: usize = days.iter().map(|(_, n)| n).sum();
+    let active = days.iter().filter(|(_, n)| *n > 0).count();
+    let busiest = days.iter().max_by_key(|(_, n)| *n).filter(|(_, n)| *n > 0);
+    let mut desc = format!(
+        "过去 {} 天里有 {active} 天做了复习，共 {total} 题。",
+        days.len()
+    );
+    if let Some((d, n)) = busiest {
+        let _ = write!(
+            desc,
+            "最多的一天是 {}，{n} 题。",
+            date_of(*d).format("%Y年%-m月%-d日")
+        );
+    }
+    desc
+}
+
+/// Only the days with answers, newest first: a year of empty days says nothing.
+fn heatmap_rows(days: &[(i64, usize)]) -> Vec<(String, String)> {
+    days.iter()
         .rev()
         .filter(|(_, n)| *n > 0)
         .map(|(d, n)| {
@@ -143,9 +148,18 @@ pub fn heatmap(days: &[(i64, usize)], _prefs: &Prefs) -> String {
                 format!("{n} 题"),
             )
         })
-        .collect();
-    s.push_str(&data_table(title, ["日期", "答题数"], &rows));
-    s
+        .collect()
+}
+
+/// The shade of a day with `n` answers, 0 (none) to 4.
+fn heat_level(n: usize) -> u8 {
+    match n {
+        0 => 0,
+        1..=2 => 1,
+        3..=5 => 2,
+        6..=10 => 3,
+        _ => 4,
+    }
 }
 
 /// Vertical bars with a label under some of them.
@@ -170,34 +184,55 @@ struct Bars<'a> {
 const BARS_W: f64 = 360.0;
 
 fn bars(b: Bars) -> String {
-    const H: f64 = 140.0;
-    const TOP: f64 = 18.0;
-    const LEFT: f64 = 38.0;
     let n = b.values.len().max(1);
-    let slot = (BARS_W - LEFT - 4.0) / n as f64;
+    let slot = (BARS_W - BARS_LEFT - 4.0) / n as f64;
     let w = BARS_W;
-    let total_h = TOP + H + 24.0;
+    let total_h = BARS_TOP + BARS_H + 24.0;
     let mut s = String::from(r#"<div class="chart-wrap">"#);
     s.push_str(&open(b.id, w as u32, total_h as u32, b.title, &b.desc));
     let max = if b.max > 0.0 { b.max } else { 1.0 };
+    bars_grid(&mut s, max, b.percent);
+    bars_columns(&mut s, &b, slot, max);
+    bars_labels(&mut s, &b.labels, slot);
+    if let Some(t) = b.target {
+        bars_target(&mut s, t, max);
+    }
+    s.push_str("</svg></div>");
+    s.push_str(&data_table(b.title, b.head, &b.rows));
+    s
+}
+
+/// Height of the plotting area of a bar chart.
+const BARS_H: f64 = 140.0;
+/// Room above the plotting area of a bar chart.
+const BARS_TOP: f64 = 18.0;
+/// Room left of the plotting area of a bar chart, for the y-axis labels.
+const BARS_LEFT: f64 = 38.0;
+
+/// The horizontal grid lines and their y-axis labels.
+fn bars_grid(s: &mut String, max: f64, percent: bool) {
     // y axis: 0, middle, max
     for frac in [0.0, 0.5, 1.0] {
-        let y = TOP + H - H * frac;
+        let y = BARS_TOP + BARS_H - BARS_H * frac;
         let v = max * frac;
-        let label = if b.percent {
+        let label = if percent {
             format!("{:.0}%", v * 100.0)
         } else {
             format!("{}", v.round())
         };
         let _ = write!(
             s,
-            r#"<line class="grid" x1="{LEFT}" x2="{:.1}" y1="{y:.1}" y2="{y:.1}"/><text class="axis" x="0" y="{:.1}">{label}</text>"#,
-            w - 2.0,
+            r#"<line class="grid" x1="{BARS_LEFT}" x2="{:.1}" y1="{y:.1}" y2="{y:.1}"/><text class="axis" x="0" y="{:.1}">{label}</text>"#,
+            BARS_W - 2.0,
             y + 4.5
         );
     }
+}
+
+/// One bar per value, with a tooltip; a dash where there is nothing to measure.
+fn bars_columns(s: &mut String, b: &Bars, slot: f64, max: f64) {
     for (i, v) in b.values.iter().enumerate() {
-        let x = LEFT + slot * i as f64 + slot * 0.15;
+        let x = BARS_LEFT + slot * i as f64 + slot * 0.15;
         let bw = slot * 0.7;
         let tip = b
             .rows
@@ -211,17 +246,17 @@ fn bars(b: Bars) -> String {
                 let _ = write!(
                     s,
                     r#"<rect class="bar zero" x="{x:.1}" y="{:.1}" width="{bw:.1}" height="2"><title>{}</title></rect>"#,
-                    TOP + H - 2.0,
+                    BARS_TOP + BARS_H - 2.0,
                     esc(&tip)
                 );
             }
             Some(v) if *v <= 0.0 => {}
             Some(v) => {
-                let bh = (H * (v / max)).max(2.0);
+                let bh = (BARS_H * (v / max)).max(2.0);
                 let _ = write!(
                     s,
                     r#"<rect class="bar" x="{x:.1}" y="{:.1}" width="{bw:.1}" height="{bh:.1}"><title>{}</title></rect>"#,
-                    TOP + H - bh,
+                    BARS_TOP + BARS_H - bh,
                     esc(&tip)
                 );
             }
@@ -231,35 +266,38 @@ fn bars(b: Bars) -> String {
                     s,
                     r#"<text class="axis" x="{:.1}" y="{:.1}" text-anchor="middle">–<title>{}</title></text>"#,
                     x + bw / 2.0,
-                    TOP + H - 4.0,
+                    BARS_TOP + BARS_H - 4.0,
                     esc(&tip)
                 );
             }
         }
     }
-    for (i, label) in &b.labels {
+}
+
+/// The labels under some of the bars.
+fn bars_labels(s: &mut String, labels: &[(usize, String)], slot: f64) {
+    for (i, label) in labels {
         // Keep the first and last labels inside the drawing.
-        let x = (LEFT + slot * *i as f64 + slot * 0.5).clamp(LEFT + 12.0, w - 24.0);
+        let x = (BARS_LEFT + slot * *i as f64 + slot * 0.5).clamp(BARS_LEFT + 12.0, BARS_W - 24.0);
         let _ = write!(
             s,
             r#"<text class="axis" x="{x:.1}" y="{:.1}" text-anchor="middle">{}</text>"#,
-            TOP + H + 18.0,
+            BARS_TOP + BARS_H + 18.0,
             esc(label)
         );
     }
-    if let Some(t) = b.target {
-        let y = TOP + H - H * (t / max);
-        let label = format!("目标 {:.0}%", t * 100.0);
-        let _ = write!(
-            s,
-            r#"<line class="target-halo" x1="{LEFT}" x2="{x2:.1}" y1="{y:.1}" y2="{y:.1}"/><line class="target" x1="{LEFT}" x2="{x2:.1}" y1="{y:.1}" y2="{y:.1}"><title>{label}</title></line><text class="target-label" x="{x2:.1}" y="{:.1}" text-anchor="end">{label}</text>"#,
-            y - 5.0,
-            x2 = w - 2.0,
-        );
-    }
-    s.push_str("</svg></div>");
-    s.push_str(&data_table(b.title, b.head, &b.rows));
-    s
+}
+
+/// The dashed line at the target retention, labelled.
+fn bars_target(s: &mut String, t: f64, max: f64) {
+    let y = BARS_TOP + BARS_H - BARS_H * (t / max);
+    let label = format!("目标 {:.0}%", t * 100.0);
+    let _ = write!(
+        s,
+        r#"<line class="target-halo" x1="{BARS_LEFT}" x2="{x2:.1}" y1="{y:.1}" y2="{y:.1}"/><line class="target" x1="{BARS_LEFT}" x2="{x2:.1}" y1="{y:.1}" y2="{y:.1}"><title>{label}</title></line><text class="target-label" x="{x2:.1}" y="{:.1}" text-anchor="end">{label}</text>"#,
+        y - 5.0,
+        x2 = BARS_W - 2.0,
+    );
 }
 
 /// Concepts coming due per day over the next days (index 0 = today, overdue included).

@@ -342,7 +342,6 @@ fn check_content(args: CheckArgs) -> ExitCode {
 
 fn evaluate(args: EvaluateArgs) -> anyhow::Result<()> {
     use crate::revlog;
-    use anyhow::Context;
     let tz: chrono_tz::Tz = args
         .timezone
         .parse()
@@ -355,8 +354,42 @@ fn evaluate(args: EvaluateArgs) -> anyhow::Result<()> {
         rollover_hour: args.rollover_hour,
         ..Default::default()
     };
-    let file = std::fs::File::open(&args.revlog)
-        .with_context(|| format!("cannot open {}", args.revlog.display()))?;
+    let (entries, skipped) = read_revlog(&args.revlog)?;
+    if entries.is_empty() {
+        anyhow::bail!("no valid reviews in {}", args.revlog.display());
+    }
+    let items = revlog::to_items(&entries, &prefs);
+    let split = ((items.len() as f64) * args.train_fraction) as usize;
+    let (train, test) = items.split_at(split.min(items.len()));
+    let train: Vec<fsrs::FSRSItem> = train.iter().map(|(_, i)| i.clone()).collect();
+    let test: Vec<fsrs::FSRSItem> = revlog::long_term(test.to_vec())
+        .into_iter()
+        .map(|(_, i)| i)
+        .collect();
+    if test.is_empty() || train.is_empty() {
+        anyhow::bail!("the log is too short to split into a training and a test part");
+    }
+    let cards: std::collections::HashSet<&str> = entries.iter().map(|e| e.item.as_str()).collect();
+    println!(
+        "review log: {} reviews of {} cards ({} lines skipped); fitting on the first {} items, evaluating on {} later long-term reviews",
+        entries.len(),
+        cards.len(),
+        skipped,
+        train.len(),
+        test.len()
+    );
+    let rows = compare_schedulers(train, &test)?;
+    print_comparison(rows);
+    Ok(())
+}
+
+/// Reads the review log CSV behind a progress bar; returns the valid reviews and how many lines
+/// were skipped (the first few are named on stderr).
+fn read_revlog(path: &std::path::Path) -> anyhow::Result<(Vec<crate::revlog::Entry>, usize)> {
+    use crate::revlog;
+    use anyhow::Context;
+    let file =
+        std::fs::File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
     let size = file.metadata().map(|m| m.len()).unwrap_or(0);
     let bar = indicatif::ProgressBar::new(size);
     bar.set_style(
@@ -409,29 +442,15 @@ fn evaluate(args: EvaluateArgs) -> anyhow::Result<()> {
         }
     }
     bar.finish_and_clear();
-    if entries.is_empty() {
-        anyhow::bail!("no valid reviews in {}", args.revlog.display());
-    }
-    let items = revlog::to_items(&entries, &prefs);
-    let split = ((items.len() as f64) * args.train_fraction) as usize;
-    let (train, test) = items.split_at(split.min(items.len()));
-    let train: Vec<fsrs::FSRSItem> = train.iter().map(|(_, i)| i.clone()).collect();
-    let test: Vec<fsrs::FSRSItem> = revlog::long_term(test.to_vec())
-        .into_iter()
-        .map(|(_, i)| i)
-        .collect();
-    if test.is_empty() || train.is_empty() {
-        anyhow::bail!("the log is too short to split into a training and a test part");
-    }
-    let cards: std::collections::HashSet<&str> = entries.iter().map(|e| e.item.as_str()).collect();
-    println!(
-        "review log: {} reviews of {} cards ({} lines skipped); fitting on the first {} items, evaluating on {} later long-term reviews",
-        entries.len(),
-        cards.len(),
-        skipped,
-        train.len(),
-        test.len()
-    );
+    Ok((entries, skipped))
+}
+
+/// Scores FSRS with default and fitted parameters and the SM-2 baseline on the test reviews.
+fn compare_schedulers(
+    train: Vec<fsrs::FSRSItem>,
+    test: &[fsrs::FSRSItem],
+) -> anyhow::Result<Vec<(String, Option<crate::revlog::Metrics>)>> {
+    use crate::revlog;
     let spinner = indicatif::ProgressBar::new_spinner();
     spinner.set_message("fitting FSRS parameters");
     spinner.enable_steady_tick(std::time::Duration::from_millis(120));
@@ -446,7 +465,7 @@ fn evaluate(args: EvaluateArgs) -> anyhow::Result<()> {
         revlog::metrics(&revlog::fsrs_predictions(
             &fsrs::FSRS::default(),
             default_decay,
-            &test,
+            test,
         )),
     )];
     match fitted {
@@ -456,15 +475,20 @@ fn evaluate(args: EvaluateArgs) -> anyhow::Result<()> {
             let decay = params.get(20).copied().unwrap_or(default_decay);
             rows.push((
                 "FSRS-6, fitted on the earlier part".to_string(),
-                revlog::metrics(&revlog::fsrs_predictions(&f, decay, &test)),
+                revlog::metrics(&revlog::fsrs_predictions(&f, decay, test)),
             ));
         }
         Err(e) => println!("could not fit parameters: {e:?}"),
     }
     rows.push((
         "SM-2 baseline".to_string(),
-        revlog::metrics(&revlog::sm2_predictions(&test)),
+        revlog::metrics(&revlog::sm2_predictions(test)),
     ));
+    Ok(rows)
+}
+
+/// Prints the scheduler comparison as a table.
+fn print_comparison(rows: Vec<(String, Option<crate::revlog::Metrics>)>) {
     println!(
         "\n{:<36} {:>10} {:>12} {:>8}",
         "scheduler", "log loss", "RMSE(bins)", "n"
@@ -478,7 +502,6 @@ fn evaluate(args: EvaluateArgs) -> anyhow::Result<()> {
             None => println!("{name:<36} {:>10} {:>12} {:>8}", "-", "-", 0),
         }
     }
-    Ok(())
 }
 
 fn simulate(args: SimulateArgs) -> anyhow::Result<()> {

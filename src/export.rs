@@ -363,16 +363,48 @@ pub fn validate(content: &Content, e: &Export) -> Result<(), String> {
             "这不是 paperdeck 导出文件（格式 {FORMAT}，版本 {VERSION}）。"
         ));
     }
-    let a = &e.account;
-    let ts_ok = |t: i64| (0..=MAX_TS).contains(&t);
-    // Every number is checked against its real domain, not just its sign: the database does
-    // arithmetic on them (`version + 1`, `reps + 1`), and an i64::MAX there overflowed to REAL
-    // and broke every later read of the account (M2).
-    let stability_ok = |v: f32| v.is_finite() && (0.0..=MAX_STABILITY).contains(&v);
-    let difficulty_ok = |v: f32| v.is_finite() && (1.0..=10.0).contains(&v);
-    let count_ok = |n: i64| (0..=MAX_COUNT).contains(&n);
-    let version_ok = |n: i64| (0..=MAX_VERSION).contains(&n);
-    let days_ok = |n: i64| (0..=MAX_DAYS).contains(&n);
+    validate_account(&e.account)?;
+    validate_papers_read(content, e)?;
+    let concepts = validate_concept_states(content, e)?;
+    validate_reviews(e, &concepts)
+}
+
+// Every number is checked against its real domain, not just its sign: the database does
+// arithmetic on them (`version + 1`, `reps + 1`), and an i64::MAX there overflowed to REAL
+// and broke every later read of the account (M2).
+
+/// A timestamp within the range the app can store and show.
+fn ts_ok(t: i64) -> bool {
+    (0..=MAX_TS).contains(&t)
+}
+
+/// A finite FSRS stability within the scheduler's range.
+fn stability_ok(v: f32) -> bool {
+    v.is_finite() && (0.0..=MAX_STABILITY).contains(&v)
+}
+
+/// A finite FSRS difficulty, which lies in 1–10.
+fn difficulty_ok(v: f32) -> bool {
+    v.is_finite() && (1.0..=10.0).contains(&v)
+}
+
+/// A review or lapse count the database can still add one to.
+fn count_ok(n: i64) -> bool {
+    (0..=MAX_COUNT).contains(&n)
+}
+
+/// A row version the database can still add one to.
+fn version_ok(n: i64) -> bool {
+    (0..=MAX_VERSION).contains(&n)
+}
+
+/// A day count within the scheduler's range.
+fn days_ok(n: i64) -> bool {
+    (0..=MAX_DAYS).contains(&n)
+}
+
+/// The account: its creation time, settings and personal parameters.
+fn validate_account(a: &Account) -> Result<(), String> {
     if !ts_ok(a.created_at) {
         return Err("账户的创建时间不合理。".into());
     }
@@ -391,6 +423,11 @@ pub fn validate(content: &Content, e: &Export) -> Result<(), String> {
         }
     }
 
+    Ok(())
+}
+
+/// The papers read: known, each once, at a sane time.
+fn validate_papers_read(content: &Content, e: &Export) -> Result<(), String> {
     if e.papers_read.len() > content.papers.len() {
         return Err("读过的论文比论文总数还多，文件有误。".into());
     }
@@ -410,6 +447,15 @@ pub fn validate(content: &Content, e: &Export) -> Result<(), String> {
         }
     }
 
+    Ok(())
+}
+
+/// The concept states: known, each once, with sane numbers; returns the concepts they cover,
+/// which every review must belong to.
+fn validate_concept_states<'e>(
+    content: &Content,
+    e: &'e Export,
+) -> Result<HashSet<&'e str>, String> {
     if e.concept_states.len() > content.concepts.len() {
         return Err("概念状态比概念总数还多，文件有误。".into());
     }
@@ -439,6 +485,11 @@ pub fn validate(content: &Content, e: &Export) -> Result<(), String> {
         }
     }
 
+    Ok(concepts)
+}
+
+/// The review log: bounded in size, every review well-formed and consistent with itself.
+fn validate_reviews(e: &Export, concepts: &HashSet<&str>) -> Result<(), String> {
     if e.reviews.len() > MAX_REVIEWS {
         return Err(format!(
             "复习记录太多：最多导入 {MAX_REVIEWS} 条，文件里有 {} 条。",
@@ -549,6 +600,34 @@ pub async fn import(
     let was_empty = was_empty && seen.is_empty();
     let existing = seen.len();
 
+    let new_reviews = new_reviews(file, &cards, &mut seen, &mut report);
+    drop(seen);
+    check_account_size(existing, new_reviews.len()).map_err(ImportError::Invalid)?;
+    insert_reviews(db, learner, &new_reviews, &mut report).await?;
+
+    let mut tx = db.write.begin().await?;
+    // Read inside the transaction: what is merged is exactly what is there when it commits.
+    let papers = queries::papers_of(&mut tx, learner).await?;
+    let states = queries::states_of(&mut tx, learner).await?;
+    if was_empty {
+        queries::set_settings(&mut tx, learner, &file.account).await?;
+        report.settings_taken = true;
+    }
+
+    merge_papers(&mut tx, learner, file, &papers, &mut report).await?;
+    merge_states(&mut tx, learner, file, &states, &mut report).await?;
+    tx.commit().await?;
+    db.cache.forget(learner);
+    Ok(report)
+}
+
+/// The file's reviews this learner does not have yet, oldest first; counts the ones skipped.
+fn new_reviews<'f>(
+    file: &'f Export,
+    cards: &HashSet<String>,
+    seen: &mut HashSet<(String, String, i64)>,
+    report: &mut ImportReport,
+) -> Vec<&'f Review> {
     // Oldest first, so review ids keep following time as the quiz expects.
     let mut order: Vec<&Review> = file.reviews.iter().collect();
     order.sort_by_key(|r| r.reviewed_at);
@@ -562,9 +641,16 @@ pub async fn import(
             report.reviews_duplicate += 1;
         }
     }
-    drop(seen);
-    check_account_size(existing, new_reviews.len()).map_err(ImportError::Invalid)?;
+    new_reviews
+}
 
+/// Adds the new reviews in batches of `IMPORT_BATCH`, one transaction each.
+async fn insert_reviews(
+    db: &Db,
+    learner: i64,
+    new_reviews: &[&Review],
+    report: &mut ImportReport,
+) -> Result<(), ImportError> {
     for batch in new_reviews.chunks(IMPORT_BATCH) {
         let mut tx = db.write.begin().await?;
         let mut last_id = None;
@@ -579,48 +665,59 @@ pub async fn import(
         report.reviews_added += batch.len();
     }
 
-    let mut tx = db.write.begin().await?;
-    // Read inside the transaction: what is merged is exactly what is there when it commits.
-    let papers = queries::papers_of(&mut tx, learner).await?;
-    let states = queries::states_of(&mut tx, learner).await?;
-    if was_empty {
-        queries::set_settings(&mut tx, learner, &file.account).await?;
-        report.settings_taken = true;
-    }
+    Ok(())
+}
 
+/// Adds the papers she had not read and moves earlier the ones the file read first.
+async fn merge_papers(
+    tx: &mut sqlx::SqliteConnection,
+    learner: i64,
+    file: &Export,
+    papers: &std::collections::HashMap<String, i64>,
+    report: &mut ImportReport,
+) -> Result<(), ImportError> {
     for p in &file.papers_read {
         match papers.get(&p.paper_slug) {
             None => {
-                queries::put_paper(&mut tx, learner, &p.paper_slug, p.read_at).await?;
+                queries::put_paper(tx, learner, &p.paper_slug, p.read_at).await?;
                 report.papers_added += 1;
             }
             Some(at) if p.read_at < *at => {
-                queries::put_paper(&mut tx, learner, &p.paper_slug, p.read_at).await?;
+                queries::put_paper(tx, learner, &p.paper_slug, p.read_at).await?;
                 report.papers_updated += 1;
             }
             Some(_) => {}
         }
     }
 
+    Ok(())
+}
+
+/// Adds the concept states she lacks and merges the ones she has.
+async fn merge_states(
+    tx: &mut sqlx::SqliteConnection,
+    learner: i64,
+    file: &Export,
+    states: &std::collections::HashMap<String, State>,
+    report: &mut ImportReport,
+) -> Result<(), ImportError> {
     for s in &file.concept_states {
         match states.get(&s.concept_slug) {
             None => {
                 // A state she never had: no question for it was ever shown to her, so no open
                 // quiz token can refer to it and the file's version is kept as it is.
-                queries::put_state(&mut tx, learner, s).await?;
+                queries::put_state(tx, learner, s).await?;
                 report.states_added += 1;
             }
             Some(mine) => {
                 if let Some(merged) = merge_state(mine, s) {
-                    queries::put_state(&mut tx, learner, &merged).await?;
+                    queries::put_state(tx, learner, &merged).await?;
                     report.states_updated += 1;
                 }
             }
         }
     }
-    tx.commit().await?;
-    db.cache.forget(learner);
-    Ok(report)
+    Ok(())
 }
 
 /// Whether an account holding `existing` answers can take `adding` more.

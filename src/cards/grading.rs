@@ -337,156 +337,236 @@ struct Numeral {
     lone_yi: bool,
 }
 
-fn numeral_at(c: &[char], start: usize) -> Option<Numeral> {
-    let mut total = 0.0; // completed 亿-groups
-    let mut wan = 0.0; // the 万-group inside the current 亿-group
-    let mut section = 0.0; // below 万
-    let mut digit: Option<(f64, f64, bool)> = None; // (value, precision, a single Chinese digit)
-    let mut precision = 1.0;
-    let mut last_unit = 0.0;
-    let mut zero_after_unit = false;
-    let mut any = false;
-    let mut exact: Option<(String, i32)> = None;
-    let mut arabic_chunks = 0;
-    let mut chinese = false;
-    let mut plain_integer = true;
-    let mut i = start;
-    while i < c.len() {
+/// What `NumeralParse::step` did with one character.
+enum Step {
+    /// The numeral goes on at this index.
+    Next(usize),
+    /// The numeral ended before this character.
+    Stop,
+    /// The text is not a numeral at all.
+    Fail,
+}
+
+/// The running state of `numeral_at`, so each kind of character gets its own small step.
+struct NumeralParse {
+    total: f64,                      // completed 亿-groups
+    wan: f64,                        // the 万-group inside the current 亿-group
+    section: f64,                    // below 万
+    digit: Option<(f64, f64, bool)>, // (value, precision, a single Chinese digit)
+    precision: f64,
+    last_unit: f64,
+    zero_after_unit: bool,
+    any: bool,
+    exact: Option<(String, i32)>,
+    arabic_chunks: u32,
+    chinese: bool,
+    plain_integer: bool,
+}
+
+impl NumeralParse {
+    /// The state before the first character: nothing read, an integer so far.
+    fn new() -> Self {
+        NumeralParse {
+            total: 0.0,
+            wan: 0.0,
+            section: 0.0,
+            digit: None,
+            precision: 1.0,
+            last_unit: 0.0,
+            zero_after_unit: false,
+            any: false,
+            exact: None,
+            arabic_chunks: 0,
+            chinese: false,
+            plain_integer: true,
+        }
+    }
+
+    /// Dispatches on the character at `i`.
+    fn step(&mut self, c: &[char], i: usize) -> Step {
         let ch = c[i];
         if ch.is_whitespace() {
-            // "1.4 万亿": a space before a unit stays inside the number.
-            let k = skip_spaces(c, i);
-            if any && k < c.len() && (small_unit(c[k]).is_some() || matches!(c[k], '万' | '亿')) {
-                i = k;
-                continue;
-            }
-            break;
+            return self.space(c, i);
         }
         if ch.is_ascii_digit() {
-            if digit.is_some() {
-                break;
-            }
-            let (digits, decimals, value, j) = arabic_at(c, i)?;
-            if decimals > 0 {
-                plain_integer = false;
-            }
-            digit = Some((value, 10f64.powi(-decimals), false));
-            arabic_chunks += 1;
-            exact = Some((digits, -decimals));
-            any = true;
-            i = j;
-            continue;
+            return self.arabic(c, i);
         }
         if let Some(d) = chinese_digit(ch) {
-            if digit.is_some() && !zero_after_unit {
-                // 二〇二三 and similar digit strings are not quantities the quiz asks for.
-                break;
-            }
-            if d == 0 {
-                zero_after_unit = true;
-            }
-            digit = Some((f64::from(d), 1.0, true));
-            chinese = true;
-            any = true;
-            i += 1;
-            continue;
+            return self.chinese_digit(d, i);
         }
-        if ch == '点' && any && digit.is_none_or(|(_, _, cn)| cn) {
-            let mut frac = String::new();
-            let mut k = i + 1;
-            while let Some(d) = c.get(k).and_then(|x| chinese_digit(*x)) {
-                frac.push(char::from_digit(d, 10).unwrap_or('0'));
-                k += 1;
-            }
-            if frac.is_empty() {
-                break;
-            }
-            let int = digit.map_or(0.0, |(v, _, _)| v) + total + wan + section;
-            (total, wan, section) = (0.0, 0.0, 0.0);
-            let decimals = frac.len() as i32;
-            let f = decimal(&frac, -decimals);
-            digit = Some((int + f, 10f64.powi(-decimals), false));
-            plain_integer = false;
-            i = k;
-            continue;
+        if ch == '点' && self.any && self.digit.is_none_or(|(_, _, cn)| cn) {
+            return self.point(c, i);
         }
         if let Some(u) = small_unit(ch) {
-            let (v, p, _) = digit.take().unwrap_or((1.0, 1.0, true));
-            exact = None;
-            section += v * u;
-            precision = p * u;
-            last_unit = u;
-            zero_after_unit = false;
-            chinese = true;
-            any = true;
-            i += 1;
-            continue;
+            self.small_unit(u);
+            return Step::Next(i + 1);
         }
         if ch == '万' || ch == '亿' {
-            if !any {
-                break;
+            return self.big_unit(c, i);
+        }
+        Step::Stop
+    }
+
+    /// "1.4 万亿": a space before a unit stays inside the number.
+    fn space(&self, c: &[char], i: usize) -> Step {
+        let k = skip_spaces(c, i);
+        if self.any && k < c.len() && (small_unit(c[k]).is_some() || matches!(c[k], '万' | '亿'))
+        {
+            Step::Next(k)
+        } else {
+            Step::Stop
+        }
+    }
+
+    /// A run of Arabic digits, possibly with a decimal point.
+    fn arabic(&mut self, c: &[char], i: usize) -> Step {
+        if self.digit.is_some() {
+            return Step::Stop;
+        }
+        let Some((digits, decimals, value, j)) = arabic_at(c, i) else {
+            return Step::Fail;
+        };
+        if decimals > 0 {
+            self.plain_integer = false;
+        }
+        self.digit = Some((value, 10f64.powi(-decimals), false));
+        self.arabic_chunks += 1;
+        self.exact = Some((digits, -decimals));
+        self.any = true;
+        Step::Next(j)
+    }
+
+    /// One Chinese digit 〇–九.
+    fn chinese_digit(&mut self, d: u32, i: usize) -> Step {
+        if self.digit.is_some() && !self.zero_after_unit {
+            // 二〇二三 and similar digit strings are not quantities the quiz asks for.
+            return Step::Stop;
+        }
+        if d == 0 {
+            self.zero_after_unit = true;
+        }
+        self.digit = Some((f64::from(d), 1.0, true));
+        self.chinese = true;
+        self.any = true;
+        Step::Next(i + 1)
+    }
+
+    /// 点 and the Chinese digits after it (五十四点三).
+    fn point(&mut self, c: &[char], i: usize) -> Step {
+        let mut frac = String::new();
+        let mut k = i + 1;
+        while let Some(d) = c.get(k).and_then(|x| chinese_digit(*x)) {
+            frac.push(char::from_digit(d, 10).unwrap_or('0'));
+            k += 1;
+        }
+        if frac.is_empty() {
+            return Step::Stop;
+        }
+        let int = self.digit.map_or(0.0, |(v, _, _)| v) + self.total + self.wan + self.section;
+        (self.total, self.wan, self.section) = (0.0, 0.0, 0.0);
+        let decimals = frac.len() as i32;
+        let f = decimal(&frac, -decimals);
+        self.digit = Some((int + f, 10f64.powi(-decimals), false));
+        self.plain_integer = false;
+        Step::Next(k)
+    }
+
+    /// 十, 百 or 千, worth `u`.
+    fn small_unit(&mut self, u: f64) {
+        let (v, p, _) = self.digit.take().unwrap_or((1.0, 1.0, true));
+        self.exact = None;
+        self.section += v * u;
+        self.precision = p * u;
+        self.last_unit = u;
+        self.zero_after_unit = false;
+        self.chinese = true;
+        self.any = true;
+    }
+
+    /// 万, 亿 or 万亿, which close a group.
+    fn big_unit(&mut self, c: &[char], i: usize) -> Step {
+        let ch = c[i];
+        if !self.any {
+            return Step::Stop;
+        }
+        let (mult, exp, len) = if ch == '万' && c.get(i + 1) == Some(&'亿') {
+            (1e12, 12, 2)
+        } else if ch == '万' {
+            (1e4, 4, 1)
+        } else {
+            (1e8, 8, 1)
+        };
+        if let Some((_, p, _)) = self.digit {
+            self.precision = p;
+        }
+        let d = self.digit.take().map_or(0.0, |(v, _, _)| v);
+        if mult == 1e4 {
+            self.wan = (self.section + d) * mult;
+        } else {
+            self.total = (self.total + self.wan + self.section + d) * mult;
+            self.wan = 0.0;
+        }
+        self.section = 0.0;
+        self.precision *= mult;
+        self.last_unit = mult;
+        self.zero_after_unit = false;
+        self.exact = self.exact.take().map(|(digits, e)| (digits, e + exp));
+        self.any = true;
+        Step::Next(i + len)
+    }
+
+    /// The numeral read from `start` to `end`, or none when nothing numeric was seen.
+    fn finish(self, c: &[char], start: usize, end: usize) -> Option<Numeral> {
+        if !self.any {
+            return None;
+        }
+        let mut value = self.total + self.wan + self.section;
+        let mut precision = self.precision;
+        match self.digit {
+            // 一万四 is 14000 and 两千五 is 2500: a final bare digit counts in the next place down.
+            Some((d, _, true)) if self.last_unit >= 100.0 && !self.zero_after_unit => {
+                value += d * self.last_unit / 10.0;
+                precision = self.last_unit / 10.0;
             }
-            let (mult, exp, len) = if ch == '万' && c.get(i + 1) == Some(&'亿') {
-                (1e12, 12, 2)
-            } else if ch == '万' {
-                (1e4, 4, 1)
-            } else {
-                (1e8, 8, 1)
-            };
-            if let Some((_, p, _)) = digit {
+            Some((d, p, _)) => {
+                value += d;
                 precision = p;
             }
-            let d = digit.take().map_or(0.0, |(v, _, _)| v);
-            if mult == 1e4 {
-                wan = (section + d) * mult;
-            } else {
-                total = (total + wan + section + d) * mult;
-                wan = 0.0;
+            None => {}
+        }
+        // Only a single Arabic numeral times powers of ten can be read exactly from its digits.
+        let exact = self
+            .exact
+            .filter(|_| self.arabic_chunks == 1 && !self.chinese);
+        if let Some((digits, e)) = &exact {
+            let v = decimal(digits, *e);
+            if (v - value).abs() <= value.abs() * 1e-12 {
+                value = v;
             }
-            section = 0.0;
-            precision *= mult;
-            last_unit = mult;
-            zero_after_unit = false;
-            exact = exact.map(|(digits, e)| (digits, e + exp));
-            any = true;
-            i += len;
-            continue;
         }
-        break;
+        let lone_yi = end == start + 1 && c[start] == '一';
+        Some(Numeral {
+            value,
+            precision,
+            end,
+            exact,
+            plain_integer: self.plain_integer && self.last_unit == 0.0,
+            lone_yi,
+        })
     }
-    if !any {
-        return None;
-    }
-    let mut value = total + wan + section;
-    match digit {
-        // 一万四 is 14000 and 两千五 is 2500: a final bare digit counts in the next place down.
-        Some((d, _, true)) if last_unit >= 100.0 && !zero_after_unit => {
-            value += d * last_unit / 10.0;
-            precision = last_unit / 10.0;
-        }
-        Some((d, p, _)) => {
-            value += d;
-            precision = p;
-        }
-        None => {}
-    }
-    // Only a single Arabic numeral times powers of ten can be read exactly from its digits.
-    let exact = exact.filter(|_| arabic_chunks == 1 && !chinese);
-    if let Some((digits, e)) = &exact {
-        let v = decimal(digits, *e);
-        if (v - value).abs() <= value.abs() * 1e-12 {
-            value = v;
+}
+
+fn numeral_at(c: &[char], start: usize) -> Option<Numeral> {
+    let mut s = NumeralParse::new();
+    let mut i = start;
+    while i < c.len() {
+        match s.step(c, i) {
+            Step::Next(k) => i = k,
+            Step::Stop => break,
+            Step::Fail => return None,
         }
     }
-    let lone_yi = i == start + 1 && c[start] == '一';
-    Some(Numeral {
-        value,
-        precision,
-        end: i,
-        exact,
-        plain_integer: plain_integer && last_unit == 0.0,
-        lone_yi,
-    })
+    s.finish(c, start, i)
 }
 
 /// An English magnitude word at `j` (after spaces): its power of ten and end.
@@ -518,104 +598,139 @@ fn english_magnitude(c: &[char], j: usize) -> Option<(i32, usize)> {
     None
 }
 
+/// A number being read by `read_at`, as each suffix that belongs to it is taken in.
+struct PendingReading {
+    value: f64,
+    precision: f64,
+    /// Where the number ends so far.
+    j: usize,
+    percent: bool,
+    ratio: bool,
+    plain: bool,
+    exact: Option<(String, i32)>,
+}
+
+impl PendingReading {
+    /// 个半 (3个半月 = 3.5), 分之 (百分之五十四, 千分之一) or an Arabic /d fraction.
+    fn fraction(&mut self, c: &[char], n: &Numeral) -> Option<()> {
+        let j = self.j;
+        let k = skip_spaces(c, j);
+        if starts_with(c, k, "个半") {
+            self.value += 0.5;
+            self.precision = 0.5;
+            self.j = k + 2;
+        } else if starts_with(c, j, "分之") {
+            // 百分之五十四 is a percentage; 千分之一, 十分之一 are fractions.
+            let m = numeral_at(c, j + 2)?;
+            if n.value == 100.0 {
+                self.value = m.value;
+                self.precision = m.precision;
+                self.percent = true;
+            } else {
+                self.value = m.value / n.value;
+                self.precision = 0.0;
+                self.ratio = true;
+            }
+            self.j = m.end;
+        } else if c.get(j) == Some(&'/') && c.get(j + 1).is_some_and(char::is_ascii_digit) {
+            let (_, _, d, end) = arabic_at(c, j + 1)?;
+            self.value /= d;
+            self.precision = 0.0;
+            self.ratio = true;
+            self.j = end;
+        } else {
+            return Some(());
+        }
+        self.plain = false;
+        self.exact = None;
+        Some(())
+    }
+
+    /// 85±3%: the tolerance is part of the figure, not a second answer.
+    fn tolerance(&mut self, c: &[char]) {
+        let k = skip_spaces(c, self.j);
+        if c.get(k) == Some(&'±') || starts_with(c, k, "+/-") {
+            let from = skip_spaces(c, k + if c[k] == '±' { 1 } else { 3 });
+            if let Some((_, _, _, end)) = arabic_at(c, from) {
+                self.j = end;
+            }
+        }
+    }
+
+    /// Scientific forms: 1.4e12, 1.4×10^12, 1.4x10¹², 10^12.
+    fn exponent(&mut self, c: &[char], n: &Numeral) {
+        if let Some((exp, end)) = exponent(c, self.j, n.exact.as_ref()) {
+            let (base, base_prec) = if exp.1 {
+                (1.0, 1.0)
+            } else {
+                (self.value, self.precision)
+            };
+            self.value = base * 10f64.powi(exp.0);
+            self.precision = base_prec * 10f64.powi(exp.0);
+            self.exact = if exp.1 {
+                Some(("1".into(), exp.0))
+            } else {
+                self.exact.take().map(|(d, e)| (d, e + exp.0))
+            };
+            self.j = end;
+            self.plain = false;
+        }
+    }
+
+    /// An English magnitude word (1.4 trillion, 70B), then the value snapped to its exact digits.
+    fn magnitude(&mut self, c: &[char]) {
+        if !self.ratio && !self.percent {
+            if let Some((e, end)) = english_magnitude(c, self.j) {
+                self.value *= 10f64.powi(e);
+                self.precision *= 10f64.powi(e);
+                self.exact = self.exact.take().map(|(d, x)| (d, x + e));
+                self.j = end;
+                self.plain = false;
+            }
+        }
+        if let Some((d, e)) = &self.exact {
+            let v = decimal(d, *e);
+            if (v - self.value).abs() <= self.value.abs() * 1e-9 {
+                self.value = v;
+            }
+        }
+    }
+
+    /// A percent sign or word after the number.
+    fn percent_sign(&mut self, c: &[char]) {
+        let k = skip_spaces(c, self.j);
+        if !self.ratio && c.get(k) == Some(&'%') {
+            self.percent = true;
+            self.j = k + 1;
+        } else if !self.ratio && (starts_with(c, k, "percent") || starts_with(c, k, "per cent")) {
+            self.percent = true;
+            self.j = k + if starts_with(c, k, "percent") { 7 } else { 8 };
+        }
+    }
+}
+
 /// Reads one number at `i` with what belongs to it: 个半, a fraction, a ± tolerance, an
 /// exponent, an English magnitude and a percent sign.
 fn read_at(c: &[char], i: usize) -> Option<(Reading, usize)> {
     let vague = i > 0 && matches!(c[i - 1], '几' | '数') && !c[i].is_ascii_digit();
     let n = numeral_at(c, i)?;
-    let mut value = n.value;
-    let mut precision = n.precision;
-    let mut j = n.end;
-    let mut percent = false;
-    let mut ratio = false;
-    let mut plain = n.plain_integer;
-    let mut exact = n.exact.clone();
+    let mut r = PendingReading {
+        value: n.value,
+        precision: n.precision,
+        j: n.end,
+        percent: false,
+        ratio: false,
+        plain: n.plain_integer,
+        exact: n.exact.clone(),
+    };
+    r.fraction(c, &n)?;
+    r.tolerance(c);
+    r.exponent(c, &n);
+    r.magnitude(c);
+    r.percent_sign(c);
 
-    // 3个半月 = 3.5
-    let k = skip_spaces(c, j);
-    if starts_with(c, k, "个半") {
-        value += 0.5;
-        precision = 0.5;
-        j = k + 2;
-        plain = false;
-        exact = None;
-    } else if starts_with(c, j, "分之") {
-        // 百分之五十四 is a percentage; 千分之一, 十分之一 are fractions.
-        let m = numeral_at(c, j + 2)?;
-        if n.value == 100.0 {
-            value = m.value;
-            precision = m.precision;
-            percent = true;
-        } else {
-            value = m.value / n.value;
-            precision = 0.0;
-            ratio = true;
-        }
-        j = m.end;
-        plain = false;
-        exact = None;
-    } else if c.get(j) == Some(&'/') && c.get(j + 1).is_some_and(char::is_ascii_digit) {
-        let (_, _, d, end) = arabic_at(c, j + 1)?;
-        value /= d;
-        precision = 0.0;
-        ratio = true;
-        j = end;
-        plain = false;
-        exact = None;
-    }
-
-    // 85±3%: the tolerance is part of the figure, not a second answer.
-    let k = skip_spaces(c, j);
-    if c.get(k) == Some(&'±') || starts_with(c, k, "+/-") {
-        let from = skip_spaces(c, k + if c[k] == '±' { 1 } else { 3 });
-        if let Some((_, _, _, end)) = arabic_at(c, from) {
-            j = end;
-        }
-    }
-
-    // Scientific forms: 1.4e12, 1.4×10^12, 1.4x10¹², 10^12.
-    if let Some((exp, end)) = exponent(c, j, n.exact.as_ref()) {
-        let (base, base_prec) = if exp.1 {
-            (1.0, 1.0)
-        } else {
-            (value, precision)
-        };
-        value = base * 10f64.powi(exp.0);
-        precision = base_prec * 10f64.powi(exp.0);
-        exact = if exp.1 {
-            Some(("1".into(), exp.0))
-        } else {
-            exact.map(|(d, e)| (d, e + exp.0))
-        };
-        j = end;
-        plain = false;
-    }
-
-    if !ratio && !percent {
-        if let Some((e, end)) = english_magnitude(c, j) {
-            value *= 10f64.powi(e);
-            precision *= 10f64.powi(e);
-            exact = exact.map(|(d, x)| (d, x + e));
-            j = end;
-            plain = false;
-        }
-    }
-    if let Some((d, e)) = &exact {
-        let v = decimal(d, *e);
-        if (v - value).abs() <= value.abs() * 1e-9 {
-            value = v;
-        }
-    }
-
-    let k = skip_spaces(c, j);
-    if !ratio && c.get(k) == Some(&'%') {
-        percent = true;
-        j = k + 1;
-    } else if !ratio && (starts_with(c, k, "percent") || starts_with(c, k, "per cent")) {
-        percent = true;
-        j = k + if starts_with(c, k, "percent") { 7 } else { 8 };
-    }
-
+    let j = r.j;
+    let (plain, percent, value) = (r.plain, r.percent, r.value);
     let after_word = i > 1 && c[i - 1] == ' ' && c[i - 2].is_ascii_alphabetic();
     let before_hyphen_word =
         c.get(j) == Some(&'-') && c.get(j + 1).is_some_and(char::is_ascii_alphabetic);
@@ -625,9 +740,9 @@ fn read_at(c: &[char], i: usize) -> Option<(Reading, usize)> {
     Some((
         Reading {
             value,
-            precision,
+            precision: r.precision,
             percent,
-            ratio,
+            ratio: r.ratio,
             weak,
             vague,
         },

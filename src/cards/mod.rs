@@ -272,6 +272,48 @@ fn rng_for(seed: u64, id: &str) -> StdRng {
     StdRng::seed_from_u64(seed ^ u64::from_le_bytes(b))
 }
 
+/// What every card of one fact shares: where it comes from, and the seed its options are drawn with.
+struct FactCards<'a> {
+    content: &'a Content,
+    entries: &'a Names,
+    paper: &'a Paper,
+    fact: &'a Fact,
+    seed: u64,
+}
+
+impl FactCards<'_> {
+    /// A generation error blamed on this fact.
+    fn err(&self, message: String) -> GenError {
+        GenError {
+            paper: self.paper.slug.clone(),
+            fact_key: self.fact.key.clone(),
+            message,
+        }
+    }
+
+    /// A card of this fact, carrying the fact's concept, explanation and section.
+    fn make(&self, kind: CardKind, variant: usize, prompt: String, data: CardData) -> Card {
+        Card {
+            id: card_id(&self.paper.slug, &self.fact.key, kind, variant),
+            paper: self.paper.slug.clone(),
+            fact_key: self.fact.key.clone(),
+            kind,
+            concept: self.fact.concept.clone(),
+            prompt,
+            data,
+            explanation: self.fact.why.clone(),
+            section: self.fact.section.clone(),
+        }
+    }
+
+    /// The generator for the options of this fact's first card of `kind`, so options are stable
+    /// per card id.
+    fn rng(&self, kind: CardKind) -> StdRng {
+        let id = card_id(&self.paper.slug, &self.fact.key, kind, 0);
+        rng_for(self.seed, &id)
+    }
+}
+
 fn cards_for_fact(
     content: &Content,
     entries: &Names,
@@ -279,23 +321,13 @@ fn cards_for_fact(
     fact: &Fact,
     seed: u64,
 ) -> Result<Vec<Card>, GenError> {
-    let err = |message: String| GenError {
-        paper: paper.slug.clone(),
-        fact_key: fact.key.clone(),
-        message,
+    let g = FactCards {
+        content,
+        entries,
+        paper,
+        fact,
+        seed,
     };
-    let make = |kind: CardKind, variant: usize, prompt: String, data: CardData| Card {
-        id: card_id(&paper.slug, &fact.key, kind, variant),
-        paper: paper.slug.clone(),
-        fact_key: fact.key.clone(),
-        kind,
-        concept: fact.concept.clone(),
-        prompt,
-        data,
-        explanation: fact.why.clone(),
-        section: fact.section.clone(),
-    };
-    let mut out = Vec::new();
     match &fact.body {
         FactBody::Qa {
             question,
@@ -304,152 +336,180 @@ fn cards_for_fact(
             group,
             distractors,
             fill,
-        } => {
-            let id = card_id(&paper.slug, &fact.key, CardKind::Choice, 0);
-            let mut rng = rng_for(seed, &id);
-            let pool = qa_pool(content, fact, group, distractors);
-            // An option is wrong only if it means something else than the answer, and fair only
-            // if the question does not name it ("compare with PaLM" must not offer PaLM).
-            let pool: Vec<String> = pool
-                .into_iter()
-                .filter(|c| {
-                    !entries
-                        .all_names(c)
-                        .iter()
-                        .any(|n| names::mentions(question, n))
-                })
-                .collect();
-            let rights: Vec<&str> = std::iter::once(answer.as_str())
-                .chain(accept.iter().map(String::as_str))
-                .collect();
-            let chosen = pick_distinct(&pool, &rights, &mut rng, |a, b| entries.same_meaning(a, b));
-            if chosen.len() < 3 {
-                return Err(err(format!(
-                    "单选题需要 3 个不同于答案的干扰项，只找到 {} 个：请补充 distractors 或同组（group = \"{group}\"）的事实",
-                    chosen.len()
-                )));
-            }
-            out.push(make(
-                CardKind::Choice,
-                0,
-                question.clone(),
-                CardData::Choice {
-                    answer: answer.clone(),
-                    distractors: chosen,
-                },
-            ));
-            if *fill {
-                out.push(make(
-                    CardKind::Fill,
-                    0,
-                    question.clone(),
-                    CardData::Fill {
-                        answer: answer.clone(),
-                        accept: fill_accept(answer, accept, entries),
-                        number: None,
-                    },
-                ));
-            }
-        }
+        } => qa_cards(&g, question, answer, accept, group, distractors, *fill),
         FactBody::Figure {
             question,
             number,
             unit,
             accept,
             bound,
-        } => {
-            let id = card_id(&paper.slug, &fact.key, CardKind::Choice, 0);
-            let mut rng = rng_for(seed, &id);
-            let answer = format_figure(*number, unit);
-            let pool: Vec<String> = figure_pool(content, fact, *number, unit)
-                .into_iter()
-                .filter(|n| Bound::is_false_option(*bound, *n, *number))
-                .map(|n| format_figure(n, unit))
-                .collect();
-            let chosen = pick_distinct(&pool, &[answer.as_str()], &mut rng, same_figure);
-            if chosen.len() < 3 {
-                return Err(err("数字题找不到 3 个不同的干扰数字".into()));
-            }
-            out.push(make(
-                CardKind::Choice,
-                0,
-                question.clone(),
-                CardData::Choice {
-                    answer: answer.clone(),
-                    distractors: chosen,
-                },
-            ));
-            out.push(make(
-                CardKind::Fill,
-                0,
-                question.clone(),
-                CardData::Fill {
-                    answer,
-                    accept: accept.clone(),
-                    number: Some(*number),
-                },
-            ));
-        }
+        } => figure_cards(&g, question, *number, unit, accept, *bound),
         FactBody::Statement {
             statement,
             false_variants,
-        } => {
-            out.push(make(
-                CardKind::TrueFalse,
-                0,
-                statement.clone(),
-                CardData::TrueFalse {
-                    truth: true,
-                    correct: statement.clone(),
-                },
-            ));
-            for (i, f) in false_variants.iter().enumerate() {
-                out.push(make(
-                    CardKind::TrueFalse,
-                    i + 1,
-                    f.clone(),
-                    CardData::TrueFalse {
-                        truth: false,
-                        correct: statement.clone(),
-                    },
-                ));
-            }
-        }
-        FactBody::Contribution { text } => {
-            let id = card_id(&paper.slug, &fact.key, CardKind::WhichPaper, 0);
-            let mut rng = rng_for(seed, &id);
-            let mut others: Vec<&str> = content
-                .papers
+        } => Ok(statement_cards(&g, statement, false_variants)),
+        FactBody::Contribution { text } => contribution_cards(&g, text),
+        FactBody::Recall { question, answer } => Ok(vec![g.make(
+            CardKind::Recall,
+            0,
+            question.clone(),
+            CardData::Recall {
+                model_answer: answer.clone(),
+            },
+        )]),
+    }
+}
+
+/// A question fact: a choice card, plus a fill card when the fact asks for one.
+fn qa_cards(
+    g: &FactCards,
+    question: &str,
+    answer: &str,
+    accept: &[String],
+    group: &str,
+    distractors: &[String],
+    fill: bool,
+) -> Result<Vec<Card>, GenError> {
+    let mut rng = g.rng(CardKind::Choice);
+    let pool = qa_pool(g.content, g.fact, group, distractors);
+    // An option is wrong only if it means something else than the answer, and fair only
+    // if the question does not name it ("compare with PaLM" must not offer PaLM).
+    let pool: Vec<String> = pool
+        .into_iter()
+        .filter(|c| {
+            !g.entries
+                .all_names(c)
                 .iter()
-                .filter(|p| p.slug != paper.slug)
-                .map(|p| p.slug.as_str())
-                .collect();
-            others.shuffle(&mut rng);
-            if others.len() < 3 {
-                return Err(err("“哪篇论文”题至少需要 4 篇论文".into()));
-            }
-            out.push(make(
-                CardKind::WhichPaper,
-                0,
-                text.clone(),
-                CardData::WhichPaper {
-                    answer: paper.slug.clone(),
-                    distractors: others[..3].iter().map(|s| s.to_string()).collect(),
-                },
-            ));
-        }
-        FactBody::Recall { question, answer } => {
-            out.push(make(
-                CardKind::Recall,
-                0,
-                question.clone(),
-                CardData::Recall {
-                    model_answer: answer.clone(),
-                },
-            ));
-        }
+                .any(|n| names::mentions(question, n))
+        })
+        .collect();
+    let rights: Vec<&str> = std::iter::once(answer)
+        .chain(accept.iter().map(String::as_str))
+        .collect();
+    let chosen = pick_distinct(&pool, &rights, &mut rng, |a, b| {
+        g.entries.same_meaning(a, b)
+    });
+    if chosen.len() < 3 {
+        return Err(g.err(format!(
+            "单选题需要 3 个不同于答案的干扰项，只找到 {} 个：请补充 distractors 或同组（group = \"{group}\"）的事实",
+            chosen.len()
+        )));
+    }
+    let mut out = vec![g.make(
+        CardKind::Choice,
+        0,
+        question.to_string(),
+        CardData::Choice {
+            answer: answer.to_string(),
+            distractors: chosen,
+        },
+    )];
+    if fill {
+        out.push(g.make(
+            CardKind::Fill,
+            0,
+            question.to_string(),
+            CardData::Fill {
+                answer: answer.to_string(),
+                accept: fill_accept(answer, accept, g.entries),
+                number: None,
+            },
+        ));
     }
     Ok(out)
+}
+
+/// A figure fact: a choice card among false figures, and a fill card checked by number.
+fn figure_cards(
+    g: &FactCards,
+    question: &str,
+    number: f64,
+    unit: &str,
+    accept: &[String],
+    bound: Option<Bound>,
+) -> Result<Vec<Card>, GenError> {
+    let mut rng = g.rng(CardKind::Choice);
+    let answer = format_figure(number, unit);
+    let pool: Vec<String> = figure_pool(g.content, g.fact, number, unit)
+        .into_iter()
+        .filter(|n| Bound::is_false_option(bound, *n, number))
+        .map(|n| format_figure(n, unit))
+        .collect();
+    let chosen = pick_distinct(&pool, &[answer.as_str()], &mut rng, same_figure);
+    if chosen.len() < 3 {
+        return Err(g.err("数字题找不到 3 个不同的干扰数字".into()));
+    }
+    Ok(vec![
+        g.make(
+            CardKind::Choice,
+            0,
+            question.to_string(),
+            CardData::Choice {
+                answer: answer.clone(),
+                distractors: chosen,
+            },
+        ),
+        g.make(
+            CardKind::Fill,
+            0,
+            question.to_string(),
+            CardData::Fill {
+                answer,
+                accept: accept.to_vec(),
+                number: Some(number),
+            },
+        ),
+    ])
+}
+
+/// A statement fact: the true statement, then one true/false card per false variant.
+fn statement_cards(g: &FactCards, statement: &str, false_variants: &[String]) -> Vec<Card> {
+    let mut out = vec![g.make(
+        CardKind::TrueFalse,
+        0,
+        statement.to_string(),
+        CardData::TrueFalse {
+            truth: true,
+            correct: statement.to_string(),
+        },
+    )];
+    for (i, f) in false_variants.iter().enumerate() {
+        out.push(g.make(
+            CardKind::TrueFalse,
+            i + 1,
+            f.clone(),
+            CardData::TrueFalse {
+                truth: false,
+                correct: statement.to_string(),
+            },
+        ));
+    }
+    out
+}
+
+/// A contribution fact: "which paper" with three other papers as wrong options.
+fn contribution_cards(g: &FactCards, text: &str) -> Result<Vec<Card>, GenError> {
+    let mut rng = g.rng(CardKind::WhichPaper);
+    let mut others: Vec<&str> = g
+        .content
+        .papers
+        .iter()
+        .filter(|p| p.slug != g.paper.slug)
+        .map(|p| p.slug.as_str())
+        .collect();
+    others.shuffle(&mut rng);
+    if others.len() < 3 {
+        return Err(g.err("“哪篇论文”题至少需要 4 篇论文".into()));
+    }
+    Ok(vec![g.make(
+        CardKind::WhichPaper,
+        0,
+        text.to_string(),
+        CardData::WhichPaper {
+            answer: g.paper.slug.clone(),
+            distractors: others[..3].iter().map(|s| s.to_string()).collect(),
+        },
+    )])
 }
 
 /// Wrong options for a question: answers of other questions in the same group, plus the fact's

@@ -260,8 +260,55 @@ fn split_front_matter(text: &str) -> Option<(&str, &str, usize)> {
 pub fn parse(files: &[SourceFile]) -> Result<Content, ContentErrors> {
     let mut errors = Vec::new();
 
+    let raw_concepts = read_concepts(files, &mut errors);
+    let paper_files = paper_files(files, &mut errors);
+
+    let concept_slugs: HashSet<String> = raw_concepts.iter().map(|c| c.slug.clone()).collect();
+    let mut papers = Vec::new();
+    for f in paper_files {
+        if let Some(p) = parse_paper(f, &concept_slugs, &mut errors) {
+            papers.push(p);
+        }
+    }
+    papers.sort_by_key(|p| p.order);
+    check_unique_papers(&papers, &mut errors);
+
+    // Every paper file counts as known here, even one that failed to parse: its own error is
+    // already reported, and the glossary should not add a second one for it.
+    let paper_slugs: HashSet<&str> = files
+        .iter()
+        .filter_map(|f| f.path.strip_prefix("papers/")?.strip_suffix(".md"))
+        .chain(papers.iter().map(|p| p.slug.as_str()))
+        .collect();
+    let (concepts, seen_concepts) = build_concepts(raw_concepts, &paper_slugs, &mut errors);
+
+    let glossary = match files.iter().find(|f| f.path == GLOSSARY_FILE) {
+        // Optional: a content tree without plain-language terms is still a valid tree.
+        None => Vec::new(),
+        Some(f) => match parse_toml::<RawGlossary>(&f.path, &f.text, 0) {
+            Ok(g) => glossary_terms(g.terms, &seen_concepts, &paper_slugs, &mut errors),
+            Err(e) => {
+                errors.push(e);
+                Vec::new()
+            }
+        },
+    };
+
+    if errors.is_empty() {
+        Ok(Content {
+            papers,
+            concepts,
+            glossary,
+        })
+    } else {
+        Err(ContentErrors(errors))
+    }
+}
+
+/// The raw glossary entries of `concepts.toml`; none (and an error) when it is missing or broken.
+fn read_concepts(files: &[SourceFile], errors: &mut Vec<ContentError>) -> Vec<RawConcept> {
     let concepts_src = files.iter().find(|f| f.path == CONCEPTS_FILE);
-    let raw_concepts = match concepts_src {
+    match concepts_src {
         None => {
             errors.push(ContentError {
                 file: CONCEPTS_FILE.into(),
@@ -277,8 +324,11 @@ pub fn parse(files: &[SourceFile]) -> Result<Content, ContentErrors> {
                 Vec::new()
             }
         },
-    };
+    }
+}
 
+/// The paper files directly under `papers/`, sorted by path; an error when there are none.
+fn paper_files<'f>(files: &'f [SourceFile], errors: &mut Vec<ContentError>) -> Vec<&'f SourceFile> {
     let mut paper_files: Vec<&SourceFile> = files
         .iter()
         .filter(|f| {
@@ -295,20 +345,14 @@ pub fn parse(files: &[SourceFile]) -> Result<Content, ContentErrors> {
             message: "没有任何论文文件 (no paper files)".into(),
         });
     }
+    paper_files
+}
 
-    let concept_slugs: HashSet<String> = raw_concepts.iter().map(|c| c.slug.clone()).collect();
-    let mut papers = Vec::new();
-    for f in paper_files {
-        if let Some(p) = parse_paper(f, &concept_slugs, &mut errors) {
-            papers.push(p);
-        }
-    }
-    papers.sort_by_key(|p| p.order);
-
-    // Cross-file checks.
+/// Cross-file checks: no two papers share a reading order or a slug.
+fn check_unique_papers(papers: &[Paper], errors: &mut Vec<ContentError>) {
     let mut seen_orders = HashSet::new();
     let mut seen_slugs = HashSet::new();
-    for p in &papers {
+    for p in papers {
         let file = format!("{PAPERS_DIR}/{}.md", p.slug);
         if !seen_orders.insert(p.order) {
             errors.push(ContentError {
@@ -325,20 +369,21 @@ pub fn parse(files: &[SourceFile]) -> Result<Content, ContentErrors> {
             });
         }
     }
+}
 
-    // Every paper file counts as known here, even one that failed to parse: its own error is
-    // already reported, and the glossary should not add a second one for it.
-    let paper_slugs: HashSet<&str> = files
-        .iter()
-        .filter_map(|f| f.path.strip_prefix("papers/")?.strip_suffix(".md"))
-        .chain(papers.iter().map(|p| p.slug.as_str()))
-        .collect();
+/// Checks and renders the glossary concepts; also returns every concept slug seen, which the
+/// plain-language terms must not reuse.
+fn build_concepts(
+    raw_concepts: Vec<RawConcept>,
+    paper_slugs: &HashSet<&str>,
+    errors: &mut Vec<ContentError>,
+) -> (Vec<Concept>, HashSet<String>) {
     let mut concepts = Vec::new();
     let mut seen_concepts = HashSet::new();
     for (i, c) in raw_concepts.into_iter().enumerate() {
         let mut e = Errors {
             file: CONCEPTS_FILE,
-            list: &mut errors,
+            list: errors,
         };
         let at = format!("concepts[{i}]");
         if !is_slug(&c.slug) {
@@ -371,28 +416,7 @@ pub fn parse(files: &[SourceFile]) -> Result<Content, ContentErrors> {
             aliases: c.aliases,
         });
     }
-
-    let glossary = match files.iter().find(|f| f.path == GLOSSARY_FILE) {
-        // Optional: a content tree without plain-language terms is still a valid tree.
-        None => Vec::new(),
-        Some(f) => match parse_toml::<RawGlossary>(&f.path, &f.text, 0) {
-            Ok(g) => glossary_terms(g.terms, &seen_concepts, &paper_slugs, &mut errors),
-            Err(e) => {
-                errors.push(e);
-                Vec::new()
-            }
-        },
-    };
-
-    if errors.is_empty() {
-        Ok(Content {
-            papers,
-            concepts,
-            glossary,
-        })
-    } else {
-        Err(ContentErrors(errors))
-    }
+    (concepts, seen_concepts)
 }
 
 fn glossary_terms(
@@ -479,7 +503,54 @@ fn parse_paper(
         list: errors,
     };
 
-    let expected_slug = f.path[PAPERS_DIR.len() + 1..].trim_end_matches(".md");
+    check_paper_fields(&raw, &f.path, concepts, &mut e);
+    let facts = parse_facts(raw.facts, concepts, &mut e);
+
+    let sections = parse_sections(body, &mut e);
+    let reading_minutes = reading_minutes(body, &raw.figures, &raw.terms);
+
+    Some(Paper {
+        slug: raw.slug,
+        order: raw.order,
+        title: raw.title,
+        title_zh: raw.title_zh,
+        short: raw.short,
+        year: raw.year,
+        month: raw.month,
+        authors: raw.authors,
+        org: raw.org,
+        venue: raw.venue.filter(|v| !v.trim().is_empty()),
+        arxiv: raw.arxiv,
+        hook: raw.hook,
+        concepts: raw.concepts,
+        figures: raw
+            .figures
+            .into_iter()
+            .map(|f| Figure {
+                label: f.label,
+                value: f.value,
+                note: f.note,
+            })
+            .collect(),
+        terms: raw
+            .terms
+            .into_iter()
+            .map(|t| Term {
+                zh: t.zh,
+                en: t.en,
+                concept: t.concept,
+                gloss: t.gloss,
+            })
+            .collect(),
+        facts,
+        sections,
+        reading_minutes,
+    })
+}
+
+/// Checks the front-matter fields of a paper other than its facts.
+fn check_paper_fields(raw: &RawPaper, path: &str, concepts: &HashSet<String>, e: &mut Errors) {
+    let expected_slug = path[PAPERS_DIR.len() + 1..].trim_end_matches(".md");
     if !is_slug(&raw.slug) {
         e.push("slug", format!("“{}” 不是合法的 slug", raw.slug));
     } else if raw.slug != expected_slug {
@@ -532,10 +603,13 @@ fn parse_paper(
             );
         }
     }
+}
 
+/// Checks a paper's facts and keeps those whose body is complete.
+fn parse_facts(raw_facts: Vec<RawFact>, concepts: &HashSet<String>, e: &mut Errors) -> Vec<Fact> {
     let mut facts = Vec::new();
     let mut keys = HashSet::new();
-    for (i, rf) in raw.facts.into_iter().enumerate() {
+    for (i, rf) in raw_facts.into_iter().enumerate() {
         let at = format!("facts[{i}]");
         if !is_slug(&rf.key) {
             e.push(format!("{at}.key"), format!("“{}” 不是合法的 key", rf.key));
@@ -561,7 +635,7 @@ fn parse_paper(
             );
         }
         e.non_empty(&format!("{at}.why"), &rf.why);
-        if let Some(body) = fact_body(&rf, &at, &mut e) {
+        if let Some(body) = fact_body(&rf, &at, e) {
             facts.push(Fact {
                 key: rf.key,
                 concept: rf.concept,
@@ -571,58 +645,21 @@ fn parse_paper(
             });
         }
     }
+    facts
+}
 
-    let sections = parse_sections(body, &mut e);
+/// Estimated reading time: the body plus the figure and term text shown beside it.
+fn reading_minutes(body: &str, figures: &[RawFigure], terms: &[RawTerm]) -> u32 {
     let text_len: usize = body.chars().count()
-        + raw
-            .figures
+        + figures
             .iter()
             .map(|f| f.label.chars().count() + f.value.chars().count())
             .sum::<usize>()
-        + raw
-            .terms
+        + terms
             .iter()
             .map(|t| t.zh.chars().count() + t.gloss.as_deref().unwrap_or("").chars().count())
             .sum::<usize>();
-    let reading_minutes = text_len.div_ceil(READING_CHARS_PER_MINUTE).max(1) as u32;
-
-    Some(Paper {
-        slug: raw.slug,
-        order: raw.order,
-        title: raw.title,
-        title_zh: raw.title_zh,
-        short: raw.short,
-        year: raw.year,
-        month: raw.month,
-        authors: raw.authors,
-        org: raw.org,
-        venue: raw.venue.filter(|v| !v.trim().is_empty()),
-        arxiv: raw.arxiv,
-        hook: raw.hook,
-        concepts: raw.concepts,
-        figures: raw
-            .figures
-            .into_iter()
-            .map(|f| Figure {
-                label: f.label,
-                value: f.value,
-                note: f.note,
-            })
-            .collect(),
-        terms: raw
-            .terms
-            .into_iter()
-            .map(|t| Term {
-                zh: t.zh,
-                en: t.en,
-                concept: t.concept,
-                gloss: t.gloss,
-            })
-            .collect(),
-        facts,
-        sections,
-        reading_minutes,
-    })
+    text_len.div_ceil(READING_CHARS_PER_MINUTE).max(1) as u32
 }
 
 fn is_arxiv_id(s: &str) -> bool {
@@ -645,6 +682,45 @@ fn required<'a>(value: &'a Option<String>, field: String, kind: &str, e: &mut Er
     }
 }
 
+/// The body of a `type = "figure"` fact: a positive number, its unit and an optional bound.
+fn figure_body(rf: &RawFact, at: &str, e: &mut Errors) -> FactBody {
+    let question = required(&rf.question, format!("{at}.question"), "figure", e);
+    let unit = rf.unit.clone().unwrap_or_default();
+    let number = match rf.number {
+        Some(n) if n.is_finite() && n > 0.0 => n,
+        Some(_) => {
+            e.push(format!("{at}.number"), "必须是正数");
+            0.0
+        }
+        None => {
+            e.push(
+                format!("{at}.number"),
+                "type = \"figure\" 的事实必须填写这个字段",
+            );
+            0.0
+        }
+    };
+    let bound = match rf.bound.as_deref() {
+        None => None,
+        Some("lower") => Some(Bound::Lower),
+        Some("upper") => Some(Bound::Upper),
+        Some(other) => {
+            e.push(
+                format!("{at}.bound"),
+                format!("“{other}” 不是 lower 或 upper"),
+            );
+            None
+        }
+    };
+    FactBody::Figure {
+        question: question.into(),
+        number,
+        unit,
+        accept: rf.accept.clone(),
+        bound,
+    }
+}
+
 fn fact_body(rf: &RawFact, at: &str, e: &mut Errors) -> Option<FactBody> {
     let before = e.list.len();
     let body = match rf.kind.as_str() {
@@ -661,43 +737,7 @@ fn fact_body(rf: &RawFact, at: &str, e: &mut Errors) -> Option<FactBody> {
                 fill: rf.fill.unwrap_or(true),
             }
         }
-        "figure" => {
-            let question = required(&rf.question, format!("{at}.question"), "figure", e);
-            let unit = rf.unit.clone().unwrap_or_default();
-            let number = match rf.number {
-                Some(n) if n.is_finite() && n > 0.0 => n,
-                Some(_) => {
-                    e.push(format!("{at}.number"), "必须是正数");
-                    0.0
-                }
-                None => {
-                    e.push(
-                        format!("{at}.number"),
-                        "type = \"figure\" 的事实必须填写这个字段",
-                    );
-                    0.0
-                }
-            };
-            let bound = match rf.bound.as_deref() {
-                None => None,
-                Some("lower") => Some(Bound::Lower),
-                Some("upper") => Some(Bound::Upper),
-                Some(other) => {
-                    e.push(
-                        format!("{at}.bound"),
-                        format!("“{other}” 不是 lower 或 upper"),
-                    );
-                    None
-                }
-            };
-            FactBody::Figure {
-                question: question.into(),
-                number,
-                unit,
-                accept: rf.accept.clone(),
-                bound,
-            }
-        }
+        "figure" => figure_body(rf, at, e),
         "statement" => {
             let statement = required(&rf.statement, format!("{at}.statement"), "statement", e);
             if rf.false_variants.iter().any(|v| v.trim().is_empty()) {

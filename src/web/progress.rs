@@ -7,6 +7,7 @@ use crate::startup::AppState;
 use crate::{charts, stats, store};
 use actix_web::{web, HttpResponse};
 use askama::Template;
+use std::collections::BTreeMap;
 
 pub fn routes(r: &mut super::Routes) {
     r.get("/progress", show);
@@ -80,21 +81,66 @@ async fn show(
 
     let (streak, longest_streak) = stats::streaks(&reviews, prefs, now);
     let (week_reviews, week_ms) = stats::last_week(&reviews, prefs, now);
-    let decay = prefs.decay();
     let levels = stats::levels(states, &reviews, prefs);
 
-    let papers = state
-        .content
+    let papers = paper_rows(&state.content, read, &levels);
+    let concepts = concept_rows(&state.content, states, &levels, prefs, now);
+    let level_rows = level_rows(&concepts);
+
+    render(&ProgressPage {
+        nav: visitor.nav("progress"),
+        papers_read: read.len(),
+        papers_total: state.content.papers.len(),
+        concepts_learned: states.iter().filter(|s| !s.is_new()).count(),
+        concepts_unlocked: states.len(),
+        concepts_total: state.content.concepts.len(),
+        knowledge: format!("约 {:.0} 个", stats::knowledge(states, prefs, now)),
+        levels: level_rows,
+        streak,
+        longest_streak,
+        week_reviews,
+        week_minutes: (week_ms + 59_999) / 60_000,
+        total_reviews: reviews.len(),
+        papers,
+        concepts,
+        heatmap_svg: charts::heatmap(&stats::heatmap(&reviews, prefs, now, 365), prefs),
+        forecast_svg: charts::forecast(&stats::forecast(states, prefs, now, 30)),
+        accuracy_svg: charts::weekly_accuracy(&stats::weekly_accuracy(&reviews, prefs, now, 12)),
+        retention_svg: charts::retention(
+            &stats::retention_by_interval(&reviews),
+            f64::from(prefs.desired_retention),
+        ),
+        target_percent: (prefs.desired_retention * 100.0).round() as u32,
+    })
+}
+
+/// One row per paper, with her mastery of the papers she has read.
+fn paper_rows(
+    content: &crate::content::Content,
+    read: &[String],
+    levels: &BTreeMap<String, stats::Level>,
+) -> Vec<PaperRow> {
+    content
         .papers
         .iter()
         .map(|p| PaperRow {
             slug: p.slug.clone(),
             short: p.short.clone(),
             title_zh: p.title_zh.clone(),
-            mastery: stats::paper_mastery(&p.concepts, read.contains(&p.slug), &levels),
+            mastery: stats::paper_mastery(&p.concepts, read.contains(&p.slug), levels),
         })
-        .collect();
+        .collect()
+}
 
+/// One row per unlocked concept, weakest first.
+fn concept_rows(
+    content: &crate::content::Content,
+    states: &[crate::scheduler::ConceptState],
+    levels: &BTreeMap<String, stats::Level>,
+    prefs: &crate::scheduler::Prefs,
+    now: i64,
+) -> Vec<ConceptRow> {
+    let decay = prefs.decay();
     let mut concepts: Vec<(Option<f32>, ConceptRow)> = states
         .iter()
         .map(|s| {
@@ -103,8 +149,7 @@ async fn show(
                 level: levels.get(&s.concept).copied().unwrap_or(stats::Level::New),
                 just_reviewed: s.last_review_at.is_some_and(|t| now - t < 86_400),
                 slug: s.concept.clone(),
-                name: state
-                    .content
+                name: content
                     .concept(&s.concept)
                     .map(|c| c.name.clone())
                     .unwrap_or_else(|| s.concept.clone()),
@@ -134,41 +179,20 @@ async fn show(
             })
             .then_with(|| a.1.name.cmp(&b.1.name))
     });
-    let level_rows = stats::Level::ALL
+    concepts.into_iter().map(|(_, r)| r).collect()
+}
+
+/// How many concepts are at each level, highest level first.
+fn level_rows(concepts: &[ConceptRow]) -> Vec<LevelRow> {
+    stats::Level::ALL
         .iter()
         .rev()
         .map(|&l| LevelRow {
             name: l.name(),
             explain: l.explain(),
-            count: concepts.iter().filter(|(_, c)| c.level == l).count(),
+            count: concepts.iter().filter(|c| c.level == l).count(),
         })
-        .collect();
-
-    render(&ProgressPage {
-        nav: visitor.nav("progress"),
-        papers_read: read.len(),
-        papers_total: state.content.papers.len(),
-        concepts_learned: states.iter().filter(|s| !s.is_new()).count(),
-        concepts_unlocked: states.len(),
-        concepts_total: state.content.concepts.len(),
-        knowledge: format!("约 {:.0} 个", stats::knowledge(states, prefs, now)),
-        levels: level_rows,
-        streak,
-        longest_streak,
-        week_reviews,
-        week_minutes: (week_ms + 59_999) / 60_000,
-        total_reviews: reviews.len(),
-        papers,
-        concepts: concepts.into_iter().map(|(_, r)| r).collect(),
-        heatmap_svg: charts::heatmap(&stats::heatmap(&reviews, prefs, now, 365), prefs),
-        forecast_svg: charts::forecast(&stats::forecast(states, prefs, now, 30)),
-        accuracy_svg: charts::weekly_accuracy(&stats::weekly_accuracy(&reviews, prefs, now, 12)),
-        retention_svg: charts::retention(
-            &stats::retention_by_interval(&reviews),
-            f64::from(prefs.desired_retention),
-        ),
-        target_percent: (prefs.desired_retention * 100.0).round() as u32,
-    })
+        .collect()
 }
 
 /// "约 5 小时", "约 12 天": whole units, as the time is an estimate.
