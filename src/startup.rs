@@ -68,6 +68,43 @@ pub struct Application {
     port: u16,
     server: Server,
     db: Db,
+    stop: StopSignals,
+}
+
+/// Ctrl-C and SIGTERM, listened for from before the first connection is accepted. actix's own
+/// listeners are set up only once the server task first runs, and a SIGTERM sent in between (a
+/// supervisor stopping a server that has just answered its health check) was lost: the server
+/// kept running.
+struct StopSignals {
+    #[cfg(unix)]
+    term: tokio::signal::unix::Signal,
+    #[cfg(unix)]
+    int: tokio::signal::unix::Signal,
+}
+
+impl StopSignals {
+    fn new() -> std::io::Result<StopSignals> {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{signal, SignalKind};
+            Ok(StopSignals {
+                term: signal(SignalKind::terminate())?,
+                int: signal(SignalKind::interrupt())?,
+            })
+        }
+        #[cfg(not(unix))]
+        Ok(StopSignals {})
+    }
+
+    async fn recv(&mut self) {
+        #[cfg(unix)]
+        tokio::select! {
+            _ = self.term.recv() => {}
+            _ = self.int.recv() => {}
+        }
+        #[cfg(not(unix))]
+        let _ = tokio::signal::ctrl_c().await;
+    }
 }
 
 impl Application {
@@ -110,8 +147,14 @@ impl Application {
             heavy: crate::heavy::Gate::default(),
         });
         spawn_session_purge(state.clone());
+        let stop = StopSignals::new()?;
         let server = web::server(listener, state)?;
-        Ok(Application { port, server, db })
+        Ok(Application {
+            port,
+            server,
+            db,
+            stop,
+        })
     }
 
     pub fn port(&self) -> u16 {
@@ -120,8 +163,17 @@ impl Application {
 
     /// Serves until Ctrl-C or SIGTERM: actix stops accepting, lets in-flight requests finish,
     /// then the database pools are closed so the WAL is checkpointed cleanly.
-    pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        let result = self.server.await;
+    pub async fn run_until_stopped(mut self) -> std::io::Result<()> {
+        let handle = self.server.handle();
+        let mut server = self.server;
+        let result = tokio::select! {
+            r = &mut server => r,
+            _ = self.stop.recv() => {
+                // The server future processes the stop command, so both run together.
+                let (_, r) = tokio::join!(handle.stop(true), &mut server);
+                r
+            }
+        };
         self.db.close().await;
         tracing::info!("paperdeck stopped");
         result

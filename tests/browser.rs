@@ -331,7 +331,7 @@ async fn learner_journey(s: &mut Session, username: &str) {
     // Progress.
     s.go("/progress").await;
     s.expect_text("我的进度", "progress").await;
-    s.expect_text("1 / 10", "progress-papers").await;
+    s.expect_text("2 / 10", "progress-papers").await;
     let charts =
         s.c.find_all(Locator::Css("svg.chart"))
             .await

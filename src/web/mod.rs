@@ -122,6 +122,8 @@ pub fn server(listener: TcpListener, state: Arc<AppState>) -> std::io::Result<Se
     })
     .listen(listener)?
     .shutdown_timeout(10)
+    // Stop signals are listened for in `startup`, from before the first connection.
+    .disable_signals()
     .run();
     Ok(server)
 }
