@@ -217,6 +217,9 @@ fn bars_grid(s: &mut String, max: f64, percent: bool) {
         let v = max * frac;
         let label = if percent {
             format!("{:.0}%", v * 100.0)
+        } else if v.fract().abs() > 1e-9 {
+            // A small axis (minutes a day) has a fractional middle line.
+            format!("{v:.1}")
         } else {
             format!("{}", v.round())
         };
@@ -428,6 +431,240 @@ pub fn retention(buckets: &[Tally; 4], target: f64) -> String {
     })
 }
 
+/// One line of a line chart: a name for the legend and its (x, y) points, x ascending.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Line {
+    pub name: String,
+    pub points: Vec<(f64, f64)>,
+}
+
+/// A line chart: one or more lines over a shared x axis.
+pub struct LineChart<'a> {
+    pub id: &'a str,
+    pub title: &'a str,
+    pub desc: &'a str,
+    pub lines: &'a [Line],
+    /// Top of the y axis; `None` rounds the largest value up.
+    pub y_max: Option<f64>,
+    /// The y axis as percentages of 1.
+    pub percent: bool,
+    pub x_fmt: fn(f64) -> String,
+    pub y_fmt: fn(f64) -> String,
+    /// A vertical line at this x, labelled (the current setting, say).
+    pub marker: Option<(f64, String)>,
+    /// Column heads of the data table under the chart; `None` draws no table (a file).
+    pub table: Option<[&'a str; 2]>,
+}
+
+const LINES_H: f64 = 150.0;
+/// Dash patterns per line, so the lines differ without colour too.
+const DASHES: [&str; 6] = ["", "7 3", "2 3", "9 3 2 3", "1 4", "4 4"];
+
+/// A line chart's SVG and its height.
+fn line_svg(c: &LineChart) -> (String, f64) {
+    let legend_rows = if c.lines.len() > 1 { c.lines.len() } else { 0 };
+    let h = BARS_TOP + LINES_H + 28.0 + 17.0 * legend_rows as f64;
+    let mut s = open(c.id, BARS_W as u32, h as u32, c.title, c.desc);
+    let xs = c.lines.iter().flat_map(|l| l.points.iter().map(|p| p.0));
+    let (x0, x1) = xs.fold((f64::MAX, f64::MIN), |(a, b), x| (a.min(x), b.max(x)));
+    let (x0, x1) = if x0 <= x1 {
+        (x0, x1.max(x0 + 1.0))
+    } else {
+        (0.0, 1.0)
+    };
+    let top = c.lines.iter().flat_map(|l| l.points.iter().map(|p| p.1));
+    let max = c
+        .y_max
+        .unwrap_or_else(|| nice_ceiling(top.fold(0.0, f64::max)))
+        .max(f64::MIN_POSITIVE);
+    bars_grid(&mut s, max, c.percent);
+    let right = BARS_W - 8.0;
+    let x_at = |x: f64| BARS_LEFT + (x - x0) / (x1 - x0) * (right - BARS_LEFT);
+    let y_at = |y: f64| BARS_TOP + LINES_H - (y / max).clamp(0.0, 1.0) * LINES_H;
+    for i in 0..5 {
+        let x = x0 + (x1 - x0) * f64::from(i) / 4.0;
+        let anchor = match i {
+            0 => "start",
+            4 => "end",
+            _ => "middle",
+        };
+        let _ = write!(
+            s,
+            r#"<text class="axis" x="{:.1}" y="{:.1}" text-anchor="{anchor}">{}</text>"#,
+            x_at(x),
+            BARS_TOP + LINES_H + 18.0,
+            esc(&(c.x_fmt)(x))
+        );
+    }
+    if let Some((x, label)) = &c.marker {
+        let mx = x_at(*x);
+        let anchor = if mx > BARS_W / 2.0 { "end" } else { "start" };
+        let tx = if mx > BARS_W / 2.0 {
+            mx - 4.0
+        } else {
+            mx + 4.0
+        };
+        let _ = write!(
+            s,
+            r#"<line class="target-halo" x1="{mx:.1}" x2="{mx:.1}" y1="{BARS_TOP}" y2="{:.1}"/><line class="target" x1="{mx:.1}" x2="{mx:.1}" y1="{BARS_TOP}" y2="{:.1}"/><text class="target-label" x="{tx:.1}" y="{:.1}" text-anchor="{anchor}">{}</text>"#,
+            BARS_TOP + LINES_H,
+            BARS_TOP + LINES_H,
+            BARS_TOP + 12.0,
+            esc(label)
+        );
+    }
+    for (i, l) in c.lines.iter().enumerate() {
+        let pts: Vec<String> = l
+            .points
+            .iter()
+            .filter(|p| p.0.is_finite() && p.1.is_finite())
+            .map(|(x, y)| format!("{:.1},{:.1}", x_at(*x), y_at(*y)))
+            .collect();
+        let dash = DASHES[i % DASHES.len()];
+        let dash = if dash.is_empty() {
+            String::new()
+        } else {
+            format!(r#" stroke-dasharray="{dash}""#)
+        };
+        let _ = write!(
+            s,
+            r#"<polyline class="line s{}" fill="none"{dash} points="{}"><title>{}</title></polyline>"#,
+            i % DASHES.len(),
+            pts.join(" "),
+            esc(&l.name)
+        );
+        if l.points.len() == 1 || c.lines.len() == 1 {
+            for (x, y) in &l.points {
+                let _ = write!(
+                    s,
+                    r#"<circle class="dot s{}" cx="{:.1}" cy="{:.1}" r="2.5"/>"#,
+                    i % DASHES.len(),
+                    x_at(*x),
+                    y_at(*y)
+                );
+            }
+        }
+        if legend_rows > 0 {
+            let y = BARS_TOP + LINES_H + 28.0 + 17.0 * i as f64 + 8.0;
+            let _ = write!(
+                s,
+                r#"<line class="line s{}" x1="{BARS_LEFT}" x2="{:.1}" y1="{:.1}" y2="{:.1}"{dash}/><text class="axis" x="{:.1}" y="{:.1}">{}</text>"#,
+                i % DASHES.len(),
+                BARS_LEFT + 28.0,
+                y - 4.0,
+                y - 4.0,
+                BARS_LEFT + 34.0,
+                y,
+                esc(&l.name)
+            );
+        }
+    }
+    s.push_str("</svg>");
+    (s, h)
+}
+
+/// A round number at or above `v`, for the top of an axis.
+fn nice_ceiling(v: f64) -> f64 {
+    if v <= 0.0 || !v.is_finite() {
+        return 1.0;
+    }
+    let mag = 10f64.powf(v.log10().floor());
+    [1.0, 2.0, 4.0, 5.0, 10.0]
+        .iter()
+        .map(|m| m * mag)
+        .find(|c| *c >= v)
+        .unwrap_or(10.0 * mag)
+}
+
+/// A line chart for a page: the drawing, then its numbers in a table.
+pub fn lines(c: &LineChart) -> String {
+    let (svg, _) = line_svg(c);
+    let mut s = String::from(r#"<div class="chart-wrap">"#);
+    s.push_str(&svg);
+    s.push_str("</div>");
+    if let Some(head) = c.table {
+        let mut xs: Vec<f64> = c
+            .lines
+            .iter()
+            .flat_map(|l| l.points.iter().map(|p| p.0))
+            .collect();
+        xs.sort_by(f64::total_cmp);
+        xs.dedup();
+        let rows: Vec<(String, String)> = xs
+            .iter()
+            .map(|x| {
+                let values: Vec<String> = c
+                    .lines
+                    .iter()
+                    .filter_map(|l| {
+                        let (_, y) = l.points.iter().find(|p| p.0 == *x)?;
+                        Some(if c.lines.len() > 1 {
+                            format!("{} {}", l.name, (c.y_fmt)(*y))
+                        } else {
+                            (c.y_fmt)(*y)
+                        })
+                    })
+                    .collect();
+                ((c.x_fmt)(*x), values.join("；"))
+            })
+            .collect();
+        s.push_str(&data_table(c.title, head, &rows));
+    }
+    s
+}
+
+/// Line charts stacked in one SVG file, with their colours inline (a file has no style sheet).
+pub fn standalone(charts: &[LineChart]) -> String {
+    let mut body = String::new();
+    let mut y = 0.0;
+    for c in charts {
+        let (svg, h) = line_svg(c);
+        let _ = write!(body, r#"<g transform="translate(0,{y:.0})">{svg}</g>"#);
+        y += h + 16.0;
+    }
+    format!(
+        r##"<?xml version="1.0" encoding="UTF-8"?>
+<svg xmlns="http://www.w3.org/2000/svg" width="{w}" height="{y:.0}" viewBox="0 0 {w} {y:.0}"><style>text{{font:13px sans-serif;fill:#444}}.grid{{stroke:#ddd}}.line{{fill:none;stroke-width:2}}.s0{{stroke:#1d4ed8;fill:#1d4ed8}}.s1{{stroke:#c2410c;fill:#c2410c}}.s2{{stroke:#15803d;fill:#15803d}}.s3{{stroke:#7e22ce;fill:#7e22ce}}.s4{{stroke:#444;fill:#444}}.s5{{stroke:#b45309;fill:#b45309}}polyline.line,line.line{{fill:none}}.target{{stroke:#111;stroke-dasharray:6 4}}.target-halo{{stroke:#fff;stroke-width:5}}</style><rect width="100%" height="100%" fill="#fff"/>{body}</svg>
+"##,
+        w = BARS_W
+    )
+}
+
+/// Expected minutes of study a day against desired retention (/settings), her current target
+/// marked. `points` are (retention 0–1, minutes).
+pub fn workload(points: &[(f64, f64)], current: f64) -> String {
+    let at = |r: f64| {
+        points
+            .iter()
+            .min_by(|a, b| (a.0 - r).abs().total_cmp(&(b.0 - r).abs()))
+            .map(|p| p.1)
+    };
+    let mut desc = String::from("横轴是目标记忆保持率，纵轴是每天大约要花的复习分钟数。");
+    if let (Some(low), Some(now), Some(high)) = (at(0.8), at(current), at(0.97)) {
+        let _ = write!(
+            desc,
+            "目标 80% 时每天约 {low:.1} 分钟；你现在的 {:.0}% 约 {now:.1} 分钟；97% 约 {high:.1} 分钟。",
+            current * 100.0
+        );
+    }
+    let line = [Line {
+        name: "每天大约要花的分钟数".into(),
+        points: points.to_vec(),
+    }];
+    lines(&LineChart {
+        id: "workload",
+        title: "目标保持率和每天的复习时间",
+        desc: &desc,
+        lines: &line,
+        y_max: None,
+        percent: false,
+        x_fmt: |x| format!("{:.0}%", x * 100.0),
+        y_fmt: |y| format!("约 {y:.1} 分钟"),
+        marker: Some((current, format!("现在 {:.0}%", current * 100.0))),
+        table: Some(["目标保持率", "每天大约要花"]),
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -500,6 +737,22 @@ mod tests {
             0.9
         )
         .contains("目标 90%"));
+    }
+
+    #[test]
+    fn workload_chart_marks_the_current_target_and_lists_every_point() {
+        let points: Vec<(f64, f64)> = (80..=97)
+            .map(|p| (f64::from(p) / 100.0, f64::from(p - 70) / 4.0))
+            .collect();
+        let svg = workload(&points, 0.9);
+        assert!(svg.starts_with("<div class=\"chart-wrap\">"));
+        assert!(svg.contains("<polyline") && svg.contains("现在 90%"));
+        assert!(svg.contains("你现在的 90% 约 5.0 分钟"));
+        assert!(svg.contains("<th scope=\"row\">97%</th><td>约 6.8 分钟</td>"));
+        assert!(svg.ends_with("</table></details>"));
+        // Drawn about as wide as a phone column, like the other charts.
+        assert!(svg.contains("viewBox=\"0 0 360 "));
+        assert!(!workload(&[], 0.9).contains("NaN"));
     }
 
     #[test]

@@ -33,6 +33,9 @@ enum Command {
     Evaluate(EvaluateArgs),
     /// Write a review log of simulated learners (CSV, the format `evaluate` reads).
     Simulate(SimulateArgs),
+    /// Compare paperdeck's scheduler with FSRS by card, Orbit, SM-2 and Leitner boxes on the
+    /// same simulated learners, measuring what they would remember.
+    Lab(LabArgs),
     /// Write a learner's data as JSON (the file /export/paperdeck.json offers).
     Export(ExportArgs),
     /// Take a JSON export into a learner's account (all of it if the account is empty, else
@@ -111,6 +114,29 @@ struct SimulateArgs {
 }
 
 #[derive(Args, Debug)]
+struct LabArgs {
+    /// Number of simulated learners.
+    #[arg(long, default_value_t = 200)]
+    learners: usize,
+    /// Days of study.
+    #[arg(long, default_value_t = 365, value_parser = clap::value_parser!(i64).range(1..=3650))]
+    days: i64,
+    /// How much answering one card of a concept teaches its other cards (0 = nothing, 1 = they
+    /// are one memory); repeat the flag for several values.
+    #[arg(long = "transfer", default_values_t = [0.0, 0.5, 1.0])]
+    transfer: Vec<f64>,
+    /// Seed for the random choices.
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// Print one JSON object per (scheduler, transfer) instead of the table.
+    #[arg(long)]
+    json: bool,
+    /// Also draw retention over time and answers per day to this SVG file.
+    #[arg(long)]
+    plot: Option<PathBuf>,
+}
+
+#[derive(Args, Debug)]
 struct EvaluateArgs {
     /// CSV review log with columns card_id,review_rating,review_time (ISO-8601 UTC, rating 1–4);
     /// other columns are ignored.
@@ -125,6 +151,11 @@ struct EvaluateArgs {
     /// Share of the log (by time) used to fit parameters; the rest is used to evaluate.
     #[arg(long, default_value_t = 0.8)]
     train_fraction: f64,
+    /// Evaluate as open-spaced-repetition's srs-benchmark does instead: a time-series split
+    /// into this many folds (fit on all earlier reviews, test on the next part), with its
+    /// RMSE(bins).
+    #[arg(long, value_parser = clap::value_parser!(u32).range(2..=20))]
+    folds: Option<u32>,
 }
 
 #[derive(Args, Debug, Clone)]
@@ -211,6 +242,13 @@ pub fn main() -> ExitCode {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => {
                 eprintln!("paperdeck simulate: {e:#}");
+                ExitCode::FAILURE
+            }
+        },
+        Some(Command::Lab(args)) => match lab(args) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("paperdeck lab: {e:#}");
                 ExitCode::FAILURE
             }
         },
@@ -359,6 +397,9 @@ fn evaluate(args: EvaluateArgs) -> anyhow::Result<()> {
         anyhow::bail!("no valid reviews in {}", args.revlog.display());
     }
     let items = revlog::to_items(&entries, &prefs);
+    if let Some(k) = args.folds {
+        return evaluate_folds(&entries, &items, k as usize);
+    }
     let split = ((items.len() as f64) * args.train_fraction) as usize;
     let (train, test) = items.split_at(split.min(items.len()));
     let train: Vec<fsrs::FSRSItem> = train.iter().map(|(_, i)| i.clone()).collect();
@@ -380,6 +421,39 @@ fn evaluate(args: EvaluateArgs) -> anyhow::Result<()> {
     );
     let rows = compare_schedulers(train, &test)?;
     print_comparison(rows);
+    Ok(())
+}
+
+/// `evaluate --folds k`: srs-benchmark's time-series split, one fit per fold.
+fn evaluate_folds(
+    entries: &[crate::revlog::Entry],
+    items: &[(i64, fsrs::FSRSItem)],
+    k: usize,
+) -> anyhow::Result<()> {
+    if crate::revlog::time_series_folds(items.len(), k).is_empty() {
+        anyhow::bail!("the log is too short for {k} folds");
+    }
+    let cards: std::collections::HashSet<&str> = entries.iter().map(|e| e.item.as_str()).collect();
+    println!(
+        "review log: {} reviews of {} cards; {k} time-series folds over {} reviews (each fitted on all \
+         earlier reviews, tested on the next part's long-term reviews)",
+        entries.len(),
+        cards.len(),
+        items.len()
+    );
+    let bar = indicatif::ProgressBar::new(k as u64);
+    bar.set_message("fitting fold by fold");
+    let mut fit = |train: Vec<fsrs::FSRSItem>| {
+        fsrs::compute_parameters(fsrs::ComputeParametersInput {
+            train_set: train,
+            ..Default::default()
+        })
+        .ok()
+    };
+    let rows = crate::revlog::evaluate_folds(items, k, &mut fit, |j| bar.set_position(j as u64));
+    bar.finish_and_clear();
+    print_comparison(rows);
+    println!("RMSE(bins) here is srs-benchmark's: bins by interval, review number and lapses.");
     Ok(())
 }
 
@@ -544,6 +618,60 @@ fn simulate(args: SimulateArgs) -> anyhow::Result<()> {
             "stored {n} simulated learners with {} reviews in {url}",
             reviews.len()
         );
+    }
+    Ok(())
+}
+
+fn lab(args: LabArgs) -> anyhow::Result<()> {
+    use anyhow::Context;
+    if args.transfer.iter().any(|r| !(0.0..=1.0).contains(r)) {
+        anyhow::bail!("--transfer must be between 0 and 1");
+    }
+    let content = crate::content::embedded().map_err(|e| anyhow::anyhow!("{e}"))?;
+    let cards = crate::startup::generate_cards(&content)?;
+    let deck = crate::lab::Deck::new(&content, &cards);
+    let config = crate::lab::Config {
+        learners: args.learners.max(1),
+        days: args.days,
+        rhos: args.transfer,
+        seed: args.seed,
+        ..Default::default()
+    };
+    let bar = indicatif::ProgressBar::new(config.learners as u64);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("{msg} {wide_bar} {pos}/{len} learners ({eta})")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    bar.set_message("simulating");
+    let started = std::time::Instant::now();
+    let rows = crate::lab::run(&deck, &config, &|| bar.inc(1));
+    bar.finish_and_clear();
+    let elapsed = started.elapsed();
+    if args.json {
+        for r in &rows {
+            println!("{}", serde_json::to_string(r)?);
+        }
+    } else {
+        println!(
+            "{} learners × {} days × {} schedulers × {} transfer values; {} cards in {} concepts",
+            config.learners,
+            config.days,
+            config.kinds.len(),
+            config.rhos.len(),
+            deck.cards.len(),
+            deck.concepts.len()
+        );
+        print!("{}", crate::lab::table(&rows));
+    }
+    eprintln!(
+        "simulated in {:.1} s on {} threads",
+        elapsed.as_secs_f64(),
+        config.threads
+    );
+    if let Some(path) = &args.plot {
+        std::fs::write(path, crate::lab::plot(&rows))
+            .with_context(|| format!("cannot write {}", path.display()))?;
+        eprintln!("chart written to {}", path.display());
     }
     Ok(())
 }

@@ -15,6 +15,7 @@ pub mod config;
 pub mod content;
 pub mod export;
 pub mod heavy;
+pub mod lab;
 pub mod quiz;
 pub mod revlog;
 pub mod scheduler;

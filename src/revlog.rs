@@ -224,6 +224,170 @@ pub fn metrics(preds: &[(f32, bool)]) -> Option<Metrics> {
     })
 }
 
+/// One prediction with what srs-benchmark bins it by: the days since the previous review, the
+/// review's number in its item's history (1 = first), and the lapses before it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Scored {
+    pub p: f32,
+    pub y: bool,
+    pub delta_t: u32,
+    pub i: usize,
+    pub lapses: u32,
+}
+
+impl Scored {
+    /// The features of an item's last review, with prediction `p`.
+    pub fn of(item: &FSRSItem, p: f32) -> Option<Scored> {
+        let (last, history) = item.reviews.split_last()?;
+        // srs-benchmark counts a lapse as an Again a day or more after the review before (the
+        // first review's delta is 0 and so never counts).
+        let lapses = history
+            .iter()
+            .filter(|r| r.delta_t > 0 && r.rating == 1)
+            .count() as u32;
+        Some(Scored {
+            p,
+            y: last.rating > 1,
+            delta_t: last.delta_t,
+            i: item.reviews.len(),
+            lapses,
+        })
+    }
+}
+
+/// srs-benchmark's bin of a value: `round(a · b^floor(log_b x))`, to `digits` decimals.
+fn log_bin(x: f64, a: f64, b: f64, digits: i32) -> f64 {
+    let scale = 10f64.powi(digits);
+    (a * b.powf((x.ln() / b.ln()).floor()) * scale).round() / scale
+}
+
+/// RMSE(bins) as open-spaced-repetition/srs-benchmark defines it (`rmse_matrix` in its
+/// `utils.py`): reviews are grouped by (days since the last review binned as 2.48 · 3.62^k,
+/// review number binned as 1.99 · 1.89^k, lapses binned as 1.65 · 1.73^k or 0); the RMSE is
+/// between each group's mean outcome and mean prediction, weighted by group size.
+pub fn rmse_bins_benchmark(preds: &[Scored]) -> Option<f64> {
+    if preds.is_empty() {
+        return None;
+    }
+    let mut groups: BTreeMap<(i64, i64, i64), (f64, f64, f64)> = BTreeMap::new();
+    for s in preds {
+        let dt = log_bin(f64::from(s.delta_t).max(1e-6), 2.48, 3.62, 2);
+        let i = log_bin(s.i.max(1) as f64, 1.99, 1.89, 0);
+        let lapse = if s.lapses == 0 {
+            0.0
+        } else {
+            log_bin(f64::from(s.lapses), 1.65, 1.73, 0)
+        };
+        let key = ((dt * 100.0).round() as i64, i as i64, lapse as i64);
+        let g = groups.entry(key).or_default();
+        g.0 += f64::from(u8::from(s.y));
+        g.1 += f64::from(s.p);
+        g.2 += 1.0;
+    }
+    let (sq, n) = groups.values().fold((0.0, 0.0), |(sq, n), (y, p, c)| {
+        (sq + c * (y / c - p / c).powi(2), n + c)
+    });
+    Some((sq / n).sqrt())
+}
+
+/// Log loss and srs-benchmark's RMSE(bins) of a set of predictions.
+pub fn benchmark_metrics(preds: &[Scored]) -> Option<Metrics> {
+    let pairs: Vec<(f32, bool)> = preds.iter().map(|s| (s.p, s.y)).collect();
+    let m = metrics(&pairs)?;
+    Some(Metrics {
+        rmse_bins: rmse_bins_benchmark(preds)?,
+        ..m
+    })
+}
+
+/// Where each fold's test part starts and ends in a log of `n` items: scikit-learn's
+/// `TimeSeriesSplit(n_splits = k)`, which srs-benchmark uses. The log is cut into k + 1 parts of
+/// `n / (k + 1)` items (the first takes the remainder); fold j fits on everything before part
+/// j + 1 and is tested on that part.
+pub fn time_series_folds(n: usize, k: usize) -> Vec<std::ops::Range<usize>> {
+    let size = n / (k + 1);
+    if k == 0 || size == 0 {
+        return Vec::new();
+    }
+    let first = n - k * size;
+    (0..k)
+        .map(|j| first + j * size..first + (j + 1) * size)
+        .collect()
+}
+
+/// The rows of `evaluate --folds`: per scheduler, log loss and RMSE(bins) over the test parts
+/// of all folds together. `items` are in time order; `fit` fits FSRS parameters to a training
+/// set (None when it cannot). Only long-term test reviews are scored, as in the single split.
+pub fn evaluate_folds(
+    items: &[(i64, FSRSItem)],
+    k: usize,
+    fit: &mut dyn FnMut(Vec<FSRSItem>) -> Option<Vec<f32>>,
+    mut progress: impl FnMut(usize),
+) -> Vec<(String, Option<Metrics>)> {
+    let default_decay = fsrs::DEFAULT_PARAMETERS[20];
+    let default = FSRS::default();
+    let (mut by_default, mut by_fitted, mut by_sm2) = (Vec::new(), Vec::new(), Vec::new());
+    let mut fitted_folds = 0;
+    let folds = time_series_folds(items.len(), k);
+    for (j, range) in folds.iter().enumerate() {
+        let train: Vec<FSRSItem> = items[..range.start]
+            .iter()
+            .map(|(_, i)| i.clone())
+            .collect();
+        let test: Vec<FSRSItem> = long_term(items[range.clone()].to_vec())
+            .into_iter()
+            .map(|(_, i)| i)
+            .collect();
+        let params = fit(trainable(train));
+        // A fold whose training part cannot be fitted keeps the defaults, as the optimiser on
+        // /settings does; the row's name says how many folds that was.
+        let fitted = params.as_ref().and_then(|p| {
+            Some((
+                FSRS::new(p).ok()?,
+                p.get(20).copied().unwrap_or(default_decay),
+            ))
+        });
+        if fitted.is_some() {
+            fitted_folds += 1;
+        }
+        let (fitted_fsrs, fitted_decay) = match &fitted {
+            Some((f, d)) => (f, *d),
+            None => (&default, default_decay),
+        };
+        for item in &test {
+            let one = std::slice::from_ref(item);
+            // An item is scored only if every model can predict it, so the rows compare alike.
+            let (Some(pd), Some(pf), Some(ps)) = (
+                fsrs_predictions(&default, default_decay, one).pop(),
+                fsrs_predictions(fitted_fsrs, fitted_decay, one).pop(),
+                sm2_predictions(one).pop(),
+            ) else {
+                continue;
+            };
+            by_default.extend(Scored::of(item, pd.0));
+            by_fitted.extend(Scored::of(item, pf.0));
+            by_sm2.extend(Scored::of(item, ps.0));
+        }
+        progress(j + 1);
+    }
+    let fitted_name = if fitted_folds == folds.len() {
+        "FSRS-6, fitted on the earlier folds".to_string()
+    } else {
+        format!(
+            "FSRS-6, fitted ({fitted_folds} of {} folds could be fitted)",
+            folds.len()
+        )
+    };
+    vec![
+        (
+            "FSRS-6, default parameters".to_string(),
+            benchmark_metrics(&by_default),
+        ),
+        (fitted_name, benchmark_metrics(&by_fitted)),
+        ("SM-2 baseline".to_string(), benchmark_metrics(&by_sm2)),
+    ]
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -342,5 +506,138 @@ mod tests {
         let p = sm2_predictions(&[on_time, late]);
         assert!((p[0].0 - 0.9).abs() < 1e-4);
         assert!(p[1].0 < p[0].0);
+    }
+
+    #[test]
+    fn folds_split_like_scikit_learns_time_series_split() {
+        assert_eq!(time_series_folds(10, 2), vec![4..7, 7..10]);
+        assert_eq!(
+            time_series_folds(12, 5),
+            vec![2..4, 4..6, 6..8, 8..10, 10..12]
+        );
+        assert_eq!(time_series_folds(6, 5).len(), 5);
+        assert!(time_series_folds(5, 5).is_empty());
+        assert!(time_series_folds(100, 0).is_empty());
+    }
+
+    fn scored(p: f32, y: bool, delta_t: u32, i: usize, lapses: u32) -> Scored {
+        Scored {
+            p,
+            y,
+            delta_t,
+            i,
+            lapses,
+        }
+    }
+
+    #[test]
+    fn benchmark_bins_and_metrics_match_hand_computed_values() {
+        // Bins: days 1 and 3 share 2.48, days 4 and 10 share 2.48 × 3.62 = 8.98, day 14 is in
+        // 32.5; review numbers 2 and 3 share round(1.99 × 1.89) = 4, 4 is in 7; one lapse is
+        // round(1.65) = 2, two are round(2.85) = 3.
+        assert_eq!(log_bin(1.0, 2.48, 3.62, 2), 2.48);
+        assert_eq!(log_bin(3.0, 2.48, 3.62, 2), 2.48);
+        assert_eq!(log_bin(4.0, 2.48, 3.62, 2), 8.98);
+        assert_eq!(log_bin(10.0, 2.48, 3.62, 2), 8.98);
+        assert_eq!(log_bin(14.0, 2.48, 3.62, 2), 32.5);
+        assert_eq!(log_bin(2.0, 1.99, 1.89, 0), 4.0);
+        assert_eq!(log_bin(3.0, 1.99, 1.89, 0), 4.0);
+        assert_eq!(log_bin(4.0, 1.99, 1.89, 0), 7.0);
+        assert_eq!(log_bin(1.0, 1.65, 1.73, 0), 2.0);
+        assert_eq!(log_bin(2.0, 1.65, 1.73, 0), 3.0);
+        // Two reviews in one bin (mean outcome 0.5, mean prediction 0.8) and one in another
+        // (1 against 0.6): RMSE = √((2 · 0.3² + 1 · 0.4²) / 3) = √(0.34 / 3) ≈ 0.336650.
+        let preds = [
+            scored(0.9, true, 1, 2, 0),
+            scored(0.7, false, 3, 3, 0),
+            scored(0.6, true, 10, 2, 0),
+        ];
+        let rmse = rmse_bins_benchmark(&preds).unwrap();
+        assert!((rmse - (0.34f64 / 3.0).sqrt()).abs() < 1e-6, "{rmse}");
+        assert!((rmse - 0.336650).abs() < 1e-6);
+        // Log loss = −(ln 0.9 + ln 0.3 + ln 0.6) / 3 ≈ 0.606720.
+        let m = benchmark_metrics(&preds).unwrap();
+        assert!((m.log_loss - 0.606720).abs() < 1e-5, "{}", m.log_loss);
+        assert_eq!(m.n, 3);
+        // A lapse puts a review in a bin of its own: 0.5 against 0 alone adds 0.25.
+        let mut more = preds.to_vec();
+        more.push(scored(0.5, false, 1, 2, 1));
+        let rmse = rmse_bins_benchmark(&more).unwrap();
+        assert!((rmse - (0.59f64 / 4.0).sqrt()).abs() < 1e-6, "{rmse}");
+        assert!(rmse_bins_benchmark(&[]).is_none());
+    }
+
+    #[test]
+    fn scored_features_count_only_spaced_lapses() {
+        let r = |rating, delta_t| FSRSReview { rating, delta_t };
+        let item = FSRSItem {
+            reviews: vec![r(1, 0), r(1, 5), r(3, 0), r(1, 4)],
+        };
+        let s = Scored::of(&item, 0.8).unwrap();
+        assert_eq!(s, scored(0.8, false, 4, 4, 1));
+    }
+
+    /// A log of one simulated learner whose memory is far from the defaults (she forgets new
+    /// material fast and along a steeper curve), reviewing 150 items at growing, irregular
+    /// intervals for 200 days.
+    fn unusual_learner_log() -> Vec<Entry> {
+        use crate::lab::memory::{Memory, Truth};
+        use rand::{Rng, SeedableRng};
+        let mut w = fsrs::DEFAULT_PARAMETERS.to_vec();
+        for x in w.iter_mut().take(4) {
+            *x *= 0.3;
+        }
+        w[20] = 0.5;
+        let mut rng = rand::rngs::StdRng::seed_from_u64(17);
+        let items = 150;
+        let truth = Truth::new(&w, items, items, 1.0, &mut rng);
+        let mut memory = Memory::new(0.0, items, items);
+        let mut log = Vec::new();
+        for item in 0..items {
+            let mut day = (item / 10) as i64;
+            let mut interval = 1.0f64;
+            while day < 200 {
+                let rating = memory.answer(&truth, item, item, day, &mut rng);
+                log.push(e(&format!("i{item}"), rating as u8, day));
+                interval = if rating == crate::scheduler::Rating::Again {
+                    1.0
+                } else {
+                    (interval * rng.random_range(1.5..3.0)).min(60.0)
+                };
+                day += interval.round().max(1.0) as i64;
+            }
+        }
+        log.sort_by_key(|e| e.time);
+        log
+    }
+
+    #[test]
+    fn five_folds_on_a_simulated_log_rank_fitted_above_default() {
+        let log = unusual_learner_log();
+        let items = to_items(&log, &Prefs::default());
+        let mut fits = 0;
+        let mut fit = |train: Vec<FSRSItem>| {
+            fits += 1;
+            fsrs::compute_parameters(fsrs::ComputeParametersInput {
+                train_set: train,
+                ..Default::default()
+            })
+            .ok()
+        };
+        let rows = evaluate_folds(&items, 5, &mut fit, |_| {});
+        assert_eq!(fits, 5);
+        let get = |i: usize| rows[i].1.unwrap();
+        let (default, fitted, sm2) = (get(0), get(1), get(2));
+        assert!(
+            rows[1].0.contains("fitted on the earlier folds"),
+            "{}",
+            rows[1].0
+        );
+        assert_eq!(default.n, fitted.n);
+        assert_eq!(default.n, sm2.n);
+        assert!(
+            fitted.log_loss < default.log_loss,
+            "fitted {fitted:?} vs default {default:?}"
+        );
     }
 }

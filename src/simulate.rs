@@ -8,7 +8,7 @@
 //! recall probability.
 
 use crate::scheduler::{self, ConceptState, Prefs, Rating, ReviewKind, TodayReview};
-use fsrs::{MemoryState, DEFAULT_PARAMETERS, FSRS};
+use fsrs::{MemoryState, FSRS};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
@@ -57,11 +57,7 @@ struct SimLearner {
 impl SimLearner {
     fn new(id: usize, seed: u64, concepts: usize) -> SimLearner {
         let mut rng = StdRng::seed_from_u64(seed.wrapping_add(id as u64 * 7919));
-        let mut truth_params = DEFAULT_PARAMETERS.to_vec();
-        for w in truth_params.iter_mut().take(4) {
-            *w *= rng.random_range(0.5..1.8);
-        }
-        truth_params[20] *= rng.random_range(0.7..1.4);
+        let truth_params = crate::lab::memory::learner_params(&mut rng);
         let diligence = rng.random_range(0.6..0.98);
         SimLearner {
             id,

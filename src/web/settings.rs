@@ -54,6 +54,13 @@ struct SettingsPage<'a> {
     result: Option<OptimiseResult>,
     /// Why the optimiser did not run: said plainly, not as an error of hers.
     notice: Option<String>,
+    workload: Option<Workload>,
+}
+
+/// The chart of study time against desired retention, and what it was computed for.
+struct Workload {
+    chart: String,
+    basis: String,
 }
 
 impl SettingsPage<'_> {
@@ -124,6 +131,7 @@ async fn page(
         .await?
         .ok_or_else(|| anyhow::anyhow!("learner row missing"))?;
     let reviews = store::quiz::review_count(&state.db, learner).await?;
+    let workload = workload(state, learner, stored.desired_retention).await?;
     let status = super::form_status(&error);
     let page = SettingsPage {
         nav: visitor.nav("settings"),
@@ -135,8 +143,43 @@ async fn page(
         min_reviews: MIN_REVIEWS_TO_OPTIMISE,
         result,
         notice,
+        workload,
     };
     super::render_with(status, &page)
+}
+
+/// Her workload chart. The simulation is bounded by the content (one item per concept, a year,
+/// [`crate::lab::workload::SEEDS`] seeds; a few milliseconds) and runs off the request thread;
+/// if it cannot run, the page is shown without it.
+async fn workload(
+    state: &AppState,
+    learner: i64,
+    current: f64,
+) -> Result<Option<Workload>, AppError> {
+    use crate::lab::workload::{minutes_by_retention, Basis};
+    let Some(prefs) = store::quiz::prefs(&state.db, learner).await? else {
+        return Ok(None);
+    };
+    let states = store::quiz::states(&state.db, learner).await?;
+    let all = state.content.concepts.len();
+    let now = state.clock.now();
+    let computed = web::block(move || minutes_by_retention(&states, all, &prefs, now))
+        .await
+        .ok()
+        .flatten();
+    Ok(computed.map(|(basis, points)| {
+        let points: Vec<(f64, f64)> = points.iter().map(|p| (p.retention, p.minutes)).collect();
+        let basis = match basis {
+            Basis::Unlocked(n) => format!("按你已经解锁的 {n} 个概念和你现在的记忆参数估算"),
+            Basis::AllConcepts(n) => {
+                format!("你还没有解锁概念，这里按读完全部论文后的 {n} 个概念估算")
+            }
+        };
+        Workload {
+            chart: crate::charts::workload(&points, current),
+            basis,
+        }
+    }))
 }
 
 async fn show(

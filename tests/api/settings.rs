@@ -117,3 +117,74 @@ async fn optimising_fits_parameters_to_a_real_history_and_shows_both_scores() {
     // Parameters are stored exactly when the page says they were kept.
     assert_eq!(stored, i64::from(kept));
 }
+
+/// The number in the workload chart's description for her current target, in minutes.
+fn minutes_now(body: &str) -> f64 {
+    let after = body
+        .split("你现在的")
+        .nth(1)
+        .expect("current target in the description");
+    let num = after.split(" 约 ").nth(1).and_then(|r| r.split(' ').next());
+    num.and_then(|n| n.parse().ok()).expect("minutes")
+}
+
+#[tokio::test]
+async fn the_workload_chart_is_shown_for_a_new_and_a_busy_learner() {
+    let app = spawn_app().await;
+    app.signup("mei", PW).await;
+    let page = app.get("/settings").await;
+    assert_eq!(page.status, 200);
+    // New: nothing unlocked, so the estimate is for all the content's concepts.
+    assert!(
+        page.body.contains(r#"<section id="workload""#),
+        "{}",
+        page.body
+    );
+    assert!(page.body.contains("你还没有解锁概念"));
+    assert!(page.body.contains("现在 90%"));
+    // Every target from 80% to 97% is in the table under the chart, without JavaScript.
+    for pct in [80, 90, 97] {
+        assert!(page
+            .body
+            .contains(&format!(r#"<th scope="row">{pct}%</th><td>约 "#)));
+    }
+    let new_minutes = minutes_now(&page.body);
+    assert!(new_minutes > 0.0);
+
+    // Busy: months of history on all concepts, stored the way an import would.
+    let busy = app.other_browser();
+    let content = paperdeck::content::embedded().unwrap();
+    let concepts: Vec<String> = content.concepts.iter().map(|c| c.slug.clone()).collect();
+    let start = paperdeck::store::now_ts() - 150 * 86_400;
+    let mut reviews = Vec::new();
+    paperdeck::simulate::simulate(1, 150, start, &concepts, 5, |r| reviews.push(r.clone()));
+    let url = format!("sqlite://{}", app.db_path.display());
+    paperdeck::simulate::store_learners(&url, &content, &reviews, 1)
+        .await
+        .unwrap();
+    let login = busy
+        .login("sim0001", paperdeck::simulate::SIM_PASSWORD)
+        .await;
+    assert_eq!(login.status, 303);
+    let page = busy.get("/settings").await;
+    assert_eq!(page.status, 200);
+    assert!(
+        page.body
+            .contains(&format!("按你已经解锁的 {} 个概念", concepts.len())),
+        "{}",
+        page.body
+    );
+    assert!(page.body.contains("<polyline"));
+    // Her concepts are learned, months in: a day costs less than learning them all from new.
+    assert!(minutes_now(&page.body) < new_minutes);
+    // The marker follows her setting.
+    let csrf = page.csrf();
+    let saved = busy
+        .post(
+            "/settings",
+            &form(&csrf, "85", "5", "50", "Asia/Shanghai", "4"),
+        )
+        .await;
+    assert_eq!(saved.status, 303);
+    assert!(busy.get("/settings").await.body.contains("现在 85%"));
+}

@@ -1,0 +1,195 @@
+//! The hidden memory of a simulated learner: what she would really answer, which no scheduler
+//! sees. Pure; the RNG is passed in.
+//!
+//! Model. A learner has her own FSRS-6 parameters (the defaults perturbed, [`learner_params`]).
+//! Every card has its own memory trace, and every concept has a shared trace; both follow
+//! FSRS-6 with her parameters, and each card (and concept) has a hidden difficulty offset drawn
+//! once. The probability that she answers card `c` of concept `k` right on day `t` is
+//!
+//! ```text
+//! P(c, t) = ρ · R_k(t) + (1 − ρ) · R_c(t)
+//! ```
+//!
+//! where `R` is FSRS's power forgetting curve and a trace that was never studied has `R = 0`.
+//! Any answer on a card moves both its own trace and its concept's trace. So `ρ = 0` makes the
+//! cards of a concept independent, and `ρ = 1` makes them one memory: what she knows of a card
+//! is then exactly what she knows of its concept, whichever card was asked.
+
+use fsrs::{MemoryState, DEFAULT_PARAMETERS, FSRS};
+use rand::Rng;
+
+use crate::scheduler::Rating;
+
+/// How a right answer is graded, from the `fsrs` crate's simulator defaults (the shares of
+/// Hard, Good and Easy among passing reviews in Anki users' logs).
+pub const PASS_GRADES: [f64; 3] = [0.224, 0.631, 0.145];
+
+/// A learner's hidden FSRS-6 parameters: the defaults with the initial stabilities scaled by
+/// 0.5–1.8 and the forgetting curve's decay by 0.7–1.4, so some learners forget faster than
+/// the defaults assume and some slower. The same spread `paperdeck simulate` has always used.
+pub fn learner_params<R: Rng>(rng: &mut R) -> Vec<f32> {
+    let mut w = DEFAULT_PARAMETERS.to_vec();
+    for x in w.iter_mut().take(4) {
+        *x *= rng.random_range(0.5..1.8);
+    }
+    w[20] *= rng.random_range(0.7..1.4);
+    w
+}
+
+/// One memory trace: its FSRS state and the day it last moved.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Trace {
+    pub state: MemoryState,
+    pub day: i64,
+}
+
+/// A learner's true memory model: her parameters and the hidden difficulty offsets.
+#[derive(Debug, Clone)]
+pub struct Truth {
+    fsrs: FSRS,
+    pub decay: f32,
+    card_offset: Vec<f32>,
+    concept_offset: Vec<f32>,
+}
+
+impl Truth {
+    /// A learner with parameters `w` and, per card and per concept, a difficulty offset drawn
+    /// uniformly from ±`spread` (FSRS difficulty runs from 1 to 10).
+    pub fn new<R: Rng>(
+        w: &[f32],
+        cards: usize,
+        concepts: usize,
+        spread: f32,
+        rng: &mut R,
+    ) -> Truth {
+        let mut draw = |n: usize| -> Vec<f32> {
+            (0..n)
+                .map(|_| {
+                    if spread > 0.0 {
+                        rng.random_range(-spread..=spread)
+                    } else {
+                        0.0
+                    }
+                })
+                .collect()
+        };
+        let card_offset = draw(cards);
+        let concept_offset = draw(concepts);
+        Truth {
+            fsrs: FSRS::new(w).unwrap_or_default(),
+            decay: w.get(20).copied().unwrap_or(DEFAULT_PARAMETERS[20]),
+            card_offset,
+            concept_offset,
+        }
+    }
+
+    /// Recall probability of a trace on `day`; 0 for one never studied.
+    pub fn recall(&self, trace: Option<Trace>, day: i64) -> f32 {
+        match trace {
+            None => 0.0,
+            Some(t) => {
+                fsrs::current_retrievability(t.state, (day - t.day).max(0) as f32, self.decay)
+                    .clamp(0.0, 1.0)
+            }
+        }
+    }
+
+    /// The trace after an answer graded `rating` on `day`. A first answer starts the trace at
+    /// FSRS's initial state for that grade, shifted by the item's hidden difficulty offset.
+    fn step(&self, trace: Option<Trace>, day: i64, rating: Rating, offset: f32) -> Option<Trace> {
+        let elapsed = trace.map(|t| (day - t.day).max(0) as u32).unwrap_or(0);
+        let next = self
+            .fsrs
+            .next_states(trace.map(|t| t.state), 0.9, elapsed)
+            .ok()?;
+        let mut state = match rating {
+            Rating::Again => next.again.memory,
+            Rating::Hard => next.hard.memory,
+            Rating::Good => next.good.memory,
+            Rating::Easy => next.easy.memory,
+        };
+        if trace.is_none() {
+            state.difficulty = (state.difficulty + offset).clamp(1.0, 10.0);
+        }
+        Some(Trace { state, day })
+    }
+}
+
+/// The state of one learner's memory under one value of ρ.
+#[derive(Debug, Clone)]
+pub struct Memory {
+    pub rho: f32,
+    pub cards: Vec<Option<Trace>>,
+    pub concepts: Vec<Option<Trace>>,
+}
+
+impl Memory {
+    pub fn new(rho: f32, cards: usize, concepts: usize) -> Memory {
+        Memory {
+            rho: rho.clamp(0.0, 1.0),
+            cards: vec![None; cards],
+            concepts: vec![None; concepts],
+        }
+    }
+
+    /// The probability that she answers card `card` (of concept `concept`) right on `day`.
+    pub fn p_recall(&self, truth: &Truth, card: usize, concept: usize, day: i64) -> f32 {
+        let rho = self.rho;
+        let k = truth.recall(self.concepts.get(concept).copied().flatten(), day);
+        let c = truth.recall(self.cards.get(card).copied().flatten(), day);
+        rho * k + (1.0 - rho) * c
+    }
+
+    /// Asks card `card` on `day`: draws whether she recalls it, grades the answer, and moves
+    /// the card's and the concept's traces.
+    pub fn answer<R: Rng>(
+        &mut self,
+        truth: &Truth,
+        card: usize,
+        concept: usize,
+        day: i64,
+        rng: &mut R,
+    ) -> Rating {
+        let p = self.p_recall(truth, card, concept, day);
+        let rating = if rng.random::<f32>() < p {
+            let x: f64 = rng.random();
+            if x < PASS_GRADES[0] {
+                Rating::Hard
+            } else if x < PASS_GRADES[0] + PASS_GRADES[1] {
+                Rating::Good
+            } else {
+                Rating::Easy
+            }
+        } else {
+            Rating::Again
+        };
+        self.apply(truth, card, concept, day, rating);
+        rating
+    }
+
+    /// Moves the traces of `card` and its concept by an answer graded `rating`.
+    pub fn apply(&mut self, truth: &Truth, card: usize, concept: usize, day: i64, rating: Rating) {
+        if let Some(slot) = self.cards.get_mut(card) {
+            let offset = truth.card_offset.get(card).copied().unwrap_or(0.0);
+            *slot = truth.step(*slot, day, rating, offset).or(*slot);
+        }
+        if let Some(slot) = self.concepts.get_mut(concept) {
+            let offset = truth.concept_offset.get(concept).copied().unwrap_or(0.0);
+            *slot = truth.step(*slot, day, rating, offset).or(*slot);
+        }
+    }
+
+    /// Measured retention on `day`: the mean recall probability over all cards, read from the
+    /// hidden model. `concept_of[c]` is card `c`'s concept.
+    pub fn retention(&self, truth: &Truth, concept_of: &[usize], day: i64) -> f64 {
+        if concept_of.is_empty() {
+            return 0.0;
+        }
+        let sum: f64 = concept_of
+            .iter()
+            .enumerate()
+            .map(|(c, k)| f64::from(self.p_recall(truth, c, *k, day)))
+            .sum();
+        sum / concept_of.len() as f64
+    }
+}

@@ -1,0 +1,801 @@
+//! The scheduler lab (`paperdeck lab`): the same simulated learners study the ten papers' real
+//! cards under five schedulers, and what they would remember is read from their hidden memory
+//! ([`memory`]), not from any scheduler's prediction. Pure: content in, figures out; the RNG is
+//! seeded, so a run is reproducible. The runner spreads learners over threads.
+//!
+//! The schedulers:
+//! - **paperdeck**: this app's own code ([`crate::scheduler::pick_next`], [`crate::scheduler::apply`],
+//!   [`crate::scheduler::pick_card`]): FSRS per concept, a different card each time, 5 new
+//!   concepts and 50 reviews a day at most, wrong answers back after three others;
+//! - **FSRS by card**: every card its own FSRS item through the same [`crate::scheduler::apply`]
+//!   (same desired retention, parameters, rounding and fuzz);
+//! - **Orbit**, **SM-2** (Anki's) and **Leitner**: the rules in [`baselines`].
+//!
+//! Reading: paper `p` (in reading order) is read on day `3p`, the same for every scheduler. The
+//! card-level schedulers meet every card of a paper the day it is read (as Orbit asks its
+//! prompts inside the essay); paperdeck unlocks the paper's concepts and teaches them within its
+//! daily limits. She always studies on a reading day, and on other days with her own
+//! probability (0.6–0.98, drawn once, the same days under every scheduler).
+
+pub mod baselines;
+pub mod memory;
+pub mod workload;
+
+use crate::scheduler::{self, CardChoice, ConceptState, Pick, Prefs, Rating, TodayReview};
+use baselines::{leitner, orbit, sm2, Next};
+use memory::{Memory, Truth};
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+use serde::Serialize;
+use std::collections::{BTreeMap, HashMap};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+/// Days between two papers.
+pub const READ_EVERY_DAYS: i64 = 3;
+/// The days on which measured retention is reported.
+pub const CHECKPOINTS: [i64; 4] = [30, 90, 180, 365];
+/// Anki's default limit of reviews a day, for the card-level schedulers.
+pub const CARD_REVIEWS_PER_DAY: usize = 200;
+/// Same-day repeats of one card (retries, learning steps) at most, so a session ends.
+pub const MAX_REPEATS: usize = 4;
+/// Answers in one paperdeck session at most (its relearning has no limit of its own).
+pub const MAX_SESSION: usize = 300;
+/// Spread of the hidden per-card (and per-concept) difficulty offset, in FSRS difficulty points.
+pub const DIFFICULTY_SPREAD: f32 = 1.5;
+/// Seconds an answer takes, by phase (first sight, review, same-day retry) and grade (Again,
+/// Hard, Good, Easy): the `fsrs` crate's simulator defaults, medians from Anki users' logs.
+pub const COSTS: [[f64; 4]; 3] = [
+    [19.58, 18.79, 13.78, 10.71],
+    [19.38, 17.59, 12.38, 8.94],
+    [16.44, 15.25, 12.32, 8.03],
+];
+/// The first day of a simulation, as a timestamp (2026-01-01 00:00 UTC); days are UTC days.
+const START: i64 = 1_767_225_600;
+/// Sessions start at noon; answers are half a minute apart.
+const SESSION_START: i64 = 12 * 3600;
+const ANSWER_SECS: i64 = 30;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+pub enum Kind {
+    Paperdeck,
+    FsrsCard,
+    Orbit,
+    Sm2,
+    Leitner,
+}
+
+impl Kind {
+    pub const ALL: [Kind; 5] = [
+        Kind::Paperdeck,
+        Kind::FsrsCard,
+        Kind::Orbit,
+        Kind::Sm2,
+        Kind::Leitner,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Kind::Paperdeck => "paperdeck (FSRS by concept)",
+            Kind::FsrsCard => "FSRS by card",
+            Kind::Orbit => "Orbit (5 d, ×2.3)",
+            Kind::Sm2 => "SM-2 (Anki)",
+            Kind::Leitner => "Leitner (5 boxes)",
+        }
+    }
+
+    /// A short name for tables and the chart legend.
+    pub fn short(self) -> &'static str {
+        match self {
+            Kind::Paperdeck => "paperdeck",
+            Kind::FsrsCard => "fsrs-card",
+            Kind::Orbit => "orbit",
+            Kind::Sm2 => "sm2",
+            Kind::Leitner => "leitner",
+        }
+    }
+}
+
+/// One card of the deck: its concept and paper as indices.
+#[derive(Debug, Clone)]
+pub struct DeckCard {
+    pub id: String,
+    pub kind: String,
+    pub concept: usize,
+    pub paper: usize,
+}
+
+/// The cards and concepts studied, papers in reading order.
+#[derive(Debug, Clone)]
+pub struct Deck {
+    pub cards: Vec<DeckCard>,
+    pub concepts: Vec<String>,
+    /// Per paper, the concepts it unlocks.
+    pub paper_concepts: Vec<Vec<usize>>,
+}
+
+impl Deck {
+    /// The deck of the real content: every generated card, concepts in glossary order.
+    pub fn new(content: &crate::content::Content, cards: &[crate::cards::Card]) -> Deck {
+        let concepts: Vec<String> = content.concepts.iter().map(|c| c.slug.clone()).collect();
+        let concept_ix = |slug: &str| concepts.iter().position(|c| c == slug);
+        let paper_ix = |slug: &str| content.papers.iter().position(|p| p.slug == slug);
+        let deck_cards = cards
+            .iter()
+            .filter_map(|c| {
+                Some(DeckCard {
+                    id: c.id.clone(),
+                    kind: c.kind.as_str().to_string(),
+                    concept: concept_ix(&c.concept)?,
+                    paper: paper_ix(&c.paper)?,
+                })
+            })
+            .collect();
+        let paper_concepts = content
+            .papers
+            .iter()
+            .map(|p| p.concepts.iter().filter_map(|c| concept_ix(c)).collect())
+            .collect();
+        Deck {
+            cards: deck_cards,
+            concepts,
+            paper_concepts,
+        }
+    }
+
+    /// A made-up deck for tests: `papers` papers, each with `concepts_per_paper` concepts of
+    /// its own and `cards_per_concept` cards per concept.
+    pub fn synthetic(papers: usize, concepts_per_paper: usize, cards_per_concept: usize) -> Deck {
+        let mut cards = Vec::new();
+        let mut concepts = Vec::new();
+        let mut paper_concepts = Vec::new();
+        for p in 0..papers {
+            let mut mine = Vec::new();
+            for _ in 0..concepts_per_paper {
+                let k = concepts.len();
+                concepts.push(format!("c{k}"));
+                mine.push(k);
+                for i in 0..cards_per_concept {
+                    cards.push(DeckCard {
+                        id: format!("c{k}-{i}"),
+                        kind: if i % 2 == 0 { "choice" } else { "fill" }.into(),
+                        concept: k,
+                        paper: p,
+                    });
+                }
+            }
+            paper_concepts.push(mine);
+        }
+        Deck {
+            cards,
+            concepts,
+            paper_concepts,
+        }
+    }
+
+    fn concept_of(&self) -> Vec<usize> {
+        self.cards.iter().map(|c| c.concept).collect()
+    }
+
+    pub fn read_day(paper: usize) -> i64 {
+        paper as i64 * READ_EVERY_DAYS
+    }
+}
+
+/// What to run.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub learners: usize,
+    pub days: i64,
+    pub rhos: Vec<f64>,
+    pub kinds: Vec<Kind>,
+    pub seed: u64,
+    pub threads: usize,
+}
+
+impl Default for Config {
+    fn default() -> Config {
+        Config {
+            learners: 200,
+            days: 365,
+            rhos: vec![0.0, 0.5, 1.0],
+            kinds: Kind::ALL.to_vec(),
+            seed: 1,
+            threads: std::thread::available_parallelism().map_or(1, |n| n.get()),
+        }
+    }
+}
+
+/// The figures of one scheduler at one ρ, averaged over learners.
+#[derive(Debug, Clone, Serialize)]
+pub struct Row {
+    pub scheduler: &'static str,
+    pub name: &'static str,
+    pub rho: f64,
+    pub learners: usize,
+    pub days: i64,
+    /// Answers per learner over the whole run (retries and learning steps included).
+    pub reviews_per_learner: f64,
+    /// Study time per calendar day, from [`COSTS`].
+    pub minutes_per_day: f64,
+    pub hours_per_learner: f64,
+    /// Measured retention (share of all cards she would answer right) on the checkpoint days.
+    pub retention: BTreeMap<i64, f64>,
+    /// The mean of `retention` over the checkpoints reached.
+    pub mean_retention: f64,
+    /// `mean_retention` in percentage points per hour of study.
+    pub retention_per_hour: f64,
+    /// (day, measured retention), weekly and on the checkpoints.
+    pub retention_curve: Vec<(i64, f64)>,
+    /// Mean answers per day, per week of the run.
+    pub reviews_per_day_by_week: Vec<f64>,
+}
+
+/// Sums over learners of one (scheduler, ρ).
+#[derive(Debug, Clone, Default)]
+struct Acc {
+    reviews: f64,
+    seconds: f64,
+    per_day: Vec<f64>,
+    retention: Vec<f64>,
+}
+
+impl Acc {
+    fn add(&mut self, r: &Run) {
+        self.reviews += r.reviews as f64;
+        self.seconds += r.seconds;
+        add_into(&mut self.per_day, r.per_day.iter().map(|n| f64::from(*n)));
+        add_into(&mut self.retention, r.retention.iter().copied());
+    }
+
+    fn merge(&mut self, o: &Acc) {
+        self.reviews += o.reviews;
+        self.seconds += o.seconds;
+        add_into(&mut self.per_day, o.per_day.iter().copied());
+        add_into(&mut self.retention, o.retention.iter().copied());
+    }
+}
+
+fn add_into(into: &mut Vec<f64>, from: impl Iterator<Item = f64>) {
+    for (i, v) in from.enumerate() {
+        if i >= into.len() {
+            into.push(0.0);
+        }
+        into[i] += v;
+    }
+}
+
+/// One learner under one scheduler at one ρ.
+#[derive(Debug, Clone, Default)]
+pub struct Run {
+    pub reviews: u64,
+    pub seconds: f64,
+    pub per_day: Vec<u32>,
+    /// Measured retention on each of [`sample_days`].
+    pub retention: Vec<f64>,
+}
+
+/// The days retention is measured on: weekly, plus the checkpoints, up to `days`.
+pub fn sample_days(days: i64) -> Vec<i64> {
+    let mut d: Vec<i64> = (0..=days).step_by(7).collect();
+    d.extend(CHECKPOINTS.iter().filter(|c| **c <= days));
+    d.push(days);
+    d.sort_unstable();
+    d.dedup();
+    d
+}
+
+/// A simulated learner: her hidden memory and the days she studies.
+pub struct Learner {
+    pub truth: Truth,
+    pub attend: Vec<bool>,
+    pub seed: u64,
+}
+
+impl Learner {
+    pub fn new(deck: &Deck, days: i64, seed: u64, index: usize) -> Learner {
+        let seed = seed
+            .wrapping_mul(0x9E37_79B9_7F4A_7C15)
+            .wrapping_add(index as u64 * 7919);
+        let mut rng = StdRng::seed_from_u64(seed);
+        let w = memory::learner_params(&mut rng);
+        let truth = Truth::new(
+            &w,
+            deck.cards.len(),
+            deck.concepts.len(),
+            DIFFICULTY_SPREAD,
+            &mut rng,
+        );
+        let diligence = rng.random_range(0.6..0.98);
+        let reading: Vec<i64> = (0..deck.paper_concepts.len()).map(Deck::read_day).collect();
+        let attend = (0..days.max(0))
+            .map(|d| rng.random_bool(diligence) || reading.contains(&d))
+            .collect();
+        Learner {
+            truth,
+            attend,
+            seed,
+        }
+    }
+
+    /// Studies for `days` days under `kind` with transfer `rho`.
+    pub fn run(&self, deck: &Deck, kind: Kind, rho: f64, days: i64) -> Run {
+        let mut rng = StdRng::seed_from_u64(self.seed ^ 0xA5A5_5A5A);
+        let mut memory = Memory::new(rho as f32, deck.cards.len(), deck.concepts.len());
+        match kind {
+            Kind::Paperdeck => paperdeck_run(deck, self, &mut memory, days, &mut rng),
+            _ => card_run(deck, self, kind, &mut memory, days, &mut rng),
+        }
+    }
+}
+
+fn ts_of(day: i64) -> i64 {
+    START + day * 86_400 + SESSION_START
+}
+
+fn lab_prefs() -> Prefs {
+    Prefs {
+        tz: chrono_tz::UTC,
+        rollover_hour: 0,
+        ..Prefs::default()
+    }
+}
+
+fn cost(phase: usize, rating: Rating) -> f64 {
+    COSTS[phase][rating as usize - 1]
+}
+
+/// paperdeck's own scheduler, session by session, as the quiz service drives it.
+fn paperdeck_run(
+    deck: &Deck,
+    learner: &Learner,
+    memory: &mut Memory,
+    days: i64,
+    rng: &mut StdRng,
+) -> Run {
+    let prefs = lab_prefs();
+    let concept_of = deck.concept_of();
+    let samples = sample_days(days);
+    let mut run = Run {
+        per_day: vec![0; days.max(0) as usize],
+        ..Run::default()
+    };
+    let mut states: Vec<ConceptState> = Vec::new();
+    let mut state_concept: Vec<usize> = Vec::new();
+    let mut last_seen: HashMap<String, i64> = HashMap::new();
+    let mut read = vec![false; deck.paper_concepts.len()];
+    for day in 0..=days {
+        if samples.contains(&day) {
+            run.retention
+                .push(memory.retention(&learner.truth, &concept_of, day));
+        }
+        if day == days {
+            break;
+        }
+        let mut ts = ts_of(day);
+        for (p, concepts) in deck.paper_concepts.iter().enumerate() {
+            if Deck::read_day(p) == day {
+                read[p] = true;
+                for k in concepts {
+                    if !state_concept.contains(k) {
+                        states.push(ConceptState::new(&deck.concepts[*k], ts - 60));
+                        state_concept.push(*k);
+                    }
+                }
+            }
+        }
+        if !learner.attend[day as usize] {
+            continue;
+        }
+        let mut today: Vec<TodayReview> = Vec::new();
+        for _ in 0..MAX_SESSION {
+            let pick = scheduler::pick_next(&states, &today, ts, &prefs);
+            let Some(slug) = pick.concept() else { break };
+            let Some(si) = states.iter().position(|s| s.concept == slug) else {
+                break;
+            };
+            let k = state_concept[si];
+            let pool: Vec<usize> = (0..deck.cards.len())
+                .filter(|c| deck.cards[*c].concept == k && read[deck.cards[*c].paper])
+                .collect();
+            let choices: Vec<CardChoice> = pool
+                .iter()
+                .map(|c| CardChoice {
+                    id: &deck.cards[*c].id,
+                    kind: &deck.cards[*c].kind,
+                })
+                .collect();
+            let Some(choice) = scheduler::pick_card(
+                &choices,
+                &last_seen,
+                states[si].last_card_id.as_deref(),
+                rng,
+            ) else {
+                break;
+            };
+            let Some(card) = pool
+                .iter()
+                .copied()
+                .find(|c| deck.cards[*c].id == choice.id)
+            else {
+                break;
+            };
+            let rating = memory.answer(&learner.truth, card, k, day, rng);
+            let Ok(out) = scheduler::apply(&states[si], rating, ts, &prefs, rng) else {
+                break;
+            };
+            let phase = match pick {
+                Pick::New(_) => 0,
+                Pick::Relearn(_) => 2,
+                _ => 1,
+            };
+            run.seconds += cost(phase, rating);
+            run.reviews += 1;
+            run.per_day[day as usize] += 1;
+            states[si] = states[si].after(&out, ts, choice.id);
+            last_seen.insert(choice.id.to_string(), ts);
+            today.push(TodayReview {
+                concept: slug.to_string(),
+                rating: rating as u8,
+                kind: pick.review_kind(),
+            });
+            ts += ANSWER_SECS;
+        }
+    }
+    run
+}
+
+/// A card-level scheduler's state of one card.
+#[derive(Debug, Clone)]
+enum CardState {
+    Fsrs(ConceptState),
+    Orbit(orbit::State),
+    Sm2(sm2::State),
+    Leitner(Option<usize>),
+}
+
+impl CardState {
+    fn new(kind: Kind, id: &str, day: i64) -> CardState {
+        match kind {
+            Kind::Orbit => CardState::Orbit(orbit::new(day as f64 + 0.5)),
+            Kind::Sm2 => CardState::Sm2(sm2::new()),
+            Kind::Leitner => CardState::Leitner(None),
+            _ => CardState::Fsrs(ConceptState::new(id, ts_of(day) - 60)),
+        }
+    }
+
+    /// The state after an answer graded `rating` at `ts` on `day`, and when the card is next due.
+    fn answer(
+        &self,
+        rating: Rating,
+        day: i64,
+        ts: i64,
+        id: &str,
+        prefs: &Prefs,
+        rng: &mut StdRng,
+    ) -> (CardState, Next) {
+        match self {
+            CardState::Fsrs(s) => match scheduler::apply(s, rating, ts, prefs, rng) {
+                Ok(out) => {
+                    let due_in = prefs.day_index(out.due_at) - prefs.day_index(ts);
+                    let next = if due_in <= 0 {
+                        Next::Today
+                    } else {
+                        Next::InDays(due_in)
+                    };
+                    (CardState::Fsrs(s.after(&out, ts, id)), next)
+                }
+                Err(_) => (self.clone(), Next::InDays(1)),
+            },
+            CardState::Orbit(s) => {
+                let now = (ts - START) as f64 / 86_400.0;
+                let (s, next) = orbit::answer(*s, now, baselines::remembered(rating));
+                (CardState::Orbit(s), next)
+            }
+            CardState::Sm2(s) => {
+                let (s, next) = sm2::answer(*s, day, rating);
+                (CardState::Sm2(s), next)
+            }
+            CardState::Leitner(b) => {
+                let (b, next) = leitner::answer(*b, baselines::remembered(rating));
+                (CardState::Leitner(Some(b)), next)
+            }
+        }
+    }
+}
+
+/// A card-level scheduler: each card its own item.
+fn card_run(
+    deck: &Deck,
+    learner: &Learner,
+    kind: Kind,
+    memory: &mut Memory,
+    days: i64,
+    rng: &mut StdRng,
+) -> Run {
+    let prefs = lab_prefs();
+    let concept_of = deck.concept_of();
+    let samples = sample_days(days);
+    let mut run = Run {
+        per_day: vec![0; days.max(0) as usize],
+        ..Run::default()
+    };
+    let n = deck.cards.len();
+    let mut state: Vec<Option<CardState>> = vec![None; n];
+    let mut due: Vec<Option<i64>> = vec![None; n];
+    let mut seen = vec![false; n];
+    for day in 0..=days {
+        if samples.contains(&day) {
+            run.retention
+                .push(memory.retention(&learner.truth, &concept_of, day));
+        }
+        if day == days {
+            break;
+        }
+        for (c, card) in deck.cards.iter().enumerate() {
+            if Deck::read_day(card.paper) == day && state[c].is_none() {
+                state[c] = Some(CardState::new(kind, &card.id, day));
+                due[c] = Some(day);
+            }
+        }
+        if !learner.attend[day as usize] {
+            continue;
+        }
+        // Reviews first, most overdue first, within the daily limit; then today's new cards.
+        let mut reviews: Vec<(i64, usize)> = (0..n)
+            .filter(|c| seen[*c] && due[*c].is_some_and(|d| d <= day))
+            .map(|c| (due[c].unwrap_or(day), c))
+            .collect();
+        reviews.sort_unstable();
+        reviews.truncate(CARD_REVIEWS_PER_DAY);
+        let new = (0..n).filter(|c| !seen[*c] && due[*c].is_some_and(|d| d <= day));
+        let mut queue: std::collections::VecDeque<(usize, usize)> = reviews
+            .into_iter()
+            .map(|(_, c)| (c, 0))
+            .chain(new.map(|c| (c, 0)))
+            .collect();
+        let mut ts = ts_of(day);
+        while let Some((c, repeat)) = queue.pop_front() {
+            let Some(s) = state[c].clone() else { continue };
+            let rating = memory.answer(&learner.truth, c, deck.cards[c].concept, day, rng);
+            let phase = if !seen[c] {
+                0
+            } else if repeat > 0 {
+                2
+            } else {
+                1
+            };
+            seen[c] = true;
+            run.seconds += cost(phase, rating);
+            run.reviews += 1;
+            run.per_day[day as usize] += 1;
+            let (s, next) = s.answer(rating, day, ts, &deck.cards[c].id, &prefs, rng);
+            state[c] = Some(s);
+            match next {
+                Next::Today if repeat < MAX_REPEATS => {
+                    due[c] = Some(day);
+                    queue.push_back((c, repeat + 1));
+                }
+                Next::Today => due[c] = Some(day + 1),
+                Next::InDays(d) => due[c] = Some(day + d.max(1)),
+            }
+            ts += ANSWER_SECS;
+        }
+    }
+    run
+}
+
+/// Runs every (scheduler, ρ) for every learner on `config.threads` threads; `tick` is called
+/// once per learner finished.
+pub fn run(deck: &Deck, config: &Config, tick: &(dyn Fn() + Sync)) -> Vec<Row> {
+    let combos: Vec<(Kind, f64)> = config
+        .kinds
+        .iter()
+        .flat_map(|k| config.rhos.iter().map(move |r| (*k, *r)))
+        .collect();
+    let next = AtomicUsize::new(0);
+    let threads = config.threads.clamp(1, 64);
+    let partials: Vec<Vec<Acc>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..threads)
+            .map(|_| {
+                scope.spawn(|| {
+                    let mut acc = vec![Acc::default(); combos.len()];
+                    loop {
+                        let l = next.fetch_add(1, Ordering::Relaxed);
+                        if l >= config.learners {
+                            break;
+                        }
+                        let learner = Learner::new(deck, config.days, config.seed, l);
+                        for (i, (kind, rho)) in combos.iter().enumerate() {
+                            acc[i].add(&learner.run(deck, *kind, *rho, config.days));
+                        }
+                        tick();
+                    }
+                    acc
+                })
+            })
+            .collect();
+        handles.into_iter().filter_map(|h| h.join().ok()).collect()
+    });
+    let mut total = vec![Acc::default(); combos.len()];
+    for p in &partials {
+        for (t, a) in total.iter_mut().zip(p) {
+            t.merge(a);
+        }
+    }
+    combos
+        .iter()
+        .zip(total)
+        .map(|((kind, rho), acc)| row(*kind, *rho, config, &acc))
+        .collect()
+}
+
+fn row(kind: Kind, rho: f64, config: &Config, acc: &Acc) -> Row {
+    let n = config.learners.max(1) as f64;
+    let days = config.days.max(1);
+    let samples = sample_days(config.days);
+    let curve: Vec<(i64, f64)> = samples
+        .iter()
+        .zip(acc.retention.iter())
+        .map(|(d, r)| (*d, r / n))
+        .collect();
+    let retention: BTreeMap<i64, f64> = curve
+        .iter()
+        .filter(|(d, _)| CHECKPOINTS.contains(d))
+        .copied()
+        .collect();
+    let mean_retention = if retention.is_empty() {
+        0.0
+    } else {
+        retention.values().sum::<f64>() / retention.len() as f64
+    };
+    let hours = acc.seconds / n / 3600.0;
+    let weeks = acc
+        .per_day
+        .chunks(7)
+        .map(|w| w.iter().sum::<f64>() / n / w.len() as f64)
+        .collect();
+    Row {
+        scheduler: kind.short(),
+        name: kind.name(),
+        rho,
+        learners: config.learners,
+        days: config.days,
+        reviews_per_learner: acc.reviews / n,
+        minutes_per_day: acc.seconds / n / 60.0 / days as f64,
+        hours_per_learner: hours,
+        retention,
+        mean_retention,
+        retention_per_hour: if hours > 0.0 {
+            mean_retention * 100.0 / hours
+        } else {
+            0.0
+        },
+        retention_curve: curve,
+        reviews_per_day_by_week: weeks,
+    }
+}
+
+/// The values of ρ in `rows`, in the order first met.
+fn distinct_rhos(rows: &[Row]) -> Vec<f64> {
+    let mut rhos: Vec<f64> = Vec::new();
+    for r in rows {
+        if !rhos.contains(&r.rho) {
+            rhos.push(r.rho);
+        }
+    }
+    rhos
+}
+
+/// The results as a text table, one block per ρ.
+pub fn table(rows: &[Row]) -> String {
+    use std::fmt::Write;
+    let mut out = String::new();
+    for rho in distinct_rhos(rows) {
+        let _ = writeln!(out, "\ntransfer ρ = {rho}");
+        let _ = writeln!(
+            out,
+            "{:<28} {:>9} {:>8} {:>7} {:>7} {:>7} {:>7} {:>9}",
+            "scheduler", "reviews", "min/day", "d30", "d90", "d180", "d365", "%-pt/hour"
+        );
+        for r in rows.iter().filter(|r| r.rho == rho) {
+            let at = |d: i64| {
+                r.retention
+                    .get(&d)
+                    .map(|v| format!("{:.1}%", v * 100.0))
+                    .unwrap_or_else(|| "-".into())
+            };
+            let _ = writeln!(
+                out,
+                "{:<28} {:>9.0} {:>8.1} {:>7} {:>7} {:>7} {:>7} {:>9.2}",
+                r.name,
+                r.reviews_per_learner,
+                r.minutes_per_day,
+                at(30),
+                at(90),
+                at(180),
+                at(365),
+                r.retention_per_hour
+            );
+        }
+    }
+    out
+}
+
+/// The chart file for `--plot`: per ρ, measured retention over time and answers per day, one
+/// line per scheduler, drawn by the same chart code as /progress ([`crate::charts`]).
+pub fn plot(rows: &[Row]) -> String {
+    use crate::charts::{standalone, Line, LineChart};
+    let rhos = distinct_rhos(rows);
+    let mut data: Vec<(String, String, Vec<Line>, Vec<Line>)> = Vec::new();
+    for (i, rho) in rhos.iter().enumerate() {
+        let mine: Vec<&Row> = rows.iter().filter(|r| r.rho == *rho).collect();
+        let retention = mine
+            .iter()
+            .map(|r| Line {
+                name: r.scheduler.to_string(),
+                points: r
+                    .retention_curve
+                    .iter()
+                    .map(|(d, v)| (*d as f64, *v))
+                    .collect(),
+            })
+            .collect();
+        let per_day = mine
+            .iter()
+            .map(|r| Line {
+                name: r.scheduler.to_string(),
+                points: r
+                    .reviews_per_day_by_week
+                    .iter()
+                    .enumerate()
+                    .map(|(w, v)| ((w * 7) as f64, *v))
+                    .collect(),
+            })
+            .collect();
+        data.push((format!("lab-{i}"), format!("ρ = {rho}"), retention, per_day));
+    }
+    let titles: Vec<(String, String)> = data
+        .iter()
+        .map(|(_, rho, _, _)| {
+            (
+                format!("Measured retention by day, {rho}"),
+                format!("Answers per day (weekly mean), {rho}"),
+            )
+        })
+        .collect();
+    let ids: Vec<(String, String)> = data
+        .iter()
+        .map(|(id, _, _, _)| (format!("{id}-retention"), format!("{id}-answers")))
+        .collect();
+    let mut charts = Vec::new();
+    for (((_, _, retention, per_day), (t1, t2)), (id1, id2)) in data.iter().zip(&titles).zip(&ids) {
+        charts.push(LineChart {
+            id: id1,
+            title: t1,
+            desc: "Share of all cards the simulated learners would answer right, by day.",
+            lines: retention,
+            y_max: Some(1.0),
+            percent: true,
+            x_fmt: |x| format!("d{x:.0}"),
+            y_fmt: |y| format!("{:.1}%", y * 100.0),
+            marker: None,
+            table: None,
+        });
+        charts.push(LineChart {
+            id: id2,
+            title: t2,
+            desc: "Mean answers per learner per day, by week, retries included.",
+            lines: per_day,
+            y_max: None,
+            percent: false,
+            x_fmt: |x| format!("d{x:.0}"),
+            y_fmt: |y| format!("{y:.1}"),
+            marker: None,
+            table: None,
+        });
+    }
+    standalone(&charts)
+}
+
+#[cfg(test)]
+mod tests;

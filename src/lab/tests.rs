@@ -1,0 +1,193 @@
+use super::baselines::{leitner, orbit, sm2, Next};
+use super::memory::{Memory, Truth};
+use super::*;
+use crate::scheduler::Rating;
+
+#[test]
+fn orbit_follows_its_published_schedule() {
+    // Met in the essay at day 0.5 and answered right there: first review five days later.
+    let s = orbit::new(0.5);
+    let (s, next) = orbit::answer(s, 0.5, true);
+    assert_eq!((s.interval, next), (5.0, Next::InDays(5)));
+    // Five days elapsed: 5 × 2.3 = 11.5 days, first reached at the session 12 days on.
+    let (s, next) = orbit::answer(s, 5.5, true);
+    assert!((s.interval - 11.5).abs() < 1e-9);
+    assert_eq!(next, Next::InDays(12));
+    // The interval grows from the time that actually elapsed (12 days): 27.6.
+    let (s, next) = orbit::answer(s, 17.5, true);
+    assert!((s.interval - 27.6).abs() < 1e-9);
+    assert_eq!(next, Next::InDays(28));
+    // Forgotten: 27.6 / 2.3 = 12 days, retried ten minutes later in the session...
+    let (s, next) = orbit::answer(s, 45.5, false);
+    assert!((s.interval - 12.0).abs() < 1e-9);
+    assert_eq!(next, Next::Today);
+    // ...where the right retry keeps the reduced interval.
+    let (s, next) = orbit::answer(s, 45.5 + orbit::RETRY_DAYS, true);
+    assert!((s.interval - 12.0).abs() < 1e-9);
+    assert_eq!(next, Next::InDays(12));
+    // A lapse never brings the interval under five days.
+    let six = orbit::State {
+        interval: 6.0,
+        last: Some(0.0),
+        created: 0.0,
+    };
+    assert_eq!(orbit::answer(six, 6.0, false).0.interval, 5.0);
+    // A prompt forgotten on first sight stays new, and its retry schedules the first five days.
+    let (s, next) = orbit::answer(orbit::new(0.0), 0.0, false);
+    assert_eq!((s.interval, next), (0.0, Next::Today));
+    assert_eq!(orbit::answer(s, orbit::RETRY_DAYS, true).1, Next::InDays(5));
+}
+
+#[test]
+fn sm2_follows_ankis_rules() {
+    // Learning steps 1 m and 10 m, then the graduating interval of 1 day.
+    let s = sm2::new();
+    let (s, next) = sm2::answer(s, 0, Rating::Good);
+    assert_eq!((s.phase, next), (sm2::Phase::Learning(1), Next::Today));
+    let (s, next) = sm2::answer(s, 0, Rating::Good);
+    assert_eq!((s.phase, next), (sm2::Phase::Review, Next::InDays(1)));
+    // Easy on a new card: the easy interval, 4 days.
+    assert_eq!(sm2::answer(sm2::new(), 0, Rating::Easy).1, Next::InDays(4));
+    // Good on time: hard = max(1 × 1.2, 1 + 1) = 2, good = max(1 × 2.5 → 3, 2 + 1) = 3.
+    let (s, next) = sm2::answer(s, 1, Rating::Good);
+    assert_eq!(next, Next::InDays(3));
+    // Good on time again: hard = max(3.6 → 4, 4) = 4, good = 3 × 2.5 = 7.5 → 8.
+    let (s, next) = sm2::answer(s, 4, Rating::Good);
+    assert_eq!(next, Next::InDays(8));
+    assert_eq!(s.due, 12);
+    // Easy two days late: (8 + 2) × 2.5 × 1.3 = 32.5 → 33; ease 2.5 + 0.15.
+    let (e, next) = sm2::answer(s, 14, Rating::Easy);
+    assert_eq!(next, Next::InDays(33));
+    assert!((e.ease - 2.65).abs() < 1e-9);
+    // Good two days late: (8 + 1) × 2.5 = 22.5 → 23.
+    assert_eq!(sm2::answer(s, 14, Rating::Good).1, Next::InDays(23));
+    // Hard: max(8 × 1.2 = 9.6 → 10, 9) = 10; ease −0.15.
+    let (h, next) = sm2::answer(s, 12, Rating::Hard);
+    assert_eq!(next, Next::InDays(10));
+    assert!((h.ease - 2.35).abs() < 1e-9);
+    // A lapse: ease −0.2, a relearning step today, then one day.
+    let (l, next) = sm2::answer(s, 12, Rating::Again);
+    assert_eq!((l.phase, next), (sm2::Phase::Relearning, Next::Today));
+    assert!((l.ease - 2.3).abs() < 1e-9);
+    assert_eq!(sm2::answer(l, 12, Rating::Good).1, Next::InDays(1));
+    // The ease never falls under 130%.
+    let low = sm2::State { ease: 1.35, ..s };
+    assert!((sm2::answer(low, 12, Rating::Again).0.ease - 1.3).abs() < 1e-9);
+}
+
+#[test]
+fn leitner_moves_cards_between_five_boxes() {
+    let (b, next) = leitner::answer(None, true);
+    assert_eq!((b, next), (1, Next::InDays(2)));
+    let (b, next) = leitner::answer(Some(b), true);
+    assert_eq!((b, next), (2, Next::InDays(4)));
+    let (b, _) = leitner::answer(Some(b), true);
+    let (b, next) = leitner::answer(Some(b), true);
+    assert_eq!((b, next), (4, Next::InDays(16)));
+    assert_eq!(leitner::answer(Some(b), true), (4, Next::InDays(16)));
+    assert_eq!(leitner::answer(Some(b), false), (0, Next::InDays(1)));
+    assert_eq!(leitner::answer(None, false), (0, Next::InDays(1)));
+}
+
+/// FSRS-6's forgetting curve written out by hand: R(t) = (1 + f·t/S)^(−d), f = 0.9^(−1/d) − 1.
+fn curve(t: f64, s: f64, decay: f64) -> f64 {
+    let f = 0.9f64.powf(-1.0 / decay) - 1.0;
+    (1.0 + f * t / s).powf(-decay)
+}
+
+#[test]
+fn a_learner_who_never_reviews_decays_along_the_forgetting_curve() {
+    let w = fsrs::DEFAULT_PARAMETERS.to_vec();
+    let mut rng = StdRng::seed_from_u64(3);
+    let truth = Truth::new(&w, 2, 1, 0.0, &mut rng);
+    let mut m = Memory::new(0.0, 2, 1);
+    // Nothing studied: nothing known.
+    assert_eq!(m.retention(&truth, &[0, 0], 10), 0.0);
+    m.apply(&truth, 0, 0, 0, Rating::Good);
+    let s = f64::from(w[2]);
+    let decay = f64::from(w[20]);
+    // At t = S recall is 90% by definition of stability; then the power curve.
+    for t in [0i64, 1, 3, 10, 30, 90, 180, 365] {
+        let p = f64::from(m.p_recall(&truth, 0, 0, t));
+        assert!((p - curve(t as f64, s, decay)).abs() < 1e-5, "day {t}: {p}");
+    }
+    assert!((curve(s, s, decay) - 0.9).abs() < 1e-9);
+    // Hand-worked: S = 2.3065, d = 0.1542: R(10) ≈ 0.7387 (f = 0.9^(−1/0.1542) − 1 ≈ 0.9802).
+    assert!((f64::from(m.p_recall(&truth, 0, 0, 10)) - 0.7387).abs() < 1e-3);
+    // The deck's measured retention: one card of two is known.
+    let r = m.retention(&truth, &[0, 0], 30);
+    assert!((r - curve(30.0, s, decay) / 2.0).abs() < 1e-5);
+    let later = m.retention(&truth, &[0, 0], 300);
+    assert!(later < r && later > 0.0);
+}
+
+#[test]
+fn full_transfer_makes_cards_one_memory_per_concept() {
+    let mut rng = StdRng::seed_from_u64(9);
+    let w = memory::learner_params(&mut rng);
+    let truth = Truth::new(&w, 3, 2, DIFFICULTY_SPREAD, &mut rng);
+    let grades = [
+        (0, Rating::Good),
+        (2, Rating::Again),
+        (2, Rating::Good),
+        (9, Rating::Hard),
+        (30, Rating::Easy),
+    ];
+    // One learner always answers card 0; the other takes turns between cards 0 and 1.
+    let mut same = Memory::new(1.0, 3, 2);
+    let mut rotating = Memory::new(1.0, 3, 2);
+    for (i, (day, g)) in grades.iter().enumerate() {
+        same.apply(&truth, 0, 0, *day, *g);
+        rotating.apply(&truth, i % 2, 0, *day, *g);
+    }
+    for day in [30, 31, 60, 200] {
+        let p = same.p_recall(&truth, 0, 0, day);
+        for card in 0..2 {
+            assert_eq!(same.p_recall(&truth, card, 0, day), p);
+            assert_eq!(rotating.p_recall(&truth, card, 0, day), p);
+        }
+        // Card 2 belongs to the other concept, which was never studied.
+        assert_eq!(same.p_recall(&truth, 2, 1, day), 0.0);
+    }
+    // With no transfer, the card never asked is unknown.
+    let mut alone = Memory::new(0.0, 3, 2);
+    alone.apply(&truth, 0, 0, 0, Rating::Good);
+    assert_eq!(alone.p_recall(&truth, 1, 0, 1), 0.0);
+    assert!(alone.p_recall(&truth, 0, 0, 1) > 0.5);
+}
+
+#[test]
+fn costs_are_the_fsrs_simulator_defaults() {
+    let d = fsrs::SimulatorConfig::default().state_rating_costs;
+    for (row, drow) in COSTS.iter().zip(d.iter()) {
+        for (c, dc) in row.iter().zip(drow.iter()) {
+            assert!((c - f64::from(*dc)).abs() < 1e-4);
+        }
+    }
+}
+
+#[test]
+fn a_small_lab_run_is_reproducible_and_measures_every_scheduler() {
+    let deck = Deck::synthetic(3, 2, 4);
+    let config = Config {
+        learners: 3,
+        days: 40,
+        threads: 2,
+        ..Config::default()
+    };
+    let a = run(&deck, &config, &|| {});
+    let b = run(&deck, &config, &|| {});
+    assert_eq!(a.len(), 5 * 3);
+    for (x, y) in a.iter().zip(&b) {
+        assert_eq!(x.reviews_per_learner, y.reviews_per_learner);
+        assert_eq!(x.retention, y.retention);
+        assert!(x.reviews_per_learner > 0.0, "{}", x.name);
+        let r30 = x.retention[&30];
+        assert!((0.0..=1.0).contains(&r30) && r30 > 0.1, "{} {r30}", x.name);
+    }
+    let text = table(&a);
+    assert!(text.contains("transfer ρ = 0.5") && text.contains("Leitner"));
+    let svg = plot(&a);
+    assert!(svg.starts_with("<?xml") && svg.contains("<polyline"));
+    assert!(!svg.contains("NaN"));
+}

@@ -1,0 +1,162 @@
+//! Expected study time against desired retention for one learner: the chart on /settings
+//! (what Anki calls "compute minimum recommended retention"). Pure: her concept states,
+//! parameters and limits in, minutes per day out.
+//!
+//! Each point runs the `fsrs` crate's own simulator ([`fsrs::simulate`]) over her concepts
+//! (those she has learned start from their current memory, the unlocked rest are new) for a
+//! year, a few seeds averaged. The cost is bounded by the content: at most one simulated item
+//! per concept (18 today), [`HORIZON_DAYS`] days, [`SEEDS`] seeds and 18 retention values, a
+//! few milliseconds in all; nothing grows with her history.
+
+use crate::scheduler::{ConceptState, Prefs};
+use std::sync::Arc;
+
+/// Desired retention values on the chart, in percent.
+pub const RETENTIONS: std::ops::RangeInclusive<u32> = 80..=97;
+/// Days simulated ahead.
+pub const HORIZON_DAYS: usize = 365;
+/// Simulation seeds averaged per point: with a deck of a few concepts one run is noisy.
+pub const SEEDS: u64 = 8;
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Point {
+    /// Desired retention, 0.80–0.97.
+    pub retention: f64,
+    /// Expected minutes of study a day, averaged over the year ahead.
+    pub minutes: f64,
+}
+
+/// What the chart is computed for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Basis {
+    /// Her unlocked concepts (this many).
+    Unlocked(usize),
+    /// She has unlocked none yet: all the content's concepts, as if she read every paper.
+    AllConcepts(usize),
+}
+
+/// Minutes per day at each desired retention in [`RETENTIONS`]. `states` are her unlocked
+/// concepts; with none, `all_concepts` new concepts are assumed. `None` if her parameters are
+/// unusable (the page then shows no chart).
+pub fn minutes_by_retention(
+    states: &[ConceptState],
+    all_concepts: usize,
+    prefs: &Prefs,
+    now: i64,
+) -> Option<(Basis, Vec<Point>)> {
+    let w = Arc::new(fsrs::check_and_fill_parameters(&prefs.params).ok()?);
+    let (basis, deck) = if states.is_empty() {
+        (Basis::AllConcepts(all_concepts), all_concepts)
+    } else {
+        (Basis::Unlocked(states.len()), states.len())
+    };
+    if deck == 0 {
+        return None;
+    }
+    let points = RETENTIONS
+        .map(|pct| {
+            let r = pct as f32 / 100.0;
+            let existing = existing_cards(states, &w, r, prefs, now);
+            let mut seconds = 0.0;
+            let mut runs = 0;
+            for seed in 0..SEEDS {
+                let config = fsrs::SimulatorConfig {
+                    deck_size: deck,
+                    learn_span: HORIZON_DAYS,
+                    learn_limit: prefs.new_per_day as usize,
+                    review_limit: prefs.max_reviews_per_day.max(1) as usize,
+                    max_ivl: prefs.max_interval_days.max(1) as f32,
+                    ..Default::default()
+                };
+                if let Ok(out) = fsrs::simulate(&config, &w, r, Some(seed), Some(existing.clone()))
+                {
+                    seconds += out.cost_per_day.iter().map(|c| f64::from(*c)).sum::<f64>();
+                    runs += 1;
+                }
+            }
+            (runs > 0).then(|| Point {
+                retention: f64::from(pct) / 100.0,
+                minutes: seconds / f64::from(runs) / HORIZON_DAYS as f64 / 60.0,
+            })
+        })
+        .collect::<Option<Vec<Point>>>()?;
+    Some((basis, points))
+}
+
+/// Her learned concepts as the simulator's cards, dated relative to today (day 0).
+fn existing_cards(
+    states: &[ConceptState],
+    w: &Arc<Vec<f32>>,
+    retention: f32,
+    prefs: &Prefs,
+    now: i64,
+) -> Vec<fsrs::Card> {
+    let today = prefs.day_index(now);
+    states
+        .iter()
+        .enumerate()
+        .filter_map(|(i, s)| {
+            let m = s.memory()?;
+            let last = s.last_review_at.map(|t| prefs.day_index(t))?;
+            let due = s.due_at.map(|t| prefs.day_index(t)).unwrap_or(today);
+            Some(fsrs::Card {
+                id: i as i64 + 1,
+                difficulty: m.difficulty,
+                stability: m.stability,
+                last_date: (last - today) as f32,
+                due: (due - today).max(0) as f32,
+                interval: (due - last).max(1) as f32,
+                lapses: s.lapses.max(0) as u32,
+                desired_retention: retention,
+                parameters: w.clone(),
+            })
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_higher_target_costs_more_time() {
+        let prefs = Prefs::default();
+        let (basis, points) = minutes_by_retention(&[], 18, &prefs, 1_767_225_600).unwrap();
+        assert_eq!(basis, Basis::AllConcepts(18));
+        assert_eq!(points.len(), 18);
+        assert!(points
+            .iter()
+            .all(|p| p.minutes.is_finite() && p.minutes > 0.0));
+        let first = points.first().unwrap().minutes;
+        let last = points.last().unwrap().minutes;
+        assert!(last > first * 1.5, "80%: {first}, 97%: {last}");
+    }
+
+    #[test]
+    fn learned_concepts_start_from_their_memory() {
+        let prefs = Prefs::default();
+        let now = 1_767_225_600 + 40 * 86_400;
+        let mut learned = ConceptState::new("a", now - 30 * 86_400);
+        learned.stability = Some(20.0);
+        learned.difficulty = Some(5.0);
+        learned.reps = 4;
+        learned.last_review_at = Some(now - 10 * 86_400);
+        learned.due_at = Some(now + 5 * 86_400);
+        let states = vec![learned, ConceptState::new("b", now - 86_400)];
+        let (basis, points) = minutes_by_retention(&states, 18, &prefs, now).unwrap();
+        assert_eq!(basis, Basis::Unlocked(2));
+        assert!(points.iter().all(|p| p.minutes > 0.0));
+        // Two concepts cost less than eighteen.
+        let (_, all) = minutes_by_retention(&[], 18, &prefs, now).unwrap();
+        assert!(points[10].minutes < all[10].minutes);
+    }
+
+    #[test]
+    fn unusable_parameters_give_no_chart() {
+        let prefs = Prefs {
+            params: vec![1.0; 5],
+            ..Prefs::default()
+        };
+        assert!(minutes_by_retention(&[], 18, &prefs, 0).is_none());
+    }
+}
