@@ -121,7 +121,7 @@ async fn optimising_fits_parameters_to_a_real_history_and_shows_both_scores() {
 /// The number in the workload chart's description for her current target, in minutes.
 fn minutes_now(body: &str) -> f64 {
     let after = body
-        .split("你现在的")
+        .split("；你现在的 ")
         .nth(1)
         .expect("current target in the description");
     let num = after.split(" 约 ").nth(1).and_then(|r| r.split(' ').next());
