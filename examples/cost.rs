@@ -5,6 +5,7 @@
 //! cargo run --release --example cost -- optimise 20000   # the optimiser on one concept's log
 //! cargo run --release --example cost -- optimise-spread 20000   # the same over 18 concepts
 //! cargo run --release --example cost -- export 100000    # GET /export/paperdeck.json and revlog.csv
+//! cargo run --release --example cost -- workload 18     # the /settings workload chart, 18 concepts
 //! ```
 //!
 //! Memory is the process's peak resident set (`VmHWM`), reset before each step through
@@ -168,6 +169,32 @@ fn field(html: &str, name: &str) -> Option<String> {
     Some(html[start..start + end].to_string())
 }
 
+/// The /settings workload chart's simulation for `n` learned concepts (the content has 18).
+fn workload(n: i64) {
+    use paperdeck::scheduler::ConceptState;
+    let now = 1_767_225_600 + 200 * 86_400;
+    let states: Vec<ConceptState> = (0..n)
+        .map(|i| ConceptState {
+            stability: Some(5.0 + i as f32 * 3.0),
+            difficulty: Some(5.0),
+            reps: 5,
+            last_review_at: Some(now - (i % 9) * 86_400),
+            due_at: Some(now + (i % 13) * 86_400),
+            ..ConceptState::new(&format!("c{i}"), now - 100 * 86_400)
+        })
+        .collect();
+    let prefs = Prefs::default();
+    let runs = 20;
+    let started = Instant::now();
+    for _ in 0..runs {
+        let _ = paperdeck::lab::workload::minutes_by_retention(&states, 18, &prefs, now);
+    }
+    println!(
+        "workload chart for {n} concepts: {:.1} ms per page view (mean of {runs})",
+        started.elapsed().as_secs_f64() * 1000.0 / f64::from(runs)
+    );
+}
+
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -178,7 +205,8 @@ async fn main() -> anyhow::Result<()> {
         // Every concept's first reviews make training items, so this is the most training work.
         "optimise-spread" => optimise(n, 18),
         "export" => export(n).await?,
-        other => anyhow::bail!("unknown measurement {other}: optimise or export"),
+        "workload" => workload(n),
+        other => anyhow::bail!("unknown measurement {other}: optimise, export or workload"),
     }
     Ok(())
 }
