@@ -344,6 +344,43 @@ fn cost(phase: usize, rating: Rating) -> f64 {
     COSTS[phase][rating as usize - 1]
 }
 
+/// What a run records: answers and their time, and measured retention on the sample days.
+struct Recorder {
+    concept_of: Vec<usize>,
+    samples: Vec<i64>,
+    run: Run,
+}
+
+impl Recorder {
+    fn new(deck: &Deck, days: i64) -> Recorder {
+        Recorder {
+            concept_of: deck.concept_of(),
+            samples: sample_days(days),
+            run: Run {
+                per_day: vec![0; days.max(0) as usize],
+                ..Run::default()
+            },
+        }
+    }
+
+    /// Measures retention at the start of `day`, if it is a sample day.
+    fn measure(&mut self, memory: &Memory, truth: &Truth, day: i64) {
+        if self.samples.contains(&day) {
+            let r = memory.retention(truth, &self.concept_of, day);
+            self.run.retention.push(r);
+        }
+    }
+
+    /// Counts an answer on `day` in `phase` (0 first sight, 1 review, 2 same-day retry).
+    fn answered(&mut self, day: i64, phase: usize, rating: Rating) {
+        self.run.seconds += cost(phase, rating);
+        self.run.reviews += 1;
+        if let Some(n) = self.run.per_day.get_mut(day as usize) {
+            *n += 1;
+        }
+    }
+}
+
 /// paperdeck's own scheduler, session by session, as the quiz service drives it.
 fn paperdeck_run(
     deck: &Deck,
@@ -353,21 +390,13 @@ fn paperdeck_run(
     rng: &mut StdRng,
 ) -> Run {
     let prefs = lab_prefs();
-    let concept_of = deck.concept_of();
-    let samples = sample_days(days);
-    let mut run = Run {
-        per_day: vec![0; days.max(0) as usize],
-        ..Run::default()
-    };
+    let mut run = Recorder::new(deck, days);
     let mut states: Vec<ConceptState> = Vec::new();
     let mut state_concept: Vec<usize> = Vec::new();
     let mut last_seen: HashMap<String, i64> = HashMap::new();
     let mut read = vec![false; deck.paper_concepts.len()];
     for day in 0..=days {
-        if samples.contains(&day) {
-            run.retention
-                .push(memory.retention(&learner.truth, &concept_of, day));
-        }
+        run.measure(memory, &learner.truth, day);
         if day == days {
             break;
         }
@@ -428,9 +457,7 @@ fn paperdeck_run(
                 Pick::Relearn(_) => 2,
                 _ => 1,
             };
-            run.seconds += cost(phase, rating);
-            run.reviews += 1;
-            run.per_day[day as usize] += 1;
+            run.answered(day, phase, rating);
             states[si] = states[si].after(&out, ts, choice.id);
             last_seen.insert(choice.id.to_string(), ts);
             today.push(TodayReview {
@@ -441,7 +468,7 @@ fn paperdeck_run(
             ts += ANSWER_SECS;
         }
     }
-    run
+    run.run
 }
 
 /// A card-level scheduler's state of one card.
@@ -513,21 +540,13 @@ fn card_run(
     rng: &mut StdRng,
 ) -> Run {
     let prefs = lab_prefs();
-    let concept_of = deck.concept_of();
-    let samples = sample_days(days);
-    let mut run = Run {
-        per_day: vec![0; days.max(0) as usize],
-        ..Run::default()
-    };
+    let mut run = Recorder::new(deck, days);
     let n = deck.cards.len();
     let mut state: Vec<Option<CardState>> = vec![None; n];
     let mut due: Vec<Option<i64>> = vec![None; n];
     let mut seen = vec![false; n];
     for day in 0..=days {
-        if samples.contains(&day) {
-            run.retention
-                .push(memory.retention(&learner.truth, &concept_of, day));
-        }
+        run.measure(memory, &learner.truth, day);
         if day == days {
             break;
         }
@@ -565,9 +584,7 @@ fn card_run(
                 1
             };
             seen[c] = true;
-            run.seconds += cost(phase, rating);
-            run.reviews += 1;
-            run.per_day[day as usize] += 1;
+            run.answered(day, phase, rating);
             let (s, next) = s.answer(rating, day, ts, &deck.cards[c].id, &prefs, rng);
             state[c] = Some(s);
             match next {
@@ -581,7 +598,7 @@ fn card_run(
             ts += ANSWER_SECS;
         }
     }
-    run
+    run.run
 }
 
 /// Runs every (scheduler, ρ) for every learner on `config.threads` threads; `tick` is called

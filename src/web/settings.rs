@@ -148,6 +148,23 @@ async fn page(
     super::render_with(status, &page)
 }
 
+/// Workload estimates kept: each is 18 points.
+const WORKLOAD_CACHE_ENTRIES: usize = 1024;
+
+type WorkloadEstimate = (
+    crate::lab::workload::Basis,
+    Vec<crate::lab::workload::Point>,
+);
+
+/// Estimates by the fingerprint of their inputs: the page is cheap again until her concepts,
+/// parameters, limits or the day change.
+fn workload_cache() -> &'static std::sync::Mutex<std::collections::HashMap<u64, WorkloadEstimate>> {
+    static CACHE: std::sync::OnceLock<
+        std::sync::Mutex<std::collections::HashMap<u64, WorkloadEstimate>>,
+    > = std::sync::OnceLock::new();
+    CACHE.get_or_init(Default::default)
+}
+
 /// Her workload chart. The simulation is bounded by the content (one item per concept, a year,
 /// [`crate::lab::workload::SEEDS`] seeds; a few milliseconds) and runs off the request thread;
 /// if it cannot run, the page is shown without it.
@@ -163,10 +180,38 @@ async fn workload(
     let states = store::quiz::states(&state.db, learner).await?;
     let all = state.content.concepts.len();
     let now = state.clock.now();
-    let computed = web::block(move || minutes_by_retention(&states, all, &prefs, now))
-        .await
+    let key = crate::lab::workload::fingerprint(&states, all, &prefs, now);
+    // Keyed by the inputs, not the learner: every new learner with the default settings shares
+    // one estimate a day.
+    let cached = workload_cache()
+        .lock()
         .ok()
-        .flatten();
+        .and_then(|c| c.get(&key).cloned());
+    let computed = match cached {
+        Some(hit) => Some(hit),
+        None => {
+            // A simulation takes a core for tens of milliseconds: at most the heavy-request
+            // limit run at once; when they are all taken the page is shown without the chart.
+            let Ok(permit) = state.heavy.try_enter(learner) else {
+                return Ok(None);
+            };
+            let fresh = web::block(move || {
+                let _permit = permit;
+                minutes_by_retention(&states, all, &prefs, now)
+            })
+            .await
+            .ok()
+            .flatten();
+            if let (Some(value), Ok(mut cache)) = (&fresh, workload_cache().lock()) {
+                // Bounded: a full cache starts over rather than growing with the accounts.
+                if cache.len() >= WORKLOAD_CACHE_ENTRIES {
+                    cache.clear();
+                }
+                cache.insert(key, value.clone());
+            }
+            fresh
+        }
+    };
     Ok(computed.map(|(basis, points)| {
         let points: Vec<(f64, f64)> = points.iter().map(|p| (p.retention, p.minutes)).collect();
         let basis = match basis {
