@@ -387,16 +387,22 @@ async fn type_answer(app: &TestApp, q: &Page, typed: &str) -> (String, Page) {
 
 async fn override_post(app: &TestApp, fb: &Page, id: &str, token: &str) -> Page {
     let version = fb.input("version").unwrap_or_else(|| "1".into());
-    app.post(
-        "/quiz/override",
-        &[
-            ("csrf", &fb.csrf()),
-            ("review", id),
-            ("version", &version),
-            ("token", token),
-        ],
-    )
-    .await
+    override_with(app, Some(&fb.csrf()), id, &version, token).await
+}
+
+/// An override of review `id` with the fields as given; no `csrf` field when `csrf` is `None`.
+async fn override_with(
+    app: &TestApp,
+    csrf: Option<&str>,
+    id: &str,
+    version: &str,
+    token: &str,
+) -> Page {
+    let mut form = vec![("review", id), ("version", version), ("token", token)];
+    if let Some(csrf) = csrf {
+        form.push(("csrf", csrf));
+    }
+    app.post("/quiz/override", &form).await
 }
 
 const WRONG: &str = "完全不对的答案";
@@ -551,41 +557,16 @@ async fn the_override_is_refused_for_forged_tokens_and_reviews_that_are_no_longe
     let token = fb.input("token").expect("override token");
     // A forged token, or a real one with another version: 403, nothing written.
     assert_eq!(override_post(&app, &fb, &id, "deadbeef").await.status, 403);
-    let tampered = app
-        .post(
-            "/quiz/override",
-            &[
-                ("csrf", &fb.csrf()),
-                ("review", &id),
-                ("version", "7"),
-                ("token", &token),
-            ],
-        )
-        .await;
+    let tampered = override_with(&app, Some(&fb.csrf()), &id, "7", &token).await;
     assert_eq!(tampered.status, 403);
     // Without the CSRF token: refused too.
-    let no_csrf = app
-        .post(
-            "/quiz/override",
-            &[("review", &id), ("version", "1"), ("token", &token)],
-        )
-        .await;
+    let no_csrf = override_with(&app, None, &id, "1", &token).await;
     assert_eq!(no_csrf.status, 403);
     // Another learner cannot override her review (it is not theirs to see).
     let other = app.other_browser();
     other.signup("someone", PW).await;
     let page = other.get("/papers").await;
-    let stolen = other
-        .post(
-            "/quiz/override",
-            &[
-                ("csrf", &page.csrf()),
-                ("review", &id),
-                ("version", "1"),
-                ("token", &token),
-            ],
-        )
-        .await;
+    let stolen = override_with(&other, Some(&page.csrf()), &id, "1", &token).await;
     assert_eq!(stolen.status, 404);
 
     // The concept is answered again: the earlier review is no longer its latest.
