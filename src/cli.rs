@@ -164,6 +164,18 @@ pub struct ServeArgs {
     /// header. Set it behind a proxy, or every learner shares the proxy's log-in limits.
     #[arg(long, env = "PAPERDECK_TRUSTED_PROXIES", value_delimiter = ',')]
     trusted_proxies: Vec<std::net::IpAddr>,
+    /// Cut off a request whose body sends nothing for this many seconds (slow-body attacks).
+    #[arg(long, env = "PAPERDECK_BODY_IDLE_SECS", default_value_t = 10,
+          value_parser = clap::value_parser!(u64).range(1..=300))]
+    body_idle_secs: u64,
+    /// Sign-ups allowed per client address per hour.
+    #[arg(long, env = "PAPERDECK_SIGNUPS_PER_ADDR_PER_HOUR",
+          default_value_t = crate::startup::SIGNUPS_PER_ADDR_PER_HOUR)]
+    signups_per_addr_per_hour: usize,
+    /// Sign-ups allowed per hour over all addresses together.
+    #[arg(long, env = "PAPERDECK_SIGNUPS_PER_HOUR",
+          default_value_t = crate::startup::SIGNUPS_PER_HOUR)]
+    signups_per_hour: usize,
 }
 
 #[derive(Args, Debug)]
@@ -191,10 +203,10 @@ impl From<ServeArgs> for Settings {
             cache_ttl: std::time::Duration::from_secs(a.cache_ttl_secs),
             session_max_days: a.session_max_days,
             trusted_proxies: a.trusted_proxies,
-            body_idle_timeout: std::time::Duration::from_secs(10),
+            body_idle_timeout: std::time::Duration::from_secs(a.body_idle_secs),
             body_deadline: std::time::Duration::from_secs(120),
-            signups_per_addr_per_hour: crate::startup::SIGNUPS_PER_ADDR_PER_HOUR,
-            signups_per_hour: crate::startup::SIGNUPS_PER_HOUR,
+            signups_per_addr_per_hour: a.signups_per_addr_per_hour,
+            signups_per_hour: a.signups_per_hour,
             clock: crate::clock::Clock::system(),
         }
     }
@@ -207,41 +219,24 @@ pub fn main() -> ExitCode {
         None => serve(cli.serve),
         Some(Command::Serve(args)) => serve(args),
         Some(Command::CheckContent(args)) => check_content(args),
-        Some(Command::Simulate(args)) => match simulate(args) {
-            Ok(()) => ExitCode::SUCCESS,
-            Err(e) => {
-                eprintln!("paperdeck simulate: {e:#}");
-                ExitCode::FAILURE
-            }
-        },
-        Some(Command::Evaluate(args)) => match evaluate(args) {
-            Ok(()) => ExitCode::SUCCESS,
-            Err(e) => {
-                eprintln!("paperdeck evaluate: {e:#}");
-                ExitCode::FAILURE
-            }
-        },
-        Some(Command::Export(args)) => match export(args) {
-            Ok(()) => ExitCode::SUCCESS,
-            Err(e) => {
-                eprintln!("paperdeck export: {e:#}");
-                ExitCode::FAILURE
-            }
-        },
-        Some(Command::Report(ReportCommand::Grading(args))) => match report_grading(args) {
-            Ok(()) => ExitCode::SUCCESS,
-            Err(e) => {
-                eprintln!("error: {e:#}");
-                ExitCode::FAILURE
-            }
-        },
-        Some(Command::Import(args)) => match import(args) {
-            Ok(()) => ExitCode::SUCCESS,
-            Err(e) => {
-                eprintln!("paperdeck import: {e:#}");
-                ExitCode::FAILURE
-            }
-        },
+        Some(Command::Simulate(args)) => outcome("paperdeck simulate", simulate(args)),
+        Some(Command::Evaluate(args)) => outcome("paperdeck evaluate", evaluate(args)),
+        Some(Command::Export(args)) => outcome("paperdeck export", export(args)),
+        Some(Command::Report(ReportCommand::Grading(args))) => {
+            outcome("error", report_grading(args))
+        }
+        Some(Command::Import(args)) => outcome("paperdeck import", import(args)),
+    }
+}
+
+/// A command's exit code, with its error on stderr after `what:`.
+fn outcome(what: &str, result: anyhow::Result<()>) -> ExitCode {
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("{what}: {e:#}");
+            ExitCode::FAILURE
+        }
     }
 }
 

@@ -56,41 +56,6 @@ async fn big_file(app: &TestApp, n: i64, offset: i64) -> Vec<u8> {
     .expect("json")
 }
 
-/// Writes `n` reviews for learner 1 straight into the database (faster than any import), with
-/// the state of their concept.
-async fn stored_reviews(app: &TestApp, n: i64) {
-    let (card, concept) = live_cards(app).await.remove(0);
-    let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}", app.db_path.display()))
-        .await
-        .expect("db");
-    sqlx::query(
-        "INSERT INTO concept_states (learner_id, concept_slug, unlocked_at, stability, difficulty,
-             due_at, last_review_at, reps, version)
-         VALUES (1, $1, $2, 3.0, 5.0, $2 + 86400, $2, 1, 1)",
-    )
-    .bind(&concept)
-    .bind(T0)
-    .execute(&pool)
-    .await
-    .expect("state");
-    sqlx::query(
-        "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < $3)
-         INSERT INTO reviews (learner_id, card_id, concept_slug, reviewed_at, answer, correct,
-             rating, duration_ms, review_kind, reps_before, lapses_before, stability_after,
-             difficulty_after, due_after_at, elapsed_days, scheduled_days, version_after)
-         SELECT 1, $1, $2, $4 + i * 60, 'x', 1, 3, 1000, 'review', 0, 0, 1.5, 5.25,
-                $4 + i * 60 + 86400, 1, 1, 1 FROM n",
-    )
-    .bind(&card)
-    .bind(&concept)
-    .bind(n)
-    .bind(T0)
-    .execute(&pool)
-    .await
-    .expect("reviews");
-    pool.close().await;
-}
-
 /// M3: a large import used to hold the one write connection for seconds while every other
 /// learner's answer waited. Now it writes in short batches; another learner answering during it
 /// has her answers recorded (the test asserts outcomes, not times).
@@ -140,7 +105,7 @@ async fn m3_reviews_per_learner_are_capped_on_import() {
     let app = spawn_app().await;
     assert_eq!(app.signup("hoarder", PW).await.status, 303);
     let cap = paperdeck::export::MAX_REVIEWS_PER_LEARNER as i64;
-    stored_reviews(&app, cap - 5).await;
+    app.plant_reviews(cap - 5, T0, 60).await;
     let file = big_file(&app, 10, 10_000_000).await;
     let refused = import(&app, &file).await;
     assert_eq!(refused.status, 400, "{}", refused.body);
@@ -159,7 +124,7 @@ async fn m4_export_is_streamed_in_pages_and_equals_the_whole_export() {
     let app = spawn_app().await;
     assert_eq!(app.signup("big", PW).await.status, 303);
     let n = paperdeck::store::transfer::PAGE_ROWS * 2 + 37;
-    stored_reviews(&app, n).await;
+    app.plant_reviews(n, T0, 60).await;
 
     let res = app.get("/export/paperdeck.json").await;
     assert_eq!(res.status, 200);

@@ -548,3 +548,63 @@ async fn l9_the_database_file_is_created_private() {
         }
     }
 }
+
+/// H1: expensive requests (fitting, importing, exporting) each took a core and up to gigabytes,
+/// with no limit on how many one learner ran at once. She now runs one at a time: while her
+/// large download is still being sent, a second one is refused with a message.
+#[tokio::test]
+async fn h1_a_learner_runs_one_expensive_request_at_a_time() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let app = spawn_app().await;
+    assert_eq!(app.signup("heavy", PW).await.status, 303);
+    // Tens of megabytes of JSON: more than the socket buffers hold, so a client that stops
+    // reading keeps the download in progress.
+    app.plant_reviews(60_000, 1_767_225_600, 60).await;
+    let mut held = tokio::net::TcpStream::connect(("127.0.0.1", app.port))
+        .await
+        .expect("connect");
+    let head = format!(
+        "GET /export/paperdeck.json HTTP/1.1\r\nHost: x\r\nCookie: {}\r\n\r\n",
+        app.cookie_header()
+    );
+    held.write_all(head.as_bytes()).await.expect("send");
+    let mut first = [0u8; 64];
+    let n = held.read(&mut first).await.expect("the download starts");
+    let start = String::from_utf8_lossy(&first[..n]).to_string();
+    assert!(start.starts_with("HTTP/1.1 200"), "{start}");
+
+    let second = app.get("/export/revlog.csv").await;
+    assert_eq!(second.status, 429, "a second download while one is sent");
+    assert!(second.body.contains("还在进行中"), "{}", second.body);
+    drop(held);
+}
+
+/// L1: the option order came from SHA-256 of the learner id, concept and version, with no
+/// secret, so a learner could compute which option was right. Two servers that differ only in
+/// their secret key now show the same learners different questions or orders.
+#[tokio::test]
+async fn l1_option_order_depends_on_the_server_secret() {
+    let mut seen = Vec::new();
+    for key in [
+        "the first server's secret key, 32 bytes or more",
+        "the second server's secret key, also long enough",
+    ] {
+        let app = spawn_app_with(|s| s.secret_key = Some(key.into())).await;
+        let mut firsts = Vec::new();
+        // Five learners (ids 1 to 5 on both servers), each shown the first question of a paper.
+        for (i, paper) in ["chinchilla", "palm", "qlora", "llama", "bloom"]
+            .iter()
+            .enumerate()
+        {
+            let b = app.other_browser();
+            b.learner(&format!("keyed{i}"), &[paper]).await;
+            let q = crate::common::quiz::question(&b.get("/quiz").await);
+            firsts.push((q.field("card"), q.options));
+        }
+        seen.push(firsts);
+    }
+    assert_ne!(
+        seen[0], seen[1],
+        "questions and option orders ignore the key"
+    );
+}
