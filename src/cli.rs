@@ -553,29 +553,54 @@ async fn learner_id(db: &crate::store::Db, user: &str, database: &str) -> anyhow
         .ok_or_else(not_found)
 }
 
+/// Writes the learner's JSON export the way the web download does: the same writer, a page of
+/// reviews at a time, so memory stays flat however large the account. A file is written beside
+/// its final name and renamed when complete, so a failure never leaves a cut-off export there.
 fn export(args: ExportArgs) -> anyhow::Result<()> {
     use anyhow::Context;
-    let json = runtime()?.block_on(async {
+    runtime()?.block_on(async {
         let db = crate::store::Db::open(&args.database).await?;
         let result = async {
             let learner = learner_id(&db, &args.user, &args.database).await?;
-            let data = crate::export::export(&db, learner).await?;
-            anyhow::Ok(serde_json::to_vec_pretty(&data)?)
+            let kind = crate::export::DownloadKind::Json;
+            let download =
+                crate::export::Download::new(db.clone(), learner, kind, crate::store::now_ts());
+            let Some(path) = &args.out else {
+                return write_download(download, &mut std::io::stdout().lock()).await;
+            };
+            let name = path.file_name().context("--out names no file")?;
+            let partial = path.with_file_name(format!(".{}.partial", name.to_string_lossy()));
+            let mut file = std::fs::File::create(&partial)
+                .with_context(|| format!("cannot write {}", partial.display()))?;
+            let written = write_download(download, &mut file).await;
+            if let Err(e) = written.and_then(|()| Ok(file.sync_all()?)) {
+                let _ = std::fs::remove_file(&partial);
+                return Err(e);
+            }
+            std::fs::rename(&partial, path)
+                .with_context(|| format!("cannot write {}", path.display()))
         }
         .await;
         db.close().await;
         result
-    })?;
-    match &args.out {
-        Some(path) => std::fs::write(path, &json)
-            .with_context(|| format!("cannot write {}", path.display()))?,
-        None => {
-            use std::io::Write;
-            let mut out = std::io::stdout().lock();
-            out.write_all(&json)?;
-            out.write_all(b"\n")?;
+    })
+}
+
+/// Writes every piece of `download` to `out`, then a newline.
+async fn write_download(
+    mut download: crate::export::Download,
+    out: &mut impl std::io::Write,
+) -> anyhow::Result<()> {
+    loop {
+        let (next, chunk) = download.next_chunk().await;
+        download = next;
+        match chunk? {
+            Some(bytes) => out.write_all(&bytes)?,
+            None => break,
         }
     }
+    out.write_all(b"\n")?;
+    out.flush()?;
     Ok(())
 }
 

@@ -1,6 +1,7 @@
 //! Export and import through HTTP and the command line: the downloads, a round trip into a new
 //! account, merging, refusing bad files, and the login and CSRF checks.
 
+use crate::common::cli::paperdeck;
 use crate::helpers::{spawn_app, Page, TestApp};
 use crate::quiz::{answer_fields, as_pairs};
 use serde_json::Value;
@@ -428,79 +429,101 @@ async fn cli_export_and_import_round_trip_against_the_live_database() {
     let database = format!("sqlite://{}", app.db_path.display());
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("cli_user.json");
-    let bin = env!("CARGO_BIN_EXE_paperdeck");
-
-    let run = |args: Vec<String>| {
-        let output = std::process::Command::new(bin)
-            .args(&args)
-            .env_remove("DATABASE_URL")
-            .env_remove("PAPERDECK_CONTENT")
-            .output()
-            .expect("run paperdeck");
-        (
-            output.status.success(),
-            String::from_utf8_lossy(&output.stdout).into_owned(),
-            String::from_utf8_lossy(&output.stderr).into_owned(),
-        )
-    };
-    let args = |list: &[&str]| list.iter().map(|s| s.to_string()).collect::<Vec<_>>();
-
-    let (ok, _, err) = run(args(&[
+    let out_path = out.to_str().unwrap();
+    let run = paperdeck([
         "export",
         "--user",
         "cli_user",
         "--database",
         &database,
         "--out",
-        out.to_str().unwrap(),
-    ]));
-    assert!(ok, "{err}");
+        out_path,
+    ]);
+    assert!(run.ok, "{}", run.stderr);
     let from_cli: Value = serde_json::from_slice(&std::fs::read(&out).unwrap()).unwrap();
     assert_eq!(comparable(from_cli), comparable(export_json(&app).await));
 
     // To standard output, too.
-    let (ok, stdout, err) = run(args(&[
-        "export",
-        "--user",
-        "cli_user",
-        "--database",
-        &database,
-    ]));
-    assert!(ok, "{err}");
-    assert!(serde_json::from_str::<Value>(&stdout).is_ok());
+    let run = paperdeck(["export", "--user", "cli_user", "--database", &database]);
+    assert!(run.ok, "{}", run.stderr);
+    assert!(serde_json::from_str::<Value>(&run.stdout).is_ok());
 
-    let (ok, stdout, err) = run(args(&[
+    let run = paperdeck([
         "import",
         "--user",
         "cli_copy",
         "--database",
         &database,
-        out.to_str().unwrap(),
-    ]));
-    assert!(ok, "{err}");
-    assert!(stdout.contains("导入完成"), "{stdout}");
+        out_path,
+    ]);
+    assert!(run.ok, "{}", run.stderr);
+    assert!(run.stdout.contains("导入完成"), "{}", run.stdout);
     assert_eq!(
         comparable(export_json(&other).await),
         comparable(export_json(&app).await)
     );
 
-    let (ok, _, err) = run(args(&[
-        "export",
-        "--user",
-        "nobody",
-        "--database",
-        &database,
-    ]));
-    assert!(!ok);
-    assert!(err.contains("不存在") && err.contains("nobody"), "{err}");
-    let (ok, _, err) = run(args(&[
+    let run = paperdeck(["export", "--user", "nobody", "--database", &database]);
+    assert!(!run.ok);
+    assert!(
+        run.stderr.contains("不存在") && run.stderr.contains("nobody"),
+        "{}",
+        run.stderr
+    );
+    let run = paperdeck([
         "import",
         "--user",
         "nobody",
         "--database",
         &database,
-        out.to_str().unwrap(),
-    ]));
-    assert!(!ok);
-    assert!(err.contains("不存在"), "{err}");
+        out_path,
+    ]);
+    assert!(!run.ok);
+    assert!(run.stderr.contains("不存在"), "{}", run.stderr);
+}
+
+/// `exported_at` set to 0, so that two exports made at different moments compare.
+fn without_time(file: &[u8]) -> String {
+    let text = String::from_utf8_lossy(file);
+    let (head, rest) = text
+        .split_once("\"exported_at\":")
+        .expect("an exported_at field");
+    let digits = rest
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(rest.len());
+    format!("{head}\"exported_at\":0{}", &rest[digits..])
+}
+
+/// The command line writes the export through the same paged writer as the web download (it
+/// used to build the whole file in memory): for an account of several pages of reviews, its
+/// file and its standard output are the download's bytes, only `exported_at` differs.
+#[tokio::test]
+async fn cli_export_is_the_web_download_written_a_page_at_a_time() {
+    let app = spawn_app().await;
+    assert_eq!(app.signup("pages", PW).await.status, 303);
+    let n = paperdeck::store::transfer::PAGE_ROWS * 2 + 11;
+    app.plant_reviews(n, 1_767_225_600, 60).await;
+    let web = app
+        .client
+        .get(app.url("/export/paperdeck.json"))
+        .send()
+        .await;
+    let web = web.expect("download").bytes().await.expect("body");
+    let parsed: Value = serde_json::from_slice(&web).expect("the download is JSON");
+    assert_eq!(parsed["reviews"].as_array().map(Vec::len), Some(n as usize));
+
+    let database = format!("sqlite://{}", app.db_path.display());
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("pages.json");
+    let args = ["export", "--user", "pages", "--database", &database];
+    let to_file = paperdeck(args.iter().copied().chain(["--out", out.to_str().unwrap()]));
+    assert!(to_file.ok, "{}", to_file.stderr);
+    let file = std::fs::read(&out).expect("the file");
+    assert_eq!(without_time(&file), format!("{}\n", without_time(&web)));
+    let names: Vec<_> = std::fs::read_dir(dir.path()).unwrap().flatten().collect();
+    assert_eq!(names.len(), 1, "no partial file is left beside it");
+
+    let to_stdout = paperdeck(args);
+    assert!(to_stdout.ok, "{}", to_stdout.stderr);
+    assert_eq!(to_stdout.stdout, String::from_utf8_lossy(&file));
 }

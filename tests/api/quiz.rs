@@ -527,17 +527,10 @@ async fn a_wrong_typed_answer_can_be_overridden_once_and_the_report_lists_it() {
         .fetch_one(&app.db().await)
         .await
         .unwrap();
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_paperdeck"))
-        .args(["report", "grading", "--database"])
-        .arg(format!("sqlite://{}", app.db_path.display()))
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "{stdout}{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let database = format!("sqlite://{}", app.db_path.display());
+    let out = crate::common::cli::paperdeck(["report", "grading", "--database", &database]);
+    let stdout = out.stdout;
+    assert!(out.ok, "{stdout}{}", out.stderr);
     assert!(
         stdout.contains(&format!("card {card} (chinchilla): 1 of 1")),
         "{stdout}"
