@@ -4,7 +4,7 @@
 //! use a handful of requests and assert outcomes, never times.
 
 use crate::export::import;
-use crate::helpers::{spawn_app, TestApp};
+use crate::helpers::{new_learner, TestApp};
 use crate::quiz::{answer_fields, as_pairs};
 use serde_json::{json, Value};
 
@@ -61,8 +61,7 @@ async fn big_file(app: &TestApp, n: i64, offset: i64) -> Vec<u8> {
 /// has her answers recorded (the test asserts outcomes, not times).
 #[tokio::test]
 async fn m3_others_answers_are_recorded_during_a_large_import() {
-    let app = spawn_app().await;
-    assert_eq!(app.signup("hog", PW).await.status, 303);
+    let app = new_learner("hog").await;
     let file = big_file(&app, 6_000, 0).await;
     let bob = app.other_browser();
     assert_eq!(bob.signup("bob", PW).await.status, 303);
@@ -102,8 +101,7 @@ async fn m3_others_answers_are_recorded_during_a_large_import() {
 /// reached). An import that would take the account over the per-learner cap is refused whole.
 #[tokio::test]
 async fn m3_reviews_per_learner_are_capped_on_import() {
-    let app = spawn_app().await;
-    assert_eq!(app.signup("hoarder", PW).await.status, 303);
+    let app = new_learner("hoarder").await;
     let cap = paperdeck::export::MAX_REVIEWS_PER_LEARNER as i64;
     app.plant_reviews(cap - 5, T0, 60).await;
     let file = big_file(&app, 10, 10_000_000).await;
@@ -121,8 +119,7 @@ async fn m3_reviews_per_learner_are_capped_on_import() {
 /// export the command line builds.
 #[tokio::test]
 async fn m4_export_is_streamed_in_pages_and_equals_the_whole_export() {
-    let app = spawn_app().await;
-    assert_eq!(app.signup("big", PW).await.status, 303);
+    let app = new_learner("big").await;
     let n = paperdeck::store::transfer::PAGE_ROWS * 2 + 37;
     app.plant_reviews(n, T0, 60).await;
 
@@ -160,8 +157,7 @@ async fn m4_export_is_streamed_in_pages_and_equals_the_whole_export() {
 /// other learners' activity. Ids now only ever grow.
 #[tokio::test]
 async fn l3_review_ids_are_never_reused_after_an_undo() {
-    let app = spawn_app().await;
-    assert_eq!(app.signup("undoer", PW).await.status, 303);
+    let app = new_learner("undoer").await;
     assert_eq!(app.mark_read("chinchilla").await.status, 303);
     let answer = || async {
         let q = app.get("/quiz").await;
@@ -196,8 +192,7 @@ async fn l3_review_ids_are_never_reused_after_an_undo() {
 /// changed value is refused and records nothing.
 #[tokio::test]
 async fn l4_a_forged_shown_at_is_refused() {
-    let app = spawn_app().await;
-    assert_eq!(app.signup("timer", PW).await.status, 303);
+    let app = new_learner("timer").await;
     assert_eq!(app.mark_read("chinchilla").await.status, 303);
     let q = app.get("/quiz").await;
     let shown = q.input("shown_at").expect("shown_at");
@@ -250,8 +245,7 @@ fn settings_form(csrf: &str, new_per_day: &str) -> Vec<(String, String)> {
 /// studied is now a new one, within the day's new limit, and counts against it.
 #[tokio::test]
 async fn l2_concept_link_respects_the_daily_new_limit() {
-    let app = spawn_app().await;
-    assert_eq!(app.signup("eager", PW).await.status, 303);
+    let app = new_learner("eager").await;
     assert_eq!(app.mark_read("qlora").await.status, 303);
     let csrf = app.get("/settings").await.csrf();
     let saved = app
@@ -292,8 +286,7 @@ async fn l2_concept_link_respects_the_daily_new_limit() {
 /// gzip. Each response now carries it under a fresh mask, and every mask verifies.
 #[tokio::test]
 async fn l6_csrf_token_differs_per_response_and_each_verifies() {
-    let app = spawn_app().await;
-    assert_eq!(app.signup("masked", PW).await.status, 303);
+    let app = new_learner("masked").await;
     let a = app.get("/login?next=/csrf%3Dab12").await.csrf();
     let b = app.get("/login?next=/csrf%3Dab12").await.csrf();
     assert_ne!(a, b);

@@ -2,7 +2,7 @@
 //! account, merging, refusing bad files, and the login and CSRF checks.
 
 use crate::common::cli::paperdeck;
-use crate::helpers::{spawn_app, Page, TestApp};
+use crate::helpers::{new_learner, spawn_app, Page, TestApp};
 use crate::quiz::{answer_fields, as_pairs};
 use serde_json::Value;
 
@@ -111,7 +111,7 @@ async fn json_export_has_everything_but_the_password_hash() {
     let app = learner_with_history("mei").await;
     let res = app.get("/export/paperdeck.json").await;
     assert_eq!(res.status, 200);
-    let disposition = res.headers["content-disposition"].to_str().unwrap();
+    let disposition = res.header("content-disposition");
     assert!(disposition.starts_with("attachment"), "{disposition}");
     assert!(disposition.contains("paperdeck-mei.json"), "{disposition}");
     assert_eq!(res.headers["cache-control"], "no-store");
@@ -151,13 +151,9 @@ async fn revlog_csv_has_the_evaluate_header_and_one_row_per_review() {
     let app = learner_with_history("lin").await;
     let res = app.get("/export/revlog.csv").await;
     assert_eq!(res.status, 200);
-    assert!(res.headers["content-type"]
-        .to_str()
-        .unwrap()
-        .starts_with("text/csv"));
-    assert!(res.headers["content-disposition"]
-        .to_str()
-        .unwrap()
+    assert!(res.header("content-type").starts_with("text/csv"));
+    assert!(res
+        .header("content-disposition")
         .contains("paperdeck-lin-revlog.csv"));
     assert_eq!(res.headers["cache-control"], "no-store");
     let mut lines = res.body.lines();
@@ -184,13 +180,11 @@ async fn revlog_csv_has_the_evaluate_header_and_one_row_per_review() {
 
 #[tokio::test]
 async fn cards_csv_is_an_anki_basic_deck_with_every_live_card() {
-    let app = spawn_app().await;
-    app.signup("anki_fan", PW).await;
+    let app = new_learner("anki_fan").await;
     let res = app.get("/export/cards.csv").await;
     assert_eq!(res.status, 200);
-    assert!(res.headers["content-disposition"]
-        .to_str()
-        .unwrap()
+    assert!(res
+        .header("content-disposition")
         .contains("paperdeck-anki_fan-cards.csv"));
     let header: Vec<&str> = res.body.lines().take(4).collect();
     assert_eq!(
@@ -398,23 +392,17 @@ async fn export_and_import_need_login_and_csrf() {
     assert_eq!(plain.status, 400, "{}", plain.body);
     assert!(plain.body.contains("文件上传表单"));
     // A multipart body that breaks off: the upload's error handler answers, not a 500.
-    let broken = app
-        .client
-        .post(app.url("/import"))
-        .header("content-type", "multipart/form-data; boundary=xyz")
-        .body("--xyz\r\nContent-Disposition: form-data; name=\"file\"\r\n\r\nhalf a fi")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(broken.status().as_u16(), 400);
-    assert!(broken.text().await.unwrap().contains("没有导入任何数据"));
+    let multipart = "multipart/form-data; boundary=xyz";
+    let body = "--xyz\r\nContent-Disposition: form-data; name=\"file\"\r\n\r\nhalf a fi";
+    let broken = app.post_raw("/import", multipart, body).await;
+    assert_eq!(broken.status, 400);
+    assert!(broken.body.contains("没有导入任何数据"));
     assert_eq!(snapshot(&app).await, before);
 }
 
 #[tokio::test]
 async fn a_file_over_the_limit_is_refused_with_a_message() {
-    let app = spawn_app().await;
-    app.signup("big_file", PW).await;
+    let app = new_learner("big_file").await;
     let huge = vec![b' '; 21 * 1024 * 1024];
     let res = import(&app, &huge).await;
     assert_eq!(res.status, 400, "{}", res.body);
@@ -499,8 +487,7 @@ fn without_time(file: &[u8]) -> String {
 /// file and its standard output are the download's bytes, only `exported_at` differs.
 #[tokio::test]
 async fn cli_export_is_the_web_download_written_a_page_at_a_time() {
-    let app = spawn_app().await;
-    assert_eq!(app.signup("pages", PW).await.status, 303);
+    let app = new_learner("pages").await;
     let n = paperdeck::store::transfer::PAGE_ROWS * 2 + 11;
     app.plant_reviews(n, 1_767_225_600, 60).await;
     let web = app

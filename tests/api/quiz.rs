@@ -1,6 +1,6 @@
 //! The daily quiz through HTTP: the loop, one-time tokens, undo, re-grading.
 
-use crate::helpers::{spawn_app, Page, TestApp};
+use crate::helpers::{new_learner, Page, TestApp};
 
 const PW: &str = "a good long passphrase";
 
@@ -12,8 +12,7 @@ fn set(f: &mut Vec<(String, String)>, k: &str, v: &str) {
 }
 
 async fn learner_with_paper(slug: &str) -> TestApp {
-    let app = spawn_app().await;
-    assert_eq!(app.signup("quizzer", PW).await.status, 303);
+    let app = new_learner("quizzer").await;
     assert_eq!(app.mark_read(slug).await.status, 303);
     app
 }
@@ -306,8 +305,7 @@ async fn practice_on_a_locked_concept_explains_what_to_do() {
 #[tokio::test]
 async fn reading_a_paper_unlocks_its_concepts_at_once_even_after_the_home_page() {
     // The home page loads the learner's plan (and caches it); reading must not be hidden by that.
-    let app = spawn_app().await;
-    app.signup("reader", PW).await;
+    let app = new_learner("reader").await;
     assert!(app.get("/").await.body.contains("今天的学习"));
     assert!(app.get("/quiz").await.body.contains("先读一篇论文"));
     app.mark_read("qlora").await;

@@ -44,6 +44,14 @@ pub async fn spawn_app() -> TestApp {
     spawn_app_with(|_| {}).await
 }
 
+/// An app with one learner, `username` (password [`super::PW`]), signed up in this browser.
+pub async fn new_learner(username: &str) -> TestApp {
+    let app = spawn_app().await;
+    let page = app.signup(username, super::PW).await;
+    assert_eq!(page.status, 303, "sign-up of {username}: {}", page.body);
+    app
+}
+
 pub async fn spawn_app_with(configure: impl FnOnce(&mut Settings)) -> TestApp {
     let dir = tempfile::tempdir().expect("tempdir");
     let db_path = dir.path().join("test.db");
@@ -146,6 +154,20 @@ impl TestApp {
             .unwrap_or_else(|e| panic!("POST {path}: body: {e}"))
     }
 
+    /// Posts `body` as it is, with the content type given (bodies a form cannot produce).
+    pub async fn post_raw(
+        &self,
+        path: &str,
+        content_type: &str,
+        body: impl Into<reqwest::Body>,
+    ) -> Page {
+        let req = self
+            .client
+            .post(self.url(path))
+            .header("content-type", content_type);
+        self.send(req.body(body)).await
+    }
+
     /// Sends a request built on this browser's client (for bodies `post` cannot send, such as
     /// a multipart upload).
     pub async fn send(&self, req: reqwest::RequestBuilder) -> Page {
@@ -208,16 +230,20 @@ impl TestApp {
     }
 
     pub async fn login(&self, username: &str, password: &str) -> Page {
-        let csrf = self.get("/login").await.csrf();
-        self.post(
-            "/login",
-            &[
-                ("csrf", &csrf),
-                ("username", username),
-                ("password", password),
-            ],
-        )
-        .await
+        self.login_then(username, password, None).await
+    }
+
+    /// Logs in from the form of `/login?next=…`, sending `next` (the page to go on to) back.
+    pub async fn login_then(&self, username: &str, password: &str, next: Option<&str>) -> Page {
+        let query = next.map(|n| format!("?next={n}")).unwrap_or_default();
+        let csrf = self.get(&format!("/login{query}")).await.csrf();
+        let mut form = vec![
+            ("csrf", csrf.as_str()),
+            ("username", username),
+            ("password", password),
+        ];
+        form.extend(next.map(|n| ("next", n)));
+        self.post("/login", &form).await
     }
 
     pub async fn mark_read(&self, slug: &str) -> Page {
