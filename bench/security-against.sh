@@ -7,8 +7,14 @@
 #
 # The API tests read PAPERDECK_TARGET_BIN (tests/common/app.rs), the memory-limit test reads
 # PAPERDECK_BIN (tests/common/release.rs). Build the tests first: cargo test --no-run.
+# API_TEST / LIMITS_TEST may name already-built test executables to run instead of cargo.
 set -u
 bin="${1:-}"
+run_test() { # target name
+  local exe
+  case "$1" in api) exe="${API_TEST:-}" ;; limits) exe="${LIMITS_TEST:-}" ;; esac
+  if [ -n "$exe" ]; then "$exe" --exact "$2" -q; else cargo test -q --test "$1" -- --exact "$2"; fi
+}
 tests=(
   "H1 limits h1_the_optimiser_on_a_20000_review_concept_fits_a_small_memory_limit"
   "H1 api security::h1_a_learner_runs_one_expensive_request_at_a_time"
@@ -38,9 +44,9 @@ for t in "${tests[@]}"; do
   read -r finding target name <<<"$t"
   if [ -n "$bin" ]; then
     out=$(PAPERDECK_TARGET_BIN="$bin" PAPERDECK_BIN="$bin" RUST_BACKTRACE=0 \
-      cargo test -q --test "$target" -- --exact "$name" 2>&1)
+      run_test "$target" "$name" 2>&1)
   else
-    out=$(RUST_BACKTRACE=0 cargo test -q --test "$target" -- --exact "$name" 2>&1)
+    out=$(RUST_BACKTRACE=0 run_test "$target" "$name" 2>&1)
   fi
   if grep -q "test result: ok. 1 passed" <<<"$out"; then
     echo "$finding | $name | PASS"

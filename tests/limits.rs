@@ -24,6 +24,12 @@ async fn h1_the_optimiser_on_a_20000_review_concept_fits_a_small_memory_limit() 
     let mut server = ReleaseServer::new(&release_binary(), dir.path());
     server.memory_limit_kib = Some(LIMIT_KIB);
     server.start(&reqwest::Client::new()).await;
+    let log = dir.path().join("server.log");
+    let log_tail = move || {
+        let text = std::fs::read_to_string(&log).unwrap_or_default();
+        let lines: Vec<&str> = text.lines().collect();
+        lines[lines.len().saturating_sub(5)..].join("\n")
+    };
     let app = TestApp::on_server(server, dir);
     assert_eq!(app.signup("longlearner", PW).await.status, 303);
     // 20,000 reviews of one concept, 12 hours apart, from 2001 on.
@@ -36,7 +42,12 @@ async fn h1_the_optimiser_on_a_20000_review_concept_fits_a_small_memory_limit() 
         .form(&[("csrf", csrf.as_str())])
         .send()
         .await;
-    let res = res.unwrap_or_else(|e| panic!("the optimiser request got no answer: {e}"));
+    let res = res.unwrap_or_else(|e| {
+        panic!(
+            "the optimiser request got no answer: {e}; the server's log ends:\n{}",
+            log_tail()
+        )
+    });
     assert_eq!(res.status().as_u16(), 303, "{:?}", res.text().await);
     let health = app.client.get(app.url("/healthz")).send().await;
     assert!(

@@ -403,6 +403,15 @@ async fn override_with(
     app.post("/quiz/override", &form).await
 }
 
+/// The feedback page `fb` of review `id` offers no override, and one posted anyway is refused
+/// with a message that says `why`.
+async fn refused_override(app: &TestApp, fb: &Page, id: &str, why: &str) {
+    assert!(!fb.body.contains("我答对了，算我对"));
+    let page = override_post(app, fb, id, "whatever").await;
+    assert_eq!(page.status, 409);
+    assert!(page.body.contains(why), "{why}: {}", page.body);
+}
+
 const WRONG: &str = "完全不对的答案";
 
 #[tokio::test]
@@ -587,10 +596,7 @@ async fn the_override_is_refused_for_right_answers_given_up_and_other_card_kinds
     let expected = data["answer"].as_str().unwrap().to_string();
     let (id, fb) = type_answer(&app, &q, &expected).await;
     assert!(fb.body.contains("答对了"), "{expected}: {}", fb.body);
-    assert!(!fb.body.contains("我答对了，算我对"));
-    let page = override_post(&app, &fb, &id, "whatever").await;
-    assert_eq!(page.status, 409);
-    assert!(page.body.contains("本来就答对了"));
+    refused_override(&app, &fb, &id, "本来就答对了").await;
 
     // Given up with 不知道 (even with something typed first): she said she did not know.
     let q = question_where(&app, &concept, is_fill).await;
@@ -598,10 +604,7 @@ async fn the_override_is_refused_for_right_answers_given_up_and_other_card_kinds
     set(&mut f, "answer", "猜一个");
     let (id, fb) = app.submit(&f).await;
     let id = id.to_string();
-    assert!(!fb.body.contains("我答对了，算我对"));
-    let page = override_post(&app, &fb, &id, "whatever").await;
-    assert_eq!(page.status, 409);
-    assert!(page.body.contains("不知道"));
+    refused_override(&app, &fb, &id, "不知道").await;
 
     // A self-graded recall card rated "forgot", and any card that is not typed.
     let recall = concept_with(&app, "chinchilla", "recall").await;
@@ -610,10 +613,7 @@ async fn the_override_is_refused_for_right_answers_given_up_and_other_card_kinds
     set(&mut f, "grade", "1");
     let (id, fb) = app.submit(&f).await;
     let id = id.to_string();
-    assert!(!fb.body.contains("我答对了，算我对"));
-    let page = override_post(&app, &fb, &id, "whatever").await;
-    assert_eq!(page.status, 409);
-    assert!(page.body.contains("填空题"));
+    refused_override(&app, &fb, &id, "填空题").await;
     assert_eq!(
         app.count("SELECT COUNT(*) FROM reviews WHERE overridden = 1")
             .await,
