@@ -32,7 +32,7 @@ async fn signup_validation_table() {
     }
     let html = other.signup("<b>bold</b>", PW).await;
     assert!(html.body.contains("&lt;b&gt;bold&lt;/b&gt;") || html.body.contains("&#60;b&#62;"));
-    assert_eq!(app.count("SELECT COUNT(*) FROM learners").await, 1);
+    app.assert_count("SELECT COUNT(*) FROM learners", 1).await;
     // Chinese names and the full allowed alphabet work.
     assert_eq!(other.signup("学习者_01-x", PW).await.status, 303);
 }
@@ -110,7 +110,7 @@ async fn posts_without_a_valid_csrf_token_are_refused_and_change_nothing() {
         .post("/signup", &[("username", "mallory"), ("password", PW)])
         .await;
     assert_eq!(missing.status, 403);
-    assert_eq!(app.count("SELECT COUNT(*) FROM learners").await, 0);
+    app.assert_count("SELECT COUNT(*) FROM learners", 0).await;
 
     // Logged in: marking a paper read with another session's token fails.
     app.signup("frank", PW).await;
@@ -118,7 +118,8 @@ async fn posts_without_a_valid_csrf_token_are_refused_and_change_nothing() {
     let foreign = other.get("/signup").await.csrf();
     let page = app.post("/papers/qlora/read", &[("csrf", &foreign)]).await;
     assert_eq!(page.status, 403);
-    assert_eq!(app.count("SELECT COUNT(*) FROM papers_read").await, 0);
+    app.assert_count("SELECT COUNT(*) FROM papers_read", 0)
+        .await;
 }
 
 #[tokio::test]
@@ -278,7 +279,7 @@ async fn oversized_and_malformed_bodies_get_400_and_write_nothing() {
     // wrong content type
     let res = app.post_raw("/signup", "application/json", "{}").await;
     assert_eq!(res.status, 400);
-    assert_eq!(app.count("SELECT COUNT(*) FROM learners").await, 0);
+    app.assert_count("SELECT COUNT(*) FROM learners", 0).await;
 }
 
 #[tokio::test]
@@ -316,5 +317,5 @@ async fn two_learners_cannot_see_or_change_each_others_data() {
         .post("/quiz/undo", &[("csrf", &csrf), ("review", id)])
         .await;
     assert_eq!(page.status, 404);
-    assert_eq!(app.count("SELECT COUNT(*) FROM reviews").await, 1);
+    app.assert_count("SELECT COUNT(*) FROM reviews", 1).await;
 }

@@ -126,10 +126,11 @@ async fn m3_reviews_per_learner_are_capped_on_import() {
     let refused = import(&app, &file).await;
     assert_eq!(refused.status, 400, "{}", refused.body);
     assert!(refused.body.contains("上限"), "{}", refused.body);
-    assert_eq!(app.count("SELECT COUNT(*) FROM reviews").await, cap - 5);
+    app.assert_count("SELECT COUNT(*) FROM reviews", cap - 5)
+        .await;
     let fits = big_file(&app, 5, 20_000_000).await;
     assert_eq!(import(&app, &fits).await.status, 200);
-    assert_eq!(app.count("SELECT COUNT(*) FROM reviews").await, cap);
+    app.assert_count("SELECT COUNT(*) FROM reviews", cap).await;
 }
 
 /// M4: the JSON export of a large account was built whole in memory (+760 MB for 240,000
@@ -230,7 +231,7 @@ async fn l4_a_forged_shown_at_is_refused() {
         let res = app.post("/quiz/answer", &as_pairs(&f)).await;
         assert_eq!(res.status, 400, "shown_at {forged}: {}", res.body);
     }
-    assert_eq!(app.count("SELECT COUNT(*) FROM reviews").await, 0);
+    app.assert_count("SELECT COUNT(*) FROM reviews", 0).await;
 
     let res = app
         .post("/quiz/answer", &as_pairs(&answer_fields(&q)))
@@ -254,6 +255,14 @@ fn settings_form(csrf: &str, new_per_day: &str) -> Vec<(String, String)> {
     .collect()
 }
 
+/// Saves the settings form with `new_per_day` as given.
+async fn save_new_per_day(app: &TestApp, csrf: &str, new_per_day: &str) {
+    let saved = app
+        .post("/settings", &as_pairs(&settings_form(csrf, new_per_day)))
+        .await;
+    assert_eq!(saved.status, 303, "{}", saved.body);
+}
+
 /// L2: with `new_per_day = 0` the practice links still taught new concepts. A concept never
 /// studied is now a new one, within the day's new limit, and counts against it.
 #[tokio::test]
@@ -261,18 +270,12 @@ async fn l2_concept_link_respects_the_daily_new_limit() {
     let app = new_learner("eager").await;
     assert_eq!(app.mark_read("qlora").await.status, 303);
     let csrf = app.get("/settings").await.csrf();
-    let saved = app
-        .post("/settings", &as_pairs(&settings_form(&csrf, "0")))
-        .await;
-    assert_eq!(saved.status, 303);
+    save_new_per_day(&app, &csrf, "0").await;
     let refused = app.get("/quiz?concept=lora").await;
     assert_eq!(refused.status, 409, "{}", refused.body);
     assert!(refused.body.contains("新概念"));
 
-    let saved = app
-        .post("/settings", &as_pairs(&settings_form(&csrf, "1")))
-        .await;
-    assert_eq!(saved.status, 303);
+    save_new_per_day(&app, &csrf, "1").await;
     let q = app.get("/quiz?concept=lora").await;
     assert_eq!(q.status, 200, "{}", q.body);
     assert_eq!(q.input("mode").as_deref(), Some("normal"));

@@ -53,8 +53,10 @@ async fn every_post_route_refuses_a_missing_or_wrong_csrf_token() {
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
     // Still logged in and nothing written: the refusals changed nothing.
-    assert_eq!(app.count("SELECT COUNT(*) FROM papers_read").await, 0);
-    assert_eq!(app.count("SELECT COUNT(*) FROM login_sessions").await, 1);
+    app.assert_count("SELECT COUNT(*) FROM papers_read", 0)
+        .await;
+    app.assert_count("SELECT COUNT(*) FROM login_sessions", 1)
+        .await;
 }
 
 #[tokio::test]

@@ -247,7 +247,8 @@ async fn importing_the_same_file_twice_does_not_duplicate_reviews() {
     assert!(res.body.contains("新增复习记录 0 条"), "{}", res.body);
     assert!(res.body.contains(&format!("已有、跳过 {reviews} 条")));
     assert!(res.body.contains("设置保持不变"));
-    assert_eq!(app.count("SELECT COUNT(*) FROM reviews").await, reviews);
+    app.assert_count("SELECT COUNT(*) FROM reviews", reviews)
+        .await;
 
     // Into a new account, twice.
     let other = app.other_browser();
@@ -258,11 +259,8 @@ async fn importing_the_same_file_twice_does_not_duplicate_reviews() {
     assert_eq!(again.status, 200);
     assert!(again.body.contains("新增复习记录 0 条"));
     assert_eq!(snapshot(&other).await, after_first);
-    assert_eq!(
-        app.count("SELECT COUNT(*) FROM reviews WHERE learner_id = 2")
-            .await,
-        reviews
-    );
+    app.assert_count("SELECT COUNT(*) FROM reviews WHERE learner_id = 2", reviews)
+        .await;
 }
 
 #[tokio::test]
@@ -286,16 +284,10 @@ async fn merging_keeps_the_newer_state_and_makes_open_questions_stale() {
     let reviews = app
         .count("SELECT COUNT(*) FROM reviews WHERE learner_id = 1")
         .await;
-    assert_eq!(
-        app.count("SELECT COUNT(*) FROM reviews WHERE learner_id = 2")
-            .await,
-        reviews
-    );
-    assert_eq!(
-        app.count("SELECT COUNT(*) FROM papers_read WHERE learner_id = 2")
-            .await,
-        2
-    );
+    app.assert_count("SELECT COUNT(*) FROM reviews WHERE learner_id = 2", reviews)
+        .await;
+    app.assert_count("SELECT COUNT(*) FROM papers_read WHERE learner_id = 2", 2)
+        .await;
 }
 
 #[tokio::test]

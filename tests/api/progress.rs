@@ -108,11 +108,8 @@ async fn progress_after_one_wrong_answer_shows_no_mastery_anywhere() {
     let f = wrong_fields(&app, &q).await;
     let res = app.post("/quiz/answer", &as_pairs(&f)).await;
     assert_eq!(res.status, 303, "{}", res.body);
-    assert_eq!(
-        app.count("SELECT COUNT(*) FROM reviews WHERE correct = 0")
-            .await,
-        1
-    );
+    app.assert_count("SELECT COUNT(*) FROM reviews WHERE correct = 0", 1)
+        .await;
 
     let page = app.get("/progress").await;
     assert_eq!(page.status, 200);

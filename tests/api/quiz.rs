@@ -34,7 +34,8 @@ async fn reading_unlocks_the_papers_concepts() {
     assert_eq!(n as usize, concepts);
     // reading twice changes nothing
     app.mark_read("qlora").await;
-    assert_eq!(app.count("SELECT COUNT(*) FROM papers_read").await, 1);
+    app.assert_count("SELECT COUNT(*) FROM papers_read", 1)
+        .await;
 }
 
 #[tokio::test]
@@ -59,7 +60,7 @@ async fn the_whole_loop_question_answer_feedback_next() {
     );
     let next = app.get("/quiz").await;
     assert!(next.body.contains("今天第 2 题"));
-    assert_eq!(app.count("SELECT COUNT(*) FROM reviews").await, 1);
+    app.assert_count("SELECT COUNT(*) FROM reviews", 1).await;
     let row: (i64, i64, String) =
         sqlx::query_as("SELECT reps, version, concept_slug FROM concept_states WHERE reps > 0")
             .fetch_one(&app.db().await)
@@ -75,11 +76,9 @@ async fn get_quiz_writes_nothing_and_shows_the_same_question_on_reload() {
     let b = app.get("/quiz").await;
     assert_eq!(a.input("card"), b.input("card"));
     assert_eq!(a.input("token"), b.input("token"));
-    assert_eq!(app.count("SELECT COUNT(*) FROM reviews").await, 0);
-    assert_eq!(
-        app.count("SELECT SUM(version) FROM concept_states").await,
-        0
-    );
+    app.assert_count("SELECT COUNT(*) FROM reviews", 0).await;
+    app.assert_count("SELECT SUM(version) FROM concept_states", 0)
+        .await;
 }
 
 #[tokio::test]
@@ -92,7 +91,7 @@ async fn a_double_submit_or_back_button_records_one_review() {
     let again = app.post("/quiz/answer", &as_pairs(&fields)).await;
     assert_eq!(again.status, 409);
     assert!(again.body.contains("已经提交过了"));
-    assert_eq!(app.count("SELECT COUNT(*) FROM reviews").await, 1);
+    app.assert_count("SELECT COUNT(*) FROM reviews", 1).await;
 }
 
 #[tokio::test]
@@ -111,7 +110,7 @@ async fn forged_or_tampered_tokens_are_refused() {
         app.post("/quiz/answer", &as_pairs(&fields)).await.status,
         403
     );
-    assert_eq!(app.count("SELECT COUNT(*) FROM reviews").await, 0);
+    app.assert_count("SELECT COUNT(*) FROM reviews", 0).await;
 }
 
 #[tokio::test]
@@ -153,12 +152,12 @@ async fn undo_restores_the_state_once() {
         .post("/quiz/undo", &[("csrf", &csrf), ("review", &id)])
         .await;
     assert_eq!(undo.status, 303);
-    assert_eq!(app.count("SELECT COUNT(*) FROM reviews").await, 0);
-    assert_eq!(
-        app.count("SELECT COUNT(*) FROM concept_states WHERE reps > 0 OR stability IS NOT NULL")
-            .await,
-        0
-    );
+    app.assert_count("SELECT COUNT(*) FROM reviews", 0).await;
+    app.assert_count(
+        "SELECT COUNT(*) FROM concept_states WHERE reps > 0 OR stability IS NOT NULL",
+        0,
+    )
+    .await;
     let again = app
         .post("/quiz/undo", &[("csrf", &csrf), ("review", &id)])
         .await;
@@ -186,7 +185,7 @@ async fn undo_restores_the_state_once() {
         .post("/quiz/undo", &[("csrf", &csrf), ("review", &id1)])
         .await;
     assert_eq!(refused.status, 409);
-    assert_eq!(app.count("SELECT COUNT(*) FROM reviews").await, 1);
+    app.assert_count("SELECT COUNT(*) FROM reviews", 1).await;
 }
 
 #[tokio::test]
@@ -198,7 +197,7 @@ async fn a_stale_question_after_the_concept_moved_on_is_refused() {
     // the same concept's state has a new version: the old token is stale
     let page = app.post("/quiz/answer", &as_pairs(&old)).await;
     assert_eq!(page.status, 409);
-    assert_eq!(app.count("SELECT COUNT(*) FROM reviews").await, 1);
+    app.assert_count("SELECT COUNT(*) FROM reviews", 1).await;
 }
 
 #[tokio::test]
@@ -520,7 +519,8 @@ async fn a_wrong_typed_answer_can_be_overridden_once_and_the_report_lists_it() {
     let again = override_post(&app, &fb, &id, &token).await;
     assert_eq!(again.status, 409, "{}", again.body);
     assert!(again.body.contains("已经算作答对"));
-    assert_eq!(app.count("SELECT COUNT(*) FROM reviews").await, reviews);
+    app.assert_count("SELECT COUNT(*) FROM reviews", reviews)
+        .await;
     assert_eq!(
         app.count(&format!(
             "SELECT version FROM concept_states WHERE learner_id = 1 AND concept_slug = '{concept}'"
@@ -578,11 +578,7 @@ async fn the_override_is_refused_for_forged_tokens_and_reviews_that_are_no_longe
     let late = override_post(&app, &fb, &id, &token).await;
     assert_eq!(late.status, 409, "{}", late.body);
     assert!(late.body.contains("又答过了"));
-    assert_eq!(
-        app.count("SELECT COUNT(*) FROM reviews WHERE overridden = 1 OR correct = 1 AND answer = '完全不对的答案'")
-            .await,
-        0
-    );
+    app.assert_count("SELECT COUNT(*) FROM reviews WHERE overridden = 1 OR correct = 1 AND answer = '完全不对的答案'", 0).await;
 }
 
 #[tokio::test]
@@ -614,11 +610,8 @@ async fn the_override_is_refused_for_right_answers_given_up_and_other_card_kinds
     let (id, fb) = app.submit(&f).await;
     let id = id.to_string();
     refused_override(&app, &fb, &id, "填空题").await;
-    assert_eq!(
-        app.count("SELECT COUNT(*) FROM reviews WHERE overridden = 1")
-            .await,
-        0
-    );
+    app.assert_count("SELECT COUNT(*) FROM reviews WHERE overridden = 1", 0)
+        .await;
 }
 
 /// Typed answers are graded with every name the content knows (the glossary, concept aliases,

@@ -262,12 +262,12 @@ async fn m2_imported_numbers_are_checked_against_their_real_domain() {
         assert_eq!(res.status, 400, "{list}.{field}: {}", res.body);
         assert!(res.body.contains("不合理"), "{list}.{field}: {}", res.body);
     }
-    assert_eq!(
-        other
-            .count("SELECT COUNT(*) FROM concept_states WHERE learner_id = 2")
-            .await,
-        0
-    );
+    other
+        .assert_count(
+            "SELECT COUNT(*) FROM concept_states WHERE learner_id = 2",
+            0,
+        )
+        .await;
     // The untouched file still imports.
     let res = import(&other, &serde_json::to_vec(&good).unwrap()).await;
     assert_eq!(res.status, 200, "{}", res.body);
@@ -355,7 +355,7 @@ async fn l7_common_and_guessable_passwords_are_refused_at_signup() {
         assert_eq!(page.status, 400, "{pw}");
         assert!(page.body.contains(want), "{pw}: {}", page.body);
     }
-    assert_eq!(app.count("SELECT COUNT(*) FROM learners").await, 0);
+    app.assert_count("SELECT COUNT(*) FROM learners", 0).await;
 }
 
 async fn account_csrf(app: &TestApp) -> String {
@@ -415,7 +415,8 @@ async fn l8_log_out_everywhere_ends_every_session() {
     assert_eq!(res.status, 303);
     assert_eq!(app.get("/progress").await.status, 303);
     assert_eq!(phone.get("/progress").await.status, 303);
-    assert_eq!(app.count("SELECT COUNT(*) FROM login_sessions").await, 0);
+    app.assert_count("SELECT COUNT(*) FROM login_sessions", 0)
+        .await;
 }
 
 #[tokio::test]
@@ -432,7 +433,7 @@ async fn l8_deleting_the_account_removes_all_its_data() {
         )
         .await;
     assert_eq!(wrong.status, 401);
-    assert_eq!(app.count("SELECT COUNT(*) FROM learners").await, 2);
+    app.assert_count("SELECT COUNT(*) FROM learners", 2).await;
     let res = app
         .post("/account/delete", &[("csrf", &csrf), ("password", PW)])
         .await;
@@ -445,8 +446,9 @@ async fn l8_deleting_the_account_removes_all_its_data() {
             .await;
         assert_eq!(n, 0, "{table}");
     }
-    assert_eq!(app.count("SELECT COUNT(*) FROM learners").await, 1);
-    assert_eq!(app.count("SELECT COUNT(*) FROM papers_read").await, 1);
+    app.assert_count("SELECT COUNT(*) FROM learners", 1).await;
+    app.assert_count("SELECT COUNT(*) FROM papers_read", 1)
+        .await;
     assert_eq!(app.get("/progress").await.status, 303);
     assert_eq!(app.other_browser().login("gone", PW).await.status, 401);
 }
@@ -480,7 +482,8 @@ async fn l8_sessions_have_an_absolute_lifetime_and_expired_ones_are_purged() {
         .unwrap();
     assert_eq!(purged, 1);
     store.close().await;
-    assert_eq!(app.count("SELECT COUNT(*) FROM login_sessions").await, 1);
+    app.assert_count("SELECT COUNT(*) FROM login_sessions", 1)
+        .await;
 }
 
 #[cfg(unix)]

@@ -69,11 +69,11 @@ async fn optimising_needs_enough_reviews() {
     let page = app.get(page.location.as_deref().unwrap()).await;
     assert_eq!(page.status, 200);
     assert!(page.body.contains("至少要有"), "{}", page.body);
-    assert_eq!(
-        app.count("SELECT COUNT(*) FROM learners WHERE fsrs_params IS NOT NULL")
-            .await,
-        0
-    );
+    app.assert_count(
+        "SELECT COUNT(*) FROM learners WHERE fsrs_params IS NOT NULL",
+        0,
+    )
+    .await;
 }
 
 #[tokio::test]

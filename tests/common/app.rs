@@ -338,6 +338,11 @@ impl TestApp {
         pool.close().await;
     }
 
+    /// Asserts that the count `sql` selects is `want`.
+    pub async fn assert_count(&self, sql: &str, want: i64) {
+        assert_eq!(self.count(sql).await, want, "{sql}");
+    }
+
     pub async fn count(&self, sql: &str) -> i64 {
         let pool = self.db().await;
         let n: i64 = sqlx::query_scalar(sql).fetch_one(&pool).await.expect(sql);
