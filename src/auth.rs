@@ -623,10 +623,14 @@ mod tests {
         s.parse().unwrap()
     }
 
+    /// A limiter with the default policy, and the moment its test starts at.
+    fn fresh() -> (LoginLimiter, Instant) {
+        (LoginLimiter::new(LoginPolicy::default()), Instant::now())
+    }
+
     #[test]
     fn limiter_refuses_a_pair_after_five_failures_and_forgets_after_the_window() {
-        let l = LoginLimiter::new(LoginPolicy::default());
-        let t0 = Instant::now();
+        let (l, t0) = fresh();
         let a = Some(ip("127.0.0.1"));
         for i in 0..5 {
             l.begin("bob", a, t0)
@@ -642,8 +646,7 @@ mod tests {
     fn h2_concurrent_logins_cannot_exceed_the_limit() {
         // Attempts that are still being verified count: the sixth concurrent one is refused
         // before any of the first five has finished hashing.
-        let l = LoginLimiter::new(LoginPolicy::default());
-        let t0 = Instant::now();
+        let (l, t0) = fresh();
         let a = Some(ip("10.0.0.1"));
         let held: Vec<Attempt> = (0..5).map(|_| l.begin("bob", a, t0).unwrap()).collect();
         assert!(l.begin("bob", a, t0).is_err());
@@ -654,8 +657,7 @@ mod tests {
 
     #[test]
     fn h3_limits_slow_but_do_not_lock_out_other_addresses_or_accounts() {
-        let l = LoginLimiter::new(LoginPolicy::default());
-        let t0 = Instant::now();
+        let (l, t0) = fresh();
         let attacker = Some(ip("10.0.0.66"));
         // One address guessing many names, 5 each, far beyond the address's free budget.
         for n in 0..10 {

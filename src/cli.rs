@@ -195,6 +195,18 @@ pub struct ServeArgs {
     /// header. Set it behind a proxy, or every learner shares the proxy's log-in limits.
     #[arg(long, env = "PAPERDECK_TRUSTED_PROXIES", value_delimiter = ',')]
     trusted_proxies: Vec<std::net::IpAddr>,
+    /// Cut off a request whose body sends nothing for this many seconds (slow-body attacks).
+    #[arg(long, env = "PAPERDECK_BODY_IDLE_SECS", default_value_t = 10,
+          value_parser = clap::value_parser!(u64).range(1..=300))]
+    body_idle_secs: u64,
+    /// Sign-ups allowed per client address per hour.
+    #[arg(long, env = "PAPERDECK_SIGNUPS_PER_ADDR_PER_HOUR",
+          default_value_t = crate::startup::SIGNUPS_PER_ADDR_PER_HOUR)]
+    signups_per_addr_per_hour: usize,
+    /// Sign-ups allowed per hour over all addresses together.
+    #[arg(long, env = "PAPERDECK_SIGNUPS_PER_HOUR",
+          default_value_t = crate::startup::SIGNUPS_PER_HOUR)]
+    signups_per_hour: usize,
 }
 
 #[derive(Args, Debug)]
@@ -222,10 +234,10 @@ impl From<ServeArgs> for Settings {
             cache_ttl: std::time::Duration::from_secs(a.cache_ttl_secs),
             session_max_days: a.session_max_days,
             trusted_proxies: a.trusted_proxies,
-            body_idle_timeout: std::time::Duration::from_secs(10),
+            body_idle_timeout: std::time::Duration::from_secs(a.body_idle_secs),
             body_deadline: std::time::Duration::from_secs(120),
-            signups_per_addr_per_hour: crate::startup::SIGNUPS_PER_ADDR_PER_HOUR,
-            signups_per_hour: crate::startup::SIGNUPS_PER_HOUR,
+            signups_per_addr_per_hour: a.signups_per_addr_per_hour,
+            signups_per_hour: a.signups_per_hour,
             clock: crate::clock::Clock::system(),
         }
     }
@@ -238,48 +250,25 @@ pub fn main() -> ExitCode {
         None => serve(cli.serve),
         Some(Command::Serve(args)) => serve(args),
         Some(Command::CheckContent(args)) => check_content(args),
-        Some(Command::Simulate(args)) => match simulate(args) {
-            Ok(()) => ExitCode::SUCCESS,
-            Err(e) => {
-                eprintln!("paperdeck simulate: {e:#}");
-                ExitCode::FAILURE
-            }
-        },
-        Some(Command::Lab(args)) => match lab(args) {
-            Ok(()) => ExitCode::SUCCESS,
-            Err(e) => {
-                eprintln!("paperdeck lab: {e:#}");
-                ExitCode::FAILURE
-            }
-        },
-        Some(Command::Evaluate(args)) => match evaluate(args) {
-            Ok(()) => ExitCode::SUCCESS,
-            Err(e) => {
-                eprintln!("paperdeck evaluate: {e:#}");
-                ExitCode::FAILURE
-            }
-        },
-        Some(Command::Export(args)) => match export(args) {
-            Ok(()) => ExitCode::SUCCESS,
-            Err(e) => {
-                eprintln!("paperdeck export: {e:#}");
-                ExitCode::FAILURE
-            }
-        },
-        Some(Command::Report(ReportCommand::Grading(args))) => match report_grading(args) {
-            Ok(()) => ExitCode::SUCCESS,
-            Err(e) => {
-                eprintln!("error: {e:#}");
-                ExitCode::FAILURE
-            }
-        },
-        Some(Command::Import(args)) => match import(args) {
-            Ok(()) => ExitCode::SUCCESS,
-            Err(e) => {
-                eprintln!("paperdeck import: {e:#}");
-                ExitCode::FAILURE
-            }
-        },
+        Some(Command::Simulate(args)) => outcome("paperdeck simulate", simulate(args)),
+        Some(Command::Lab(args)) => outcome("paperdeck lab", lab(args)),
+        Some(Command::Evaluate(args)) => outcome("paperdeck evaluate", evaluate(args)),
+        Some(Command::Export(args)) => outcome("paperdeck export", export(args)),
+        Some(Command::Report(ReportCommand::Grading(args))) => {
+            outcome("error", report_grading(args))
+        }
+        Some(Command::Import(args)) => outcome("paperdeck import", import(args)),
+    }
+}
+
+/// A command's exit code, with its error on stderr after `what:`.
+fn outcome(what: &str, result: anyhow::Result<()>) -> ExitCode {
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("{what}: {e:#}");
+            ExitCode::FAILURE
+        }
     }
 }
 
@@ -686,29 +675,54 @@ async fn learner_id(db: &crate::store::Db, user: &str, database: &str) -> anyhow
         .ok_or_else(not_found)
 }
 
+/// Writes the learner's JSON export the way the web download does: the same writer, a page of
+/// reviews at a time, so memory stays flat however large the account. A file is written beside
+/// its final name and renamed when complete, so a failure never leaves a cut-off export there.
 fn export(args: ExportArgs) -> anyhow::Result<()> {
     use anyhow::Context;
-    let json = runtime()?.block_on(async {
+    runtime()?.block_on(async {
         let db = crate::store::Db::open(&args.database).await?;
         let result = async {
             let learner = learner_id(&db, &args.user, &args.database).await?;
-            let data = crate::export::export(&db, learner).await?;
-            anyhow::Ok(serde_json::to_vec_pretty(&data)?)
+            let kind = crate::export::DownloadKind::Json;
+            let download =
+                crate::export::Download::new(db.clone(), learner, kind, crate::store::now_ts());
+            let Some(path) = &args.out else {
+                return write_download(download, &mut std::io::stdout().lock()).await;
+            };
+            let name = path.file_name().context("--out names no file")?;
+            let partial = path.with_file_name(format!(".{}.partial", name.to_string_lossy()));
+            let mut file = std::fs::File::create(&partial)
+                .with_context(|| format!("cannot write {}", partial.display()))?;
+            let written = write_download(download, &mut file).await;
+            if let Err(e) = written.and_then(|()| Ok(file.sync_all()?)) {
+                let _ = std::fs::remove_file(&partial);
+                return Err(e);
+            }
+            std::fs::rename(&partial, path)
+                .with_context(|| format!("cannot write {}", path.display()))
         }
         .await;
         db.close().await;
         result
-    })?;
-    match &args.out {
-        Some(path) => std::fs::write(path, &json)
-            .with_context(|| format!("cannot write {}", path.display()))?,
-        None => {
-            use std::io::Write;
-            let mut out = std::io::stdout().lock();
-            out.write_all(&json)?;
-            out.write_all(b"\n")?;
+    })
+}
+
+/// Writes every piece of `download` to `out`, then a newline.
+async fn write_download(
+    mut download: crate::export::Download,
+    out: &mut impl std::io::Write,
+) -> anyhow::Result<()> {
+    loop {
+        let (next, chunk) = download.next_chunk().await;
+        download = next;
+        match chunk? {
+            Some(bytes) => out.write_all(&bytes)?,
+            None => break,
         }
     }
+    out.write_all(b"\n")?;
+    out.flush()?;
     Ok(())
 }
 

@@ -606,16 +606,11 @@ pub async fn import(
     insert_reviews(db, learner, &new_reviews, &mut report).await?;
 
     let mut tx = db.write.begin().await?;
-    // Read inside the transaction: what is merged is exactly what is there when it commits.
-    let papers = queries::papers_of(&mut tx, learner).await?;
-    let states = queries::states_of(&mut tx, learner).await?;
     if was_empty {
         queries::set_settings(&mut tx, learner, &file.account).await?;
         report.settings_taken = true;
     }
-
-    merge_papers(&mut tx, learner, file, &papers, &mut report).await?;
-    merge_states(&mut tx, learner, file, &states, &mut report).await?;
+    merge_papers_and_states(&mut tx, learner, file, &mut report).await?;
     tx.commit().await?;
     db.cache.forget(learner);
     Ok(report)
@@ -668,14 +663,17 @@ async fn insert_reviews(
     Ok(())
 }
 
-/// Adds the papers she had not read and moves earlier the ones the file read first.
-async fn merge_papers(
+/// Adds the papers she had not read and moves earlier the ones the file read first; adds the
+/// concept states she lacks and merges the ones she has.
+async fn merge_papers_and_states(
     tx: &mut sqlx::SqliteConnection,
     learner: i64,
     file: &Export,
-    papers: &std::collections::HashMap<String, i64>,
     report: &mut ImportReport,
 ) -> Result<(), ImportError> {
+    // Read inside the transaction: what is merged is exactly what is there when it commits.
+    let papers = queries::papers_of(&mut *tx, learner).await?;
+    let states = queries::states_of(&mut *tx, learner).await?;
     for p in &file.papers_read {
         match papers.get(&p.paper_slug) {
             None => {
@@ -689,18 +687,6 @@ async fn merge_papers(
             Some(_) => {}
         }
     }
-
-    Ok(())
-}
-
-/// Adds the concept states she lacks and merges the ones she has.
-async fn merge_states(
-    tx: &mut sqlx::SqliteConnection,
-    learner: i64,
-    file: &Export,
-    states: &std::collections::HashMap<String, State>,
-    report: &mut ImportReport,
-) -> Result<(), ImportError> {
     for s in &file.concept_states {
         match states.get(&s.concept_slug) {
             None => {

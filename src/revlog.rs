@@ -479,30 +479,13 @@ mod tests {
 
     #[test]
     fn sm2_predicts_lower_recall_when_overdue() {
-        let on_time = FSRSItem {
-            reviews: vec![
-                FSRSReview {
-                    rating: 3,
-                    delta_t: 0,
-                },
-                FSRSReview {
-                    rating: 3,
-                    delta_t: 1,
-                },
-            ],
+        // Two reviews rated 3: the second one day after the first, or ten days.
+        let item = |gap| FSRSItem {
+            reviews: [0, gap]
+                .map(|delta_t| FSRSReview { rating: 3, delta_t })
+                .to_vec(),
         };
-        let late = FSRSItem {
-            reviews: vec![
-                FSRSReview {
-                    rating: 3,
-                    delta_t: 0,
-                },
-                FSRSReview {
-                    rating: 3,
-                    delta_t: 10,
-                },
-            ],
-        };
+        let (on_time, late) = (item(1), item(10));
         let p = sm2_predictions(&[on_time, late]);
         assert!((p[0].0 - 0.9).abs() < 1e-4);
         assert!(p[1].0 < p[0].0);

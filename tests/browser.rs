@@ -23,7 +23,7 @@
 
 mod common;
 
-use common::release::{free_port, release_binary};
+use common::release::{free_port, release_binary, ReleaseServer};
 use fantoccini::{Client, ClientBuilder, Locator};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -52,12 +52,36 @@ async fn wait_http(url: &str) {
     panic!("{url} did not come up");
 }
 
-fn which(name: &str) -> Option<PathBuf> {
-    std::env::var_os("PATH").and_then(|paths| {
+/// chromedriver from `PATH`. Missing, it fails the test under CI (`CI` set) and skips it
+/// (`None`, with a message) elsewhere.
+fn chromedriver() -> Option<PathBuf> {
+    let found = std::env::var_os("PATH").and_then(|paths| {
         std::env::split_paths(&paths)
-            .map(|p| p.join(name))
+            .map(|p| p.join("chromedriver"))
             .find(|p| p.exists())
-    })
+    });
+    if found.is_none() {
+        if std::env::var_os("CI").is_some() {
+            panic!("chromedriver is not installed: .ci/run must install chromium-driver");
+        }
+        eprintln!("SKIPPED: chromedriver not installed (apt-get install chromium chromium-driver)");
+    }
+    found
+}
+
+/// chromedriver on a free port, answering; killed when the first value is dropped.
+async fn start_driver(driver: &Path) -> (Killed, u16) {
+    let port = free_port();
+    let child = Killed(
+        Command::new(driver)
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start chromedriver"),
+    );
+    wait_http(&format!("http://127.0.0.1:{port}/status")).await;
+    (child, port)
 }
 
 /// The learner's session, with screenshots of every page when a step fails.
@@ -381,11 +405,7 @@ static ONE_BROWSER_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const
 #[tokio::test]
 async fn a_learner_goes_through_paperdeck_in_a_real_browser() {
     let _turn = ONE_BROWSER_AT_A_TIME.lock().await;
-    let Some(driver) = which("chromedriver") else {
-        if std::env::var_os("CI").is_some() {
-            panic!("chromedriver is not installed: .ci/run must install chromium-driver");
-        }
-        eprintln!("SKIPPED: chromedriver not installed (apt-get install chromium chromium-driver)");
+    let Some(driver) = chromedriver() else {
         return;
     };
     let dir = tempfile::tempdir().expect("tempdir");
@@ -394,35 +414,10 @@ async fn a_learner_goes_through_paperdeck_in_a_real_browser() {
     let keep = std::env::temp_dir().join("paperdeck-browser-screenshots");
     println!("screenshots of failing steps go to {}", keep.display());
 
-    let port = free_port();
-    let db = dir.path().join("e2e.db");
-    let _server = Killed(
-        Command::new(release_binary())
-            .args([
-                "serve",
-                "--addr",
-                &format!("127.0.0.1:{port}"),
-                "--database",
-                &format!("sqlite://{}", db.display()),
-            ])
-            .env("RUST_LOG", "warn")
-            .stdout(Stdio::null())
-            .spawn()
-            .expect("start paperdeck"),
-    );
-    let base = format!("http://127.0.0.1:{port}");
-    wait_http(&format!("{base}/healthz")).await;
-
-    let driver_port = free_port();
-    let _driver = Killed(
-        Command::new(driver)
-            .arg(format!("--port={driver_port}"))
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("start chromedriver"),
-    );
-    wait_http(&format!("http://127.0.0.1:{driver_port}/status")).await;
+    let mut server = ReleaseServer::new(&release_binary(), dir.path());
+    server.start(&reqwest::Client::new()).await;
+    let base = server.base();
+    let (_driver, driver_port) = start_driver(&driver).await;
 
     for (label, w, h, phone, user) in [
         ("desktop", 1280, 900, false, "e2e_desktop"),
@@ -448,8 +443,7 @@ async fn a_learner_goes_through_paperdeck_in_a_real_browser() {
                 let _ = s.c.close().await;
             }
             Err(e) => {
-                let _ = std::fs::remove_dir_all(&keep);
-                let _ = copy_dir(&shots, &keep);
+                keep_screenshots(&shots, &keep);
                 panic!(
                     "{label} pass failed (screenshots in {}): {e}",
                     keep.display()
@@ -460,13 +454,19 @@ async fn a_learner_goes_through_paperdeck_in_a_real_browser() {
     }
 }
 
-fn copy_dir(from: &Path, to: &Path) -> std::io::Result<()> {
-    std::fs::create_dir_all(to)?;
-    for e in std::fs::read_dir(from)? {
-        let e = e?;
-        std::fs::copy(e.path(), to.join(e.file_name()))?;
-    }
-    Ok(())
+/// Replaces `to` with a copy of the screenshots in `from` (the temporary directory goes away
+/// with the test). Best effort: a failed copy must not hide the test's own failure.
+fn keep_screenshots(from: &Path, to: &Path) {
+    let _ = std::fs::remove_dir_all(to);
+    let copy = || -> std::io::Result<()> {
+        std::fs::create_dir_all(to)?;
+        for e in std::fs::read_dir(from)? {
+            let e = e?;
+            std::fs::copy(e.path(), to.join(e.file_name()))?;
+        }
+        Ok(())
+    };
+    let _ = copy();
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -629,6 +629,46 @@ impl Audit {
             .expect("goto");
     }
 
+    /// Shows and checks each of `paths` in turn, labelled by its last segment (`home` for
+    /// `/`) and `suffix`.
+    async fn check_pages(&mut self, suffix: &str, paths: &[&str]) {
+        for path in paths {
+            self.goto(path).await;
+            let name = path.rsplit('/').next().filter(|n| !n.is_empty());
+            self.check(&format!("{}{suffix}", name.unwrap_or("home")))
+                .await;
+        }
+    }
+
+    /// The `href` of every link at `css`.
+    async fn hrefs(&self, css: &str) -> Vec<String> {
+        let mut out = Vec::new();
+        for e in self.c.find_all(Locator::Css(css)).await.expect(css) {
+            if let Ok(Some(href)) = e.attr("href").await {
+                out.push(href);
+            }
+        }
+        out
+    }
+
+    /// Types `value` into the element at `css`, which must exist.
+    async fn type_into(&self, css: &str, value: &str) {
+        self.c
+            .find(Locator::Css(css))
+            .await
+            .expect(css)
+            .send_keys(value)
+            .await
+            .expect("type");
+    }
+
+    /// Clicks the element at `css`, which must exist. A click that navigates may report an
+    /// error although it worked, so its outcome is left to the page checks that follow.
+    async fn press(&self, css: &str) {
+        let el = self.c.find(Locator::Css(css)).await.expect(css);
+        let _ = el.click().await;
+    }
+
     /// Runs every check in the four configurations on the page now shown.
     async fn check(&mut self, label: &str) {
         let url = self
@@ -754,11 +794,7 @@ async fn text_of(c: &Client, css: &str) -> String {
 #[tokio::test]
 async fn every_page_kind_reads_well_on_a_phone_and_in_the_dark() {
     let _turn = ONE_BROWSER_AT_A_TIME.lock().await;
-    let Some(driver) = which("chromedriver") else {
-        if std::env::var_os("CI").is_some() {
-            panic!("chromedriver is not installed: .ci/run must install chromium-driver");
-        }
-        eprintln!("SKIPPED: chromedriver not installed (apt-get install chromium chromium-driver)");
+    let Some(driver) = chromedriver() else {
         return;
     };
     let axe = axe_source();
@@ -774,9 +810,8 @@ async fn every_page_kind_reads_well_on_a_phone_and_in_the_dark() {
     let dir = tempfile::tempdir().expect("tempdir");
     let shots = dir.path().join("screenshots");
     std::fs::create_dir_all(&shots).expect("screenshot dir");
-    let db = dir.path().join("audit.db");
-    let db_url = format!("sqlite://{}", db.display());
     let bin = release_binary();
+    let mut server = ReleaseServer::new(&bin, dir.path());
 
     // A learner with four months of history, so the charts, tables and the optimiser have data.
     let status = Command::new(&bin)
@@ -787,7 +822,7 @@ async fn every_page_kind_reads_well_on_a_phone_and_in_the_dark() {
             "--days",
             "120",
             "--database",
-            &db_url,
+            &server.db_url(),
         ])
         .env("RUST_LOG", "warn")
         .stdout(Stdio::null())
@@ -795,34 +830,10 @@ async fn every_page_kind_reads_well_on_a_phone_and_in_the_dark() {
         .expect("run paperdeck simulate");
     assert!(status.success(), "paperdeck simulate failed");
 
-    let port = free_port();
-    let _server = Killed(
-        Command::new(&bin)
-            .args([
-                "serve",
-                "--addr",
-                &format!("127.0.0.1:{port}"),
-                "--database",
-                &db_url,
-            ])
-            .env("RUST_LOG", "warn")
-            .stdout(Stdio::null())
-            .spawn()
-            .expect("start paperdeck"),
-    );
-    let base = format!("http://127.0.0.1:{port}");
-    wait_http(&format!("{base}/healthz")).await;
-    let driver_port = free_port();
-    let _driver = Killed(
-        Command::new(driver)
-            .arg(format!("--port={driver_port}"))
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("start chromedriver"),
-    );
+    server.start(&reqwest::Client::new()).await;
+    let base = server.base();
+    let (_driver, driver_port) = start_driver(&driver).await;
     let driver_url = format!("http://127.0.0.1:{driver_port}");
-    wait_http(&format!("{driver_url}/status")).await;
 
     let c = browser(driver_port, 1280, 900, &dir.path().join("profile-audit")).await;
     let session = c
@@ -851,8 +862,7 @@ async fn every_page_kind_reads_well_on_a_phone_and_in_the_dark() {
     let a = match journey {
         Ok(a) => a,
         Err(e) => {
-            let _ = std::fs::remove_dir_all(&keep);
-            let _ = copy_dir(&shots, &keep);
+            keep_screenshots(&shots, &keep);
             panic!(
                 "page audit stopped (screenshots in {}): {e}",
                 keep.display()
@@ -866,8 +876,7 @@ async fn every_page_kind_reads_well_on_a_phone_and_in_the_dark() {
         started.elapsed().as_secs_f64()
     );
     if !a.problems.is_empty() || std::env::var_os("PAPERDECK_SCREENSHOTS").is_some() {
-        let _ = std::fs::remove_dir_all(&keep);
-        let _ = copy_dir(&shots, &keep);
+        keep_screenshots(&shots, &keep);
         println!("screenshots of every page kind in {}", keep.display());
     }
     assert!(
@@ -881,30 +890,19 @@ async fn every_page_kind_reads_well_on_a_phone_and_in_the_dark() {
 
 async fn audit_pages(a: &mut Audit) {
     // Logged out.
-    for (label, path) in [
-        ("home", "/"),
-        ("papers", "/papers"),
-        ("concepts", "/concepts"),
-        ("concept", "/concepts/rlhf"),
-        ("signup", "/signup"),
-        ("login", "/login"),
-        ("404", "/no-such-page"),
-    ] {
-        a.goto(path).await;
-        a.check(label).await;
-    }
+    let pages = [
+        "/",
+        "/papers",
+        "/concepts",
+        "/concepts/rlhf",
+        "/signup",
+        "/login",
+        "/404",
+    ];
+    a.check_pages("", &pages).await;
     // Every paper page: the key-figures tables differ from paper to paper.
     a.goto("/papers").await;
-    let mut papers = Vec::new();
-    for e in
-        a.c.find_all(Locator::Css("ol.paper-cards h2 a"))
-            .await
-            .expect("paper links")
-    {
-        if let Ok(Some(href)) = e.attr("href").await {
-            papers.push(href);
-        }
-    }
+    let papers = a.hrefs("ol.paper-cards h2 a").await;
     assert_eq!(papers.len(), 10, "paper links on /papers");
     for p in &papers {
         a.goto(p).await;
@@ -918,19 +916,9 @@ async fn audit_pages(a: &mut Audit) {
         ("#password", "correct horse"),
         ("#password_confirm", "different horse"),
     ] {
-        a.c.find(Locator::Css(css))
-            .await
-            .expect(css)
-            .send_keys(v)
-            .await
-            .expect("type");
+        a.type_into(css, v).await;
     }
-    a.c.find(Locator::Css("form.stack button[type=submit]"))
-        .await
-        .expect("submit")
-        .click()
-        .await
-        .expect("click");
+    a.press("form.stack button[type=submit]").await;
     wait_css(&a.c, "#form-error").await;
     let focus = a
         .js("return [document.activeElement.id, document.activeElement.getAttribute('aria-invalid')]", vec![])
@@ -944,24 +932,9 @@ async fn audit_pages(a: &mut Audit) {
 
     // Log in as the simulated learner.
     a.goto("/login").await;
-    a.c.find(Locator::Css("#username"))
-        .await
-        .expect("username")
-        .send_keys("sim0001")
-        .await
-        .expect("type");
-    a.c.find(Locator::Css("#password"))
-        .await
-        .expect("password")
-        .send_keys("load-test-password")
-        .await
-        .expect("type");
-    a.c.find(Locator::Css("form.stack button[type=submit]"))
-        .await
-        .expect("submit")
-        .click()
-        .await
-        .expect("click");
+    a.type_into("#username", "sim0001").await;
+    a.type_into("#password", "load-test-password").await;
+    a.press("form.stack button[type=submit]").await;
     assert!(wait_css(&a.c, "a.who").await, "log-in as sim0001 failed");
     // Windows high contrast (forced colours) replaces background colours: the mastery meters
     // and the legend swatches must still differ from their track.
@@ -986,20 +959,8 @@ async fn audit_pages(a: &mut Audit) {
         ));
     }
     a.scheme(false).await;
-    for (label, path) in [
-        ("home-in", "/"),
-        ("login-in", "/login"),
-        ("progress", "/progress"),
-        ("settings", "/settings"),
-        ("export", "/export"),
-        ("404-in", "/no-such-page"),
-    ] {
-        a.goto(path).await;
-        a.check(label).await;
-    }
-    if !text_of(&a.c, "main").await.contains("你已登录为") {
-        // The last /login visit was checked above; say it here if it offered the form again.
-    }
+    let pages = ["/", "/login", "/progress", "/settings", "/export", "/404"];
+    a.check_pages("-in", &pages).await;
     a.goto("/login").await;
     if !text_of(&a.c, "main").await.contains("你已登录为 sim0001") {
         a.problems
@@ -1009,16 +970,12 @@ async fn audit_pages(a: &mut Audit) {
     // One question of each kind: the card of a concept stays the same until it is answered, so
     // each unlocked concept's practice page shows one kind; answering moves it on.
     a.goto("/concepts").await;
-    let mut concepts = Vec::new();
-    for e in
-        a.c.find_all(Locator::Css("dl.glossary dt a"))
-            .await
-            .expect("concept links")
-    {
-        if let Ok(Some(href)) = e.attr("href").await {
-            concepts.push(href.trim_start_matches("/concepts/").to_string());
-        }
-    }
+    let concepts: Vec<String> = a
+        .hrefs("dl.glossary dt a")
+        .await
+        .iter()
+        .map(|href| href.trim_start_matches("/concepts/").to_string())
+        .collect();
     let kinds = ["单选题", "填空题", "判断题", "哪篇论文", "自由回忆"];
     let mut seen = std::collections::BTreeSet::new();
     let mut keys_checked = false;
@@ -1068,12 +1025,7 @@ async fn audit_pages(a: &mut Audit) {
                         .await
                         .is_ok()
                     {
-                        a.c.find(Locator::Css("form[action='/quiz/undo'] button"))
-                            .await
-                            .expect("undo")
-                            .click()
-                            .await
-                            .expect("undo");
+                        a.press("form[action='/quiz/undo'] button").await;
                         wait_css(&a.c, "p.flash").await;
                         let url =
                             a.c.current_url()
@@ -1095,48 +1047,18 @@ async fn audit_pages(a: &mut Audit) {
             }
             match *kind {
                 "单选题" | "哪篇论文" => {
-                    let _ =
-                        a.c.find(Locator::Css("label.option"))
-                            .await
-                            .expect("option")
-                            .click()
-                            .await;
-                    let _ =
-                        a.c.find(Locator::Css("button[data-enter]"))
-                            .await
-                            .expect("submit")
-                            .click()
-                            .await;
+                    a.press("label.option").await;
+                    a.press("button[data-enter]").await;
                 }
                 "填空题" => {
-                    let _ =
-                        a.c.find(Locator::Css("button[name=give_up]"))
-                            .await
-                            .expect("give up")
-                            .click()
-                            .await;
+                    a.press("button[name=give_up]").await;
                 }
                 "判断题" => {
-                    let _ =
-                        a.c.find(Locator::Css("button[value=true]"))
-                            .await
-                            .expect("true")
-                            .click()
-                            .await;
+                    a.press("button[value=true]").await;
                 }
                 _ => {
-                    let _ =
-                        a.c.find(Locator::Css("details.reveal summary"))
-                            .await
-                            .expect("reveal")
-                            .click()
-                            .await;
-                    let _ =
-                        a.c.find(Locator::Css("button[name=grade][value='3']"))
-                            .await
-                            .expect("grade")
-                            .click()
-                            .await;
+                    a.press("details.reveal summary").await;
+                    a.press("button[name=grade][value='3']").await;
                 }
             }
             wait_css(&a.c, "section.feedback").await;

@@ -497,6 +497,16 @@ async fn cards_and_integrity(db: &Path) -> (i64, Vec<String>) {
     (cards, ok)
 }
 
+/// Starts `s` normally and stops it again; what is wrong with its database then, compared with
+/// a clean start's `clean_cards`, if anything.
+async fn recovered(s: &mut Server, http: &reqwest::Client, clean_cards: i64) -> Option<String> {
+    s.start(http).await;
+    s.kill();
+    let (cards, ok) = cards_and_integrity(&s.db_path()).await;
+    (cards != clean_cards || ok != ["ok"])
+        .then(|| format!("{cards} cards (clean start: {clean_cards}), integrity {ok:?}"))
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_start_killed_at_any_moment_recovers() {
     let started = Instant::now();
@@ -526,13 +536,8 @@ async fn a_start_killed_at_any_moment_recovers() {
         tokio::time::sleep(Duration::from_millis(d)).await;
         s.kill();
         kills += 1;
-        s.start(&http).await;
-        s.kill();
-        let (cards, ok) = cards_and_integrity(&s.db_path()).await;
-        if cards != clean_cards || ok != ["ok"] {
-            problems.push(format!(
-                "killed {d} ms into a first start: then {cards} cards (clean start: {clean_cards}), integrity {ok:?}"
-            ));
+        if let Some(wrong) = recovered(&mut s, &http, clean_cards).await {
+            problems.push(format!("killed {d} ms into a first start: then {wrong}"));
         }
     }
 
@@ -547,14 +552,9 @@ async fn a_start_killed_at_any_moment_recovers() {
         s.kill();
         kills += 1;
     }
-    s.start(&http).await;
-    s.kill();
-    let (cards, ok) = cards_and_integrity(&s.db_path()).await;
-    if cards != clean_cards || ok != ["ok"] {
-        problems.push(format!(
-            "after {} kills while starting: {cards} cards (clean start: {clean_cards}), integrity {ok:?}",
-            delays_ms.len() * 2
-        ));
+    if let Some(wrong) = recovered(&mut s, &http, clean_cards).await {
+        let kills = delays_ms.len() * 2;
+        problems.push(format!("after {kills} kills while starting: {wrong}"));
     }
 
     println!(

@@ -115,129 +115,41 @@ pub fn matches(input: &str, answer: &str, accept: &[String], number: Option<f64>
 mod tests {
     use super::*;
 
-    fn acc(list: &[&str]) -> Vec<String> {
-        list.iter().map(|s| s.to_string()).collect()
+    /// A case of `normalize_cases.toml`.
+    #[derive(serde::Deserialize)]
+    struct Case {
+        answer: String,
+        #[serde(default)]
+        accept: Vec<String>,
+        number: Option<f64>,
+        right: Vec<String>,
+        #[serde(default)]
+        wrong: Vec<String>,
     }
 
-    /// (typed, expected answer, accepted alternatives, expected number, should match)
-    #[allow(clippy::type_complexity)]
-    const TABLE: &[(&str, &str, &[&str], Option<f64>, bool)] = &[
-        // numbers with magnitude words, Chinese and English
-        ("700亿", "700 亿个参数", &[], Some(70e9), true),
-        ("70B", "700 亿个参数", &[], Some(70e9), true),
-        ("70 billion", "700 亿个参数", &[], Some(70e9), true),
-        ("七百亿", "700 亿个参数", &[], Some(70e9), true),
-        ("７０Ｂ", "700 亿个参数", &[], Some(70e9), true),
-        ("70b parameters", "700 亿个参数", &[], Some(70e9), true),
-        ("700 亿个参数", "700 亿个参数", &[], Some(70e9), true),
-        ("70,000,000,000", "700 亿个参数", &[], Some(70e9), true),
-        ("70亿", "700 亿个参数", &[], Some(70e9), false),
-        ("7B", "700 亿个参数", &[], Some(70e9), false),
-        ("70", "700 亿个参数", &[], Some(70e9), false),
-        ("70B或7B", "700 亿个参数", &[], Some(70e9), false),
-        ("1.4万亿", "1.4 万亿个 token", &[], Some(1.4e12), true),
-        ("1.4T", "1.4 万亿个 token", &[], Some(1.4e12), true),
-        (
-            "1.4 trillion tokens",
-            "1.4 万亿个 token",
-            &[],
-            Some(1.4e12),
-            true,
-        ),
-        ("一万四千亿", "1.4 万亿个 token", &[], Some(1.4e12), true),
-        ("一千四百亿", "1.4 万亿个 token", &[], Some(1.4e12), false),
-        ("14000亿", "1.4 万亿个 token", &[], Some(1.4e12), true),
-        ("两万亿", "2 万亿个 token", &[], Some(2e12), true),
-        ("2T tokens", "2 万亿个 token", &[], Some(2e12), true),
-        ("5400亿", "5400 亿个参数", &[], Some(540e9), true),
-        ("540B", "5400 亿个参数", &[], Some(540e9), true),
-        ("五千四百亿", "5400 亿个参数", &[], Some(540e9), true),
-        ("65B", "650 亿个参数", &[], Some(65e9), true),
-        ("6.5B", "650 亿个参数", &[], Some(65e9), false),
-        // percentages
-        ("67.5%", "67.5%", &[], Some(67.5), true),
-        ("67.5", "67.5%", &[], Some(67.5), true),
-        ("６７．５％", "67.5%", &[], Some(67.5), true),
-        ("六十七点五", "67.5%", &[], Some(67.5), true),
-        ("百分之六十七点五", "67.5%", &[], Some(67.5), true),
-        ("67", "67.5%", &[], Some(67.5), false),
-        ("约 58%", "58%", &[], Some(58.0), true),
-        ("前10%", "10%", &[], Some(10.0), true),
-        // small counts with unit words
-        ("4倍", "4 倍", &[], Some(4.0), true),
-        ("四倍", "4 倍", &[], Some(4.0), true),
-        ("5倍", "4 倍", &[], Some(4.0), false),
-        ("6144", "6144 块 TPU v4 芯片", &[], Some(6144.0), true),
-        (
-            "六千一百四十四块",
-            "6144 块 TPU v4 芯片",
-            &[],
-            Some(6144.0),
-            true,
-        ),
-        ("3.5个月", "3.5 个月", &[], Some(3.5), true),
-        ("48GB", "48 GB", &[], Some(48.0), true),
-        ("十", "10 份程序", &[], Some(10.0), true),
-        ("100万", "100 万条比较", &[], Some(1e6), true),
-        ("1 million", "100 万条比较", &[], Some(1e6), true),
-        ("1M", "100 万条比较", &[], Some(1e6), true),
-        // text answers: case, width, spaces, punctuation, alternatives
-        ("rlhf", "RLHF", &[], None, true),
-        ("ＲＬＨＦ", "RLHF", &[], None, true),
-        ("R L H F", "RLHF", &[], None, true),
-        (
-            "基于人类反馈的强化学习",
-            "RLHF",
-            &["基于人类反馈的强化学习"],
-            None,
-            true,
-        ),
-        (
-            "基于人类反馈的强化学习。",
-            "RLHF",
-            &["基于人类反馈的强化学习"],
-            None,
-            true,
-        ),
-        ("PPO", "PPO", &["近端策略优化"], None, true),
-        ("近端策略优化", "PPO", &["近端策略优化"], None, true),
-        ("SFT", "PPO", &["近端策略优化"], None, false),
-        ("Chinchilla", "Chinchilla", &[], None, true),
-        ("chinchilla ", "Chinchilla", &[], None, true),
-        ("Gopher", "Chinchilla", &[], None, false),
-        (
-            "NF4",
-            "4-bit NormalFloat（NF4）",
-            &["NF4", "NormalFloat"],
-            None,
-            true,
-        ),
-        ("nf-4", "4-bit NormalFloat（NF4）", &["NF4"], None, true),
-        ("《思维链》", "思维链", &[], None, true),
-        (
-            "chain of thought",
-            "思维链",
-            &["chain-of-thought"],
-            None,
-            true,
-        ),
-        ("", "思维链", &[], None, false),
-        ("   ", "思维链", &[], None, false),
-        ("思维", "思维链", &[], None, false),
-        ("Codeforces", "Codeforces", &[], None, true),
-        ("LeetCode", "Codeforces", &[], None, false),
-    ];
+    #[derive(serde::Deserialize)]
+    struct Cases {
+        case: Vec<Case>,
+    }
 
     #[test]
     fn answer_table() {
-        assert!(TABLE.len() >= 40);
-        for (typed, answer, accept, number, want) in TABLE {
-            assert_eq!(
-                matches(typed, answer, &acc(accept), *number),
-                *want,
-                "typed {typed:?} for {answer:?}"
-            );
+        let cases: Cases =
+            toml::from_str(include_str!("normalize_cases.toml")).expect("the cases parse");
+        let mut rows = 0;
+        for c in &cases.case {
+            let right = c.right.iter().map(|t| (t, true));
+            for (typed, want) in right.chain(c.wrong.iter().map(|t| (t, false))) {
+                assert_eq!(
+                    matches(typed, &c.answer, &c.accept, c.number),
+                    want,
+                    "typed {typed:?} for {:?}",
+                    c.answer
+                );
+                rows += 1;
+            }
         }
+        assert!(rows >= 40, "{rows}");
     }
 
     #[test]

@@ -3,7 +3,20 @@
 use super::*;
 use proptest::prelude::*;
 
-fn content() -> &'static Content {
+/// The unit of the figure a card asks about ("" when its fact is not a figure).
+pub(crate) fn figure_unit(card: &Card) -> String {
+    content()
+        .paper(&card.paper)
+        .and_then(|p| p.facts.iter().find(|f| f.key == card.fact_key))
+        .and_then(|f| match &f.body {
+            FactBody::Figure { unit, .. } => Some(unit.clone()),
+            _ => None,
+        })
+        .unwrap_or_default()
+}
+
+/// The shipped content, parsed once for all the card tests.
+pub(crate) fn content() -> &'static Content {
     static C: std::sync::OnceLock<Content> = std::sync::OnceLock::new();
     C.get_or_init(|| crate::content::embedded().expect("shipped content is valid"))
 }
@@ -67,14 +80,7 @@ fn figure_distractors_are_numbers_near_the_answer() {
         ) else {
             continue;
         };
-        let unit = content()
-            .paper(&c.paper)
-            .and_then(|p| p.facts.iter().find(|f| f.key == c.fact_key))
-            .and_then(|f| match &f.body {
-                FactBody::Figure { unit, .. } => Some(unit.clone()),
-                _ => None,
-            })
-            .unwrap_or_default();
+        let unit = figure_unit(c);
         for d in distractors {
             let number = d.strip_suffix(unit.as_str()).unwrap_or(d);
             let v =

@@ -6,9 +6,9 @@
 use super::auth::{check_password, describe_wait};
 use super::error::AppError;
 use super::extract::{LearnerForm, LoggedIn, NoFields};
-use super::session::{removal_cookie, SESSION_COOKIE};
+use super::session::logged_out;
 use super::{see_other, Nav, Visitor};
-use crate::auth::{self, Password};
+use crate::auth::Password;
 use crate::startup::AppState;
 use crate::store;
 use actix_web::http::{header, StatusCode};
@@ -151,12 +151,7 @@ async fn change_password(
     {
         return Ok(res);
     }
-    let hash = state
-        .hasher
-        .run(move || auth::hash_password(new.expose()))
-        .await
-        .map_err(|e| anyhow::anyhow!("hashing task failed: {e}"))?
-        .map_err(|e| anyhow::anyhow!("hashing failed: {e}"))?;
+    let hash = super::auth::hash_new(&state, new).await?;
     store::learners::set_password_hash(&state.db, learner.id, &hash).await?;
     // Whoever else knew the old password loses their sessions; this device stays logged in.
     store::learners::delete_sessions_except(&state.db, learner.id, visitor.session_id.as_deref())
@@ -173,10 +168,7 @@ async fn logout_everywhere(
     let learner = f.learner;
     store::learners::delete_sessions_except(&state.db, learner.id, None).await?;
     state.db.cache.forget_sessions_of(learner.id);
-    Ok(HttpResponse::SeeOther()
-        .insert_header((header::LOCATION, "/"))
-        .cookie(removal_cookie(&state, SESSION_COOKIE))
-        .finish())
+    Ok(logged_out(&state))
 }
 
 #[derive(Deserialize)]
@@ -187,23 +179,16 @@ pub struct DeleteForm {
 async fn delete(
     req: HttpRequest,
     state: web::Data<AppState>,
-    LearnerForm {
-        learner,
-        visitor,
-        form,
-    }: LearnerForm<DeleteForm>,
+    f: LearnerForm<DeleteForm>,
 ) -> Result<HttpResponse, AppError> {
-    if let Err(res) =
-        confirm_password(&req, &state, &visitor, &learner.username, &form.password).await?
-    {
+    let learner = f.learner;
+    let name = &learner.username;
+    if let Err(res) = confirm_password(&req, &state, &f.visitor, name, &f.form.password).await? {
         return Ok(res);
     }
     store::learners::delete(&state.db, learner.id).await?;
     state.db.cache.forget_sessions_of(learner.id);
     state.db.cache.forget(learner.id);
     tracing::info!(learner = learner.id, "account deleted");
-    Ok(HttpResponse::SeeOther()
-        .insert_header((header::LOCATION, "/"))
-        .cookie(removal_cookie(&state, SESSION_COOKIE))
-        .finish())
+    Ok(logged_out(&state))
 }

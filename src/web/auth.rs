@@ -1,7 +1,7 @@
 //! Sign-up, log-in and log-out.
 
 use super::error::AppError;
-use super::session::{private_cookie, random_id, removal_cookie, SESSION_COOKIE};
+use super::session::{logged_out, private_cookie, random_id, SESSION_COOKIE};
 use super::{render, CsrfForm, Nav, NoFields, Visitor};
 use crate::auth::{self, Password, Username};
 use crate::startup::AppState;
@@ -25,10 +25,9 @@ pub struct NextQuery {
     next: Option<String>,
 }
 
-#[derive(Template)]
-#[template(path = "auth/signup.html")]
-struct SignupPage {
-    nav: Nav,
+/// What the sign-up and log-in forms show besides the navigation.
+struct AuthForm {
+    /// The name as typed, shown again after an error.
     username: String,
     error: Option<String>,
     /// The id of the field the error is about ("" when none): marked invalid and focused.
@@ -36,15 +35,39 @@ struct SignupPage {
     next: String,
 }
 
+impl AuthForm {
+    fn blank(q: &NextQuery) -> AuthForm {
+        AuthForm {
+            username: String::new(),
+            error: None,
+            invalid: "",
+            next: auth::safe_next(q.next.as_deref()),
+        }
+    }
+
+    /// The form again with `error` about the field `invalid`.
+    fn again(typed: &str, next: &str, error: String, invalid: &'static str) -> AuthForm {
+        AuthForm {
+            username: typed.chars().take(64).collect(),
+            error: Some(error),
+            invalid,
+            next: next.to_string(),
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "auth/signup.html")]
+struct SignupPage {
+    nav: Nav,
+    form: AuthForm,
+}
+
 #[derive(Template)]
 #[template(path = "auth/login.html")]
 struct LoginPage {
     nav: Nav,
-    username: String,
-    error: Option<String>,
-    /// The id of the field the error is about ("" when none): marked invalid and focused.
-    invalid: &'static str,
-    next: String,
+    form: AuthForm,
 }
 
 fn with_status<T: Template>(t: &T, status: StatusCode) -> Result<HttpResponse, AppError> {
@@ -52,17 +75,16 @@ fn with_status<T: Template>(t: &T, status: StatusCode) -> Result<HttpResponse, A
 }
 
 async fn signup_form(visitor: Visitor, q: web::Query<NextQuery>) -> Result<HttpResponse, AppError> {
+    let form = AuthForm::blank(&q);
     render(&SignupPage {
         nav: visitor.nav("signup"),
-        username: String::new(),
-        error: None,
-        invalid: "",
-        next: auth::safe_next(q.next.as_deref()),
+        form,
     })
 }
 
+/// The sign-up and log-in forms' fields (log-in has no confirmation).
 #[derive(Deserialize)]
-pub struct SignupForm {
+pub struct CredentialsForm {
     username: String,
     password: String,
     #[serde(default)]
@@ -74,15 +96,12 @@ pub struct SignupForm {
 async fn signup(
     req: HttpRequest,
     state: web::Data<AppState>,
-    CsrfForm { visitor, form }: CsrfForm<SignupForm>,
+    CsrfForm { visitor, form }: CsrfForm<CredentialsForm>,
 ) -> Result<HttpResponse, AppError> {
     let next = auth::safe_next(form.next.as_deref());
     let page = |msg: String, invalid: &'static str| SignupPage {
         nav: visitor.nav("signup"),
-        username: form.username.chars().take(64).collect(),
-        error: Some(msg),
-        invalid,
-        next: next.clone(),
+        form: AuthForm::again(&form.username, &next, msg, invalid),
     };
     let fail = |msg: String, invalid: &'static str| {
         with_status(&page(msg, invalid), StatusCode::BAD_REQUEST)
@@ -130,12 +149,7 @@ async fn signup(
             StatusCode::TOO_MANY_REQUESTS,
         );
     };
-    let hash = state
-        .hasher
-        .run(move || auth::hash_password(password.expose()))
-        .await
-        .map_err(|e| anyhow::anyhow!("hashing task failed: {e}"))?
-        .map_err(|e| anyhow::anyhow!("hashing failed: {e}"))?;
+    let hash = hash_new(&state, password).await?;
     let now = state.clock.now();
     let Some(id) =
         store::learners::create(&state.db, username.as_str(), &username.key(), &hash, now).await?
@@ -147,6 +161,17 @@ async fn signup(
     };
     tracing::info!(learner = id, "new learner signed up");
     start_session(&state, id, &next).await
+}
+
+/// The stored hash of a new password, made on the hashing thread.
+pub async fn hash_new(state: &AppState, password: Password) -> Result<String, AppError> {
+    let hash = state
+        .hasher
+        .run(move || auth::hash_password(password.expose()))
+        .await
+        .map_err(|e| anyhow::anyhow!("hashing task failed: {e}"))?
+        .map_err(|e| anyhow::anyhow!("hashing failed: {e}"))?;
+    Ok(hash)
 }
 
 /// "3 分钟" or "20 秒": how long to wait, for a message.
@@ -173,37 +198,24 @@ async fn start_session(
 }
 
 async fn login_form(visitor: Visitor, q: web::Query<NextQuery>) -> Result<HttpResponse, AppError> {
+    let form = AuthForm::blank(&q);
     render(&LoginPage {
         nav: visitor.nav("login"),
-        username: String::new(),
-        error: None,
-        invalid: "",
-        next: auth::safe_next(q.next.as_deref()),
+        form,
     })
-}
-
-#[derive(Deserialize)]
-pub struct LoginForm {
-    username: String,
-    password: String,
-    #[serde(default)]
-    next: Option<String>,
 }
 
 async fn login(
     req: HttpRequest,
     state: web::Data<AppState>,
-    CsrfForm { visitor, form }: CsrfForm<LoginForm>,
+    CsrfForm { visitor, form }: CsrfForm<CredentialsForm>,
 ) -> Result<HttpResponse, AppError> {
-    let next = auth::safe_next(form.next.as_deref());
     let key = form.username.trim().to_ascii_lowercase();
+    let next = auth::safe_next(form.next.as_deref());
     let addr = super::guard::client_addr(&req, &state);
     let page = |msg: String, invalid: &'static str| LoginPage {
         nav: visitor.nav("login"),
-        username: form.username.chars().take(64).collect(),
-        error: Some(msg),
-        invalid,
-        next: next.clone(),
+        form: AuthForm::again(&form.username, &next, msg, invalid),
     };
 
     // Reserve the attempt before hashing (H2): it counts from now on, so concurrent guesses
@@ -276,8 +288,5 @@ async fn logout(
         store::learners::delete_session(&state.db, sid).await?;
         state.db.cache.forget_session(sid);
     }
-    Ok(HttpResponse::SeeOther()
-        .insert_header((header::LOCATION, "/"))
-        .cookie(removal_cookie(&state, SESSION_COOKIE))
-        .finish())
+    Ok(logged_out(&state))
 }

@@ -19,7 +19,7 @@ use actix_web::cookie::{Cookie, CookieJar, SameSite};
 use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
 use actix_web::http::{header, Method};
 use actix_web::middleware::Next;
-use actix_web::{web, FromRequest, HttpMessage, HttpRequest};
+use actix_web::{web, FromRequest, HttpMessage, HttpRequest, HttpResponse};
 use hmac::digest::KeyInit;
 use hmac::{Hmac, Mac};
 use rand::RngCore;
@@ -66,6 +66,14 @@ pub fn private_cookie(state: &AppState, name: &'static str, value: String) -> Co
     jar.get(name)
         .cloned()
         .unwrap_or_else(|| Cookie::new(name, ""))
+}
+
+/// Home, with this device's session cookie removed: the learner is logged out here.
+pub fn logged_out(state: &AppState) -> HttpResponse {
+    HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, "/"))
+        .cookie(removal_cookie(state, SESSION_COOKIE))
+        .finish()
 }
 
 pub fn removal_cookie(state: &AppState, name: &'static str) -> Cookie<'static> {

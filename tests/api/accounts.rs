@@ -1,13 +1,12 @@
 //! Accounts: each rule of sign-up, log-in, sessions, CSRF and isolation, through HTTP.
 
-use crate::helpers::{spawn_app, spawn_app_with};
+use crate::helpers::{new_learner, spawn_app, spawn_app_with};
 
 const PW: &str = "a good long passphrase";
 
 #[tokio::test]
 async fn signup_validation_table() {
-    let app = spawn_app().await;
-    assert_eq!(app.signup("Alice", PW).await.status, 303);
+    let app = new_learner("Alice").await;
     let other = app.other_browser();
     // (username, password, expected message fragment)
     let cases: &[(&str, &str, &str)] = &[
@@ -33,15 +32,14 @@ async fn signup_validation_table() {
     }
     let html = other.signup("<b>bold</b>", PW).await;
     assert!(html.body.contains("&lt;b&gt;bold&lt;/b&gt;") || html.body.contains("&#60;b&#62;"));
-    assert_eq!(app.count("SELECT COUNT(*) FROM learners").await, 1);
+    app.assert_count("SELECT COUNT(*) FROM learners", 1).await;
     // Chinese names and the full allowed alphabet work.
     assert_eq!(other.signup("学习者_01-x", PW).await.status, 303);
 }
 
 #[tokio::test]
 async fn login_succeeds_with_the_right_password_and_fails_the_same_way_otherwise() {
-    let app = spawn_app().await;
-    app.signup("carol", PW).await;
+    let app = new_learner("carol").await;
     let b = app.other_browser();
     let wrong = b.login("carol", "not the password").await;
     let unknown = b.login("nobody-here", "not the password").await;
@@ -58,8 +56,7 @@ async fn login_succeeds_with_the_right_password_and_fails_the_same_way_otherwise
 
 #[tokio::test]
 async fn failed_logins_are_rate_limited_with_a_clear_message() {
-    let app = spawn_app().await;
-    app.signup("dave", PW).await;
+    let app = new_learner("dave").await;
     let b = app.other_browser();
     for _ in 0..5 {
         assert_eq!(b.login("dave", "wrong password").await.status, 401);
@@ -73,8 +70,7 @@ async fn failed_logins_are_rate_limited_with_a_clear_message() {
 /// uses her own loopback address, so only the per-name counts are in play.
 #[tokio::test]
 async fn a_successful_login_resets_nothing_for_other_names_and_is_not_slowed() {
-    let app = spawn_app().await;
-    app.signup("erin", PW).await;
+    let app = new_learner("erin").await;
     app.other_browser().signup("zoe", PW).await;
     let ip = |last: u8| std::net::IpAddr::from([127, 0, 0, last]);
     let zoe_1 = app.browser_from(ip(11));
@@ -114,7 +110,7 @@ async fn posts_without_a_valid_csrf_token_are_refused_and_change_nothing() {
         .post("/signup", &[("username", "mallory"), ("password", PW)])
         .await;
     assert_eq!(missing.status, 403);
-    assert_eq!(app.count("SELECT COUNT(*) FROM learners").await, 0);
+    app.assert_count("SELECT COUNT(*) FROM learners", 0).await;
 
     // Logged in: marking a paper read with another session's token fails.
     app.signup("frank", PW).await;
@@ -122,7 +118,8 @@ async fn posts_without_a_valid_csrf_token_are_refused_and_change_nothing() {
     let foreign = other.get("/signup").await.csrf();
     let page = app.post("/papers/qlora/read", &[("csrf", &foreign)]).await;
     assert_eq!(page.status, 403);
-    assert_eq!(app.count("SELECT COUNT(*) FROM papers_read").await, 0);
+    app.assert_count("SELECT COUNT(*) FROM papers_read", 0)
+        .await;
 }
 
 #[tokio::test]
@@ -197,25 +194,13 @@ async fn pages_that_need_an_account_redirect_to_login_and_come_back() {
     }
     app.signup("jack", PW).await;
     let b = app.other_browser();
-    let csrf = b.get("/login?next=/quiz").await.csrf();
-    let page = b
-        .post(
-            "/login",
-            &[
-                ("csrf", &csrf),
-                ("username", "jack"),
-                ("password", PW),
-                ("next", "/quiz"),
-            ],
-        )
-        .await;
+    let page = b.login_then("jack", PW, Some("/quiz")).await;
     assert_eq!(page.location.as_deref(), Some("/quiz"));
 }
 
 #[tokio::test]
 async fn next_only_accepts_local_paths() {
-    let app = spawn_app().await;
-    app.signup("kim", PW).await;
+    let app = new_learner("kim").await;
     for evil in [
         "https://evil.example/",
         "//evil.example/",
@@ -223,19 +208,16 @@ async fn next_only_accepts_local_paths() {
         "javascript:alert(1)",
         "http:evil.example",
     ] {
+        // The form of a plain /login, sent with a `next` of the attacker's choosing.
         let b = app.other_browser();
         let csrf = b.get("/login").await.csrf();
-        let page = b
-            .post(
-                "/login",
-                &[
-                    ("csrf", &csrf),
-                    ("username", "kim"),
-                    ("password", PW),
-                    ("next", evil),
-                ],
-            )
-            .await;
+        let form = [
+            ("csrf", csrf.as_str()),
+            ("username", "kim"),
+            ("password", PW),
+            ("next", evil),
+        ];
+        let page = b.post("/login", &form).await;
         assert_eq!(page.status, 303);
         assert_eq!(page.location.as_deref(), Some("/"), "{evil}");
         // the login form does not echo it either (asked by a browser not logged in: a
@@ -257,7 +239,7 @@ async fn security_headers_are_on_every_response() {
     let app = spawn_app().await;
     for path in ["/", "/papers/palm", "/nope", "/static/style.css", "/login"] {
         let page = app.get(path).await;
-        let csp = page.headers["content-security-policy"].to_str().unwrap();
+        let csp = page.header("content-security-policy");
         assert!(csp.contains("frame-ancestors 'none'"), "{path}");
         assert!(
             csp.contains("script-src 'self'") && !csp.contains("unsafe-inline"),
@@ -291,32 +273,18 @@ async fn oversized_and_malformed_bodies_get_400_and_write_nothing() {
     assert_eq!(page.status, 400);
     assert!(page.body.contains("password"));
     // invalid UTF-8 in a field
-    let res = app
-        .client
-        .post(app.url("/signup"))
-        .header("content-type", "application/x-www-form-urlencoded")
-        .body(format!("csrf={csrf}&username=%FF%FE&password=12345678"))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status().as_u16(), 400);
+    let form = "application/x-www-form-urlencoded";
+    let body = format!("csrf={csrf}&username=%FF%FE&password=12345678");
+    assert_eq!(app.post_raw("/signup", form, body).await.status, 400);
     // wrong content type
-    let res = app
-        .client
-        .post(app.url("/signup"))
-        .header("content-type", "application/json")
-        .body("{}")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status().as_u16(), 400);
-    assert_eq!(app.count("SELECT COUNT(*) FROM learners").await, 0);
+    let res = app.post_raw("/signup", "application/json", "{}").await;
+    assert_eq!(res.status, 400);
+    app.assert_count("SELECT COUNT(*) FROM learners", 0).await;
 }
 
 #[tokio::test]
 async fn two_learners_cannot_see_or_change_each_others_data() {
-    let app = spawn_app().await;
-    app.signup("lena", PW).await;
+    let app = new_learner("lena").await;
     app.mark_read("chinchilla").await;
     // lena answers one question
     let q = app.get("/quiz").await;
@@ -349,5 +317,5 @@ async fn two_learners_cannot_see_or_change_each_others_data() {
         .post("/quiz/undo", &[("csrf", &csrf), ("review", id)])
         .await;
     assert_eq!(page.status, 404);
-    assert_eq!(app.count("SELECT COUNT(*) FROM reviews").await, 1);
+    app.assert_count("SELECT COUNT(*) FROM reviews", 1).await;
 }

@@ -1,8 +1,8 @@
 //! Broken content is rejected with the file and field named, by the loader and by
 //! `paperdeck check-content`.
 
+use crate::common::cli::paperdeck;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 fn copy_content() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
@@ -172,25 +172,15 @@ fn the_shipped_content_passes_its_own_check() {
 
 #[test]
 fn check_content_exits_non_zero_and_names_the_file() {
-    let bin = env!("CARGO_BIN_EXE_paperdeck");
     let dir = copy_content();
-    let ok = Command::new(bin)
-        .args(["check-content", dir.path().to_str().unwrap()])
-        .output()
-        .unwrap();
-    assert!(
-        ok.status.success(),
-        "{}",
-        String::from_utf8_lossy(&ok.stderr)
-    );
+    let path = dir.path().to_str().unwrap();
+    let ok = paperdeck(["check-content", path]);
+    assert!(ok.ok, "{}", ok.stderr);
 
     edit(&dir.path().join("papers/bloom.md"), "hook = ", "hookk = ");
-    let bad = Command::new(bin)
-        .args(["check-content", dir.path().to_str().unwrap()])
-        .output()
-        .unwrap();
-    assert!(!bad.status.success());
-    let err = String::from_utf8_lossy(&bad.stderr);
+    let bad = paperdeck(["check-content", path]);
+    assert!(!bad.ok);
+    let err = bad.stderr;
     assert!(
         err.contains("papers/bloom.md") && err.contains("hookk"),
         "{err}"
@@ -199,28 +189,25 @@ fn check_content_exits_non_zero_and_names_the_file() {
 
 #[test]
 fn the_server_refuses_to_start_on_broken_content() {
-    let bin = env!("CARGO_BIN_EXE_paperdeck");
     let dir = copy_content();
     edit(
         &dir.path().join("papers/gpt-4.md"),
         "org = ",
         "organisation = ",
     );
-    let db = dir.path().join("x.db");
-    let out = Command::new(bin)
-        .args([
-            "serve",
-            "--addr",
-            "127.0.0.1:0",
-            "--content",
-            dir.path().to_str().unwrap(),
-            "--database",
-            &format!("sqlite://{}", db.display()),
-        ])
-        .output()
-        .unwrap();
-    assert!(!out.status.success());
-    let err = String::from_utf8_lossy(&out.stderr);
+    let db = format!("sqlite://{}", dir.path().join("x.db").display());
+    let content = dir.path().to_str().unwrap();
+    let out = paperdeck([
+        "serve",
+        "--addr",
+        "127.0.0.1:0",
+        "--content",
+        content,
+        "--database",
+        &db,
+    ]);
+    assert!(!out.ok);
+    let err = out.stderr;
     assert!(err.contains("papers/gpt-4.md"), "{err}");
     assert!(!err.contains("panicked"), "{err}");
 }
@@ -228,19 +215,15 @@ fn the_server_refuses_to_start_on_broken_content() {
 /// A fact that parses but makes a bad quiz item is caught by the lints, named by rule.
 #[test]
 fn check_content_fails_on_a_lint_and_names_the_rule() {
-    let bin = env!("CARGO_BIN_EXE_paperdeck");
     let dir = copy_content();
     let fact =
         "\n[[facts]]\nkey = \"lint-fixture\"\ntype = \"figure\"\nconcept = \"quantization\"\n\
                 section = \"figures\"\nquestion = \"微调需要超过多少 GB 显存？\"\nnumber = 780\n\
                 unit = \"GB\"\nwhy = \"测试用。\"\n+++\n";
     edit(&dir.path().join("papers/qlora.md"), "\n+++\n", fact);
-    let out = Command::new(bin)
-        .args(["check-content", dir.path().to_str().unwrap()])
-        .output()
-        .unwrap();
-    assert!(!out.status.success());
-    let err = String::from_utf8_lossy(&out.stderr);
+    let out = paperdeck(["check-content", dir.path().to_str().unwrap()]);
+    assert!(!out.ok);
+    let err = out.stderr;
     assert!(
         err.contains("[bound-words]") && err.contains("facts.lint-fixture"),
         "{err}"

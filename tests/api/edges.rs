@@ -1,7 +1,7 @@
 //! The app's edges: every POST route checks its CSRF token, an expired session on a form comes
 //! back to a page that answers GET, and `/healthz` reports the answer writer.
 
-use crate::helpers::{spawn_app, spawn_app_with, TestApp};
+use crate::helpers::{new_learner, spawn_app, spawn_app_with, TestApp};
 use paperdeck::clock::Clock;
 
 const PW: &str = "a good long passphrase";
@@ -12,8 +12,7 @@ fn concrete(pattern: &str) -> String {
 }
 
 async fn learner() -> TestApp {
-    let app = spawn_app().await;
-    assert_eq!(app.signup("edges", PW).await.status, 303);
+    let app = new_learner("edges").await;
     app
 }
 
@@ -54,8 +53,10 @@ async fn every_post_route_refuses_a_missing_or_wrong_csrf_token() {
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
     // Still logged in and nothing written: the refusals changed nothing.
-    assert_eq!(app.count("SELECT COUNT(*) FROM papers_read").await, 0);
-    assert_eq!(app.count("SELECT COUNT(*) FROM login_sessions").await, 1);
+    app.assert_count("SELECT COUNT(*) FROM papers_read", 0)
+        .await;
+    app.assert_count("SELECT COUNT(*) FROM login_sessions", 1)
+        .await;
 }
 
 #[tokio::test]

@@ -1,7 +1,8 @@
 //! Export and import through HTTP and the command line: the downloads, a round trip into a new
 //! account, merging, refusing bad files, and the login and CSRF checks.
 
-use crate::helpers::{spawn_app, Page, TestApp};
+use crate::common::cli::paperdeck;
+use crate::helpers::{new_learner, spawn_app, Page, TestApp};
 use crate::quiz::{answer_fields, as_pairs};
 use serde_json::Value;
 
@@ -110,7 +111,7 @@ async fn json_export_has_everything_but_the_password_hash() {
     let app = learner_with_history("mei").await;
     let res = app.get("/export/paperdeck.json").await;
     assert_eq!(res.status, 200);
-    let disposition = res.headers["content-disposition"].to_str().unwrap();
+    let disposition = res.header("content-disposition");
     assert!(disposition.starts_with("attachment"), "{disposition}");
     assert!(disposition.contains("paperdeck-mei.json"), "{disposition}");
     assert_eq!(res.headers["cache-control"], "no-store");
@@ -150,13 +151,9 @@ async fn revlog_csv_has_the_evaluate_header_and_one_row_per_review() {
     let app = learner_with_history("lin").await;
     let res = app.get("/export/revlog.csv").await;
     assert_eq!(res.status, 200);
-    assert!(res.headers["content-type"]
-        .to_str()
-        .unwrap()
-        .starts_with("text/csv"));
-    assert!(res.headers["content-disposition"]
-        .to_str()
-        .unwrap()
+    assert!(res.header("content-type").starts_with("text/csv"));
+    assert!(res
+        .header("content-disposition")
         .contains("paperdeck-lin-revlog.csv"));
     assert_eq!(res.headers["cache-control"], "no-store");
     let mut lines = res.body.lines();
@@ -183,13 +180,11 @@ async fn revlog_csv_has_the_evaluate_header_and_one_row_per_review() {
 
 #[tokio::test]
 async fn cards_csv_is_an_anki_basic_deck_with_every_live_card() {
-    let app = spawn_app().await;
-    app.signup("anki_fan", PW).await;
+    let app = new_learner("anki_fan").await;
     let res = app.get("/export/cards.csv").await;
     assert_eq!(res.status, 200);
-    assert!(res.headers["content-disposition"]
-        .to_str()
-        .unwrap()
+    assert!(res
+        .header("content-disposition")
         .contains("paperdeck-anki_fan-cards.csv"));
     let header: Vec<&str> = res.body.lines().take(4).collect();
     assert_eq!(
@@ -252,7 +247,8 @@ async fn importing_the_same_file_twice_does_not_duplicate_reviews() {
     assert!(res.body.contains("新增复习记录 0 条"), "{}", res.body);
     assert!(res.body.contains(&format!("已有、跳过 {reviews} 条")));
     assert!(res.body.contains("设置保持不变"));
-    assert_eq!(app.count("SELECT COUNT(*) FROM reviews").await, reviews);
+    app.assert_count("SELECT COUNT(*) FROM reviews", reviews)
+        .await;
 
     // Into a new account, twice.
     let other = app.other_browser();
@@ -263,11 +259,8 @@ async fn importing_the_same_file_twice_does_not_duplicate_reviews() {
     assert_eq!(again.status, 200);
     assert!(again.body.contains("新增复习记录 0 条"));
     assert_eq!(snapshot(&other).await, after_first);
-    assert_eq!(
-        app.count("SELECT COUNT(*) FROM reviews WHERE learner_id = 2")
-            .await,
-        reviews
-    );
+    app.assert_count("SELECT COUNT(*) FROM reviews WHERE learner_id = 2", reviews)
+        .await;
 }
 
 #[tokio::test]
@@ -291,16 +284,10 @@ async fn merging_keeps_the_newer_state_and_makes_open_questions_stale() {
     let reviews = app
         .count("SELECT COUNT(*) FROM reviews WHERE learner_id = 1")
         .await;
-    assert_eq!(
-        app.count("SELECT COUNT(*) FROM reviews WHERE learner_id = 2")
-            .await,
-        reviews
-    );
-    assert_eq!(
-        app.count("SELECT COUNT(*) FROM papers_read WHERE learner_id = 2")
-            .await,
-        2
-    );
+    app.assert_count("SELECT COUNT(*) FROM reviews WHERE learner_id = 2", reviews)
+        .await;
+    app.assert_count("SELECT COUNT(*) FROM papers_read WHERE learner_id = 2", 2)
+        .await;
 }
 
 #[tokio::test]
@@ -397,23 +384,17 @@ async fn export_and_import_need_login_and_csrf() {
     assert_eq!(plain.status, 400, "{}", plain.body);
     assert!(plain.body.contains("文件上传表单"));
     // A multipart body that breaks off: the upload's error handler answers, not a 500.
-    let broken = app
-        .client
-        .post(app.url("/import"))
-        .header("content-type", "multipart/form-data; boundary=xyz")
-        .body("--xyz\r\nContent-Disposition: form-data; name=\"file\"\r\n\r\nhalf a fi")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(broken.status().as_u16(), 400);
-    assert!(broken.text().await.unwrap().contains("没有导入任何数据"));
+    let multipart = "multipart/form-data; boundary=xyz";
+    let body = "--xyz\r\nContent-Disposition: form-data; name=\"file\"\r\n\r\nhalf a fi";
+    let broken = app.post_raw("/import", multipart, body).await;
+    assert_eq!(broken.status, 400);
+    assert!(broken.body.contains("没有导入任何数据"));
     assert_eq!(snapshot(&app).await, before);
 }
 
 #[tokio::test]
 async fn a_file_over_the_limit_is_refused_with_a_message() {
-    let app = spawn_app().await;
-    app.signup("big_file", PW).await;
+    let app = new_learner("big_file").await;
     let huge = vec![b' '; 21 * 1024 * 1024];
     let res = import(&app, &huge).await;
     assert_eq!(res.status, 400, "{}", res.body);
@@ -428,79 +409,100 @@ async fn cli_export_and_import_round_trip_against_the_live_database() {
     let database = format!("sqlite://{}", app.db_path.display());
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("cli_user.json");
-    let bin = env!("CARGO_BIN_EXE_paperdeck");
-
-    let run = |args: Vec<String>| {
-        let output = std::process::Command::new(bin)
-            .args(&args)
-            .env_remove("DATABASE_URL")
-            .env_remove("PAPERDECK_CONTENT")
-            .output()
-            .expect("run paperdeck");
-        (
-            output.status.success(),
-            String::from_utf8_lossy(&output.stdout).into_owned(),
-            String::from_utf8_lossy(&output.stderr).into_owned(),
-        )
-    };
-    let args = |list: &[&str]| list.iter().map(|s| s.to_string()).collect::<Vec<_>>();
-
-    let (ok, _, err) = run(args(&[
+    let out_path = out.to_str().unwrap();
+    let run = paperdeck([
         "export",
         "--user",
         "cli_user",
         "--database",
         &database,
         "--out",
-        out.to_str().unwrap(),
-    ]));
-    assert!(ok, "{err}");
+        out_path,
+    ]);
+    assert!(run.ok, "{}", run.stderr);
     let from_cli: Value = serde_json::from_slice(&std::fs::read(&out).unwrap()).unwrap();
     assert_eq!(comparable(from_cli), comparable(export_json(&app).await));
 
     // To standard output, too.
-    let (ok, stdout, err) = run(args(&[
-        "export",
-        "--user",
-        "cli_user",
-        "--database",
-        &database,
-    ]));
-    assert!(ok, "{err}");
-    assert!(serde_json::from_str::<Value>(&stdout).is_ok());
+    let run = paperdeck(["export", "--user", "cli_user", "--database", &database]);
+    assert!(run.ok, "{}", run.stderr);
+    assert!(serde_json::from_str::<Value>(&run.stdout).is_ok());
 
-    let (ok, stdout, err) = run(args(&[
+    let run = paperdeck([
         "import",
         "--user",
         "cli_copy",
         "--database",
         &database,
-        out.to_str().unwrap(),
-    ]));
-    assert!(ok, "{err}");
-    assert!(stdout.contains("导入完成"), "{stdout}");
+        out_path,
+    ]);
+    assert!(run.ok, "{}", run.stderr);
+    assert!(run.stdout.contains("导入完成"), "{}", run.stdout);
     assert_eq!(
         comparable(export_json(&other).await),
         comparable(export_json(&app).await)
     );
 
-    let (ok, _, err) = run(args(&[
-        "export",
-        "--user",
-        "nobody",
-        "--database",
-        &database,
-    ]));
-    assert!(!ok);
-    assert!(err.contains("不存在") && err.contains("nobody"), "{err}");
-    let (ok, _, err) = run(args(&[
+    let run = paperdeck(["export", "--user", "nobody", "--database", &database]);
+    assert!(!run.ok);
+    assert!(
+        run.stderr.contains("不存在") && run.stderr.contains("nobody"),
+        "{}",
+        run.stderr
+    );
+    let run = paperdeck([
         "import",
         "--user",
         "nobody",
         "--database",
         &database,
-        out.to_str().unwrap(),
-    ]));
-    assert!(!ok);
-    assert!(err.contains("不存在"), "{err}");
+        out_path,
+    ]);
+    assert!(!run.ok);
+    assert!(run.stderr.contains("不存在"), "{}", run.stderr);
+}
+
+/// `exported_at` set to 0, so that two exports made at different moments compare.
+fn without_time(file: &[u8]) -> String {
+    let text = String::from_utf8_lossy(file);
+    let (head, rest) = text
+        .split_once("\"exported_at\":")
+        .expect("an exported_at field");
+    let digits = rest
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(rest.len());
+    format!("{head}\"exported_at\":0{}", &rest[digits..])
+}
+
+/// The command line writes the export through the same paged writer as the web download (it
+/// used to build the whole file in memory): for an account of several pages of reviews, its
+/// file and its standard output are the download's bytes, only `exported_at` differs.
+#[tokio::test]
+async fn cli_export_is_the_web_download_written_a_page_at_a_time() {
+    let app = new_learner("pages").await;
+    let n = paperdeck::store::transfer::PAGE_ROWS * 2 + 11;
+    app.plant_reviews(n, 1_767_225_600, 60).await;
+    let web = app
+        .client
+        .get(app.url("/export/paperdeck.json"))
+        .send()
+        .await;
+    let web = web.expect("download").bytes().await.expect("body");
+    let parsed: Value = serde_json::from_slice(&web).expect("the download is JSON");
+    assert_eq!(parsed["reviews"].as_array().map(Vec::len), Some(n as usize));
+
+    let database = format!("sqlite://{}", app.db_path.display());
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("pages.json");
+    let args = ["export", "--user", "pages", "--database", &database];
+    let to_file = paperdeck(args.iter().copied().chain(["--out", out.to_str().unwrap()]));
+    assert!(to_file.ok, "{}", to_file.stderr);
+    let file = std::fs::read(&out).expect("the file");
+    assert_eq!(without_time(&file), format!("{}\n", without_time(&web)));
+    let names: Vec<_> = std::fs::read_dir(dir.path()).unwrap().flatten().collect();
+    assert_eq!(names.len(), 1, "no partial file is left beside it");
+
+    let to_stdout = paperdeck(args);
+    assert!(to_stdout.ok, "{}", to_stdout.stderr);
+    assert_eq!(to_stdout.stdout, String::from_utf8_lossy(&file));
 }

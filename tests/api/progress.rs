@@ -1,12 +1,9 @@
-use crate::helpers::spawn_app;
+use crate::helpers::{new_learner, spawn_app};
 use crate::quiz::{answer_fields, as_pairs};
-
-const PW: &str = "a good long passphrase";
 
 #[tokio::test]
 async fn progress_for_a_new_learner_explains_the_empty_charts() {
-    let app = spawn_app().await;
-    app.signup("newbie", PW).await;
+    let app = new_learner("newbie").await;
     let page = app.get("/progress").await;
     assert_eq!(page.status, 200);
     assert!(page.body.contains("0 / 10"));
@@ -20,8 +17,7 @@ async fn progress_for_a_new_learner_explains_the_empty_charts() {
 
 #[tokio::test]
 async fn progress_for_a_busy_learner_shows_her_history() {
-    let app = spawn_app().await;
-    app.signup("busy", PW).await;
+    let app = new_learner("busy").await;
     for slug in ["chinchilla", "palm", "qlora"] {
         app.mark_read(slug).await;
     }
@@ -106,18 +102,14 @@ async fn wrong_fields(
 
 #[tokio::test]
 async fn progress_after_one_wrong_answer_shows_no_mastery_anywhere() {
-    let app = spawn_app().await;
-    app.signup("honest", PW).await;
+    let app = new_learner("honest").await;
     app.mark_read("chinchilla").await;
     let q = app.get("/quiz").await;
     let f = wrong_fields(&app, &q).await;
     let res = app.post("/quiz/answer", &as_pairs(&f)).await;
     assert_eq!(res.status, 303, "{}", res.body);
-    assert_eq!(
-        app.count("SELECT COUNT(*) FROM reviews WHERE correct = 0")
-            .await,
-        1
-    );
+    app.assert_count("SELECT COUNT(*) FROM reviews WHERE correct = 0", 1)
+        .await;
 
     let page = app.get("/progress").await;
     assert_eq!(page.status, 200);

@@ -1,6 +1,6 @@
 //! The daily quiz through HTTP: the loop, one-time tokens, undo, re-grading.
 
-use crate::helpers::{spawn_app, Page, TestApp};
+use crate::helpers::{new_learner, Page, TestApp};
 
 const PW: &str = "a good long passphrase";
 
@@ -12,8 +12,7 @@ fn set(f: &mut Vec<(String, String)>, k: &str, v: &str) {
 }
 
 async fn learner_with_paper(slug: &str) -> TestApp {
-    let app = spawn_app().await;
-    assert_eq!(app.signup("quizzer", PW).await.status, 303);
+    let app = new_learner("quizzer").await;
     assert_eq!(app.mark_read(slug).await.status, 303);
     app
 }
@@ -35,7 +34,8 @@ async fn reading_unlocks_the_papers_concepts() {
     assert_eq!(n as usize, concepts);
     // reading twice changes nothing
     app.mark_read("qlora").await;
-    assert_eq!(app.count("SELECT COUNT(*) FROM papers_read").await, 1);
+    app.assert_count("SELECT COUNT(*) FROM papers_read", 1)
+        .await;
 }
 
 #[tokio::test]
@@ -60,7 +60,7 @@ async fn the_whole_loop_question_answer_feedback_next() {
     );
     let next = app.get("/quiz").await;
     assert!(next.body.contains("今天第 2 题"));
-    assert_eq!(app.count("SELECT COUNT(*) FROM reviews").await, 1);
+    app.assert_count("SELECT COUNT(*) FROM reviews", 1).await;
     let row: (i64, i64, String) =
         sqlx::query_as("SELECT reps, version, concept_slug FROM concept_states WHERE reps > 0")
             .fetch_one(&app.db().await)
@@ -76,11 +76,9 @@ async fn get_quiz_writes_nothing_and_shows_the_same_question_on_reload() {
     let b = app.get("/quiz").await;
     assert_eq!(a.input("card"), b.input("card"));
     assert_eq!(a.input("token"), b.input("token"));
-    assert_eq!(app.count("SELECT COUNT(*) FROM reviews").await, 0);
-    assert_eq!(
-        app.count("SELECT SUM(version) FROM concept_states").await,
-        0
-    );
+    app.assert_count("SELECT COUNT(*) FROM reviews", 0).await;
+    app.assert_count("SELECT SUM(version) FROM concept_states", 0)
+        .await;
 }
 
 #[tokio::test]
@@ -93,7 +91,7 @@ async fn a_double_submit_or_back_button_records_one_review() {
     let again = app.post("/quiz/answer", &as_pairs(&fields)).await;
     assert_eq!(again.status, 409);
     assert!(again.body.contains("已经提交过了"));
-    assert_eq!(app.count("SELECT COUNT(*) FROM reviews").await, 1);
+    app.assert_count("SELECT COUNT(*) FROM reviews", 1).await;
 }
 
 #[tokio::test]
@@ -112,7 +110,7 @@ async fn forged_or_tampered_tokens_are_refused() {
         app.post("/quiz/answer", &as_pairs(&fields)).await.status,
         403
     );
-    assert_eq!(app.count("SELECT COUNT(*) FROM reviews").await, 0);
+    app.assert_count("SELECT COUNT(*) FROM reviews", 0).await;
 }
 
 #[tokio::test]
@@ -154,12 +152,12 @@ async fn undo_restores_the_state_once() {
         .post("/quiz/undo", &[("csrf", &csrf), ("review", &id)])
         .await;
     assert_eq!(undo.status, 303);
-    assert_eq!(app.count("SELECT COUNT(*) FROM reviews").await, 0);
-    assert_eq!(
-        app.count("SELECT COUNT(*) FROM concept_states WHERE reps > 0 OR stability IS NOT NULL")
-            .await,
-        0
-    );
+    app.assert_count("SELECT COUNT(*) FROM reviews", 0).await;
+    app.assert_count(
+        "SELECT COUNT(*) FROM concept_states WHERE reps > 0 OR stability IS NOT NULL",
+        0,
+    )
+    .await;
     let again = app
         .post("/quiz/undo", &[("csrf", &csrf), ("review", &id)])
         .await;
@@ -187,7 +185,7 @@ async fn undo_restores_the_state_once() {
         .post("/quiz/undo", &[("csrf", &csrf), ("review", &id1)])
         .await;
     assert_eq!(refused.status, 409);
-    assert_eq!(app.count("SELECT COUNT(*) FROM reviews").await, 1);
+    app.assert_count("SELECT COUNT(*) FROM reviews", 1).await;
 }
 
 #[tokio::test]
@@ -199,7 +197,7 @@ async fn a_stale_question_after_the_concept_moved_on_is_refused() {
     // the same concept's state has a new version: the old token is stale
     let page = app.post("/quiz/answer", &as_pairs(&old)).await;
     assert_eq!(page.status, 409);
-    assert_eq!(app.count("SELECT COUNT(*) FROM reviews").await, 1);
+    app.assert_count("SELECT COUNT(*) FROM reviews", 1).await;
 }
 
 #[tokio::test]
@@ -306,8 +304,7 @@ async fn practice_on_a_locked_concept_explains_what_to_do() {
 #[tokio::test]
 async fn reading_a_paper_unlocks_its_concepts_at_once_even_after_the_home_page() {
     // The home page loads the learner's plan (and caches it); reading must not be hidden by that.
-    let app = spawn_app().await;
-    app.signup("reader", PW).await;
+    let app = new_learner("reader").await;
     assert!(app.get("/").await.body.contains("今天的学习"));
     assert!(app.get("/quiz").await.body.contains("先读一篇论文"));
     app.mark_read("qlora").await;
@@ -387,16 +384,31 @@ async fn type_answer(app: &TestApp, q: &Page, typed: &str) -> (String, Page) {
 
 async fn override_post(app: &TestApp, fb: &Page, id: &str, token: &str) -> Page {
     let version = fb.input("version").unwrap_or_else(|| "1".into());
-    app.post(
-        "/quiz/override",
-        &[
-            ("csrf", &fb.csrf()),
-            ("review", id),
-            ("version", &version),
-            ("token", token),
-        ],
-    )
-    .await
+    override_with(app, Some(&fb.csrf()), id, &version, token).await
+}
+
+/// An override of review `id` with the fields as given; no `csrf` field when `csrf` is `None`.
+async fn override_with(
+    app: &TestApp,
+    csrf: Option<&str>,
+    id: &str,
+    version: &str,
+    token: &str,
+) -> Page {
+    let mut form = vec![("review", id), ("version", version), ("token", token)];
+    if let Some(csrf) = csrf {
+        form.push(("csrf", csrf));
+    }
+    app.post("/quiz/override", &form).await
+}
+
+/// The feedback page `fb` of review `id` offers no override, and one posted anyway is refused
+/// with a message that says `why`.
+async fn refused_override(app: &TestApp, fb: &Page, id: &str, why: &str) {
+    assert!(!fb.body.contains("我答对了，算我对"));
+    let page = override_post(app, fb, id, "whatever").await;
+    assert_eq!(page.status, 409);
+    assert!(page.body.contains(why), "{why}: {}", page.body);
 }
 
 const WRONG: &str = "完全不对的答案";
@@ -507,7 +519,8 @@ async fn a_wrong_typed_answer_can_be_overridden_once_and_the_report_lists_it() {
     let again = override_post(&app, &fb, &id, &token).await;
     assert_eq!(again.status, 409, "{}", again.body);
     assert!(again.body.contains("已经算作答对"));
-    assert_eq!(app.count("SELECT COUNT(*) FROM reviews").await, reviews);
+    app.assert_count("SELECT COUNT(*) FROM reviews", reviews)
+        .await;
     assert_eq!(
         app.count(&format!(
             "SELECT version FROM concept_states WHERE learner_id = 1 AND concept_slug = '{concept}'"
@@ -521,17 +534,10 @@ async fn a_wrong_typed_answer_can_be_overridden_once_and_the_report_lists_it() {
         .fetch_one(&app.db().await)
         .await
         .unwrap();
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_paperdeck"))
-        .args(["report", "grading", "--database"])
-        .arg(format!("sqlite://{}", app.db_path.display()))
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "{stdout}{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let database = format!("sqlite://{}", app.db_path.display());
+    let out = crate::common::cli::paperdeck(["report", "grading", "--database", &database]);
+    let stdout = out.stdout;
+    assert!(out.ok, "{stdout}{}", out.stderr);
     assert!(
         stdout.contains(&format!("card {card} (chinchilla): 1 of 1")),
         "{stdout}"
@@ -551,41 +557,16 @@ async fn the_override_is_refused_for_forged_tokens_and_reviews_that_are_no_longe
     let token = fb.input("token").expect("override token");
     // A forged token, or a real one with another version: 403, nothing written.
     assert_eq!(override_post(&app, &fb, &id, "deadbeef").await.status, 403);
-    let tampered = app
-        .post(
-            "/quiz/override",
-            &[
-                ("csrf", &fb.csrf()),
-                ("review", &id),
-                ("version", "7"),
-                ("token", &token),
-            ],
-        )
-        .await;
+    let tampered = override_with(&app, Some(&fb.csrf()), &id, "7", &token).await;
     assert_eq!(tampered.status, 403);
     // Without the CSRF token: refused too.
-    let no_csrf = app
-        .post(
-            "/quiz/override",
-            &[("review", &id), ("version", "1"), ("token", &token)],
-        )
-        .await;
+    let no_csrf = override_with(&app, None, &id, "1", &token).await;
     assert_eq!(no_csrf.status, 403);
     // Another learner cannot override her review (it is not theirs to see).
     let other = app.other_browser();
     other.signup("someone", PW).await;
     let page = other.get("/papers").await;
-    let stolen = other
-        .post(
-            "/quiz/override",
-            &[
-                ("csrf", &page.csrf()),
-                ("review", &id),
-                ("version", "1"),
-                ("token", &token),
-            ],
-        )
-        .await;
+    let stolen = override_with(&other, Some(&page.csrf()), &id, "1", &token).await;
     assert_eq!(stolen.status, 404);
 
     // The concept is answered again: the earlier review is no longer its latest.
@@ -597,11 +578,7 @@ async fn the_override_is_refused_for_forged_tokens_and_reviews_that_are_no_longe
     let late = override_post(&app, &fb, &id, &token).await;
     assert_eq!(late.status, 409, "{}", late.body);
     assert!(late.body.contains("又答过了"));
-    assert_eq!(
-        app.count("SELECT COUNT(*) FROM reviews WHERE overridden = 1 OR correct = 1 AND answer = '完全不对的答案'")
-            .await,
-        0
-    );
+    app.assert_count("SELECT COUNT(*) FROM reviews WHERE overridden = 1 OR correct = 1 AND answer = '完全不对的答案'", 0).await;
 }
 
 #[tokio::test]
@@ -615,10 +592,7 @@ async fn the_override_is_refused_for_right_answers_given_up_and_other_card_kinds
     let expected = data["answer"].as_str().unwrap().to_string();
     let (id, fb) = type_answer(&app, &q, &expected).await;
     assert!(fb.body.contains("答对了"), "{expected}: {}", fb.body);
-    assert!(!fb.body.contains("我答对了，算我对"));
-    let page = override_post(&app, &fb, &id, "whatever").await;
-    assert_eq!(page.status, 409);
-    assert!(page.body.contains("本来就答对了"));
+    refused_override(&app, &fb, &id, "本来就答对了").await;
 
     // Given up with 不知道 (even with something typed first): she said she did not know.
     let q = question_where(&app, &concept, is_fill).await;
@@ -626,10 +600,7 @@ async fn the_override_is_refused_for_right_answers_given_up_and_other_card_kinds
     set(&mut f, "answer", "猜一个");
     let (id, fb) = app.submit(&f).await;
     let id = id.to_string();
-    assert!(!fb.body.contains("我答对了，算我对"));
-    let page = override_post(&app, &fb, &id, "whatever").await;
-    assert_eq!(page.status, 409);
-    assert!(page.body.contains("不知道"));
+    refused_override(&app, &fb, &id, "不知道").await;
 
     // A self-graded recall card rated "forgot", and any card that is not typed.
     let recall = concept_with(&app, "chinchilla", "recall").await;
@@ -638,15 +609,9 @@ async fn the_override_is_refused_for_right_answers_given_up_and_other_card_kinds
     set(&mut f, "grade", "1");
     let (id, fb) = app.submit(&f).await;
     let id = id.to_string();
-    assert!(!fb.body.contains("我答对了，算我对"));
-    let page = override_post(&app, &fb, &id, "whatever").await;
-    assert_eq!(page.status, 409);
-    assert!(page.body.contains("填空题"));
-    assert_eq!(
-        app.count("SELECT COUNT(*) FROM reviews WHERE overridden = 1")
-            .await,
-        0
-    );
+    refused_override(&app, &fb, &id, "填空题").await;
+    app.assert_count("SELECT COUNT(*) FROM reviews WHERE overridden = 1", 0)
+        .await;
 }
 
 /// Typed answers are graded with every name the content knows (the glossary, concept aliases,

@@ -2,7 +2,7 @@
 //! Load-shaped findings are tested with a handful of concurrent requests, never with timing.
 
 use crate::export::{export_json, import, learner_with_history};
-use crate::helpers::{spawn_app, spawn_app_with, Page, TestApp};
+use crate::helpers::{new_learner, spawn_app, spawn_app_with, Page, TestApp};
 use std::time::Duration;
 
 const PW: &str = "a good long passphrase";
@@ -13,56 +13,37 @@ async fn behind_proxy() -> TestApp {
     spawn_app_with(|s| s.trusted_proxies = vec!["127.0.0.1".parse().unwrap()]).await
 }
 
-async fn to_page(res: reqwest::Response) -> Page {
-    let status = res.status().as_u16();
-    let headers = res.headers().clone();
-    let location = headers
-        .get("location")
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_string);
-    Page {
-        status,
-        body: res.text().await.unwrap_or_default(),
-        location,
-        headers,
-    }
-}
-
-/// A log-in from `from` (sent as `X-Forwarded-For`) in a fresh browser.
-async fn login_from(app: &TestApp, from: &str, user: &str, pw: &str) -> Page {
+/// A post of `form` (with a fresh CSRF token from `path`) in a fresh browser whose client
+/// address, sent as `X-Forwarded-For`, is `from`.
+async fn post_from(app: &TestApp, from: &str, path: &str, form: &[(&str, &str)]) -> Page {
     let b = app.other_browser();
-    let csrf = b.get("/login").await.csrf();
+    let csrf = b.get(path).await.csrf();
+    let mut fields = vec![("csrf", csrf.as_str())];
+    fields.extend_from_slice(form);
     let res = b
         .client
-        .post(b.url("/login"))
+        .post(b.url(path))
         .header("x-forwarded-for", from)
-        .form(&[
-            ("csrf", csrf.as_str()),
-            ("username", user),
-            ("password", pw),
-        ])
+        .form(&fields)
         .send()
         .await
-        .expect("POST /login");
-    to_page(res).await
+        .unwrap_or_else(|e| panic!("POST {path}: {e}"));
+    Page::read(res).await.expect("response body")
+}
+
+/// A log-in from `from` in a fresh browser.
+async fn login_from(app: &TestApp, from: &str, user: &str, pw: &str) -> Page {
+    post_from(app, from, "/login", &[("username", user), ("password", pw)]).await
 }
 
 async fn signup_from(app: &TestApp, from: &str, user: &str) -> Page {
-    let b = app.other_browser();
-    let csrf = b.get("/signup").await.csrf();
-    let res = b
-        .client
-        .post(b.url("/signup"))
-        .header("x-forwarded-for", from)
-        .form(&[
-            ("csrf", csrf.as_str()),
-            ("username", user),
-            ("password", PW),
-        ])
-        .send()
-        .await
-        .expect("POST /signup");
-    to_page(res).await
+    post_from(
+        app,
+        from,
+        "/signup",
+        &[("username", user), ("password", PW)],
+    )
+    .await
 }
 
 #[tokio::test]
@@ -125,8 +106,7 @@ async fn futures_join_all<F: std::future::Future>(
 #[tokio::test]
 async fn h3_failed_logins_from_a_shared_address_do_not_lock_out_other_accounts() {
     // Direct deployment (no proxy configured): the review's reproduction, all from 127.0.0.1.
-    let app = spawn_app().await;
-    assert_eq!(app.signup("proxyvictim", PW).await.status, 303);
+    let app = new_learner("proxyvictim").await;
     let attacker = app.other_browser();
     for i in 0..5 {
         let page = attacker
@@ -138,6 +118,16 @@ async fn h3_failed_logins_from_a_shared_address_do_not_lock_out_other_accounts()
         app.other_browser().login("proxyvictim", PW).await.status,
         303
     );
+    // `X-Forwarded-For` is believed only from a configured proxy (off by default): a client
+    // cannot pick a fresh address per guess with the header.
+    assert_eq!(app.signup("carol", PW).await.status, 303);
+    for i in 0..5 {
+        let from = format!("10.0.1.{i}");
+        let page = login_from(&app, &from, "carol", "wrong password").await;
+        assert_eq!(page.status, 401);
+    }
+    let page = login_from(&app, "10.0.9.9", "carol", "wrong password").await;
+    assert_eq!(page.status, 429);
 
     // Targeted: five bad log-ins for her name from one address do not refuse her at another.
     let app = behind_proxy().await;
@@ -152,28 +142,6 @@ async fn h3_failed_logins_from_a_shared_address_do_not_lock_out_other_accounts()
     }
     assert_eq!(login_from(&app, "10.0.0.3", "LockMe", PW).await.status, 429);
     assert_eq!(login_from(&app, "10.0.0.4", "LockMe", PW).await.status, 303);
-}
-
-#[tokio::test]
-async fn h3_forwarded_for_is_believed_only_from_a_trusted_proxy() {
-    // Off by default: a client cannot pick a fresh address per guess with the header.
-    let app = spawn_app().await;
-    app.signup("carol", PW).await;
-    for i in 0..5 {
-        let from = format!("10.0.1.{i}");
-        assert_eq!(
-            login_from(&app, &from, "carol", "wrong password")
-                .await
-                .status,
-            401
-        );
-    }
-    assert_eq!(
-        login_from(&app, "10.0.9.9", "carol", "wrong password")
-            .await
-            .status,
-        429
-    );
 }
 
 #[tokio::test]
@@ -200,8 +168,10 @@ async fn m5_signups_are_limited_per_address_and_overall() {
     );
 }
 
+/// M5's companion (not a regression test: 243da83 served these too, only slower): sign-ups
+/// waiting for their permit do not hold up a log-in.
 #[tokio::test]
-async fn m5_logins_complete_while_signups_queue_for_their_own_permit() {
+async fn logins_complete_while_signups_queue_for_their_own_permit() {
     let app = behind_proxy().await;
     assert_eq!(app.signup("alice", PW).await.status, 303);
     // A small burst of sign-ups from different addresses together with a log-in: the sign-ups
@@ -215,7 +185,18 @@ async fn m5_logins_complete_while_signups_queue_for_their_own_permit() {
         login_from(&app, "10.4.0.1", "alice", PW)
     );
     assert_eq!(login.status, 303);
-    assert!(pages.iter().all(|p| p.status == 303), "all sign-ups served");
+    // Each sign-up is served, or, when its wait for the permit runs out (a slow machine, an
+    // unoptimised build), refused with the busy message; never an error or a lost request.
+    let statuses: Vec<u16> = pages.iter().map(|p| p.status).collect();
+    assert!(statuses.contains(&303), "{statuses:?}");
+    for p in &pages {
+        assert!(
+            p.status == 303 || p.status == 429 && p.body.contains("现在注册的人很多"),
+            "{}: {}",
+            p.status,
+            p.body
+        );
+    }
 }
 
 #[tokio::test]
@@ -281,12 +262,12 @@ async fn m2_imported_numbers_are_checked_against_their_real_domain() {
         assert_eq!(res.status, 400, "{list}.{field}: {}", res.body);
         assert!(res.body.contains("不合理"), "{list}.{field}: {}", res.body);
     }
-    assert_eq!(
-        other
-            .count("SELECT COUNT(*) FROM concept_states WHERE learner_id = 2")
-            .await,
-        0
-    );
+    other
+        .assert_count(
+            "SELECT COUNT(*) FROM concept_states WHERE learner_id = 2",
+            0,
+        )
+        .await;
     // The untouched file still imports.
     let res = import(&other, &serde_json::to_vec(&good).unwrap()).await;
     assert_eq!(res.status, 200, "{}", res.body);
@@ -374,7 +355,7 @@ async fn l7_common_and_guessable_passwords_are_refused_at_signup() {
         assert_eq!(page.status, 400, "{pw}");
         assert!(page.body.contains(want), "{pw}: {}", page.body);
     }
-    assert_eq!(app.count("SELECT COUNT(*) FROM learners").await, 0);
+    app.assert_count("SELECT COUNT(*) FROM learners", 0).await;
 }
 
 async fn account_csrf(app: &TestApp) -> String {
@@ -383,10 +364,20 @@ async fn account_csrf(app: &TestApp) -> String {
     page.csrf()
 }
 
+/// Posts the password change form: the new password typed twice.
+async fn change_password(app: &TestApp, csrf: &str, current: &str, new: &str) -> Page {
+    let form = [
+        ("csrf", csrf),
+        ("current_password", current),
+        ("new_password", new),
+        ("new_password_confirm", new),
+    ];
+    app.post("/account/password", &form).await
+}
+
 #[tokio::test]
 async fn l8_changing_the_password_logs_out_the_other_sessions() {
-    let app = spawn_app().await;
-    assert_eq!(app.signup("erin", PW).await.status, 303);
+    let app = new_learner("erin").await;
     let laptop = app.other_browser();
     assert_eq!(laptop.login("erin", PW).await.status, 303);
     assert!(app
@@ -397,53 +388,13 @@ async fn l8_changing_the_password_logs_out_the_other_sessions() {
 
     let csrf = account_csrf(&app).await;
     let new = "another long passphrase";
-    let wrong = app
-        .post(
-            "/account/password",
-            &[
-                ("csrf", &csrf),
-                ("current_password", "not it at all"),
-                ("new_password", new),
-                ("new_password_confirm", new),
-            ],
-        )
-        .await;
+    let wrong = change_password(&app, &csrf, "not it at all", new).await;
     assert_eq!(wrong.status, 401);
-    let weak = app
-        .post(
-            "/account/password",
-            &[
-                ("csrf", &csrf),
-                ("current_password", PW),
-                ("new_password", "12345678"),
-                ("new_password_confirm", "12345678"),
-            ],
-        )
-        .await;
+    let weak = change_password(&app, &csrf, PW, "12345678").await;
     assert_eq!(weak.status, 400);
-    let no_csrf = app
-        .post(
-            "/account/password",
-            &[
-                ("csrf", "nope"),
-                ("current_password", PW),
-                ("new_password", new),
-                ("new_password_confirm", new),
-            ],
-        )
-        .await;
+    let no_csrf = change_password(&app, "nope", PW, new).await;
     assert_eq!(no_csrf.status, 403);
-    let ok = app
-        .post(
-            "/account/password",
-            &[
-                ("csrf", &csrf),
-                ("current_password", PW),
-                ("new_password", new),
-                ("new_password_confirm", new),
-            ],
-        )
-        .await;
+    let ok = change_password(&app, &csrf, PW, new).await;
     assert_eq!(ok.status, 303, "{}", ok.body);
     // This device stays logged in, the laptop is logged out, and only the new password works.
     assert_eq!(app.get("/progress").await.status, 200);
@@ -454,8 +405,7 @@ async fn l8_changing_the_password_logs_out_the_other_sessions() {
 
 #[tokio::test]
 async fn l8_log_out_everywhere_ends_every_session() {
-    let app = spawn_app().await;
-    assert_eq!(app.signup("fay", PW).await.status, 303);
+    let app = new_learner("fay").await;
     let phone = app.other_browser();
     assert_eq!(phone.login("fay", PW).await.status, 303);
     let csrf = account_csrf(&app).await;
@@ -465,7 +415,8 @@ async fn l8_log_out_everywhere_ends_every_session() {
     assert_eq!(res.status, 303);
     assert_eq!(app.get("/progress").await.status, 303);
     assert_eq!(phone.get("/progress").await.status, 303);
-    assert_eq!(app.count("SELECT COUNT(*) FROM login_sessions").await, 0);
+    app.assert_count("SELECT COUNT(*) FROM login_sessions", 0)
+        .await;
 }
 
 #[tokio::test]
@@ -482,7 +433,7 @@ async fn l8_deleting_the_account_removes_all_its_data() {
         )
         .await;
     assert_eq!(wrong.status, 401);
-    assert_eq!(app.count("SELECT COUNT(*) FROM learners").await, 2);
+    app.assert_count("SELECT COUNT(*) FROM learners", 2).await;
     let res = app
         .post("/account/delete", &[("csrf", &csrf), ("password", PW)])
         .await;
@@ -495,8 +446,9 @@ async fn l8_deleting_the_account_removes_all_its_data() {
             .await;
         assert_eq!(n, 0, "{table}");
     }
-    assert_eq!(app.count("SELECT COUNT(*) FROM learners").await, 1);
-    assert_eq!(app.count("SELECT COUNT(*) FROM papers_read").await, 1);
+    app.assert_count("SELECT COUNT(*) FROM learners", 1).await;
+    app.assert_count("SELECT COUNT(*) FROM papers_read", 1)
+        .await;
     assert_eq!(app.get("/progress").await.status, 303);
     assert_eq!(app.other_browser().login("gone", PW).await.status, 401);
 }
@@ -530,15 +482,15 @@ async fn l8_sessions_have_an_absolute_lifetime_and_expired_ones_are_purged() {
         .unwrap();
     assert_eq!(purged, 1);
     store.close().await;
-    assert_eq!(app.count("SELECT COUNT(*) FROM login_sessions").await, 1);
+    app.assert_count("SELECT COUNT(*) FROM login_sessions", 1)
+        .await;
 }
 
 #[cfg(unix)]
 #[tokio::test]
 async fn l9_the_database_file_is_created_private() {
     use std::os::unix::fs::PermissionsExt;
-    let app = spawn_app().await;
-    app.signup("ivy", PW).await;
+    let app = new_learner("ivy").await;
     for suffix in ["", "-wal"] {
         let path = format!("{}{suffix}", app.db_path.display());
         if let Ok(meta) = std::fs::metadata(&path) {
@@ -547,4 +499,63 @@ async fn l9_the_database_file_is_created_private() {
             assert!(!suffix.is_empty(), "the database file exists");
         }
     }
+}
+
+/// H1: expensive requests (fitting, importing, exporting) each took a core and up to gigabytes,
+/// with no limit on how many one learner ran at once. She now runs one at a time: while her
+/// large download is still being sent, a second one is refused with a message.
+#[tokio::test]
+async fn h1_a_learner_runs_one_expensive_request_at_a_time() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let app = new_learner("heavy").await;
+    // Tens of megabytes of JSON: more than the socket buffers hold, so a client that stops
+    // reading keeps the download in progress.
+    app.plant_reviews(60_000, 1_767_225_600, 60).await;
+    let mut held = tokio::net::TcpStream::connect(("127.0.0.1", app.port))
+        .await
+        .expect("connect");
+    let head = format!(
+        "GET /export/paperdeck.json HTTP/1.1\r\nHost: x\r\nCookie: {}\r\n\r\n",
+        app.cookie_header()
+    );
+    held.write_all(head.as_bytes()).await.expect("send");
+    let mut first = [0u8; 64];
+    let n = held.read(&mut first).await.expect("the download starts");
+    let start = String::from_utf8_lossy(&first[..n]).to_string();
+    assert!(start.starts_with("HTTP/1.1 200"), "{start}");
+
+    let second = app.get("/export/revlog.csv").await;
+    assert_eq!(second.status, 429, "a second download while one is sent");
+    assert!(second.body.contains("还在进行中"), "{}", second.body);
+    drop(held);
+}
+
+/// L1: the option order came from SHA-256 of the learner id, concept and version, with no
+/// secret, so a learner could compute which option was right. Two servers that differ only in
+/// their secret key now show the same learners different questions or orders.
+#[tokio::test]
+async fn l1_option_order_depends_on_the_server_secret() {
+    let mut seen = Vec::new();
+    for key in [
+        "the first server's secret key, 32 bytes or more",
+        "the second server's secret key, also long enough",
+    ] {
+        let app = spawn_app_with(|s| s.secret_key = Some(key.into())).await;
+        let mut firsts = Vec::new();
+        // Five learners (ids 1 to 5 on both servers), each shown the first question of a paper.
+        for (i, paper) in ["chinchilla", "palm", "qlora", "llama", "bloom"]
+            .iter()
+            .enumerate()
+        {
+            let b = app.other_browser();
+            b.learner(&format!("keyed{i}"), &[paper]).await;
+            let q = crate::common::quiz::question(&b.get("/quiz").await);
+            firsts.push((q.field("card"), q.options));
+        }
+        seen.push(firsts);
+    }
+    assert_ne!(
+        seen[0], seen[1],
+        "questions and option orders ignore the key"
+    );
 }

@@ -1,6 +1,4 @@
-use crate::helpers::spawn_app;
-
-const PW: &str = "a good long passphrase";
+use crate::helpers::{new_learner, spawn_app};
 
 fn form<'a>(
     csrf: &'a str,
@@ -22,8 +20,7 @@ fn form<'a>(
 
 #[tokio::test]
 async fn settings_are_saved_and_bad_values_come_back_with_a_message() {
-    let app = spawn_app().await;
-    app.signup("sora", PW).await;
+    let app = new_learner("sora").await;
     let page = app.get("/settings").await;
     assert_eq!(page.status, 200);
     assert!(page.body.contains(r#"step="1" value="90""#));
@@ -63,8 +60,7 @@ async fn settings_are_saved_and_bad_values_come_back_with_a_message() {
 
 #[tokio::test]
 async fn optimising_needs_enough_reviews() {
-    let app = spawn_app().await;
-    app.signup("taro", PW).await;
+    let app = new_learner("taro").await;
     let csrf = app.get("/settings").await.csrf();
     // Post/Redirect/Get: the outcome comes back on the settings page, said as a fact about her
     // history, not as an error.
@@ -73,11 +69,11 @@ async fn optimising_needs_enough_reviews() {
     let page = app.get(page.location.as_deref().unwrap()).await;
     assert_eq!(page.status, 200);
     assert!(page.body.contains("至少要有"), "{}", page.body);
-    assert_eq!(
-        app.count("SELECT COUNT(*) FROM learners WHERE fsrs_params IS NOT NULL")
-            .await,
-        0
-    );
+    app.assert_count(
+        "SELECT COUNT(*) FROM learners WHERE fsrs_params IS NOT NULL",
+        0,
+    )
+    .await;
 }
 
 #[tokio::test]

@@ -1,20 +1,23 @@
 //! The binary's start and stop: a database that cannot be opened is a clear message, and
 //! SIGTERM stops the server cleanly.
 
+use crate::common::cli::{paperdeck, Run};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
+
+/// `paperdeck serve` on the SQLite file `db`, on any free port.
+fn serve_on(db: &std::path::Path) -> Run {
+    let url = format!("sqlite://{}", db.display());
+    paperdeck(["serve", "--addr", "127.0.0.1:0", "--database", &url])
+}
 
 #[test]
 fn a_database_that_cannot_be_opened_stops_the_server_with_a_clear_message() {
     let dir = tempfile::tempdir().unwrap();
     let missing = dir.path().join("no/such/dir/paperdeck.db");
-    let out = Command::new(env!("CARGO_BIN_EXE_paperdeck"))
-        .args(["serve", "--addr", "127.0.0.1:0", "--database"])
-        .arg(format!("sqlite://{}", missing.display()))
-        .output()
-        .unwrap();
-    assert!(!out.status.success());
-    let err = String::from_utf8_lossy(&out.stderr);
+    let out = serve_on(&missing);
+    assert!(!out.ok);
+    let err = out.stderr;
     assert!(err.contains("无法打开数据库"), "{err}");
     assert!(
         err.contains(&missing.display().to_string()),
@@ -29,13 +32,9 @@ fn a_database_that_cannot_be_opened_stops_the_server_with_a_clear_message() {
         "this is not sqlite, just text that is long enough to matter".repeat(100),
     )
     .unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_paperdeck"))
-        .args(["serve", "--addr", "127.0.0.1:0", "--database"])
-        .arg(format!("sqlite://{}", junk.display()))
-        .output()
-        .unwrap();
-    assert!(!out.status.success());
-    let err = String::from_utf8_lossy(&out.stderr);
+    let out = serve_on(&junk);
+    assert!(!out.ok);
+    let err = out.stderr;
     assert!(err.contains("junk.db"), "{err}");
     assert!(!err.contains("panicked"), "{err}");
 }

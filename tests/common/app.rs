@@ -1,7 +1,14 @@
 //! The real app in-process on port 0 with a fresh SQLite file, and browsers (cookie jars) that
 //! talk to it over HTTP.
+//!
+//! With `PAPERDECK_TARGET_BIN=path/to/paperdeck` set, every app is that binary instead, run as
+//! a separate process on a free port with its own temporary database: the same HTTP tests then
+//! show what they catch in another build (an older commit's release binary, say). Settings are
+//! passed as the `PAPERDECK_*` variables `paperdeck serve` reads; a build that does not know
+//! one ignores it, and the clock is the system's.
 
 use super::page::Page;
+use super::release::ReleaseServer;
 use paperdeck::config::Settings;
 use paperdeck::startup::Application;
 use reqwest::cookie::{CookieStore, Jar};
@@ -18,6 +25,8 @@ pub struct TestApp {
     /// The cookie jar of `client`, readable so that raw requests can send the same cookies.
     pub jar: Arc<Jar>,
     pub db_path: PathBuf,
+    /// The separate server process under `PAPERDECK_TARGET_BIN`; killed with the last browser.
+    _server: Option<Arc<ReleaseServer>>,
     /// Keeps the temporary directory (and the database in it) alive as long as any browser.
     _dir: Arc<tempfile::TempDir>,
 }
@@ -35,6 +44,14 @@ pub async fn spawn_app() -> TestApp {
     spawn_app_with(|_| {}).await
 }
 
+/// An app with one learner, `username` (password [`super::PW`]), signed up in this browser.
+pub async fn new_learner(username: &str) -> TestApp {
+    let app = spawn_app().await;
+    let page = app.signup(username, super::PW).await;
+    assert_eq!(page.status, 303, "sign-up of {username}: {}", page.body);
+    app
+}
+
 pub async fn spawn_app_with(configure: impl FnOnce(&mut Settings)) -> TestApp {
     let dir = tempfile::tempdir().expect("tempdir");
     let db_path = dir.path().join("test.db");
@@ -43,6 +60,9 @@ pub async fn spawn_app_with(configure: impl FnOnce(&mut Settings)) -> TestApp {
     // sees the same questions (a generated key would make answer counts vary between runs).
     settings.secret_key = Some("paperdeck test key, fixed so quiz order is repeatable".into());
     configure(&mut settings);
+    if let Some(bin) = std::env::var_os("PAPERDECK_TARGET_BIN") {
+        return spawn_binary(PathBuf::from(bin), dir, &settings).await;
+    }
     let app = Application::build(settings).await.expect("app builds");
     let port = app.port();
     tokio::spawn(app.run_until_stopped());
@@ -54,10 +74,68 @@ pub async fn spawn_app_with(configure: impl FnOnce(&mut Settings)) -> TestApp {
         jar,
         db_path,
         _dir: Arc::new(dir),
+        _server: None,
     }
 }
 
+/// `bin` serving a database in `dir`, started with `settings` as far as the command line
+/// reaches them.
+async fn spawn_binary(bin: PathBuf, dir: tempfile::TempDir, settings: &Settings) -> TestApp {
+    let mut server = ReleaseServer::new(&bin, dir.path());
+    let proxies: Vec<String> = settings
+        .trusted_proxies
+        .iter()
+        .map(|a| a.to_string())
+        .collect();
+    let vars = [
+        (
+            "PAPERDECK_SECRET_KEY",
+            settings.secret_key.clone().unwrap_or_default(),
+        ),
+        (
+            "PAPERDECK_CACHE_TTL_SECS",
+            settings.cache_ttl.as_secs().to_string(),
+        ),
+        ("PAPERDECK_TRUSTED_PROXIES", proxies.join(",")),
+        (
+            "PAPERDECK_BODY_IDLE_SECS",
+            settings.body_idle_timeout.as_secs().to_string(),
+        ),
+        (
+            "PAPERDECK_SIGNUPS_PER_ADDR_PER_HOUR",
+            settings.signups_per_addr_per_hour.to_string(),
+        ),
+        (
+            "PAPERDECK_SIGNUPS_PER_HOUR",
+            settings.signups_per_hour.to_string(),
+        ),
+    ];
+    // An empty list is "unset": clap would read an empty variable as one empty address.
+    server.env = vars
+        .into_iter()
+        .filter(|(_, v)| !v.is_empty())
+        .map(|(k, v)| (k.to_string(), v))
+        .collect();
+    server.start(&reqwest::Client::new()).await;
+    TestApp::on_server(server, dir)
+}
+
 impl TestApp {
+    /// A browser on a started `server` whose database is in `dir`; both live as long as the
+    /// last browser on them.
+    pub fn on_server(server: ReleaseServer, dir: tempfile::TempDir) -> TestApp {
+        let jar = Arc::new(Jar::default());
+        TestApp {
+            address: server.base(),
+            port: server.port,
+            client: client_with(jar.clone()),
+            jar,
+            db_path: server.db_path(),
+            _server: Some(Arc::new(server)),
+            _dir: Arc::new(dir),
+        }
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{}", self.address, path)
     }
@@ -74,6 +152,20 @@ impl TestApp {
         Page::read(res.unwrap_or_else(|e| panic!("POST {path}: {e}")))
             .await
             .unwrap_or_else(|e| panic!("POST {path}: body: {e}"))
+    }
+
+    /// Posts `body` as it is, with the content type given (bodies a form cannot produce).
+    pub async fn post_raw(
+        &self,
+        path: &str,
+        content_type: &str,
+        body: impl Into<reqwest::Body>,
+    ) -> Page {
+        let req = self
+            .client
+            .post(self.url(path))
+            .header("content-type", content_type);
+        self.send(req.body(body)).await
     }
 
     /// Sends a request built on this browser's client (for bodies `post` cannot send, such as
@@ -93,6 +185,7 @@ impl TestApp {
             jar,
             db_path: self.db_path.clone(),
             _dir: self._dir.clone(),
+            _server: self._server.clone(),
         }
     }
 
@@ -137,16 +230,20 @@ impl TestApp {
     }
 
     pub async fn login(&self, username: &str, password: &str) -> Page {
-        let csrf = self.get("/login").await.csrf();
-        self.post(
-            "/login",
-            &[
-                ("csrf", &csrf),
-                ("username", username),
-                ("password", password),
-            ],
-        )
-        .await
+        self.login_then(username, password, None).await
+    }
+
+    /// Logs in from the form of `/login?next=…`, sending `next` (the page to go on to) back.
+    pub async fn login_then(&self, username: &str, password: &str, next: Option<&str>) -> Page {
+        let query = next.map(|n| format!("?next={n}")).unwrap_or_default();
+        let csrf = self.get(&format!("/login{query}")).await.csrf();
+        let mut form = vec![
+            ("csrf", csrf.as_str()),
+            ("username", username),
+            ("password", password),
+        ];
+        form.extend(next.map(|n| ("next", n)));
+        self.post("/login", &form).await
     }
 
     pub async fn mark_read(&self, slug: &str) -> Page {
@@ -195,6 +292,55 @@ impl TestApp {
             .filename(&self.db_path)
             .read_only(true);
         sqlx::SqlitePool::connect_with(opts).await.expect("db")
+    }
+
+    /// Writes `n` reviews of one card for learner 1 straight into the database (far faster than
+    /// answering or importing), the first at `start` and then every `spacing` seconds, every
+    /// seventh one a lapse, with the state of its concept.
+    pub async fn plant_reviews(&self, n: i64, start: i64, spacing: i64) {
+        let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}", self.db_path.display()))
+            .await
+            .expect("db");
+        let (card, concept): (String, String) = sqlx::query_as(
+            "SELECT id, concept_slug FROM cards WHERE retired = 0 ORDER BY id LIMIT 1",
+        )
+        .fetch_one(&pool)
+        .await
+        .expect("a card");
+        let last = start + n * spacing;
+        sqlx::query(
+            "INSERT INTO concept_states (learner_id, concept_slug, unlocked_at, stability,
+                 difficulty, due_at, last_review_at, reps, version)
+             VALUES (1, $1, $2, 3.0, 5.0, $3 + 86400, $3, 1, 1)",
+        )
+        .bind(&concept)
+        .bind(start)
+        .bind(last)
+        .execute(&pool)
+        .await
+        .expect("state");
+        sqlx::query(
+            "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < $3)
+             INSERT INTO reviews (learner_id, card_id, concept_slug, reviewed_at, answer, correct,
+                 rating, duration_ms, review_kind, reps_before, lapses_before, stability_after,
+                 difficulty_after, due_after_at, elapsed_days, scheduled_days, version_after)
+             SELECT 1, $1, $2, $4 + i * $5, 'x', i % 7 <> 0, CASE i % 7 WHEN 0 THEN 1 ELSE 3 END,
+                    1000, 'review', 0, 0, 1.5, 5.25, $4 + i * $5 + 86400, 1, 1, 1 FROM n",
+        )
+        .bind(&card)
+        .bind(&concept)
+        .bind(n)
+        .bind(start)
+        .bind(spacing)
+        .execute(&pool)
+        .await
+        .expect("reviews");
+        pool.close().await;
+    }
+
+    /// Asserts that the count `sql` selects is `want`.
+    pub async fn assert_count(&self, sql: &str, want: i64) {
+        assert_eq!(self.count(sql).await, want, "{sql}");
     }
 
     pub async fn count(&self, sql: &str) -> i64 {

@@ -2,6 +2,7 @@
 //! `#[path = "../common/mod.rs"] mod common;` in `tests/NAME/main.rs`.
 //!
 //! - [`app`]: the real app in-process on port 0 with a fresh SQLite file, and browsers for it.
+//! - [`cli`]: the `paperdeck` command line of this build, run to its end.
 //! - [`page`]: a response read into a [`page::Page`]; its forms read with a real HTML parser.
 //! - [`quiz`]: the question form, its kind, and a valid answer to it.
 //! - [`release`]: the release binary as a separate process, on a free port.
@@ -10,6 +11,7 @@
 #![allow(dead_code)]
 
 pub mod app;
+pub mod cli;
 pub mod page;
 pub mod quiz;
 pub mod release;

@@ -29,6 +29,14 @@ impl Page {
         })
     }
 
+    /// The value of the response header `name` ("" when it is missing or not text).
+    pub fn header(&self, name: &str) -> &str {
+        self.headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+    }
+
     /// The value of the first element named `name` that has a value (`<input>` or `<button>`),
     /// with character references decoded.
     pub fn input(&self, name: &str) -> Option<String> {

@@ -50,6 +50,11 @@ pub struct ReleaseServer {
     child: Option<Child>,
     /// How many times a process was started.
     pub starts: usize,
+    /// Environment variables set for every start (the settings without a default override).
+    pub env: Vec<(String, String)>,
+    /// An address-space limit (`ulimit -v`, in KiB) for the process, as a small container
+    /// would set.
+    pub memory_limit_kib: Option<u64>,
 }
 
 impl ReleaseServer {
@@ -62,7 +67,14 @@ impl ReleaseServer {
             log: dir.join("server.log"),
             child: None,
             starts: 0,
+            env: Vec::new(),
+            memory_limit_kib: None,
         }
+    }
+
+    /// The database URL the server is started with (for other commands on the same file).
+    pub fn db_url(&self) -> String {
+        self.db_url.clone()
     }
 
     pub fn db_path(&self) -> PathBuf {
@@ -83,7 +95,17 @@ impl ReleaseServer {
             .open(&self.log)
             .expect("log file");
         self.starts += 1;
-        let child = Command::new(&self.bin)
+        let mut cmd = match self.memory_limit_kib {
+            None => Command::new(&self.bin),
+            Some(kib) => {
+                let mut sh = Command::new("sh");
+                sh.arg("-c")
+                    .arg(format!("ulimit -v {kib} && exec \"$0\" \"$@\""))
+                    .arg(&self.bin);
+                sh
+            }
+        };
+        let child = cmd
             .arg("serve")
             .arg("--addr")
             .arg(format!("127.0.0.1:{}", self.port))
@@ -94,12 +116,20 @@ impl ReleaseServer {
             .env_remove("PAPERDECK_CONTENT")
             .env_remove("DATABASE_URL")
             .env_remove("PAPERDECK_ADDR")
+            .envs(self.env.iter().map(|(k, v)| (k, v)))
             .stdin(Stdio::null())
             .stdout(log.try_clone().expect("log"))
             .stderr(log)
             .spawn()
             .expect("start paperdeck");
         self.child = Some(child);
+    }
+
+    /// Whether the last process started has exited (crashed, say).
+    pub fn exited(&mut self) -> bool {
+        self.child
+            .as_mut()
+            .is_some_and(|c| c.try_wait().ok().flatten().is_some())
     }
 
     /// SIGKILL, and wait until the process is gone.

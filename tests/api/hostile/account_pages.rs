@@ -22,7 +22,7 @@ pub fn add(c: &mut Corpus) {
                     None => Vec::new(),
                 };
                 let body = upload(&fields, "file", "paperdeck.json", &ctx.alice_export);
-                let req = ctx.request(who, "POST", b"/import", Some(&ct), &body, &[]);
+                let req = ctx.request(who, "POST", b"/import", Some(&ct), &body);
                 c.add(
                     format!("import Alice's export with {label} csrf as {who:?}"),
                     who,

@@ -353,10 +353,10 @@ async fn forged_shown_at_values_are_refused_and_record_nothing() {
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
-    assert_eq!(app.count("SELECT COUNT(*) FROM reviews").await, 0);
+    app.assert_count("SELECT COUNT(*) FROM reviews", 0).await;
     // The page's own value is accepted.
     let q = app.get("/quiz").await;
     let (_, fb) = app.submit(&answer_fields(&q)).await;
     assert_eq!(fb.status, 200);
-    assert_eq!(app.count("SELECT COUNT(*) FROM reviews").await, 1);
+    app.assert_count("SELECT COUNT(*) FROM reviews", 1).await;
 }

@@ -127,24 +127,17 @@ impl Ctx {
         }
     }
 
+    /// A raw request from `who`, with their cookies.
     fn request(
         &self,
         who: Who,
         method: &str,
         target: &[u8],
-        content_type: Option<&str>,
+        ct: Option<&str>,
         body: &[u8],
-        extra: &[String],
     ) -> Vec<u8> {
-        raw_request(
-            self.port,
-            self.cookie(who).as_deref(),
-            method,
-            target,
-            content_type,
-            body,
-            extra,
-        )
+        let cookie = self.cookie(who);
+        raw_request(self.port, cookie.as_deref(), method, target, ct, body, &[])
     }
 }
 
@@ -176,9 +169,7 @@ impl Corpus<'_> {
     }
 
     fn get(&mut self, label: &str, who: Who, target: &str, expect: Expect) {
-        let req = self
-            .ctx
-            .request(who, "GET", target.as_bytes(), None, b"", &[]);
+        let req = self.ctx.request(who, "GET", target.as_bytes(), None, b"");
         self.add(
             format!("{label}: GET {}", cut(target, 80)),
             who,
@@ -197,7 +188,7 @@ impl Corpus<'_> {
     ) {
         let req = self
             .ctx
-            .request(who, "POST", path.as_bytes(), Some(FORM), &form(fields), &[]);
+            .request(who, "POST", path.as_bytes(), Some(FORM), &form(fields));
         self.add(format!("{label}: POST {path}"), who, req, expect);
     }
 
@@ -212,7 +203,7 @@ impl Corpus<'_> {
     ) {
         let req = self
             .ctx
-            .request(who, "POST", path.as_bytes(), content_type, body, &[]);
+            .request(who, "POST", path.as_bytes(), content_type, body);
         self.add(format!("{label}: POST {path}"), who, req, expect);
     }
 }
@@ -430,14 +421,14 @@ pub async fn hostile_requests_are_refused_and_change_nothing() {
     // The server is still well, and the learners still logged in.
     let health = send_raw(
         ctx.port,
-        ctx.request(Who::Nobody, "GET", b"/healthz", None, b"", &[]),
+        ctx.request(Who::Nobody, "GET", b"/healthz", None, b""),
     )
     .await
     .expect("healthz answers");
     assert_eq!(health.status, 200);
     let quiz = send_raw(
         ctx.port,
-        ctx.request(Who::Alice, "GET", b"/quiz", None, b"", &[]),
+        ctx.request(Who::Alice, "GET", b"/quiz", None, b""),
     )
     .await
     .expect("quiz answers");

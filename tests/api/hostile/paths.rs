@@ -222,7 +222,7 @@ pub fn add(c: &mut Corpus) {
     ];
     for t in traversal {
         for who in [Who::Nobody, alice] {
-            let req = ctx.request(who, "GET", t, None, b"", &[]);
+            let req = ctx.request(who, "GET", t, None, b"");
             c.add(
                 format!("traversal {} as {who:?}", String::from_utf8_lossy(t)),
                 who,
@@ -265,7 +265,7 @@ pub fn add(c: &mut Corpus) {
                 Vec::new()
             };
             let ct = (m == "POST").then_some(FORM);
-            let req = ctx.request(who, m, t, ct, &body, &[]);
+            let req = ctx.request(who, m, t, ct, &body);
             c.add(
                 format!("odd path {m} {} as {who:?}", String::from_utf8_lossy(t)),
                 who,

@@ -128,7 +128,7 @@ pub fn add(c: &mut Corpus) {
                 } else {
                     (Some(FORM), b"")
                 };
-                let req = ctx.request(who, m, r.path.as_bytes(), ct, body, &[]);
+                let req = ctx.request(who, m, r.path.as_bytes(), ct, body);
                 c.add(
                     format!("matrix {m} {} as {who:?}", r.path),
                     who,
@@ -138,7 +138,7 @@ pub fn add(c: &mut Corpus) {
             }
         }
         for m in ["OPTIONS", "TRACE", "CONNECT", "FOO"] {
-            let req = ctx.request(Who::Alice, m, r.path.as_bytes(), None, b"", &[]);
+            let req = ctx.request(Who::Alice, m, r.path.as_bytes(), None, b"");
             let expect = Expect::Reject;
             c.add(
                 format!("matrix {m} {} as Alice", r.path),
