@@ -126,8 +126,7 @@ fn minutes_now(body: &str) -> f64 {
 
 #[tokio::test]
 async fn the_workload_chart_is_shown_for_a_new_and_a_busy_learner() {
-    let app = spawn_app().await;
-    app.signup("mei", PW).await;
+    let app = new_learner("mei").await;
     let page = app.get("/settings").await;
     assert_eq!(page.status, 200);
     // New: nothing unlocked, so the estimate is for all the content's concepts.
