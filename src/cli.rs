@@ -38,6 +38,10 @@ enum Command {
     /// Take a JSON export into a learner's account (all of it if the account is empty, else
     /// merged), as /import does.
     Import(ImportArgs),
+    /// Copy every row of one database into another, empty one, in one transaction (moving a
+    /// SQLite deployment to PostgreSQL): `copy-data --from sqlite://paperdeck.db --to
+    /// postgres://…`. Stop the servers first.
+    CopyData(CopyArgs),
     /// Reports over a database: `report grading` lists the fill-in cards whose wrong verdicts
     /// learners override most, with what they typed.
     #[command(subcommand)]
@@ -59,6 +63,16 @@ struct GradingArgs {
     /// List at most this many cards.
     #[arg(long, default_value_t = 30)]
     limit: usize,
+}
+
+#[derive(Args, Debug)]
+struct CopyArgs {
+    /// The database to copy from.
+    #[arg(long)]
+    from: String,
+    /// The empty database to copy into (created and migrated if need be).
+    #[arg(long)]
+    to: String,
 }
 
 #[derive(Args, Debug)]
@@ -232,6 +246,13 @@ pub fn main() -> ExitCode {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => {
                 eprintln!("error: {e:#}");
+                ExitCode::FAILURE
+            }
+        },
+        Some(Command::CopyData(args)) => match copy_data(args) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("paperdeck copy-data: {e:#}");
                 ExitCode::FAILURE
             }
         },
@@ -620,6 +641,28 @@ fn import(args: ImportArgs) -> anyhow::Result<()> {
         } else {
             ""
         }
+    );
+    Ok(())
+}
+
+fn copy_data(args: CopyArgs) -> anyhow::Result<()> {
+    let copied = runtime()?.block_on(async {
+        // No cache: nothing is served from these handles.
+        let zero = std::time::Duration::ZERO;
+        let from = crate::store::Db::open_with(&args.from, zero).await?;
+        let to = crate::store::Db::open_with(&args.to, zero).await?;
+        let result = crate::store::copy::copy_all(&from, &to).await;
+        from.close().await;
+        to.close().await;
+        anyhow::Ok(result?)
+    })?;
+    for (table, rows) in copied {
+        println!("{table}: {rows} rows");
+    }
+    println!(
+        "复制完成 (copied) {} → {}",
+        crate::store::redact(&args.from),
+        crate::store::redact(&args.to)
     );
     Ok(())
 }

@@ -606,6 +606,7 @@ pub async fn import(
     insert_reviews(db, learner, &new_reviews, &mut report).await?;
 
     let mut tx = db.write.begin().await?;
+    crate::store::bump(&mut tx, learner).await?;
     // Read inside the transaction: what is merged is exactly what is there when it commits.
     let papers = queries::papers_of(&mut tx, learner).await?;
     let states = queries::states_of(&mut tx, learner).await?;
@@ -653,6 +654,7 @@ async fn insert_reviews(
 ) -> Result<(), ImportError> {
     for batch in new_reviews.chunks(IMPORT_BATCH) {
         let mut tx = db.write.begin().await?;
+        crate::store::bump(&mut tx, learner).await?;
         let mut last_id = None;
         for r in batch {
             last_id = Some(queries::insert_review(&mut tx, learner, r).await?);
@@ -670,7 +672,7 @@ async fn insert_reviews(
 
 /// Adds the papers she had not read and moves earlier the ones the file read first.
 async fn merge_papers(
-    tx: &mut sqlx::SqliteConnection,
+    tx: &mut crate::store::Conn,
     learner: i64,
     file: &Export,
     papers: &std::collections::HashMap<String, i64>,
@@ -695,7 +697,7 @@ async fn merge_papers(
 
 /// Adds the concept states she lacks and merges the ones she has.
 async fn merge_states(
-    tx: &mut sqlx::SqliteConnection,
+    tx: &mut crate::store::Conn,
     learner: i64,
     file: &Export,
     states: &std::collections::HashMap<String, State>,

@@ -175,7 +175,7 @@ pub async fn create(
 pub async fn settings(db: &Db, learner: i64) -> Result<Option<LearnerSettings>, sqlx::Error> {
     let q = sqlx::query(
         "SELECT desired_retention, new_per_day, max_reviews_per_day, timezone, rollover_hour,
-                fsrs_params IS NOT NULL
+                CASE WHEN fsrs_params IS NULL THEN 0 ELSE 1 END
          FROM learners WHERE id = $1",
     )
     .bind(learner);
@@ -200,6 +200,8 @@ pub async fn update_settings(
     learner: i64,
     s: &LearnerSettings,
 ) -> Result<(), sqlx::Error> {
+    let mut tx = db.write.begin().await?;
+    super::bump(&mut tx, learner).await?;
     sqlx::query(
         "UPDATE learners SET desired_retention = $1, new_per_day = $2, max_reviews_per_day = $3,
                 timezone = $4, rollover_hour = $5
@@ -211,19 +213,23 @@ pub async fn update_settings(
     .bind(&s.timezone)
     .bind(s.rollover_hour)
     .bind(learner)
-    .execute(&db.write)
+    .execute(&mut *tx)
     .await?;
+    tx.commit().await?;
     db.cache.forget(learner);
     Ok(())
 }
 
 /// Stores personal FSRS parameters (JSON array), or clears them with `None`.
 pub async fn set_params(db: &Db, learner: i64, params: Option<&str>) -> Result<(), sqlx::Error> {
+    let mut tx = db.write.begin().await?;
+    super::bump(&mut tx, learner).await?;
     sqlx::query("UPDATE learners SET fsrs_params = $1 WHERE id = $2")
         .bind(params)
         .bind(learner)
-        .execute(&db.write)
+        .execute(&mut *tx)
         .await?;
+    tx.commit().await?;
     db.cache.forget(learner);
     Ok(())
 }

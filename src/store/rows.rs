@@ -2,12 +2,12 @@
 //! them do not import each other (`quiz` and `transfer` used to, both ways).
 
 use crate::scheduler::ConceptState;
-use sqlx::sqlite::SqliteRow;
+use crate::store::DbRow;
 use sqlx::Row;
 
 /// A `concept_states` row selected as `concept_slug, unlocked_at, stability, difficulty,
 /// due_at, last_review_at, reps, lapses, last_card_id, version`.
-pub(super) fn state_from_row(r: &SqliteRow) -> Result<ConceptState, sqlx::Error> {
+pub(super) fn state_from_row(r: &DbRow) -> Result<ConceptState, sqlx::Error> {
     Ok(ConceptState {
         concept: r.try_get(0)?,
         unlocked_at: r.try_get(1)?,

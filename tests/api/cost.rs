@@ -60,9 +60,7 @@ async fn big_file(app: &TestApp, n: i64, offset: i64) -> Vec<u8> {
 /// the state of their concept.
 async fn stored_reviews(app: &TestApp, n: i64) {
     let (card, concept) = live_cards(app).await.remove(0);
-    let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}", app.db_path.display()))
-        .await
-        .expect("db");
+    let pool = app.writable_db().await;
     sqlx::query(
         "INSERT INTO concept_states (learner_id, concept_slug, unlocked_at, stability, difficulty,
              due_at, last_review_at, reps, version)
@@ -169,7 +167,7 @@ async fn m4_export_is_streamed_in_pages_and_equals_the_whole_export() {
         res.headers
     );
     let mut streamed: Value = serde_json::from_str(&res.body).expect("JSON");
-    let db = paperdeck::store::Db::open(&format!("sqlite://{}", app.db_path.display()))
+    let db = paperdeck::store::Db::open(&app.database_url)
         .await
         .expect("db");
     let mut whole = serde_json::to_value(paperdeck::export::export(&db, 1).await.expect("export"))

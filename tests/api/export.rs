@@ -425,7 +425,7 @@ async fn cli_export_and_import_round_trip_against_the_live_database() {
     let app = learner_with_history("cli_user").await;
     let other = app.other_browser();
     other.signup("cli_copy", PW).await;
-    let database = format!("sqlite://{}", app.db_path.display());
+    let database = app.database_url.clone();
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("cli_user.json");
     let bin = env!("CARGO_BIN_EXE_paperdeck");

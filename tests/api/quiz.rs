@@ -523,7 +523,7 @@ async fn a_wrong_typed_answer_can_be_overridden_once_and_the_report_lists_it() {
         .unwrap();
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_paperdeck"))
         .args(["report", "grading", "--database"])
-        .arg(format!("sqlite://{}", app.db_path.display()))
+        .arg(app.database_url.clone())
         .output()
         .unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);

@@ -248,9 +248,8 @@ async fn m1_a_stalled_request_body_is_cut_off() {
 }
 
 /// Opens the app's database for writing, to plant values no request could store.
-async fn writable_db(app: &TestApp) -> sqlx::SqlitePool {
-    let opts = sqlx::sqlite::SqliteConnectOptions::new().filename(&app.db_path);
-    sqlx::SqlitePool::connect_with(opts).await.expect("db")
+async fn writable_db(app: &TestApp) -> sqlx::AnyPool {
+    app.writable_db().await
 }
 
 #[tokio::test]
@@ -521,9 +520,7 @@ async fn l8_sessions_have_an_absolute_lifetime_and_expired_ones_are_purged() {
     .await
     .unwrap();
     db.close().await;
-    let store = paperdeck::store::Db::open(&format!("sqlite://{}", app.db_path.display()))
-        .await
-        .unwrap();
+    let store = paperdeck::store::Db::open(&app.database_url).await.unwrap();
     let now = paperdeck::store::now_ts();
     let purged = paperdeck::store::learners::purge_sessions(&store, now, 30 * 86_400, 90 * 86_400)
         .await
@@ -537,6 +534,9 @@ async fn l8_sessions_have_an_absolute_lifetime_and_expired_ones_are_purged() {
 #[tokio::test]
 async fn l9_the_database_file_is_created_private() {
     use std::os::unix::fs::PermissionsExt;
+    if crate::common::app::skip_on_postgres("the database is no file of paperdeck's") {
+        return;
+    }
     let app = spawn_app().await;
     app.signup("ivy", PW).await;
     for suffix in ["", "-wal"] {

@@ -90,7 +90,7 @@ async fn optimising_fits_parameters_to_a_real_history_and_shows_both_scores() {
     let mut reviews = Vec::new();
     paperdeck::simulate::simulate(1, 150, start, &concepts, 11, |r| reviews.push(r.clone()));
     assert!(reviews.len() >= 100, "{}", reviews.len());
-    let url = format!("sqlite://{}", app.db_path.display());
+    let url = app.database_url.clone();
     paperdeck::simulate::store_learners(&url, &content, &reviews, 1)
         .await
         .unwrap();
