@@ -97,7 +97,7 @@ async fn snapshot(app: &TestApp) -> Vec<String> {
         "SELECT COUNT(*) FROM reviews",
         "SELECT COUNT(*) FROM concept_states",
         "SELECT COUNT(*) FROM papers_read",
-        "SELECT COALESCE(SUM(version), 0) FROM concept_states",
+        "SELECT CAST(COALESCE(SUM(version), 0) AS BIGINT) FROM concept_states",
         "SELECT COUNT(*) FROM learners WHERE id = 2 AND desired_retention = 0.9 AND fsrs_params IS NULL",
     ] {
         out.push(format!("{sql} = {}", app.count(sql).await));

@@ -293,6 +293,9 @@ async fn m2_imported_numbers_are_checked_against_their_real_domain() {
 
 #[tokio::test]
 async fn m2_a_value_of_the_wrong_type_in_the_database_is_an_error_page_not_a_panic() {
+    if crate::common::app::skip_on_postgres("its columns refuse a value of the wrong type") {
+        return;
+    }
     let app = spawn_app_with(|s| s.cache_ttl = Duration::ZERO).await;
     assert_eq!(app.signup("ovf", PW).await.status, 303);
     assert_eq!(app.mark_read("chinchilla").await.status, 303);
@@ -514,8 +517,9 @@ async fn l8_sessions_have_an_absolute_lifetime_and_expired_ones_are_purged() {
     // Abandoned rows are deleted by the purge.
     sqlx::query(
         "INSERT INTO login_sessions (id, learner_id, created_at, last_seen_at)
-         VALUES ('old', 1, 0, 0), ('fresh', 1, strftime('%s','now'), strftime('%s','now'))",
+         VALUES ('old', 1, 0, 0), ('fresh', 1, $1, $1)",
     )
+    .bind(paperdeck::store::now_ts())
     .execute(&db)
     .await
     .unwrap();
