@@ -208,6 +208,11 @@ fn spawn_session_purge(state: Arc<AppState>) {
                 Ok(_) => {}
                 Err(e) => tracing::warn!(error = %e, "could not purge sessions"),
             }
+            let window = crate::auth::LoginPolicy::default().window.as_secs() as i64;
+            let before = crate::store::now_ts() - window;
+            if let Err(e) = crate::store::learners::purge_login_failures(&state.db, before).await {
+                tracing::warn!(error = %e, "could not purge old log-in failures");
+            }
         }
     });
 }

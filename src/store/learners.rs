@@ -233,3 +233,58 @@ pub async fn set_params(db: &Db, learner: i64, params: Option<&str>) -> Result<(
     db.cache.forget(learner);
     Ok(())
 }
+
+/// The failed log-ins on `name_key` since `since`, as (address, time), oldest first: what every
+/// instance has recorded, for the shared part of the log-in limit.
+pub async fn login_failures(
+    db: &Db,
+    name_key: &str,
+    since: i64,
+) -> Result<Vec<(String, i64)>, sqlx::Error> {
+    let rows = sqlx::query(
+        "SELECT addr, failed_at FROM login_failures WHERE name_key = $1 AND failed_at >= $2
+         ORDER BY failed_at",
+    )
+    .bind(name_key)
+    .bind(since)
+    .fetch_all(&db.read)
+    .await?;
+    rows.iter()
+        .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
+        .collect()
+}
+
+pub async fn add_login_failure(
+    db: &Db,
+    name_key: &str,
+    addr: &str,
+    now: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("INSERT INTO login_failures (name_key, addr, failed_at) VALUES ($1, $2, $3)")
+        .bind(name_key)
+        .bind(addr)
+        .bind(now)
+        .execute(&db.write)
+        .await
+        .map(|_| ())
+}
+
+/// A right password forgets the failures of its (name, address) pair, as the in-process
+/// limiter does; the account's failures from elsewhere stay.
+pub async fn clear_login_failures(db: &Db, name_key: &str, addr: &str) -> Result<(), sqlx::Error> {
+    sqlx::query("DELETE FROM login_failures WHERE name_key = $1 AND addr = $2")
+        .bind(name_key)
+        .bind(addr)
+        .execute(&db.write)
+        .await
+        .map(|_| ())
+}
+
+/// Deletes failures older than `before` (past every limiter window).
+pub async fn purge_login_failures(db: &Db, before: i64) -> Result<u64, sqlx::Error> {
+    sqlx::query("DELETE FROM login_failures WHERE failed_at < $1")
+        .bind(before)
+        .execute(&db.write)
+        .await
+        .map(|r| r.rows_affected())
+}

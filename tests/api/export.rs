@@ -9,7 +9,7 @@ const PW: &str = "a good long passphrase";
 
 /// Answers `n` questions, switching to extra practice when the day's work is done, so the
 /// account has a real history: states, reviews of every kind, right and wrong answers.
-async fn answer_questions(app: &TestApp, n: usize) {
+pub(crate) async fn answer_questions(app: &TestApp, n: usize) {
     for i in 0..n {
         let mut q = app.get("/quiz").await;
         if q.input("token").is_none() {

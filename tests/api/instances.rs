@@ -2,7 +2,9 @@
 //! together, serve one learner in turns without a stale page, record a double submit once, and
 //! ride out the database going away.
 
-use crate::common::app::{postgres_server, spawn_three, PgDatabase, TestApp};
+use crate::common::app::{
+    postgres_server, spawn_app_on, spawn_three, Backend, PgDatabase, TestApp,
+};
 use crate::common::quiz::{as_pairs, question, Question};
 use crate::common::PW;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -242,4 +244,77 @@ async fn instances_answer_503_while_the_database_is_away_and_recover_by_themselv
         }
         assert_eq!(h.get("/healthz").await.status, 200);
     }
+}
+
+/// Wrong passwords for one account spread over three instances count together: the limit that
+/// protects an account does not grow with the number of instances.
+#[tokio::test]
+async fn failed_log_ins_count_across_instances() {
+    let pg = Arc::new(PgDatabase::create().await);
+    let apps = spawn_three(&pg, &pg.url).await;
+    assert_eq!(apps[0].signup("hua", PW).await.status, 303);
+    for i in 0..5 {
+        let b = apps[i % 3].other_browser();
+        let res = b.login("hua", "not her password").await;
+        assert_eq!(res.status, 401, "attempt {i}: {}", res.body);
+    }
+    // No instance has seen five failures itself; together they have.
+    for app in &apps {
+        let res = app.other_browser().login("hua", "not her password").await;
+        assert_eq!(res.status, 429, "{}: {}", app.address, res.body);
+    }
+}
+
+/// Runs the binary; (success, stdout, stderr).
+fn paperdeck(args: &[&str]) -> (bool, String, String) {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_paperdeck"))
+        .args(args)
+        .env_remove("DATABASE_URL")
+        .output()
+        .expect("run paperdeck");
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// A SQLite deployment moved to PostgreSQL with `copy-data`: every row arrives, `export` gives
+/// the same file from both, a second copy into the now full database is refused, and the
+/// copied learner goes on studying there (new ids continue after the copied ones).
+#[tokio::test]
+async fn copy_data_moves_a_sqlite_database_to_postgres_exactly() {
+    let sqlite = spawn_app_on(Backend::Sqlite, |_| {}).await;
+    assert_eq!(sqlite.signup("ming", PW).await.status, 303);
+    for slug in ["chinchilla", "qlora"] {
+        assert_eq!(sqlite.mark_read(slug).await.status, 303);
+    }
+    crate::export::answer_questions(&sqlite, 12).await;
+    let pg = Arc::new(PgDatabase::create().await);
+
+    let (ok, out, err) = paperdeck(&["copy-data", "--from", &sqlite.database_url, "--to", &pg.url]);
+    assert!(ok, "{out}{err}");
+    assert!(out.contains("reviews: 12 rows"), "{out}");
+
+    let export = |url: &str| {
+        let (ok, out, err) = paperdeck(&["export", "--user", "ming", "--database", url]);
+        assert!(ok, "{err}");
+        let mut v: serde_json::Value = serde_json::from_str(&out).expect("JSON");
+        v["exported_at"] = serde_json::json!(0);
+        v
+    };
+    let from_sqlite = export(&sqlite.database_url);
+    assert_eq!(from_sqlite["reviews"].as_array().map(Vec::len), Some(12));
+    assert_eq!(from_sqlite, export(&pg.url));
+
+    let (ok, _, err) = paperdeck(&["copy-data", "--from", &sqlite.database_url, "--to", &pg.url]);
+    assert!(!ok);
+    assert!(err.contains("目标数据库不是空的"), "{err}");
+
+    let apps = spawn_three(&pg, &pg.url).await;
+    assert_eq!(apps[0].login("ming", PW).await.status, 303);
+    let q = next_question(&apps[0]).await;
+    let (id, _) = apps[0].submit(&q.some_answer()).await;
+    let copied_max = sqlite.count("SELECT MAX(id) FROM reviews").await;
+    assert!(id > copied_max, "new review {id} after copied {copied_max}");
 }

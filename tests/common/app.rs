@@ -166,9 +166,14 @@ pub async fn spawn_app() -> TestApp {
 }
 
 pub async fn spawn_app_with(configure: impl FnOnce(&mut Settings)) -> TestApp {
+    spawn_app_on(backend(), configure).await
+}
+
+/// An app on the given backend, whatever this binary's is (copy-data's test needs both).
+pub async fn spawn_app_on(backend: Backend, configure: impl FnOnce(&mut Settings)) -> TestApp {
     let dir = tempfile::tempdir().expect("tempdir");
     let db_path = dir.path().join("test.db");
-    let pg = match backend() {
+    let pg = match backend {
         Backend::Sqlite => None,
         Backend::Postgres => Some(Arc::new(PgDatabase::create().await)),
     };
@@ -350,9 +355,10 @@ impl TestApp {
     /// Opens the app's database beside it (SQLite read-only), on either backend.
     pub async fn db(&self) -> sqlx::AnyPool {
         sqlx::any::install_default_drivers();
-        let url = match backend() {
-            Backend::Sqlite => format!("{}?mode=ro", self.database_url),
-            Backend::Postgres => self.database_url.clone(),
+        let url = if self.database_url.starts_with("sqlite:") {
+            format!("{}?mode=ro", self.database_url)
+        } else {
+            self.database_url.clone()
         };
         sqlx::AnyPool::connect(&url).await.expect("db")
     }
