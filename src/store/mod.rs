@@ -1,10 +1,14 @@
 //! The data layer: every SQL statement of paperdeck lives under this module, one function per
 //! query.
 //!
-//! SQLite is the embedded default. Queries use `query`/`query_as` with `bind` and `$N`
-//! placeholders, standard SQL and `ON CONFLICT` upserts, so that a PostgreSQL backend needs only
-//! its own pool type and migrations folder, not new queries. Timestamps are BIGINT Unix seconds
-//! (see the migration's header).
+//! Two backends, one text per query: SQLite (the embedded default) and PostgreSQL (several
+//! instances on one database), both through sqlx's `Any` driver. Queries use `query` with
+//! `bind` and `$N` placeholders, standard SQL and `ON CONFLICT` upserts; timestamps are BIGINT
+//! Unix seconds and booleans SMALLINT 0/1 (see the migrations' headers). What differs between
+//! the two is decided by [`Backend`] here and nowhere else: pool sizes and timeouts, SQLite's
+//! pragmas, the migrations folder, the identity columns after a copy ([`copy`]). A function that
+//! changes what the quiz caches for a learner calls [`bump`] inside its transaction (see
+//! [`cache`]); floats that may be NULL are bound as [`NullableF64`].
 //!
 //! Single-row lookups use `fetch_all` and take the first row, never `fetch_one`/`fetch_optional`:
 //! those drop the row stream early, and sqlx's SQLite driver then resets the statement on its
@@ -13,7 +17,8 @@
 //!
 //! SQLite allows one writer at a time. Writes go through their own single-connection pool, so
 //! they queue in the application instead of spinning on the database lock, while reads use a
-//! wider pool and never wait for writers (WAL mode).
+//! wider pool and never wait for writers (WAL mode). On PostgreSQL the write pool has a few
+//! connections: the server orders one learner's writes by her row lock (see [`bump`]).
 
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::sqlite::SqliteConnectOptions;
