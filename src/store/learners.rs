@@ -1,5 +1,6 @@
 //! Learner accounts and log-in sessions.
 
+use super::rows::flag;
 use super::Db;
 use crate::settings::LearnerSettings;
 use sqlx::Row;
@@ -182,7 +183,7 @@ pub async fn settings(db: &Db, learner: i64) -> Result<Option<LearnerSettings>, 
     let row = super::first_row(q, &db.read).await?;
     row.map(|r| {
         Ok(LearnerSettings {
-            has_personal_params: r.try_get::<i64, _>(5)? != 0,
+            has_personal_params: flag(&r, 5)?,
             ..LearnerSettings::clamped(
                 r.try_get(0)?,
                 r.try_get(1)?,

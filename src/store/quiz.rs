@@ -1,7 +1,7 @@
 //! Reading records, concept states and the review log: everything the quiz reads and writes.
 //! Every query here is scoped by the learner's id.
 
-use super::rows::state_from_row;
+use super::rows::{flag, opt_f32, state_from_row};
 use super::Db;
 use crate::scheduler::{ConceptState, Outcome, Prefs, Rating, ReviewKind, TodayReview};
 use sqlx::Row;
@@ -330,14 +330,14 @@ pub async fn review(db: &Db, learner: i64, id: i64) -> Result<Option<ReviewRow>,
             concept: concept.clone(),
             reviewed_at: r.try_get(3)?,
             answer: r.try_get(4)?,
-            correct: r.try_get::<i64, _>(5)? != 0,
+            correct: flag(&r, 5)?,
             rating: r.try_get::<i64, _>(6)? as u8,
             kind: ReviewKind::parse(r.try_get::<&str, _>(7)?).unwrap_or(ReviewKind::Review),
             before: ConceptState {
                 concept,
                 unlocked_at: r.try_get(17)?,
-                stability: r.try_get::<Option<f64>, _>(8)?.map(|v| v as f32),
-                difficulty: r.try_get::<Option<f64>, _>(9)?.map(|v| v as f32),
+                stability: opt_f32(&r, 8)?,
+                difficulty: opt_f32(&r, 9)?,
                 due_at: r.try_get(10)?,
                 last_review_at: r.try_get(11)?,
                 reps: r.try_get(12)?,
@@ -348,7 +348,7 @@ pub async fn review(db: &Db, learner: i64, id: i64) -> Result<Option<ReviewRow>,
             due_after_at: r.try_get(14)?,
             elapsed_days: r.try_get(15)?,
             version_after: r.try_get(16)?,
-            overridden: r.try_get::<i64, _>(18)? != 0,
+            overridden: flag(&r, 18)?,
         })
     })
     .transpose()
@@ -545,8 +545,8 @@ pub async fn typed_answers(
                 prompt: r.try_get(2)?,
                 expected,
                 answer: r.try_get(4)?,
-                correct: r.try_get::<i64, _>(5)? != 0,
-                overridden: r.try_get::<i64, _>(6)? != 0,
+                correct: flag(&r, 5)?,
+                overridden: flag(&r, 6)?,
             })
         })
         .collect()
@@ -605,7 +605,7 @@ pub async fn review_facts(
             Ok(crate::stats::ReviewFact {
                 time: r.try_get(0)?,
                 concept: r.try_get(1)?,
-                correct: r.try_get::<i64, _>(2)? != 0,
+                correct: flag(&r, 2)?,
                 duration_ms: r.try_get(3)?,
                 elapsed_days: r.try_get(4)?,
                 kind: ReviewKind::parse(r.try_get::<&str, _>(5)?).unwrap_or(ReviewKind::Review),

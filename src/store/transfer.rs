@@ -106,6 +106,7 @@ pub struct Review {
     pub overridden: bool,
 }
 
+use super::rows::{flag, opt_f32};
 use crate::store::Conn;
 use crate::store::Db;
 use crate::store::DbRow;
@@ -143,18 +144,17 @@ pub async fn account(db: &Db, learner: i64) -> Result<Option<Account>, sqlx::Err
 
 fn review_from_row(r: &DbRow) -> Result<Review, sqlx::Error> {
     let f = |i: usize| r.try_get::<f64, _>(i).map(|v| v as f32);
-    let opt_f = |i: usize| r.try_get::<Option<f64>, _>(i).map(|v| v.map(|v| v as f32));
     Ok(Review {
         card_id: r.try_get(0)?,
         concept_slug: r.try_get(1)?,
         reviewed_at: r.try_get(2)?,
         answer: r.try_get(3)?,
-        correct: r.try_get::<i64, _>(4)? != 0,
+        correct: flag(r, 4)?,
         rating: r.try_get(5)?,
         duration_ms: r.try_get(6)?,
         review_kind: r.try_get(7)?,
-        stability_before: opt_f(8)?,
-        difficulty_before: opt_f(9)?,
+        stability_before: opt_f32(r, 8)?,
+        difficulty_before: opt_f32(r, 9)?,
         due_before_at: r.try_get(10)?,
         last_review_before_at: r.try_get(11)?,
         reps_before: r.try_get(12)?,
@@ -165,7 +165,7 @@ fn review_from_row(r: &DbRow) -> Result<Review, sqlx::Error> {
         elapsed_days: r.try_get(17)?,
         scheduled_days: r.try_get(18)?,
         version_after: r.try_get(19)?,
-        overridden: r.try_get::<i64, _>(20)? != 0,
+        overridden: flag(r, 20)?,
     })
 }
 
