@@ -231,6 +231,17 @@ impl Db {
     }
 
     pub async fn close(&self) {
+        if self.backend == Backend::Sqlite {
+            // SQLite folds the WAL back when its last connection closes, but a connection the
+            // `Any` pool has not finished closing would keep it; an explicit checkpoint leaves
+            // the file whole on its own however the pools end.
+            if let Err(e) = sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
+                .execute(&self.write)
+                .await
+            {
+                tracing::warn!(error = %e, "could not checkpoint the WAL at close");
+            }
+        }
         self.read.close().await;
         self.write.close().await;
     }
