@@ -6,7 +6,11 @@
 # loopback only): a paper page, the quiz page of logged-in learners, and the answer flow (a wrk
 # Lua script that answers with valid one-time tokens). The same is measured on the yardstick in
 # bench/yardstick (actix-web + askama + sqlx on SQLite doing the same work per request), and
-# paperdeck's figures are printed as ratios of the yardstick's. Every server it starts, it stops.
+# paperdeck's figures are printed as ratios of the yardstick's. Then the same three runs on
+# PostgreSQL (when a server answers at PG_SERVER): one instance, and two instances sharing the same
+# load (two wrk processes, each with half the threads, connections and learners, one per
+# instance; their req/s added). Every server it starts, it stops; the PostgreSQL database it
+# creates, it drops.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -17,6 +21,10 @@ THREADS=${THREADS:-2}
 CONNS=${CONNS:-32}
 PORT=${PORT:-18080}
 YPORT=${YPORT:-18090}
+PG_SERVER=${PG_SERVER:-postgres://postgres@127.0.0.1:5432}
+# YARDSTICK=0 skips the yardstick (its build and its runs), e.g. to compare only the backends.
+YARDSTICK=${YARDSTICK:-1}
+PGDB=pd_bench_$$
 
 if ! command -v wrk >/dev/null; then
   echo "installing wrk"
@@ -26,13 +34,17 @@ for tool in curl python3; do command -v $tool >/dev/null || { echo "$tool is nee
 
 echo "== building (release)"
 cargo build --release --quiet
-CARGO_TARGET_DIR=target/yardstick cargo build --release --quiet --manifest-path bench/yardstick/Cargo.toml
+[ "$YARDSTICK" = 0 ] || CARGO_TARGET_DIR=target/yardstick cargo build --release --quiet --manifest-path bench/yardstick/Cargo.toml
 BIN=target/release/paperdeck
 YBIN=target/yardstick/release/yardstick
 
 WORK=$(mktemp -d)
 PIDS=()
-cleanup() { for p in "${PIDS[@]:-}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$WORK"; }
+cleanup() {
+  for p in "${PIDS[@]:-}"; do kill "$p" 2>/dev/null || true; done
+  rm -rf "$WORK"
+  [ -z "${PG_MADE:-}" ] || psql "$PG_SERVER/postgres" -qc "DROP DATABASE IF EXISTS $PGDB WITH (FORCE)" >/dev/null 2>&1 || true
+}
 trap cleanup EXIT
 
 wait_up() { # url, timeout in s
@@ -67,8 +79,8 @@ RUST_LOG=warn $BIN serve --addr 127.0.0.1:$PORT --database "sqlite://$WORK/load.
 PIDS+=($PD)
 wait_up "http://127.0.0.1:$PORT/healthz"
 
-echo "== logging in $LEARNERS learners"
-python3 - "$PORT" "$LEARNERS" "$WORK/cookies.tsv" <<'PY'
+login_all() { # port, cookie file
+python3 - "$1" "$LEARNERS" "$2" <<'PY'
 import re, sys, urllib.parse, urllib.request, http.cookiejar, concurrent.futures
 port, n, out = sys.argv[1], int(sys.argv[2]), sys.argv[3]
 base = f"http://127.0.0.1:{port}"
@@ -88,6 +100,9 @@ with concurrent.futures.ThreadPoolExecutor(4) as ex:
 open(out, "w").write("\n".join(lines) + "\n")
 print(f"{len(lines)} sessions")
 PY
+}
+echo "== logging in $LEARNERS learners"
+login_all "$PORT" "$WORK/cookies.tsv"
 export COOKIES="$WORK/cookies.tsv"
 
 size_of() { curl -s -H "Cookie: $(head -1 "$COOKIES" | cut -f2)" "$1" | wc -c; }
@@ -122,6 +137,7 @@ PD_PEAK=$(peak_kb $PD)
 kill $PD; wait $PD 2>/dev/null || true
 echo "paperdeck peak memory: $((PD_PEAK / 1024)) MB"
 
+if [ "$YARDSTICK" != 0 ]; then
 echo "== yardstick"
 $YBIN 127.0.0.1:$YPORT "sqlite://$WORK/yard.db" >/dev/null & YD=$!
 PIDS+=($YD)
@@ -132,6 +148,74 @@ PAGE_SIZE=$QUIZ_SIZE run y_answer "http://127.0.0.1:$YPORT" bench/yardstick_answ
 Y_PEAK=$(peak_kb $YD)
 kill $YD; wait $YD 2>/dev/null || true
 echo "yardstick peak memory: $((Y_PEAK / 1024)) MB"
+fi
+
+# run2 NAME PATH_OR_URL [script]: two wrk processes at once, one per PostgreSQL instance (PORT2,
+# PORT3), each with half the threads and connections and its own half of the learners.
+run2() {
+  local name=$1 path=$2 script=${3:-}
+  local t=$((THREADS / 2)); [ $t -ge 1 ] || t=1
+  local args=(-t"$t" -c"$((CONNS / 2))" -d"$DURATION" --latency)
+  [ -n "$script" ] && args+=(-s "$script")
+  COOKIES="$WORK/pg_a.tsv" wrk "${args[@]}" "http://127.0.0.1:$PORT2$path" > "$WORK/${name}_a.txt" &
+  local w1=$!
+  COOKIES="$WORK/pg_b.tsv" wrk "${args[@]}" "http://127.0.0.1:$PORT3$path" > "$WORK/${name}_b.txt"
+  wait $w1
+  python3 - "$name" "$WORK/${name}_a.txt" "$WORK/${name}_b.txt" >> "$WORK/results" <<'PY'
+import sys, re
+def ms(s):
+    for unit, f in (("us", 1e-3), ("ms", 1.0), ("s", 1e3)):
+        if s.endswith(unit): return float(s[:-len(unit)]) * f
+    return float(s)
+rps, p50, p99, acked, errs = 0.0, [], [], 0, 0
+for path in sys.argv[2:]:
+    t = open(path).read()
+    rps += float(re.search(r"Requests/sec:\s+([\d.]+)", t).group(1))
+    p50.append(ms(re.search(r"^\s+50%\s+(\S+)", t, re.M).group(1)))
+    p99.append(ms(re.search(r"^\s+99%\s+(\S+)", t, re.M).group(1)))
+    m = re.search(r"ANSWERS_ACKED\s+(\d+)", t); acked += int(m.group(1)) if m else 0
+    m = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", t); errs += int(m.group(1)) if m else 0
+# The slower of the two instances' percentiles: a conservative figure for the pair.
+print(f"{sys.argv[1]} {rps:.2f} {max(p50):.2f}ms {max(p99):.2f}ms {acked if acked else '-'} {errs}")
+PY
+  tail -1 "$WORK/results" | awk '{print $1": "$2" req/s, p50 "$3", p99 "$4", answers acknowledged "$5", non-2xx/3xx "$6}'
+}
+
+PG_PEAK1=0; PG_PEAK2=0; PG_PEAK3=0
+if command -v pg_isready >/dev/null && pg_isready -h 127.0.0.1 -q && command -v psql >/dev/null; then
+  echo "== PostgreSQL: seeding $LEARNERS learners × $DAYS days into $PGDB"
+  psql "$PG_SERVER/postgres" -qc "CREATE DATABASE $PGDB"
+  PG_MADE=1
+  PGURL="$PG_SERVER/$PGDB"
+  $BIN simulate --learners "$LEARNERS" --days "$DAYS" --database "$PGURL" | tail -1
+  export PAPERDECK_SECRET_KEY="bench key: the same on every instance, 32+ bytes long"
+  PORT2=$((PORT + 1)); PORT3=$((PORT + 2))
+  RUST_LOG=warn $BIN serve --addr 127.0.0.1:$PORT2 --database "$PGURL" & PG1=$!
+  PIDS+=($PG1)
+  wait_up "http://127.0.0.1:$PORT2/healthz"
+  login_all "$PORT2" "$WORK/pg.tsv"
+  awk 'NR % 2 == 1' "$WORK/pg.tsv" > "$WORK/pg_a.tsv"
+  awk 'NR % 2 == 0' "$WORK/pg.tsv" > "$WORK/pg_b.tsv"
+  echo "== PostgreSQL, one instance"
+  COOKIES="$WORK/pg.tsv" run pg1_paper "http://127.0.0.1:$PORT2/papers/chinchilla"
+  COOKIES="$WORK/pg.tsv" run pg1_quiz "http://127.0.0.1:$PORT2" bench/quiz.lua
+  COOKIES="$WORK/pg.tsv" run pg1_answer "http://127.0.0.1:$PORT2" bench/answer.lua
+  grep -E "ANSWERS_STALE|OTHER_STATUS" "$WORK/pg1_answer.txt" || true
+  PG_PEAK1=$(peak_kb $PG1)
+  echo "== PostgreSQL, two instances"
+  RUST_LOG=warn $BIN serve --addr 127.0.0.1:$PORT3 --database "$PGURL" & PG2=$!
+  PIDS+=($PG2)
+  wait_up "http://127.0.0.1:$PORT3/healthz"
+  run2 pg2_paper /papers/chinchilla
+  run2 pg2_quiz "" bench/quiz.lua
+  run2 pg2_answer "" bench/answer.lua
+  grep -hE "ANSWERS_STALE|OTHER_STATUS" "$WORK"/pg2_answer_*.txt || true
+  PG_PEAK2=$(peak_kb $PG1); PG_PEAK3=$(peak_kb $PG2)
+  kill $PG1 $PG2; wait $PG1 $PG2 2>/dev/null || true
+  echo "PostgreSQL instances' peak memory: $((PG_PEAK1 / 1024)) MB alone; $((PG_PEAK2 / 1024)) and $((PG_PEAK3 / 1024)) MB as a pair"
+else
+  echo "== PostgreSQL: no server at 127.0.0.1:5432, skipped"
+fi
 
 echo
 echo "== summary (target ratios: paper ≥ 1.5, quiz ≥ 0.8, answer ≥ 0.7; p99 < 25 ms; peak < 48 MB; start-up < 200 ms)"
@@ -147,6 +231,8 @@ def ms(s):
     return float(s)
 print(f"{'endpoint':<10} {'req/s':>9} {'p50':>9} {'p99':>9} {'yardstick req/s':>16} {'ratio':>6} {'target':>7}")
 for name, target in (("paper", 1.5), ("quiz", 0.8), ("answer", 0.7)):
+    if "y_" + name not in rows:
+        continue
     r, y = rows[name], rows["y_" + name]
     ratio = r[0] / y[0]
     extra = f"  (answers acknowledged: {r[3]} vs {y[3]})" if name == "answer" else ""
@@ -154,5 +240,11 @@ for name, target in (("paper", 1.5), ("quiz", 0.8), ("answer", 0.7)):
     print(f"{name:<10} {r[0]:>9.0f} {r[1]:>9} {r[2]:>9} {y[0]:>16.0f} {ratio:>6.2f} {target:>6.1f}x {ok}{extra}")
 peak = int(sys.argv[2]) / 1024
 starts = sorted(int(x) for x in sys.argv[3].split())
+print()
+print(f"{'endpoint':<10} {'SQLite req/s':>13} {'p50':>9} {'p99':>9} {'PG 1 inst':>10} {'p50':>9} {'p99':>9} {'PG 2 inst':>10} {'p50':>9} {'p99':>9}")
+for name in ("paper", "quiz", "answer"):
+    cells = [rows[name]] + [rows.get(f"pg{i}_{name}") for i in (1, 2)]
+    text = " ".join(f"{c[0]:>10.0f} {c[1]:>9} {c[2]:>9}" if c else f"{'-':>10} {'-':>9} {'-':>9}" for c in cells)
+    print(f"{name:<10}    {text}")
 print(f"peak memory {peak:.1f} MB ({'ok' if peak < 48 else 'MISSED'}); start-up to first response: median {starts[len(starts)//2]} ms, max {starts[-1]} ms ({'ok' if starts[-1] < 200 else 'MISSED'})")
 PY

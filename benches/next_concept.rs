@@ -108,7 +108,7 @@ async fn main() -> anyhow::Result<()> {
         }
         Ok(())
     }
-    let cold_cache = store::cache::Cache::new(std::time::Duration::ZERO);
+    let cold_cache = store::cache::Cache::new(std::time::Duration::ZERO, false);
     let mut cold = Vec::with_capacity(RUNS);
     for _ in 0..RUNS / 3 {
         let t = Instant::now();

@@ -186,6 +186,46 @@ impl Default for LoginPolicy {
     }
 }
 
+impl LoginPolicy {
+    /// How long to wait before another attempt on `name`, judged from the failures every
+    /// instance has stored (`failures`: (address, time) of each failure on the name within the
+    /// window, oldest first; `addr`: this attempt's address). The same two rules as the
+    /// in-process limiter, over all instances: a pair is refused after `pair_max` failures,
+    /// and an account's attempts are spaced out, doubling per failure past `name_free`.
+    pub fn shared_wait(
+        &self,
+        failures: &[(String, i64)],
+        addr: &str,
+        now: i64,
+    ) -> Option<Duration> {
+        let window = self.window.as_secs() as i64;
+        let recent: Vec<&(String, i64)> =
+            failures.iter().filter(|(_, t)| now - t < window).collect();
+        let mut waits = Vec::new();
+        let pair: Vec<i64> = recent
+            .iter()
+            .filter(|(a, _)| a == addr)
+            .map(|(_, t)| *t)
+            .collect();
+        if pair.len() >= self.pair_max {
+            let oldest = pair[pair.len() - self.pair_max];
+            waits.push(window - (now - oldest));
+        }
+        if recent.len() >= self.name_free {
+            let excess = (recent.len() - self.name_free).min(16) as u32;
+            let delay = (1i64 << excess).min(self.name_max_delay.as_secs() as i64);
+            if let Some((_, last)) = recent.last() {
+                waits.push(delay - (now - last));
+            }
+        }
+        waits
+            .into_iter()
+            .max()
+            .filter(|w| *w > 0)
+            .map(|w| Duration::from_secs(w as u64))
+    }
+}
+
 #[derive(Debug, Default)]
 struct Bucket {
     failures: std::collections::VecDeque<Instant>,
@@ -626,6 +666,32 @@ mod tests {
     /// A limiter with the default policy, and the moment its test starts at.
     fn fresh() -> (LoginLimiter, Instant) {
         (LoginLimiter::new(LoginPolicy::default()), Instant::now())
+    }
+
+    #[test]
+    fn the_shared_limit_refuses_a_pair_and_spaces_an_account_from_stored_failures() {
+        let p = LoginPolicy::default();
+        let t = 1_000_000;
+        let here = |n: i64| -> Vec<(String, i64)> {
+            (0..n).map(|i| ("10.0.0.1".to_string(), t + i)).collect()
+        };
+        assert_eq!(p.shared_wait(&here(4), "10.0.0.1", t + 10), None);
+        let wait = p
+            .shared_wait(&here(5), "10.0.0.1", t + 10)
+            .expect("refused");
+        assert_eq!(wait.as_secs(), 15 * 60 - 10);
+        // Another address is not refused for this pair's failures ...
+        assert_eq!(p.shared_wait(&here(5), "10.0.0.2", t + 10), None);
+        // ... and past the window the failures no longer count.
+        assert_eq!(p.shared_wait(&here(5), "10.0.0.1", t + 15 * 60 + 5), None);
+        // Ten failures on the account from elsewhere space its attempts out by a second.
+        let spread: Vec<(String, i64)> = (0..10).map(|i| (format!("10.1.0.{i}"), t + i)).collect();
+        assert_eq!(
+            p.shared_wait(&spread, "10.2.0.1", t + 9)
+                .map(|w| w.as_secs()),
+            Some(1)
+        );
+        assert_eq!(p.shared_wait(&spread, "10.2.0.1", t + 11), None);
     }
 
     #[test]

@@ -41,6 +41,10 @@ enum Command {
     /// Take a JSON export into a learner's account (all of it if the account is empty, else
     /// merged), as /import does.
     Import(ImportArgs),
+    /// Copy every row of one database into another, empty one, in one transaction (moving a
+    /// SQLite deployment to PostgreSQL): `copy-data --from sqlite://paperdeck.db --to
+    /// postgres://…`. Stop the servers first.
+    CopyData(CopyArgs),
     /// Reports over a database: `report grading` lists the fill-in cards whose wrong verdicts
     /// learners override most, with what they typed.
     #[command(subcommand)]
@@ -62,6 +66,16 @@ struct GradingArgs {
     /// List at most this many cards.
     #[arg(long, default_value_t = 30)]
     limit: usize,
+}
+
+#[derive(Args, Debug)]
+struct CopyArgs {
+    /// The database to copy from.
+    #[arg(long)]
+    from: String,
+    /// The empty database to copy into (created and migrated if need be).
+    #[arg(long)]
+    to: String,
 }
 
 #[derive(Args, Debug)]
@@ -257,6 +271,7 @@ pub fn main() -> ExitCode {
         Some(Command::Report(ReportCommand::Grading(args))) => {
             outcome("error", report_grading(args))
         }
+        Some(Command::CopyData(args)) => outcome("paperdeck copy-data", copy_data(args)),
         Some(Command::Import(args)) => outcome("paperdeck import", import(args)),
     }
 }
@@ -762,6 +777,28 @@ fn import(args: ImportArgs) -> anyhow::Result<()> {
         } else {
             ""
         }
+    );
+    Ok(())
+}
+
+fn copy_data(args: CopyArgs) -> anyhow::Result<()> {
+    let copied = runtime()?.block_on(async {
+        // No cache: nothing is served from these handles.
+        let zero = std::time::Duration::ZERO;
+        let from = crate::store::Db::open_with(&args.from, zero).await?;
+        let to = crate::store::Db::open_with(&args.to, zero).await?;
+        let result = crate::store::copy::copy_all(&from, &to).await;
+        from.close().await;
+        to.close().await;
+        anyhow::Ok(result?)
+    })?;
+    for (table, rows) in copied {
+        println!("{table}: {rows} rows");
+    }
+    println!(
+        "复制完成 (copied) {} → {}",
+        crate::store::redact(&args.from),
+        crate::store::redact(&args.to)
     );
     Ok(())
 }

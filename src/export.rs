@@ -606,6 +606,7 @@ pub async fn import(
     insert_reviews(db, learner, &new_reviews, &mut report).await?;
 
     let mut tx = db.write.begin().await?;
+    crate::store::bump(&mut tx, learner).await?;
     if was_empty {
         queries::set_settings(&mut tx, learner, &file.account).await?;
         report.settings_taken = true;
@@ -648,6 +649,7 @@ async fn insert_reviews(
 ) -> Result<(), ImportError> {
     for batch in new_reviews.chunks(IMPORT_BATCH) {
         let mut tx = db.write.begin().await?;
+        crate::store::bump(&mut tx, learner).await?;
         let mut last_id = None;
         for r in batch {
             last_id = Some(queries::insert_review(&mut tx, learner, r).await?);
@@ -666,7 +668,7 @@ async fn insert_reviews(
 /// Adds the papers she had not read and moves earlier the ones the file read first; adds the
 /// concept states she lacks and merges the ones she has.
 async fn merge_papers_and_states(
-    tx: &mut sqlx::SqliteConnection,
+    tx: &mut crate::store::Conn,
     learner: i64,
     file: &Export,
     report: &mut ImportReport,

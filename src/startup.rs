@@ -109,6 +109,15 @@ impl StopSignals {
 
 impl Application {
     pub async fn build(settings: Settings) -> anyhow::Result<Application> {
+        let backend = crate::store::Backend::of(&settings.database_url);
+        if backend.is_some_and(crate::store::Backend::shared) && settings.secret_key.is_none() {
+            // Every instance must open the others' cookies, and there is no shared file to
+            // keep a generated key in.
+            anyhow::bail!(
+                "PostgreSQL 需要设置 PAPERDECK_SECRET_KEY (or --secret-key): every instance \
+                 must use the same cookie key, and none is generated for a shared database"
+            );
+        }
         let content = load_content(&settings)?;
         let cards = generate_cards(&content)?;
         let db = Db::open_with(&settings.database_url, settings.cache_ttl).await?;
@@ -198,6 +207,11 @@ fn spawn_session_purge(state: Arc<AppState>) {
                 Ok(n) if n > 0 => tracing::info!(purged = n, "expired sessions deleted"),
                 Ok(_) => {}
                 Err(e) => tracing::warn!(error = %e, "could not purge sessions"),
+            }
+            let window = crate::auth::LoginPolicy::default().window.as_secs() as i64;
+            let before = crate::store::now_ts() - window;
+            if let Err(e) = crate::store::learners::purge_login_failures(&state.db, before).await {
+                tracing::warn!(error = %e, "could not purge old log-in failures");
             }
         }
     });

@@ -22,6 +22,8 @@
 //! instead of building this tree's release binary.
 
 mod common;
+/// The backend `common::app` starts apps on (tests/api_postgres.rs runs this suite on the other).
+const BACKEND: common::app::Backend = common::app::Backend::Sqlite;
 
 use common::release::{free_port, release_binary, ReleaseServer};
 use fantoccini::{Client, ClientBuilder, Locator};

@@ -15,6 +15,8 @@
 //! a run's choices (the server's own timing still varies).
 
 mod common;
+/// The backend `common::app` starts apps on (tests/api_postgres.rs runs this suite on the other).
+const BACKEND: common::app::Backend = common::app::Backend::Sqlite;
 
 use common::page::Page;
 use common::quiz::{Question, ANSWER};

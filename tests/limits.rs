@@ -9,6 +9,7 @@
 //! and the server must still be up. `PAPERDECK_BIN` runs it against another build.
 
 mod common;
+const BACKEND: common::app::Backend = common::app::Backend::Sqlite;
 
 use common::app::TestApp;
 use common::release::{release_binary, ReleaseServer};

@@ -11,6 +11,23 @@
 //! process (`paperdeck import` while the server runs) are picked up when an entry expires
 //! (after `ttl`, [`TTL`] by default). Correctness never rests on the cache: answers are checked against the database's
 //! version of the concept inside the write transaction.
+//!
+//! Several instances on one PostgreSQL database ([`super::Backend::shared`]) cannot see each
+//! other's writes in memory, so there the cache is checked against the database on every use,
+//! and it is strictly correct, not just eventually:
+//! - every transaction that changes what [`LearnerData`] holds bumps `learners.data_version` for
+//!   her ([`super::bump`]) and commits the change and the bump together;
+//! - a load reads her `data_version` *before* the data, and the entry keeps that version; the
+//!   data it read is at least that new (it may be newer, which only makes the entry look old);
+//! - each use reads her current `data_version` (one primary-key read) and uses the entry only if
+//!   the two are equal: then no write of hers committed since the version the entry was loaded
+//!   at, so the entry is exactly what the database holds for her;
+//! - an answer this process commits updates the entry in place only if the version the commit
+//!   returned is the entry's plus one (no other instance wrote between); otherwise it drops it.
+//!
+//! So a page never shows a question another instance has already taken an answer for, without
+//! relying on notifications that could arrive late or be lost. Sessions are not cached there at
+//! all: a log-out on one instance must end the session on every instance at once.
 
 use super::learners::SessionRow;
 use super::Db;
@@ -27,6 +44,8 @@ const MAX_ENTRIES: usize = 20_000;
 #[derive(Debug)]
 pub struct LearnerData {
     loaded: Instant,
+    /// Her `data_version` read before this entry's data (see the module doc).
+    version: i64,
     pub prefs: Prefs,
     pub states: Vec<ConceptState>,
     /// The learner day `today` belongs to.
@@ -83,6 +102,7 @@ impl LearnerData {
         }
         LearnerData {
             loaded: self.loaded,
+            version: self.version + 1,
             prefs: self.prefs.clone(),
             states,
             day: self.day,
@@ -95,6 +115,10 @@ impl LearnerData {
 
 /// Reads a learner's entry from the database; `None` when there is no such learner.
 async fn load(db: &Db, id: i64, now: i64) -> Result<Option<LearnerData>, sqlx::Error> {
+    // Before the data, never after: see the module doc.
+    let Some(version) = data_version(db, id).await? else {
+        return Ok(None);
+    };
     let Some(prefs) = super::quiz::prefs(db, id).await? else {
         return Ok(None);
     };
@@ -108,6 +132,7 @@ async fn load(db: &Db, id: i64, now: i64) -> Result<Option<LearnerData>, sqlx::E
         .collect();
     Ok(Some(LearnerData {
         loaded: Instant::now(),
+        version,
         prefs,
         states,
         day,
@@ -115,6 +140,13 @@ async fn load(db: &Db, id: i64, now: i64) -> Result<Option<LearnerData>, sqlx::E
         papers_read,
         last_seen: Mutex::default(),
     }))
+}
+
+/// Her `data_version` as committed now; `None` when there is no such learner.
+async fn data_version(db: &Db, id: i64) -> Result<Option<i64>, sqlx::Error> {
+    let q = sqlx::query("SELECT data_version FROM learners WHERE id = $1").bind(id);
+    let row = super::first_row(q, &db.read).await?;
+    row.map(|r| sqlx::Row::try_get(&r, 0)).transpose()
 }
 
 #[derive(Debug, Clone)]
@@ -160,21 +192,25 @@ struct LoadTicket {
 #[derive(Debug)]
 pub struct Cache {
     ttl: Duration,
+    /// Other processes write the same database: check entries against it (module doc).
+    shared: bool,
     learners: Mutex<Learners>,
     sessions: Mutex<HashMap<String, SessionEntry>>,
 }
 
 impl Default for Cache {
     fn default() -> Cache {
-        Cache::new(TTL)
+        Cache::new(TTL, false)
     }
 }
 
 impl Cache {
-    /// A cache whose entries live `ttl`; zero turns caching off.
-    pub fn new(ttl: Duration) -> Cache {
+    /// A cache whose entries live `ttl`; zero turns caching off. `shared`: other processes
+    /// write the same database (see the module doc).
+    pub fn new(ttl: Duration, shared: bool) -> Cache {
         Cache {
             ttl,
+            shared,
             learners: Mutex::default(),
             sessions: Mutex::default(),
         }
@@ -189,7 +225,9 @@ impl Cache {
         now: i64,
     ) -> Result<Option<Arc<LearnerData>>, sqlx::Error> {
         if let Some(d) = self.fresh(id, now) {
-            return Ok(Some(d));
+            if !self.shared || data_version(db, id).await? == Some(d.version) {
+                return Ok(Some(d));
+            }
         }
         let ticket = self.begin_load(id);
         let Some(data) = load(db, id, now).await? else {
@@ -240,6 +278,7 @@ impl Cache {
         review: TodayReview,
         card: &str,
         at: i64,
+        version: i64,
     ) {
         let Ok(mut l) = self.learners.lock() else {
             return;
@@ -249,6 +288,11 @@ impl Cache {
         let Some(old) = l.entries.get(&id) else {
             return;
         };
+        if old.version + 1 != version {
+            // Another process wrote her data since the entry was loaded.
+            l.entries.remove(&id);
+            return;
+        }
         let data = Arc::new(old.with_answer(state, review, card, at));
         l.entries.insert(id, data);
     }
@@ -263,6 +307,9 @@ impl Cache {
     }
 
     pub fn session(&self, sid: &str) -> Option<SessionRow> {
+        if self.shared {
+            return None;
+        }
         let m = self.sessions.lock().ok()?;
         m.get(sid)
             .filter(|e| e.loaded.elapsed() < self.ttl)
@@ -270,6 +317,9 @@ impl Cache {
     }
 
     pub fn put_session(&self, sid: &str, row: SessionRow) {
+        if self.shared {
+            return;
+        }
         if let Ok(mut m) = self.sessions.lock() {
             if m.len() >= MAX_ENTRIES {
                 m.clear();
@@ -307,6 +357,7 @@ mod tests {
         let prefs = Prefs::default();
         Arc::new(LearnerData {
             loaded: Instant::now(),
+            version: 0,
             day: prefs.day_index(0),
             prefs,
             states: (0..states)
@@ -324,7 +375,7 @@ mod tests {
 
     #[test]
     fn a_load_that_began_before_a_forget_is_not_kept() {
-        let cache = Cache::new(TTL);
+        let cache = Cache::new(TTL, false);
         let ticket = cache.begin_load(7);
         // A write (mark a paper read) lands while the load is reading the database ...
         cache.forget(7);
@@ -339,7 +390,7 @@ mod tests {
 
     #[test]
     fn a_load_that_began_before_an_answer_does_not_overwrite_it() {
-        let cache = Cache::new(TTL);
+        let cache = Cache::new(TTL, false);
         let t = cache.begin_load(1);
         assert!(cache.finish_load(t, entry(1)));
         let slow = cache.begin_load(1);
@@ -350,7 +401,7 @@ mod tests {
             rating: 3,
             kind: crate::scheduler::ReviewKind::Learn,
         };
-        cache.answered(1, after, review, "card", 0);
+        cache.answered(1, after, review, "card", 0, 1);
         assert!(!cache.finish_load(slow, entry(1)));
         let d = cached(&cache, 1).expect("the answered entry stays");
         assert_eq!(d.states[0].version, 1);
@@ -359,7 +410,7 @@ mod tests {
 
     #[test]
     fn a_forget_for_one_learner_leaves_others_loads_alone() {
-        let cache = Cache::new(TTL);
+        let cache = Cache::new(TTL, false);
         let mine = cache.begin_load(1);
         cache.forget(2);
         assert!(cache.finish_load(mine, entry(1)));

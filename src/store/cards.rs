@@ -92,7 +92,7 @@ const CARD_COLUMNS: &str =
 
 /// A stored card as a [`Card`]. The fact key is not stored (ids already derive from it), so it
 /// is empty. `None` for a row whose data no longer parses or whose columns have the wrong type.
-fn card_from_row(r: &sqlx::sqlite::SqliteRow) -> Option<Card> {
+fn card_from_row(r: &crate::store::DbRow) -> Option<Card> {
     let kind = CardKind::parse(r.try_get::<&str, _>(2).ok()?)?;
     let data: CardData = serde_json::from_str(r.try_get::<&str, _>(5).ok()?).ok()?;
     Some(Card {

@@ -1,5 +1,6 @@
 //! Learner accounts and log-in sessions.
 
+use super::rows::flag;
 use super::Db;
 use crate::settings::LearnerSettings;
 use sqlx::Row;
@@ -175,14 +176,14 @@ pub async fn create(
 pub async fn settings(db: &Db, learner: i64) -> Result<Option<LearnerSettings>, sqlx::Error> {
     let q = sqlx::query(
         "SELECT desired_retention, new_per_day, max_reviews_per_day, timezone, rollover_hour,
-                fsrs_params IS NOT NULL
+                CASE WHEN fsrs_params IS NULL THEN 0 ELSE 1 END
          FROM learners WHERE id = $1",
     )
     .bind(learner);
     let row = super::first_row(q, &db.read).await?;
     row.map(|r| {
         Ok(LearnerSettings {
-            has_personal_params: r.try_get::<i64, _>(5)? != 0,
+            has_personal_params: flag(&r, 5)?,
             ..LearnerSettings::clamped(
                 r.try_get(0)?,
                 r.try_get(1)?,
@@ -200,6 +201,8 @@ pub async fn update_settings(
     learner: i64,
     s: &LearnerSettings,
 ) -> Result<(), sqlx::Error> {
+    let mut tx = db.write.begin().await?;
+    super::bump(&mut tx, learner).await?;
     sqlx::query(
         "UPDATE learners SET desired_retention = $1, new_per_day = $2, max_reviews_per_day = $3,
                 timezone = $4, rollover_hour = $5
@@ -211,19 +214,78 @@ pub async fn update_settings(
     .bind(&s.timezone)
     .bind(s.rollover_hour)
     .bind(learner)
-    .execute(&db.write)
+    .execute(&mut *tx)
     .await?;
+    tx.commit().await?;
     db.cache.forget(learner);
     Ok(())
 }
 
 /// Stores personal FSRS parameters (JSON array), or clears them with `None`.
 pub async fn set_params(db: &Db, learner: i64, params: Option<&str>) -> Result<(), sqlx::Error> {
+    let mut tx = db.write.begin().await?;
+    super::bump(&mut tx, learner).await?;
     sqlx::query("UPDATE learners SET fsrs_params = $1 WHERE id = $2")
         .bind(params)
         .bind(learner)
-        .execute(&db.write)
+        .execute(&mut *tx)
         .await?;
+    tx.commit().await?;
     db.cache.forget(learner);
     Ok(())
+}
+
+/// The failed log-ins on `name_key` since `since`, as (address, time), oldest first: what every
+/// instance has recorded, for the shared part of the log-in limit.
+pub async fn login_failures(
+    db: &Db,
+    name_key: &str,
+    since: i64,
+) -> Result<Vec<(String, i64)>, sqlx::Error> {
+    let rows = sqlx::query(
+        "SELECT addr, failed_at FROM login_failures WHERE name_key = $1 AND failed_at >= $2
+         ORDER BY failed_at",
+    )
+    .bind(name_key)
+    .bind(since)
+    .fetch_all(&db.read)
+    .await?;
+    rows.iter()
+        .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
+        .collect()
+}
+
+pub async fn add_login_failure(
+    db: &Db,
+    name_key: &str,
+    addr: &str,
+    now: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("INSERT INTO login_failures (name_key, addr, failed_at) VALUES ($1, $2, $3)")
+        .bind(name_key)
+        .bind(addr)
+        .bind(now)
+        .execute(&db.write)
+        .await
+        .map(|_| ())
+}
+
+/// A right password forgets the failures of its (name, address) pair, as the in-process
+/// limiter does; the account's failures from elsewhere stay.
+pub async fn clear_login_failures(db: &Db, name_key: &str, addr: &str) -> Result<(), sqlx::Error> {
+    sqlx::query("DELETE FROM login_failures WHERE name_key = $1 AND addr = $2")
+        .bind(name_key)
+        .bind(addr)
+        .execute(&db.write)
+        .await
+        .map(|_| ())
+}
+
+/// Deletes failures older than `before` (past every limiter window).
+pub async fn purge_login_failures(db: &Db, before: i64) -> Result<u64, sqlx::Error> {
+    sqlx::query("DELETE FROM login_failures WHERE failed_at < $1")
+        .bind(before)
+        .execute(&db.write)
+        .await
+        .map(|r| r.rows_affected())
 }

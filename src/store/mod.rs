@@ -1,10 +1,14 @@
 //! The data layer: every SQL statement of paperdeck lives under this module, one function per
 //! query.
 //!
-//! SQLite is the embedded default. Queries use `query`/`query_as` with `bind` and `$N`
-//! placeholders, standard SQL and `ON CONFLICT` upserts, so that a PostgreSQL backend needs only
-//! its own pool type and migrations folder, not new queries. Timestamps are BIGINT Unix seconds
-//! (see the migration's header).
+//! Two backends, one text per query: SQLite (the embedded default) and PostgreSQL (several
+//! instances on one database), both through sqlx's `Any` driver. Queries use `query` with
+//! `bind` and `$N` placeholders, standard SQL and `ON CONFLICT` upserts; timestamps are BIGINT
+//! Unix seconds and booleans SMALLINT 0/1 (see the migrations' headers). What differs between
+//! the two is decided by [`Backend`] here and nowhere else: pool sizes and timeouts, SQLite's
+//! pragmas, the migrations folder, the identity columns after a copy ([`copy`]). A function that
+//! changes what the quiz caches for a learner calls [`bump`] inside its transaction (see
+//! [`cache`]); floats that may be NULL are bound as [`NullableF64`].
 //!
 //! Single-row lookups use `fetch_all` and take the first row, never `fetch_one`/`fetch_optional`:
 //! those drop the row stream early, and sqlx's SQLite driver then resets the statement on its
@@ -13,27 +17,79 @@
 //!
 //! SQLite allows one writer at a time. Writes go through their own single-connection pool, so
 //! they queue in the application instead of spinning on the database lock, while reads use a
-//! wider pool and never wait for writers (WAL mode).
+//! wider pool and never wait for writers (WAL mode). On PostgreSQL the write pool has a few
+//! connections: the server orders one learner's writes by her row lock (see [`bump`]).
 
-use sqlx::sqlite::{
-    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
-};
+use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
+use sqlx::sqlite::SqliteConnectOptions;
 use std::str::FromStr;
 use std::time::Duration;
 
 pub mod cache;
 pub mod cards;
+pub mod copy;
 pub mod learners;
 pub mod quiz;
 mod rows;
 pub mod transfer;
 pub mod writer;
 
+/// The pool type of both backends: sqlx's `Any` driver runs the same query text on SQLite and
+/// PostgreSQL, so no query is written twice.
+pub type Pool = sqlx::AnyPool;
+/// One connection (or, through `&mut *tx`, a transaction) of either backend.
+pub type Conn = sqlx::AnyConnection;
+pub type DbRow = sqlx::any::AnyRow;
+
+/// Which database the URL names. Every difference between the two dialects is decided here
+/// (connection set-up, pool sizes, migrations), never in a query or a handler.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    /// One file, one process: the embedded default.
+    Sqlite,
+    /// A server that several paperdeck instances share.
+    Postgres,
+}
+
+impl Backend {
+    /// The backend of a database URL; `None` for a scheme paperdeck does not support.
+    pub fn of(url: &str) -> Option<Backend> {
+        let scheme = url.split(':').next().unwrap_or("");
+        match scheme {
+            "sqlite" => Some(Backend::Sqlite),
+            "postgres" | "postgresql" => Some(Backend::Postgres),
+            _ => None,
+        }
+    }
+
+    /// Whether other processes may write the same data, so that what this process cached
+    /// must be checked against the database (see [`cache`]).
+    pub fn shared(self) -> bool {
+        self == Backend::Postgres
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Backend::Sqlite => "sqlite",
+            Backend::Postgres => "postgres",
+        }
+    }
+
+    fn migrator(self) -> &'static sqlx::migrate::Migrator {
+        match self {
+            Backend::Sqlite => &SQLITE_MIGRATIONS,
+            Backend::Postgres => &POSTGRES_MIGRATIONS,
+        }
+    }
+}
+
 /// Why the database could not be opened, with the file it concerns.
 #[derive(Debug, thiserror::Error)]
 pub enum OpenError {
     #[error("数据库地址无效 (invalid database URL) “{url}”: {source}")]
     Url { url: String, source: sqlx::Error },
+    #[error("不支持的数据库 (unsupported database) “{url}”: 请用 sqlite://… 或 postgres://…")]
+    Scheme { url: String },
     #[error("无法打开数据库 (cannot open database) {file}: {source}")]
     Open { file: String, source: sqlx::Error },
     #[error("无法迁移数据库 (cannot migrate database) {file}: {source}")]
@@ -45,16 +101,38 @@ pub enum OpenError {
 
 #[derive(Clone, Debug)]
 pub struct Db {
-    /// Reads: several connections, never blocked by the writer thanks to WAL.
-    pub read: SqlitePool,
-    /// Writes: exactly one connection, so writers queue here rather than in SQLite's lock.
-    pub write: SqlitePool,
+    pub backend: Backend,
+    /// Reads: several connections, never blocked by the writer (WAL on SQLite, MVCC on
+    /// PostgreSQL).
+    pub read: Pool,
+    /// Writes: on SQLite exactly one connection, so writers queue here rather than in SQLite's
+    /// lock; on PostgreSQL a few, since the server takes row locks itself.
+    pub write: Pool,
     /// What quiz pages read on every request. It lives with the pools so that the functions
     /// that write a learner's data keep it current themselves; see [`cache`].
     pub cache: std::sync::Arc<cache::Cache>,
 }
 
-static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
+// Moving the SQLite migrations into their own folder keeps their versions and checksums (the
+// checksum is of the SQL text), so databases created before PostgreSQL existed still migrate.
+static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
+static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
+
+/// The settings every SQLite connection gets, run when it opens (the `Any` driver takes only a
+/// URL, so they cannot go into `SqliteConnectOptions`).
+const SQLITE_PRAGMAS: [&str; 6] = [
+    "PRAGMA journal_mode = WAL",
+    "PRAGMA foreign_keys = ON",
+    "PRAGMA busy_timeout = 5000",
+    // FULL syncs the WAL on every commit. NORMAL would survive a crash of the process but may
+    // lose the last commits on power loss or an OS crash, and an answer the server has
+    // acknowledged must never be lost. The cost is one fsync per write.
+    "PRAGMA synchronous = FULL",
+    "PRAGMA temp_store = memory",
+    // 4 MiB of page cache per connection (SQLite's default is 2 MiB): the working set (states,
+    // today's reviews, cards) is small, and memory is budgeted.
+    "PRAGMA cache_size = -4096",
+];
 
 impl Db {
     /// Opens (creating if missing) and migrates the database at `url`, with the default cache.
@@ -64,38 +142,67 @@ impl Db {
 
     /// Opens the database with a cache whose entries live `cache_ttl` (zero: no caching).
     pub async fn open_with(url: &str, cache_ttl: Duration) -> Result<Db, OpenError> {
-        let options = SqliteConnectOptions::from_str(url)
-            .map_err(|source| OpenError::Url {
-                url: url.to_string(),
-                source,
-            })?
-            .create_if_missing(true)
-            .journal_mode(SqliteJournalMode::Wal)
-            .foreign_keys(true)
-            .busy_timeout(Duration::from_secs(5))
-            // FULL syncs the WAL on every commit. NORMAL would survive a crash of the process
-            // but may lose the last commits on power loss or an OS crash, and an answer the
-            // server has acknowledged must never be lost. The cost is one fsync per write.
-            .synchronous(SqliteSynchronous::Full)
-            .pragma("temp_store", "memory")
-            // 4 MiB of page cache per connection (SQLite's default is 2 MiB): the working set
-            // (states, today's reviews, cards) is small, and memory is budgeted.
-            .pragma("cache_size", "-4096");
-        let file = options.get_filename().display().to_string();
-        create_private(options.get_filename()).map_err(|e| OpenError::Open {
-            file: file.clone(),
-            source: sqlx::Error::Io(e),
+        sqlx::any::install_default_drivers();
+        let backend = Backend::of(url).ok_or_else(|| OpenError::Scheme {
+            url: url.to_string(),
         })?;
-
-        let write = SqlitePoolOptions::new()
-            .max_connections(1)
+        let bad_url = |source| OpenError::Url {
+            url: url.to_string(),
+            source,
+        };
+        let (file, url) = match backend {
+            Backend::Sqlite => {
+                let options = SqliteConnectOptions::from_str(url).map_err(bad_url)?;
+                let file = options.get_filename().display().to_string();
+                create_private(options.get_filename()).map_err(|e| OpenError::Open {
+                    file: file.clone(),
+                    source: sqlx::Error::Io(e),
+                })?;
+                (file, url.to_string())
+            }
+            // The file named in messages is the server and database, never the password.
+            Backend::Postgres => (redact(url), url.to_string()),
+        };
+        let options = AnyConnectOptions::from_str(&url).map_err(bad_url)?;
+        let open_error = |source| OpenError::Open {
+            file: file.clone(),
+            source,
+        };
+        let pool = |max: u32, min: u32| {
+            let p = AnyPoolOptions::new()
+                .max_connections(max)
+                .min_connections(min);
+            match backend {
+                // sqlx's default wait (30 s): SQLite's one write connection may have a queue
+                // under load, and waiting for it is not an outage.
+                Backend::Sqlite => p.after_connect(|conn, _| {
+                    Box::pin(async move {
+                        for pragma in SQLITE_PRAGMAS {
+                            sqlx::query(pragma).execute(&mut *conn).await?;
+                        }
+                        Ok(())
+                    })
+                }),
+                // A request waits this long for a connection before it gets the "database
+                // unavailable" page, rather than hanging while the server is down (a refused
+                // connection is retried until then).
+                Backend::Postgres => p.acquire_timeout(Duration::from_secs(5)),
+            }
+        };
+        let (write_max, read_max) = match backend {
+            Backend::Sqlite => (1, 4),
+            // Writes are short compare-and-set transactions; a few let two requests of
+            // different learners commit at once. Reads: enough for the worker threads.
+            Backend::Postgres => (4, 8),
+        };
+        let write = pool(write_max, 0)
             .connect_with(options.clone())
             .await
-            .map_err(|source| OpenError::Open {
-                file: file.clone(),
-                source,
-            })?;
-        MIGRATOR
+            .map_err(open_error)?;
+        // On PostgreSQL the migrator holds an advisory lock on the database while it runs, so
+        // instances that start together apply each migration once and wait for each other.
+        backend
+            .migrator()
             .run(&write)
             .await
             .map_err(|source| OpenError::Migrate {
@@ -104,16 +211,15 @@ impl Db {
             })?;
         // Reads are short; a few connections keep two cores busy without each holding its own
         // page cache for nothing.
-        let read = SqlitePoolOptions::new()
-            .max_connections(4)
-            .min_connections(1)
-            .connect_with(options.read_only(false))
+        let read = pool(read_max, 1)
+            .connect_with(options)
             .await
-            .map_err(|source| OpenError::Open { file, source })?;
+            .map_err(open_error)?;
         Ok(Db {
+            backend,
             read,
             write,
-            cache: std::sync::Arc::new(cache::Cache::new(cache_ttl)),
+            cache: std::sync::Arc::new(cache::Cache::new(cache_ttl, backend.shared())),
         })
     }
 
@@ -125,8 +231,63 @@ impl Db {
     }
 
     pub async fn close(&self) {
+        if self.backend == Backend::Sqlite {
+            // SQLite folds the WAL back when its last connection closes, but a connection the
+            // `Any` pool has not finished closing would keep it; an explicit checkpoint leaves
+            // the file whole on its own however the pools end.
+            if let Err(e) = sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
+                .execute(&self.write)
+                .await
+            {
+                tracing::warn!(error = %e, "could not checkpoint the WAL at close");
+            }
+        }
         self.read.close().await;
         self.write.close().await;
+    }
+}
+
+/// A database URL without its password, for messages and logs.
+pub fn redact(url: &str) -> String {
+    match url.parse::<url::Url>() {
+        Ok(mut u) if u.password().is_some() => {
+            let _ = u.set_password(Some("***"));
+            u.to_string()
+        }
+        _ => url.to_string(),
+    }
+}
+
+/// Whether an error means the database could not be reached (server down, restarting, all
+/// connections busy or cut) rather than that a query was wrong: such requests get "try again
+/// in a moment" (503), not "something broke" (500).
+pub fn is_unavailable(e: &sqlx::Error) -> bool {
+    match e {
+        sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) => true,
+        sqlx::Error::Tls(_) | sqlx::Error::WorkerCrashed => true,
+        // PostgreSQL's class 57 (operator intervention: admin shutdown, crash shutdown,
+        // cannot connect now) and 08 (connection exceptions).
+        sqlx::Error::Database(d) => d
+            .code()
+            .is_some_and(|c| c.starts_with("57") || c.starts_with("08")),
+        _ => false,
+    }
+}
+
+/// Makes every later cached read of the learner's data look again: bumps her
+/// `data_version` inside the transaction `conn` that changes her data. Every write to what
+/// [`cache::LearnerData`] holds calls it; on PostgreSQL the row lock it takes also orders the
+/// writes of one learner (see [`cache`]). Returns the new version, 0 for no such learner.
+pub async fn bump(conn: &mut Conn, learner: i64) -> Result<i64, sqlx::Error> {
+    let rows = sqlx::query(
+        "UPDATE learners SET data_version = data_version + 1 WHERE id = $1 RETURNING data_version",
+    )
+    .bind(learner)
+    .fetch_all(&mut *conn)
+    .await?;
+    match rows.first() {
+        Some(r) => sqlx::Row::try_get(r, 0),
+        None => Ok(0),
     }
 }
 
@@ -160,10 +321,42 @@ pub fn now_ts() -> i64 {
     chrono::Utc::now().timestamp()
 }
 
+/// A nullable float to bind: what every `REAL` / `DOUBLE PRECISION` column that may be NULL
+/// takes. sqlx 0.8.6's `Any` driver sends a NULL `f64` to PostgreSQL as a `float4` parameter
+/// (and a NULL `f32` as `float8`); PostgreSQL caches the prepared statement with that type, and
+/// the next non-NULL `f64` bound to it is refused ("incorrect binary data format"). So a NULL is
+/// sent as a NULL `f32`, which goes out as `float8`, like every non-NULL value.
+#[derive(Debug, Clone, Copy)]
+pub struct NullableF64(pub Option<f64>);
+
+impl NullableF64 {
+    pub fn from_f32(v: Option<f32>) -> NullableF64 {
+        NullableF64(v.map(f64::from))
+    }
+}
+
+impl sqlx::Type<sqlx::Any> for NullableF64 {
+    fn type_info() -> sqlx::any::AnyTypeInfo {
+        <f64 as sqlx::Type<sqlx::Any>>::type_info()
+    }
+}
+
+impl<'q> sqlx::Encode<'q, sqlx::Any> for NullableF64 {
+    fn encode_by_ref(
+        &self,
+        buf: &mut <sqlx::Any as sqlx::Database>::ArgumentBuffer<'q>,
+    ) -> Result<sqlx::encode::IsNull, sqlx::error::BoxDynError> {
+        match self.0 {
+            Some(v) => <f64 as sqlx::Encode<'q, sqlx::Any>>::encode_by_ref(&v, buf),
+            None => <Option<f32> as sqlx::Encode<'q, sqlx::Any>>::encode_by_ref(&None, buf),
+        }
+    }
+}
+
 /// The first row of a query (see the module doc for why not `fetch_optional`).
 pub(crate) async fn first_row<'q>(
-    q: sqlx::query::Query<'q, sqlx::Sqlite, sqlx::sqlite::SqliteArguments<'q>>,
-    pool: &SqlitePool,
-) -> Result<Option<sqlx::sqlite::SqliteRow>, sqlx::Error> {
+    q: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>,
+    pool: &Pool,
+) -> Result<Option<DbRow>, sqlx::Error> {
     Ok(q.fetch_all(pool).await?.into_iter().next())
 }

@@ -1,7 +1,7 @@
 //! Reading records, concept states and the review log: everything the quiz reads and writes.
 //! Every query here is scoped by the learner's id.
 
-use super::rows::state_from_row;
+use super::rows::{flag, opt_f32, state_from_row};
 use super::Db;
 use crate::scheduler::{ConceptState, Outcome, Prefs, Rating, ReviewKind, TodayReview};
 use sqlx::Row;
@@ -17,6 +17,7 @@ pub async fn mark_read(
     now: i64,
 ) -> Result<(), sqlx::Error> {
     let mut tx = db.write.begin().await?;
+    super::bump(&mut tx, learner).await?;
     sqlx::query(
         "INSERT INTO papers_read (learner_id, paper_slug, read_at) VALUES ($1, $2, $3)
          ON CONFLICT (learner_id, paper_slug) DO NOTHING",
@@ -245,7 +246,7 @@ impl Answer {
 /// `expected`; `false` when the concept moved on and nothing was written. A state without a
 /// last card keeps the stored one.
 async fn write_state(
-    tx: &mut sqlx::SqliteConnection,
+    tx: &mut crate::store::Conn,
     learner: i64,
     s: &ConceptState,
     expected: i64,
@@ -255,8 +256,8 @@ async fn write_state(
                 reps = $5, lapses = $6, last_card_id = COALESCE($7, last_card_id), version = $8
          WHERE learner_id = $9 AND concept_slug = $10 AND version = $11",
     )
-    .bind(s.stability.map(f64::from))
-    .bind(s.difficulty.map(f64::from))
+    .bind(super::NullableF64::from_f32(s.stability))
+    .bind(super::NullableF64::from_f32(s.difficulty))
     .bind(s.due_at)
     .bind(s.last_review_at)
     .bind(s.reps)
@@ -272,17 +273,21 @@ async fn write_state(
 }
 
 /// Records one answer inside `tx` if the concept's version is still the one it was computed
-/// from: the state update and the review row go together. `Ok(None)` means the version check
-/// failed (already answered, or answered elsewhere) and nothing was written for it.
+/// from: the state update and the review row go together. Returns the review's id and her new
+/// data version; `Ok(None)` means the version check failed (already answered, or answered
+/// elsewhere) and nothing was written for it.
 pub async fn record_in(
-    tx: &mut sqlx::SqliteConnection,
+    tx: &mut crate::store::Conn,
     a: &Answer,
-) -> Result<Option<i64>, sqlx::Error> {
+) -> Result<Option<(i64, i64)>, sqlx::Error> {
+    // First, so that on PostgreSQL the learner's row lock orders this write after any other
+    // of hers in flight on another instance, and the check below reads what that one wrote.
+    let version = super::bump(&mut *tx, a.learner).await?;
     if !write_state(&mut *tx, a.learner, &a.after, a.before.version).await? {
         return Ok(None);
     }
     let id = super::transfer::insert_review(&mut *tx, a.learner, &a.row()).await?;
-    Ok(Some(id))
+    Ok(Some((id, version)))
 }
 
 /// A stored review, as the feedback page and undo need it.
@@ -325,14 +330,14 @@ pub async fn review(db: &Db, learner: i64, id: i64) -> Result<Option<ReviewRow>,
             concept: concept.clone(),
             reviewed_at: r.try_get(3)?,
             answer: r.try_get(4)?,
-            correct: r.try_get::<i64, _>(5)? != 0,
+            correct: flag(&r, 5)?,
             rating: r.try_get::<i64, _>(6)? as u8,
             kind: ReviewKind::parse(r.try_get::<&str, _>(7)?).unwrap_or(ReviewKind::Review),
             before: ConceptState {
                 concept,
                 unlocked_at: r.try_get(17)?,
-                stability: r.try_get::<Option<f64>, _>(8)?.map(|v| v as f32),
-                difficulty: r.try_get::<Option<f64>, _>(9)?.map(|v| v as f32),
+                stability: opt_f32(&r, 8)?,
+                difficulty: opt_f32(&r, 9)?,
                 due_at: r.try_get(10)?,
                 last_review_at: r.try_get(11)?,
                 reps: r.try_get(12)?,
@@ -343,7 +348,7 @@ pub async fn review(db: &Db, learner: i64, id: i64) -> Result<Option<ReviewRow>,
             due_after_at: r.try_get(14)?,
             elapsed_days: r.try_get(15)?,
             version_after: r.try_get(16)?,
-            overridden: r.try_get::<i64, _>(18)? != 0,
+            overridden: flag(&r, 18)?,
         })
     })
     .transpose()
@@ -376,6 +381,7 @@ pub async fn is_current(db: &Db, learner: i64, review: &ReviewRow) -> Result<boo
 /// so that undo works once. `Ok(false)` when the review is no longer current.
 pub async fn undo(db: &Db, learner: i64, review: &ReviewRow) -> Result<bool, sqlx::Error> {
     let mut tx = db.write.begin().await?;
+    super::bump(&mut tx, learner).await?;
     // The card just undone stays the last one shown (`before` has none): she gets another.
     let restored = ConceptState {
         version: review.version_after + 1,
@@ -433,6 +439,7 @@ pub async fn regrade(
     how: Regrade,
 ) -> Result<bool, sqlx::Error> {
     let mut tx = db.write.begin().await?;
+    super::bump(&mut tx, learner).await?;
     let done = regrade_in(&mut tx, learner, review, rating, out, how).await?;
     if done {
         tx.commit().await?;
@@ -445,7 +452,7 @@ pub async fn regrade(
 }
 
 async fn regrade_in(
-    tx: &mut sqlx::SqliteConnection,
+    tx: &mut crate::store::Conn,
     learner: i64,
     review: &ReviewRow,
     rating: u8,
@@ -538,8 +545,8 @@ pub async fn typed_answers(
                 prompt: r.try_get(2)?,
                 expected,
                 answer: r.try_get(4)?,
-                correct: r.try_get::<i64, _>(5)? != 0,
-                overridden: r.try_get::<i64, _>(6)? != 0,
+                correct: flag(&r, 5)?,
+                overridden: flag(&r, 6)?,
             })
         })
         .collect()
@@ -598,7 +605,7 @@ pub async fn review_facts(
             Ok(crate::stats::ReviewFact {
                 time: r.try_get(0)?,
                 concept: r.try_get(1)?,
-                correct: r.try_get::<i64, _>(2)? != 0,
+                correct: flag(&r, 2)?,
                 duration_ms: r.try_get(3)?,
                 elapsed_days: r.try_get(4)?,
                 kind: ReviewKind::parse(r.try_get::<&str, _>(5)?).unwrap_or(ReviewKind::Review),
@@ -622,7 +629,7 @@ mod tests {
         let after = before.after(&schedule(&before, Rating::Good, now), now, "card");
         let a = Answer::right(learner, before, after, now);
         let mut tx = db.write.begin().await.unwrap();
-        let id = record_in(&mut tx, &a).await.unwrap().unwrap();
+        let (id, _) = record_in(&mut tx, &a).await.unwrap().unwrap();
         tx.commit().await.unwrap();
         id
     }

@@ -2,17 +2,27 @@
 //! them do not import each other (`quiz` and `transfer` used to, both ways).
 
 use crate::scheduler::ConceptState;
-use sqlx::sqlite::SqliteRow;
+use crate::store::DbRow;
 use sqlx::Row;
+
+/// A SMALLINT 0/1 column as a boolean.
+pub(super) fn flag(r: &DbRow, i: usize) -> Result<bool, sqlx::Error> {
+    Ok(r.try_get::<i64, _>(i)? != 0)
+}
+
+/// A nullable float column as the `f32` the scheduler computes with (stored widened to f64).
+pub(super) fn opt_f32(r: &DbRow, i: usize) -> Result<Option<f32>, sqlx::Error> {
+    Ok(r.try_get::<Option<f64>, _>(i)?.map(|v| v as f32))
+}
 
 /// A `concept_states` row selected as `concept_slug, unlocked_at, stability, difficulty,
 /// due_at, last_review_at, reps, lapses, last_card_id, version`.
-pub(super) fn state_from_row(r: &SqliteRow) -> Result<ConceptState, sqlx::Error> {
+pub(super) fn state_from_row(r: &DbRow) -> Result<ConceptState, sqlx::Error> {
     Ok(ConceptState {
         concept: r.try_get(0)?,
         unlocked_at: r.try_get(1)?,
-        stability: r.try_get::<Option<f64>, _>(2)?.map(|v| v as f32),
-        difficulty: r.try_get::<Option<f64>, _>(3)?.map(|v| v as f32),
+        stability: opt_f32(r, 2)?,
+        difficulty: opt_f32(r, 3)?,
         due_at: r.try_get(4)?,
         last_review_at: r.try_get(5)?,
         reps: r.try_get(6)?,

@@ -106,9 +106,11 @@ pub struct Review {
     pub overridden: bool,
 }
 
+use super::rows::{flag, opt_f32};
+use crate::store::Conn;
 use crate::store::Db;
-use sqlx::sqlite::SqliteRow;
-use sqlx::{Row, SqliteConnection};
+use crate::store::DbRow;
+use sqlx::Row;
 use std::collections::{HashMap, HashSet};
 
 pub async fn account(db: &Db, learner: i64) -> Result<Option<Account>, sqlx::Error> {
@@ -140,20 +142,19 @@ pub async fn account(db: &Db, learner: i64) -> Result<Option<Account>, sqlx::Err
     .transpose()
 }
 
-fn review_from_row(r: &SqliteRow) -> Result<Review, sqlx::Error> {
+fn review_from_row(r: &DbRow) -> Result<Review, sqlx::Error> {
     let f = |i: usize| r.try_get::<f64, _>(i).map(|v| v as f32);
-    let opt_f = |i: usize| r.try_get::<Option<f64>, _>(i).map(|v| v.map(|v| v as f32));
     Ok(Review {
         card_id: r.try_get(0)?,
         concept_slug: r.try_get(1)?,
         reviewed_at: r.try_get(2)?,
         answer: r.try_get(3)?,
-        correct: r.try_get::<i64, _>(4)? != 0,
+        correct: flag(r, 4)?,
         rating: r.try_get(5)?,
         duration_ms: r.try_get(6)?,
         review_kind: r.try_get(7)?,
-        stability_before: opt_f(8)?,
-        difficulty_before: opt_f(9)?,
+        stability_before: opt_f32(r, 8)?,
+        difficulty_before: opt_f32(r, 9)?,
         due_before_at: r.try_get(10)?,
         last_review_before_at: r.try_get(11)?,
         reps_before: r.try_get(12)?,
@@ -164,7 +165,7 @@ fn review_from_row(r: &SqliteRow) -> Result<Review, sqlx::Error> {
         elapsed_days: r.try_get(17)?,
         scheduled_days: r.try_get(18)?,
         version_after: r.try_get(19)?,
-        overridden: r.try_get::<i64, _>(20)? != 0,
+        overridden: flag(r, 20)?,
     })
 }
 
@@ -227,17 +228,14 @@ pub async fn reviews_page(
 }
 
 /// Every card id, retired ones included: old reviews of a retired card are still valid.
-pub async fn card_ids(conn: &mut SqliteConnection) -> Result<HashSet<String>, sqlx::Error> {
+pub async fn card_ids(conn: &mut Conn) -> Result<HashSet<String>, sqlx::Error> {
     let rows = sqlx::query("SELECT id FROM cards")
         .fetch_all(&mut *conn)
         .await?;
     rows.into_iter().map(|r| r.try_get(0)).collect()
 }
 
-pub async fn papers_of(
-    conn: &mut SqliteConnection,
-    learner: i64,
-) -> Result<HashMap<String, i64>, sqlx::Error> {
+pub async fn papers_of(conn: &mut Conn, learner: i64) -> Result<HashMap<String, i64>, sqlx::Error> {
     let rows = sqlx::query("SELECT paper_slug, read_at FROM papers_read WHERE learner_id = $1")
         .bind(learner)
         .fetch_all(&mut *conn)
@@ -248,7 +246,7 @@ pub async fn papers_of(
 }
 
 pub async fn states_of(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     learner: i64,
 ) -> Result<HashMap<String, State>, sqlx::Error> {
     let rows = sqlx::query(
@@ -269,7 +267,7 @@ pub async fn states_of(
 
 /// The identity of each of her reviews, to skip duplicates.
 pub async fn review_keys(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     learner: i64,
 ) -> Result<HashSet<(String, String, i64)>, sqlx::Error> {
     let rows =
@@ -282,11 +280,7 @@ pub async fn review_keys(
         .collect()
 }
 
-pub async fn set_settings(
-    conn: &mut SqliteConnection,
-    learner: i64,
-    a: &Account,
-) -> Result<(), sqlx::Error> {
+pub async fn set_settings(conn: &mut Conn, learner: i64, a: &Account) -> Result<(), sqlx::Error> {
     let params = match &a.fsrs_params {
         Some(p) => Some(serde_json::to_string(p).map_err(|e| sqlx::Error::Encode(e.into()))?),
         None => None,
@@ -309,7 +303,7 @@ pub async fn set_settings(
 }
 
 pub async fn put_paper(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     learner: i64,
     paper: &str,
     read_at: i64,
@@ -326,11 +320,7 @@ pub async fn put_paper(
     .map(|_| ())
 }
 
-pub async fn put_state(
-    conn: &mut SqliteConnection,
-    learner: i64,
-    s: &State,
-) -> Result<(), sqlx::Error> {
+pub async fn put_state(conn: &mut Conn, learner: i64, s: &State) -> Result<(), sqlx::Error> {
     sqlx::query(
         "INSERT INTO concept_states (learner_id, concept_slug, unlocked_at, stability, difficulty,
              due_at, last_review_at, reps, lapses, last_card_id, version)
@@ -345,8 +335,8 @@ pub async fn put_state(
     .bind(learner)
     .bind(&s.concept_slug)
     .bind(s.unlocked_at)
-    .bind(s.stability.map(f64::from))
-    .bind(s.difficulty.map(f64::from))
+    .bind(super::NullableF64::from_f32(s.stability))
+    .bind(super::NullableF64::from_f32(s.difficulty))
     .bind(s.due_at)
     .bind(s.last_review_at)
     .bind(s.reps)
@@ -358,11 +348,7 @@ pub async fn put_state(
     .map(|_| ())
 }
 
-pub async fn insert_review(
-    conn: &mut SqliteConnection,
-    learner: i64,
-    r: &Review,
-) -> Result<i64, sqlx::Error> {
+pub async fn insert_review(conn: &mut Conn, learner: i64, r: &Review) -> Result<i64, sqlx::Error> {
     let row = sqlx::query(
         "INSERT INTO reviews (learner_id, card_id, concept_slug, reviewed_at, answer, correct, rating,
              duration_ms, review_kind, stability_before, difficulty_before, due_before_at,
@@ -381,8 +367,8 @@ pub async fn insert_review(
     .bind(r.rating)
     .bind(r.duration_ms)
     .bind(&r.review_kind)
-    .bind(r.stability_before.map(f64::from))
-    .bind(r.difficulty_before.map(f64::from))
+    .bind(super::NullableF64::from_f32(r.stability_before))
+    .bind(super::NullableF64::from_f32(r.difficulty_before))
     .bind(r.due_before_at)
     .bind(r.last_review_before_at)
     .bind(r.reps_before)
@@ -403,11 +389,7 @@ pub async fn insert_review(
 }
 
 /// Raises the undo floor to `id` (never lowers it).
-pub async fn raise_undo_floor(
-    conn: &mut SqliteConnection,
-    learner: i64,
-    id: i64,
-) -> Result<(), sqlx::Error> {
+pub async fn raise_undo_floor(conn: &mut Conn, learner: i64, id: i64) -> Result<(), sqlx::Error> {
     sqlx::query("UPDATE learners SET undo_floor = $1 WHERE id = $2 AND undo_floor < $1")
         .bind(id)
         .bind(learner)

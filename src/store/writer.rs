@@ -23,6 +23,9 @@ use tokio::sync::{mpsc, oneshot, Mutex};
 const MAX_BATCH: usize = 256;
 
 type Reply = Result<Option<i64>, sqlx::Error>;
+/// What one answer's commit gave: its review id and her new data version, `None` when its
+/// version check failed.
+type Recorded = Option<(i64, i64)>;
 
 enum Job {
     Answer {
@@ -158,12 +161,16 @@ async fn run(db: Db, rx: Arc<Mutex<mpsc::Receiver<Job>>>) {
     }
 }
 
-async fn commit_batch(db: &Db, batch: Vec<(Box<Answer>, oneshot::Sender<Reply>)>) {
+async fn commit_batch(db: &Db, mut batch: Vec<(Box<Answer>, oneshot::Sender<Reply>)>) {
+    // Every answer locks its learner's row first (see `record_in`); taking them in one order
+    // keeps two instances' batches on PostgreSQL from deadlocking. The sort is stable, so one
+    // learner's answers keep their order.
+    batch.sort_by_key(|(a, _)| a.learner);
     match commit(db, batch.iter().map(|(a, _)| a.as_ref())).await {
-        Ok(ids) => {
-            for ((answer, reply), id) in batch.into_iter().zip(ids) {
-                let _ = reply.send(Ok(id));
-                remember(db, &answer, id.is_some());
+        Ok(recorded) => {
+            for ((answer, reply), r) in batch.into_iter().zip(recorded) {
+                let _ = reply.send(Ok(r.map(|(id, _)| id)));
+                remember(db, &answer, r);
             }
         }
         Err(e) => {
@@ -171,9 +178,9 @@ async fn commit_batch(db: &Db, batch: Vec<(Box<Answer>, oneshot::Sender<Reply>)>
             for (answer, reply) in batch {
                 let result = commit(db, std::iter::once(answer.as_ref()))
                     .await
-                    .map(|ids| ids.into_iter().next().flatten());
-                remember(db, &answer, matches!(result, Ok(Some(_))));
-                let _ = reply.send(result);
+                    .map(|r| r.into_iter().next().flatten());
+                remember(db, &answer, result.as_ref().ok().copied().flatten());
+                let _ = reply.send(result.map(|r| r.map(|(id, _)| id)));
             }
         }
     }
@@ -181,19 +188,24 @@ async fn commit_batch(db: &Db, batch: Vec<(Box<Answer>, oneshot::Sender<Reply>)>
 
 /// Keeps the cache in step with what was just committed: the new state when the answer was
 /// written, nothing at all when it was not (the cache may be what made the question stale).
-fn remember(db: &Db, a: &Answer, written: bool) {
-    if written {
-        db.cache
-            .answered(a.learner, a.after.clone(), a.today(), &a.card_id, a.now);
-    } else {
-        db.cache.forget(a.learner);
+fn remember(db: &Db, a: &Answer, recorded: Recorded) {
+    match recorded {
+        Some((_, version)) => db.cache.answered(
+            a.learner,
+            a.after.clone(),
+            a.today(),
+            &a.card_id,
+            a.now,
+            version,
+        ),
+        None => db.cache.forget(a.learner),
     }
 }
 
 async fn commit<'a>(
     db: &Db,
     answers: impl Iterator<Item = &'a Answer>,
-) -> Result<Vec<Option<i64>>, sqlx::Error> {
+) -> Result<Vec<Recorded>, sqlx::Error> {
     let mut tx = db.write.begin().await?;
     let mut ids = Vec::new();
     for a in answers {

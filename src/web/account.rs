@@ -79,7 +79,9 @@ async fn confirm_password(
 ) -> Result<Result<(), HttpResponse>, AppError> {
     let key = username.to_ascii_lowercase();
     let addr = super::guard::client_addr(req, state);
-    let attempt = match state.limiter.begin(&key, addr, Instant::now()) {
+    let shared = super::auth::shared_login_wait(state, &key, addr).await?;
+    let attempt = match shared.map_or_else(|| state.limiter.begin(&key, addr, Instant::now()), Err)
+    {
         Ok(a) => a,
         Err(wait) => {
             let msg = format!("密码错误次数太多，请 {}后再试。", describe_wait(wait));
@@ -97,6 +99,7 @@ async fn confirm_password(
         Ok(Ok(()))
     } else {
         attempt.failed(Instant::now());
+        super::auth::record_login_failure(state, &key, addr).await?;
         let msg = "密码不对，所以没有做任何修改。".to_string();
         Ok(Err(page(
             visitor,

@@ -219,8 +219,11 @@ async fn login(
     };
 
     // Reserve the attempt before hashing (H2): it counts from now on, so concurrent guesses
-    // cannot all pass the check while the first ones are still being verified.
-    let attempt = match state.limiter.begin(&key, addr, Instant::now()) {
+    // cannot all pass the check while the first ones are still being verified. The stored
+    // failures add what other instances have seen.
+    let shared = shared_login_wait(&state, &key, addr).await?;
+    let attempt = match shared.map_or_else(|| state.limiter.begin(&key, addr, Instant::now()), Err)
+    {
         Ok(a) => a,
         Err(wait) => {
             return with_status(
@@ -239,10 +242,12 @@ async fn login(
     let ok = match check_password(&state, &key, &form.password).await? {
         Some(id) => {
             attempt.succeeded();
+            store::learners::clear_login_failures(&state.db, &key, &addr_key(addr)).await?;
             id
         }
         None => {
             attempt.failed(Instant::now());
+            record_login_failure(&state, &key, addr).await?;
             return with_status(
                 &page("用户名或密码不对。".into(), "password"),
                 StatusCode::UNAUTHORIZED,
@@ -250,6 +255,37 @@ async fn login(
         }
     };
     start_session(&state, ok, &next).await
+}
+
+/// How an address is stored with a failed log-in (empty when unknown).
+fn addr_key(addr: Option<std::net::IpAddr>) -> String {
+    addr.map(|a| auth::limit_key(a).to_string())
+        .unwrap_or_default()
+}
+
+/// The wait the failures stored by every instance impose on an attempt at `key` from `addr`,
+/// if any. The in-process limiter keeps its finer rules (attempts in flight, per-address
+/// spacing); this makes the two rules that protect an account hold across instances.
+pub async fn shared_login_wait(
+    state: &AppState,
+    key: &str,
+    addr: Option<std::net::IpAddr>,
+) -> Result<Option<std::time::Duration>, AppError> {
+    let policy = auth::LoginPolicy::default();
+    let now = state.clock.now();
+    let since = now - policy.window.as_secs() as i64;
+    let failures = store::learners::login_failures(&state.db, key, since).await?;
+    Ok(policy.shared_wait(&failures, &addr_key(addr), now))
+}
+
+pub async fn record_login_failure(
+    state: &AppState,
+    key: &str,
+    addr: Option<std::net::IpAddr>,
+) -> Result<(), AppError> {
+    let now = state.clock.now();
+    store::learners::add_login_failure(&state.db, key, &addr_key(addr), now).await?;
+    Ok(())
 }
 
 /// The learner id when `password` is right for the name `key`. Runs on the hashing thread;

@@ -13,6 +13,7 @@
 //! | `PayloadTooLarge`| 413    |
 //! | `RequestTimeout` | 408    |
 //! | `TooManyRequests`| 429    |
+//! | `Database`, when the database cannot be reached | 503 |
 //! | `Internal`, `Database`, `Template` | 500 |
 
 use actix_web::http::{header, StatusCode};
@@ -76,6 +77,11 @@ impl AppError {
                 "提交的内容传得太慢，已经中断。请检查网络后再试一次。".to_string(),
             ),
             AppError::TooManyRequests(m) => ("请稍后再试", m.clone()),
+            AppError::Database(e) if crate::store::is_unavailable(e) => (
+                "暂时无法访问数据库",
+                "数据库暂时连不上（可能正在重启），你的数据没有丢失。请过几秒钟再试一次。"
+                    .to_string(),
+            ),
             AppError::Database(_) | AppError::Template(_) | AppError::Internal(_) => (
                 "服务器出了点问题",
                 "这不是你的错。问题已经记录下来，请稍后再试。".to_string(),
@@ -121,6 +127,9 @@ impl ResponseError for AppError {
             AppError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::RequestTimeout => StatusCode::REQUEST_TIMEOUT,
             AppError::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
+            AppError::Database(e) if crate::store::is_unavailable(e) => {
+                StatusCode::SERVICE_UNAVAILABLE
+            }
             AppError::Database(_) | AppError::Template(_) | AppError::Internal(_) => {
                 StatusCode::INTERNAL_SERVER_ERROR
             }
@@ -159,6 +168,8 @@ mod tests {
             (AppError::PayloadTooLarge, 413),
             (AppError::TooManyRequests("x".into()), 429),
             (AppError::Internal(anyhow::anyhow!("boom")), 500),
+            (AppError::Database(sqlx::Error::PoolTimedOut), 503),
+            (AppError::Database(sqlx::Error::RowNotFound), 500),
         ];
         for (err, status) in cases {
             assert_eq!(err.status_code().as_u16(), status, "{err:?}");

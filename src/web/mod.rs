@@ -135,6 +135,7 @@ fn tracing_logger() -> middleware::Logger {
 /// Every route of the app; [`route_table`] lists them.
 fn register(r: &mut Routes) {
     r.get("/healthz", pages::healthz);
+    r.get("/livez", pages::livez);
     assets::routes(r);
     pages::routes(r);
     auth::routes(r);
@@ -179,13 +180,15 @@ fn describe_serde(msg: &str) -> String {
 fn friendly_errors<B: MessageBody + 'static>(
     res: ServiceResponse<B>,
 ) -> actix_web::Result<ErrorHandlerResponse<B>> {
-    let is_html = res
+    // Our own pages, and the JSON of /healthz (a 503 there is an answer for a load balancer,
+    // which reads the body, not an error page).
+    let ours = res
         .headers()
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("text/html"));
+        .is_some_and(|v| v.starts_with("text/html") || v.starts_with("application/json"));
     let status = res.status();
-    if is_html || !(status.is_client_error() || status.is_server_error()) {
+    if ours || !(status.is_client_error() || status.is_server_error()) {
         return Ok(ErrorHandlerResponse::Response(res.map_into_left_body()));
     }
     let (title, message) = match status {

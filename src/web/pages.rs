@@ -79,7 +79,7 @@ pub async fn healthz(state: web::Data<AppState>) -> HttpResponse {
         Ok(()) => "ok",
         Err(e) => {
             tracing::error!(error = %e, "health check: database unreachable");
-            "unreachable"
+            "unavailable"
         }
     };
     let writer = state.answers.health();
@@ -95,6 +95,16 @@ pub async fn healthz(state: web::Data<AppState>) -> HttpResponse {
     };
     res.insert_header((actix_web::http::header::CACHE_CONTROL, "no-store"))
         .json(body)
+}
+
+/// Liveness: 200 as long as the process serves HTTP, whatever the database does. A supervisor
+/// restarts an instance whose `/livez` fails; `/healthz` (readiness) is what a load balancer
+/// should use to stop sending it requests while the database is away, without a restart that
+/// would not help.
+pub async fn livez() -> HttpResponse {
+    HttpResponse::Ok()
+        .insert_header((actix_web::http::header::CACHE_CONTROL, "no-store"))
+        .json(serde_json::json!({ "live": true }))
 }
 
 #[derive(Template)]

@@ -97,7 +97,11 @@ pub async fn anon_cookie(
     // Static files and the health check never render a form, and a response that sets a cookie
     // is not stored by shared caches, which would undo the long cache lifetime of the assets.
     let path = req.path();
-    if path.starts_with("/static/") || path == "/favicon.ico" || path == "/healthz" {
+    if path.starts_with("/static/")
+        || path == "/favicon.ico"
+        || path == "/healthz"
+        || path == "/livez"
+    {
         return next.call(req).await.map(|res| res.map_into_boxed_body());
     }
     let existing = read_private(req.request(), &state, ANON_COOKIE);

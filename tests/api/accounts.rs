@@ -170,8 +170,7 @@ async fn idle_sessions_expire() {
     .await;
     app.signup("ines", PW).await;
     assert_eq!(app.get("/quiz").await.status, 200);
-    let opts = sqlx::sqlite::SqliteConnectOptions::new().filename(&app.db_path);
-    let pool = sqlx::SqlitePool::connect_with(opts).await.unwrap();
+    let pool = app.writable_db().await;
     sqlx::query("UPDATE login_sessions SET last_seen_at = last_seen_at - 2 * 86400")
         .execute(&pool)
         .await

@@ -31,8 +31,9 @@ async fn cards(app: &TestApp) -> Vec<CardRow> {
 }
 
 async fn restart(app: &TestApp, content: &Path) {
-    let mut s = Settings::for_tests(format!("sqlite://{}", app.db_path.display()));
+    let mut s = Settings::for_tests(app.database_url.clone());
     s.content_dir = Some(content.to_path_buf());
+    s.secret_key = Some(crate::common::app::TEST_KEY.into());
     let again = Application::build(s).await.expect("restart");
     drop(again);
 }

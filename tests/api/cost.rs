@@ -150,7 +150,7 @@ async fn m4_export_is_streamed_in_pages_and_equals_the_whole_export() {
         res.headers
     );
     let mut streamed: Value = serde_json::from_str(&res.body).expect("JSON");
-    let db = paperdeck::store::Db::open(&format!("sqlite://{}", app.db_path.display()))
+    let db = paperdeck::store::Db::open(&app.database_url)
         .await
         .expect("db");
     let mut whole = serde_json::to_value(paperdeck::export::export(&db, 1).await.expect("export"))

@@ -10,7 +10,7 @@ const PW: &str = "a good long passphrase";
 
 /// Answers `n` questions, switching to extra practice when the day's work is done, so the
 /// account has a real history: states, reviews of every kind, right and wrong answers.
-async fn answer_questions(app: &TestApp, n: usize) {
+pub(crate) async fn answer_questions(app: &TestApp, n: usize) {
     for i in 0..n {
         let mut q = app.get("/quiz").await;
         if q.input("token").is_none() {
@@ -98,7 +98,7 @@ async fn snapshot(app: &TestApp) -> Vec<String> {
         "SELECT COUNT(*) FROM reviews",
         "SELECT COUNT(*) FROM concept_states",
         "SELECT COUNT(*) FROM papers_read",
-        "SELECT COALESCE(SUM(version), 0) FROM concept_states",
+        "SELECT CAST(COALESCE(SUM(version), 0) AS BIGINT) FROM concept_states",
         "SELECT COUNT(*) FROM learners WHERE id = 2 AND desired_retention = 0.9 AND fsrs_params IS NULL",
     ] {
         out.push(format!("{sql} = {}", app.count(sql).await));
@@ -406,7 +406,7 @@ async fn cli_export_and_import_round_trip_against_the_live_database() {
     let app = learner_with_history("cli_user").await;
     let other = app.other_browser();
     other.signup("cli_copy", PW).await;
-    let database = format!("sqlite://{}", app.db_path.display());
+    let database = app.database_url.clone();
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("cli_user.json");
     let out_path = out.to_str().unwrap();
@@ -491,7 +491,7 @@ async fn cli_export_is_the_web_download_written_a_page_at_a_time() {
     let parsed: Value = serde_json::from_slice(&web).expect("the download is JSON");
     assert_eq!(parsed["reviews"].as_array().map(Vec::len), Some(n as usize));
 
-    let database = format!("sqlite://{}", app.db_path.display());
+    let database = app.database_url.clone();
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("pages.json");
     let args = ["export", "--user", "pages", "--database", &database];

@@ -2,6 +2,8 @@
 
 #[path = "../common/mod.rs"]
 mod common;
+/// The backend `common::app` starts apps on (tests/api_postgres.rs runs this suite on the other).
+const BACKEND: common::app::Backend = common::app::Backend::Sqlite;
 
 mod accounts;
 mod cards;

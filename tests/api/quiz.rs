@@ -76,9 +76,12 @@ async fn get_quiz_writes_nothing_and_shows_the_same_question_on_reload() {
     let b = app.get("/quiz").await;
     assert_eq!(a.input("card"), b.input("card"));
     assert_eq!(a.input("token"), b.input("token"));
-    app.assert_count("SELECT COUNT(*) FROM reviews", 0).await;
-    app.assert_count("SELECT SUM(version) FROM concept_states", 0)
-        .await;
+    assert_eq!(app.count("SELECT COUNT(*) FROM reviews").await, 0);
+    assert_eq!(
+        app.count("SELECT CAST(SUM(version) AS BIGINT) FROM concept_states")
+            .await,
+        0
+    );
 }
 
 #[tokio::test]
@@ -534,8 +537,7 @@ async fn a_wrong_typed_answer_can_be_overridden_once_and_the_report_lists_it() {
         .fetch_one(&app.db().await)
         .await
         .unwrap();
-    let database = format!("sqlite://{}", app.db_path.display());
-    let out = crate::common::cli::paperdeck(["report", "grading", "--database", &database]);
+    let out = crate::common::cli::paperdeck(["report", "grading", "--database", &app.database_url]);
     let stdout = out.stdout;
     assert!(out.ok, "{stdout}{}", out.stderr);
     assert!(

@@ -86,7 +86,7 @@ async fn optimising_fits_parameters_to_a_real_history_and_shows_both_scores() {
     let mut reviews = Vec::new();
     paperdeck::simulate::simulate(1, 150, start, &concepts, 11, |r| reviews.push(r.clone()));
     assert!(reviews.len() >= 100, "{}", reviews.len());
-    let url = format!("sqlite://{}", app.db_path.display());
+    let url = app.database_url.clone();
     paperdeck::simulate::store_learners(&url, &content, &reviews, 1)
         .await
         .unwrap();
@@ -153,8 +153,7 @@ async fn the_workload_chart_is_shown_for_a_new_and_a_busy_learner() {
     let start = paperdeck::store::now_ts() - 150 * 86_400;
     let mut reviews = Vec::new();
     paperdeck::simulate::simulate(1, 150, start, &concepts, 5, |r| reviews.push(r.clone()));
-    let url = format!("sqlite://{}", app.db_path.display());
-    paperdeck::simulate::store_learners(&url, &content, &reviews, 1)
+    paperdeck::simulate::store_learners(&app.database_url, &content, &reviews, 1)
         .await
         .unwrap();
     let login = busy

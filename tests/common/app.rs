@@ -1,5 +1,9 @@
-//! The real app in-process on port 0 with a fresh SQLite file, and browsers (cookie jars) that
-//! talk to it over HTTP.
+//! The real app in-process on port 0 with a fresh database, and browsers (cookie jars) that talk
+//! to it over HTTP.
+//!
+//! The database is a new SQLite file, or, in a test binary whose root sets
+//! `BACKEND = Backend::Postgres` (tests/api_postgres.rs), a new PostgreSQL database with a name
+//! of its own, dropped when the test's last browser is. So one suite runs on both backends.
 //!
 //! With `PAPERDECK_TARGET_BIN=path/to/paperdeck` set, every app is that binary instead, run as
 //! a separate process on a free port with its own temporary database: the same HTTP tests then
@@ -16,6 +20,98 @@ use reqwest::redirect::Policy;
 use std::path::PathBuf;
 use std::sync::Arc;
 
+/// Which database the test binary runs its apps on: its crate root says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+pub fn backend() -> Backend {
+    crate::BACKEND
+}
+
+/// Whether this binary runs on PostgreSQL; a test that only makes sense on SQLite (its file,
+/// WAL, the key file beside it) returns early, and says so, when it does.
+pub fn skip_on_postgres(why: &str) -> bool {
+    let skip = backend() == Backend::Postgres;
+    if skip {
+        eprintln!("skipped on PostgreSQL: {why}");
+    }
+    skip
+}
+
+/// The server every PostgreSQL test uses (trust authentication, as on every machine of the
+/// project); `PAPERDECK_TEST_POSTGRES` overrides it.
+pub fn postgres_server() -> String {
+    std::env::var("PAPERDECK_TEST_POSTGRES")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432".to_string())
+}
+
+/// A PostgreSQL database of one test: created empty, dropped (with any connection still open
+/// to it) when the last handle goes.
+#[derive(Debug)]
+pub struct PgDatabase {
+    pub name: String,
+    pub url: String,
+}
+
+impl PgDatabase {
+    pub async fn create() -> PgDatabase {
+        use std::sync::atomic::{AtomicU32, Ordering};
+        static NEXT: AtomicU32 = AtomicU32::new(0);
+        let name = format!(
+            "pd_test_{}_{}_{:08x}",
+            std::process::id(),
+            NEXT.fetch_add(1, Ordering::SeqCst),
+            rand::random::<u32>()
+        );
+        admin(&format!("CREATE DATABASE {name}")).await;
+        PgDatabase {
+            url: format!("{}/{name}", postgres_server()),
+            name,
+        }
+    }
+}
+
+/// Runs one statement on the server's `postgres` database.
+async fn admin(sql: &str) {
+    use sqlx::Connection;
+    let url = format!("{}/postgres", postgres_server());
+    let mut conn = sqlx::PgConnection::connect(&url)
+        .await
+        .unwrap_or_else(|e| panic!("PostgreSQL at {url}: {e} (is it running?)"));
+    sqlx::raw_sql(sql)
+        .execute(&mut conn)
+        .await
+        .unwrap_or_else(|e| panic!("{sql}: {e}"));
+    let _ = conn.close().await;
+}
+
+impl Drop for PgDatabase {
+    fn drop(&mut self) {
+        // Drop runs inside the test's runtime, which cannot be blocked on; a thread with its
+        // own runtime does the work and is waited for, so no database is left behind.
+        let sql = format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name);
+        let done = std::thread::spawn(move || {
+            if let Ok(rt) = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+            {
+                rt.block_on(admin(&sql));
+            }
+        })
+        .join();
+        if done.is_err() {
+            eprintln!("could not drop test database {}", self.name);
+        }
+    }
+}
+
+/// The cookie key of test apps. Fixed: the quiz's card and option order is keyed with it, so
+/// every run of a test sees the same questions; and several instances of one test share it.
+pub const TEST_KEY: &str = "paperdeck test key, fixed so quiz order is repeatable";
+
 /// One browser on a running app. [`TestApp::other_browser`] gives another one (its own cookies)
 /// on the same app and database.
 pub struct TestApp {
@@ -24,11 +120,16 @@ pub struct TestApp {
     pub client: reqwest::Client,
     /// The cookie jar of `client`, readable so that raw requests can send the same cookies.
     pub jar: Arc<Jar>,
+    /// The SQLite file (on PostgreSQL a path in the temporary directory that nothing uses).
     pub db_path: PathBuf,
     /// The separate server process under `PAPERDECK_TARGET_BIN`; killed with the last browser.
     _server: Option<Arc<ReleaseServer>>,
+    /// The URL the app was started with: `sqlite://…` or `postgres://…`.
+    pub database_url: String,
     /// Keeps the temporary directory (and the database in it) alive as long as any browser.
     _dir: Arc<tempfile::TempDir>,
+    /// The PostgreSQL database, dropped with the last browser.
+    pub pg: Option<Arc<PgDatabase>>,
 }
 
 /// A client that keeps cookies in `jar` and never follows redirects (the tests look at them).
@@ -38,6 +139,36 @@ pub fn client_with(jar: Arc<Jar>) -> reqwest::Client {
         .redirect(Policy::none())
         .build()
         .expect("client")
+}
+
+/// Three instances of the app on one PostgreSQL database, built at the same moment (so they
+/// migrate and sync cards concurrently), reaching it through `url` (the database's own URL, or
+/// a proxy in front of it). One browser on the first; [`TestApp::on`] moves it.
+pub async fn spawn_three(pg: &Arc<PgDatabase>, url: &str) -> [TestApp; 3] {
+    let build = || {
+        let mut settings = Settings::for_tests(url.to_string());
+        settings.secret_key = Some(TEST_KEY.into());
+        Application::build(settings)
+    };
+    let (a, b, c) = tokio::join!(build(), build(), build());
+    let dir = Arc::new(tempfile::tempdir().expect("tempdir"));
+    let jar = Arc::new(Jar::default());
+    [a, b, c].map(|app| {
+        let app = app.expect("every instance starts");
+        let port = app.port();
+        tokio::spawn(app.run_until_stopped());
+        TestApp {
+            address: format!("http://127.0.0.1:{port}"),
+            port,
+            client: client_with(jar.clone()),
+            jar: jar.clone(),
+            db_path: dir.path().join("unused.db"),
+            database_url: pg.url.clone(),
+            _dir: dir.clone(),
+            _server: None,
+            pg: Some(pg.clone()),
+        }
+    })
 }
 
 pub async fn spawn_app() -> TestApp {
@@ -53,16 +184,30 @@ pub async fn new_learner(username: &str) -> TestApp {
 }
 
 pub async fn spawn_app_with(configure: impl FnOnce(&mut Settings)) -> TestApp {
+    spawn_app_on(backend(), configure).await
+}
+
+/// An app on the given backend, whatever this binary's is (copy-data's test needs both).
+pub async fn spawn_app_on(backend: Backend, configure: impl FnOnce(&mut Settings)) -> TestApp {
     let dir = tempfile::tempdir().expect("tempdir");
     let db_path = dir.path().join("test.db");
-    let mut settings = Settings::for_tests(format!("sqlite://{}", db_path.display()));
+    let pg = match backend {
+        Backend::Sqlite => None,
+        Backend::Postgres => Some(Arc::new(PgDatabase::create().await)),
+    };
+    let url = match &pg {
+        Some(pg) => pg.url.clone(),
+        None => format!("sqlite://{}", db_path.display()),
+    };
+    let mut settings = Settings::for_tests(url);
     // A fixed key: the quiz's card and option order is keyed with it, so every run of a test
     // sees the same questions (a generated key would make answer counts vary between runs).
-    settings.secret_key = Some("paperdeck test key, fixed so quiz order is repeatable".into());
+    settings.secret_key = Some(TEST_KEY.into());
     configure(&mut settings);
     if let Some(bin) = std::env::var_os("PAPERDECK_TARGET_BIN") {
         return spawn_binary(PathBuf::from(bin), dir, &settings).await;
     }
+    let database_url = settings.database_url.clone();
     let app = Application::build(settings).await.expect("app builds");
     let port = app.port();
     tokio::spawn(app.run_until_stopped());
@@ -73,8 +218,10 @@ pub async fn spawn_app_with(configure: impl FnOnce(&mut Settings)) -> TestApp {
         client: client_with(jar.clone()),
         jar,
         db_path,
+        database_url,
         _dir: Arc::new(dir),
         _server: None,
+        pg,
     }
 }
 
@@ -130,9 +277,11 @@ impl TestApp {
             port: server.port,
             client: client_with(jar.clone()),
             jar,
+            database_url: format!("sqlite://{}", server.db_path().display()),
             db_path: server.db_path(),
             _server: Some(Arc::new(server)),
             _dir: Arc::new(dir),
+            pg: None,
         }
     }
 
@@ -175,6 +324,22 @@ impl TestApp {
         Page::read(res).await.expect("response body")
     }
 
+    /// This browser (same cookies) talking to another instance: cookies are per host, not per
+    /// port, as behind one load balancer.
+    pub fn on(&self, instance: &TestApp) -> TestApp {
+        TestApp {
+            address: instance.address.clone(),
+            port: instance.port,
+            client: self.client.clone(),
+            jar: self.jar.clone(),
+            db_path: self.db_path.clone(),
+            database_url: self.database_url.clone(),
+            _dir: self._dir.clone(),
+            _server: instance._server.clone(),
+            pg: self.pg.clone(),
+        }
+    }
+
     /// A second browser: its own cookie jar, same server.
     pub fn other_browser(&self) -> TestApp {
         let jar = Arc::new(Jar::default());
@@ -184,8 +349,10 @@ impl TestApp {
             client: client_with(jar.clone()),
             jar,
             db_path: self.db_path.clone(),
+            database_url: self.database_url.clone(),
             _dir: self._dir.clone(),
             _server: self._server.clone(),
+            pg: self.pg.clone(),
         }
     }
 
@@ -286,21 +453,30 @@ impl TestApp {
         serde_json::from_str(&data).expect("card data is JSON")
     }
 
-    /// Opens the database read-only beside the running app.
-    pub async fn db(&self) -> sqlx::SqlitePool {
-        let opts = sqlx::sqlite::SqliteConnectOptions::new()
-            .filename(&self.db_path)
-            .read_only(true);
-        sqlx::SqlitePool::connect_with(opts).await.expect("db")
+    /// Opens the app's database beside it (SQLite read-only), on either backend.
+    pub async fn db(&self) -> sqlx::AnyPool {
+        sqlx::any::install_default_drivers();
+        let url = if self.database_url.starts_with("sqlite:") {
+            format!("{}?mode=ro", self.database_url)
+        } else {
+            self.database_url.clone()
+        };
+        sqlx::AnyPool::connect(&url).await.expect("db")
+    }
+
+    /// Opens the app's database for writing, for tests that put rows in place by hand.
+    pub async fn writable_db(&self) -> sqlx::AnyPool {
+        sqlx::any::install_default_drivers();
+        sqlx::AnyPool::connect(&self.database_url)
+            .await
+            .expect("db")
     }
 
     /// Writes `n` reviews of one card for learner 1 straight into the database (far faster than
     /// answering or importing), the first at `start` and then every `spacing` seconds, every
     /// seventh one a lapse, with the state of its concept.
     pub async fn plant_reviews(&self, n: i64, start: i64, spacing: i64) {
-        let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}", self.db_path.display()))
-            .await
-            .expect("db");
+        let pool = self.writable_db().await;
         let (card, concept): (String, String) = sqlx::query_as(
             "SELECT id, concept_slug FROM cards WHERE retired = 0 ORDER BY id LIMIT 1",
         )
@@ -324,7 +500,8 @@ impl TestApp {
              INSERT INTO reviews (learner_id, card_id, concept_slug, reviewed_at, answer, correct,
                  rating, duration_ms, review_kind, reps_before, lapses_before, stability_after,
                  difficulty_after, due_after_at, elapsed_days, scheduled_days, version_after)
-             SELECT 1, $1, $2, $4 + i * $5, 'x', i % 7 <> 0, CASE i % 7 WHEN 0 THEN 1 ELSE 3 END,
+             SELECT 1, $1, $2, $4 + i * $5, 'x', CASE i % 7 WHEN 0 THEN 0 ELSE 1 END,
+                    CASE i % 7 WHEN 0 THEN 1 ELSE 3 END,
                     1000, 'review', 0, 0, 1.5, 5.25, $4 + i * $5 + 86400, 1, 1, 1 FROM n",
         )
         .bind(&card)

@@ -1,43 +1,54 @@
 //! The database dumped as sorted rows, to show that hostile requests changed nothing.
 
+use crate::helpers::TestApp;
+use sqlx::{Column, Row};
 use std::collections::BTreeMap;
 
-pub async fn dump(db_path: &std::path::Path) -> BTreeMap<String, Vec<String>> {
-    let opts = sqlx::sqlite::SqliteConnectOptions::new()
-        .filename(db_path)
-        .read_only(true);
-    let pool = sqlx::SqlitePool::connect_with(opts).await.expect("db");
+/// A row as text, each value with its column name, read the same way on either backend.
+fn row_text(r: &sqlx::any::AnyRow) -> String {
+    (0..r.len())
+        .map(|i| {
+            let v = r
+                .try_get::<Option<i64>, _>(i)
+                .map(|v| v.map(|v| v.to_string()))
+                .or_else(|_| {
+                    r.try_get::<Option<f64>, _>(i)
+                        .map(|v| v.map(|v| v.to_string()))
+                })
+                .or_else(|_| {
+                    r.try_get::<Option<String>, _>(i)
+                        .map(|v| v.map(|v| format!("'{v}'")))
+                })
+                .unwrap_or_else(|e| Some(format!("<{e}>")))
+                .unwrap_or_else(|| "NULL".into());
+            format!("{}={v}", r.column(i).name())
+        })
+        .collect::<Vec<_>>()
+        .join("|")
+}
+
+pub async fn dump(app: &TestApp) -> BTreeMap<String, Vec<String>> {
+    let pool = app.db().await;
     let mut out = BTreeMap::new();
-    let tables: &[(&str, Option<&[&str]>)] = &[
-        ("learners", None),
+    let tables: &[(&str, &str)] = &[
+        ("learners", "*"),
         // last_seen_at is refreshed at most every 10 minutes: not within this test
-        ("login_sessions", Some(&["id", "learner_id", "created_at"])),
-        ("papers_read", None),
-        ("concept_states", None),
-        ("reviews", None),
-        ("cards", None),
+        ("login_sessions", "id, learner_id, created_at"),
+        ("papers_read", "*"),
+        ("concept_states", "*"),
+        ("reviews", "*"),
+        ("cards", "*"),
     ];
     for (table, cols) in tables {
-        let cols: Vec<String> = match cols {
-            Some(c) => c.iter().map(|s| s.to_string()).collect(),
-            None => sqlx::query_scalar("SELECT name FROM pragma_table_info($1) ORDER BY cid")
-                .bind(table)
-                .fetch_all(&pool)
-                .await
-                .expect("columns"),
-        };
-        assert!(!cols.is_empty(), "table {table} has columns");
-        let expr = cols
-            .iter()
-            .map(|c| format!("quote({c})"))
-            .collect::<Vec<_>>()
-            .join(" || '|' || ");
-        let mut rows: Vec<String> = sqlx::query_scalar(&format!("SELECT {expr} FROM {table}"))
+        let mut rows: Vec<String> = sqlx::query(&format!("SELECT {cols} FROM {table}"))
             .fetch_all(&pool)
             .await
-            .expect("rows");
+            .expect("rows")
+            .iter()
+            .map(row_text)
+            .collect();
         rows.sort();
-        out.insert(format!("{table} ({})", cols.join(", ")), rows);
+        out.insert(table.to_string(), rows);
     }
     let sessions: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM login_sessions")
         .fetch_one(&pool)
@@ -79,11 +90,8 @@ pub fn cut(s: &str, n: usize) -> String {
 }
 
 /// Rows of one learner, to see that nothing done by another learner touched them.
-pub async fn rows_of(db_path: &std::path::Path, learner: i64) -> Vec<String> {
-    let opts = sqlx::sqlite::SqliteConnectOptions::new()
-        .filename(db_path)
-        .read_only(true);
-    let pool = sqlx::SqlitePool::connect_with(opts).await.expect("db");
+pub async fn rows_of(app: &TestApp, learner: i64) -> Vec<String> {
+    let pool = app.db().await;
     let mut out = Vec::new();
     for (table, key) in [
         ("learners", "id"),
@@ -91,23 +99,14 @@ pub async fn rows_of(db_path: &std::path::Path, learner: i64) -> Vec<String> {
         ("concept_states", "learner_id"),
         ("reviews", "learner_id"),
     ] {
-        let cols: Vec<String> =
-            sqlx::query_scalar("SELECT name FROM pragma_table_info($1) ORDER BY cid")
-                .bind(table)
-                .fetch_all(&pool)
-                .await
-                .expect("columns");
-        let expr = cols
+        let mut rows: Vec<String> = sqlx::query(&format!("SELECT * FROM {table} WHERE {key} = $1"))
+            .bind(learner)
+            .fetch_all(&pool)
+            .await
+            .expect("rows")
             .iter()
-            .map(|c| format!("quote({c})"))
-            .collect::<Vec<_>>()
-            .join(" || '|' || ");
-        let mut rows: Vec<String> =
-            sqlx::query_scalar(&format!("SELECT {expr} FROM {table} WHERE {key} = $1"))
-                .bind(learner)
-                .fetch_all(&pool)
-                .await
-                .expect("rows");
+            .map(row_text)
+            .collect();
         rows.sort();
         out.extend(rows.into_iter().map(|r| format!("{table}: {r}")));
     }

@@ -363,7 +363,7 @@ pub async fn hostile_requests_are_refused_and_change_nothing() {
     let app = spawn_app().await;
     let ctx = setup(&app).await;
     let cases = build_corpus(&ctx);
-    let before = dump(&app.db_path).await;
+    let before = dump(&app).await;
 
     let mut histogram: BTreeMap<String, usize> = BTreeMap::new();
     let mut failures: Vec<String> = Vec::new();
@@ -434,7 +434,7 @@ pub async fn hostile_requests_are_refused_and_change_nothing() {
     .expect("quiz answers");
     assert_eq!(quiz.status, 200, "Alice is still logged in");
 
-    let after = dump(&app.db_path).await;
+    let after = dump(&app).await;
     let changes = diff(&before, &after);
 
     println!(

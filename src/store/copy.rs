@@ -1,0 +1,216 @@
+//! `paperdeck copy-data`: every row of one database into another, empty one, in one
+//! transaction — how a SQLite deployment moves to PostgreSQL.
+//!
+//! The tables and their column types are listed once, here; rows are read with the types the
+//! list gives and written with the same, so a NULL keeps its column's type on PostgreSQL and an
+//! id is copied as it was (reviews' ids are in feedback URLs, learners' in every other table).
+
+use super::{Backend, Db};
+use sqlx::Row;
+
+/// How a column is read and written.
+#[derive(Clone, Copy)]
+enum Kind {
+    Int,
+    Float,
+    Text,
+}
+
+use Kind::{Float, Int, Text};
+
+/// Every table, parents before children (foreign keys are checked as rows arrive).
+const TABLES: &[(&str, &[(&str, Kind)])] = &[
+    (
+        "learners",
+        &[
+            ("id", Int),
+            ("username", Text),
+            ("username_key", Text),
+            ("password_hash", Text),
+            ("created_at", Int),
+            ("desired_retention", Float),
+            ("new_per_day", Int),
+            ("max_reviews_per_day", Int),
+            ("timezone", Text),
+            ("rollover_hour", Int),
+            ("fsrs_params", Text),
+            ("undo_floor", Int),
+            ("data_version", Int),
+        ],
+    ),
+    (
+        "login_sessions",
+        &[
+            ("id", Text),
+            ("learner_id", Int),
+            ("created_at", Int),
+            ("last_seen_at", Int),
+        ],
+    ),
+    (
+        "cards",
+        &[
+            ("id", Text),
+            ("paper_slug", Text),
+            ("fact_key", Text),
+            ("kind", Text),
+            ("concept_slug", Text),
+            ("prompt", Text),
+            ("data_json", Text),
+            ("explanation", Text),
+            ("section", Text),
+            ("content_hash", Text),
+            ("retired", Int),
+            ("updated_at", Int),
+        ],
+    ),
+    (
+        "papers_read",
+        &[("learner_id", Int), ("paper_slug", Text), ("read_at", Int)],
+    ),
+    (
+        "concept_states",
+        &[
+            ("learner_id", Int),
+            ("concept_slug", Text),
+            ("unlocked_at", Int),
+            ("stability", Float),
+            ("difficulty", Float),
+            ("due_at", Int),
+            ("last_review_at", Int),
+            ("reps", Int),
+            ("lapses", Int),
+            ("last_card_id", Text),
+            ("version", Int),
+        ],
+    ),
+    (
+        "reviews",
+        &[
+            ("id", Int),
+            ("learner_id", Int),
+            ("card_id", Text),
+            ("concept_slug", Text),
+            ("reviewed_at", Int),
+            ("answer", Text),
+            ("correct", Int),
+            ("rating", Int),
+            ("duration_ms", Int),
+            ("review_kind", Text),
+            ("stability_before", Float),
+            ("difficulty_before", Float),
+            ("due_before_at", Int),
+            ("last_review_before_at", Int),
+            ("reps_before", Int),
+            ("lapses_before", Int),
+            ("stability_after", Float),
+            ("difficulty_after", Float),
+            ("due_after_at", Int),
+            ("elapsed_days", Int),
+            ("scheduled_days", Int),
+            ("version_after", Int),
+            ("overridden", Int),
+        ],
+    ),
+    (
+        "login_failures",
+        &[("name_key", Text), ("addr", Text), ("failed_at", Int)],
+    ),
+];
+
+/// Rows read and written per statement round: bounds the memory of a copy.
+const PAGE: i64 = 1000;
+
+#[derive(Debug, thiserror::Error)]
+pub enum CopyError {
+    #[error(
+        "目标数据库不是空的 (the target database is not empty): {table} has {rows} rows. \
+         copy-data only fills an empty database; create a new one (and copy before the first \
+         server start there, which adds the cards)"
+    )]
+    NotEmpty { table: &'static str, rows: i64 },
+    #[error("行数不一致 (row counts differ) in {table}: {from} in the source, {to} copied")]
+    Count {
+        table: &'static str,
+        from: i64,
+        to: i64,
+    },
+    #[error(transparent)]
+    Database(#[from] sqlx::Error),
+}
+
+async fn count(conn: &mut super::Conn, table: &str) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar(&format!("SELECT COUNT(*) FROM {table}"))
+        .fetch_one(&mut *conn)
+        .await
+}
+
+/// Copies every table of `from` into `to`, which must hold no rows, in one transaction of
+/// `to`: on any error nothing is left in it. Returns the rows copied per table.
+pub async fn copy_all(from: &Db, to: &Db) -> Result<Vec<(&'static str, i64)>, CopyError> {
+    let mut tx = to.write.begin().await?;
+    for (table, _) in TABLES {
+        let rows = count(&mut tx, table).await?;
+        if rows > 0 {
+            return Err(CopyError::NotEmpty { table, rows });
+        }
+    }
+    let mut src = from.read.acquire().await?;
+    let mut copied = Vec::new();
+    for (table, columns) in TABLES {
+        let names: Vec<&str> = columns.iter().map(|(n, _)| *n).collect();
+        let list = names.join(", ");
+        let marks: Vec<String> = (1..=names.len()).map(|i| format!("${i}")).collect();
+        let insert = format!("INSERT INTO {table} ({list}) VALUES ({})", marks.join(", "));
+        // Paged by position in a stable order; the source is not written meanwhile (the
+        // command is for a deployment that is stopped).
+        let select = format!("SELECT {list} FROM {table} ORDER BY {list} LIMIT $1 OFFSET $2");
+        let mut offset = 0;
+        loop {
+            let rows = sqlx::query(&select)
+                .bind(PAGE)
+                .bind(offset)
+                .fetch_all(&mut *src)
+                .await?;
+            for r in &rows {
+                let mut q = sqlx::query(&insert);
+                for (i, (_, kind)) in columns.iter().enumerate() {
+                    q = match kind {
+                        Int => q.bind(r.try_get::<Option<i64>, _>(i)?),
+                        Float => q.bind(super::NullableF64(r.try_get(i)?)),
+                        Text => q.bind(r.try_get::<Option<String>, _>(i)?),
+                    };
+                }
+                q.execute(&mut *tx).await?;
+            }
+            offset += rows.len() as i64;
+            if (rows.len() as i64) < PAGE {
+                break;
+            }
+        }
+        let in_source = count(&mut src, table).await?;
+        let in_target = count(&mut tx, table).await?;
+        if in_source != in_target || in_target != offset {
+            return Err(CopyError::Count {
+                table,
+                from: in_source,
+                to: in_target,
+            });
+        }
+        copied.push((*table, in_target));
+    }
+    if to.backend == Backend::Postgres {
+        // Ids were inserted as they were: the identity columns must continue after them, or
+        // the next sign-up or answer would collide with a copied id.
+        for table in ["learners", "reviews"] {
+            sqlx::query(&format!(
+                "SELECT setval(pg_get_serial_sequence('{table}', 'id'), \
+                 COALESCE((SELECT MAX(id) FROM {table}), 0) + 1, false)"
+            ))
+            .execute(&mut *tx)
+            .await?;
+        }
+    }
+    tx.commit().await?;
+    Ok(copied)
+}

@@ -1,0 +1,39 @@
+//! The HTTP integration suite of tests/api, run against PostgreSQL: the same modules, compiled a
+//! second time into this binary, whose `BACKEND` makes `common::app` start every app on a new
+//! PostgreSQL database of its own. Tests that only make sense on SQLite skip themselves here
+//! (`common::app::skip_on_postgres`). Needs the server of `common::app::postgres_server`.
+
+#[path = "common/mod.rs"]
+mod common;
+const BACKEND: common::app::Backend = common::app::Backend::Postgres;
+
+#[path = "api/accounts.rs"]
+mod accounts;
+#[path = "api/cards.rs"]
+mod cards;
+#[path = "api/content_files.rs"]
+mod content_files;
+#[path = "api/cost.rs"]
+mod cost;
+#[path = "api/edges.rs"]
+mod edges;
+#[path = "api/export.rs"]
+mod export;
+#[path = "api/helpers.rs"]
+mod helpers;
+#[path = "api/hostile/mod.rs"]
+mod hostile;
+#[path = "api/instances.rs"]
+mod instances;
+#[path = "api/pages.rs"]
+mod pages;
+#[path = "api/progress.rs"]
+mod progress;
+#[path = "api/quiz.rs"]
+mod quiz;
+#[path = "api/security.rs"]
+mod security;
+#[path = "api/settings.rs"]
+mod settings;
+#[path = "api/startup.rs"]
+mod startup;
