@@ -16,6 +16,7 @@ pub mod content;
 pub mod export;
 pub mod heavy;
 pub mod quiz;
+pub mod reading;
 pub mod revlog;
 pub mod scheduler;
 pub mod settings;

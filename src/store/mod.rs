@@ -25,6 +25,7 @@ pub mod cache;
 pub mod cards;
 pub mod learners;
 pub mod quiz;
+pub mod reading;
 mod rows;
 pub mod transfer;
 pub mod writer;
