@@ -55,6 +55,9 @@ pub struct PageNotes<'a> {
     /// matching, so that "LLaMA" is not found inside "Llama 2" on the Llama 2 page.
     silent: HashSet<usize>,
     explained: HashSet<usize>,
+    /// Per note, per name: the name's first letter as the search folds it, or `None` for a name
+    /// too short to look for. Folding is slow enough to do once.
+    firsts: Vec<Vec<Option<char>>>,
 }
 
 impl<'a> PageNotes<'a> {
@@ -64,6 +67,20 @@ impl<'a> PageNotes<'a> {
             notes,
             silent: (0..notes.len()).filter(|i| silent(&notes[*i])).collect(),
             explained: HashSet::new(),
+            firsts: notes
+                .iter()
+                .map(|n| {
+                    n.names
+                        .iter()
+                        .map(|name| {
+                            let folded = crate::cards::normalize::fold(name);
+                            let mut chars = folded.chars();
+                            let first = chars.next();
+                            first.filter(|_| chars.next().is_some())
+                        })
+                        .collect()
+                })
+                .collect(),
         }
     }
 }
@@ -75,31 +92,42 @@ pub struct Rendered {
     pub anchors: Vec<String>,
 }
 
-/// The earliest mention in `text` of any note, the longest at that place: (start, end, note).
-/// A name followed by `.` and a digit is part of a longer one ("GPT-3" in "GPT-3.5").
-fn first_mention(text: &str, notes: &[Note]) -> Option<(usize, usize, usize)> {
-    let mut best: Option<(usize, usize, usize)> = None;
-    for (i, n) in notes.iter().enumerate() {
-        for name in &n.names {
-            if name.chars().count() < 2 {
+/// Every mention in `text` of any note, in reading order, none overlapping: at each place the
+/// longest name wins, so "Llama 2" is one mention, not "LLaMA" and a stray "2". A name followed
+/// by `.` and a digit is part of a longer one ("GPT-3" in "GPT-3.5"). Returns (start, end, note).
+fn mentions(text: &str, page: &PageNotes<'_>) -> Vec<(usize, usize, usize)> {
+    // A quick test before the full search, which is slow when run for every name: a name whose
+    // first letter the text lacks cannot be in it (full-width letters are folded by the search,
+    // so a text with any keeps every name).
+    let lower = text.to_lowercase();
+    let full_width = text.chars().any(|c| ('\u{ff01}'..='\u{ff5e}').contains(&c));
+    let mut all: Vec<(usize, usize, usize)> = Vec::new();
+    for (i, n) in page.notes.iter().enumerate() {
+        for (name, first) in n.names.iter().zip(&page.firsts[i]) {
+            let Some(first) = *first else {
+                continue;
+            };
+            if !full_width && !lower.contains(first) {
                 continue;
             }
-            let whole = find_all_loose(text, name).into_iter().find(|&(_, e)| {
+            for (s, e) in find_all_loose(text, name) {
                 let mut after = text[e..].chars();
-                !(after.next() == Some('.') && after.next().is_some_and(|c| c.is_ascii_digit()))
-            });
-            if let Some((s, e)) = whole {
-                let better = match best {
-                    None => true,
-                    Some((bs, be, _)) => s < bs || (s == bs && e > be),
-                };
-                if better {
-                    best = Some((s, e, i));
+                let longer =
+                    after.next() == Some('.') && after.next().is_some_and(|c| c.is_ascii_digit());
+                if !longer {
+                    all.push((s, e, i));
                 }
             }
         }
     }
-    best
+    all.sort_by_key(|&(s, e, i)| (s, std::cmp::Reverse(e), i));
+    let mut out: Vec<(usize, usize, usize)> = Vec::new();
+    for m in all {
+        if out.last().is_none_or(|last| m.0 >= last.1) {
+            out.push(m);
+        }
+    }
+    out
 }
 
 fn esc(s: &str) -> String {
@@ -161,27 +189,25 @@ pub fn render_section(src: &str, section: &str, page: &mut PageNotes<'_>) -> Ren
                 events.push(ev);
             }
             Event::Text(text) if blocked == 0 && in_text_block > 0 => {
-                let mut rest: &str = &text;
-                while let Some((s, e, i)) = first_mention(rest, notes) {
+                let mut at = 0;
+                for (s, e, i) in mentions(&text, page) {
                     let n = &notes[i];
                     if page.silent.contains(&i) || !anchored.insert(i) {
-                        events.push(Event::Text(CowStr::from(rest[..e].to_string())));
-                        rest = &rest[e..];
                         continue;
                     }
                     anchors.push(n.key.clone());
                     if page.explained.insert(i) {
                         pending.push(i);
                     }
-                    events.push(Event::Text(CowStr::from(rest[..s].to_string())));
+                    events.push(Event::Text(CowStr::from(text[at..s].to_string())));
                     events.push(Event::Html(CowStr::from(format!(
                         "<span class=\"term\" id=\"{section}-{}\">{}</span>",
                         esc(&n.key),
-                        esc(&rest[s..e])
+                        esc(&text[s..e])
                     ))));
-                    rest = &rest[e..];
+                    at = e;
                 }
-                events.push(Event::Text(CowStr::from(rest.to_string())));
+                events.push(Event::Text(CowStr::from(text[at..].to_string())));
             }
             other => events.push(other),
         }

@@ -196,7 +196,7 @@ async fn logged_in_an_in_page_answer_is_exactly_one_first_review_that_unlocks_it
 }
 
 #[tokio::test]
-async fn a_forged_token_is_refused_and_writes_nothing() {
+async fn a_forged_token_or_a_question_of_another_page_is_refused_and_writes_nothing() {
     let app = spawn_app().await;
     assert_eq!(app.signup("forger", PW).await.status, 303);
     let page = app.get("/papers/palm").await;
@@ -209,6 +209,9 @@ async fn a_forged_token_is_refused_and_writes_nothing() {
     let right = right_answer(&app, &q.card).await;
     let res = answer(&app, "palm", &q, &right).await;
     assert_eq!(res.status, 403, "{}", res.body);
+    // A question of another page is not answered on this one.
+    let res = answer(&app, "qlora", &q, &right).await;
+    assert_eq!(res.status, 400, "{}", res.body);
     assert_eq!(app.count("SELECT COUNT(*) FROM reviews").await, 0);
     assert_eq!(app.count("SELECT COUNT(*) FROM concept_states").await, 0);
 }
