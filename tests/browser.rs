@@ -1369,6 +1369,17 @@ async fn in_page_questions_work_with_and_without_javascript_and_notes_open_by_ke
         "Enter opens the note"
     );
     s.check_layout("/papers/qlora (note open)").await;
+    // axe-core on the page with an open note and, after answering again, in-page feedback.
+    let axe = axe_source();
+    if let Some(axe) = &axe {
+        let found = run_axe(&s.c, axe).await;
+        assert!(found.is_empty(), "axe, note open: {found:?}");
+        let id = answer_first_in_page(&mut s, "figures").await;
+        let fb = in_page_feedback(&s, &id).await;
+        assert!(fb.contains("正确答案"), "[js] feedback: {fb}");
+        let found = run_axe(&s.c, axe).await;
+        assert!(found.is_empty(), "axe, feedback shown: {found:?}");
+    }
     let _ = s.c.close().await;
 
     // Without JavaScript, logged out: the form posts, the page comes back at the question
@@ -1389,5 +1400,7 @@ async fn in_page_questions_work_with_and_without_javascript_and_notes_open_by_ke
     let url = s.c.current_url().await.expect("url");
     assert!(url.query().is_some_and(|q| q.contains("checked=")), "{url}");
     assert_eq!(url.fragment(), Some(id.as_str()), "back at the question");
+    // axe-core cannot run here (scripts are off); the feedback is the same markup the script
+    // put in place above, where axe checked it.
     let _ = s.c.close().await;
 }
