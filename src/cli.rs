@@ -352,6 +352,7 @@ fn check_content(args: CheckArgs) -> ExitCode {
         }
     } else if args.report {
         print!("{}", coverage.table());
+        print!("{}", crate::reading::density_table(&content, &cards));
     }
     if !coverage.problems.is_empty() {
         eprintln!("内容覆盖不足 (coverage below the minimums):");

@@ -17,6 +17,7 @@ pub mod export;
 pub mod heavy;
 pub mod lab;
 pub mod quiz;
+pub mod reading;
 pub mod revlog;
 pub mod scheduler;
 pub mod settings;

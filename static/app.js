@@ -27,3 +27,62 @@ document.addEventListener("keydown", function (ev) {
     else if (reveal) { ev.preventDefault(); reveal.open = true; }
   }
 });
+// Questions inside a paper page: the form is sent with fetch and the feedback the server
+// renders is put in place, without a reload. Without this script the same form posts and the
+// page comes back at the question with the same feedback.
+document.addEventListener("submit", function (ev) {
+  var form = ev.target;
+  if (!(form.matches && form.matches("form.check-form")) || !window.fetch || !window.DOMParser) return;
+  var box = form.closest(".check");
+  var live = box && box.querySelector(".check-result");
+  if (!live) return;
+  ev.preventDefault();
+  var data = new URLSearchParams(new FormData(form));
+  if (ev.submitter && ev.submitter.name) data.append(ev.submitter.name, ev.submitter.value);
+  var buttons = form.querySelectorAll("button");
+  var enable = function (on) { for (var i = 0; i < buttons.length; i++) buttons[i].disabled = !on; };
+  enable(false);
+  fetch(form.action, { method: "POST", body: data, credentials: "same-origin" })
+    .then(function (res) {
+      return res.text().then(function (html) { return { ok: res.ok, html: html }; });
+    })
+    .then(function (r) {
+      var doc = new DOMParser().parseFromString(r.html, "text/html");
+      if (!r.ok) {
+        var msg = doc.querySelector(".error-page h1 + p");
+        live.textContent = msg ? msg.textContent : "没能提交，请再试一次。";
+        enable(true);
+        live.focus();
+        return;
+      }
+      var fresh = doc.getElementById(box.id);
+      var freshLive = fresh && fresh.querySelector(".check-result");
+      live.innerHTML = freshLive ? freshLive.innerHTML : "";
+      var freshForm = fresh && fresh.querySelector("form.check-form");
+      if (freshForm) form.replaceWith(document.importNode(freshForm, true));
+      else enable(true);
+      // The answer moved its concept to a new version: the other questions of the page need
+      // the tokens the server just issued, or their answers would be refused as repeats.
+      var others = doc.querySelectorAll(".check");
+      for (var i = 0; i < others.length; i++) {
+        var mine = document.getElementById(others[i].id);
+        if (!mine || mine === box) continue;
+        ["csrf", "version", "token", "shown_at"].forEach(function (name) {
+          var from = others[i].querySelector("input[name=" + name + "]");
+          var to = mine.querySelector("input[name=" + name + "]");
+          if (from && to) to.value = from.value;
+        });
+      }
+      ["p.answered"].concat(Array.prototype.map.call(doc.querySelectorAll(".checks"), function (s) {
+        return "#" + s.id + " .reached";
+      })).forEach(function (sel) {
+        var from = doc.querySelector(sel), to = document.querySelector(sel);
+        if (from && to) to.replaceWith(document.importNode(from, true));
+      });
+      live.focus();
+    })
+    .catch(function () {
+      live.textContent = "网络出了问题，答案没有送到。请再试一次。";
+      enable(true);
+    });
+});

@@ -31,9 +31,27 @@ mod pages;
 mod progress;
 #[path = "api/quiz.rs"]
 mod quiz;
+#[path = "api/reading.rs"]
+mod reading;
 #[path = "api/security.rs"]
 mod security;
 #[path = "api/settings.rs"]
 mod settings;
 #[path = "api/startup.rs"]
 mod startup;
+
+/// The module list above is the SQLite suite's (tests/api/main.rs) again: a module added there
+/// but not here would silently run on one backend only.
+#[test]
+fn every_module_of_the_sqlite_suite_runs_on_postgres_too() {
+    let here = include_str!("api_postgres.rs");
+    for line in include_str!("api/main.rs").lines() {
+        let Some(name) = line.strip_prefix("mod ").map(|m| m.trim_end_matches(';')) else {
+            continue;
+        };
+        assert!(
+            here.contains(&format!("mod {name};")),
+            "tests/api/main.rs has `mod {name};` but tests/api_postgres.rs does not"
+        );
+    }
+}

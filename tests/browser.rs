@@ -1101,3 +1101,203 @@ async fn audit_pages(a: &mut Audit) {
             .push("the simulated learner has no 优化我的复习安排 button".into());
     }
 }
+
+// Reading that teaches (issue 15): in-page questions with and without JavaScript, and a note on
+// a term opened with the keyboard. Kept apart from the journey above so that the two evolve
+// separately.
+
+/// A browser with JavaScript switched off through Blink's settings, for the no-JS path.
+async fn browser_without_js(driver_port: u16, profile: &Path) -> Client {
+    let mut caps = serde_json::Map::new();
+    caps.insert(
+        "goog:chromeOptions".into(),
+        serde_json::json!({
+            "binary": "/usr/bin/chromium",
+            "args": [
+                "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic",
+                "--no-first-run", "--disable-background-networking", "--disable-component-update",
+                "--disable-sync", "--disable-dev-shm-usage", "--blink-settings=scriptEnabled=false",
+                format!("--user-data-dir={}", profile.display()),
+                "--window-size=390,844",
+            ]
+        }),
+    );
+    let connector = hyper_util::client::legacy::connect::HttpConnector::new();
+    ClientBuilder::new(connector)
+        .capabilities(caps)
+        .connect(&format!("http://127.0.0.1:{driver_port}"))
+        .await
+        .expect("chromedriver session without JavaScript")
+}
+
+/// Answers the first question after section `section` of the open paper page: the first
+/// option, "正确", or 不知道 on a fill-in. Returns the question block's id.
+async fn answer_first_in_page(s: &mut Session, section: &str) -> String {
+    let block = format!("#{section}-check .check");
+    let q =
+        s.c.find(Locator::Css(&block))
+            .await
+            .expect("an in-page question");
+    let id = q.attr("id").await.ok().flatten().expect("question id");
+    let radio = format!("#{id} input[type=radio]");
+    if s.c.find(Locator::Css(&radio)).await.is_ok() {
+        s.click(&format!("#{id} label.option")).await;
+        s.click(&format!("#{id} button[type=submit]")).await;
+    } else if s
+        .c
+        .find(Locator::Css(&format!("#{id} button[value=true]")))
+        .await
+        .is_ok()
+    {
+        s.click(&format!("#{id} button[value=true]")).await;
+    } else {
+        s.click(&format!("#{id} button[name=give_up]")).await;
+    }
+    id
+}
+
+/// Waits (up to 5 s) for the feedback of question `id`.
+async fn in_page_feedback(s: &Session, id: &str) -> String {
+    let css = format!("#{id} .check-result");
+    let deadline = Instant::now() + Duration::from_secs(5);
+    loop {
+        let t = text_of(&s.c, &css).await;
+        if t.contains("正确答案") || Instant::now() > deadline {
+            return t;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+#[tokio::test]
+async fn in_page_questions_work_with_and_without_javascript_and_notes_open_by_keyboard() {
+    let _turn = ONE_BROWSER_AT_A_TIME.lock().await;
+    let Some(driver) = chromedriver() else {
+        return;
+    };
+    let dir = tempfile::tempdir().expect("tempdir");
+    let shots = dir.path().join("screenshots");
+    std::fs::create_dir_all(&shots).expect("screenshot dir");
+    let mut server = ReleaseServer::new(&release_binary(), dir.path());
+    server.start(&reqwest::Client::new()).await;
+    let base = server.base();
+    let db = server.db_path();
+    let (_driver, driver_port) = start_driver(&driver).await;
+
+    // With JavaScript, on a phone, logged in: the feedback appears without a reload, and the
+    // answer is one review.
+    let c = browser(driver_port, 390, 844, &dir.path().join("profile-js")).await;
+    let mut s = Session {
+        c,
+        base: base.clone(),
+        shots: shots.clone(),
+        label: "reading-js",
+        step: 0,
+        phone: true,
+    };
+    s.go("/signup").await;
+    s.fill("#username", "reader_js").await;
+    s.fill("#password", "correct horse battery").await;
+    s.fill("#password_confirm", "correct horse battery").await;
+    s.click("form.stack button[type=submit]").await;
+    s.expect_text("今天的学习", "signed-up").await;
+    s.go("/papers/qlora").await;
+    // A mark on the page's window survives only if the page is not reloaded.
+    s.c.execute("window.__sameDocument = 1", vec![])
+        .await
+        .expect("script runs");
+    let id = answer_first_in_page(&mut s, "explain").await;
+    let fb = in_page_feedback(&s, &id).await;
+    assert!(fb.contains("已记入你的复习"), "[js] feedback: {fb}");
+    let same =
+        s.c.execute("return window.__sameDocument === 1", vec![])
+            .await
+            .expect("script runs");
+    assert_eq!(same, serde_json::json!(true), "the page was reloaded");
+    s.check_layout("/papers/qlora (feedback)").await;
+    let pool = sqlx::SqlitePool::connect_with(
+        sqlx::sqlite::SqliteConnectOptions::new()
+            .filename(&db)
+            .read_only(true),
+    )
+    .await
+    .expect("db");
+    let reviews: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM reviews")
+        .fetch_one(&pool)
+        .await
+        .expect("count");
+    pool.close().await;
+    assert_eq!(reviews, 1, "one in-page answer, one review");
+
+    // A note on a term, reached with Tab and opened with Enter.
+    s.go("/papers/qlora").await;
+    let body = s.c.find(Locator::Css("body")).await.expect("body");
+    body.click().await.expect("focus the page");
+    let mut on_summary = false;
+    for _ in 0..120 {
+        let active = s.c.active_element().await.expect("active element");
+        active.send_keys("\u{E004}").await.expect("tab");
+        let now =
+            s.c.execute(
+                "return !!document.activeElement.matches('details.note > summary')",
+                vec![],
+            )
+            .await
+            .expect("script runs");
+        if now == serde_json::json!(true) {
+            on_summary = true;
+            break;
+        }
+    }
+    assert!(on_summary, "a note's summary is reachable with Tab");
+    let active = s.c.active_element().await.expect("active element");
+    active.send_keys("\u{E007}").await.expect("enter");
+    let open =
+        s.c.execute(
+            "const d = document.activeElement.closest('details.note');
+             return [d.open, d.querySelector('a') !== null, d.textContent.length > 20];",
+            vec![],
+        )
+        .await
+        .expect("script runs");
+    assert_eq!(
+        open,
+        serde_json::json!([true, true, true]),
+        "Enter opens the note"
+    );
+    s.check_layout("/papers/qlora (note open)").await;
+    // axe-core on the page with an open note and, after answering again, in-page feedback.
+    let axe = axe_source();
+    if let Some(axe) = &axe {
+        let found = run_axe(&s.c, axe).await;
+        assert!(found.is_empty(), "axe, note open: {found:?}");
+        let id = answer_first_in_page(&mut s, "figures").await;
+        let fb = in_page_feedback(&s, &id).await;
+        assert!(fb.contains("正确答案"), "[js] feedback: {fb}");
+        let found = run_axe(&s.c, axe).await;
+        assert!(found.is_empty(), "axe, feedback shown: {found:?}");
+    }
+    let _ = s.c.close().await;
+
+    // Without JavaScript, logged out: the form posts, the page comes back at the question
+    // with the feedback, and nothing is stored.
+    let c = browser_without_js(driver_port, &dir.path().join("profile-nojs")).await;
+    let mut s = Session {
+        c,
+        base,
+        shots,
+        label: "reading-nojs",
+        step: 0,
+        phone: false,
+    };
+    s.go("/papers/qlora").await;
+    let id = answer_first_in_page(&mut s, "core").await;
+    let fb = in_page_feedback(&s, &id).await;
+    assert!(fb.contains("没有登录"), "[no-js] feedback: {fb}");
+    let url = s.c.current_url().await.expect("url");
+    assert!(url.query().is_some_and(|q| q.contains("checked=")), "{url}");
+    assert_eq!(url.fragment(), Some(id.as_str()), "back at the question");
+    // axe-core cannot run here (scripts are off); the feedback is the same markup the script
+    // put in place above, where axe checked it.
+    let _ = s.c.close().await;
+}

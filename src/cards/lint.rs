@@ -209,7 +209,9 @@ fn texts(content: &Content) -> Vec<(String, String)> {
         t.push((at("hook"), p.hook.clone()));
         t.push((at("title_zh"), p.title_zh.clone()));
         for s in &p.sections {
-            t.push((at(&format!("(正文) {}", s.title)), strip_tags(&s.html)));
+            // The prose as written: the notes on terms are the glossary's text, checked there.
+            let prose = crate::content::markdown::render(&s.markdown);
+            t.push((at(&format!("(正文) {}", s.title)), strip_tags(&prose)));
         }
         for f in &p.figures {
             let text = format!(

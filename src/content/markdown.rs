@@ -1,24 +1,229 @@
 //! Markdown to HTML for content bodies. Raw HTML in the source is shown as text, never passed
 //! through: content from `--content DIR` is trusted to be correct, not to be safe.
+//!
+//! Paper sections are rendered with [`render_section`], which also explains terms where she
+//! reads them: the first mention of a concept or glossary term on a page gets a note, a
+//! `<details>` right after the paragraph (a `<details>` inside a `<p>` would end the paragraph,
+//! so the note follows it), readable without JavaScript and announced by screen readers as a
+//! button. The first mention of each in every section is a `<span class="term">` with an id, so
+//! "回到原文" can point at the very words, and every paragraph has an id too.
 
-use pulldown_cmark::{html, Event, Options, Parser};
+use super::names::find_all_loose;
+use pulldown_cmark::{html, CowStr, Event, Options, Parser, Tag, TagEnd};
+use std::collections::HashSet;
+
+fn options() -> Options {
+    Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH
+}
+
+/// Raw HTML in the source becomes text.
+fn no_raw_html(ev: Event<'_>) -> Event<'_> {
+    match ev {
+        Event::Html(s) | Event::InlineHtml(s) => Event::Text(s),
+        other => other,
+    }
+}
 
 pub fn render(src: &str) -> String {
-    let parser =
-        Parser::new_ext(src, Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH).map(|ev| {
-            match ev {
-                Event::Html(s) | Event::InlineHtml(s) => Event::Text(s),
-                other => other,
-            }
-        });
+    let parser = Parser::new_ext(src, options()).map(no_raw_html);
     let mut out = String::with_capacity(src.len() * 3 / 2);
     html::push_html(&mut out, parser);
     out
 }
 
+/// Something a note can explain: a concept or a glossary term.
+#[derive(Debug, Clone)]
+pub struct Note {
+    /// Used in ids: the concept's slug, or `g-` and the glossary term's slug.
+    pub key: String,
+    /// The name shown in the note's summary.
+    pub display: String,
+    /// Every name it is mentioned by, longest first (so 基于人类反馈的强化学习 wins over 强化学习).
+    pub names: Vec<String>,
+    /// The short explanation.
+    pub text: String,
+    /// The full explanation: the concept page or the glossary entry.
+    pub href: String,
+    /// The paper that explains it (a model's own paper), whose page needs no note for it.
+    pub paper: Option<String>,
+}
+
+/// The notes of one page, and which of them it has explained already.
+pub struct PageNotes<'a> {
+    notes: &'a [Note],
+    /// Notes this page does not show (a model on its own paper's page). They still take part in
+    /// matching, so that "LLaMA" is not found inside "Llama 2" on the Llama 2 page.
+    silent: HashSet<usize>,
+    explained: HashSet<usize>,
+    /// Per note, per name: the name's first letter as the search folds it, or `None` for a name
+    /// too short to look for. Folding is slow enough to do once.
+    firsts: Vec<Vec<Option<char>>>,
+}
+
+impl<'a> PageNotes<'a> {
+    /// Notes for a page; those for which `silent` is true are matched but never shown.
+    pub fn new(notes: &'a [Note], silent: impl Fn(&Note) -> bool) -> PageNotes<'a> {
+        PageNotes {
+            notes,
+            silent: (0..notes.len()).filter(|i| silent(&notes[*i])).collect(),
+            explained: HashSet::new(),
+            firsts: notes
+                .iter()
+                .map(|n| {
+                    n.names
+                        .iter()
+                        .map(|name| {
+                            let folded = crate::cards::normalize::fold(name);
+                            let mut chars = folded.chars();
+                            let first = chars.next();
+                            first.filter(|_| chars.next().is_some())
+                        })
+                        .collect()
+                })
+                .collect(),
+        }
+    }
+}
+
+/// A rendered paper section.
+pub struct Rendered {
+    pub html: String,
+    /// The keys of the notes mentioned in it; `#{section}-{key}` is the first mention.
+    pub anchors: Vec<String>,
+}
+
+/// Every mention in `text` of any note, in reading order, none overlapping: at each place the
+/// longest name wins, so "Llama 2" is one mention, not "LLaMA" and a stray "2". A name followed
+/// by `.` and a digit is part of a longer one ("GPT-3" in "GPT-3.5"). Returns (start, end, note).
+fn mentions(text: &str, page: &PageNotes<'_>) -> Vec<(usize, usize, usize)> {
+    // A quick test before the full search, which is slow when run for every name: a name whose
+    // first letter the text lacks cannot be in it (full-width letters are folded by the search,
+    // so a text with any keeps every name).
+    let lower = text.to_lowercase();
+    let full_width = text.chars().any(|c| ('\u{ff01}'..='\u{ff5e}').contains(&c));
+    let mut all: Vec<(usize, usize, usize)> = Vec::new();
+    for (i, n) in page.notes.iter().enumerate() {
+        for (name, first) in n.names.iter().zip(&page.firsts[i]) {
+            let Some(first) = *first else {
+                continue;
+            };
+            if !full_width && !lower.contains(first) {
+                continue;
+            }
+            for (s, e) in find_all_loose(text, name) {
+                let mut after = text[e..].chars();
+                let longer =
+                    after.next() == Some('.') && after.next().is_some_and(|c| c.is_ascii_digit());
+                if !longer {
+                    all.push((s, e, i));
+                }
+            }
+        }
+    }
+    all.sort_by_key(|&(s, e, i)| (s, std::cmp::Reverse(e), i));
+    let mut out: Vec<(usize, usize, usize)> = Vec::new();
+    for m in all {
+        if out.last().is_none_or(|last| m.0 >= last.1) {
+            out.push(m);
+        }
+    }
+    out
+}
+
+fn esc(s: &str) -> String {
+    crate::charts::esc(s)
+}
+
+/// Renders one section of a paper page (`section` is its id) with notes and anchors.
+pub fn render_section(src: &str, section: &str, page: &mut PageNotes<'_>) -> Rendered {
+    let notes = page.notes;
+    let mut anchored: HashSet<usize> = HashSet::new();
+    let mut anchors = Vec::new();
+    let mut pending: Vec<usize> = Vec::new();
+    let mut events: Vec<Event<'_>> = Vec::new();
+    // Inside a link, a heading or a table a note would be out of place (a link inside a link,
+    // a button in a heading).
+    let mut blocked = 0usize;
+    let mut in_text_block = 0usize;
+    let mut paragraph = 0usize;
+    let flush = |pending: &mut Vec<usize>, events: &mut Vec<Event<'_>>| {
+        for i in pending.drain(..) {
+            let n = &notes[i];
+            events.push(Event::Html(CowStr::from(format!(
+                "<details class=\"note\"><summary>“{}”是什么？</summary><p>{} <a href=\"{}\">详细解释</a></p></details>\n",
+                esc(&n.display),
+                esc(&n.text),
+                esc(&n.href)
+            ))));
+        }
+    };
+    for ev in Parser::new_ext(src, options()).map(no_raw_html) {
+        match ev {
+            Event::Start(Tag::Paragraph) => {
+                paragraph += 1;
+                in_text_block += 1;
+                events.push(Event::Html(CowStr::from(format!(
+                    "<p id=\"{section}-p{paragraph}\">"
+                ))));
+            }
+            Event::End(TagEnd::Paragraph) => {
+                in_text_block -= 1;
+                events.push(Event::Html(CowStr::from("</p>\n")));
+                flush(&mut pending, &mut events);
+            }
+            Event::Start(Tag::Item) => {
+                in_text_block += 1;
+                events.push(Event::Start(Tag::Item));
+            }
+            Event::End(TagEnd::Item) => {
+                in_text_block -= 1;
+                flush(&mut pending, &mut events);
+                events.push(Event::End(TagEnd::Item));
+            }
+            ev @ Event::Start(Tag::Link { .. } | Tag::Heading { .. } | Tag::Table(_)) => {
+                blocked += 1;
+                events.push(ev);
+            }
+            ev @ Event::End(TagEnd::Link | TagEnd::Heading(_) | TagEnd::Table) => {
+                blocked = blocked.saturating_sub(1);
+                events.push(ev);
+            }
+            Event::Text(text) if blocked == 0 && in_text_block > 0 => {
+                let mut at = 0;
+                for (s, e, i) in mentions(&text, page) {
+                    let n = &notes[i];
+                    if page.silent.contains(&i) || !anchored.insert(i) {
+                        continue;
+                    }
+                    anchors.push(n.key.clone());
+                    if page.explained.insert(i) {
+                        pending.push(i);
+                    }
+                    events.push(Event::Text(CowStr::from(text[at..s].to_string())));
+                    events.push(Event::Html(CowStr::from(format!(
+                        "<span class=\"term\" id=\"{section}-{}\">{}</span>",
+                        esc(&n.key),
+                        esc(&text[s..e])
+                    ))));
+                    at = e;
+                }
+                events.push(Event::Text(CowStr::from(text[at..].to_string())));
+            }
+            other => events.push(other),
+        }
+    }
+    flush(&mut pending, &mut events);
+    let mut html_out = String::with_capacity(src.len() * 2);
+    html::push_html(&mut html_out, events.into_iter());
+    Rendered {
+        html: html_out,
+        anchors,
+    }
+}
+
 #[cfg(test)]
 mod tests {
-    use super::render;
+    use super::*;
 
     #[test]
     fn raw_html_is_escaped() {
@@ -32,5 +237,92 @@ mod tests {
         let out = render("见 [Chinchilla](/papers/chinchilla) 和 **重点**");
         assert!(out.contains(r#"<a href="/papers/chinchilla">Chinchilla</a>"#));
         assert!(out.contains("<strong>重点</strong>"));
+    }
+
+    fn notes() -> Vec<Note> {
+        vec![
+            Note {
+                key: "rlhf".into(),
+                display: "基于人类反馈的强化学习".into(),
+                names: vec!["基于人类反馈的强化学习".into(), "RLHF".into()],
+                text: "用人的偏好<打分>训练".into(),
+                href: "/concepts/rlhf".into(),
+                paper: None,
+            },
+            Note {
+                key: "g-transformer".into(),
+                display: "Transformer".into(),
+                names: vec!["Transformer".into()],
+                text: "通用底盘".into(),
+                href: "/glossary#transformer".into(),
+                paper: None,
+            },
+        ]
+    }
+
+    #[test]
+    fn the_first_mention_on_a_page_gets_a_note_after_its_paragraph() {
+        let notes = notes();
+        let mut page = PageNotes::new(&notes, |_| false);
+        let a = render_section(
+            "它用 RLHF 微调 Transformer，RLHF 很有效。\n\n第二段又说 RLHF。",
+            "core",
+            &mut page,
+        );
+        assert_eq!(a.anchors, ["rlhf", "g-transformer"]);
+        assert_eq!(
+            a.html.matches("<details class=\"note\">").count(),
+            2,
+            "{}",
+            a.html
+        );
+        assert_eq!(a.html.matches("class=\"term\"").count(), 2, "{}", a.html);
+        assert!(
+            a.html
+                .contains(r#"<p id="core-p1">它用 <span class="term" id="core-rlhf">RLHF</span>"#),
+            "{}",
+            a.html
+        );
+        // The note follows the paragraph, and its text is escaped.
+        let p_end = a.html.find("</p>").unwrap_or(0);
+        let note = a.html.find("<details").unwrap_or(0);
+        assert!(p_end < note, "{}", a.html);
+        assert!(a.html.contains("&lt;打分&gt;"), "{}", a.html);
+        assert!(a.html.contains(r#"<p id="core-p2">"#));
+        // Another section anchors its own first mention but explains nothing twice.
+        let b = render_section("再看 RLHF。", "explain", &mut page);
+        assert_eq!(b.anchors, ["rlhf"]);
+        assert!(b.html.contains(r#"id="explain-rlhf""#));
+        assert!(!b.html.contains("<details"), "{}", b.html);
+    }
+
+    #[test]
+    fn a_silent_note_still_wins_its_words() {
+        let mut notes = notes();
+        notes.push(Note {
+            key: "g-rlhf-v2".into(),
+            display: "RLHF v2".into(),
+            names: vec!["RLHF v2".into()],
+            text: "x".into(),
+            href: "/glossary#rlhf-v2".into(),
+            paper: Some("p".into()),
+        });
+        let mut page = PageNotes::new(&notes, |n| n.paper.as_deref() == Some("p"));
+        let r = render_section("本文的 RLHF v2 和 GPT-3.5。", "core", &mut page);
+        assert!(r.anchors.is_empty(), "{}", r.html);
+        assert!(!r.html.contains("<details"), "{}", r.html);
+    }
+
+    #[test]
+    fn names_in_links_and_headings_are_left_alone() {
+        let notes = notes();
+        let mut page = PageNotes::new(&notes, |_| false);
+        let r = render_section(
+            "### RLHF\n\n见 [RLHF](/concepts/rlhf) 一节。",
+            "core",
+            &mut page,
+        );
+        assert!(r.anchors.is_empty(), "{}", r.html);
+        assert!(!r.html.contains("<details"));
     }
 }

@@ -33,6 +33,13 @@ pub struct Section {
     pub id: &'static str,
     pub title: &'static str,
     pub html: String,
+    /// The Markdown it was rendered from: the page is rendered again with notes once the
+    /// concepts and the glossary are known.
+    #[serde(skip)]
+    pub markdown: String,
+    /// The concepts and glossary terms it mentions, as note keys (see
+    /// [`super::markdown::Note::key`]); `#{id}-{key}` is the first mention.
+    pub anchors: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]

@@ -295,6 +295,10 @@ pub fn parse(files: &[SourceFile]) -> Result<Content, ContentErrors> {
     };
 
     if errors.is_empty() {
+        let notes = notes(&concepts, &glossary);
+        for p in &mut papers {
+            explain_terms(p, &notes);
+        }
         Ok(Content {
             papers,
             concepts,
@@ -302,6 +306,62 @@ pub fn parse(files: &[SourceFile]) -> Result<Content, ContentErrors> {
         })
     } else {
         Err(ContentErrors(errors))
+    }
+}
+
+/// What the notes on paper pages can explain: every concept, and every glossary term with a
+/// plain-words explanation. Names come from the same rules as the name table
+/// ([`super::names`]), longest first.
+fn notes(concepts: &[Concept], glossary: &[GlossaryTerm]) -> Vec<markdown::Note> {
+    let content = Content {
+        papers: Vec::new(),
+        concepts: concepts.to_vec(),
+        glossary: glossary.to_vec(),
+    };
+    let mut out = Vec::new();
+    for e in super::names::entries(&content) {
+        let (key, text, href, paper) = if let Some(slug) = e.key.strip_prefix("concept:") {
+            let Some(c) = concepts.iter().find(|c| c.slug == slug) else {
+                continue;
+            };
+            let href = format!("/concepts/{slug}");
+            (slug.to_string(), c.summary.clone(), href, None)
+        } else if let Some(slug) = e.key.strip_prefix("glossary:") {
+            let Some(t) = glossary.iter().find(|t| t.slug == slug) else {
+                continue;
+            };
+            let Some(gloss) = t.gloss.clone() else {
+                continue;
+            };
+            let href = format!("/glossary#{slug}");
+            (format!("g-{slug}"), gloss, href, t.paper.clone())
+        } else {
+            continue;
+        };
+        let mut names = e.names;
+        names.sort_by_key(|n| std::cmp::Reverse(n.chars().count()));
+        out.push(markdown::Note {
+            key,
+            display: e.display,
+            names,
+            text,
+            href,
+            paper,
+        });
+    }
+    out
+}
+
+/// Renders a paper's sections again, with a note at the first mention of each concept and
+/// glossary term on the page. A model's own paper does not explain it with a note.
+fn explain_terms(paper: &mut Paper, notes: &[markdown::Note]) {
+    let mut page = markdown::PageNotes::new(notes, |n| {
+        n.text.is_empty() || n.paper.as_deref() == Some(paper.slug.as_str())
+    });
+    for s in &mut paper.sections {
+        let r = markdown::render_section(&s.markdown, s.id, &mut page);
+        s.html = r.html;
+        s.anchors = r.anchors;
     }
 }
 
@@ -810,6 +870,8 @@ fn parse_sections(body: &str, e: &mut Errors) -> Vec<Section> {
             id,
             title,
             html: markdown::render(&text),
+            markdown: text,
+            anchors: Vec::new(),
         });
     }
     out

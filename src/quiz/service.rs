@@ -256,6 +256,31 @@ pub async fn record_answer(ctx: &Ctx<'_>, learner: i64, sub: Submission) -> Resu
     ctx.writer.record(answer).await?.ok_or(QuizError::Stale)
 }
 
+/// An answer to a question inside a paper page. It goes through [`record_answer`] like any
+/// other, so grading, the token and the version check are the quiz's; before that its concept is
+/// unlocked (unlocked concepts are what she is quizzed on, and this answer is its first review
+/// when she has not studied it yet), and after it the card's section counts as reached.
+/// An answer that cannot be graded is refused before anything is written.
+pub async fn answer_in_page(
+    ctx: &Ctx<'_>,
+    learner: i64,
+    sub: Submission,
+) -> Result<i64, QuizError> {
+    if sub.answer.text.chars().count() > MAX_ANSWER_CHARS {
+        return Err(QuizError::TooLong);
+    }
+    let card = ctx.cards.get(&sub.card).ok_or(QuizError::Retired)?;
+    if card.concept != sub.concept {
+        return Err(QuizError::Mismatch);
+    }
+    grade(card, &sub.answer, ctx.names).map_err(QuizError::BadAnswer)?;
+    let now = ctx.clock.now();
+    store::reading::unlock(ctx.db, learner, &card.concept, now).await?;
+    let id = record_answer(ctx, learner, sub).await?;
+    store::reading::reach(ctx.db, learner, &card.paper, &card.section, now).await?;
+    Ok(id)
+}
+
 /// Her preferences and the concept's state to build an answer on. The cached state is safe to
 /// build on: the write applies only if the database's version still equals this one.
 async fn state_before(

@@ -69,6 +69,15 @@ const TABLES: &[(&str, &[(&str, Kind)])] = &[
         &[("learner_id", Int), ("paper_slug", Text), ("read_at", Int)],
     ),
     (
+        "reading_progress",
+        &[
+            ("learner_id", Int),
+            ("paper_slug", Text),
+            ("section", Text),
+            ("reached_at", Int),
+        ],
+    ),
+    (
         "concept_states",
         &[
             ("learner_id", Int),

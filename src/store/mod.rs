@@ -30,6 +30,7 @@ pub mod cards;
 pub mod copy;
 pub mod learners;
 pub mod quiz;
+pub mod reading;
 mod rows;
 pub mod transfer;
 pub mod writer;

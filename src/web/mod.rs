@@ -22,6 +22,7 @@ pub mod guard;
 pub mod pages;
 pub mod progress;
 pub mod quiz;
+pub mod reading;
 pub mod session;
 pub mod settings;
 
@@ -141,6 +142,7 @@ fn register(r: &mut Routes) {
     auth::routes(r);
     account::routes(r);
     quiz::routes(r);
+    reading::routes(r);
     progress::routes(r);
     settings::routes(r);
     export::routes(r);

@@ -115,6 +115,8 @@ struct HomePage<'a> {
     concept_count: usize,
     /// Today's plan, for a logged-in learner.
     today: Option<Today>,
+    /// "继续读": the paper and the section (id, title) she reads next.
+    continue_at: Option<(&'a Paper, &'static str, &'static str)>,
 }
 
 struct Today {
@@ -125,6 +127,14 @@ struct Today {
 }
 
 async fn home(state: web::Data<AppState>, visitor: Visitor) -> Result<HttpResponse, AppError> {
+    let continue_at = match &visitor.learner {
+        Some(l) => {
+            let reached = crate::store::reading::reached(&state.db, l.id).await?;
+            crate::reading::continue_reading(&state.content.papers, &reached)
+                .map(|(p, s)| (p, s, crate::reading::section_title(s)))
+        }
+        None => None,
+    };
     let today = match &visitor.learner {
         Some(l) => {
             let snap = crate::quiz::service::snapshot(&state.quiz(), l.id).await?;
@@ -145,6 +155,7 @@ async fn home(state: web::Data<AppState>, visitor: Visitor) -> Result<HttpRespon
         papers: &state.content.papers,
         concept_count: state.content.concepts.len(),
         today,
+        continue_at,
     })
 }
 
@@ -153,15 +164,42 @@ async fn home(state: web::Data<AppState>, visitor: Visitor) -> Result<HttpRespon
 struct PapersIndex<'a> {
     nav: Nav,
     papers: &'a [Paper],
+    /// Per paper, how many of its check sections she has reached; empty when logged out.
+    reached: Vec<usize>,
+    sections: usize,
+}
+
+impl PapersIndex<'_> {
+    /// How far she has read paper `i`, when logged in.
+    fn reached_label(&self, i: &usize) -> Option<String> {
+        let n = *self.reached.get(*i)?;
+        Some(match n {
+            0 => "还没开始读".to_string(),
+            n if n >= self.sections => "✓ 三节都读完了".to_string(),
+            n => format!("已读到 {n} / {} 节", self.sections),
+        })
+    }
 }
 
 async fn papers_index(
     state: web::Data<AppState>,
     visitor: Visitor,
 ) -> Result<HttpResponse, AppError> {
+    let reached = match &visitor.learner {
+        Some(l) => {
+            let rows = crate::store::reading::reached(&state.db, l.id).await?;
+            let papers = state.content.papers.iter();
+            papers
+                .map(|p| crate::reading::sections_reached(&rows, &p.slug))
+                .collect()
+        }
+        None => Vec::new(),
+    };
     render(&PapersIndex {
         nav: visitor.nav("papers"),
         papers: &state.content.papers,
+        reached,
+        sections: crate::reading::CHECK_SECTIONS.len(),
     })
 }
 
@@ -187,18 +225,15 @@ struct PaperPage<'a> {
     /// `None` when nobody is logged in.
     read: Option<bool>,
     just_read: bool,
-}
-
-#[derive(serde::Deserialize)]
-struct PaperQuery {
-    read: Option<u8>,
+    /// The questions inside the page and what she has reached.
+    reading: super::reading::PageReading<'a>,
 }
 
 async fn paper_show(
     state: web::Data<AppState>,
     visitor: Visitor,
     slug: web::Path<String>,
-    q: web::Query<PaperQuery>,
+    q: web::Query<super::reading::PaperQuery>,
 ) -> Result<HttpResponse, AppError> {
     let content = &state.content;
     let idx = content.paper_index(&slug).ok_or(AppError::NotFound)?;
@@ -239,6 +274,7 @@ async fn paper_show(
         card_total,
         just_read: read == Some(true) && q.read == Some(1),
         read,
+        reading: super::reading::page_reading(&state, &visitor, paper, &q).await?,
     })
 }
 

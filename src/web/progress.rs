@@ -36,6 +36,42 @@ struct ConceptRow {
     lapses: i64,
 }
 
+/// "值得重读的段落": a passage that explains one of her weakest concepts.
+struct RereadRow {
+    concept: String,
+    paper: String,
+    section: &'static str,
+    href: String,
+    lapses: i64,
+}
+
+/// Most passages suggested at once: a short list gets read.
+const MAX_REREAD: usize = 5;
+
+/// Passages for the concepts she has forgotten at least once, weakest first (the order of
+/// `concepts`).
+fn reread_rows(
+    content: &crate::content::Content,
+    read: &[String],
+    concepts: &[ConceptRow],
+) -> Vec<RereadRow> {
+    concepts
+        .iter()
+        .filter(|c| c.lapses > 0)
+        .filter_map(|c| {
+            let p = crate::reading::reread(&content.papers, read, &c.slug)?;
+            Some(RereadRow {
+                concept: c.name.clone(),
+                paper: p.paper.short.clone(),
+                section: p.section_title(),
+                href: p.href(),
+                lapses: c.lapses,
+            })
+        })
+        .take(MAX_REREAD)
+        .collect()
+}
+
 /// One level with its count and its plain explanation.
 struct LevelRow {
     name: &'static str,
@@ -62,6 +98,7 @@ struct ProgressPage {
     total_reviews: usize,
     papers: Vec<PaperRow>,
     concepts: Vec<ConceptRow>,
+    reread: Vec<RereadRow>,
     heatmap_svg: String,
     forecast_svg: String,
     accuracy_svg: String,
@@ -86,6 +123,7 @@ async fn show(
     let papers = paper_rows(&state.content, read, &levels);
     let concepts = concept_rows(&state.content, states, &levels, prefs, now);
     let level_rows = level_rows(&concepts);
+    let reread = reread_rows(&state.content, read, &concepts);
 
     render(&ProgressPage {
         nav: visitor.nav("progress"),
@@ -103,6 +141,7 @@ async fn show(
         total_reviews: reviews.len(),
         papers,
         concepts,
+        reread,
         heatmap_svg: charts::heatmap(&stats::heatmap(&reviews, prefs, now, 365), prefs),
         forecast_svg: charts::forecast(&stats::forecast(states, prefs, now, 30)),
         accuracy_svg: charts::weekly_accuracy(&stats::weekly_accuracy(&reviews, prefs, now, 12)),

@@ -195,7 +195,7 @@ impl DonePage {
     }
 }
 
-fn concept_name(state: &AppState, slug: &str) -> String {
+pub(super) fn concept_name(state: &AppState, slug: &str) -> String {
     state
         .content
         .concept(slug)
@@ -217,10 +217,10 @@ fn paper_label(state: &AppState, slug: &str) -> String {
     }
 }
 
-const ANSWER_TOKEN: &str = "paperdeck-answer";
+pub(super) const ANSWER_TOKEN: &str = "paperdeck-answer";
 
 /// What a question's token signs: (learner, concept, concept version, card, mode).
-fn question_parts(
+pub(super) fn question_parts(
     learner: i64,
     (concept, card): (&str, &str),
     version: i64,
@@ -236,7 +236,7 @@ fn question_parts(
     ]
 }
 
-fn options_for(state: &AppState, card: &Card, rng: &mut StdRng) -> Vec<Opt> {
+pub(super) fn options_for(state: &AppState, card: &Card, rng: &mut StdRng) -> Vec<Opt> {
     let Some((answer, distractors)) = card.data.options() else {
         return Vec::new();
     };
@@ -265,27 +265,27 @@ fn options_for(state: &AppState, card: &Card, rng: &mut StdRng) -> Vec<Opt> {
 
 #[derive(Deserialize)]
 pub struct AnswerForm {
-    concept: String,
-    card: String,
-    version: i64,
-    token: String,
+    pub(super) concept: String,
+    pub(super) card: String,
+    pub(super) version: i64,
+    pub(super) token: String,
     #[serde(default)]
-    mode: String,
+    pub(super) mode: String,
     /// `<milliseconds>.<signature>`, see [`shown_at_field`].
     #[serde(default)]
-    shown_at: String,
+    pub(super) shown_at: String,
     #[serde(default)]
-    answer: Option<String>,
+    pub(super) answer: Option<String>,
     #[serde(default)]
-    grade: Option<u8>,
+    pub(super) grade: Option<u8>,
     #[serde(default)]
-    give_up: Option<String>,
+    pub(super) give_up: Option<String>,
 }
 
 impl AnswerForm {
     /// The answer as the quiz takes it, once the question token shows that this question was
     /// shown to this learner, in this mode.
-    fn parse(self, state: &AppState, learner: i64) -> Result<Submission, AppError> {
+    pub(super) fn parse(self, state: &AppState, learner: i64) -> Result<Submission, AppError> {
         let mode = Mode::parse(Some(&self.mode));
         let parts = question_parts(learner, (&self.concept, &self.card), self.version, mode);
         if !state.signer.verify(
@@ -323,7 +323,7 @@ impl AnswerForm {
 /// The time a question was shown, as its form carries it: milliseconds, a dot, and a signature
 /// over them and the question's token. Answer times feed the study statistics, and a bare number
 /// could be set to anything (security review 2026-11-29, L4).
-fn shown_at_field(state: &AppState, learner: i64, token: &str, ms: i64) -> String {
+pub(super) fn shown_at_field(state: &AppState, learner: i64, token: &str, ms: i64) -> String {
     let sig = state.signer.sign(
         "paperdeck-shown-at",
         &[&learner.to_string(), token, &ms.to_string()],
@@ -380,6 +380,10 @@ struct FeedbackPage<'a> {
     override_token: Option<String>,
     rating_label: &'static str,
     plan: Plan,
+    /// "回到原文": the words of the paper that explain the concept, else the card's section.
+    source_href: String,
+    /// How often the concept has lapsed: from the second time on, the page urges a re-read.
+    lapses: i64,
 }
 
 impl<'a> FeedbackPage<'a> {
@@ -391,7 +395,21 @@ impl<'a> FeedbackPage<'a> {
                 .signer
                 .sign(OVERRIDE_TOKEN, &parts.each_ref().map(String::as_str))
         });
+        let source_href = state
+            .content
+            .paper(&card.paper)
+            .and_then(|p| crate::reading::passage(p, &card.section, &card.concept))
+            .map(|p| p.href())
+            .unwrap_or_else(|| format!("/papers/{}#{}", card.paper, card.section));
+        let lapses = fb
+            .snap
+            .states
+            .iter()
+            .find(|s| s.concept == card.concept)
+            .map_or(0, |s| s.lapses);
         FeedbackPage {
+            source_href,
+            lapses,
             nav: who.visitor.nav("quiz"),
             concept_name: concept_name(state, &card.concept),
             paper_short: state
@@ -421,7 +439,7 @@ impl<'a> FeedbackPage<'a> {
     }
 }
 
-fn correct_answer(state: &AppState, card: &Card) -> String {
+pub(super) fn correct_answer(state: &AppState, card: &Card) -> String {
     match &card.data {
         CardData::Choice { answer, .. } | CardData::Fill { answer, .. } => answer.clone(),
         CardData::TrueFalse { truth: true, .. } => "正确".into(),
@@ -431,7 +449,7 @@ fn correct_answer(state: &AppState, card: &Card) -> String {
     }
 }
 
-fn your_answer(state: &AppState, card: &Card, answer: &str) -> String {
+pub(super) fn your_answer(state: &AppState, card: &Card, answer: &str) -> String {
     match (&card.data, answer) {
         (CardData::TrueFalse { .. }, "true") => "正确".to_string(),
         (CardData::TrueFalse { .. }, "false") => "错误".to_string(),

@@ -16,6 +16,7 @@ mod hostile;
 mod pages;
 mod progress;
 mod quiz;
+mod reading;
 mod security;
 mod settings;
 mod startup;

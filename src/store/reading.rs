@@ -1,0 +1,91 @@
+//! Reading progress and what in-page questions need from the database: the sections of each
+//! paper a learner has reached, unlocking one concept, and which of a paper's cards she has
+//! answered. Every query is scoped by the learner's id; `$N` placeholders and `ON CONFLICT`
+//! upserts, like the rest of the store.
+
+use super::Db;
+use crate::reading::Reached;
+use sqlx::Row;
+
+/// Records that she reached `section` of `paper`. Reaching it again moves its time forward, so
+/// "继续读" follows what she read last.
+pub async fn reach(
+    db: &Db,
+    learner: i64,
+    paper: &str,
+    section: &str,
+    now: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO reading_progress (learner_id, paper_slug, section, reached_at)
+         VALUES ($1, $2, $3, $4)
+         ON CONFLICT (learner_id, paper_slug, section) DO UPDATE SET reached_at = $4",
+    )
+    .bind(learner)
+    .bind(paper)
+    .bind(section)
+    .bind(now)
+    .execute(&db.write)
+    .await?;
+    Ok(())
+}
+
+/// Every section she has reached, oldest first.
+pub async fn reached(db: &Db, learner: i64) -> Result<Vec<Reached>, sqlx::Error> {
+    let rows = sqlx::query(
+        "SELECT paper_slug, section, reached_at FROM reading_progress
+         WHERE learner_id = $1 ORDER BY reached_at, paper_slug, section",
+    )
+    .bind(learner)
+    .fetch_all(&db.read)
+    .await?;
+    rows.into_iter()
+        .map(|r| {
+            Ok(Reached {
+                paper: r.try_get(0)?,
+                section: r.try_get(1)?,
+                at: r.try_get(2)?,
+            })
+        })
+        .collect()
+}
+
+/// Unlocks one concept (an in-page answer is its first review); unlocking twice changes
+/// nothing. Returns whether a row was added.
+pub async fn unlock(db: &Db, learner: i64, concept: &str, now: i64) -> Result<bool, sqlx::Error> {
+    // Her quiz data changes: the version bump tells every instance's cache (see `store::bump`).
+    let mut tx = db.write.begin().await?;
+    super::bump(&mut tx, learner).await?;
+    let done = sqlx::query(
+        "INSERT INTO concept_states (learner_id, concept_slug, unlocked_at) VALUES ($1, $2, $3)
+         ON CONFLICT (learner_id, concept_slug) DO NOTHING",
+    )
+    .bind(learner)
+    .bind(concept)
+    .bind(now)
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    let added = done.rows_affected() > 0;
+    if added {
+        db.cache.forget(learner);
+    }
+    Ok(added)
+}
+
+/// The cards of `paper` she has answered at least once.
+pub async fn answered_cards(
+    db: &Db,
+    learner: i64,
+    paper: &str,
+) -> Result<Vec<String>, sqlx::Error> {
+    let rows = sqlx::query(
+        "SELECT DISTINCT r.card_id FROM reviews r JOIN cards c ON c.id = r.card_id
+         WHERE r.learner_id = $1 AND c.paper_slug = $2",
+    )
+    .bind(learner)
+    .bind(paper)
+    .fetch_all(&db.read)
+    .await?;
+    rows.into_iter().map(|r| r.try_get(0)).collect()
+}

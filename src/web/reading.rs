@@ -1,0 +1,310 @@
+//! Reading that teaches: the questions after 核心贡献, 入门解读 and 关键数字 on a paper page,
+//! answered in place, and the sections a learner has reached.
+//!
+//! An in-page answer is a plain form that posts and redirects back to the question (no
+//! JavaScript needed); `static/app.js` sends the same form with `fetch` and puts the returned
+//! feedback in place. Logged out, the answer is graded and nothing is written; logged in, it
+//! is a review through [`service::answer_in_page`], with the quiz's token and version check, so
+//! a double submit records one review.
+
+use super::error::AppError;
+use super::quiz::{
+    concept_name, correct_answer, options_for, question_parts, shown_at_field, your_answer,
+    AnswerForm, Opt, ANSWER_TOKEN,
+};
+use super::{describe_when, encode_query, see_other, CsrfForm, LearnerForm, Routes, Visitor};
+use crate::cards::Card;
+use crate::content::Paper;
+use crate::quiz::{service, Mode, QuizError, Submitted};
+use crate::reading::{self as pure, CHECK_SECTIONS};
+use crate::startup::AppState;
+use actix_web::{web, HttpResponse};
+use rand::rngs::StdRng;
+use rand::SeedableRng;
+use serde::Deserialize;
+
+pub fn routes(r: &mut Routes) {
+    r.post("/papers/{slug}/check", check)
+        .post("/papers/{slug}/reached", reached);
+}
+
+/// A paper page's query: "我读完了" just pressed, or an in-page answer to show.
+#[derive(Debug, Default, Deserialize)]
+pub struct PaperQuery {
+    pub read: Option<u8>,
+    /// The card just answered.
+    pub checked: Option<String>,
+    /// The answer sent, for grading it again when nothing was stored.
+    pub a: Option<String>,
+    /// 不知道 was pressed.
+    pub gu: Option<u8>,
+    /// The review recorded, when logged in.
+    pub r: Option<i64>,
+    /// The answer was a repeat of one already recorded.
+    pub dup: Option<u8>,
+}
+
+/// What happened to an answer, as the feedback says it.
+pub enum Saved {
+    /// Logged out: graded, not kept.
+    Nothing,
+    /// A review; she sees the concept again then.
+    Recorded(String),
+    /// Sent twice: the first one counts.
+    Again,
+}
+
+pub struct CheckFeedback {
+    pub correct: bool,
+    pub right: String,
+    pub yours: String,
+    pub saved: Saved,
+}
+
+/// One question inside the page, ready to show.
+pub struct Check<'a> {
+    pub card: &'a Card,
+    pub concept_name: String,
+    pub options: Vec<Opt>,
+    pub version: i64,
+    pub token: String,
+    pub shown_at: String,
+    /// She has answered this card before (logged in).
+    pub answered: bool,
+    pub feedback: Option<CheckFeedback>,
+}
+
+pub struct SectionChecks<'a> {
+    pub id: &'static str,
+    pub title: &'static str,
+    pub checks: Vec<Check<'a>>,
+    /// `None` when logged out.
+    pub reached: Option<bool>,
+}
+
+/// Everything the paper page shows about reading.
+pub struct PageReading<'a> {
+    pub sections: Vec<SectionChecks<'a>>,
+    pub total: usize,
+    /// `None` when logged out.
+    pub answered: Option<usize>,
+}
+
+impl<'a> PageReading<'a> {
+    pub fn section(&self, id: &str) -> Option<&SectionChecks<'a>> {
+        self.sections.iter().find(|s| s.id == id)
+    }
+}
+
+/// The questions of `paper`'s check sections.
+pub fn page_questions<'a>(
+    state: &'a AppState,
+    paper: &Paper,
+) -> Vec<(&'static str, Vec<&'a Card>)> {
+    CHECK_SECTIONS
+        .iter()
+        .map(|(id, _)| (*id, pure::questions_for(&state.cards.cards, paper, id)))
+        .collect()
+}
+
+/// Builds the questions of a paper page for this visitor, with the feedback of an answer just
+/// sent when the query names one.
+pub async fn page_reading<'a>(
+    state: &'a AppState,
+    visitor: &Visitor,
+    paper: &'a Paper,
+    q: &PaperQuery,
+) -> Result<PageReading<'a>, AppError> {
+    let ctx = state.quiz();
+    let learner = visitor.learner.as_ref().map(|l| l.id);
+    let (snap, answered, reached) = match learner {
+        Some(id) => (
+            Some(service::snapshot(&ctx, id).await?),
+            crate::store::reading::answered_cards(&state.db, id, &paper.slug).await?,
+            crate::store::reading::reached(&state.db, id).await?,
+        ),
+        None => (None, Vec::new(), Vec::new()),
+    };
+    let mut sections = Vec::new();
+    let (mut total, mut answered_n) = (0, 0);
+    for (id, cards) in page_questions(state, paper) {
+        let mut checks = Vec::new();
+        for card in cards {
+            let version = snap
+                .as_ref()
+                .and_then(|s| s.states.iter().find(|s| s.concept == card.concept))
+                .map_or(0, |s| s.version);
+            let who = learner.unwrap_or(0);
+            let (token, shown_at) = match learner {
+                Some(l) => {
+                    let parts =
+                        question_parts(l, (&card.concept, &card.id), version, Mode::Practice);
+                    let token = state
+                        .signer
+                        .sign(ANSWER_TOKEN, &parts.each_ref().map(String::as_str));
+                    let shown = shown_at_field(state, l, &token, state.clock.now_ms());
+                    (token, shown)
+                }
+                None => (String::new(), String::new()),
+            };
+            // Keyed with the server secret like the quiz's own seed: the option order must not
+            // be computable from public inputs (security review L1).
+            let mac = state.signer.sign(
+                "paperdeck-inpage-seed",
+                &[&who.to_string(), &card.id, &version.to_string()],
+            );
+            let seed = u64::from_str_radix(mac.get(..16).unwrap_or("0"), 16).unwrap_or(0);
+            let was_answered = answered.contains(&card.id);
+            total += 1;
+            answered_n += usize::from(was_answered);
+            let feedback = match q.checked.as_deref() {
+                Some(c) if c == card.id => feedback(state, visitor, card, q, snap.as_ref()).await?,
+                _ => None,
+            };
+            checks.push(Check {
+                card,
+                concept_name: concept_name(state, &card.concept),
+                options: options_for(state, card, &mut StdRng::seed_from_u64(seed)),
+                version,
+                token,
+                shown_at,
+                answered: was_answered,
+                feedback,
+            });
+        }
+        if !checks.is_empty() {
+            sections.push(SectionChecks {
+                id,
+                title: pure::section_title(id),
+                checks,
+                reached: learner.map(|_| {
+                    reached
+                        .iter()
+                        .any(|r| r.paper == paper.slug && r.section == id)
+                }),
+            });
+        }
+    }
+    Ok(PageReading {
+        sections,
+        total,
+        answered: learner.map(|_| answered_n),
+    })
+}
+
+/// The feedback on the answer named by the query: her stored review when there is one, else
+/// the answer in the query graded again (grading is pure, and nothing is written).
+async fn feedback(
+    state: &AppState,
+    visitor: &Visitor,
+    card: &Card,
+    q: &PaperQuery,
+    snap: Option<&crate::quiz::Snapshot>,
+) -> Result<Option<CheckFeedback>, AppError> {
+    let right = correct_answer(state, card);
+    if let (Some(l), Some(snap), Some(r)) = (&visitor.learner, snap, q.r) {
+        let review = crate::store::quiz::review(&state.db, l.id, r).await?;
+        if let Some(review) = review.filter(|r| r.card_id == card.id) {
+            return Ok(Some(CheckFeedback {
+                correct: review.correct,
+                yours: your_answer(state, card, &review.answer),
+                right,
+                saved: Saved::Recorded(describe_when(review.due_after_at, snap.now, &snap.prefs)),
+            }));
+        }
+    }
+    let sent = Submitted {
+        text: q.a.clone().unwrap_or_default(),
+        self_grade: None,
+        gave_up: q.gu == Some(1),
+    };
+    let Ok((correct, _)) = crate::quiz::grade(card, &sent, &state.names) else {
+        return Ok(None);
+    };
+    Ok(Some(CheckFeedback {
+        correct,
+        yours: your_answer(state, card, &sent.stored()),
+        right,
+        saved: if q.dup == Some(1) {
+            Saved::Again
+        } else {
+            Saved::Nothing
+        },
+    }))
+}
+
+/// Answers a question inside a paper page, then back to it (post, redirect, get).
+async fn check(
+    state: web::Data<AppState>,
+    slug: web::Path<String>,
+    f: CsrfForm<AnswerForm>,
+) -> Result<HttpResponse, AppError> {
+    let paper = state.content.paper(&slug).ok_or(AppError::NotFound)?;
+    let on_page = page_questions(&state, paper)
+        .into_iter()
+        .flat_map(|(_, cards)| cards)
+        .find(|c| c.id == f.form.card);
+    let card = on_page.ok_or_else(|| {
+        AppError::bad_request(
+            "这道题不在这篇论文的页面上（可能内容已经更新），没有记录。请刷新页面再试。",
+        )
+    })?;
+    let sent = Submitted {
+        text: f.form.answer.clone().unwrap_or_default(),
+        self_grade: None,
+        gave_up: f.form.give_up.is_some(),
+    };
+    if sent.text.chars().count() > crate::quiz::MAX_ANSWER_CHARS {
+        return Err(QuizError::TooLong.into());
+    }
+    let mut to = format!(
+        "/papers/{}?checked={}&a={}",
+        paper.slug,
+        card.id,
+        encode_query(&sent.text)
+    );
+    if sent.gave_up {
+        to.push_str("&gu=1");
+    }
+    match &f.visitor.learner {
+        Some(l) => {
+            let sub = f.form.parse(&state, l.id)?;
+            match service::answer_in_page(&state.quiz(), l.id, sub).await {
+                Ok(id) => to.push_str(&format!("&r={id}")),
+                // A double submit, a reload of the POST, or a page open in two tabs: the first
+                // answer counts and the feedback says so.
+                Err(QuizError::Stale) => to.push_str("&dup=1"),
+                Err(e) => return Err(e.into()),
+            }
+        }
+        None => {
+            crate::quiz::grade(card, &sent, &state.names).map_err(AppError::bad_request)?;
+        }
+    }
+    to.push_str(&format!("#q-{}", card.id));
+    Ok(see_other(&to))
+}
+
+#[derive(Deserialize)]
+pub struct SectionForm {
+    section: String,
+}
+
+/// "读完这一节".
+async fn reached(
+    state: web::Data<AppState>,
+    slug: web::Path<String>,
+    f: LearnerForm<SectionForm>,
+) -> Result<HttpResponse, AppError> {
+    let paper = state.content.paper(&slug).ok_or(AppError::NotFound)?;
+    if !pure::is_check_section(&f.form.section) {
+        return Err(AppError::bad_request("没有这一节。"));
+    }
+    let now = state.clock.now();
+    crate::store::reading::reach(&state.db, f.learner.id, &paper.slug, &f.form.section, now)
+        .await?;
+    Ok(see_other(&format!(
+        "/papers/{}#{}-check",
+        paper.slug, f.form.section
+    )))
+}
