@@ -19,9 +19,16 @@ static EMBEDDED: Dir<'_> = include_dir!("$CARGO_MANIFEST_DIR/content");
 
 /// The content compiled into the binary.
 pub fn embedded() -> Result<Content, ContentErrors> {
+    // The embedded files never change within a process, and parsing renders every page (notes
+    // on terms included): parse once, hand out copies. Test binaries start dozens of apps.
+    static PARSED: std::sync::OnceLock<Content> = std::sync::OnceLock::new();
+    if let Some(content) = PARSED.get() {
+        return Ok(content.clone());
+    }
     let mut files = Vec::new();
     collect_embedded(&EMBEDDED, &mut files);
-    parse::parse(&files)
+    let content = parse::parse(&files)?;
+    Ok(PARSED.get_or_init(|| content).clone())
 }
 
 fn collect_embedded(dir: &Dir<'_>, out: &mut Vec<SourceFile>) {

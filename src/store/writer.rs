@@ -169,8 +169,10 @@ async fn commit_batch(db: &Db, mut batch: Vec<(Box<Answer>, oneshot::Sender<Repl
     match commit(db, batch.iter().map(|(a, _)| a.as_ref())).await {
         Ok(recorded) => {
             for ((answer, reply), r) in batch.into_iter().zip(recorded) {
-                let _ = reply.send(Ok(r.map(|(id, _)| id)));
+                // The cache first, then the reply: once she has the reply, her next page may
+                // already be asking the cache (read-your-writes).
                 remember(db, &answer, r);
+                let _ = reply.send(Ok(r.map(|(id, _)| id)));
             }
         }
         Err(e) => {

@@ -144,7 +144,9 @@ fn download_headers(content_type: &str, file_name: String) -> actix_web::HttpRes
 
 /// A download of her data, written a page of rows at a time while the client reads it. The
 /// permit keeps her place in [`crate::heavy`] until the last byte is sent or the client goes.
-fn download_of(
+/// The first piece (the JSON head: account, papers, concept states) is read before the status
+/// line goes out, so a database that cannot give it is an error page, not a dropped connection.
+async fn download_of(
     state: &AppState,
     learner: &crate::web::session::Learner,
     kind: export::DownloadKind,
@@ -158,7 +160,13 @@ fn download_of(
         export::DownloadKind::RevlogCsv => ("text/csv; charset=utf-8", "-revlog.csv"),
     };
     let source = export::Download::new(state.db.clone(), learner.id, kind, store::now_ts());
+    let (source, first) = source.next_chunk().await;
+    let first = first.map_err(|e| match e {
+        export::DownloadError::Database(e) => AppError::Database(e),
+        other => AppError::Internal(other.into()),
+    })?;
     let body = Streamed {
+        first: first.map(actix_web::web::Bytes::from),
         pending: Some(Box::pin(source.next_chunk())),
         _permit: permit,
     };
@@ -179,6 +187,8 @@ type PendingChunk = std::pin::Pin<
 /// A response body that pulls the next piece of a [`export::Download`] only when the client
 /// has taken the previous one, so a slow reader costs one page of memory, not the whole file.
 struct Streamed {
+    /// Read before the response was built (see [`download_of`]).
+    first: Option<actix_web::web::Bytes>,
     pending: Option<PendingChunk>,
     _permit: crate::heavy::Permit,
 }
@@ -195,6 +205,9 @@ impl actix_web::body::MessageBody for Streamed {
         cx: &mut std::task::Context<'_>,
     ) -> std::task::Poll<Option<Result<actix_web::web::Bytes, Self::Error>>> {
         use std::task::Poll;
+        if let Some(first) = self.first.take() {
+            return Poll::Ready(Some(Ok(first)));
+        }
         let Some(pending) = self.pending.as_mut() else {
             return Poll::Ready(None);
         };
@@ -226,14 +239,14 @@ async fn json(
     state: web::Data<AppState>,
     LoggedIn { learner, .. }: LoggedIn,
 ) -> Result<HttpResponse, AppError> {
-    download_of(&state, &learner, export::DownloadKind::Json)
+    download_of(&state, &learner, export::DownloadKind::Json).await
 }
 
 async fn revlog(
     state: web::Data<AppState>,
     LoggedIn { learner, .. }: LoggedIn,
 ) -> Result<HttpResponse, AppError> {
-    download_of(&state, &learner, export::DownloadKind::RevlogCsv)
+    download_of(&state, &learner, export::DownloadKind::RevlogCsv).await
 }
 
 async fn cards(
