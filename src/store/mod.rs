@@ -162,7 +162,13 @@ impl Db {
                 (file, url.to_string())
             }
             // The file named in messages is the server and database, never the password.
-            Backend::Postgres => (redact(url), url.to_string()),
+            Backend::Postgres => {
+                create_database(url).await.map_err(|source| OpenError::Open {
+                    file: redact(url),
+                    source,
+                })?;
+                (redact(url), url.to_string())
+            }
         };
         let options = AnyConnectOptions::from_str(&url).map_err(bad_url)?;
         let open_error = |source| OpenError::Open {
@@ -289,6 +295,20 @@ pub async fn bump(conn: &mut Conn, learner: i64) -> Result<i64, sqlx::Error> {
     match rows.first() {
         Some(r) => sqlx::Row::try_get(r, 0),
         None => Ok(0),
+    }
+}
+
+/// Creates a missing PostgreSQL database, as SQLite creates a missing file: pointing paperdeck
+/// at a new name is all the setup there is. Instances starting together may race to create it;
+/// the losers find it there.
+async fn create_database(url: &str) -> Result<(), sqlx::Error> {
+    use sqlx::migrate::MigrateDatabase;
+    if sqlx::Postgres::database_exists(url).await? {
+        return Ok(());
+    }
+    match sqlx::Postgres::create_database(url).await {
+        Err(e) if !sqlx::Postgres::database_exists(url).await.unwrap_or(false) => Err(e),
+        _ => Ok(()),
     }
 }
 

@@ -13,8 +13,9 @@ use std::time::{Duration, Instant};
 use tokio::net::{TcpListener, TcpStream};
 
 #[tokio::test]
-async fn three_instances_starting_at_once_on_an_empty_database_all_start() {
-    let pg = Arc::new(PgDatabase::create().await);
+async fn three_instances_starting_at_once_on_a_missing_database_all_start() {
+    // Not created beforehand: the instances race to create it, then to migrate it.
+    let pg = Arc::new(PgDatabase::named());
     let apps = spawn_three(&pg, &pg.url).await;
     for app in &apps {
         assert_eq!(app.get("/healthz").await.status, 200);

@@ -58,6 +58,14 @@ pub struct PgDatabase {
 
 impl PgDatabase {
     pub async fn create() -> PgDatabase {
+        let pg = PgDatabase::named();
+        admin(&format!("CREATE DATABASE {}", pg.name)).await;
+        pg
+    }
+
+    /// A new database name on the server, not created (the app creates a missing database);
+    /// dropped like the others if it came to exist.
+    pub fn named() -> PgDatabase {
         use std::sync::atomic::{AtomicU32, Ordering};
         static NEXT: AtomicU32 = AtomicU32::new(0);
         let name = format!(
@@ -66,7 +74,6 @@ impl PgDatabase {
             NEXT.fetch_add(1, Ordering::SeqCst),
             rand::random::<u32>()
         );
-        admin(&format!("CREATE DATABASE {name}")).await;
         PgDatabase {
             url: format!("{}/{name}", postgres_server()),
             name,
