@@ -71,6 +71,14 @@ fn chromedriver() -> Option<PathBuf> {
     found
 }
 
+/// A temporary folder for the test's database and browser profiles, and its screenshot folder.
+fn workspace() -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let shots = dir.path().join("screenshots");
+    std::fs::create_dir_all(&shots).expect("screenshot dir");
+    (dir, shots)
+}
+
 /// chromedriver on a free port, answering; killed when the first value is dropped.
 async fn start_driver(driver: &Path) -> (Killed, u16) {
     let port = free_port();
@@ -410,9 +418,7 @@ async fn a_learner_goes_through_paperdeck_in_a_real_browser() {
     let Some(driver) = chromedriver() else {
         return;
     };
-    let dir = tempfile::tempdir().expect("tempdir");
-    let shots = dir.path().join("screenshots");
-    std::fs::create_dir_all(&shots).expect("screenshot dir");
+    let (dir, shots) = workspace();
     let keep = std::env::temp_dir().join("paperdeck-browser-screenshots");
     println!("screenshots of failing steps go to {}", keep.display());
 
@@ -809,9 +815,7 @@ async fn every_page_kind_reads_well_on_a_phone_and_in_the_dark() {
         );
     }
     let started = Instant::now();
-    let dir = tempfile::tempdir().expect("tempdir");
-    let shots = dir.path().join("screenshots");
-    std::fs::create_dir_all(&shots).expect("screenshot dir");
+    let (dir, shots) = workspace();
     let bin = release_binary();
     let mut server = ReleaseServer::new(&bin, dir.path());
 
@@ -1175,9 +1179,7 @@ async fn in_page_questions_work_with_and_without_javascript_and_notes_open_by_ke
     let Some(driver) = chromedriver() else {
         return;
     };
-    let dir = tempfile::tempdir().expect("tempdir");
-    let shots = dir.path().join("screenshots");
-    std::fs::create_dir_all(&shots).expect("screenshot dir");
+    let (dir, shots) = workspace();
     let mut server = ReleaseServer::new(&release_binary(), dir.path());
     server.start(&reqwest::Client::new()).await;
     let base = server.base();

@@ -163,10 +163,12 @@ impl Db {
             }
             // The file named in messages is the server and database, never the password.
             Backend::Postgres => {
-                create_database(url).await.map_err(|source| OpenError::Open {
-                    file: redact(url),
-                    source,
-                })?;
+                create_database(url)
+                    .await
+                    .map_err(|source| OpenError::Open {
+                        file: redact(url),
+                        source,
+                    })?;
                 (redact(url), url.to_string())
             }
         };

@@ -184,13 +184,8 @@ async fn l3_review_ids_are_never_reused_after_an_undo() {
             .post("/quiz/answer", &as_pairs(&answer_fields(&q)))
             .await;
         assert_eq!(res.status, 303, "{}", res.body);
-        let loc = res.location.expect("feedback location");
-        let id: i64 = loc
-            .rsplit('/')
-            .next()
-            .and_then(|s| s.parse().ok())
-            .expect("id");
-        (loc, id)
+        let id: i64 = res.review_id().parse().expect("id");
+        (res.location.expect("feedback location"), id)
     };
     let (first_url, first) = answer().await;
     let csrf = app.get(&first_url).await.csrf();

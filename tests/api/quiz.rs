@@ -142,13 +142,7 @@ async fn undo_restores_the_state_once() {
     let fields = answer_fields(&q);
     let res = app.post("/quiz/answer", &as_pairs(&fields)).await;
     let fb = app.get(res.location.as_deref().unwrap()).await;
-    let id = res
-        .location
-        .unwrap()
-        .rsplit('/')
-        .next()
-        .unwrap()
-        .to_string();
+    let id = res.review_id();
     assert!(fb.body.contains("撤销这次作答"));
     let csrf = fb.csrf();
     let undo = app
@@ -172,12 +166,12 @@ async fn undo_restores_the_state_once() {
     let r1 = app
         .post("/quiz/answer", &as_pairs(&answer_fields(&q)))
         .await;
-    let id1 = r1.location.unwrap().rsplit('/').next().unwrap().to_string();
+    let id1 = r1.review_id();
     let q = app.get("/quiz").await;
     let r2 = app
         .post("/quiz/answer", &as_pairs(&answer_fields(&q)))
         .await;
-    let id2 = r2.location.unwrap().rsplit('/').next().unwrap().to_string();
+    let id2 = r2.review_id();
     assert_eq!(
         app.post("/quiz/undo", &[("csrf", &csrf), ("review", &id2)])
             .await
@@ -253,13 +247,7 @@ async fn a_right_answer_can_be_marked_easy_once() {
         let res = app.post("/quiz/answer", &as_pairs(&f)).await;
         let fb = app.get(res.location.as_deref().unwrap()).await;
         if fb.body.contains("太简单") {
-            let id = res
-                .location
-                .unwrap()
-                .rsplit('/')
-                .next()
-                .unwrap()
-                .to_string();
+            let id = res.review_id();
             let before: i64 = app
                 .count(&format!("SELECT due_after_at FROM reviews WHERE id = {id}"))
                 .await;

@@ -11,6 +11,12 @@ pub struct Page {
 }
 
 impl Page {
+    /// The last path segment of the redirect: the review id of a feedback page `/quiz/r/{id}`.
+    pub fn review_id(&self) -> String {
+        let location = self.location.as_deref().expect("a redirect");
+        location.rsplit('/').next().expect("id").to_string()
+    }
+
     /// Reads the whole response. An error only when the body cannot be read (the crash test
     /// counts those: the server was killed mid-response).
     pub async fn read(res: reqwest::Response) -> Result<Page, reqwest::Error> {
