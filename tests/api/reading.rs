@@ -315,11 +315,7 @@ async fn back_to_the_source_points_at_the_words_that_explain_the_concept() {
 
     // Two lapses: the feedback urges a re-read and /progress lists the passage.
     let concept = crate::common::quiz::field(&fields, "concept");
-    let db = sqlx::SqlitePool::connect_with(
-        sqlx::sqlite::SqliteConnectOptions::new().filename(&app.db_path),
-    )
-    .await
-    .expect("db");
+    let db = app.writable_db().await;
     sqlx::query("UPDATE concept_states SET lapses = 2 WHERE concept_slug = $1")
         .bind(&concept)
         .execute(&db)
