@@ -69,7 +69,7 @@ function response(status, headers, body)
   if status == 303 then acked = acked + 1 return end
   if status == 409 then stale = stale + 1 return end
   if status ~= 200 then other = other + 1 return end
-  local name = body:match('class="who" href="/settings" title="[^"]*">([^<]+)</a>')
+  local name = body:match('class="who" href="/settings"[^>]*>([^<]+)</a>')
   local token = field(body, "token")
   if not (name and token and by_name[name]) then return end
   local parts = {}

@@ -125,6 +125,16 @@ run() {
   local errors; errors=$(echo "$out" | awk '/Non-2xx or 3xx/ {print $5}')
   echo "$name $rps $p50 $p99 ${acked:--} ${errors:-0}" >> "$WORK/results"
   echo "$name: $rps req/s, p50 $p50, p99 $p99${acked:+, answers acknowledged $acked}${errors:+, non-2xx/3xx $errors}"
+  no_answers "$name" "$script" "${acked:-0}"
+}
+
+# An answer run that acknowledged nothing measured page reads only: the script no longer finds
+# the question form (the page changed). Stop rather than print a misleading figure.
+no_answers() { # name script acked
+  if [[ "$2" == *answer.lua ]] && [[ "$3" == 0 || "$3" == - ]]; then
+    echo "$1: no answer was acknowledged; bench/answer.lua no longer matches the quiz page" >&2
+    exit 1
+  fi
 }
 
 echo "== paperdeck"
@@ -179,6 +189,7 @@ for path in sys.argv[2:]:
 print(f"{sys.argv[1]} {rps:.2f} {max(p50):.2f}ms {max(p99):.2f}ms {acked if acked else '-'} {errs}")
 PY
   tail -1 "$WORK/results" | awk '{print $1": "$2" req/s, p50 "$3", p99 "$4", answers acknowledged "$5", non-2xx/3xx "$6}'
+  no_answers "$1" "${3:-}" "$(tail -1 "$WORK/results" | awk '{print $5}')"
 }
 
 PG_PEAK1=0; PG_PEAK2=0; PG_PEAK3=0
