@@ -5,12 +5,13 @@
 //! Every answer the server acknowledged (a 303 to its feedback page) must be in `reviews`, for
 //! the right learner, exactly once; the only extra rows allowed are answers whose response was
 //! lost in a kill; and the database must pass `PRAGMA integrity_check`.
+//! `an_acknowledged_answer_survives_sigkill_on_postgres` does the same on a PostgreSQL database.
 //!
 //! `a_start_killed_at_any_moment_recovers`: the server is killed while it is starting (creating
 //! the database, migrating, syncing cards, writing its key file) and must then start normally
 //! with the same cards as a clean start.
 //!
-//! Both tests print a summary line; run with `--nocapture` to see it. The random choices (when
+//! The tests print a summary line; run with `--nocapture` to see it. The random choices (when
 //! to kill, for how long) come from one seed, printed first: `PAPERDECK_CRASH_SEED=N` replays
 //! a run's choices (the server's own timing still varies).
 
@@ -18,17 +19,15 @@ mod common;
 /// The backend `common::app` starts apps on (tests/api_postgres.rs runs this suite on the other).
 const BACKEND: common::app::Backend = common::app::Backend::Sqlite;
 
-use common::page::Page;
-use common::quiz::{Question, ANSWER};
+use common::app::PgDatabase;
+use common::load::{plain_client, start_load, Learner, Tally};
 use common::release::{release_binary, ReleaseServer as Server};
-use common::PW;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
-use reqwest::redirect::Policy;
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{HashMap, HashSet};
 use std::path::Path;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 const LEARNERS: usize = 8;
@@ -54,15 +53,7 @@ fn seed(test: &str) -> StdRng {
 }
 
 // ---------------------------------------------------------------------------------------------
-// The binary and its process
-
-fn plain_client() -> reqwest::Client {
-    reqwest::Client::builder()
-        .redirect(Policy::none())
-        .timeout(Duration::from_secs(5))
-        .build()
-        .expect("client")
-}
+// The database after the kills
 
 async fn open_db(path: &Path) -> sqlx::SqlitePool {
     // read-write, so that SQLite can recover the WAL left by a kill
@@ -83,242 +74,192 @@ async fn integrity(pool: &sqlx::SqlitePool) -> Vec<String> {
         .expect("integrity_check")
 }
 
-// ---------------------------------------------------------------------------------------------
-// Learners and the question form
-
-/// The question form on `page` with some valid answer, or `None` when there is no question.
-fn answer_fields(page: &Page) -> Option<Vec<(String, String)>> {
-    Question::parse(&page.body).map(|q| q.some_answer())
+/// What the database holds after the last kill, read the same way on both backends.
+struct Stored {
+    ids_by_name: HashMap<String, i64>,
+    /// (id, learner, concept, version_after) of every review.
+    rows: Vec<(i64, i64, String, i64)>,
+    /// Reviews stored twice for one state change.
+    duplicates: Vec<(i64, String, i64, i64)>,
+    /// Concept states out of line with their reviews.
+    torn: Vec<(i64, String, i64, i64, Option<i64>)>,
+    /// What the engine's own checks found (SQLite's integrity and foreign-key checks; a
+    /// PostgreSQL server enforces foreign keys itself and has no such check).
+    engine: Vec<String>,
 }
 
-struct Learner {
-    name: String,
-    client: reqwest::Client,
-    /// The concepts she unlocked, for `/quiz?concept=` when the daily quiz and practice are done.
-    concepts: Vec<String>,
-}
-
-impl Learner {
-    fn new(name: String) -> Learner {
-        let client = reqwest::Client::builder()
-            .cookie_store(true)
-            .redirect(Policy::none())
-            .connect_timeout(Duration::from_secs(2))
-            .timeout(Duration::from_secs(10))
-            .build()
-            .expect("client");
-        Learner {
-            name,
-            client,
-            concepts: Vec::new(),
+async fn stored(db_url: &str, sqlite_file: Option<&Path>) -> Stored {
+    let mut engine = Vec::new();
+    if let Some(path) = sqlite_file {
+        let pool = open_db(path).await;
+        let integrity = integrity(&pool).await;
+        if integrity != ["ok"] {
+            engine.push(format!("integrity_check: {integrity:?}"));
         }
-    }
-
-    async fn get(&self, base: &str, path: &str) -> Result<Page, reqwest::Error> {
-        let res = self.client.get(format!("{base}{path}")).send().await?;
-        Page::read(res).await
-    }
-
-    async fn post(
-        &self,
-        base: &str,
-        path: &str,
-        form: &[(String, String)],
-    ) -> Result<Page, reqwest::Error> {
-        let res = self
-            .client
-            .post(format!("{base}{path}"))
-            .form(form)
-            .send()
-            .await?;
-        Page::read(res).await
-    }
-
-    async fn csrf(&self, base: &str, path: &str) -> String {
-        self.get(base, path).await.expect("GET").csrf()
-    }
-
-    async fn sign_up_and_read(&mut self, base: &str, papers: &[&str]) {
-        let csrf = self.csrf(base, "/signup").await;
-        let form = [
-            ("csrf", csrf.as_str()),
-            ("username", &self.name),
-            ("password", PW),
-            ("password_confirm", PW),
-        ]
-        .map(|(k, v)| (k.to_string(), v.to_string()));
-        let res = self.post(base, "/signup", &form).await.expect("signup");
-        assert_eq!(res.status, 303, "signup {}: {}", self.name, res.body);
-        let content = paperdeck::content::embedded().expect("content");
-        for slug in papers {
-            let csrf = self.csrf(base, &format!("/papers/{slug}")).await;
-            let res = self
-                .post(
-                    base,
-                    &format!("/papers/{slug}/read"),
-                    &[("csrf".to_string(), csrf)],
-                )
+        let fk: Vec<(String, Option<i64>)> =
+            sqlx::query_as("SELECT \"table\", rowid FROM pragma_foreign_key_check")
+                .fetch_all(&pool)
                 .await
-                .expect("mark read");
-            assert_eq!(res.status, 303, "read {slug}");
-            for c in &content.paper(slug).expect("paper").concepts {
-                if !self.concepts.contains(c) {
-                    self.concepts.push(c.clone());
-                }
-            }
+                .expect("foreign_key_check");
+        if !fk.is_empty() {
+            engine.push(format!("foreign_key_check: {fk:?}"));
         }
+        pool.close().await;
+    }
+    sqlx::any::install_default_drivers();
+    let pool = sqlx::AnyPool::connect(db_url)
+        .await
+        .expect("open the database");
+    let ids_by_name = sqlx::query_as("SELECT username, id FROM learners")
+        .fetch_all(&pool)
+        .await
+        .expect("learners")
+        .into_iter()
+        .collect();
+    let rows = sqlx::query_as("SELECT id, learner_id, concept_slug, version_after FROM reviews")
+        .fetch_all(&pool)
+        .await
+        .expect("reviews");
+    let duplicates = sqlx::query_as(
+        "SELECT learner_id, concept_slug, version_after, COUNT(*) FROM reviews
+         GROUP BY learner_id, concept_slug, version_after HAVING COUNT(*) > 1",
+    )
+    .fetch_all(&pool)
+    .await
+    .expect("duplicates");
+    // With no undo and no re-grading, a concept's version counts its reviews, and the reviews
+    // carry versions 1..=version: the state update and the review row committed together.
+    let torn = sqlx::query_as(
+        "SELECT s.learner_id, s.concept_slug, s.version, COUNT(r.id), MAX(r.version_after)
+         FROM concept_states s LEFT JOIN reviews r
+           ON r.learner_id = s.learner_id AND r.concept_slug = s.concept_slug
+         GROUP BY s.learner_id, s.concept_slug, s.version
+         HAVING s.version != COUNT(r.id) OR s.version != COALESCE(MAX(r.version_after), 0)",
+    )
+    .fetch_all(&pool)
+    .await
+    .expect("states");
+    pool.close().await;
+    Stored {
+        ids_by_name,
+        rows,
+        duplicates,
+        torn,
+        engine,
     }
 }
 
-// ---------------------------------------------------------------------------------------------
-// The load
-
-#[derive(Default)]
-struct Tally {
-    /// POSTs of an answer sent.
-    sent: AtomicU64,
-    /// (learner index, review id) of every acknowledged answer.
-    acked: Mutex<Vec<(usize, i64)>>,
-    /// Per learner: answers sent whose response never came (the kill may or may not have let
-    /// them commit).
-    unknown: Mutex<Vec<u64>>,
-    /// Status of every answer POST that got a response.
-    statuses: Mutex<BTreeMap<u16, u64>>,
-    /// Responses of 500 and above, to any request.
-    server_errors: Mutex<Vec<String>>,
-}
-
-/// One learner answering as fast as the server lets her, until `stop`.
-async fn answer_loop(
-    idx: usize,
-    learner: Arc<Learner>,
-    base: String,
-    tally: Arc<Tally>,
-    stop: Arc<AtomicBool>,
-    deadline: Instant,
-) {
-    // 0: the daily quiz; 1: extra practice; 2: practice of one concept, round robin
-    let mut mode = 0usize;
-    let mut next_concept = 0usize;
-    let pause = Duration::from_millis(15);
-    while !stop.load(Ordering::Relaxed) && Instant::now() < deadline {
-        let path = match mode {
-            0 => "/quiz".to_string(),
-            1 => "/quiz?mode=practice".to_string(),
-            _ => format!(
-                "/quiz?concept={}",
-                learner.concepts[next_concept % learner.concepts.len()]
-            ),
-        };
-        let page = match learner.get(&base, &path).await {
-            Ok(p) => p,
-            Err(_) => {
-                tokio::time::sleep(pause).await;
-                continue;
-            }
-        };
-        if page.status >= 500 {
-            tally
-                .server_errors
-                .lock()
-                .unwrap()
-                .push(format!("GET {path} as {}: {}", learner.name, page.status));
-            tokio::time::sleep(pause).await;
-            continue;
+/// Every acknowledged answer stored once for its learner; extra rows only from answers whose
+/// response a kill cut off; nothing torn. What is wrong, line by line, and how many were found.
+fn check_acknowledged(
+    db: &Stored,
+    learners: &[Arc<Learner>],
+    acked: &[(usize, i64)],
+    unknown: &[u64],
+) -> (Vec<String>, usize, usize) {
+    let by_id: HashMap<i64, i64> = db.rows.iter().map(|r| (r.0, r.1)).collect();
+    let mut problems = Vec::new();
+    let mut found = 0usize;
+    let mut distinct = HashSet::new();
+    for (idx, id) in acked {
+        if !distinct.insert(*id) {
+            problems.push(format!("review id {id} was acknowledged twice"));
         }
-        let Some(fields) = (if page.status == 200 {
-            answer_fields(&page)
-        } else {
-            None
-        }) else {
-            // the daily quiz is done, or this concept is not available: try the next source
-            if mode < 2 {
-                mode += 1;
-            } else {
-                next_concept += 1;
-            }
-            continue;
-        };
-        if mode == 2 {
-            next_concept += 1;
-        }
-        tally.sent.fetch_add(1, Ordering::Relaxed);
-        match learner.post(&base, ANSWER, &fields).await {
-            Ok(res) => {
-                *tally
-                    .statuses
-                    .lock()
-                    .unwrap()
-                    .entry(res.status)
-                    .or_default() += 1;
-                if res.status >= 500 {
-                    tally.server_errors.lock().unwrap().push(format!(
-                        "POST /quiz/answer as {}: {}",
-                        learner.name, res.status
-                    ));
-                }
-                if let Some(id) = res.feedback_id() {
-                    tally.acked.lock().unwrap().push((idx, id));
-                }
-            }
-            Err(_) => {
-                tally.unknown.lock().unwrap()[idx] += 1;
-                tokio::time::sleep(pause).await;
-            }
+        let learner_id = db.ids_by_name.get(&learners[*idx].name).copied();
+        match by_id.get(id) {
+            None => problems.push(format!(
+                "acknowledged review {id} of {} is missing",
+                learners[*idx].name
+            )),
+            Some(owner) if Some(*owner) != learner_id => problems.push(format!(
+                "review {id} was acknowledged to {} but belongs to learner {owner}",
+                learners[*idx].name
+            )),
+            Some(_) => found += 1,
         }
     }
+    let mut extra_rows = 0usize;
+    for (idx, l) in learners.iter().enumerate() {
+        let Some(lid) = db.ids_by_name.get(&l.name) else {
+            problems.push(format!("learner {} is missing", l.name));
+            continue;
+        };
+        let in_db = db.rows.iter().filter(|r| r.1 == *lid).count();
+        let acked_here = acked.iter().filter(|a| a.0 == idx).count();
+        let extra = in_db.saturating_sub(acked_here);
+        extra_rows += extra;
+        if extra as u64 > unknown[idx] {
+            problems.push(format!(
+                "{}: {in_db} reviews stored, {acked_here} acknowledged, but only {} answers \
+                 were lost in a kill",
+                l.name, unknown[idx]
+            ));
+        }
+    }
+    if !db.duplicates.is_empty() {
+        problems.push(format!("duplicate reviews: {:?}", db.duplicates));
+    }
+    if !db.torn.is_empty() {
+        problems.push(format!(
+            "concept states out of line with their reviews (learner, concept, version, reviews, max version_after): {:?}",
+            db.torn
+        ));
+    }
+    problems.extend(db.engine.iter().cloned());
+    (problems, found, extra_rows)
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn an_acknowledged_answer_survives_sigkill() {
+const PAPERS: [&str; 10] = [
+    "instructgpt",
+    "chinchilla",
+    "palm",
+    "chain-of-thought",
+    "bloom",
+    "alphacode",
+    "gpt-4",
+    "llama",
+    "llama-2",
+    "qlora",
+];
+
+/// Learners answer from concurrent clients while the server is killed at random moments and
+/// restarted on the same database (`pg`: a PostgreSQL one; else the SQLite file).
+async fn sigkill_under_load(test: &str, pg: Option<&PgDatabase>) {
     let started = Instant::now();
-    let mut rng = seed("crash");
+    let mut rng = seed(test);
     let bin = release_binary();
     let dir = tempfile::tempdir().expect("tempdir");
     let mut server = Server::new(&bin, dir.path());
+    if let Some(pg) = pg {
+        server = server.on_database(&pg.url);
+        server
+            .env
+            .push(("PAPERDECK_SECRET_KEY".into(), "k".repeat(44)));
+    }
+    let db_url = server.db_url();
     let http = plain_client();
     server.start(&http).await;
     let base = server.base();
 
     // Learners, each with a few papers read.
-    let papers = [
-        "instructgpt",
-        "chinchilla",
-        "palm",
-        "chain-of-thought",
-        "bloom",
-        "alphacode",
-        "gpt-4",
-        "llama",
-        "llama-2",
-        "qlora",
-    ];
     let mut learners = Vec::new();
     for i in 0..LEARNERS {
         let mut l = Learner::new(format!("crash{i}"));
-        let read: Vec<&str> = (0..4).map(|k| papers[(i * 3 + k) % papers.len()]).collect();
+        let read: Vec<&str> = (0..4).map(|k| PAPERS[(i * 3 + k) % PAPERS.len()]).collect();
         l.sign_up_and_read(&base, &read).await;
         learners.push(Arc::new(l));
     }
 
-    let tally = Arc::new(Tally::default());
-    *tally.unknown.lock().unwrap() = vec![0; LEARNERS];
+    let tally = Arc::new(Tally::new(LEARNERS));
     let stop = Arc::new(AtomicBool::new(false));
     let deadline = Instant::now() + HANG_GUARD;
-    let tasks: Vec<_> = learners
-        .iter()
-        .enumerate()
-        .map(|(i, l)| {
-            tokio::spawn(answer_loop(
-                i,
-                l.clone(),
-                base.clone(),
-                tally.clone(),
-                stop.clone(),
-                deadline,
-            ))
-        })
-        .collect();
+    let tasks = start_load(
+        &learners,
+        std::slice::from_ref(&base),
+        &tally,
+        &stop,
+        deadline,
+    );
 
     // Kill at random moments under load; restart on the same database each time. The kills
     // stop at MAX_KILLS; the load goes on until MIN_ACKED answers were acknowledged.
@@ -355,7 +296,7 @@ async fn an_acknowledged_answer_survives_sigkill() {
     }
 
     // The server that came back serves the acknowledged answers to their learners.
-    let acked: Vec<(usize, i64)> = tally.acked.lock().unwrap().clone();
+    let acked = tally.acked();
     let mut served = 0;
     for (idx, id) in acked.iter().rev().take(40) {
         let page = learners[*idx]
@@ -368,99 +309,10 @@ async fn an_acknowledged_answer_survives_sigkill() {
     // End with one more kill: the checks below read the database as the crash left it.
     server.kill();
 
-    let pool = open_db(&server.db_path()).await;
-    let integrity = integrity(&pool).await;
-    let fk: Vec<(String, Option<i64>)> =
-        sqlx::query_as("SELECT \"table\", rowid FROM pragma_foreign_key_check")
-            .fetch_all(&pool)
-            .await
-            .expect("foreign_key_check");
-    let ids_by_name: HashMap<String, i64> = sqlx::query_as("SELECT username, id FROM learners")
-        .fetch_all(&pool)
-        .await
-        .expect("learners")
-        .into_iter()
-        .collect();
-    let rows: Vec<(i64, i64, String, i64)> =
-        sqlx::query_as("SELECT id, learner_id, concept_slug, version_after FROM reviews")
-            .fetch_all(&pool)
-            .await
-            .expect("reviews");
-    let duplicates: Vec<(i64, String, i64, i64)> = sqlx::query_as(
-        "SELECT learner_id, concept_slug, version_after, COUNT(*) FROM reviews
-         GROUP BY learner_id, concept_slug, version_after HAVING COUNT(*) > 1",
-    )
-    .fetch_all(&pool)
-    .await
-    .expect("duplicates");
-    // With no undo and no re-grading, a concept's version counts its reviews, and the reviews
-    // carry versions 1..=version: the state update and the review row committed together.
-    let torn: Vec<(i64, String, i64, i64, Option<i64>)> = sqlx::query_as(
-        "SELECT s.learner_id, s.concept_slug, s.version, COUNT(r.id), MAX(r.version_after)
-         FROM concept_states s LEFT JOIN reviews r
-           ON r.learner_id = s.learner_id AND r.concept_slug = s.concept_slug
-         GROUP BY s.learner_id, s.concept_slug
-         HAVING s.version != COUNT(r.id) OR s.version != COALESCE(MAX(r.version_after), 0)",
-    )
-    .fetch_all(&pool)
-    .await
-    .expect("states");
-    pool.close().await;
-
-    let by_id: HashMap<i64, i64> = rows.iter().map(|r| (r.0, r.1)).collect();
-    let mut problems = Vec::new();
-    let mut found = 0usize;
-    let mut distinct = HashSet::new();
-    for (idx, id) in &acked {
-        if !distinct.insert(*id) {
-            problems.push(format!("review id {id} was acknowledged twice"));
-        }
-        let learner_id = ids_by_name.get(&learners[*idx].name).copied();
-        match by_id.get(id) {
-            None => problems.push(format!(
-                "acknowledged review {id} of {} is missing",
-                learners[*idx].name
-            )),
-            Some(owner) if Some(*owner) != learner_id => problems.push(format!(
-                "review {id} was acknowledged to {} but belongs to learner {owner}",
-                learners[*idx].name
-            )),
-            Some(_) => found += 1,
-        }
-    }
+    let sqlite_file = pg.is_none().then(|| server.db_path());
+    let db = stored(&db_url, sqlite_file.as_deref()).await;
     let unknown = tally.unknown.lock().unwrap().clone();
-    let mut extra_rows = 0usize;
-    for (idx, l) in learners.iter().enumerate() {
-        let Some(lid) = ids_by_name.get(&l.name) else {
-            problems.push(format!("learner {} is missing", l.name));
-            continue;
-        };
-        let in_db = rows.iter().filter(|r| r.1 == *lid).count();
-        let acked_here = acked.iter().filter(|a| a.0 == idx).count();
-        let extra = in_db.saturating_sub(acked_here);
-        extra_rows += extra;
-        if extra as u64 > unknown[idx] {
-            problems.push(format!(
-                "{}: {in_db} reviews stored, {acked_here} acknowledged, but only {} answers \
-                 were lost in a kill",
-                l.name, unknown[idx]
-            ));
-        }
-    }
-    if !duplicates.is_empty() {
-        problems.push(format!("duplicate reviews: {duplicates:?}"));
-    }
-    if !torn.is_empty() {
-        problems.push(format!(
-            "concept states out of line with their reviews (learner, concept, version, reviews, max version_after): {torn:?}"
-        ));
-    }
-    if integrity != ["ok"] {
-        problems.push(format!("integrity_check: {integrity:?}"));
-    }
-    if !fk.is_empty() {
-        problems.push(format!("foreign_key_check: {fk:?}"));
-    }
+    let (mut problems, found, extra_rows) = check_acknowledged(&db, &learners, &acked, &unknown);
     let server_errors = tally.server_errors.lock().unwrap().clone();
     if !server_errors.is_empty() {
         problems.push(format!("server errors: {server_errors:?}"));
@@ -471,18 +323,31 @@ async fn an_acknowledged_answer_survives_sigkill() {
     let statuses = tally.statuses.lock().unwrap().clone();
     let slowest_restart = restart_times.iter().max().copied().unwrap_or_default();
     println!(
-        "crash: {sent} answers sent, {} acknowledged, {found} found in the database \
+        "{test}: {sent} answers sent, {} acknowledged, {found} found in the database \
          ({} rows; {extra_rows} extra from {lost} answers whose response was lost in a kill), \
          {kills} SIGKILLs under load, {} starts (slowest restart {} ms), answer statuses {statuses:?}, \
          {served} feedback pages re-read after restart, {:.1} s",
         acked.len(),
-        rows.len(),
+        db.rows.len(),
         server.starts,
         slowest_restart.as_millis(),
         started.elapsed().as_secs_f64()
     );
     assert!(problems.is_empty(), "{}", problems.join("\n"));
     assert!(kills >= MIN_KILLS, "only {kills} kills");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_acknowledged_answer_survives_sigkill() {
+    sigkill_under_load("crash", None).await;
+}
+
+/// The same on PostgreSQL: an answer is acknowledged only after its transaction committed on
+/// the server, so a killed instance loses nothing it acknowledged.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_acknowledged_answer_survives_sigkill_on_postgres() {
+    let pg = PgDatabase::named();
+    sigkill_under_load("crash-postgres", Some(&pg)).await;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -232,11 +232,16 @@ impl Db {
         })
     }
 
+    /// `SELECT 1`, bounded: a readiness probe must answer before the load balancer's own check
+    /// gives up (a few seconds), so a database that cannot hand out a connection by then counts
+    /// as unavailable instead of leaving the probe waiting for the pool's full timeout.
     pub async fn ping(&self) -> Result<(), sqlx::Error> {
-        sqlx::query("SELECT 1")
-            .execute(&self.read)
-            .await
-            .map(|_| ())
+        const PING_TIMEOUT: Duration = Duration::from_secs(2);
+        let query = sqlx::query("SELECT 1").execute(&self.read);
+        match tokio::time::timeout(PING_TIMEOUT, query).await {
+            Ok(done) => done.map(|_| ()),
+            Err(_) => Err(sqlx::Error::PoolTimedOut),
+        }
     }
 
     pub async fn close(&self) {

@@ -505,5 +505,8 @@ async fn cli_export_is_the_web_download_written_a_page_at_a_time() {
     let to_stdout = paperdeck(args);
     assert!(to_stdout.ok, "{}", to_stdout.stderr);
     // The two runs may fall in different seconds, so `exported_at` is masked here too.
-    assert_eq!(without_time(to_stdout.stdout.as_bytes()), without_time(&file));
+    assert_eq!(
+        without_time(to_stdout.stdout.as_bytes()),
+        without_time(&file)
+    );
 }

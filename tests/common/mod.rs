@@ -6,13 +6,17 @@
 //! - [`page`]: a response read into a [`page::Page`]; its forms read with a real HTML parser.
 //! - [`quiz`]: the question form, its kind, and a valid answer to it.
 //! - [`release`]: the release binary as a separate process, on a free port.
+//! - [`load`]: learners answering as fast as a server lets them, and what it acknowledged.
+//! - [`pg_cluster`]: a PostgreSQL server of the test's own, to stop and restart.
 
 // Every binary uses a different part of the kit; what one leaves unused is not dead code.
 #![allow(dead_code)]
 
 pub mod app;
 pub mod cli;
+pub mod load;
 pub mod page;
+pub mod pg_cluster;
 pub mod quiz;
 pub mod release;
 

@@ -72,6 +72,13 @@ impl ReleaseServer {
         }
     }
 
+    /// Runs on the database at `url` (a PostgreSQL one, say) instead of the SQLite file in the
+    /// directory, which keeps the log.
+    pub fn on_database(mut self, url: &str) -> ReleaseServer {
+        self.db_url = url.to_string();
+        self
+    }
+
     /// The database URL the server is started with (for other commands on the same file).
     pub fn db_url(&self) -> String {
         self.db_url.clone()
