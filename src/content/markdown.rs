@@ -134,20 +134,50 @@ fn esc(s: &str) -> String {
     crate::charts::esc(s)
 }
 
-/// Renders one section of a paper page (`section` is its id) with notes and anchors.
-pub fn render_section(src: &str, section: &str, page: &mut PageNotes<'_>) -> Rendered {
-    let notes = page.notes;
-    let mut anchored: HashSet<usize> = HashSet::new();
-    let mut anchors = Vec::new();
-    let mut pending: Vec<usize> = Vec::new();
-    let mut events: Vec<Event<'_>> = Vec::new();
-    // Inside a link, a heading or a table a note would be out of place (a link inside a link,
-    // a button in a heading).
-    let mut blocked = 0usize;
-    let mut in_text_block = 0usize;
-    let mut paragraph = 0usize;
-    let flush = |pending: &mut Vec<usize>, events: &mut Vec<Event<'_>>| {
-        for i in pending.drain(..) {
+/// What one section has marked so far.
+#[derive(Default)]
+struct Marks {
+    /// The notes whose first mention in this section is marked.
+    anchored: HashSet<usize>,
+    anchors: Vec<String>,
+    /// Notes to explain once the paragraph or list item ends.
+    pending: Vec<usize>,
+}
+
+impl Marks {
+    /// Pushes `text` with this section's first mention of each note as a `<span class="term">`;
+    /// a note the page has not explained yet waits in `pending`.
+    fn text(
+        &mut self,
+        text: &str,
+        section: &str,
+        page: &mut PageNotes<'_>,
+        events: &mut Vec<Event<'_>>,
+    ) {
+        let mut at = 0;
+        for (s, e, i) in mentions(text, page) {
+            let n = &page.notes[i];
+            if page.silent.contains(&i) || !self.anchored.insert(i) {
+                continue;
+            }
+            self.anchors.push(n.key.clone());
+            if page.explained.insert(i) {
+                self.pending.push(i);
+            }
+            events.push(Event::Text(CowStr::from(text[at..s].to_string())));
+            events.push(Event::Html(CowStr::from(format!(
+                "<span class=\"term\" id=\"{section}-{}\">{}</span>",
+                esc(&n.key),
+                esc(&text[s..e])
+            ))));
+            at = e;
+        }
+        events.push(Event::Text(CowStr::from(text[at..].to_string())));
+    }
+
+    /// Pushes the waiting notes, each a `<details>`.
+    fn flush(&mut self, notes: &[Note], events: &mut Vec<Event<'_>>) {
+        for i in self.pending.drain(..) {
             let n = &notes[i];
             events.push(Event::Html(CowStr::from(format!(
                 "<details class=\"note\"><summary>“{}”是什么？</summary><p>{} <a href=\"{}\">详细解释</a></p></details>\n",
@@ -156,7 +186,19 @@ pub fn render_section(src: &str, section: &str, page: &mut PageNotes<'_>) -> Ren
                 esc(&n.href)
             ))));
         }
-    };
+    }
+}
+
+/// Renders one section of a paper page (`section` is its id) with notes and anchors.
+pub fn render_section(src: &str, section: &str, page: &mut PageNotes<'_>) -> Rendered {
+    let notes = page.notes;
+    let mut marks = Marks::default();
+    let mut events: Vec<Event<'_>> = Vec::new();
+    // Inside a link, a heading or a table a note would be out of place (a link inside a link,
+    // a button in a heading).
+    let mut blocked = 0usize;
+    let mut in_text_block = 0usize;
+    let mut paragraph = 0usize;
     for ev in Parser::new_ext(src, options()).map(no_raw_html) {
         match ev {
             Event::Start(Tag::Paragraph) => {
@@ -169,7 +211,7 @@ pub fn render_section(src: &str, section: &str, page: &mut PageNotes<'_>) -> Ren
             Event::End(TagEnd::Paragraph) => {
                 in_text_block -= 1;
                 events.push(Event::Html(CowStr::from("</p>\n")));
-                flush(&mut pending, &mut events);
+                marks.flush(notes, &mut events);
             }
             Event::Start(Tag::Item) => {
                 in_text_block += 1;
@@ -177,7 +219,7 @@ pub fn render_section(src: &str, section: &str, page: &mut PageNotes<'_>) -> Ren
             }
             Event::End(TagEnd::Item) => {
                 in_text_block -= 1;
-                flush(&mut pending, &mut events);
+                marks.flush(notes, &mut events);
                 events.push(Event::End(TagEnd::Item));
             }
             ev @ Event::Start(Tag::Link { .. } | Tag::Heading { .. } | Tag::Table(_)) => {
@@ -189,35 +231,17 @@ pub fn render_section(src: &str, section: &str, page: &mut PageNotes<'_>) -> Ren
                 events.push(ev);
             }
             Event::Text(text) if blocked == 0 && in_text_block > 0 => {
-                let mut at = 0;
-                for (s, e, i) in mentions(&text, page) {
-                    let n = &notes[i];
-                    if page.silent.contains(&i) || !anchored.insert(i) {
-                        continue;
-                    }
-                    anchors.push(n.key.clone());
-                    if page.explained.insert(i) {
-                        pending.push(i);
-                    }
-                    events.push(Event::Text(CowStr::from(text[at..s].to_string())));
-                    events.push(Event::Html(CowStr::from(format!(
-                        "<span class=\"term\" id=\"{section}-{}\">{}</span>",
-                        esc(&n.key),
-                        esc(&text[s..e])
-                    ))));
-                    at = e;
-                }
-                events.push(Event::Text(CowStr::from(text[at..].to_string())));
+                marks.text(&text, section, page, &mut events);
             }
             other => events.push(other),
         }
     }
-    flush(&mut pending, &mut events);
+    marks.flush(notes, &mut events);
     let mut html_out = String::with_capacity(src.len() * 2);
     html::push_html(&mut html_out, events.into_iter());
     Rendered {
         html: html_out,
-        anchors,
+        anchors: marks.anchors,
     }
 }
 
@@ -260,15 +284,23 @@ mod tests {
         ]
     }
 
-    #[test]
-    fn the_first_mention_on_a_page_gets_a_note_after_its_paragraph() {
+    /// Renders `sections` (id, Markdown) in order as the sections of one page with [`notes`],
+    /// none of them silent.
+    fn render_page<const N: usize>(sections: [(&str, &str); N]) -> [Rendered; N] {
         let notes = notes();
         let mut page = PageNotes::new(&notes, |_| false);
-        let a = render_section(
-            "它用 RLHF 微调 Transformer，RLHF 很有效。\n\n第二段又说 RLHF。",
-            "core",
-            &mut page,
-        );
+        sections.map(|(id, src)| render_section(src, id, &mut page))
+    }
+
+    #[test]
+    fn the_first_mention_on_a_page_gets_a_note_after_its_paragraph() {
+        let [a, b] = render_page([
+            (
+                "core",
+                "它用 RLHF 微调 Transformer，RLHF 很有效。\n\n第二段又说 RLHF。",
+            ),
+            ("explain", "再看 RLHF。"),
+        ]);
         assert_eq!(a.anchors, ["rlhf", "g-transformer"]);
         assert_eq!(
             a.html.matches("<details class=\"note\">").count(),
@@ -290,7 +322,6 @@ mod tests {
         assert!(a.html.contains("&lt;打分&gt;"), "{}", a.html);
         assert!(a.html.contains(r#"<p id="core-p2">"#));
         // Another section anchors its own first mention but explains nothing twice.
-        let b = render_section("再看 RLHF。", "explain", &mut page);
         assert_eq!(b.anchors, ["rlhf"]);
         assert!(b.html.contains(r#"id="explain-rlhf""#));
         assert!(!b.html.contains("<details"), "{}", b.html);
@@ -315,13 +346,7 @@ mod tests {
 
     #[test]
     fn names_in_links_and_headings_are_left_alone() {
-        let notes = notes();
-        let mut page = PageNotes::new(&notes, |_| false);
-        let r = render_section(
-            "### RLHF\n\n见 [RLHF](/concepts/rlhf) 一节。",
-            "core",
-            &mut page,
-        );
+        let [r] = render_page([("core", "### RLHF\n\n见 [RLHF](/concepts/rlhf) 一节。")]);
         assert!(r.anchors.is_empty(), "{}", r.html);
         assert!(!r.html.contains("<details"));
     }

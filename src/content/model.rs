@@ -189,6 +189,10 @@ impl Content {
         self.concepts.iter().find(|c| c.slug == slug)
     }
 
+    pub fn concept_index(&self, slug: &str) -> Option<usize> {
+        self.concepts.iter().position(|c| c.slug == slug)
+    }
+
     pub fn section_title(id: &str) -> &'static str {
         SECTIONS
             .iter()

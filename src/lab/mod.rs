@@ -27,7 +27,7 @@ use memory::{Memory, Truth};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use serde::Serialize;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// Days between two papers.
@@ -319,11 +319,17 @@ impl Learner {
 
     /// Studies for `days` days under `kind` with transfer `rho`.
     pub fn run(&self, deck: &Deck, kind: Kind, rho: f64, days: i64) -> Run {
-        let mut rng = StdRng::seed_from_u64(self.seed ^ 0xA5A5_5A5A);
-        let mut memory = Memory::new(rho as f32, deck.cards.len(), deck.concepts.len());
+        let sim = Sim {
+            deck,
+            truth: &self.truth,
+            memory: Memory::new(rho as f32, deck.cards.len(), deck.concepts.len()),
+            rng: StdRng::seed_from_u64(self.seed ^ 0xA5A5_5A5A),
+            prefs: lab_prefs(),
+            rec: Recorder::new(deck, days),
+        };
         match kind {
-            Kind::Paperdeck => paperdeck_run(deck, self, &mut memory, days, &mut rng),
-            _ => card_run(deck, self, kind, &mut memory, days, &mut rng),
+            Kind::Paperdeck => sim.study(&self.attend, days, &mut ByConcept::new(deck)),
+            _ => sim.study(&self.attend, days, &mut ByCard::new(deck, kind)),
         }
     }
 }
@@ -381,75 +387,126 @@ impl Recorder {
     }
 }
 
-/// paperdeck's own scheduler, session by session, as the quiz service drives it.
-fn paperdeck_run(
-    deck: &Deck,
-    learner: &Learner,
-    memory: &mut Memory,
-    days: i64,
-    rng: &mut StdRng,
-) -> Run {
-    let prefs = lab_prefs();
-    let mut run = Recorder::new(deck, days);
-    let mut states: Vec<ConceptState> = Vec::new();
-    let mut state_concept: Vec<usize> = Vec::new();
-    let mut last_seen: HashMap<String, i64> = HashMap::new();
-    let mut read = vec![false; deck.paper_concepts.len()];
-    for day in 0..=days {
-        run.measure(memory, &learner.truth, day);
-        if day == days {
-            break;
-        }
-        let mut ts = ts_of(day);
-        for (p, concepts) in deck.paper_concepts.iter().enumerate() {
-            if Deck::read_day(p) == day {
-                read[p] = true;
-                for k in concepts {
-                    if !state_concept.contains(k) {
-                        states.push(ConceptState::new(&deck.concepts[*k], ts - 60));
-                        state_concept.push(*k);
-                    }
+/// One learner's run under one scheduler: what every session works with.
+struct Sim<'a> {
+    deck: &'a Deck,
+    truth: &'a Truth,
+    memory: Memory,
+    rng: StdRng,
+    prefs: Prefs,
+    rec: Recorder,
+}
+
+/// What a scheduler brings to the day loop of [`Sim::study`].
+trait Schedule {
+    /// Paper `paper` is read on `day`, before that day's session.
+    fn read(&mut self, deck: &Deck, paper: usize, day: i64);
+    /// One session on `day`, a day she studies.
+    fn session(&mut self, sim: &mut Sim<'_>, day: i64);
+}
+
+impl Sim<'_> {
+    /// Day by day: retention is measured at the start of the day, the day's paper is read, and
+    /// on the days she studies `schedule` holds a session.
+    fn study(mut self, attend: &[bool], days: i64, schedule: &mut impl Schedule) -> Run {
+        for day in 0..=days {
+            self.rec.measure(&self.memory, self.truth, day);
+            if day == days {
+                break;
+            }
+            for p in 0..self.deck.paper_concepts.len() {
+                if Deck::read_day(p) == day {
+                    schedule.read(self.deck, p, day);
                 }
             }
+            if attend[day as usize] {
+                schedule.session(&mut self, day);
+            }
         }
-        if !learner.attend[day as usize] {
-            continue;
+        self.rec.run
+    }
+
+    /// Her answer to card `card` (of concept `concept`) on `day`, from her hidden memory.
+    fn answer(&mut self, card: usize, concept: usize, day: i64) -> Rating {
+        self.memory
+            .answer(self.truth, card, concept, day, &mut self.rng)
+    }
+}
+
+/// paperdeck's own scheduler, session by session, as the quiz service drives it.
+struct ByConcept {
+    states: Vec<ConceptState>,
+    /// The concept (deck index) of each of `states`.
+    state_concept: Vec<usize>,
+    last_seen: HashMap<String, i64>,
+    /// Per paper, whether it has been read: only its cards are asked.
+    read: Vec<bool>,
+}
+
+impl ByConcept {
+    fn new(deck: &Deck) -> ByConcept {
+        ByConcept {
+            states: Vec::new(),
+            state_concept: Vec::new(),
+            last_seen: HashMap::new(),
+            read: vec![false; deck.paper_concepts.len()],
         }
+    }
+
+    /// The card to ask for `states[si]` (concept `k`), among the cards of the papers read, as
+    /// the quiz chooses it.
+    fn pick_card(&self, deck: &Deck, si: usize, k: usize, rng: &mut StdRng) -> Option<usize> {
+        let pool: Vec<usize> = (0..deck.cards.len())
+            .filter(|c| deck.cards[*c].concept == k && self.read[deck.cards[*c].paper])
+            .collect();
+        let choices: Vec<CardChoice> = pool
+            .iter()
+            .map(|c| CardChoice {
+                id: &deck.cards[*c].id,
+                kind: &deck.cards[*c].kind,
+            })
+            .collect();
+        let choice = scheduler::pick_card(
+            &choices,
+            &self.last_seen,
+            self.states[si].last_card_id.as_deref(),
+            rng,
+        )?;
+        pool.iter()
+            .copied()
+            .find(|c| deck.cards[*c].id == choice.id)
+    }
+}
+
+impl Schedule for ByConcept {
+    fn read(&mut self, deck: &Deck, paper: usize, day: i64) {
+        self.read[paper] = true;
+        for k in &deck.paper_concepts[paper] {
+            if !self.state_concept.contains(k) {
+                self.states
+                    .push(ConceptState::new(&deck.concepts[*k], ts_of(day) - 60));
+                self.state_concept.push(*k);
+            }
+        }
+    }
+
+    fn session(&mut self, sim: &mut Sim<'_>, day: i64) {
+        let mut ts = ts_of(day);
         let mut today: Vec<TodayReview> = Vec::new();
         for _ in 0..MAX_SESSION {
-            let pick = scheduler::pick_next(&states, &today, ts, &prefs);
+            let pick = scheduler::pick_next(&self.states, &today, ts, &sim.prefs);
             let Some(slug) = pick.concept() else { break };
-            let Some(si) = states.iter().position(|s| s.concept == slug) else {
+            let Some(si) = self.states.iter().position(|s| s.concept == slug) else {
                 break;
             };
-            let k = state_concept[si];
-            let pool: Vec<usize> = (0..deck.cards.len())
-                .filter(|c| deck.cards[*c].concept == k && read[deck.cards[*c].paper])
-                .collect();
-            let choices: Vec<CardChoice> = pool
-                .iter()
-                .map(|c| CardChoice {
-                    id: &deck.cards[*c].id,
-                    kind: &deck.cards[*c].kind,
-                })
-                .collect();
-            let Some(choice) = scheduler::pick_card(
-                &choices,
-                &last_seen,
-                states[si].last_card_id.as_deref(),
-                rng,
-            ) else {
+            let k = self.state_concept[si];
+            let Some(card) = self.pick_card(sim.deck, si, k, &mut sim.rng) else {
                 break;
             };
-            let Some(card) = pool
-                .iter()
-                .copied()
-                .find(|c| deck.cards[*c].id == choice.id)
+            let id = &sim.deck.cards[card].id;
+            let rating = sim.answer(card, k, day);
+            let Ok(out) = scheduler::apply(&self.states[si], rating, ts, &sim.prefs, &mut sim.rng)
             else {
-                break;
-            };
-            let rating = memory.answer(&learner.truth, card, k, day, rng);
-            let Ok(out) = scheduler::apply(&states[si], rating, ts, &prefs, rng) else {
                 break;
             };
             let phase = match pick {
@@ -457,9 +514,9 @@ fn paperdeck_run(
                 Pick::Relearn(_) => 2,
                 _ => 1,
             };
-            run.answered(day, phase, rating);
-            states[si] = states[si].after(&out, ts, choice.id);
-            last_seen.insert(choice.id.to_string(), ts);
+            sim.rec.answered(day, phase, rating);
+            self.states[si] = self.states[si].after(&out, ts, id);
+            self.last_seen.insert(id.to_string(), ts);
             today.push(TodayReview {
                 concept: slug.to_string(),
                 rating: rating as u8,
@@ -468,7 +525,6 @@ fn paperdeck_run(
             ts += ANSWER_SECS;
         }
     }
-    run.run
 }
 
 /// A card-level scheduler's state of one card.
@@ -531,74 +587,85 @@ impl CardState {
 }
 
 /// A card-level scheduler: each card its own item.
-fn card_run(
-    deck: &Deck,
-    learner: &Learner,
+struct ByCard {
     kind: Kind,
-    memory: &mut Memory,
-    days: i64,
-    rng: &mut StdRng,
-) -> Run {
-    let prefs = lab_prefs();
-    let mut run = Recorder::new(deck, days);
-    let n = deck.cards.len();
-    let mut state: Vec<Option<CardState>> = vec![None; n];
-    let mut due: Vec<Option<i64>> = vec![None; n];
-    let mut seen = vec![false; n];
-    for day in 0..=days {
-        run.measure(memory, &learner.truth, day);
-        if day == days {
-            break;
+    state: Vec<Option<CardState>>,
+    due: Vec<Option<i64>>,
+    seen: Vec<bool>,
+}
+
+impl ByCard {
+    fn new(deck: &Deck, kind: Kind) -> ByCard {
+        let n = deck.cards.len();
+        ByCard {
+            kind,
+            state: vec![None; n],
+            due: vec![None; n],
+            seen: vec![false; n],
         }
-        for (c, card) in deck.cards.iter().enumerate() {
-            if Deck::read_day(card.paper) == day && state[c].is_none() {
-                state[c] = Some(CardState::new(kind, &card.id, day));
-                due[c] = Some(day);
-            }
-        }
-        if !learner.attend[day as usize] {
-            continue;
-        }
-        // Reviews first, most overdue first, within the daily limit; then today's new cards.
+    }
+
+    /// The cards of `day`'s session, each at its first repeat: reviews first, most overdue
+    /// first, within the daily limit; then the new cards met so far.
+    fn queue(&self, day: i64) -> VecDeque<(usize, usize)> {
+        let n = self.state.len();
+        let due_today = |c: &usize| self.due[*c].is_some_and(|d| d <= day);
         let mut reviews: Vec<(i64, usize)> = (0..n)
-            .filter(|c| seen[*c] && due[*c].is_some_and(|d| d <= day))
-            .map(|c| (due[c].unwrap_or(day), c))
+            .filter(|c| self.seen[*c] && due_today(c))
+            .map(|c| (self.due[c].unwrap_or(day), c))
             .collect();
         reviews.sort_unstable();
         reviews.truncate(CARD_REVIEWS_PER_DAY);
-        let new = (0..n).filter(|c| !seen[*c] && due[*c].is_some_and(|d| d <= day));
-        let mut queue: std::collections::VecDeque<(usize, usize)> = reviews
+        let new = (0..n).filter(|c| !self.seen[*c] && due_today(c));
+        reviews
             .into_iter()
             .map(|(_, c)| (c, 0))
             .chain(new.map(|c| (c, 0)))
-            .collect();
+            .collect()
+    }
+}
+
+impl Schedule for ByCard {
+    fn read(&mut self, deck: &Deck, paper: usize, day: i64) {
+        for (c, card) in deck.cards.iter().enumerate() {
+            if card.paper == paper && self.state[c].is_none() {
+                self.state[c] = Some(CardState::new(self.kind, &card.id, day));
+                self.due[c] = Some(day);
+            }
+        }
+    }
+
+    fn session(&mut self, sim: &mut Sim<'_>, day: i64) {
+        let mut queue = self.queue(day);
         let mut ts = ts_of(day);
         while let Some((c, repeat)) = queue.pop_front() {
-            let Some(s) = state[c].clone() else { continue };
-            let rating = memory.answer(&learner.truth, c, deck.cards[c].concept, day, rng);
-            let phase = if !seen[c] {
+            let Some(s) = self.state[c].clone() else {
+                continue;
+            };
+            let card = &sim.deck.cards[c];
+            let rating = sim.answer(c, card.concept, day);
+            let phase = if !self.seen[c] {
                 0
             } else if repeat > 0 {
                 2
             } else {
                 1
             };
-            seen[c] = true;
-            run.answered(day, phase, rating);
-            let (s, next) = s.answer(rating, day, ts, &deck.cards[c].id, &prefs, rng);
-            state[c] = Some(s);
+            self.seen[c] = true;
+            sim.rec.answered(day, phase, rating);
+            let (s, next) = s.answer(rating, day, ts, &card.id, &sim.prefs, &mut sim.rng);
+            self.state[c] = Some(s);
             match next {
                 Next::Today if repeat < MAX_REPEATS => {
-                    due[c] = Some(day);
+                    self.due[c] = Some(day);
                     queue.push_back((c, repeat + 1));
                 }
-                Next::Today => due[c] = Some(day + 1),
-                Next::InDays(d) => due[c] = Some(day + d.max(1)),
+                Next::Today => self.due[c] = Some(day + 1),
+                Next::InDays(d) => self.due[c] = Some(day + d.max(1)),
             }
             ts += ANSWER_SECS;
         }
     }
-    run.run
 }
 
 /// Runs every (scheduler, ρ) for every learner on `config.threads` threads; `tick` is called
@@ -745,30 +812,29 @@ pub fn plot(rows: &[Row]) -> String {
     let rhos = distinct_rhos(rows);
     let mut data: Vec<(String, String, Vec<Line>, Vec<Line>)> = Vec::new();
     for (i, rho) in rhos.iter().enumerate() {
-        let mine: Vec<&Row> = rows.iter().filter(|r| r.rho == *rho).collect();
-        let retention = mine
-            .iter()
-            .map(|r| Line {
-                name: r.scheduler.to_string(),
-                points: r
-                    .retention_curve
-                    .iter()
-                    .map(|(d, v)| (*d as f64, *v))
-                    .collect(),
-            })
-            .collect();
-        let per_day = mine
-            .iter()
-            .map(|r| Line {
-                name: r.scheduler.to_string(),
-                points: r
-                    .reviews_per_day_by_week
-                    .iter()
-                    .enumerate()
-                    .map(|(w, v)| ((w * 7) as f64, *v))
-                    .collect(),
-            })
-            .collect();
+        // One line per scheduler at this ρ, its points read from the row by `points`.
+        let lines = |points: fn(&Row) -> Vec<(f64, f64)>| -> Vec<Line> {
+            rows.iter()
+                .filter(|r| r.rho == *rho)
+                .map(|r| Line {
+                    name: r.scheduler.to_string(),
+                    points: points(r),
+                })
+                .collect()
+        };
+        let retention = lines(|r| {
+            r.retention_curve
+                .iter()
+                .map(|(d, v)| (*d as f64, *v))
+                .collect()
+        });
+        let per_day = lines(|r| {
+            r.reviews_per_day_by_week
+                .iter()
+                .enumerate()
+                .map(|(w, v)| ((w * 7) as f64, *v))
+                .collect()
+        });
         data.push((format!("lab-{i}"), format!("ρ = {rho}"), retention, per_day));
     }
     let titles: Vec<(String, String)> = data

@@ -66,9 +66,7 @@ impl<T: DeserializeOwned + 'static> FromRequest for CsrfForm<T> {
     type Future = Boxed<CsrfForm<T>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let form = form_request(req, payload, false);
-        Box::pin(async move {
-            let (_, visitor, form) = form.await?;
+        form_request(req, payload, false, |_, visitor, form| {
             Ok(CsrfForm { visitor, form })
         })
     }
@@ -79,9 +77,7 @@ impl<T: DeserializeOwned + 'static> FromRequest for LearnerForm<T> {
     type Future = Boxed<LearnerForm<T>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let form = form_request(req, payload, true);
-        Box::pin(async move {
-            let (learner, visitor, form) = form.await?;
+        form_request(req, payload, true, |learner, visitor, form| {
             let learner = learner.ok_or_else(|| anyhow::anyhow!("login was checked"))?;
             Ok(LearnerForm {
                 learner,
@@ -92,13 +88,15 @@ impl<T: DeserializeOwned + 'static> FromRequest for LearnerForm<T> {
     }
 }
 
-/// The visitor, the learner (required when `login`: checked before the token, since an
-/// expired session's token is bound to the session that ended) and the checked form.
-fn form_request<T: DeserializeOwned + 'static>(
+/// Both form extractors: the visitor, the learner (required when `login`: checked before the
+/// token, since an expired session's token is bound to the session that ended) and the checked
+/// form, put together by `build`.
+fn form_request<T: DeserializeOwned + 'static, F: 'static>(
     req: &HttpRequest,
     payload: &mut Payload,
     login: bool,
-) -> Boxed<(Option<Learner>, Visitor, T)> {
+    build: fn(Option<Learner>, Visitor, T) -> Result<F, AppError>,
+) -> Boxed<F> {
     let visitor = Visitor::from_request(req, payload);
     let body = web::Bytes::from_request(req, payload);
     let req = req.clone();
@@ -109,7 +107,7 @@ fn form_request<T: DeserializeOwned + 'static>(
             false => visitor.learner.clone(),
         };
         let form = checked_form(&req, &visitor, body).await?;
-        Ok((learner, visitor, form))
+        build(learner, visitor, form)
     })
 }
 

@@ -203,6 +203,21 @@ async fn papers_index(
     })
 }
 
+/// The items before and after one in a list, for a page's previous and next links.
+struct Neighbours<'a, T> {
+    prev: Option<&'a T>,
+    next: Option<&'a T>,
+}
+
+impl<'a, T> Neighbours<'a, T> {
+    fn of(items: &'a [T], idx: usize) -> Neighbours<'a, T> {
+        Neighbours {
+            prev: idx.checked_sub(1).and_then(|i| items.get(i)),
+            next: items.get(idx + 1),
+        }
+    }
+}
+
 /// A concept as a link target: slug and Chinese name.
 pub struct ConceptLink<'a> {
     pub slug: &'a str,
@@ -215,8 +230,7 @@ struct PaperPage<'a> {
     nav: Nav,
     paper: &'a Paper,
     concepts: Vec<ConceptLink<'a>>,
-    prev: Option<&'a Paper>,
-    next: Option<&'a Paper>,
+    around: Neighbours<'a, Paper>,
     position: usize,
     total: usize,
     /// Quiz cards of this paper, per concept: (slug, name, count).
@@ -266,8 +280,7 @@ async fn paper_show(
         nav: visitor.nav("papers"),
         paper,
         concepts,
-        prev: idx.checked_sub(1).map(|i| &content.papers[i]),
-        next: content.papers.get(idx + 1),
+        around: Neighbours::of(&content.papers, idx),
         position: idx + 1,
         total: content.papers.len(),
         card_counts,
@@ -326,8 +339,7 @@ struct ConceptPage<'a> {
     nav: Nav,
     concept: &'a Concept,
     papers: Vec<&'a Paper>,
-    prev: Option<&'a Concept>,
-    next: Option<&'a Concept>,
+    around: Neighbours<'a, Concept>,
 }
 
 async fn concept_show(
@@ -336,11 +348,7 @@ async fn concept_show(
     slug: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
     let content = &state.content;
-    let idx = content
-        .concepts
-        .iter()
-        .position(|c| c.slug == *slug)
-        .ok_or(AppError::NotFound)?;
+    let idx = content.concept_index(&slug).ok_or(AppError::NotFound)?;
     let concept = &content.concepts[idx];
     let papers = content
         .papers
@@ -351,8 +359,7 @@ async fn concept_show(
         nav: visitor.nav("concepts"),
         concept,
         papers,
-        prev: idx.checked_sub(1).map(|i| &content.concepts[i]),
-        next: content.concepts.get(idx + 1),
+        around: Neighbours::of(&content.concepts, idx),
     })
 }
 

@@ -130,47 +130,10 @@ pub async fn page_reading<'a>(
     for (id, cards) in page_questions(state, paper) {
         let mut checks = Vec::new();
         for card in cards {
-            let version = snap
-                .as_ref()
-                .and_then(|s| s.states.iter().find(|s| s.concept == card.concept))
-                .map_or(0, |s| s.version);
-            let who = learner.unwrap_or(0);
-            let (token, shown_at) = match learner {
-                Some(l) => {
-                    let parts =
-                        question_parts(l, (&card.concept, &card.id), version, Mode::Practice);
-                    let token = state
-                        .signer
-                        .sign(ANSWER_TOKEN, &parts.each_ref().map(String::as_str));
-                    let shown = shown_at_field(state, l, &token, state.clock.now_ms());
-                    (token, shown)
-                }
-                None => (String::new(), String::new()),
-            };
-            // Keyed with the server secret like the quiz's own seed: the option order must not
-            // be computable from public inputs (security review L1).
-            let mac = state.signer.sign(
-                "paperdeck-inpage-seed",
-                &[&who.to_string(), &card.id, &version.to_string()],
-            );
-            let seed = u64::from_str_radix(mac.get(..16).unwrap_or("0"), 16).unwrap_or(0);
             let was_answered = answered.contains(&card.id);
             total += 1;
             answered_n += usize::from(was_answered);
-            let feedback = match q.checked.as_deref() {
-                Some(c) if c == card.id => feedback(state, visitor, card, q, snap.as_ref()).await?,
-                _ => None,
-            };
-            checks.push(Check {
-                card,
-                concept_name: concept_name(state, &card.concept),
-                options: options_for(state, card, &mut StdRng::seed_from_u64(seed)),
-                version,
-                token,
-                shown_at,
-                answered: was_answered,
-                feedback,
-            });
+            checks.push(page_check(state, visitor, card, q, snap.as_ref(), was_answered).await?);
         }
         if !checks.is_empty() {
             sections.push(SectionChecks {
@@ -189,6 +152,54 @@ pub async fn page_reading<'a>(
         sections,
         total,
         answered: learner.map(|_| answered_n),
+    })
+}
+
+/// One question of a paper page, as this visitor sees it.
+async fn page_check<'a>(
+    state: &AppState,
+    visitor: &Visitor,
+    card: &'a Card,
+    q: &PaperQuery,
+    snap: Option<&crate::quiz::Snapshot>,
+    answered: bool,
+) -> Result<Check<'a>, AppError> {
+    let learner = visitor.learner.as_ref().map(|l| l.id);
+    let version = snap
+        .and_then(|s| s.states.iter().find(|s| s.concept == card.concept))
+        .map_or(0, |s| s.version);
+    let who = learner.unwrap_or(0);
+    let (token, shown_at) = match learner {
+        Some(l) => {
+            let parts = question_parts(l, (&card.concept, &card.id), version, Mode::Practice);
+            let token = state
+                .signer
+                .sign(ANSWER_TOKEN, &parts.each_ref().map(String::as_str));
+            let shown = shown_at_field(state, l, &token, state.clock.now_ms());
+            (token, shown)
+        }
+        None => (String::new(), String::new()),
+    };
+    // Keyed with the server secret like the quiz's own seed: the option order must not
+    // be computable from public inputs (security review L1).
+    let mac = state.signer.sign(
+        "paperdeck-inpage-seed",
+        &[&who.to_string(), &card.id, &version.to_string()],
+    );
+    let seed = u64::from_str_radix(mac.get(..16).unwrap_or("0"), 16).unwrap_or(0);
+    let feedback = match q.checked.as_deref() {
+        Some(c) if c == card.id => feedback(state, visitor, card, q, snap).await?,
+        _ => None,
+    };
+    Ok(Check {
+        card,
+        concept_name: concept_name(state, &card.concept),
+        options: options_for(state, card, &mut StdRng::seed_from_u64(seed)),
+        version,
+        token,
+        shown_at,
+        answered,
+        feedback,
     })
 }
 
