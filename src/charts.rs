@@ -460,29 +460,50 @@ const LINES_H: f64 = 150.0;
 /// Dash patterns per line, so the lines differ without colour too.
 const DASHES: [&str; 6] = ["", "7 3", "2 3", "9 3 2 3", "1 4", "4 4"];
 
+/// Where a line chart's values land: the x range of its points and the top of its y axis.
+struct Frame {
+    x0: f64,
+    x1: f64,
+    max: f64,
+}
+
+impl Frame {
+    fn of(c: &LineChart) -> Frame {
+        let xs = c.lines.iter().flat_map(|l| l.points.iter().map(|p| p.0));
+        let (x0, x1) = xs.fold((f64::MAX, f64::MIN), |(a, b), x| (a.min(x), b.max(x)));
+        let (x0, x1) = if x0 <= x1 {
+            (x0, x1.max(x0 + 1.0))
+        } else {
+            (0.0, 1.0)
+        };
+        let top = c.lines.iter().flat_map(|l| l.points.iter().map(|p| p.1));
+        let max = c
+            .y_max
+            .unwrap_or_else(|| nice_ceiling(top.fold(0.0, f64::max)))
+            .max(f64::MIN_POSITIVE);
+        Frame { x0, x1, max }
+    }
+
+    fn x_at(&self, x: f64) -> f64 {
+        let right = BARS_W - 8.0;
+        BARS_LEFT + (x - self.x0) / (self.x1 - self.x0) * (right - BARS_LEFT)
+    }
+
+    fn y_at(&self, y: f64) -> f64 {
+        BARS_TOP + LINES_H - (y / self.max).clamp(0.0, 1.0) * LINES_H
+    }
+}
+
 /// A line chart's SVG and its height.
 fn line_svg(c: &LineChart) -> (String, f64) {
-    let legend_rows = if c.lines.len() > 1 { c.lines.len() } else { 0 };
+    let legend = c.lines.len() > 1;
+    let legend_rows = if legend { c.lines.len() } else { 0 };
     let h = BARS_TOP + LINES_H + 28.0 + 17.0 * legend_rows as f64;
     let mut s = open(c.id, BARS_W as u32, h as u32, c.title, c.desc);
-    let xs = c.lines.iter().flat_map(|l| l.points.iter().map(|p| p.0));
-    let (x0, x1) = xs.fold((f64::MAX, f64::MIN), |(a, b), x| (a.min(x), b.max(x)));
-    let (x0, x1) = if x0 <= x1 {
-        (x0, x1.max(x0 + 1.0))
-    } else {
-        (0.0, 1.0)
-    };
-    let top = c.lines.iter().flat_map(|l| l.points.iter().map(|p| p.1));
-    let max = c
-        .y_max
-        .unwrap_or_else(|| nice_ceiling(top.fold(0.0, f64::max)))
-        .max(f64::MIN_POSITIVE);
-    bars_grid(&mut s, max, c.percent);
-    let right = BARS_W - 8.0;
-    let x_at = |x: f64| BARS_LEFT + (x - x0) / (x1 - x0) * (right - BARS_LEFT);
-    let y_at = |y: f64| BARS_TOP + LINES_H - (y / max).clamp(0.0, 1.0) * LINES_H;
+    let f = Frame::of(c);
+    bars_grid(&mut s, f.max, c.percent);
     for i in 0..5 {
-        let x = x0 + (x1 - x0) * f64::from(i) / 4.0;
+        let x = f.x0 + (f.x1 - f.x0) * f64::from(i) / 4.0;
         let anchor = match i {
             0 => "start",
             4 => "end",
@@ -491,76 +512,84 @@ fn line_svg(c: &LineChart) -> (String, f64) {
         let _ = write!(
             s,
             r#"<text class="axis" x="{:.1}" y="{:.1}" text-anchor="{anchor}">{}</text>"#,
-            x_at(x),
+            f.x_at(x),
             BARS_TOP + LINES_H + 18.0,
             esc(&(c.x_fmt)(x))
         );
     }
     if let Some((x, label)) = &c.marker {
-        let mx = x_at(*x);
-        let anchor = if mx > BARS_W / 2.0 { "end" } else { "start" };
-        let tx = if mx > BARS_W / 2.0 {
-            mx - 4.0
-        } else {
-            mx + 4.0
-        };
-        let _ = write!(
-            s,
-            r#"<line class="target-halo" x1="{mx:.1}" x2="{mx:.1}" y1="{BARS_TOP}" y2="{:.1}"/><line class="target" x1="{mx:.1}" x2="{mx:.1}" y1="{BARS_TOP}" y2="{:.1}"/><text class="target-label" x="{tx:.1}" y="{:.1}" text-anchor="{anchor}">{}</text>"#,
-            BARS_TOP + LINES_H,
-            BARS_TOP + LINES_H,
-            BARS_TOP + 12.0,
-            esc(label)
-        );
+        line_marker(&mut s, f.x_at(*x), label);
     }
     for (i, l) in c.lines.iter().enumerate() {
-        let pts: Vec<String> = l
-            .points
-            .iter()
-            .filter(|p| p.0.is_finite() && p.1.is_finite())
-            .map(|(x, y)| format!("{:.1},{:.1}", x_at(*x), y_at(*y)))
-            .collect();
-        let dash = DASHES[i % DASHES.len()];
-        let dash = if dash.is_empty() {
-            String::new()
-        } else {
-            format!(r#" stroke-dasharray="{dash}""#)
-        };
-        let _ = write!(
-            s,
-            r#"<polyline class="line s{}" fill="none"{dash} points="{}"><title>{}</title></polyline>"#,
-            i % DASHES.len(),
-            pts.join(" "),
-            esc(&l.name)
-        );
-        if l.points.len() == 1 || c.lines.len() == 1 {
-            for (x, y) in &l.points {
-                let _ = write!(
-                    s,
-                    r#"<circle class="dot s{}" cx="{:.1}" cy="{:.1}" r="2.5"/>"#,
-                    i % DASHES.len(),
-                    x_at(*x),
-                    y_at(*y)
-                );
-            }
-        }
-        if legend_rows > 0 {
-            let y = BARS_TOP + LINES_H + 28.0 + 17.0 * i as f64 + 8.0;
-            let _ = write!(
-                s,
-                r#"<line class="line s{}" x1="{BARS_LEFT}" x2="{:.1}" y1="{:.1}" y2="{:.1}"{dash}/><text class="axis" x="{:.1}" y="{:.1}">{}</text>"#,
-                i % DASHES.len(),
-                BARS_LEFT + 28.0,
-                y - 4.0,
-                y - 4.0,
-                BARS_LEFT + 34.0,
-                y,
-                esc(&l.name)
-            );
-        }
+        draw_line(&mut s, &f, i, l, legend);
     }
     s.push_str("</svg>");
     (s, h)
+}
+
+/// The vertical target line at `mx`, with a halo that keeps it visible over the lines, and its
+/// label on the side with room.
+fn line_marker(s: &mut String, mx: f64, label: &str) {
+    let right_half = mx > BARS_W / 2.0;
+    let anchor = if right_half { "end" } else { "start" };
+    let tx = if right_half { mx - 4.0 } else { mx + 4.0 };
+    let _ = write!(
+        s,
+        r#"<line class="target-halo" x1="{mx:.1}" x2="{mx:.1}" y1="{BARS_TOP}" y2="{:.1}"/><line class="target" x1="{mx:.1}" x2="{mx:.1}" y1="{BARS_TOP}" y2="{:.1}"/><text class="target-label" x="{tx:.1}" y="{:.1}" text-anchor="{anchor}">{}</text>"#,
+        BARS_TOP + LINES_H,
+        BARS_TOP + LINES_H,
+        BARS_TOP + 12.0,
+        esc(label)
+    );
+}
+
+/// Line `i`: its polyline (dashed by index, so lines differ without colour), dots where a lone
+/// line or a single point needs them, and its legend row when there are several lines.
+fn draw_line(s: &mut String, f: &Frame, i: usize, l: &Line, legend: bool) {
+    let pts: Vec<String> = l
+        .points
+        .iter()
+        .filter(|p| p.0.is_finite() && p.1.is_finite())
+        .map(|(x, y)| format!("{:.1},{:.1}", f.x_at(*x), f.y_at(*y)))
+        .collect();
+    let dash = DASHES[i % DASHES.len()];
+    let dash = if dash.is_empty() {
+        String::new()
+    } else {
+        format!(r#" stroke-dasharray="{dash}""#)
+    };
+    let _ = write!(
+        s,
+        r#"<polyline class="line s{}" fill="none"{dash} points="{}"><title>{}</title></polyline>"#,
+        i % DASHES.len(),
+        pts.join(" "),
+        esc(&l.name)
+    );
+    if l.points.len() == 1 || !legend {
+        for (x, y) in &l.points {
+            let _ = write!(
+                s,
+                r#"<circle class="dot s{}" cx="{:.1}" cy="{:.1}" r="2.5"/>"#,
+                i % DASHES.len(),
+                f.x_at(*x),
+                f.y_at(*y)
+            );
+        }
+    }
+    if legend {
+        let y = BARS_TOP + LINES_H + 28.0 + 17.0 * i as f64 + 8.0;
+        let _ = write!(
+            s,
+            r#"<line class="line s{}" x1="{BARS_LEFT}" x2="{:.1}" y1="{:.1}" y2="{:.1}"{dash}/><text class="axis" x="{:.1}" y="{:.1}">{}</text>"#,
+            i % DASHES.len(),
+            BARS_LEFT + 28.0,
+            y - 4.0,
+            y - 4.0,
+            BARS_LEFT + 34.0,
+            y,
+            esc(&l.name)
+        );
+    }
 }
 
 /// A round number at or above `v`, for the top of an axis.
