@@ -94,6 +94,18 @@ async fn start_driver(driver: &Path) -> (Killed, u16) {
     (child, port)
 }
 
+/// A browser test's setup: the release binary serving a fresh database in a [`workspace`]
+/// (with its screenshot folder), and a chromedriver, killed with the guard; its port last.
+/// `None` (the test is skipped) without chromedriver.
+async fn serve_and_drive() -> Option<(tempfile::TempDir, PathBuf, ReleaseServer, Killed, u16)> {
+    let driver = chromedriver()?;
+    let (dir, shots) = workspace();
+    let mut server = ReleaseServer::new(&release_binary(), dir.path());
+    server.start(&reqwest::Client::new()).await;
+    let (driver, driver_port) = start_driver(&driver).await;
+    Some((dir, shots, server, driver, driver_port))
+}
+
 /// The learner's session, with screenshots of every page when a step fails.
 struct Session {
     c: Client,
@@ -223,27 +235,36 @@ impl Session {
     }
 }
 
-async fn browser(driver_port: u16, width: u32, height: u32, profile: &Path) -> Client {
+/// A chromium session at `width`×`height`; with `js` false, JavaScript is switched off
+/// through Blink's settings, for the no-JS path.
+async fn browser(driver_port: u16, width: u32, height: u32, profile: &Path, js: bool) -> Client {
+    let mut args = vec![
+        "--headless=new".to_string(),
+        "--no-sandbox".into(),
+        "--disable-gpu".into(),
+        "--disable-quic".into(),
+        "--no-first-run".into(),
+        "--disable-background-networking".into(),
+        "--disable-component-update".into(),
+        "--disable-sync".into(),
+        "--disable-dev-shm-usage".into(),
+        format!("--user-data-dir={}", profile.display()),
+        format!("--window-size={width},{height}"),
+    ];
+    if !js {
+        args.push("--blink-settings=scriptEnabled=false".into());
+    }
     let mut caps = serde_json::Map::new();
     caps.insert(
         "goog:chromeOptions".into(),
-        serde_json::json!({
-            "binary": "/usr/bin/chromium",
-            "args": [
-                "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic",
-                "--no-first-run", "--disable-background-networking", "--disable-component-update",
-                "--disable-sync", "--disable-dev-shm-usage",
-                format!("--user-data-dir={}", profile.display()),
-                format!("--window-size={width},{height}"),
-            ]
-        }),
+        serde_json::json!({ "binary": "/usr/bin/chromium", "args": args }),
     );
     let connector = hyper_util::client::legacy::connect::HttpConnector::new();
     let c = ClientBuilder::new(connector)
         .capabilities(caps)
         .connect(&format!("http://127.0.0.1:{driver_port}"))
         .await
-        .expect("chromedriver session");
+        .unwrap_or_else(|e| panic!("chromedriver session (JavaScript {js}): {e}"));
     c.set_window_size(width, height).await.expect("window size");
     c
 }
@@ -415,24 +436,19 @@ static ONE_BROWSER_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const
 #[tokio::test]
 async fn a_learner_goes_through_paperdeck_in_a_real_browser() {
     let _turn = ONE_BROWSER_AT_A_TIME.lock().await;
-    let Some(driver) = chromedriver() else {
+    let Some((dir, shots, server, _driver, driver_port)) = serve_and_drive().await else {
         return;
     };
-    let (dir, shots) = workspace();
     let keep = std::env::temp_dir().join("paperdeck-browser-screenshots");
     println!("screenshots of failing steps go to {}", keep.display());
-
-    let mut server = ReleaseServer::new(&release_binary(), dir.path());
-    server.start(&reqwest::Client::new()).await;
     let base = server.base();
-    let (_driver, driver_port) = start_driver(&driver).await;
 
     for (label, w, h, phone, user) in [
         ("desktop", 1280, 900, false, "e2e_desktop"),
         ("phone", 390, 844, true, "e2e_phone"),
     ] {
         let profile = dir.path().join(format!("profile-{label}"));
-        let c = browser(driver_port, w, h, &profile).await;
+        let c = browser(driver_port, w, h, &profile, true).await;
         let mut s = Session {
             c,
             base: base.clone(),
@@ -841,7 +857,8 @@ async fn every_page_kind_reads_well_on_a_phone_and_in_the_dark() {
     let (_driver, driver_port) = start_driver(&driver).await;
     let driver_url = format!("http://127.0.0.1:{driver_port}");
 
-    let c = browser(driver_port, 1280, 900, &dir.path().join("profile-audit")).await;
+    let profile = dir.path().join("profile-audit");
+    let c = browser(driver_port, 1280, 900, &profile, true).await;
     let session = c
         .session_id()
         .await
@@ -1110,30 +1127,6 @@ async fn audit_pages(a: &mut Audit) {
 // a term opened with the keyboard. Kept apart from the journey above so that the two evolve
 // separately.
 
-/// A browser with JavaScript switched off through Blink's settings, for the no-JS path.
-async fn browser_without_js(driver_port: u16, profile: &Path) -> Client {
-    let mut caps = serde_json::Map::new();
-    caps.insert(
-        "goog:chromeOptions".into(),
-        serde_json::json!({
-            "binary": "/usr/bin/chromium",
-            "args": [
-                "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic",
-                "--no-first-run", "--disable-background-networking", "--disable-component-update",
-                "--disable-sync", "--disable-dev-shm-usage", "--blink-settings=scriptEnabled=false",
-                format!("--user-data-dir={}", profile.display()),
-                "--window-size=390,844",
-            ]
-        }),
-    );
-    let connector = hyper_util::client::legacy::connect::HttpConnector::new();
-    ClientBuilder::new(connector)
-        .capabilities(caps)
-        .connect(&format!("http://127.0.0.1:{driver_port}"))
-        .await
-        .expect("chromedriver session without JavaScript")
-}
-
 /// Answers the first question after section `section` of the open paper page: the first
 /// option, "正确", or 不知道 on a fill-in. Returns the question block's id.
 async fn answer_first_in_page(s: &mut Session, section: &str) -> String {
@@ -1176,19 +1169,16 @@ async fn in_page_feedback(s: &Session, id: &str) -> String {
 #[tokio::test]
 async fn in_page_questions_work_with_and_without_javascript_and_notes_open_by_keyboard() {
     let _turn = ONE_BROWSER_AT_A_TIME.lock().await;
-    let Some(driver) = chromedriver() else {
+    let Some((dir, shots, server, _driver, driver_port)) = serve_and_drive().await else {
         return;
     };
-    let (dir, shots) = workspace();
-    let mut server = ReleaseServer::new(&release_binary(), dir.path());
-    server.start(&reqwest::Client::new()).await;
     let base = server.base();
     let db = server.db_path();
-    let (_driver, driver_port) = start_driver(&driver).await;
 
     // With JavaScript, on a phone, logged in: the feedback appears without a reload, and the
     // answer is one review.
-    let c = browser(driver_port, 390, 844, &dir.path().join("profile-js")).await;
+    let profile = dir.path().join("profile-js");
+    let c = browser(driver_port, 390, 844, &profile, true).await;
     let mut s = Session {
         c,
         base: base.clone(),
@@ -1283,7 +1273,8 @@ async fn in_page_questions_work_with_and_without_javascript_and_notes_open_by_ke
 
     // Without JavaScript, logged out: the form posts, the page comes back at the question
     // with the feedback, and nothing is stored.
-    let c = browser_without_js(driver_port, &dir.path().join("profile-nojs")).await;
+    let profile = dir.path().join("profile-nojs");
+    let c = browser(driver_port, 390, 844, &profile, false).await;
     let mut s = Session {
         c,
         base,

@@ -182,9 +182,7 @@ async fn idle_sessions_expire() {
 #[tokio::test]
 async fn pages_that_need_an_account_redirect_to_login_and_come_back() {
     let app = spawn_app().await;
-    for path in ["/quiz", "/quiz?mode=practice"] {
-        let page = app.get(path).await;
-        assert_eq!(page.status, 303, "{path}");
+    for (_, page) in app.get_each(&["/quiz", "/quiz?mode=practice"], 303).await {
         let loc = page.location.unwrap();
         assert!(
             loc.starts_with("/login?next=%2Fquiz") || loc.starts_with("/login?next=/quiz"),
@@ -286,11 +284,8 @@ async fn two_learners_cannot_see_or_change_each_others_data() {
     let app = new_learner("lena").await;
     app.mark_read("chinchilla").await;
     // lena answers one question
-    let q = app.get("/quiz").await;
-    let answer_form = crate::quiz::answer_fields(&q);
-    let fb = app
-        .post("/quiz/answer", &crate::quiz::as_pairs(&answer_form))
-        .await;
+    let answer_form = app.some_answer().await;
+    let fb = app.post_answer(&answer_form).await;
     assert_eq!(fb.status, 303, "{}", fb.body);
     let lena_feedback = fb.location.unwrap();
 
@@ -305,9 +300,7 @@ async fn two_learners_cannot_see_or_change_each_others_data() {
     let mut forged = answer_form.clone();
     forged.retain(|(k, _)| k != "csrf");
     forged.push(("csrf".into(), mo.get("/").await.csrf()));
-    let page = mo
-        .post("/quiz/answer", &crate::quiz::as_pairs(&forged))
-        .await;
+    let page = mo.post_answer(&forged).await;
     assert!(page.status == 403 || page.status == 400, "{}", page.status);
     // undoing lena's review as mo is refused
     let id = lena_feedback.rsplit('/').next().unwrap();

@@ -1,7 +1,7 @@
 //! Cards follow the content: stable ids, edits in place, removals retired, history kept.
 
 use crate::helpers::{spawn_app_with, TestApp};
-use crate::quiz::{answer_fields, as_pairs};
+use crate::quiz::answer_fields;
 use paperdeck::config::Settings;
 use paperdeck::startup::Application;
 use std::path::Path;
@@ -52,8 +52,7 @@ async fn cards_keep_their_ids_through_edits_and_retire_when_removed() {
     app.mark_read("qlora").await;
     for _ in 0..5 {
         let q = app.get("/quiz").await;
-        app.post("/quiz/answer", &as_pairs(&answer_fields(&q)))
-            .await;
+        app.post_answer(&answer_fields(&q)).await;
     }
     let reviews_before: Vec<(i64, String)> =
         sqlx::query_as("SELECT id, card_id FROM reviews ORDER BY id")
@@ -71,14 +70,12 @@ async fn cards_keep_their_ids_through_edits_and_retire_when_removed() {
     let text = std::fs::read_to_string(&path).unwrap();
     let edited_key = "nf4";
     let removed_key = "double-quantization";
-    assert!(
-        text.contains(&format!("key = \"{edited_key}\"")),
-        "fact {edited_key} exists"
-    );
-    assert!(
-        text.contains(&format!("key = \"{removed_key}\"")),
-        "fact {removed_key} exists"
-    );
+    for key in [edited_key, removed_key] {
+        assert!(
+            text.contains(&format!("key = \"{key}\"")),
+            "fact {key} exists"
+        );
+    }
     let mut out = String::new();
     let mut skipping = false;
     let mut in_edited = false;

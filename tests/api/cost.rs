@@ -83,9 +83,7 @@ async fn m3_others_answers_are_recorded_during_a_large_import() {
             if q.input("token").is_none() {
                 q = bob.get("/quiz?mode=practice").await;
             }
-            let res = bob
-                .post("/quiz/answer", &as_pairs(&answer_fields(&q)))
-                .await;
+            let res = bob.post_answer(&answer_fields(&q)).await;
             assert_eq!(res.status, 303, "{}", res.body);
             recorded += 1;
         }
@@ -180,9 +178,7 @@ async fn l3_review_ids_are_never_reused_after_an_undo() {
     assert_eq!(app.mark_read("chinchilla").await.status, 303);
     let answer = || async {
         let q = app.get("/quiz").await;
-        let res = app
-            .post("/quiz/answer", &as_pairs(&answer_fields(&q)))
-            .await;
+        let res = app.post_answer(&answer_fields(&q)).await;
         assert_eq!(res.status, 303, "{}", res.body);
         let id: i64 = res.review_id().parse().expect("id");
         (res.location.expect("feedback location"), id)
@@ -223,14 +219,12 @@ async fn l4_a_forged_shown_at_is_refused() {
             .filter(|(k, _)| k != "shown_at")
             .collect();
         f.push(("shown_at".into(), forged.clone()));
-        let res = app.post("/quiz/answer", &as_pairs(&f)).await;
+        let res = app.post_answer(&f).await;
         assert_eq!(res.status, 400, "shown_at {forged}: {}", res.body);
     }
     app.assert_count("SELECT COUNT(*) FROM reviews", 0).await;
 
-    let res = app
-        .post("/quiz/answer", &as_pairs(&answer_fields(&q)))
-        .await;
+    let res = app.post_answer(&answer_fields(&q)).await;
     assert_eq!(res.status, 303, "{}", res.body);
     let ms = app.count("SELECT duration_ms FROM reviews").await;
     assert!((0..=30 * 60 * 1000).contains(&ms), "{ms}");
@@ -274,9 +268,7 @@ async fn l2_concept_link_respects_the_daily_new_limit() {
     let q = app.get("/quiz?concept=lora").await;
     assert_eq!(q.status, 200, "{}", q.body);
     assert_eq!(q.input("mode").as_deref(), Some("normal"));
-    let res = app
-        .post("/quiz/answer", &as_pairs(&answer_fields(&q)))
-        .await;
+    let res = app.post_answer(&answer_fields(&q)).await;
     assert_eq!(res.status, 303, "{}", res.body);
     let kind: String = sqlx::query_scalar("SELECT review_kind FROM reviews")
         .fetch_one(&app.db().await)

@@ -3,7 +3,7 @@
 
 use crate::common::cli::paperdeck;
 use crate::helpers::{new_learner, spawn_app, Page, TestApp};
-use crate::quiz::{answer_fields, as_pairs};
+use crate::quiz::answer_fields;
 use serde_json::Value;
 
 const PW: &str = "a good long passphrase";
@@ -18,7 +18,7 @@ pub(crate) async fn answer_questions(app: &TestApp, n: usize) {
         }
         assert!(q.input("token").is_some(), "question {i}: {}", q.body);
         let fields = answer_fields(&q);
-        let res = app.post("/quiz/answer", &as_pairs(&fields)).await;
+        let res = app.post_answer(&fields).await;
         assert_eq!(res.status, 303, "answer {i}: {}", res.body);
     }
 }
@@ -279,7 +279,7 @@ async fn merging_keeps_the_newer_state_and_makes_open_questions_stale() {
     assert!(res.body.contains("设置保持不变"));
     // Her unreviewed states lost to the reviewed ones in the file, so the open question's
     // token no longer matches.
-    let stale = other.post("/quiz/answer", &as_pairs(&fields)).await;
+    let stale = other.post_answer(&fields).await;
     assert_eq!(stale.status, 409, "{}", stale.body);
     let reviews = app
         .count("SELECT COUNT(*) FROM reviews WHERE learner_id = 1")
@@ -353,15 +353,14 @@ async fn export_and_import_need_login_and_csrf() {
     let app = learner_with_history("guarded").await;
     let file = serde_json::to_vec(&export_json(&app).await).unwrap();
     let anon = app.other_browser();
-    for path in [
+    let guarded = [
         "/export",
         "/export/paperdeck.json",
         "/export/revlog.csv",
         "/export/cards.csv",
         "/import",
-    ] {
-        let res = anon.get(path).await;
-        assert_eq!(res.status, 303, "{path}");
+    ];
+    for (path, res) in anon.get_each(&guarded, 303).await {
         assert!(res.location.unwrap().starts_with("/login"), "{path}");
     }
     let csrf = anon.get("/signup").await.csrf();

@@ -5,7 +5,7 @@
 use crate::common::app::{
     postgres_server, spawn_app_on, spawn_three, Backend, PgDatabase, TestApp,
 };
-use crate::common::quiz::{as_pairs, question, Question};
+use crate::common::quiz::{question, Question};
 use crate::common::PW;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
@@ -52,6 +52,25 @@ async fn next_question(h: &TestApp) -> Question {
     }
 }
 
+/// Three fresh instances on `pg`, reached through `url`, and one learner's browser on each:
+/// `name` signs up on the first, and reads `papers` in turn on the next ones (so even the
+/// setup goes through more than one instance).
+async fn her_on_three(
+    pg: &Arc<PgDatabase>,
+    url: &str,
+    name: &str,
+    papers: &[&str],
+) -> Vec<TestApp> {
+    let apps = spawn_three(pg, url).await;
+    let her: Vec<TestApp> = apps.iter().map(|i| apps[0].on(i)).collect();
+    assert_eq!(her[0].signup(name, PW).await.status, 303);
+    for (i, slug) in papers.iter().enumerate() {
+        let page = her[(i + 1) % 3].mark_read(slug).await;
+        assert_eq!(page.status, 303, "{name} reads {slug}: {}", page.body);
+    }
+    her
+}
+
 /// One learner, her requests spread over three instances as a load balancer would: sign up on
 /// A, read on B and C, then each question shown by one instance, answered on the next, its
 /// feedback read on the third, now and then undone on yet another. With the cache on, not one
@@ -59,11 +78,7 @@ async fn next_question(h: &TestApp) -> Question {
 #[tokio::test]
 async fn one_learner_alternating_over_three_instances_sees_no_stale_page() {
     let pg = Arc::new(PgDatabase::create().await);
-    let apps = spawn_three(&pg, &pg.url).await;
-    let her: Vec<TestApp> = apps.iter().map(|i| apps[0].on(i)).collect();
-    assert_eq!(her[0].signup("mei", PW).await.status, 303);
-    assert_eq!(her[1].mark_read("llama").await.status, 303);
-    assert_eq!(her[2].mark_read("qlora").await.status, 303);
+    let her = her_on_three(&pg, &pg.url, "mei", &["llama", "qlora"]).await;
     let mut answered = 0;
     let mut undone = 0;
     for i in 0..24 {
@@ -73,9 +88,7 @@ async fn one_learner_alternating_over_three_instances_sees_no_stale_page() {
             next_question(h).await;
         }
         let q = next_question(show).await;
-        let res = answer
-            .post("/quiz/answer", &as_pairs(&q.some_answer()))
-            .await;
+        let res = answer.post_answer(&q.some_answer()).await;
         assert_eq!(
             res.status, 303,
             "round {i}: an answer to a question shown a moment ago was refused: {}",
@@ -114,18 +127,11 @@ async fn one_learner_alternating_over_three_instances_sees_no_stale_page() {
 #[tokio::test]
 async fn a_double_submit_to_two_instances_records_one_review() {
     let pg = Arc::new(PgDatabase::create().await);
-    let apps = spawn_three(&pg, &pg.url).await;
-    let her: Vec<TestApp> = apps.iter().map(|i| apps[0].on(i)).collect();
-    assert_eq!(her[0].signup("lan", PW).await.status, 303);
-    assert_eq!(her[0].mark_read("chinchilla").await.status, 303);
+    let her = her_on_three(&pg, &pg.url, "lan", &["chinchilla"]).await;
     for round in 0..5 {
         let fields = next_question(&her[0]).await.some_answer();
         let before = her[0].count("SELECT COUNT(*) FROM reviews").await;
-        let pairs = as_pairs(&fields);
-        let (x, y) = tokio::join!(
-            her[1].post("/quiz/answer", &pairs),
-            her[2].post("/quiz/answer", &pairs)
-        );
+        let (x, y) = tokio::join!(her[1].post_answer(&fields), her[2].post_answer(&fields));
         let recorded = [&x, &y]
             .iter()
             .filter(|p| p.feedback_id().is_some())
@@ -205,28 +211,16 @@ async fn instances_answer_503_while_the_database_is_away_and_recover_by_themselv
     let host = server.rsplit('@').next().expect("host:port").to_string();
     let proxy = Proxy::start(host).await;
     let via_proxy = format!("postgres://postgres@127.0.0.1:{}/{}", proxy.port, pg.name);
-    let apps = spawn_three(&pg, &via_proxy).await;
-    let her: Vec<TestApp> = apps.iter().map(|i| apps[0].on(i)).collect();
-    assert_eq!(her[0].signup("yun", PW).await.status, 303);
-    assert_eq!(her[0].mark_read("llama").await.status, 303);
+    let her = her_on_three(&pg, &via_proxy, "yun", &["llama"]).await;
 
     proxy.cut();
     for h in &her {
         let page = h.get("/quiz").await;
         assert_eq!(page.status, 503, "{}: {}", h.address, page.body);
-        assert!(
-            page.body.contains("数据库暂时连不上"),
-            "{:?} {}",
-            page.headers,
-            page.body
-        );
+        page.assert_has("数据库暂时连不上");
         let health = h.get("/healthz").await;
         assert_eq!(health.status, 503);
-        assert!(
-            health.body.contains("\"database\":\"unavailable\""),
-            "{}",
-            health.body
-        );
+        health.assert_has("\"database\":\"unavailable\"");
         assert_eq!(h.get("/livez").await.status, 200);
     }
 

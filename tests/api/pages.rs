@@ -9,19 +9,10 @@ async fn every_paper_page_answers_with_its_title_and_arxiv_link() {
     for p in &content.papers {
         let page = app.get(&format!("/papers/{}", p.slug)).await;
         assert_eq!(page.status, 200, "{}", p.slug);
-        assert!(page.body.contains(&p.title_zh), "{} title", p.slug);
-        assert!(
-            page.body
-                .contains(&format!("https://arxiv.org/abs/{}", p.arxiv)),
-            "{} arXiv link",
-            p.slug
-        );
+        page.assert_has(&p.title_zh);
+        page.assert_has(format!("https://arxiv.org/abs/{}", p.arxiv));
         for id in ["core", "explain", "figures", "terms", "connections"] {
-            assert!(
-                page.body.contains(&format!("id=\"{id}\"")),
-                "{} #{id}",
-                p.slug
-            );
+            page.assert_has(format!("id=\"{id}\""));
         }
     }
 }
@@ -34,13 +25,9 @@ async fn every_concept_page_answers_and_links_its_papers() {
     for c in &content.concepts {
         let page = app.get(&format!("/concepts/{}", c.slug)).await;
         assert_eq!(page.status, 200, "{}", c.slug);
-        assert!(page.body.contains(&c.name));
+        page.assert_has(&c.name);
         for p in &c.papers {
-            assert!(
-                page.body.contains(&format!("href=\"/papers/{p}\"")),
-                "{} → {p}",
-                c.slug
-            );
+            page.assert_has(format!("href=\"/papers/{p}\""));
         }
     }
 }
@@ -70,14 +57,13 @@ async fn lists_and_home_show_all_ten_papers_in_reading_order() {
 #[tokio::test]
 async fn unknown_paths_and_slugs_get_a_friendly_404() {
     let app = spawn_app().await;
-    for path in [
+    let unknown = [
         "/papers/nope",
         "/concepts/nope",
         "/no/such/page",
         "/papers/../etc/passwd",
-    ] {
-        let page = app.get(path).await;
-        assert_eq!(page.status, 404, "{path}");
+    ];
+    for (path, page) in app.get_each(&unknown, 404).await {
         assert!(
             page.body.contains("页面不存在") || page.body.contains("找不到"),
             "{path}"
@@ -91,7 +77,7 @@ async fn health_check_answers_ok() {
     let app = spawn_app().await;
     let page = app.get("/healthz").await;
     assert_eq!(page.status, 200);
-    assert!(page.body.contains("\"writer\":\"ok\""), "{}", page.body);
+    page.assert_has("\"writer\":\"ok\"");
 }
 
 #[tokio::test]
@@ -113,21 +99,19 @@ async fn static_assets_are_cached_and_traversal_is_refused() {
     assert_eq!(versioned.status, 200);
     assert!(versioned.header("cache-control").contains("immutable"));
     assert!(css.header("content-type").starts_with("text/css"));
-    for path in [
+    let refused = [
         "/static/..%2fCargo.toml",
         "/static/%2e%2e/Cargo.toml",
         "/static/nope.css",
-    ] {
-        assert_eq!(app.get(path).await.status, 404, "{path}");
-    }
+    ];
+    app.get_each(&refused, 404).await;
 }
 
 #[tokio::test]
 async fn paper_pages_show_how_many_questions_they_have() {
     let app = spawn_app().await;
     let page = app.get("/papers/qlora").await;
-    assert!(page.body.contains("道测验题"));
-    assert!(page.body.contains("href=\"/concepts/quantization\""));
+    page.assert_has_all(&["道测验题", "href=\"/concepts/quantization\""]);
 }
 
 #[tokio::test]
@@ -137,15 +121,11 @@ async fn the_glossary_explains_every_term_and_every_quiz_answer_links_somewhere(
     let page = app.get("/glossary").await;
     assert_eq!(page.status, 200);
     for t in &content.glossary {
-        assert!(
-            page.body.contains(&format!("id=\"{}\"", t.slug)),
-            "{}",
-            t.slug
-        );
+        page.assert_has(format!("id=\"{}\"", t.slug));
         if let Some(g) = &t.gloss {
             // askama escapes quotes; the first few characters are plain text
             let start: String = g.chars().take(8).collect();
-            assert!(page.body.contains(&start), "{} gloss", t.slug);
+            page.assert_has(&start);
         }
     }
     for word in ["Transformer", "注意力", "验证器"] {

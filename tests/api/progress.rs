@@ -1,16 +1,14 @@
 use crate::helpers::{new_learner, spawn_app};
-use crate::quiz::{answer_fields, as_pairs};
+use crate::quiz::answer_fields;
 
 #[tokio::test]
 async fn progress_for_a_new_learner_explains_the_empty_charts() {
     let app = new_learner("newbie").await;
     let page = app.get("/progress").await;
     assert_eq!(page.status, 200);
-    assert!(page.body.contains("0 / 10"));
-    assert!(page.body.contains("从这里开始"));
-    assert!(page.body.contains("先读一篇论文"));
+    page.assert_has_all(&["0 / 10", "从这里开始", "先读一篇论文"]);
     for id in ["heatmap", "forecast", "accuracy", "retention"] {
-        assert!(page.body.contains(&format!("id=\"{id}\"")), "{id}");
+        page.assert_has(format!("id=\"{id}\""));
     }
     assert!(!page.body.contains("NaN") && !page.body.contains("inf%"));
 }
@@ -27,9 +25,7 @@ async fn progress_for_a_busy_learner_shows_her_history() {
         if !q.body.contains("name=\"concept\"") {
             break;
         }
-        let res = app
-            .post("/quiz/answer", &as_pairs(&answer_fields(&q)))
-            .await;
+        let res = app.post_answer(&answer_fields(&q)).await;
         assert_eq!(res.status, 303);
         answered += 1;
     }
@@ -106,7 +102,7 @@ async fn progress_after_one_wrong_answer_shows_no_mastery_anywhere() {
     app.mark_read("chinchilla").await;
     let q = app.get("/quiz").await;
     let f = wrong_fields(&app, &q).await;
-    let res = app.post("/quiz/answer", &as_pairs(&f)).await;
+    let res = app.post_answer(&f).await;
     assert_eq!(res.status, 303, "{}", res.body);
     app.assert_count("SELECT COUNT(*) FROM reviews WHERE correct = 0", 1)
         .await;

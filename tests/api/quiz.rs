@@ -48,7 +48,7 @@ async fn the_whole_loop_question_answer_feedback_next() {
     assert!(q.body.contains("今天第 1 题"));
     assert!(q.body.contains("概念："));
     let fields = answer_fields(&q);
-    let res = app.post("/quiz/answer", &as_pairs(&fields)).await;
+    let res = app.post_answer(&fields).await;
     assert_eq!(res.status, 303, "{}", res.body);
     let fb = app.get(res.location.as_deref().unwrap()).await;
     assert_eq!(fb.status, 200);
@@ -87,11 +87,10 @@ async fn get_quiz_writes_nothing_and_shows_the_same_question_on_reload() {
 #[tokio::test]
 async fn a_double_submit_or_back_button_records_one_review() {
     let app = learner_with_paper("gpt-4").await;
-    let q = app.get("/quiz").await;
-    let fields = answer_fields(&q);
-    let first = app.post("/quiz/answer", &as_pairs(&fields)).await;
+    let fields = app.some_answer().await;
+    let first = app.post_answer(&fields).await;
     assert_eq!(first.status, 303);
-    let again = app.post("/quiz/answer", &as_pairs(&fields)).await;
+    let again = app.post_answer(&fields).await;
     assert_eq!(again.status, 409);
     assert!(again.body.contains("已经提交过了"));
     app.assert_count("SELECT COUNT(*) FROM reviews", 1).await;
@@ -103,16 +102,10 @@ async fn forged_or_tampered_tokens_are_refused() {
     let q = app.get("/quiz").await;
     let mut fields = answer_fields(&q);
     set(&mut fields, "token", "deadbeef");
-    assert_eq!(
-        app.post("/quiz/answer", &as_pairs(&fields)).await.status,
-        403
-    );
+    assert_eq!(app.post_answer(&fields).await.status, 403);
     let mut fields = answer_fields(&q);
     set(&mut fields, "version", "7");
-    assert_eq!(
-        app.post("/quiz/answer", &as_pairs(&fields)).await.status,
-        403
-    );
+    assert_eq!(app.post_answer(&fields).await.status, 403);
     app.assert_count("SELECT COUNT(*) FROM reviews", 0).await;
 }
 
@@ -124,13 +117,13 @@ async fn an_answer_that_is_not_an_option_is_a_clear_400() {
         if q.body.contains("type=\"radio\"") {
             let mut fields = answer_fields(&q);
             set(&mut fields, "answer", "not one of the options");
-            let page = app.post("/quiz/answer", &as_pairs(&fields)).await;
+            let page = app.post_answer(&fields).await;
             assert_eq!(page.status, 400);
             assert!(page.body.contains("不在"));
             return;
         }
         let fields = answer_fields(&q);
-        app.post("/quiz/answer", &as_pairs(&fields)).await;
+        app.post_answer(&fields).await;
     }
     panic!("no choice card met");
 }
@@ -138,9 +131,8 @@ async fn an_answer_that_is_not_an_option_is_a_clear_400() {
 #[tokio::test]
 async fn undo_restores_the_state_once() {
     let app = learner_with_paper("llama").await;
-    let q = app.get("/quiz").await;
-    let fields = answer_fields(&q);
-    let res = app.post("/quiz/answer", &as_pairs(&fields)).await;
+    let fields = app.some_answer().await;
+    let res = app.post_answer(&fields).await;
     let fb = app.get(res.location.as_deref().unwrap()).await;
     let id = res.review_id();
     assert!(fb.body.contains("撤销这次作答"));
@@ -163,14 +155,9 @@ async fn undo_restores_the_state_once() {
     // answer twice, undo the second, then the first can no longer be undone
     let q = app.get(undo.location.as_deref().unwrap()).await;
     assert!(q.body.contains("已撤销"));
-    let r1 = app
-        .post("/quiz/answer", &as_pairs(&answer_fields(&q)))
-        .await;
+    let r1 = app.post_answer(&answer_fields(&q)).await;
     let id1 = r1.review_id();
-    let q = app.get("/quiz").await;
-    let r2 = app
-        .post("/quiz/answer", &as_pairs(&answer_fields(&q)))
-        .await;
+    let r2 = app.post_answer(&app.some_answer().await).await;
     let id2 = r2.review_id();
     assert_eq!(
         app.post("/quiz/undo", &[("csrf", &csrf), ("review", &id2)])
@@ -188,11 +175,10 @@ async fn undo_restores_the_state_once() {
 #[tokio::test]
 async fn a_stale_question_after_the_concept_moved_on_is_refused() {
     let app = learner_with_paper("qlora").await;
-    let q = app.get("/quiz").await;
-    let old = answer_fields(&q);
-    app.post("/quiz/answer", &as_pairs(&old)).await;
+    let old = app.some_answer().await;
+    app.post_answer(&old).await;
     // the same concept's state has a new version: the old token is stale
-    let page = app.post("/quiz/answer", &as_pairs(&old)).await;
+    let page = app.post_answer(&old).await;
     assert_eq!(page.status, 409);
     app.assert_count("SELECT COUNT(*) FROM reviews", 1).await;
 }
@@ -212,7 +198,7 @@ async fn a_wrong_answer_comes_back_in_the_same_session() {
         if wrong_concept.is_none() && q.body.contains("name=\"give_up\"") {
             // a fill-in question given up on: wrong
             wrong_concept = Some(concept);
-            let res = app.post("/quiz/answer", &as_pairs(&f)).await;
+            let res = app.post_answer(&f).await;
             assert_eq!(res.status, 303);
             continue;
         }
@@ -227,7 +213,7 @@ async fn a_wrong_answer_comes_back_in_the_same_session() {
             f.retain(|(k, _)| k != "give_up");
             set(&mut f, "answer", "x");
         }
-        app.post("/quiz/answer", &as_pairs(&f)).await;
+        app.post_answer(&f).await;
     }
     // Reaching this line means the test did not see what it is about: either no fill-in
     // question came up to get wrong, or the wrong concept never came back.
@@ -244,35 +230,18 @@ async fn a_right_answer_can_be_marked_easy_once() {
     for _ in 0..40 {
         let q = app.get("/quiz").await;
         let f = answer_fields(&q);
-        let res = app.post("/quiz/answer", &as_pairs(&f)).await;
+        let res = app.post_answer(&f).await;
         let fb = app.get(res.location.as_deref().unwrap()).await;
         if fb.body.contains("太简单") {
             let id = res.review_id();
-            let before: i64 = app
-                .count(&format!("SELECT due_after_at FROM reviews WHERE id = {id}"))
+            let due_after = format!("SELECT due_after_at FROM reviews WHERE id = {id}");
+            let before = app.count(&due_after).await;
+            assert_eq!(regrade(&app, &fb, &id, "4").await.status, 303);
+            app.assert_count(&format!("SELECT rating FROM reviews WHERE id = {id}"), 4)
                 .await;
-            let page = app
-                .post(
-                    "/quiz/regrade",
-                    &[("csrf", &fb.csrf()), ("review", &id), ("rating", "4")],
-                )
-                .await;
-            assert_eq!(page.status, 303);
-            let rating = app
-                .count(&format!("SELECT rating FROM reviews WHERE id = {id}"))
-                .await;
-            assert_eq!(rating, 4);
-            let after: i64 = app
-                .count(&format!("SELECT due_after_at FROM reviews WHERE id = {id}"))
-                .await;
-            assert!(after >= before);
-            let again = app
-                .post(
-                    "/quiz/regrade",
-                    &[("csrf", &fb.csrf()), ("review", &id), ("rating", "2")],
-                )
-                .await;
-            assert_eq!(again.status, 409);
+            assert!(app.count(&due_after).await >= before);
+            // Once only: a second re-grade of the same review is refused.
+            assert_eq!(regrade(&app, &fb, &id, "2").await.status, 409);
             return;
         }
         if !app.get("/quiz").await.body.contains("name=\"concept\"") {
@@ -282,12 +251,19 @@ async fn a_right_answer_can_be_marked_easy_once() {
     panic!("never answered a card right");
 }
 
+/// Re-grades review `id` to `rating` with the token of its feedback page `fb`.
+async fn regrade(app: &TestApp, fb: &Page, id: &str, rating: &str) -> Page {
+    let csrf = fb.csrf();
+    let form = [("csrf", csrf.as_str()), ("review", id), ("rating", rating)];
+    app.post("/quiz/regrade", &form).await
+}
+
 #[tokio::test]
 async fn practice_on_a_locked_concept_explains_what_to_do() {
     let app = learner_with_paper("qlora").await;
     let page = app.get("/quiz?concept=rlhf").await;
     assert_eq!(page.status, 400);
-    assert!(page.body.contains("还没有解锁"));
+    page.assert_has("还没有解锁");
     assert_eq!(app.get("/quiz?concept=no-such").await.status, 404);
     assert_eq!(app.get("/quiz?concept=lora").await.status, 200);
 }
@@ -296,10 +272,10 @@ async fn practice_on_a_locked_concept_explains_what_to_do() {
 async fn reading_a_paper_unlocks_its_concepts_at_once_even_after_the_home_page() {
     // The home page loads the learner's plan (and caches it); reading must not be hidden by that.
     let app = new_learner("reader").await;
-    assert!(app.get("/").await.body.contains("今天的学习"));
-    assert!(app.get("/quiz").await.body.contains("先读一篇论文"));
+    app.get("/").await.assert_has("今天的学习");
+    app.get("/quiz").await.assert_has("先读一篇论文");
     app.mark_read("qlora").await;
-    assert!(app.get("/quiz").await.body.contains("今天第 1 题"));
+    app.get("/quiz").await.assert_has("今天第 1 题");
 }
 
 #[tokio::test]
@@ -312,8 +288,7 @@ async fn questions_come_from_the_papers_she_has_read() {
         if !q.body.contains("name=\"concept\"") {
             break;
         }
-        app.post("/quiz/answer", &as_pairs(&answer_fields(&q)))
-            .await;
+        app.post_answer(&answer_fields(&q)).await;
     }
     let total = app.count("SELECT COUNT(*) FROM reviews").await;
     assert!(total >= 5, "{total}");
@@ -352,9 +327,7 @@ async fn question_where(app: &TestApp, concept: &str, is_wanted: impl Fn(&Page) 
         if is_wanted(&q) {
             return q;
         }
-        let res = app
-            .post("/quiz/answer", &as_pairs(&answer_fields(&q)))
-            .await;
+        let res = app.post_answer(&answer_fields(&q)).await;
         assert_eq!(res.status, 303, "{}", res.body);
     }
     panic!("no such question for {concept}");
@@ -404,16 +377,25 @@ async fn refused_override(app: &TestApp, fb: &Page, id: &str, why: &str) {
 
 const WRONG: &str = "完全不对的答案";
 
-#[tokio::test]
-async fn a_wrong_typed_answer_can_be_overridden_once_and_the_report_lists_it() {
-    use paperdeck::scheduler::{apply, ConceptState, Prefs, Rating};
+/// A learner who read Chinchilla and typed [`WRONG`] into a fill-in question of its concept
+/// with the most of them: the app, that concept, the review id, its feedback page and the
+/// override token that page offers.
+async fn typed_wrong() -> (TestApp, String, String, Page, String) {
     let app = learner_with_paper("chinchilla").await;
     let concept = concept_with(&app, "chinchilla", "fill").await;
     let q = question_where(&app, &concept, is_fill).await;
     let (id, fb) = type_answer(&app, &q, WRONG).await;
-    assert!(fb.body.contains("这次没答对"));
-    assert!(fb.body.contains("我答对了，算我对"), "{}", fb.body);
-    let token = fb.input("token").expect("override token");
+    let token = fb
+        .input("token")
+        .unwrap_or_else(|| panic!("no override token offered: {}", fb.body));
+    (app, concept, id, fb, token)
+}
+
+#[tokio::test]
+async fn a_wrong_typed_answer_can_be_overridden_once_and_the_report_lists_it() {
+    use paperdeck::scheduler::{apply, ConceptState, Prefs, Rating};
+    let (app, concept, id, fb, token) = typed_wrong().await;
+    fb.assert_has_all(&["这次没答对", "我答对了，算我对"]);
 
     let page = override_post(&app, &fb, &id, &token).await;
     assert_eq!(page.status, 303, "{}", page.body);
@@ -528,23 +510,17 @@ async fn a_wrong_typed_answer_can_be_overridden_once_and_the_report_lists_it() {
     let out = crate::common::cli::paperdeck(["report", "grading", "--database", &app.database_url]);
     let stdout = out.stdout;
     assert!(out.ok, "{stdout}{}", out.stderr);
-    assert!(
-        stdout.contains(&format!("card {card} (chinchilla): 1 of 1")),
-        "{stdout}"
-    );
-    assert!(
-        stdout.contains(&format!("overridden: \"{WRONG}\" ×1")),
-        "{stdout}"
-    );
+    for line in [
+        format!("card {card} (chinchilla): 1 of 1"),
+        format!("overridden: \"{WRONG}\" ×1"),
+    ] {
+        assert!(stdout.contains(&line), "{line} in:\n{stdout}");
+    }
 }
 
 #[tokio::test]
 async fn the_override_is_refused_for_forged_tokens_and_reviews_that_are_no_longer_latest() {
-    let app = learner_with_paper("chinchilla").await;
-    let concept = concept_with(&app, "chinchilla", "fill").await;
-    let q = question_where(&app, &concept, is_fill).await;
-    let (id, fb) = type_answer(&app, &q, WRONG).await;
-    let token = fb.input("token").expect("override token");
+    let (app, concept, id, fb, token) = typed_wrong().await;
     // A forged token, or a real one with another version: 403, nothing written.
     assert_eq!(override_post(&app, &fb, &id, "deadbeef").await.status, 403);
     let tampered = override_with(&app, Some(&fb.csrf()), &id, "7", &token).await;
@@ -561,8 +537,7 @@ async fn the_override_is_refused_for_forged_tokens_and_reviews_that_are_no_longe
 
     // The concept is answered again: the earlier review is no longer its latest.
     let q = app.get(&format!("/quiz?concept={concept}")).await;
-    app.post("/quiz/answer", &as_pairs(&answer_fields(&q)))
-        .await;
+    app.post_answer(&answer_fields(&q)).await;
     let old = app.get(&format!("/quiz/feedback/{id}")).await;
     assert!(!old.body.contains("我答对了，算我对"));
     let late = override_post(&app, &fb, &id, &token).await;
@@ -671,21 +646,12 @@ async fn typed_answers_are_graded_by_the_content_names_and_by_value() {
 async fn continue_after_practice_stays_in_practice() {
     let app = learner_with_paper("chinchilla").await;
     // The daily quiz first: its feedback continues with the daily quiz.
-    let q = app.get("/quiz").await;
-    let (_, fb) = app.submit(&answer_fields(&q)).await;
-    assert!(fb.body.contains("href=\"/quiz\" data-enter"), "{}", fb.body);
+    let (_, fb) = app.submit(&app.some_answer().await).await;
+    fb.assert_has("href=\"/quiz\" data-enter");
     // Then extra practice of a concept already studied.
     let q = app.get("/quiz?mode=practice").await;
     assert_eq!(q.status, 200);
-    assert!(
-        q.body.contains("name=\"mode\" value=\"practice\""),
-        "{}",
-        q.body
-    );
+    q.assert_has("name=\"mode\" value=\"practice\"");
     let (_, fb) = app.submit(&answer_fields(&q)).await;
-    assert!(
-        fb.body.contains("href=\"/quiz?mode=practice\" data-enter") && fb.body.contains("继续练习"),
-        "{}",
-        fb.body
-    );
+    fb.assert_has_all(&["href=\"/quiz?mode=practice\" data-enter", "继续练习"]);
 }

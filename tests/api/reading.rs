@@ -232,21 +232,13 @@ async fn reading_progress_and_continue_reading_survive_logging_out_and_in() {
     assert_eq!(answer(&app, "qlora", &q, &right).await.status, 303);
     let page = app.get("/papers/qlora").await;
     let csrf = page.csrf();
+    let reached = |section| [("csrf", csrf.as_str()), ("section", section)];
     let res = app
-        .post(
-            "/papers/qlora/reached",
-            &[("csrf", &csrf), ("section", "explain")],
-        )
+        .post_expect("/papers/qlora/reached", &reached("explain"), 303)
         .await;
-    assert_eq!(res.status, 303, "{}", res.body);
     assert_eq!(res.location.as_deref(), Some("/papers/qlora#explain-check"));
-    let bad = app
-        .post(
-            "/papers/qlora/reached",
-            &[("csrf", &csrf), ("section", "nope")],
-        )
+    app.post_expect("/papers/qlora/reached", &reached("nope"), 400)
         .await;
-    assert_eq!(bad.status, 400);
 
     let page = app.get("/papers/qlora").await;
     assert_eq!(
@@ -295,8 +287,7 @@ async fn back_to_the_source_points_at_the_words_that_explain_the_concept() {
     let app = spawn_app_with(|s| s.cache_ttl = Duration::ZERO).await;
     assert_eq!(app.signup("again", PW).await.status, 303);
     assert_eq!(app.mark_read("qlora").await.status, 303);
-    let q = app.get("/quiz").await;
-    let fields = crate::helpers::answer_fields(&q);
+    let fields = app.some_answer().await;
     let (id, fb) = app.submit(&fields).await;
     assert!(id > 0);
     let doc = Html::parse_document(&fb.body);

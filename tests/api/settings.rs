@@ -1,21 +1,37 @@
-use crate::helpers::{new_learner, spawn_app};
+use crate::helpers::{new_learner, spawn_app, Page, TestApp};
 
-fn form<'a>(
-    csrf: &'a str,
-    r: &'a str,
-    n: &'a str,
-    m: &'a str,
-    tz: &'a str,
-    h: &'a str,
-) -> Vec<(&'a str, &'a str)> {
-    vec![
-        ("csrf", csrf),
-        ("desired_retention", r),
-        ("new_per_day", n),
-        ("max_reviews_per_day", m),
-        ("timezone", tz),
-        ("rollover_hour", h),
-    ]
+/// The settings form's fields after `csrf`, in the order [`save_settings`] takes values.
+const FIELDS: [&str; 5] = [
+    "desired_retention",
+    "new_per_day",
+    "max_reviews_per_day",
+    "timezone",
+    "rollover_hour",
+];
+
+/// Posts the settings form with `csrf` and `values` for [`FIELDS`].
+async fn save_settings(app: &TestApp, csrf: &str, values: [&str; 5]) -> Page {
+    let mut form = vec![("csrf", csrf)];
+    form.extend(FIELDS.into_iter().zip(values));
+    app.post("/settings", &form).await
+}
+
+/// Stores 150 days of simulated history (from `seed`) for the learner `sim0001` the way an
+/// import would, and logs her in on `browser`; her number of reviews.
+async fn simulated_learner(browser: &TestApp, seed: u64) -> usize {
+    let content = paperdeck::content::embedded().unwrap();
+    let concepts: Vec<String> = content.concepts.iter().map(|c| c.slug.clone()).collect();
+    let start = paperdeck::store::now_ts() - 150 * 86_400;
+    let mut reviews = Vec::new();
+    paperdeck::simulate::simulate(1, 150, start, &concepts, seed, |r| reviews.push(r.clone()));
+    paperdeck::simulate::store_learners(&browser.database_url, &content, &reviews, 1)
+        .await
+        .unwrap();
+    let login = browser
+        .login("sim0001", paperdeck::simulate::SIM_PASSWORD)
+        .await;
+    assert_eq!(login.status, 303, "{}", login.body);
+    reviews.len()
 }
 
 #[tokio::test]
@@ -23,15 +39,10 @@ async fn settings_are_saved_and_bad_values_come_back_with_a_message() {
     let app = new_learner("sora").await;
     let page = app.get("/settings").await;
     assert_eq!(page.status, 200);
-    assert!(page.body.contains(r#"step="1" value="90""#));
+    page.assert_has(r#"step="1" value="90""#);
     let csrf = page.csrf();
-    let ok = app
-        .post(
-            "/settings",
-            &form(&csrf, "85", "3", "40", "Europe/London", "5"),
-        )
-        .await;
-    assert_eq!(ok.status, 303);
+    let ok = save_settings(&app, &csrf, ["85", "3", "40", "Europe/London", "5"]).await;
+    assert_eq!(ok.status, 303, "{}", ok.body);
     let row: (f64, i64, i64, String, i64) = sqlx::query_as(
         "SELECT desired_retention, new_per_day, max_reviews_per_day, timezone, rollover_hour FROM learners",
     )
@@ -45,9 +56,7 @@ async fn settings_are_saved_and_bad_values_come_back_with_a_message() {
         ("90", "UTC", "25", "每天开始的时间"),
         ("ninety", "UTC", "4", "80% 到 97%"),
     ] {
-        let bad = app
-            .post("/settings", &form(&csrf, r, "3", "40", tz, h))
-            .await;
+        let bad = save_settings(&app, &csrf, [r, "3", "40", tz, h]).await;
         assert_eq!(bad.status, 400, "{r} {tz} {h}");
         assert!(bad.body.contains(msg), "{msg}");
     }
@@ -68,7 +77,7 @@ async fn optimising_needs_enough_reviews() {
     assert_eq!(page.status, 303);
     let page = app.get(page.location.as_deref().unwrap()).await;
     assert_eq!(page.status, 200);
-    assert!(page.body.contains("至少要有"), "{}", page.body);
+    page.assert_has("至少要有");
     app.assert_count(
         "SELECT COUNT(*) FROM learners WHERE fsrs_params IS NOT NULL",
         0,
@@ -79,26 +88,12 @@ async fn optimising_needs_enough_reviews() {
 #[tokio::test]
 async fn optimising_fits_parameters_to_a_real_history_and_shows_both_scores() {
     let app = spawn_app().await;
-    // A learner with months of history, stored the way an import would.
-    let content = paperdeck::content::embedded().unwrap();
-    let concepts: Vec<String> = content.concepts.iter().map(|c| c.slug.clone()).collect();
-    let start = paperdeck::store::now_ts() - 150 * 86_400;
-    let mut reviews = Vec::new();
-    paperdeck::simulate::simulate(1, 150, start, &concepts, 11, |r| reviews.push(r.clone()));
-    assert!(reviews.len() >= 100, "{}", reviews.len());
-    let url = app.database_url.clone();
-    paperdeck::simulate::store_learners(&url, &content, &reviews, 1)
-        .await
-        .unwrap();
-    assert_eq!(
-        app.login("sim0001", paperdeck::simulate::SIM_PASSWORD)
-            .await
-            .status,
-        303
-    );
+    // A learner with months of history.
+    let reviews = simulated_learner(&app, 11).await;
+    assert!(reviews >= 100, "{reviews}");
 
     let page = app.get("/settings").await;
-    assert!(page.body.contains("优化我的复习安排"));
+    page.assert_has("优化我的复习安排");
     let posted = app
         .post("/settings/optimise", &[("csrf", &page.csrf())])
         .await;
@@ -130,55 +125,27 @@ async fn the_workload_chart_is_shown_for_a_new_and_a_busy_learner() {
     let page = app.get("/settings").await;
     assert_eq!(page.status, 200);
     // New: nothing unlocked, so the estimate is for all the content's concepts.
-    assert!(
-        page.body.contains(r#"<section id="workload""#),
-        "{}",
-        page.body
-    );
-    assert!(page.body.contains("你还没有解锁概念"));
-    assert!(page.body.contains("现在 90%"));
+    page.assert_has_all(&[r#"<section id="workload""#, "你还没有解锁概念", "现在 90%"]);
     // Every target from 80% to 97% is in the table under the chart, without JavaScript.
     for pct in [80, 90, 97] {
-        assert!(page
-            .body
-            .contains(&format!(r#"<th scope="row">{pct}%</th><td>约 "#)));
+        page.assert_has(format!(r#"<th scope="row">{pct}%</th><td>约 "#));
     }
     let new_minutes = minutes_now(&page.body);
     assert!(new_minutes > 0.0);
 
-    // Busy: months of history on all concepts, stored the way an import would.
+    // Busy: months of history on all concepts.
     let busy = app.other_browser();
-    let content = paperdeck::content::embedded().unwrap();
-    let concepts: Vec<String> = content.concepts.iter().map(|c| c.slug.clone()).collect();
-    let start = paperdeck::store::now_ts() - 150 * 86_400;
-    let mut reviews = Vec::new();
-    paperdeck::simulate::simulate(1, 150, start, &concepts, 5, |r| reviews.push(r.clone()));
-    paperdeck::simulate::store_learners(&app.database_url, &content, &reviews, 1)
-        .await
-        .unwrap();
-    let login = busy
-        .login("sim0001", paperdeck::simulate::SIM_PASSWORD)
-        .await;
-    assert_eq!(login.status, 303);
+    simulated_learner(&busy, 5).await;
     let page = busy.get("/settings").await;
     assert_eq!(page.status, 200);
-    assert!(
-        page.body
-            .contains(&format!("按你已经解锁的 {} 个概念", concepts.len())),
-        "{}",
-        page.body
-    );
-    assert!(page.body.contains("<polyline"));
+    let concepts = paperdeck::content::embedded().unwrap().concepts.len();
+    page.assert_has(format!("按你已经解锁的 {concepts} 个概念"));
+    page.assert_has("<polyline");
     // Her concepts are learned, months in: a day costs less than learning them all from new.
     assert!(minutes_now(&page.body) < new_minutes);
     // The marker follows her setting.
     let csrf = page.csrf();
-    let saved = busy
-        .post(
-            "/settings",
-            &form(&csrf, "85", "5", "50", "Asia/Shanghai", "4"),
-        )
-        .await;
-    assert_eq!(saved.status, 303);
-    assert!(busy.get("/settings").await.body.contains("现在 85%"));
+    let saved = save_settings(&busy, &csrf, ["85", "5", "50", "Asia/Shanghai", "4"]).await;
+    assert_eq!(saved.status, 303, "{}", saved.body);
+    busy.get("/settings").await.assert_has("现在 85%");
 }

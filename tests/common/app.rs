@@ -303,11 +303,30 @@ impl TestApp {
             .unwrap_or_else(|e| panic!("GET {path}: body: {e}"))
     }
 
+    /// GETs each of `paths` in turn, asserting that each answers `want`; the pages, with their
+    /// paths, for the checks that follow.
+    pub async fn get_each<'p>(&self, paths: &[&'p str], want: u16) -> Vec<(&'p str, Page)> {
+        let mut pages = Vec::new();
+        for &path in paths {
+            let page = self.get(path).await;
+            assert_eq!(page.status, want, "GET {path}: {}", page.body);
+            pages.push((path, page));
+        }
+        pages
+    }
+
     pub async fn post(&self, path: &str, form: &[(&str, &str)]) -> Page {
         let res = self.client.post(self.url(path)).form(form).send().await;
         Page::read(res.unwrap_or_else(|e| panic!("POST {path}: {e}")))
             .await
             .unwrap_or_else(|e| panic!("POST {path}: body: {e}"))
+    }
+
+    /// Posts `form` to `path`, asserting that it answers `want` (the body shown when not).
+    pub async fn post_expect(&self, path: &str, form: &[(&str, &str)], want: u16) -> Page {
+        let page = self.post(path, form).await;
+        assert_eq!(page.status, want, "POST {path}: {}", page.body);
+        page
     }
 
     /// Posts `body` as it is, with the content type given (bodies a form cannot produce).
@@ -436,12 +455,22 @@ impl TestApp {
         }
     }
 
+    /// The form of the quiz's current question with some valid answer
+    /// ([`super::quiz::answer_fields`]); panics, showing the page, when it has no question.
+    pub async fn some_answer(&self) -> Vec<(String, String)> {
+        super::quiz::answer_fields(&self.get("/quiz").await)
+    }
+
+    /// Posts an answer form as it is, whatever becomes of it.
+    pub async fn post_answer(&self, fields: &[(String, String)]) -> Page {
+        self.post(super::quiz::ANSWER, &super::quiz::as_pairs(fields))
+            .await
+    }
+
     /// Posts an answer form; asserts it was recorded (303) and returns the review id and the
     /// feedback page it leads to.
     pub async fn submit(&self, fields: &[(String, String)]) -> (i64, Page) {
-        let res = self
-            .post("/quiz/answer", &super::quiz::as_pairs(fields))
-            .await;
+        let res = self.post_answer(fields).await;
         let id = res
             .feedback_id()
             .unwrap_or_else(|| panic!("answer not recorded ({}): {}", res.status, res.body));

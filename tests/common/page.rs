@@ -35,6 +35,26 @@ impl Page {
         })
     }
 
+    /// Asserts that the body contains `needle`; a failure shows the status and the whole body.
+    #[track_caller]
+    pub fn assert_has(&self, needle: impl AsRef<str>) {
+        let needle = needle.as_ref();
+        assert!(
+            self.body.contains(needle),
+            "the page (status {}) lacks {needle:?}:\n{}",
+            self.status,
+            self.body
+        );
+    }
+
+    /// [`Page::assert_has`] for each of `needles`.
+    #[track_caller]
+    pub fn assert_has_all(&self, needles: &[&str]) {
+        for needle in needles {
+            self.assert_has(needle);
+        }
+    }
+
     /// The value of the response header `name` ("" when it is missing or not text).
     pub fn header(&self, name: &str) -> &str {
         self.headers

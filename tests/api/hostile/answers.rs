@@ -156,39 +156,30 @@ pub fn add(c: &mut Corpus) {
         }
     }
     for (label, f) in &answer_cases {
-        c.post_form(
+        c.post_refused(
             &format!("answer, {label}, as Alice"),
             alice,
             "/quiz/answer",
             f,
-            Expect::Reject,
         );
     }
     // Alice's valid question sent by Bob (with his own csrf), and by anonymous visitors
     let as_bob = set(q, "csrf", &ctx.csrf_bob);
-    c.post_form(
-        "Alice's question as Bob",
-        bob,
-        "/quiz/answer",
-        &as_bob,
-        Expect::Reject,
-    );
+    c.post_refused("Alice's question as Bob", bob, "/quiz/answer", &as_bob);
     let as_bob = set(&as_bob, "token", &field(&ctx.bob_q, "token"));
-    c.post_form(
+    c.post_refused(
         "Alice's question with Bob's token as Bob",
         bob,
         "/quiz/answer",
         &as_bob,
-        Expect::Reject,
     );
     for who in [Who::Anon, Who::Nobody, Who::Forged] {
         let f = set(q, "csrf", &ctx.csrf(who));
-        c.post_form(
+        c.post_refused(
             &format!("Alice's question as {who:?}"),
             who,
             "/quiz/answer",
             &f,
-            Expect::Reject,
         );
     }
 
@@ -210,26 +201,22 @@ pub fn add(c: &mut Corpus) {
         review_ids.push((format!("review {s:?} alone"), s.to_string()));
     }
     for (label, id) in &review_ids {
-        let undo = kv(&[("csrf", &ctx.csrf_alice), ("review", id)]);
-        c.post_form(
+        c.post_refused(
             &format!("undo {label} as Alice"),
             alice,
             "/quiz/undo",
-            &undo,
-            Expect::Reject,
+            &kv(&[("csrf", &ctx.csrf_alice), ("review", id)]),
         );
         for rating in ["4", "2"] {
-            let rg = kv(&[
-                ("csrf", &ctx.csrf_alice),
-                ("review", id),
-                ("rating", rating),
-            ]);
-            c.post_form(
+            c.post_refused(
                 &format!("regrade {label} to {rating} as Alice"),
                 alice,
                 "/quiz/regrade",
-                &rg,
-                Expect::Reject,
+                &kv(&[
+                    ("csrf", &ctx.csrf_alice),
+                    ("review", id),
+                    ("rating", rating),
+                ]),
             );
         }
     }
@@ -243,22 +230,10 @@ pub fn add(c: &mut Corpus) {
         if let Some(r) = extra {
             f.push(("rating".into(), r.into()));
         }
-        c.post_form(
-            "Alice's latest review as Bob",
-            bob,
-            path,
-            &f,
-            Expect::Reject,
-        );
+        c.post_refused("Alice's latest review as Bob", bob, path, &f);
         let mut f = set(&f, "learner_id", "1");
         f.push(("learner".into(), "alice".into()));
-        c.post_form(
-            "Alice's latest review as Bob, learner_id=1",
-            bob,
-            path,
-            &f,
-            Expect::Reject,
-        );
+        c.post_refused("Alice's latest review as Bob, learner_id=1", bob, path, &f);
     }
     // Alice's own latest review with ratings that are not allowed
     for rating in [
@@ -272,55 +247,47 @@ pub fn add(c: &mut Corpus) {
         "",
         "99999999999999999999",
     ] {
-        let f = kv(&[
-            ("csrf", &ctx.csrf_alice),
-            ("review", &a_last.to_string()),
-            ("rating", rating),
-        ]);
-        c.post_form(
+        c.post_refused(
             &format!("regrade own latest to {rating:?}"),
             alice,
             "/quiz/regrade",
-            &f,
-            Expect::Reject,
+            &kv(&[
+                ("csrf", &ctx.csrf_alice),
+                ("review", &a_last.to_string()),
+                ("rating", rating),
+            ]),
         );
     }
-    let f = kv(&[("csrf", &ctx.csrf_alice), ("review", &a_last.to_string())]);
-    c.post_form(
+    c.post_refused(
         "regrade own latest, no rating",
         alice,
         "/quiz/regrade",
-        &f,
-        Expect::Reject,
+        &kv(&[("csrf", &ctx.csrf_alice), ("review", &a_last.to_string())]),
     );
-    let f = kv(&[
-        ("csrf", &ctx.csrf_alice),
-        ("review", &a_last.to_string()),
-        ("review", &a_last.to_string()),
-    ]);
-    c.post_form(
+    c.post_refused(
         "undo own latest, review twice",
         alice,
         "/quiz/undo",
-        &f,
-        Expect::Reject,
+        &kv(&[
+            ("csrf", &ctx.csrf_alice),
+            ("review", &a_last.to_string()),
+            ("review", &a_last.to_string()),
+        ]),
     );
     for who in [Who::Anon, Who::Nobody, Who::Forged] {
         let f = kv(&[("csrf", &ctx.csrf(who)), ("review", &a_last.to_string())]);
-        c.post_form(
+        c.post_refused(
             &format!("undo Alice's latest as {who:?}"),
             who,
             "/quiz/undo",
             &f,
-            Expect::Reject,
         );
         let f = set(&f, "rating", "4");
-        c.post_form(
+        c.post_refused(
             &format!("regrade Alice's latest as {who:?}"),
             who,
             "/quiz/regrade",
             &f,
-            Expect::Reject,
         );
     }
 }
@@ -347,7 +314,7 @@ async fn forged_shown_at_values_are_refused_and_record_nothing() {
     for v in values {
         let q = app.get("/quiz").await;
         let f = set(&answer_fields(&q), "shown_at", &v);
-        let res = app.post("/quiz/answer", &as_pairs(&f)).await;
+        let res = app.post_answer(&f).await;
         if res.status != 400 || !res.body.contains("显示时间不对") {
             failures.push(format!("shown_at={v}: status {}, expected 400", res.status));
         }
@@ -355,8 +322,7 @@ async fn forged_shown_at_values_are_refused_and_record_nothing() {
     assert!(failures.is_empty(), "{}", failures.join("\n"));
     app.assert_count("SELECT COUNT(*) FROM reviews", 0).await;
     // The page's own value is accepted.
-    let q = app.get("/quiz").await;
-    let (_, fb) = app.submit(&answer_fields(&q)).await;
+    let (_, fb) = app.submit(&app.some_answer().await).await;
     assert_eq!(fb.status, 200);
     app.assert_count("SELECT COUNT(*) FROM reviews", 1).await;
 }

@@ -27,6 +27,17 @@ fn row_text(r: &sqlx::any::AnyRow) -> String {
         .join("|")
 }
 
+/// The rows `query` selects, each as [`row_text`], sorted (row order is not what is compared).
+async fn sorted_rows<'q>(
+    pool: &sqlx::AnyPool,
+    query: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>,
+) -> Vec<String> {
+    let rows = query.fetch_all(pool).await.expect("rows");
+    let mut rows: Vec<String> = rows.iter().map(row_text).collect();
+    rows.sort();
+    rows
+}
+
 pub async fn dump(app: &TestApp) -> BTreeMap<String, Vec<String>> {
     let pool = app.db().await;
     let mut out = BTreeMap::new();
@@ -40,15 +51,11 @@ pub async fn dump(app: &TestApp) -> BTreeMap<String, Vec<String>> {
         ("cards", "*"),
     ];
     for (table, cols) in tables {
-        let mut rows: Vec<String> = sqlx::query(&format!("SELECT {cols} FROM {table}"))
-            .fetch_all(&pool)
-            .await
-            .expect("rows")
-            .iter()
-            .map(row_text)
-            .collect();
-        rows.sort();
-        out.insert(table.to_string(), rows);
+        let sql = format!("SELECT {cols} FROM {table}");
+        out.insert(
+            table.to_string(),
+            sorted_rows(&pool, sqlx::query(&sql)).await,
+        );
     }
     let sessions: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM login_sessions")
         .fetch_one(&pool)
@@ -99,15 +106,8 @@ pub async fn rows_of(app: &TestApp, learner: i64) -> Vec<String> {
         ("concept_states", "learner_id"),
         ("reviews", "learner_id"),
     ] {
-        let mut rows: Vec<String> = sqlx::query(&format!("SELECT * FROM {table} WHERE {key} = $1"))
-            .bind(learner)
-            .fetch_all(&pool)
-            .await
-            .expect("rows")
-            .iter()
-            .map(row_text)
-            .collect();
-        rows.sort();
+        let sql = format!("SELECT * FROM {table} WHERE {key} = $1");
+        let rows = sorted_rows(&pool, sqlx::query(&sql).bind(learner)).await;
         out.extend(rows.into_iter().map(|r| format!("{table}: {r}")));
     }
     pool.close().await;

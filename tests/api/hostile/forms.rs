@@ -75,20 +75,13 @@ pub fn add(c: &mut Corpus) {
                 ("csrf truncated", ctx.csrf(who)[..20].to_string()),
             ];
             for (label, token) in bad_tokens {
-                c.post_form(
-                    &format!("{label} as {who:?}"),
-                    who,
-                    path,
-                    &with(&token),
-                    reject,
-                );
+                c.post_refused(&format!("{label} as {who:?}"), who, path, &with(&token));
             }
-            c.post_form(
+            c.post_refused(
                 &format!("no csrf as {who:?}"),
                 who,
                 path,
                 &without(&with(""), "csrf"),
-                reject,
             );
             // The body formats below carry the valid token, yet must be refused for their form;
             // logging out would end the session the rest of the corpus uses, so /logout gets
@@ -142,15 +135,14 @@ pub fn add(c: &mut Corpus) {
             );
             let mut one_mb = good.clone();
             one_mb.push(("padding".into(), huge.clone()));
-            c.post_form(&format!("1 MB body as {who:?}"), who, path, &one_mb, reject);
+            c.post_refused(&format!("1 MB body as {who:?}"), who, path, &one_mb);
             let mut field_100k = good.clone();
             field_100k.push(("extra".into(), big.clone()));
-            c.post_form(
+            c.post_refused(
                 &format!("100 KB extra field as {who:?}"),
                 who,
                 path,
                 &field_100k,
-                reject,
             );
             if !fields.is_empty() {
                 // every field 100 KB long
@@ -158,13 +150,7 @@ pub fn add(c: &mut Corpus) {
                     .iter()
                     .map(|(k, v)| (k.clone(), if k == "csrf" { v.clone() } else { big.clone() }))
                     .collect();
-                c.post_form(
-                    &format!("100 KB fields as {who:?}"),
-                    who,
-                    path,
-                    &all_big,
-                    reject,
-                );
+                c.post_refused(&format!("100 KB fields as {who:?}"), who, path, &all_big);
             }
             // Broken encodings in the csrf value: never a valid token.
             for (label, raw) in [
@@ -220,24 +206,20 @@ pub fn add(c: &mut Corpus) {
     for s in &slugs {
         let path = format!("/papers/{s}/read");
         for who in [alice, bob] {
-            let f = kv(&[("csrf", &ctx.csrf(who))]);
-            c.post_form(
+            c.post_refused(
                 &format!("read {} as {who:?}", cut(s, 30)),
                 who,
                 &path,
-                &f,
-                Expect::Reject,
+                &kv(&[("csrf", &ctx.csrf(who))]),
             );
         }
     }
     for who in [Who::Anon, Who::Nobody, Who::Forged] {
-        let f = kv(&[("csrf", &ctx.csrf(who))]);
-        c.post_form(
+        c.post_refused(
             &format!("read a real paper as {who:?}"),
             who,
             "/papers/qlora/read",
-            &f,
-            Expect::Reject,
+            &kv(&[("csrf", &ctx.csrf(who))]),
         );
     }
 
@@ -259,18 +241,16 @@ pub fn add(c: &mut Corpus) {
     ]);
     for n in &names {
         for who in [Who::Anon, alice] {
-            let f = kv(&[
-                ("csrf", &ctx.csrf(who)),
-                ("username", n),
-                ("password", PW),
-                ("password_confirm", PW),
-            ]);
-            c.post_form(
+            c.post_refused(
                 &format!("signup {:?} as {who:?}", cut(n, 30)),
                 who,
                 "/signup",
-                &f,
-                Expect::Reject,
+                &kv(&[
+                    ("csrf", &ctx.csrf(who)),
+                    ("username", n),
+                    ("password", PW),
+                    ("password_confirm", PW),
+                ]),
             );
         }
     }
@@ -280,27 +260,23 @@ pub fn add(c: &mut Corpus) {
         ("confirm differs", PW, "another passphrase"),
         ("password 100 KB", &*big, &*big),
     ] {
-        let f = kv(&[
-            ("csrf", &ctx.csrf_anon),
-            ("username", "valid_name"),
-            ("password", pw),
-            ("password_confirm", confirm),
-        ]);
-        c.post_form(
+        c.post_refused(
             &format!("signup, {label}"),
             Who::Anon,
             "/signup",
-            &f,
-            Expect::Reject,
+            &kv(&[
+                ("csrf", &ctx.csrf_anon),
+                ("username", "valid_name"),
+                ("password", pw),
+                ("password_confirm", confirm),
+            ]),
         );
     }
-    let f = kv(&[("csrf", &ctx.csrf_anon), ("username", "valid_name")]);
-    c.post_form(
+    c.post_refused(
         "signup, no password",
         Who::Anon,
         "/signup",
-        &f,
-        Expect::Reject,
+        &kv(&[("csrf", &ctx.csrf_anon), ("username", "valid_name")]),
     );
 
     // 3e. Log-in with a valid token and wrong credentials (the first ones cost a password hash;
@@ -315,38 +291,32 @@ pub fn add(c: &mut Corpus) {
         ("ALICE ", "wrong wrong wrong"),
         ("alice", ""),
     ] {
-        let f = kv(&[
-            ("csrf", &ctx.csrf_anon),
-            ("username", user),
-            ("password", pw),
-        ]);
-        c.post_form(
+        c.post_refused(
             &format!("login {user:?}"),
             Who::Anon,
             "/login",
-            &f,
-            Expect::Reject,
+            &kv(&[
+                ("csrf", &ctx.csrf_anon),
+                ("username", user),
+                ("password", pw),
+            ]),
         );
     }
-    let f = kv(&[
-        ("csrf", &ctx.csrf_anon),
-        ("username", &big),
-        ("password", PW),
-    ]);
-    c.post_form(
+    c.post_refused(
         "login, 100 KB name",
         Who::Anon,
         "/login",
-        &f,
-        Expect::Reject,
+        &kv(&[
+            ("csrf", &ctx.csrf_anon),
+            ("username", &big),
+            ("password", PW),
+        ]),
     );
-    let f = kv(&[("csrf", &ctx.csrf_anon), ("username", "alice")]);
-    c.post_form(
+    c.post_refused(
         "login, no password",
         Who::Anon,
         "/login",
-        &f,
-        Expect::Reject,
+        &kv(&[("csrf", &ctx.csrf_anon), ("username", "alice")]),
     );
 
     // 3f. Log-out with someone else's or no token, from a learner (must not log her out).
@@ -356,13 +326,11 @@ pub fn add(c: &mut Corpus) {
             ("anonymous", ctx.csrf_anon.clone()),
             ("forged", "f".repeat(40)),
         ] {
-            let f = kv(&[("csrf", &token)]);
-            c.post_form(
+            c.post_refused(
                 &format!("logout with {label} csrf as {who:?}"),
                 who,
                 "/logout",
-                &f,
-                Expect::Reject,
+                &kv(&[("csrf", &token)]),
             );
         }
     }

@@ -31,9 +31,7 @@ mod raw;
 mod routes;
 
 pub use crate::common::app::{spawn_app, TestApp};
-pub use crate::common::quiz::{
-    answer_fields, as_pairs, field, kv, question, set, without, QuestionKind,
-};
+pub use crate::common::quiz::{answer_fields, field, kv, question, set, without, QuestionKind};
 pub use crate::common::PW;
 pub use dump::*;
 pub use raw::*;
@@ -178,18 +176,12 @@ impl Corpus<'_> {
         );
     }
 
-    fn post_form(
-        &mut self,
-        label: &str,
-        who: Who,
-        path: &str,
-        fields: &[(String, String)],
-        expect: Expect,
-    ) {
+    /// A form post of `fields` that must be refused.
+    fn post_refused(&mut self, label: &str, who: Who, path: &str, fields: &[(String, String)]) {
         let req = self
             .ctx
             .request(who, "POST", path.as_bytes(), Some(FORM), &form(fields));
-        self.add(format!("{label}: POST {path}"), who, req, expect);
+        self.add(format!("{label}: POST {path}"), who, req, Expect::Reject);
     }
 
     fn post_body(
@@ -270,7 +262,7 @@ pub async fn answer_some(b: &TestApp, n: usize) -> (Vec<i64>, Vec<(String, Strin
         let q = b.get("/quiz").await;
         assert_eq!(q.status, 200);
         let f = answer_fields(&q);
-        let res = b.post("/quiz/answer", &as_pairs(&f)).await;
+        let res = b.post_answer(&f).await;
         assert_eq!(res.status, 303, "{}", res.body);
         ids.push(res.feedback_id().expect("a feedback page"));
         last = f;

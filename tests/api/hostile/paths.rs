@@ -11,111 +11,92 @@ pub fn add(c: &mut Corpus) {
     let bob = Who::Bob;
     let big = big();
 
-    // 4. Query strings on the pages that read them.
-    let queries: Vec<(&str, Who, Expect)> = vec![
-        ("/papers/chinchilla?read=abc", Who::Anon, Expect::Reject),
+    // 4. Query strings on the pages that read them: who asks, what they must get, the targets.
+    let queries: &[(Who, Expect, &[&str])] = &[
         (
-            "/papers/chinchilla?read=99999999999999999999",
             alice,
             Expect::Reject,
+            &[
+                "/papers/chinchilla?read=99999999999999999999",
+                "/papers/chinchilla?read=-1",
+                "/papers/chinchilla?read=256",
+                "/papers/chinchilla?read=1&read=1",
+                "/quiz?undone=abc",
+                "/quiz?undone=-1",
+                "/quiz?undone=99999999999999999999",
+                "/quiz?concept=",
+                "/quiz?concept=no-such",
+                "/quiz?concept=rlhf",
+                "/quiz?concept=lora",
+                "/quiz?concept=compute-optimal&concept=lora",
+                "/quiz?concept=%ZZ",
+                "/quiz?concept=%FF%FE",
+                "/quiz?concept=compute-optimal%00",
+                "/quiz?mode=practice&concept=no-such",
+                "/quiz?mode=practice&concept=rlhf",
+            ],
         ),
-        ("/papers/chinchilla?read=-1", alice, Expect::Reject),
-        ("/papers/chinchilla?read=256", alice, Expect::Reject),
-        ("/papers/chinchilla?read=1&read=1", alice, Expect::Reject),
-        ("/papers/chinchilla?read=1", alice, Expect::Any),
-        ("/quiz?undone=abc", alice, Expect::Reject),
-        ("/quiz?undone=-1", alice, Expect::Reject),
-        ("/quiz?undone=99999999999999999999", alice, Expect::Reject),
-        ("/quiz?concept=", alice, Expect::Reject),
-        ("/quiz?concept=no-such", alice, Expect::Reject),
-        ("/quiz?concept=rlhf", alice, Expect::Reject),
-        ("/quiz?concept=lora", alice, Expect::Reject),
-        ("/quiz?concept=compute-optimal", bob, Expect::Reject),
         (
-            "/quiz?concept=compute-optimal&concept=lora",
             alice,
-            Expect::Reject,
+            Expect::Any,
+            &[
+                "/papers/chinchilla?read=1",
+                "/quiz?mode=",
+                "/quiz?mode=%ZZ",
+                "/quiz?mode=%FF",
+                "/quiz?mode=practice&mode=normal",
+            ],
         ),
-        ("/quiz?concept=%ZZ", alice, Expect::Reject),
-        ("/quiz?concept=%FF%FE", alice, Expect::Reject),
-        ("/quiz?concept=compute-optimal%00", alice, Expect::Reject),
-        ("/quiz?mode=practice&concept=no-such", alice, Expect::Reject),
-        ("/quiz?mode=practice&concept=rlhf", alice, Expect::Reject),
-        ("/quiz?mode=", alice, Expect::Any),
-        ("/quiz?mode=%ZZ", alice, Expect::Any),
-        ("/quiz?mode=%FF", alice, Expect::Any),
-        ("/quiz?mode=practice&mode=normal", alice, Expect::Any),
-        ("/quiz?concept=lora", Who::Anon, Expect::Reject),
-        ("/quiz?mode=practice", Who::Forged, Expect::Reject),
-        ("/signup?next=//evil.example/", Who::Anon, Expect::Any),
-        ("/signup?next=%2F%2Fevil.example", Who::Anon, Expect::Any),
-        ("/login?next=javascript:alert(7)", Who::Anon, Expect::Any),
+        (bob, Expect::Reject, &["/quiz?concept=compute-optimal"]),
         (
-            "/login?next=%0d%0aSet-Cookie:%20x=1",
+            Who::Anon,
+            Expect::Reject,
+            &["/papers/chinchilla?read=abc", "/quiz?concept=lora"],
+        ),
+        (Who::Forged, Expect::Reject, &["/quiz?mode=practice"]),
+        (
             Who::Anon,
             Expect::Any,
+            &[
+                "/signup?next=//evil.example/",
+                "/signup?next=%2F%2Fevil.example",
+                "/login?next=javascript:alert(7)",
+                "/login?next=%0d%0aSet-Cookie:%20x=1",
+                "/login?next=/%5Cevil.example",
+                "/login?next=%ZZ",
+                "/login?next=%FF",
+                "/papers?%FF=%FE",
+            ],
         ),
-        ("/login?next=/%5Cevil.example", Who::Anon, Expect::Any),
-        ("/login?next=%ZZ", Who::Anon, Expect::Any),
-        ("/login?next=%FF", Who::Anon, Expect::Any),
-        ("/papers?%FF=%FE", Who::Anon, Expect::Any),
-        ("/?a=%ZZ&&&=&", Who::Nobody, Expect::Any),
-        ("/static/style.css?v=%ZZ", Who::Nobody, Expect::Any),
-        ("/healthz?x=%00", Who::Nobody, Expect::Any),
+        (
+            Who::Nobody,
+            Expect::Any,
+            &["/?a=%ZZ&&&=&", "/static/style.css?v=%ZZ", "/healthz?x=%00"],
+        ),
     ];
-    for (target, who, expect) in queries {
-        c.get("query", who, target, expect);
+    for (who, expect, targets) in queries {
+        for target in *targets {
+            c.get("query", *who, target, *expect);
+        }
     }
     for s in SQLI.iter().chain(HTML) {
         let e = urlencode(s);
-        c.get(
-            "sql/html in query",
-            alice,
-            &format!("/quiz?concept={e}"),
-            Expect::Reject,
-        );
-        c.get(
-            "sql/html in query",
-            alice,
-            &format!("/quiz?mode={e}"),
-            Expect::Any,
-        );
-        c.get(
-            "sql/html in query",
-            Who::Anon,
-            &format!("/login?next={e}"),
-            Expect::Any,
-        );
-        c.get(
-            "sql/html in query",
-            Who::Anon,
-            &format!("/signup?next={e}"),
-            Expect::Any,
-        );
-        c.get(
-            "sql/html in path",
-            Who::Anon,
-            &format!("/papers/{e}"),
-            Expect::Reject,
-        );
-        c.get(
-            "sql/html in path",
-            Who::Anon,
-            &format!("/concepts/{e}"),
-            Expect::Reject,
-        );
-        c.get(
-            "sql/html in path",
-            alice,
-            &format!("/quiz/feedback/{e}"),
-            Expect::Reject,
-        );
-        c.get(
-            "sql/html in path",
-            Who::Anon,
-            &format!("/static/{e}"),
-            Expect::Reject,
-        );
+        for (who, target, expect) in [
+            (alice, format!("/quiz?concept={e}"), Expect::Reject),
+            (alice, format!("/quiz?mode={e}"), Expect::Any),
+            (Who::Anon, format!("/login?next={e}"), Expect::Any),
+            (Who::Anon, format!("/signup?next={e}"), Expect::Any),
+        ] {
+            c.get("sql/html in query", who, &target, expect);
+        }
+        for (who, target) in [
+            (Who::Anon, format!("/papers/{e}")),
+            (Who::Anon, format!("/concepts/{e}")),
+            (alice, format!("/quiz/feedback/{e}")),
+            (Who::Anon, format!("/static/{e}")),
+        ] {
+            c.get("sql/html in path", who, &target, Expect::Reject);
+        }
     }
     c.get(
         "100 KB query",
@@ -164,24 +145,10 @@ pub fn add(c: &mut Corpus) {
             Expect::Reject,
         );
     }
-    c.get(
-        "feedback of Alice's review",
-        bob,
-        &format!("/quiz/feedback/{a_last}"),
-        Expect::Reject,
-    );
-    c.get(
-        "feedback of Alice's review",
-        Who::Forged,
-        &format!("/quiz/feedback/{a_last}"),
-        Expect::Reject,
-    );
-    c.get(
-        "feedback of Alice's review",
-        Who::Nobody,
-        &format!("/quiz/feedback/{a_last}"),
-        Expect::Reject,
-    );
+    let alices = format!("/quiz/feedback/{a_last}");
+    for who in [bob, Who::Forged, Who::Nobody] {
+        c.get("feedback of Alice's review", who, &alices, Expect::Reject);
+    }
 
     // 6. Path traversal and odd names on /static, raw bytes, broken percent-encoding.
     let traversal: &[&[u8]] = &[
