@@ -130,11 +130,7 @@ async fn head(db: &Db, learner: i64, exported_at: i64) -> Result<Head, sqlx::Err
         .collect();
     // Papers read in the same second would otherwise come out in any order.
     papers_read.sort_by(|a, b| (a.read_at, &a.paper_slug).cmp(&(b.read_at, &b.paper_slug)));
-    let concept_states = crate::store::quiz::states(db, learner)
-        .await?
-        .into_iter()
-        .map(State::from)
-        .collect();
+    let concept_states = crate::store::quiz::states(db, learner).await?;
     Ok(Head {
         format: FORMAT.to_string(),
         version: VERSION,
@@ -461,11 +457,11 @@ fn validate_concept_states<'e>(
     }
     let mut concepts = HashSet::new();
     for s in &e.concept_states {
-        let name = clip(&s.concept_slug);
-        if content.concept(&s.concept_slug).is_none() {
+        let name = clip(&s.concept);
+        if content.concept(&s.concept).is_none() {
             return Err(format!("概念状态里有不认识的概念“{name}”。"));
         }
-        if !concepts.insert(s.concept_slug.as_str()) {
+        if !concepts.insert(s.concept.as_str()) {
             return Err(format!("概念“{name}”的状态出现了两次。"));
         }
         let times_ok = ts_ok(s.unlocked_at)
@@ -612,8 +608,7 @@ pub async fn import(
         report.settings_taken = true;
     }
     merge_papers_and_states(&mut tx, learner, file, &mut report).await?;
-    tx.commit().await?;
-    db.cache.forget(learner);
+    crate::store::commit_for(db, tx, learner).await?;
     Ok(report)
 }
 
@@ -690,7 +685,7 @@ async fn merge_papers_and_states(
         }
     }
     for s in &file.concept_states {
-        match states.get(&s.concept_slug) {
+        match states.get(&s.concept) {
             None => {
                 // A state she never had: no question for it was ever shown to her, so no open
                 // quiz token can refer to it and the file's version is kept as it is.
@@ -886,7 +881,7 @@ mod tests {
                 read_at: 1_767_000_100,
             }],
             concept_states: vec![State {
-                concept_slug: concept.clone(),
+                concept: concept.clone(),
                 unlocked_at: 1_767_000_100,
                 stability: Some(2.3065),
                 difficulty: Some(2.118_104_2),
@@ -1016,10 +1011,7 @@ mod tests {
             (|e| e.reviews[0].stability_after = f32::INFINITY, "不合理"),
             (|e| e.reviews[0].review_kind = "cram".into(), "类型"),
             (|e| e.reviews[0].concept_slug = "nope".into(), "概念"),
-            (
-                |e| e.concept_states[0].concept_slug = "nope".into(),
-                "不认识",
-            ),
+            (|e| e.concept_states[0].concept = "nope".into(), "不认识"),
             (
                 |e| e.concept_states[0].difficulty = Some(f32::NAN),
                 "不合理",

@@ -10,6 +10,7 @@ use chrono::{Duration, NaiveDate, NaiveTime, TimeZone};
 use chrono_tz::Tz;
 use fsrs::{MemoryState, DEFAULT_PARAMETERS, FSRS};
 use rand::Rng;
+use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 
 /// How many other questions must pass before a concept answered wrong comes back in a session.
@@ -114,9 +115,17 @@ impl Prefs {
     }
 }
 
-/// The stored scheduling state of one concept for one learner.
-#[derive(Debug, Clone, PartialEq)]
+/// The stored scheduling state of one concept for one learner: a row of `concept_states`
+/// without `learner_id`, and as such an entry of an export file's `concept_states`.
+///
+/// Stability and difficulty are `f32` although the columns are REAL: they are computed as `f32`
+/// and every write stores an `f32` widened to `f64`. Written as `f32`, each value has at most
+/// nine digits, which serde_json reads back exactly; the 17-digit `f64` spelling may come back
+/// one bit off, and an export's round trip must be exact.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ConceptState {
+    /// The file calls it by its column's name.
+    #[serde(rename = "concept_slug")]
     pub concept: String,
     pub unlocked_at: i64,
     pub stability: Option<f32>,

@@ -1,11 +1,12 @@
 //! Learner accounts and log-in sessions.
 
 use super::rows::flag;
-use super::Db;
+use super::{Conn, Db};
 use crate::settings::LearnerSettings;
-use sqlx::Row;
+use sqlx::{FromRow, Row};
 
-#[derive(Debug, Clone)]
+/// Read by column name: the queries select columns named as its fields.
+#[derive(Debug, Clone, FromRow)]
 pub struct SessionRow {
     pub learner_id: i64,
     pub username: String,
@@ -20,16 +21,7 @@ pub async fn session(db: &Db, id: &str) -> Result<Option<SessionRow>, sqlx::Erro
          WHERE s.id = $1",
     )
     .bind(id);
-    let row = super::first_row(q, &db.read).await?;
-    row.map(|r| {
-        Ok(SessionRow {
-            learner_id: r.try_get(0)?,
-            username: r.try_get(1)?,
-            last_seen_at: r.try_get(2)?,
-            created_at: r.try_get(3)?,
-        })
-    })
-    .transpose()
+    super::first_of(q, &db.read).await
 }
 
 pub async fn create_session(
@@ -117,16 +109,12 @@ pub async fn delete(db: &Db, learner_id: i64) -> Result<(), sqlx::Error> {
 }
 
 pub async fn password_hash(db: &Db, learner_id: i64) -> Result<Option<String>, sqlx::Error> {
-    let row = sqlx::query("SELECT password_hash FROM learners WHERE id = $1")
-        .bind(learner_id)
-        .fetch_all(&db.read)
-        .await?
-        .into_iter()
-        .next();
-    row.map(|r| r.try_get(0)).transpose()
+    let q = sqlx::query("SELECT password_hash FROM learners WHERE id = $1").bind(learner_id);
+    super::first_as(q, &db.read, |r| r.try_get(0)).await
 }
 
-#[derive(Debug, Clone)]
+/// Read by column name, like [`SessionRow`].
+#[derive(Debug, Clone, FromRow)]
 pub struct Credentials {
     pub id: i64,
     pub username: String,
@@ -139,15 +127,7 @@ pub async fn credentials_by_key(
 ) -> Result<Option<Credentials>, sqlx::Error> {
     let q = sqlx::query("SELECT id, username, password_hash FROM learners WHERE username_key = $1")
         .bind(username_key);
-    let row = super::first_row(q, &db.read).await?;
-    row.map(|r| {
-        Ok(Credentials {
-            id: r.try_get(0)?,
-            username: r.try_get(1)?,
-            password_hash: r.try_get(2)?,
-        })
-    })
-    .transpose()
+    super::first_of(q, &db.read).await
 }
 
 /// Inserts a learner; `Ok(None)` when the name is taken (in any letter case).
@@ -168,8 +148,7 @@ pub async fn create(
     .bind(username_key)
     .bind(password_hash)
     .bind(now);
-    let row = super::first_row(q, &db.write).await?;
-    row.map(|r| r.try_get(0)).transpose()
+    super::first_as(q, &db.write, |r| r.try_get(0)).await
 }
 
 /// Her settings as stored (forced into their bounds), and whether she has personal parameters.
@@ -180,10 +159,9 @@ pub async fn settings(db: &Db, learner: i64) -> Result<Option<LearnerSettings>, 
          FROM learners WHERE id = $1",
     )
     .bind(learner);
-    let row = super::first_row(q, &db.read).await?;
-    row.map(|r| {
+    super::first_as(q, &db.read, |r| {
         Ok(LearnerSettings {
-            has_personal_params: flag(&r, 5)?,
+            has_personal_params: flag(r, 5)?,
             ..LearnerSettings::clamped(
                 r.try_get(0)?,
                 r.try_get(1)?,
@@ -193,7 +171,7 @@ pub async fn settings(db: &Db, learner: i64) -> Result<Option<LearnerSettings>, 
             )
         })
     })
-    .transpose()
+    .await
 }
 
 pub async fn update_settings(
@@ -203,6 +181,24 @@ pub async fn update_settings(
 ) -> Result<(), sqlx::Error> {
     let mut tx = db.write.begin().await?;
     super::bump(&mut tx, learner).await?;
+    write_settings(&mut tx, learner, s).await?;
+    super::commit_for(db, tx, learner).await
+}
+
+/// Stores personal FSRS parameters (JSON array), or clears them with `None`.
+pub async fn set_params(db: &Db, learner: i64, params: Option<&str>) -> Result<(), sqlx::Error> {
+    let mut tx = db.write.begin().await?;
+    super::bump(&mut tx, learner).await?;
+    write_params(&mut tx, learner, params).await?;
+    super::commit_for(db, tx, learner).await
+}
+
+/// Writes her settings inside `conn`'s transaction (`has_personal_params` is not a column).
+pub(super) async fn write_settings(
+    conn: &mut Conn,
+    learner: i64,
+    s: &LearnerSettings,
+) -> Result<(), sqlx::Error> {
     sqlx::query(
         "UPDATE learners SET desired_retention = $1, new_per_day = $2, max_reviews_per_day = $3,
                 timezone = $4, rollover_hour = $5
@@ -214,25 +210,23 @@ pub async fn update_settings(
     .bind(&s.timezone)
     .bind(s.rollover_hour)
     .bind(learner)
-    .execute(&mut *tx)
-    .await?;
-    tx.commit().await?;
-    db.cache.forget(learner);
-    Ok(())
+    .execute(&mut *conn)
+    .await
+    .map(|_| ())
 }
 
-/// Stores personal FSRS parameters (JSON array), or clears them with `None`.
-pub async fn set_params(db: &Db, learner: i64, params: Option<&str>) -> Result<(), sqlx::Error> {
-    let mut tx = db.write.begin().await?;
-    super::bump(&mut tx, learner).await?;
+/// Writes her personal parameters inside `conn`'s transaction.
+pub(super) async fn write_params(
+    conn: &mut Conn,
+    learner: i64,
+    params: Option<&str>,
+) -> Result<(), sqlx::Error> {
     sqlx::query("UPDATE learners SET fsrs_params = $1 WHERE id = $2")
         .bind(params)
         .bind(learner)
-        .execute(&mut *tx)
-        .await?;
-    tx.commit().await?;
-    db.cache.forget(learner);
-    Ok(())
+        .execute(&mut *conn)
+        .await
+        .map(|_| ())
 }
 
 /// The failed log-ins on `name_key` since `since`, as (address, time), oldest first: what every

@@ -41,6 +41,8 @@ pub type Pool = sqlx::AnyPool;
 /// One connection (or, through `&mut *tx`, a transaction) of either backend.
 pub type Conn = sqlx::AnyConnection;
 pub type DbRow = sqlx::any::AnyRow;
+/// A query with its binds, on either backend.
+pub(crate) type Query<'q> = sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>;
 
 /// Which database the URL names. Every difference between the two dialects is decided here
 /// (connection set-up, pool sizes, migrations), never in a query or a handler.
@@ -305,6 +307,18 @@ pub async fn bump(conn: &mut Conn, learner: i64) -> Result<i64, sqlx::Error> {
     }
 }
 
+/// Commits a transaction that changed the learner's cached data (it called [`bump`]), then
+/// drops what this instance cached of her, so that its next read sees the change.
+pub(crate) async fn commit_for(
+    db: &Db,
+    tx: sqlx::Transaction<'_, sqlx::Any>,
+    learner: i64,
+) -> Result<(), sqlx::Error> {
+    tx.commit().await?;
+    db.cache.forget(learner);
+    Ok(())
+}
+
 /// Creates a missing PostgreSQL database, as SQLite creates a missing file: pointing paperdeck
 /// at a new name is all the setup there is. Instances starting together may race to create it;
 /// the losers find it there.
@@ -382,9 +396,23 @@ impl<'q> sqlx::Encode<'q, sqlx::Any> for NullableF64 {
 }
 
 /// The first row of a query (see the module doc for why not `fetch_optional`).
-pub(crate) async fn first_row<'q>(
-    q: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>,
-    pool: &Pool,
-) -> Result<Option<DbRow>, sqlx::Error> {
+pub(crate) async fn first_row<'q>(q: Query<'q>, pool: &Pool) -> Result<Option<DbRow>, sqlx::Error> {
     Ok(q.fetch_all(pool).await?.into_iter().next())
+}
+
+/// The first row of a query, read by `read`.
+pub(crate) async fn first_as<'q, T>(
+    q: Query<'q>,
+    pool: &Pool,
+    read: impl FnOnce(&DbRow) -> Result<T, sqlx::Error>,
+) -> Result<Option<T>, sqlx::Error> {
+    first_row(q, pool).await?.as_ref().map(read).transpose()
+}
+
+/// The first row of a query as a type that reads itself from a row.
+pub(crate) async fn first_of<'q, T: for<'r> sqlx::FromRow<'r, DbRow>>(
+    q: Query<'q>,
+    pool: &Pool,
+) -> Result<Option<T>, sqlx::Error> {
+    first_as(q, pool, |r| T::from_row(r)).await
 }

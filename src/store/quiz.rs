@@ -1,7 +1,7 @@
 //! Reading records, concept states and the review log: everything the quiz reads and writes.
 //! Every query here is scoped by the learner's id.
 
-use super::rows::{flag, opt_f32, state_from_row};
+use super::rows::{bind_schedule, flag, kind, state_from_row};
 use super::Db;
 use crate::scheduler::{ConceptState, Outcome, Prefs, Rating, ReviewKind, TodayReview};
 use sqlx::Row;
@@ -28,19 +28,29 @@ pub async fn mark_read(
     .execute(&mut *tx)
     .await?;
     for c in concepts {
-        sqlx::query(
-            "INSERT INTO concept_states (learner_id, concept_slug, unlocked_at) VALUES ($1, $2, $3)
-             ON CONFLICT (learner_id, concept_slug) DO NOTHING",
-        )
-        .bind(learner)
-        .bind(c)
-        .bind(now)
-        .execute(&mut *tx)
-        .await?;
+        unlock_in(&mut tx, learner, c, now).await?;
     }
-    tx.commit().await?;
-    db.cache.forget(learner);
-    Ok(())
+    super::commit_for(db, tx, learner).await
+}
+
+/// Unlocks a concept inside `conn`'s transaction, as new; unlocking twice changes nothing.
+/// Returns whether a row was added.
+pub(super) async fn unlock_in(
+    conn: &mut super::Conn,
+    learner: i64,
+    concept: &str,
+    now: i64,
+) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query(
+        "INSERT INTO concept_states (learner_id, concept_slug, unlocked_at) VALUES ($1, $2, $3)
+         ON CONFLICT (learner_id, concept_slug) DO NOTHING",
+    )
+    .bind(learner)
+    .bind(concept)
+    .bind(now)
+    .execute(&mut *conn)
+    .await?;
+    Ok(done.rows_affected() > 0)
 }
 
 pub async fn papers_read(db: &Db, learner: i64) -> Result<Vec<(String, i64)>, sqlx::Error> {
@@ -93,8 +103,7 @@ pub async fn state(
     )
     .bind(learner)
     .bind(concept);
-    let row = super::first_row(q, &db.read).await?;
-    row.as_ref().map(state_from_row).transpose()
+    super::first_as(q, &db.read, state_from_row).await
 }
 
 /// The learner's answers since `since`, oldest first.
@@ -113,7 +122,7 @@ pub async fn reviews_since(
             Ok(TodayReview {
                 concept: r.try_get(0)?,
                 rating: r.try_get::<i64, _>(1)? as u8,
-                kind: ReviewKind::parse(r.try_get::<&str, _>(2)?).unwrap_or(ReviewKind::Review),
+                kind: kind(&r, 2)?,
             })
         })
         .collect()
@@ -143,8 +152,7 @@ pub async fn prefs(db: &Db, learner: i64) -> Result<Option<Prefs>, sqlx::Error> 
          FROM learners WHERE id = $1",
     )
     .bind(learner);
-    let row = super::first_row(q, &db.read).await?;
-    row.map(|r| {
+    super::first_as(q, &db.read, |r| {
         let params: Option<String> = r.try_get(5)?;
         let params = params
             .and_then(|p| serde_json::from_str::<Vec<f32>>(&p).ok())
@@ -159,7 +167,7 @@ pub async fn prefs(db: &Db, learner: i64) -> Result<Option<Prefs>, sqlx::Error> 
         )
         .prefs(params))
     })
-    .transpose()
+    .await
 }
 
 /// An answer to record: the states around it are computed once, by the quiz service, and
@@ -251,24 +259,17 @@ async fn write_state(
     s: &ConceptState,
     expected: i64,
 ) -> Result<bool, sqlx::Error> {
-    let updated = sqlx::query(
+    let q = sqlx::query(
         "UPDATE concept_states SET stability = $1, difficulty = $2, due_at = $3, last_review_at = $4,
                 reps = $5, lapses = $6, last_card_id = COALESCE($7, last_card_id), version = $8
          WHERE learner_id = $9 AND concept_slug = $10 AND version = $11",
-    )
-    .bind(super::NullableF64::from_f32(s.stability))
-    .bind(super::NullableF64::from_f32(s.difficulty))
-    .bind(s.due_at)
-    .bind(s.last_review_at)
-    .bind(s.reps)
-    .bind(s.lapses)
-    .bind(&s.last_card_id)
-    .bind(s.version)
-    .bind(learner)
-    .bind(&s.concept)
-    .bind(expected)
-    .execute(&mut *tx)
-    .await?;
+    );
+    let updated = bind_schedule(q, s)
+        .bind(learner)
+        .bind(&s.concept)
+        .bind(expected)
+        .execute(&mut *tx)
+        .await?;
     Ok(updated.rows_affected() == 1)
 }
 
@@ -310,48 +311,39 @@ pub struct ReviewRow {
 }
 
 pub async fn review(db: &Db, learner: i64, id: i64) -> Result<Option<ReviewRow>, sqlx::Error> {
+    // Columns 0-9 are the state before the answer as a `concept_states` row (the card shown
+    // before it is not recorded); the review's own columns follow.
     let q = sqlx::query(
-        "SELECT r.id, r.card_id, r.concept_slug, r.reviewed_at, r.answer, r.correct, r.rating,
-                r.review_kind, r.stability_before, r.difficulty_before, r.due_before_at,
-                r.last_review_before_at, r.reps_before, r.lapses_before, r.due_after_at,
-                r.elapsed_days, r.version_after, s.unlocked_at, r.overridden
+        "SELECT r.concept_slug, s.unlocked_at, r.stability_before, r.difficulty_before,
+                r.due_before_at, r.last_review_before_at, r.reps_before, r.lapses_before,
+                CAST(NULL AS TEXT), r.version_after - 1,
+                r.id, r.card_id, r.reviewed_at, r.answer, r.correct, r.rating, r.review_kind,
+                r.due_after_at, r.elapsed_days, r.version_after, r.overridden
          FROM reviews r JOIN concept_states s
            ON s.learner_id = r.learner_id AND s.concept_slug = r.concept_slug
          WHERE r.learner_id = $1 AND r.id = $2",
     )
     .bind(learner)
     .bind(id);
-    let row = super::first_row(q, &db.read).await?;
-    row.map(|r| {
-        let concept: String = r.try_get(2)?;
+    super::first_as(q, &db.read, |r| {
+        let before = state_from_row(r)?;
         Ok(ReviewRow {
-            id: r.try_get(0)?,
-            card_id: r.try_get(1)?,
-            concept: concept.clone(),
-            reviewed_at: r.try_get(3)?,
-            answer: r.try_get(4)?,
-            correct: flag(&r, 5)?,
-            rating: r.try_get::<i64, _>(6)? as u8,
-            kind: ReviewKind::parse(r.try_get::<&str, _>(7)?).unwrap_or(ReviewKind::Review),
-            before: ConceptState {
-                concept,
-                unlocked_at: r.try_get(17)?,
-                stability: opt_f32(&r, 8)?,
-                difficulty: opt_f32(&r, 9)?,
-                due_at: r.try_get(10)?,
-                last_review_at: r.try_get(11)?,
-                reps: r.try_get(12)?,
-                lapses: r.try_get(13)?,
-                last_card_id: None,
-                version: r.try_get::<i64, _>(16)? - 1,
-            },
-            due_after_at: r.try_get(14)?,
-            elapsed_days: r.try_get(15)?,
-            version_after: r.try_get(16)?,
-            overridden: flag(&r, 18)?,
+            id: r.try_get(10)?,
+            card_id: r.try_get(11)?,
+            concept: before.concept.clone(),
+            reviewed_at: r.try_get(12)?,
+            answer: r.try_get(13)?,
+            correct: flag(r, 14)?,
+            rating: r.try_get::<i64, _>(15)? as u8,
+            kind: kind(r, 16)?,
+            before,
+            due_after_at: r.try_get(17)?,
+            elapsed_days: r.try_get(18)?,
+            version_after: r.try_get(19)?,
+            overridden: flag(r, 20)?,
         })
     })
-    .transpose()
+    .await
 }
 
 /// Whether `review` can still be undone or re-graded: it is the learner's latest answer, above
@@ -401,13 +393,8 @@ pub async fn undo(db: &Db, learner: i64, review: &ReviewRow) -> Result<bool, sql
         tx.rollback().await?;
         return Ok(false);
     }
-    sqlx::query("UPDATE learners SET undo_floor = $1 WHERE id = $2")
-        .bind(review.id)
-        .bind(learner)
-        .execute(&mut *tx)
-        .await?;
-    tx.commit().await?;
-    db.cache.forget(learner);
+    super::transfer::raise_undo_floor(&mut tx, learner, review.id).await?;
+    super::commit_for(db, tx, learner).await?;
     Ok(true)
 }
 
@@ -608,7 +595,7 @@ pub async fn review_facts(
                 correct: flag(&r, 2)?,
                 duration_ms: r.try_get(3)?,
                 elapsed_days: r.try_get(4)?,
-                kind: ReviewKind::parse(r.try_get::<&str, _>(5)?).unwrap_or(ReviewKind::Review),
+                kind: kind(&r, 5)?,
             })
         })
         .collect()

@@ -56,17 +56,8 @@ pub async fn unlock(db: &Db, learner: i64, concept: &str, now: i64) -> Result<bo
     // Her quiz data changes: the version bump tells every instance's cache (see `store::bump`).
     let mut tx = db.write.begin().await?;
     super::bump(&mut tx, learner).await?;
-    let done = sqlx::query(
-        "INSERT INTO concept_states (learner_id, concept_slug, unlocked_at) VALUES ($1, $2, $3)
-         ON CONFLICT (learner_id, concept_slug) DO NOTHING",
-    )
-    .bind(learner)
-    .bind(concept)
-    .bind(now)
-    .execute(&mut *tx)
-    .await?;
+    let added = super::quiz::unlock_in(&mut tx, learner, concept, now).await?;
     tx.commit().await?;
-    let added = done.rows_affected() > 0;
     if added {
         db.cache.forget(learner);
     }

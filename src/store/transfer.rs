@@ -40,42 +40,9 @@ pub struct PaperRead {
     pub read_at: i64,
 }
 
-/// One row of `concept_states` without `learner_id`.
-///
-/// Stability and difficulty are `f32` here although the columns are REAL: the scheduler
-/// computes them as `f32` and every write stores an `f32` widened to `f64`. Written as `f32`,
-/// each value has at most nine digits, which serde_json reads back exactly; the 17-digit `f64`
-/// spelling may come back one bit off, and the round trip must be exact.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct State {
-    pub concept_slug: String,
-    pub unlocked_at: i64,
-    pub stability: Option<f32>,
-    pub difficulty: Option<f32>,
-    pub due_at: Option<i64>,
-    pub last_review_at: Option<i64>,
-    pub reps: i64,
-    pub lapses: i64,
-    pub last_card_id: Option<String>,
-    pub version: i64,
-}
-
-impl From<crate::scheduler::ConceptState> for State {
-    fn from(s: crate::scheduler::ConceptState) -> State {
-        State {
-            concept_slug: s.concept,
-            unlocked_at: s.unlocked_at,
-            stability: s.stability,
-            difficulty: s.difficulty,
-            due_at: s.due_at,
-            last_review_at: s.last_review_at,
-            reps: s.reps,
-            lapses: s.lapses,
-            last_card_id: s.last_card_id,
-            version: s.version,
-        }
-    }
-}
+/// One row of `concept_states` without `learner_id`: the scheduler's own state, which carries
+/// its export spelling (`concept_slug`) and the reason its floats are `f32`.
+pub type State = crate::scheduler::ConceptState;
 
 /// One row of `reviews` without `id` and `learner_id` (floats as `f32`, see [`State`]).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -106,7 +73,8 @@ pub struct Review {
     pub overridden: bool,
 }
 
-use super::rows::{flag, opt_f32};
+use super::rows::{bind_schedule, flag, opt_f32};
+use crate::settings::LearnerSettings;
 use crate::store::Conn;
 use crate::store::Db;
 use crate::store::DbRow;
@@ -114,17 +82,13 @@ use sqlx::Row;
 use std::collections::{HashMap, HashSet};
 
 pub async fn account(db: &Db, learner: i64) -> Result<Option<Account>, sqlx::Error> {
-    let row = sqlx::query(
+    let q = sqlx::query(
         "SELECT username, created_at, desired_retention, new_per_day, max_reviews_per_day,
                 timezone, rollover_hour, fsrs_params
          FROM learners WHERE id = $1",
     )
-    .bind(learner)
-    .fetch_all(&db.read)
-    .await?
-    .into_iter()
-    .next();
-    row.map(|r| {
+    .bind(learner);
+    super::first_as(q, &db.read, |r| {
         let params: Option<String> = r.try_get(7)?;
         Ok(Account {
             username: r.try_get(0)?,
@@ -139,7 +103,7 @@ pub async fn account(db: &Db, learner: i64) -> Result<Option<Account>, sqlx::Err
             fsrs_params: params.and_then(|p| serde_json::from_str(&p).ok()),
         })
     })
-    .transpose()
+    .await
 }
 
 fn review_from_row(r: &DbRow) -> Result<Review, sqlx::Error> {
@@ -257,10 +221,10 @@ pub async fn states_of(
     .bind(learner)
     .fetch_all(&mut *conn)
     .await?;
-    rows.into_iter()
+    rows.iter()
         .map(|r| {
-            let s = State::from(super::rows::state_from_row(&r)?);
-            Ok((s.concept_slug.clone(), s))
+            let s = super::rows::state_from_row(r)?;
+            Ok((s.concept.clone(), s))
         })
         .collect()
 }
@@ -280,26 +244,22 @@ pub async fn review_keys(
         .collect()
 }
 
+/// Takes the account's settings and parameters as they are (the import validated them).
 pub async fn set_settings(conn: &mut Conn, learner: i64, a: &Account) -> Result<(), sqlx::Error> {
     let params = match &a.fsrs_params {
         Some(p) => Some(serde_json::to_string(p).map_err(|e| sqlx::Error::Encode(e.into()))?),
         None => None,
     };
-    sqlx::query(
-        "UPDATE learners SET desired_retention = $1, new_per_day = $2, max_reviews_per_day = $3,
-                timezone = $4, rollover_hour = $5, fsrs_params = $6
-         WHERE id = $7",
-    )
-    .bind(a.desired_retention)
-    .bind(a.new_per_day)
-    .bind(a.max_reviews_per_day)
-    .bind(&a.timezone)
-    .bind(a.rollover_hour)
-    .bind(params)
-    .bind(learner)
-    .execute(&mut *conn)
-    .await
-    .map(|_| ())
+    let settings = LearnerSettings {
+        desired_retention: a.desired_retention,
+        new_per_day: a.new_per_day,
+        max_reviews_per_day: a.max_reviews_per_day,
+        timezone: a.timezone.clone(),
+        rollover_hour: a.rollover_hour,
+        has_personal_params: params.is_some(),
+    };
+    super::learners::write_settings(conn, learner, &settings).await?;
+    super::learners::write_params(conn, learner, params.as_deref()).await
 }
 
 pub async fn put_paper(
@@ -321,7 +281,7 @@ pub async fn put_paper(
 }
 
 pub async fn put_state(conn: &mut Conn, learner: i64, s: &State) -> Result<(), sqlx::Error> {
-    sqlx::query(
+    let q = sqlx::query(
         "INSERT INTO concept_states (learner_id, concept_slug, unlocked_at, stability, difficulty,
              due_at, last_review_at, reps, lapses, last_card_id, version)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
@@ -333,19 +293,9 @@ pub async fn put_state(conn: &mut Conn, learner: i64, s: &State) -> Result<(), s
             version = excluded.version",
     )
     .bind(learner)
-    .bind(&s.concept_slug)
-    .bind(s.unlocked_at)
-    .bind(super::NullableF64::from_f32(s.stability))
-    .bind(super::NullableF64::from_f32(s.difficulty))
-    .bind(s.due_at)
-    .bind(s.last_review_at)
-    .bind(s.reps)
-    .bind(s.lapses)
-    .bind(&s.last_card_id)
-    .bind(s.version)
-    .execute(&mut *conn)
-    .await
-    .map(|_| ())
+    .bind(&s.concept)
+    .bind(s.unlocked_at);
+    bind_schedule(q, s).execute(&mut *conn).await.map(|_| ())
 }
 
 pub async fn insert_review(conn: &mut Conn, learner: i64, r: &Review) -> Result<i64, sqlx::Error> {
