@@ -228,7 +228,7 @@ fn export_of(
     reviews: &[&Review],
     now: i64,
 ) -> crate::export::Export {
-    use crate::export::{Account, Export, PaperRead, State};
+    use crate::export::{Account, Export, PaperRead};
     let mut last: std::collections::HashMap<&str, ConceptState> = Default::default();
     let mut rows = Vec::with_capacity(reviews.len());
     for r in reviews {
@@ -265,7 +265,7 @@ fn export_of(
         exported_at: now,
         account: Account::with_defaults(name, now),
         papers_read,
-        concept_states: last.values().cloned().map(State::from).collect(),
+        concept_states: last.values().cloned().collect(),
         reviews: rows,
     }
 }

@@ -137,6 +137,68 @@ const SQLITE_PRAGMAS: [&str; 6] = [
     "PRAGMA cache_size = -4096",
 ];
 
+/// Makes the database reachable before the pools open: SQLite's file created private, a missing
+/// PostgreSQL database created. Returns the name messages give it (never a password).
+async fn prepare(backend: Backend, url: &str) -> Result<String, OpenError> {
+    match backend {
+        Backend::Sqlite => {
+            let options = SqliteConnectOptions::from_str(url).map_err(|source| OpenError::Url {
+                url: url.to_string(),
+                source,
+            })?;
+            let file = options.get_filename().display().to_string();
+            create_private(options.get_filename()).map_err(|e| OpenError::Open {
+                file: file.clone(),
+                source: sqlx::Error::Io(e),
+            })?;
+            Ok(file)
+        }
+        Backend::Postgres => {
+            create_database(url)
+                .await
+                .map_err(|source| OpenError::Open {
+                    file: redact(url),
+                    source,
+                })?;
+            Ok(redact(url))
+        }
+    }
+}
+
+impl Backend {
+    /// (write, read) pool sizes.
+    fn pool_sizes(self) -> (u32, u32) {
+        match self {
+            Backend::Sqlite => (1, 4),
+            // Writes are short compare-and-set transactions; a few let two requests of
+            // different learners commit at once. Reads: enough for the worker threads.
+            Backend::Postgres => (4, 8),
+        }
+    }
+
+    fn pool_options(self, max: u32, min: u32) -> AnyPoolOptions {
+        let p = AnyPoolOptions::new()
+            .max_connections(max)
+            .min_connections(min);
+        match self {
+            // sqlx's default wait (30 s): SQLite's one write connection may have a queue
+            // under load, and waiting for it is not an outage.
+            Backend::Sqlite => p.after_connect(|conn, _| {
+                Box::pin(async move {
+                    for pragma in SQLITE_PRAGMAS {
+                        sqlx::query(pragma).execute(&mut *conn).await?;
+                    }
+                    Ok(())
+                })
+            }),
+            // A request waits this long for a connection before it gets the "database
+            // unavailable" page, rather than hanging while the server is down (a refused
+            // connection is retried until then).
+            Backend::Postgres => p.acquire_timeout(Duration::from_secs(5)),
+        }
+    }
+}
+
 impl Db {
     /// Opens (creating if missing) and migrates the database at `url`, with the default cache.
     pub async fn open(url: &str) -> Result<Db, OpenError> {
@@ -153,60 +215,15 @@ impl Db {
             url: url.to_string(),
             source,
         };
-        let (file, url) = match backend {
-            Backend::Sqlite => {
-                let options = SqliteConnectOptions::from_str(url).map_err(bad_url)?;
-                let file = options.get_filename().display().to_string();
-                create_private(options.get_filename()).map_err(|e| OpenError::Open {
-                    file: file.clone(),
-                    source: sqlx::Error::Io(e),
-                })?;
-                (file, url.to_string())
-            }
-            // The file named in messages is the server and database, never the password.
-            Backend::Postgres => {
-                create_database(url)
-                    .await
-                    .map_err(|source| OpenError::Open {
-                        file: redact(url),
-                        source,
-                    })?;
-                (redact(url), url.to_string())
-            }
-        };
-        let options = AnyConnectOptions::from_str(&url).map_err(bad_url)?;
+        let file = prepare(backend, url).await?;
+        let options = AnyConnectOptions::from_str(url).map_err(bad_url)?;
         let open_error = |source| OpenError::Open {
             file: file.clone(),
             source,
         };
-        let pool = |max: u32, min: u32| {
-            let p = AnyPoolOptions::new()
-                .max_connections(max)
-                .min_connections(min);
-            match backend {
-                // sqlx's default wait (30 s): SQLite's one write connection may have a queue
-                // under load, and waiting for it is not an outage.
-                Backend::Sqlite => p.after_connect(|conn, _| {
-                    Box::pin(async move {
-                        for pragma in SQLITE_PRAGMAS {
-                            sqlx::query(pragma).execute(&mut *conn).await?;
-                        }
-                        Ok(())
-                    })
-                }),
-                // A request waits this long for a connection before it gets the "database
-                // unavailable" page, rather than hanging while the server is down (a refused
-                // connection is retried until then).
-                Backend::Postgres => p.acquire_timeout(Duration::from_secs(5)),
-            }
-        };
-        let (write_max, read_max) = match backend {
-            Backend::Sqlite => (1, 4),
-            // Writes are short compare-and-set transactions; a few let two requests of
-            // different learners commit at once. Reads: enough for the worker threads.
-            Backend::Postgres => (4, 8),
-        };
-        let write = pool(write_max, 0)
+        let (write_max, read_max) = backend.pool_sizes();
+        let write = backend
+            .pool_options(write_max, 0)
             .connect_with(options.clone())
             .await
             .map_err(open_error)?;
@@ -222,7 +239,8 @@ impl Db {
             })?;
         // Reads are short; a few connections keep two cores busy without each holding its own
         // page cache for nothing.
-        let read = pool(read_max, 1)
+        let read = backend
+            .pool_options(read_max, 1)
             .connect_with(options)
             .await
             .map_err(open_error)?;
