@@ -764,7 +764,8 @@ fn import(args: ImportArgs) -> anyhow::Result<()> {
     })?;
     println!(
         "导入完成 (imported) for {}: reviews {} added, {} duplicates skipped, {} with unknown cards \
-         skipped; concept states {} added, {} updated; papers {} added, {} updated{}",
+         skipped; concept states {} added, {} updated; papers {} added, {} updated; sections reached {} \
+         added, {} updated{}",
         args.user,
         report.reviews_added,
         report.reviews_duplicate,
@@ -773,6 +774,8 @@ fn import(args: ImportArgs) -> anyhow::Result<()> {
         report.states_updated,
         report.papers_added,
         report.papers_updated,
+        report.sections_added,
+        report.sections_updated,
         if report.settings_taken {
             "; settings taken from the file (the account was empty)"
         } else {

@@ -15,7 +15,7 @@
 //! the way `store/` writes them (`$N` placeholders, portable SQL), because the export reads and
 //! writes every per-learner table at once and is easier to check in one place.
 use crate::store::transfer as queries;
-pub use crate::store::transfer::{Account, PaperRead, Review, State};
+pub use crate::store::transfer::{Account, PaperRead, Review, SectionReached, State};
 
 use crate::cards::{Card, CardData, CardIndex, CardKind};
 use crate::content::Content;
@@ -59,6 +59,9 @@ pub struct Export {
     pub account: Account,
     pub papers_read: Vec<PaperRead>,
     pub concept_states: Vec<State>,
+    /// Absent from files written before reading progress was exported: those import with none.
+    #[serde(default)]
+    pub reading_progress: Vec<SectionReached>,
     pub reviews: Vec<Review>,
 }
 
@@ -77,6 +80,9 @@ pub struct ImportReport {
     pub states_updated: usize,
     pub papers_added: usize,
     pub papers_updated: usize,
+    /// Sections of paper pages reached (reading progress).
+    pub sections_added: usize,
+    pub sections_updated: usize,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -101,6 +107,7 @@ pub async fn export(db: &Db, learner: i64) -> Result<Export, sqlx::Error> {
         account: head.account,
         papers_read: head.papers_read,
         concept_states: head.concept_states,
+        reading_progress: head.reading_progress,
         reviews,
     })
 }
@@ -114,6 +121,7 @@ struct Head {
     account: Account,
     papers_read: Vec<PaperRead>,
     concept_states: Vec<State>,
+    reading_progress: Vec<SectionReached>,
 }
 
 async fn head(db: &Db, learner: i64, exported_at: i64) -> Result<Head, sqlx::Error> {
@@ -131,6 +139,15 @@ async fn head(db: &Db, learner: i64, exported_at: i64) -> Result<Head, sqlx::Err
     // Papers read in the same second would otherwise come out in any order.
     papers_read.sort_by(|a, b| (a.read_at, &a.paper_slug).cmp(&(b.read_at, &b.paper_slug)));
     let concept_states = crate::store::quiz::states(db, learner).await?;
+    let reading_progress = crate::store::reading::reached(db, learner)
+        .await?
+        .into_iter()
+        .map(|r| SectionReached {
+            paper_slug: r.paper,
+            section: r.section,
+            reached_at: r.at,
+        })
+        .collect();
     Ok(Head {
         format: FORMAT.to_string(),
         version: VERSION,
@@ -138,6 +155,7 @@ async fn head(db: &Db, learner: i64, exported_at: i64) -> Result<Head, sqlx::Err
         account,
         papers_read,
         concept_states,
+        reading_progress,
     })
 }
 
@@ -361,6 +379,7 @@ pub fn validate(content: &Content, e: &Export) -> Result<(), String> {
     }
     validate_account(&e.account)?;
     validate_papers_read(content, e)?;
+    validate_reading_progress(content, e)?;
     let concepts = validate_concept_states(content, e)?;
     validate_reviews(e, &concepts)
 }
@@ -443,6 +462,36 @@ fn validate_papers_read(content: &Content, e: &Export) -> Result<(), String> {
         }
     }
 
+    Ok(())
+}
+
+/// The sections reached: of known papers, each once, at a sane time.
+fn validate_reading_progress(content: &Content, e: &Export) -> Result<(), String> {
+    let sections = crate::reading::CHECK_SECTIONS.len();
+    if e.reading_progress.len() > content.papers.len() * sections {
+        return Err("读到的小节比所有论文的小节总数还多，文件有误。".into());
+    }
+    let mut seen = HashSet::new();
+    for r in &e.reading_progress {
+        if content.paper(&r.paper_slug).is_none() {
+            return Err(format!(
+                "阅读进度里有不认识的论文“{}”。",
+                clip(&r.paper_slug)
+            ));
+        }
+        if !crate::reading::is_check_section(&r.section) {
+            return Err(format!("阅读进度里有不认识的小节“{}”。", clip(&r.section)));
+        }
+        if !seen.insert((r.paper_slug.as_str(), r.section.as_str())) {
+            return Err(format!(
+                "论文“{}”的小节“{}”在阅读进度里出现了两次。",
+                r.paper_slug, r.section
+            ));
+        }
+        if !ts_ok(r.reached_at) {
+            return Err(format!("论文“{}”的阅读进度时间不合理。", r.paper_slug));
+        }
+    }
     Ok(())
 }
 
@@ -608,6 +657,7 @@ pub async fn import(
         report.settings_taken = true;
     }
     merge_papers_and_states(&mut tx, learner, file, &mut report).await?;
+    merge_reading_progress(&mut tx, learner, file, &mut report).await?;
     crate::store::commit_for(db, tx, learner).await?;
     Ok(report)
 }
@@ -699,6 +749,27 @@ async fn merge_papers_and_states(
                 }
             }
         }
+    }
+    Ok(())
+}
+
+/// Adds the sections she had not reached; a section the file reached later than she did takes
+/// the file's time, so "继续读" follows whichever reading was the latest.
+async fn merge_reading_progress(
+    tx: &mut crate::store::Conn,
+    learner: i64,
+    file: &Export,
+    report: &mut ImportReport,
+) -> Result<(), ImportError> {
+    let mine = queries::sections_of(&mut *tx, learner).await?;
+    for r in &file.reading_progress {
+        let key = (r.paper_slug.clone(), r.section.clone());
+        match mine.get(&key) {
+            None => report.sections_added += 1,
+            Some(at) if r.reached_at > *at => report.sections_updated += 1,
+            Some(_) => continue,
+        }
+        queries::put_section(tx, learner, r).await?;
     }
     Ok(())
 }
@@ -892,6 +963,11 @@ mod tests {
                 last_card_id: Some("0123456789abcdef0123".into()),
                 version: 1,
             }],
+            reading_progress: vec![SectionReached {
+                paper_slug: content.papers[0].slug.clone(),
+                section: "core".into(),
+                reached_at: 1_767_000_150,
+            }],
             reviews: vec![Review {
                 card_id: "0123456789abcdef0123".into(),
                 concept_slug: concept,
@@ -946,6 +1022,12 @@ mod tests {
             .remove("overridden");
         let back = parse(&serde_json::to_vec(&old).unwrap()).unwrap();
         assert!(!back.reviews[0].overridden);
+        assert!(validate(&c, &back).is_ok());
+        // Nor, before reading progress was exported, a `reading_progress` field.
+        let mut old = serde_json::to_value(sample(&c)).unwrap();
+        old.as_object_mut().unwrap().remove("reading_progress");
+        let back = parse(&serde_json::to_vec(&old).unwrap()).unwrap();
+        assert!(back.reading_progress.is_empty());
         assert!(validate(&c, &back).is_ok());
     }
 
@@ -1017,6 +1099,15 @@ mod tests {
                 "不合理",
             ),
             (|e| e.papers_read[0].paper_slug = "gpt-9".into(), "不认识"),
+            (
+                |e| e.reading_progress[0].paper_slug = "gpt-9".into(),
+                "不认识的论文",
+            ),
+            (
+                |e| e.reading_progress[0].section = "intro".into(),
+                "不认识的小节",
+            ),
+            (|e| e.reading_progress[0].reached_at = -1, "时间不合理"),
             (|e| e.account.desired_retention = 1.5, "保持率"),
             (|e| e.account.timezone = "Mars/Base".into(), "时区"),
             (|e| e.account.fsrs_params = Some(vec![1.0; 3]), "21"),
@@ -1037,6 +1128,11 @@ mod tests {
         }
         let mut twice = sample(&c);
         twice.papers_read.push(twice.papers_read[0].clone());
+        assert!(validate(&c, &twice).unwrap_err().contains("两次"));
+        let mut twice = sample(&c);
+        twice
+            .reading_progress
+            .push(twice.reading_progress[0].clone());
         assert!(validate(&c, &twice).unwrap_err().contains("两次"));
     }
 

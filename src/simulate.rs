@@ -266,6 +266,7 @@ fn export_of(
         account: Account::with_defaults(name, now),
         papers_read,
         concept_states: last.values().cloned().collect(),
+        reading_progress: Vec::new(),
         reviews: rows,
     }
 }

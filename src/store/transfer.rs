@@ -40,6 +40,15 @@ pub struct PaperRead {
     pub read_at: i64,
 }
 
+/// One row of `reading_progress` without `learner_id`: a section of a paper page she reached,
+/// and when she last did.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SectionReached {
+    pub paper_slug: String,
+    pub section: String,
+    pub reached_at: i64,
+}
+
 /// One row of `concept_states` without `learner_id`: the scheduler's own state, which carries
 /// its export spelling (`concept_slug`) and the reason its floats are `f32`.
 pub type State = crate::scheduler::ConceptState;
@@ -275,6 +284,41 @@ pub async fn put_paper(
     .bind(learner)
     .bind(paper)
     .bind(read_at)
+    .execute(&mut *conn)
+    .await
+    .map(|_| ())
+}
+
+/// The sections she has reached, by (paper, section), with when.
+pub async fn sections_of(
+    conn: &mut Conn,
+    learner: i64,
+) -> Result<HashMap<(String, String), i64>, sqlx::Error> {
+    let rows = sqlx::query(
+        "SELECT paper_slug, section, reached_at FROM reading_progress WHERE learner_id = $1",
+    )
+    .bind(learner)
+    .fetch_all(&mut *conn)
+    .await?;
+    rows.into_iter()
+        .map(|r| Ok(((r.try_get(0)?, r.try_get(1)?), r.try_get(2)?)))
+        .collect()
+}
+
+pub async fn put_section(
+    conn: &mut Conn,
+    learner: i64,
+    s: &SectionReached,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO reading_progress (learner_id, paper_slug, section, reached_at)
+         VALUES ($1, $2, $3, $4)
+         ON CONFLICT (learner_id, paper_slug, section) DO UPDATE SET reached_at = excluded.reached_at",
+    )
+    .bind(learner)
+    .bind(&s.paper_slug)
+    .bind(&s.section)
+    .bind(s.reached_at)
     .execute(&mut *conn)
     .await
     .map(|_| ())

@@ -328,3 +328,56 @@ async fn back_to_the_source_points_at_the_words_that_explain_the_concept() {
         "links to the words"
     );
 }
+
+/// Reading progress is part of her data: the export carries it, and importing the file into
+/// another account gives that account the same sections and the same "继续读".
+#[tokio::test]
+async fn reading_progress_travels_with_the_export() {
+    let app = spawn_app().await;
+    assert_eq!(app.signup("reader", PW).await.status, 303);
+    let csrf = app.get("/papers/llama").await.csrf();
+    for section in ["core", "explain"] {
+        app.post_expect(
+            "/papers/llama/reached",
+            &[("csrf", csrf.as_str()), ("section", section)],
+            303,
+        )
+        .await;
+    }
+    let original = crate::export::export_json(&app).await;
+    let sections: Vec<(String, String)> = original["reading_progress"]
+        .as_array()
+        .expect("reading_progress in the export")
+        .iter()
+        .map(|r| {
+            (
+                r["paper_slug"].as_str().unwrap_or("").to_string(),
+                r["section"].as_str().unwrap_or("").to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        sections,
+        [
+            ("llama".into(), "core".into()),
+            ("llama".into(), "explain".into())
+        ]
+    );
+    let go = app.get("/").await.texts(".continue a").join("");
+    assert_eq!(go, "继续读：LLaMA · 关键数字");
+
+    let other = app.other_browser();
+    assert_eq!(other.signup("carried", PW).await.status, 303);
+    assert!(!other.get("/").await.body.contains("继续读"));
+    let file = serde_json::to_vec(&original).unwrap();
+    let res = crate::export::import(&other, &file).await;
+    assert_eq!(res.status, 200, "{}", res.body);
+    res.assert_has("阅读进度：新增 2 节");
+    assert_eq!(other.get("/").await.texts(".continue a").join(""), go);
+    let copy = crate::export::export_json(&other).await;
+    assert_eq!(copy["reading_progress"], original["reading_progress"]);
+
+    // The same file again adds nothing.
+    let again = crate::export::import(&other, &file).await;
+    again.assert_has("阅读进度：新增 0 节");
+}
