@@ -144,9 +144,8 @@ async fn load(db: &Db, id: i64, now: i64) -> Result<Option<LearnerData>, sqlx::E
 
 /// Her `data_version` as committed now; `None` when there is no such learner.
 async fn data_version(db: &Db, id: i64) -> Result<Option<i64>, sqlx::Error> {
-    let q = sqlx::query("SELECT data_version FROM learners WHERE id = $1").bind(id);
-    let row = super::first_row(q, &db.read).await?;
-    row.map(|r| sqlx::Row::try_get(&r, 0)).transpose()
+    let q = bound!("SELECT data_version FROM learners WHERE id = $1", id);
+    super::first_as(q, &db.read, |r| sqlx::Row::try_get(r, 0)).await
 }
 
 #[derive(Debug, Clone)]

@@ -18,19 +18,14 @@ pub struct SyncReport {
 /// review log, never shown). Running it twice with the same cards changes nothing.
 pub async fn sync(db: &Db, cards: &[Card], now: i64) -> Result<SyncReport, sqlx::Error> {
     let mut tx = db.write.begin().await?;
-    let existing: HashMap<String, (String, bool)> =
-        sqlx::query("SELECT id, content_hash, retired FROM cards")
+    let stored: Vec<(String, String, i64)> =
+        sqlx::query_as("SELECT id, content_hash, retired FROM cards")
             .fetch_all(&mut *tx)
-            .await?
-            .into_iter()
-            .map(|r| {
-                let retired: i64 = r.try_get(2)?;
-                Ok((
-                    r.try_get::<String, _>(0)?,
-                    (r.try_get::<String, _>(1)?, retired != 0),
-                ))
-            })
-            .collect::<Result<_, sqlx::Error>>()?;
+            .await?;
+    let existing: HashMap<String, (String, bool)> = stored
+        .into_iter()
+        .map(|(id, hash, retired)| (id, (hash, retired != 0)))
+        .collect();
     let mut report = SyncReport::default();
     let mut live = HashSet::new();
     for c in cards {
@@ -40,7 +35,7 @@ pub async fn sync(db: &Db, cards: &[Card], now: i64) -> Result<SyncReport, sqlx:
         match existing.get(&c.id) {
             Some((h, retired)) if *h == hash && !retired => report.unchanged += 1,
             found => {
-                sqlx::query(
+                bound!(
                     "INSERT INTO cards (id, paper_slug, fact_key, kind, concept_slug, prompt, data_json,
                                         explanation, section, content_hash, retired, updated_at)
                      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 0, $11)
@@ -51,18 +46,18 @@ pub async fn sync(db: &Db, cards: &[Card], now: i64) -> Result<SyncReport, sqlx:
                         explanation = excluded.explanation, section = excluded.section,
                         content_hash = excluded.content_hash, retired = 0,
                         updated_at = excluded.updated_at",
+                    &c.id,
+                    &c.paper,
+                    &c.fact_key,
+                    c.kind.as_str(),
+                    &c.concept,
+                    &c.prompt,
+                    &data,
+                    &c.explanation,
+                    &c.section,
+                    &hash,
+                    now
                 )
-                .bind(&c.id)
-                .bind(&c.paper)
-                .bind(&c.fact_key)
-                .bind(c.kind.as_str())
-                .bind(&c.concept)
-                .bind(&c.prompt)
-                .bind(&data)
-                .bind(&c.explanation)
-                .bind(&c.section)
-                .bind(&hash)
-                .bind(now)
                 .execute(&mut *tx)
                 .await?;
                 if found.is_some() {
@@ -75,11 +70,13 @@ pub async fn sync(db: &Db, cards: &[Card], now: i64) -> Result<SyncReport, sqlx:
     }
     for (id, (_, retired)) in &existing {
         if !retired && !live.contains(id.as_str()) {
-            sqlx::query("UPDATE cards SET retired = 1, updated_at = $1 WHERE id = $2")
-                .bind(now)
-                .bind(id)
-                .execute(&mut *tx)
-                .await?;
+            bound!(
+                "UPDATE cards SET retired = 1, updated_at = $1 WHERE id = $2",
+                now,
+                id
+            )
+            .execute(&mut *tx)
+            .await?;
             report.retired += 1;
         }
     }
@@ -111,6 +108,6 @@ fn card_from_row(r: &crate::store::DbRow) -> Option<Card> {
 /// A card by id, live or retired: feedback on an old answer still needs its card.
 pub async fn by_id(db: &Db, id: &str) -> Result<Option<Card>, sqlx::Error> {
     let sql = format!("SELECT {CARD_COLUMNS} FROM cards WHERE id = $1");
-    let row = super::first_row(sqlx::query(&sql).bind(id), &db.read).await?;
+    let row = super::first_row(bound!(&sql, id), &db.read).await?;
     Ok(row.as_ref().and_then(card_from_row))
 }

@@ -176,11 +176,7 @@ pub async fn copy_all(from: &Db, to: &Db) -> Result<Vec<(&'static str, i64)>, Co
         let select = format!("SELECT {list} FROM {table} ORDER BY {list} LIMIT $1 OFFSET $2");
         let mut offset = 0;
         loop {
-            let rows = sqlx::query(&select)
-                .bind(PAGE)
-                .bind(offset)
-                .fetch_all(&mut *src)
-                .await?;
+            let rows = bound!(&select, PAGE, offset).fetch_all(&mut *src).await?;
             for r in &rows {
                 let mut q = sqlx::query(&insert);
                 for (i, (_, kind)) in columns.iter().enumerate() {

@@ -15,12 +15,12 @@ pub struct SessionRow {
 }
 
 pub async fn session(db: &Db, id: &str) -> Result<Option<SessionRow>, sqlx::Error> {
-    let q = sqlx::query(
+    let q = bound!(
         "SELECT s.learner_id, l.username, s.last_seen_at, s.created_at
          FROM login_sessions s JOIN learners l ON l.id = s.learner_id
          WHERE s.id = $1",
-    )
-    .bind(id);
+        id
+    );
     super::first_of(q, &db.read).await
 }
 
@@ -30,32 +30,27 @@ pub async fn create_session(
     learner_id: i64,
     now: i64,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query(
+    let q = bound!(
         "INSERT INTO login_sessions (id, learner_id, created_at, last_seen_at) VALUES ($1, $2, $3, $3)",
-    )
-    .bind(id)
-    .bind(learner_id)
-    .bind(now)
-    .execute(&db.write)
-    .await
-    .map(|_| ())
+        id,
+        learner_id,
+        now
+    );
+    super::write(db, q).await
 }
 
 pub async fn touch_session(db: &Db, id: &str, now: i64) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE login_sessions SET last_seen_at = $1 WHERE id = $2")
-        .bind(now)
-        .bind(id)
-        .execute(&db.write)
-        .await
-        .map(|_| ())
+    let q = bound!(
+        "UPDATE login_sessions SET last_seen_at = $1 WHERE id = $2",
+        now,
+        id
+    );
+    super::write(db, q).await
 }
 
 pub async fn delete_session(db: &Db, id: &str) -> Result<(), sqlx::Error> {
-    sqlx::query("DELETE FROM login_sessions WHERE id = $1")
-        .bind(id)
-        .execute(&db.write)
-        .await
-        .map(|_| ())
+    let q = bound!("DELETE FROM login_sessions WHERE id = $1", id);
+    super::write(db, q).await
 }
 
 /// Deletes the sessions idle longer than `idle_secs` or older than `max_secs`.
@@ -65,12 +60,14 @@ pub async fn purge_sessions(
     idle_secs: i64,
     max_secs: i64,
 ) -> Result<u64, sqlx::Error> {
-    sqlx::query("DELETE FROM login_sessions WHERE last_seen_at < $1 OR created_at < $2")
-        .bind(now - idle_secs)
-        .bind(now - max_secs)
-        .execute(&db.write)
-        .await
-        .map(|r| r.rows_affected())
+    bound!(
+        "DELETE FROM login_sessions WHERE last_seen_at < $1 OR created_at < $2",
+        now - idle_secs,
+        now - max_secs
+    )
+    .execute(&db.write)
+    .await
+    .map(|r| r.rows_affected())
 }
 
 /// Deletes every session of a learner except `keep`, returning the deleted ids (so the caller
@@ -80,36 +77,35 @@ pub async fn delete_sessions_except(
     learner_id: i64,
     keep: Option<&str>,
 ) -> Result<Vec<String>, sqlx::Error> {
-    let rows =
-        sqlx::query("DELETE FROM login_sessions WHERE learner_id = $1 AND id <> $2 RETURNING id")
-            .bind(learner_id)
-            .bind(keep.unwrap_or(""))
-            .fetch_all(&db.write)
-            .await?;
-    rows.iter().map(|r| r.try_get(0)).collect()
+    let q = bound!(
+        "DELETE FROM login_sessions WHERE learner_id = $1 AND id <> $2 RETURNING id",
+        learner_id,
+        keep.unwrap_or("")
+    );
+    super::all_as(q, &db.write, |r| r.try_get(0)).await
 }
 
 pub async fn set_password_hash(db: &Db, learner_id: i64, hash: &str) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE learners SET password_hash = $1 WHERE id = $2")
-        .bind(hash)
-        .bind(learner_id)
-        .execute(&db.write)
-        .await
-        .map(|_| ())
+    let q = bound!(
+        "UPDATE learners SET password_hash = $1 WHERE id = $2",
+        hash,
+        learner_id
+    );
+    super::write(db, q).await
 }
 
 /// Deletes a learner and, through `ON DELETE CASCADE`, her sessions, reviews, states and
 /// papers read.
 pub async fn delete(db: &Db, learner_id: i64) -> Result<(), sqlx::Error> {
-    sqlx::query("DELETE FROM learners WHERE id = $1")
-        .bind(learner_id)
-        .execute(&db.write)
-        .await
-        .map(|_| ())
+    let q = bound!("DELETE FROM learners WHERE id = $1", learner_id);
+    super::write(db, q).await
 }
 
 pub async fn password_hash(db: &Db, learner_id: i64) -> Result<Option<String>, sqlx::Error> {
-    let q = sqlx::query("SELECT password_hash FROM learners WHERE id = $1").bind(learner_id);
+    let q = bound!(
+        "SELECT password_hash FROM learners WHERE id = $1",
+        learner_id
+    );
     super::first_as(q, &db.read, |r| r.try_get(0)).await
 }
 
@@ -125,8 +121,10 @@ pub async fn credentials_by_key(
     db: &Db,
     username_key: &str,
 ) -> Result<Option<Credentials>, sqlx::Error> {
-    let q = sqlx::query("SELECT id, username, password_hash FROM learners WHERE username_key = $1")
-        .bind(username_key);
+    let q = bound!(
+        "SELECT id, username, password_hash FROM learners WHERE username_key = $1",
+        username_key
+    );
     super::first_of(q, &db.read).await
 }
 
@@ -138,27 +136,27 @@ pub async fn create(
     password_hash: &str,
     now: i64,
 ) -> Result<Option<i64>, sqlx::Error> {
-    let q = sqlx::query(
+    let q = bound!(
         "INSERT INTO learners (username, username_key, password_hash, created_at)
          VALUES ($1, $2, $3, $4)
          ON CONFLICT (username_key) DO NOTHING
          RETURNING id",
-    )
-    .bind(username)
-    .bind(username_key)
-    .bind(password_hash)
-    .bind(now);
+        username,
+        username_key,
+        password_hash,
+        now
+    );
     super::first_as(q, &db.write, |r| r.try_get(0)).await
 }
 
 /// Her settings as stored (forced into their bounds), and whether she has personal parameters.
 pub async fn settings(db: &Db, learner: i64) -> Result<Option<LearnerSettings>, sqlx::Error> {
-    let q = sqlx::query(
+    let q = bound!(
         "SELECT desired_retention, new_per_day, max_reviews_per_day, timezone, rollover_hour,
                 CASE WHEN fsrs_params IS NULL THEN 0 ELSE 1 END
          FROM learners WHERE id = $1",
-    )
-    .bind(learner);
+        learner
+    );
     super::first_as(q, &db.read, |r| {
         Ok(LearnerSettings {
             has_personal_params: flag(r, 5)?,
@@ -199,17 +197,17 @@ pub(super) async fn write_settings(
     learner: i64,
     s: &LearnerSettings,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query(
+    bound!(
         "UPDATE learners SET desired_retention = $1, new_per_day = $2, max_reviews_per_day = $3,
                 timezone = $4, rollover_hour = $5
          WHERE id = $6",
+        s.desired_retention,
+        s.new_per_day,
+        s.max_reviews_per_day,
+        &s.timezone,
+        s.rollover_hour,
+        learner
     )
-    .bind(s.desired_retention)
-    .bind(s.new_per_day)
-    .bind(s.max_reviews_per_day)
-    .bind(&s.timezone)
-    .bind(s.rollover_hour)
-    .bind(learner)
     .execute(&mut *conn)
     .await
     .map(|_| ())
@@ -221,12 +219,14 @@ pub(super) async fn write_params(
     learner: i64,
     params: Option<&str>,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE learners SET fsrs_params = $1 WHERE id = $2")
-        .bind(params)
-        .bind(learner)
-        .execute(&mut *conn)
-        .await
-        .map(|_| ())
+    bound!(
+        "UPDATE learners SET fsrs_params = $1 WHERE id = $2",
+        params,
+        learner
+    )
+    .execute(&mut *conn)
+    .await
+    .map(|_| ())
 }
 
 /// The failed log-ins on `name_key` since `since`, as (address, time), oldest first: what every
@@ -236,17 +236,13 @@ pub async fn login_failures(
     name_key: &str,
     since: i64,
 ) -> Result<Vec<(String, i64)>, sqlx::Error> {
-    let rows = sqlx::query(
+    let q = bound!(
         "SELECT addr, failed_at FROM login_failures WHERE name_key = $1 AND failed_at >= $2
          ORDER BY failed_at",
-    )
-    .bind(name_key)
-    .bind(since)
-    .fetch_all(&db.read)
-    .await?;
-    rows.iter()
-        .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
-        .collect()
+        name_key,
+        since
+    );
+    super::all_of(q, &db.read).await
 }
 
 pub async fn add_login_failure(
@@ -255,30 +251,29 @@ pub async fn add_login_failure(
     addr: &str,
     now: i64,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query("INSERT INTO login_failures (name_key, addr, failed_at) VALUES ($1, $2, $3)")
-        .bind(name_key)
-        .bind(addr)
-        .bind(now)
-        .execute(&db.write)
-        .await
-        .map(|_| ())
+    let q = bound!(
+        "INSERT INTO login_failures (name_key, addr, failed_at) VALUES ($1, $2, $3)",
+        name_key,
+        addr,
+        now
+    );
+    super::write(db, q).await
 }
 
 /// A right password forgets the failures of its (name, address) pair, as the in-process
 /// limiter does; the account's failures from elsewhere stay.
 pub async fn clear_login_failures(db: &Db, name_key: &str, addr: &str) -> Result<(), sqlx::Error> {
-    sqlx::query("DELETE FROM login_failures WHERE name_key = $1 AND addr = $2")
-        .bind(name_key)
-        .bind(addr)
-        .execute(&db.write)
-        .await
-        .map(|_| ())
+    let q = bound!(
+        "DELETE FROM login_failures WHERE name_key = $1 AND addr = $2",
+        name_key,
+        addr
+    );
+    super::write(db, q).await
 }
 
 /// Deletes failures older than `before` (past every limiter window).
 pub async fn purge_login_failures(db: &Db, before: i64) -> Result<u64, sqlx::Error> {
-    sqlx::query("DELETE FROM login_failures WHERE failed_at < $1")
-        .bind(before)
+    bound!("DELETE FROM login_failures WHERE failed_at < $1", before)
         .execute(&db.write)
         .await
         .map(|r| r.rows_affected())

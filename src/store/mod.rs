@@ -25,6 +25,15 @@ use sqlx::sqlite::SqliteConnectOptions;
 use std::str::FromStr;
 use std::time::Duration;
 
+/// `bound!(SQL, a, b)` is `sqlx::query(SQL).bind(a).bind(b)`: the binds in `$N` order, written
+/// once. The runtime stand-in for sqlx's `query!`, which the `Any` driver cannot check at build
+/// time. Defined before the modules below so that they can all use it.
+macro_rules! bound {
+    ($sql:expr $(, $arg:expr)* $(,)?) => {
+        sqlx::query($sql)$(.bind($arg))*
+    };
+}
+
 pub mod cache;
 pub mod cards;
 pub mod copy;
@@ -313,10 +322,10 @@ pub fn is_unavailable(e: &sqlx::Error) -> bool {
 /// [`cache::LearnerData`] holds calls it; on PostgreSQL the row lock it takes also orders the
 /// writes of one learner (see [`cache`]). Returns the new version, 0 for no such learner.
 pub async fn bump(conn: &mut Conn, learner: i64) -> Result<i64, sqlx::Error> {
-    let rows = sqlx::query(
+    let rows = bound!(
         "UPDATE learners SET data_version = data_version + 1 WHERE id = $1 RETURNING data_version",
+        learner
     )
-    .bind(learner)
     .fetch_all(&mut *conn)
     .await?;
     match rows.first() {
@@ -433,4 +442,26 @@ pub(crate) async fn first_of<'q, T: for<'r> sqlx::FromRow<'r, DbRow>>(
     pool: &Pool,
 ) -> Result<Option<T>, sqlx::Error> {
     first_as(q, pool, |r| T::from_row(r)).await
+}
+
+/// Runs one statement on the write pool, on its own (no transaction around it).
+pub(crate) async fn write(db: &Db, q: Query<'_>) -> Result<(), sqlx::Error> {
+    q.execute(&db.write).await.map(|_| ())
+}
+
+/// Every row of a query, each read by `read`.
+pub(crate) async fn all_as<'q, T>(
+    q: Query<'q>,
+    pool: &Pool,
+    read: impl FnMut(&DbRow) -> Result<T, sqlx::Error>,
+) -> Result<Vec<T>, sqlx::Error> {
+    q.fetch_all(pool).await?.iter().map(read).collect()
+}
+
+/// Every row of a query as a type that reads itself from a row (a tuple reads by position).
+pub(crate) async fn all_of<'q, T: for<'r> sqlx::FromRow<'r, DbRow>>(
+    q: Query<'q>,
+    pool: &Pool,
+) -> Result<Vec<T>, sqlx::Error> {
+    all_as(q, pool, |r| T::from_row(r)).await
 }

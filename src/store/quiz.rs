@@ -18,13 +18,13 @@ pub async fn mark_read(
 ) -> Result<(), sqlx::Error> {
     let mut tx = db.write.begin().await?;
     super::bump(&mut tx, learner).await?;
-    sqlx::query(
+    bound!(
         "INSERT INTO papers_read (learner_id, paper_slug, read_at) VALUES ($1, $2, $3)
          ON CONFLICT (learner_id, paper_slug) DO NOTHING",
+        learner,
+        paper,
+        now
     )
-    .bind(learner)
-    .bind(paper)
-    .bind(now)
     .execute(&mut *tx)
     .await?;
     for c in concepts {
@@ -41,34 +41,32 @@ pub(super) async fn unlock_in(
     concept: &str,
     now: i64,
 ) -> Result<bool, sqlx::Error> {
-    let done = sqlx::query(
+    let done = bound!(
         "INSERT INTO concept_states (learner_id, concept_slug, unlocked_at) VALUES ($1, $2, $3)
          ON CONFLICT (learner_id, concept_slug) DO NOTHING",
+        learner,
+        concept,
+        now
     )
-    .bind(learner)
-    .bind(concept)
-    .bind(now)
     .execute(&mut *conn)
     .await?;
     Ok(done.rows_affected() > 0)
 }
 
 pub async fn papers_read(db: &Db, learner: i64) -> Result<Vec<(String, i64)>, sqlx::Error> {
-    let rows = sqlx::query(
+    let q = bound!(
         "SELECT paper_slug, read_at FROM papers_read WHERE learner_id = $1 ORDER BY read_at",
-    )
-    .bind(learner)
-    .fetch_all(&db.read)
-    .await?;
-    rows.into_iter()
-        .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
-        .collect()
+        learner
+    );
+    super::all_of(q, &db.read).await
 }
 
 pub async fn has_read(db: &Db, learner: i64, paper: &str) -> Result<bool, sqlx::Error> {
-    let q = sqlx::query("SELECT 1 FROM papers_read WHERE learner_id = $1 AND paper_slug = $2")
-        .bind(learner)
-        .bind(paper);
+    let q = bound!(
+        "SELECT 1 FROM papers_read WHERE learner_id = $1 AND paper_slug = $2",
+        learner,
+        paper
+    );
     let row = super::first_row(q, &db.read).await?;
     Ok(row.is_some())
 }
@@ -83,11 +81,7 @@ pub const CARD_LAST_SEEN_SQL: &str = "SELECT card_id, MAX(reviewed_at) FROM revi
      WHERE learner_id = $1 AND concept_slug = $2 GROUP BY card_id";
 
 pub async fn states(db: &Db, learner: i64) -> Result<Vec<ConceptState>, sqlx::Error> {
-    let rows = sqlx::query(STATES_SQL)
-        .bind(learner)
-        .fetch_all(&db.read)
-        .await?;
-    rows.iter().map(state_from_row).collect()
+    super::all_as(bound!(STATES_SQL, learner), &db.read, state_from_row).await
 }
 
 /// One concept's state, read fresh: the answer handler computes the new state from it.
@@ -96,13 +90,13 @@ pub async fn state(
     learner: i64,
     concept: &str,
 ) -> Result<Option<ConceptState>, sqlx::Error> {
-    let q = sqlx::query(
+    let q = bound!(
         "SELECT concept_slug, unlocked_at, stability, difficulty, due_at, last_review_at, reps,
                 lapses, last_card_id, version
          FROM concept_states WHERE learner_id = $1 AND concept_slug = $2",
-    )
-    .bind(learner)
-    .bind(concept);
+        learner,
+        concept
+    );
     super::first_as(q, &db.read, state_from_row).await
 }
 
@@ -112,20 +106,15 @@ pub async fn reviews_since(
     learner: i64,
     since: i64,
 ) -> Result<Vec<TodayReview>, sqlx::Error> {
-    let rows = sqlx::query(REVIEWS_SINCE_SQL)
-        .bind(learner)
-        .bind(since)
-        .fetch_all(&db.read)
-        .await?;
-    rows.into_iter()
-        .map(|r| {
-            Ok(TodayReview {
-                concept: r.try_get(0)?,
-                rating: r.try_get::<i64, _>(1)? as u8,
-                kind: kind(&r, 2)?,
-            })
+    let q = bound!(REVIEWS_SINCE_SQL, learner, since);
+    super::all_as(q, &db.read, |r| {
+        Ok(TodayReview {
+            concept: r.try_get(0)?,
+            rating: r.try_get::<i64, _>(1)? as u8,
+            kind: kind(r, 2)?,
         })
-        .collect()
+    })
+    .await
 }
 
 /// When the learner last saw each card of a concept.
@@ -134,24 +123,19 @@ pub async fn card_last_seen(
     learner: i64,
     concept: &str,
 ) -> Result<HashMap<String, i64>, sqlx::Error> {
-    let rows = sqlx::query(CARD_LAST_SEEN_SQL)
-        .bind(learner)
-        .bind(concept)
-        .fetch_all(&db.read)
-        .await?;
-    rows.into_iter()
-        .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
-        .collect()
+    let q = bound!(CARD_LAST_SEEN_SQL, learner, concept);
+    let seen: Vec<(String, i64)> = super::all_of(q, &db.read).await?;
+    Ok(seen.into_iter().collect())
 }
 
 /// Her scheduling preferences. Stored values are forced into the settings' bounds, and stored
 /// parameters that are not 21 finite numbers are ignored (the defaults apply).
 pub async fn prefs(db: &Db, learner: i64) -> Result<Option<Prefs>, sqlx::Error> {
-    let q = sqlx::query(
+    let q = bound!(
         "SELECT desired_retention, new_per_day, max_reviews_per_day, timezone, rollover_hour, fsrs_params
          FROM learners WHERE id = $1",
-    )
-    .bind(learner);
+        learner
+    );
     super::first_as(q, &db.read, |r| {
         let params: Option<String> = r.try_get(5)?;
         let params = params
@@ -313,7 +297,7 @@ pub struct ReviewRow {
 pub async fn review(db: &Db, learner: i64, id: i64) -> Result<Option<ReviewRow>, sqlx::Error> {
     // Columns 0-9 are the state before the answer as a `concept_states` row (the card shown
     // before it is not recorded); the review's own columns follow.
-    let q = sqlx::query(
+    let q = bound!(
         "SELECT r.concept_slug, s.unlocked_at, r.stability_before, r.difficulty_before,
                 r.due_before_at, r.last_review_before_at, r.reps_before, r.lapses_before,
                 CAST(NULL AS TEXT), r.version_after - 1,
@@ -322,9 +306,9 @@ pub async fn review(db: &Db, learner: i64, id: i64) -> Result<Option<ReviewRow>,
          FROM reviews r JOIN concept_states s
            ON s.learner_id = r.learner_id AND s.concept_slug = r.concept_slug
          WHERE r.learner_id = $1 AND r.id = $2",
-    )
-    .bind(learner)
-    .bind(id);
+        learner,
+        id
+    );
     super::first_as(q, &db.read, |r| {
         let before = state_from_row(r)?;
         Ok(ReviewRow {
@@ -349,21 +333,17 @@ pub async fn review(db: &Db, learner: i64, id: i64) -> Result<Option<ReviewRow>,
 /// Whether `review` can still be undone or re-graded: it is the learner's latest answer, above
 /// her undo floor, and nothing changed its concept since.
 pub async fn is_current(db: &Db, learner: i64, review: &ReviewRow) -> Result<bool, sqlx::Error> {
-    let row = sqlx::query(
+    let q = bound!(
         "SELECT (SELECT MAX(id) FROM reviews WHERE learner_id = $1),
                 (SELECT undo_floor FROM learners WHERE id = $1),
                 (SELECT version FROM concept_states WHERE learner_id = $1 AND concept_slug = $2)",
-    )
-    .bind(learner)
-    .bind(&review.concept)
-    .fetch_all(&db.read)
-    .await?
-    .into_iter()
-    .next()
-    .ok_or(sqlx::Error::RowNotFound)?;
-    let latest: Option<i64> = row.try_get(0)?;
-    let floor: Option<i64> = row.try_get(1)?;
-    let version: Option<i64> = row.try_get(2)?;
+        learner,
+        &review.concept
+    );
+    let (latest, floor, version): (Option<i64>, Option<i64>, Option<i64>) =
+        super::first_of(q, &db.read)
+            .await?
+            .ok_or(sqlx::Error::RowNotFound)?;
     Ok(latest == Some(review.id)
         && review.id > floor.unwrap_or(0)
         && version == Some(review.version_after))
@@ -380,13 +360,13 @@ pub async fn undo(db: &Db, learner: i64, review: &ReviewRow) -> Result<bool, sql
         ..review.before.clone()
     };
     let updated = write_state(&mut tx, learner, &restored, review.version_after).await?;
-    let deleted = sqlx::query(
+    let deleted = bound!(
         "DELETE FROM reviews WHERE learner_id = $1 AND id = $2
            AND id = (SELECT MAX(id) FROM reviews WHERE learner_id = $1)
            AND id > (SELECT undo_floor FROM learners WHERE id = $1)",
+        learner,
+        review.id
     )
-    .bind(learner)
-    .bind(review.id)
     .execute(&mut *tx)
     .await?;
     if !updated || deleted.rows_affected() != 1 {
@@ -458,15 +438,17 @@ async fn regrade_in(
                 lapses = $5, version = version + 1
          WHERE learner_id = $6 AND concept_slug = $7 AND version = $8{latest_sql}"
     );
-    let mut q = sqlx::query(&sql)
-        .bind(f64::from(out.stability))
-        .bind(f64::from(out.difficulty))
-        .bind(out.due_at)
-        .bind(out.reps)
-        .bind(out.lapses)
-        .bind(learner)
-        .bind(&review.concept)
-        .bind(review.version_after);
+    let mut q = bound!(
+        &sql,
+        f64::from(out.stability),
+        f64::from(out.difficulty),
+        out.due_at,
+        out.reps,
+        out.lapses,
+        learner,
+        &review.concept,
+        review.version_after
+    );
     if how == Regrade::Rating {
         q = q.bind(review.id);
     }
@@ -488,15 +470,17 @@ async fn regrade_in(
                 due_after_at = $4, scheduled_days = $5, version_after = $6{correct_sql}
          WHERE learner_id = $7 AND id = $8{guard_sql}"
     );
-    let mut q = sqlx::query(&sql)
-        .bind(i64::from(rating))
-        .bind(f64::from(out.stability))
-        .bind(f64::from(out.difficulty))
-        .bind(out.due_at)
-        .bind(out.scheduled_days)
-        .bind(review.version_after + 1)
-        .bind(learner)
-        .bind(review.id);
+    let mut q = bound!(
+        &sql,
+        i64::from(rating),
+        f64::from(out.stability),
+        f64::from(out.difficulty),
+        out.due_at,
+        out.scheduled_days,
+        review.version_after + 1,
+        learner,
+        review.id
+    );
     if how == Regrade::Override {
         q = q.bind(review.version_after);
     }
@@ -509,47 +493,42 @@ pub async fn typed_answers(
     db: &Db,
     gave_up: &str,
 ) -> Result<Vec<crate::stats::TypedAnswer>, sqlx::Error> {
-    let rows = sqlx::query(
+    let q = bound!(
         "SELECT r.card_id, c.paper_slug, c.prompt, c.data_json, r.answer, r.correct, r.overridden
          FROM reviews r JOIN cards c ON c.id = r.card_id
          WHERE c.kind = $1 AND r.answer <> $2
          ORDER BY r.id",
-    )
-    .bind(crate::cards::CardKind::Fill.as_str())
-    .bind(gave_up)
-    .fetch_all(&db.read)
-    .await?;
-    rows.into_iter()
-        .map(|r| {
-            let data: String = r.try_get(3)?;
-            let expected = match serde_json::from_str(&data) {
-                Ok(crate::cards::CardData::Fill { answer, .. }) => answer,
-                _ => String::new(),
-            };
-            Ok(crate::stats::TypedAnswer {
-                card_id: r.try_get(0)?,
-                paper: r.try_get(1)?,
-                prompt: r.try_get(2)?,
-                expected,
-                answer: r.try_get(4)?,
-                correct: flag(&r, 5)?,
-                overridden: flag(&r, 6)?,
-            })
+        crate::cards::CardKind::Fill.as_str(),
+        gave_up
+    );
+    super::all_as(q, &db.read, |r| {
+        let data: String = r.try_get(3)?;
+        let expected = match serde_json::from_str(&data) {
+            Ok(crate::cards::CardData::Fill { answer, .. }) => answer,
+            _ => String::new(),
+        };
+        Ok(crate::stats::TypedAnswer {
+            card_id: r.try_get(0)?,
+            paper: r.try_get(1)?,
+            prompt: r.try_get(2)?,
+            expected,
+            answer: r.try_get(4)?,
+            correct: flag(r, 5)?,
+            overridden: flag(r, 6)?,
         })
-        .collect()
+    })
+    .await
 }
 
 /// How many answers the learner has stored: counted in the database, so that pages showing the
 /// number do not load the log.
 pub async fn review_count(db: &Db, learner: i64) -> Result<usize, sqlx::Error> {
-    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM reviews WHERE learner_id = $1")
-        .bind(learner)
-        .fetch_all(&db.read)
-        .await?
-        .into_iter()
-        .next()
-        .unwrap_or(0);
-    Ok(usize::try_from(n).unwrap_or(0))
+    let q = bound!(
+        "SELECT COUNT(*) FROM reviews WHERE learner_id = $1",
+        learner
+    );
+    let n: Option<i64> = super::first_as(q, &db.read, |r| r.try_get(0)).await?;
+    Ok(usize::try_from(n.unwrap_or(0)).unwrap_or(0))
 }
 
 /// The learner's review log as (concept, rating, time), oldest first: the training data for her
@@ -558,21 +537,18 @@ pub async fn revlog_by_concept(
     db: &Db,
     learner: i64,
 ) -> Result<Vec<crate::revlog::Entry>, sqlx::Error> {
-    let rows = sqlx::query(
+    let q = bound!(
         "SELECT concept_slug, rating, reviewed_at FROM reviews WHERE learner_id = $1 ORDER BY id",
-    )
-    .bind(learner)
-    .fetch_all(&db.read)
-    .await?;
-    rows.into_iter()
-        .map(|r| {
-            Ok(crate::revlog::Entry {
-                item: r.try_get(0)?,
-                rating: r.try_get::<i64, _>(1)? as u8,
-                time: r.try_get(2)?,
-            })
+        learner
+    );
+    super::all_as(q, &db.read, |r| {
+        Ok(crate::revlog::Entry {
+            item: r.try_get(0)?,
+            rating: r.try_get::<i64, _>(1)? as u8,
+            time: r.try_get(2)?,
         })
-        .collect()
+    })
+    .await
 }
 
 /// Every answer of the learner, oldest first, as statistics need them.
@@ -580,25 +556,22 @@ pub async fn review_facts(
     db: &Db,
     learner: i64,
 ) -> Result<Vec<crate::stats::ReviewFact>, sqlx::Error> {
-    let rows = sqlx::query(
+    let q = bound!(
         "SELECT reviewed_at, concept_slug, correct, duration_ms, elapsed_days, review_kind
          FROM reviews WHERE learner_id = $1 ORDER BY id",
-    )
-    .bind(learner)
-    .fetch_all(&db.read)
-    .await?;
-    rows.into_iter()
-        .map(|r| {
-            Ok(crate::stats::ReviewFact {
-                time: r.try_get(0)?,
-                concept: r.try_get(1)?,
-                correct: flag(&r, 2)?,
-                duration_ms: r.try_get(3)?,
-                elapsed_days: r.try_get(4)?,
-                kind: kind(&r, 5)?,
-            })
+        learner
+    );
+    super::all_as(q, &db.read, |r| {
+        Ok(crate::stats::ReviewFact {
+            time: r.try_get(0)?,
+            concept: r.try_get(1)?,
+            correct: flag(r, 2)?,
+            duration_ms: r.try_get(3)?,
+            elapsed_days: r.try_get(4)?,
+            kind: kind(r, 5)?,
         })
-        .collect()
+    })
+    .await
 }
 
 #[cfg(test)]

@@ -16,38 +16,30 @@ pub async fn reach(
     section: &str,
     now: i64,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query(
+    let q = bound!(
         "INSERT INTO reading_progress (learner_id, paper_slug, section, reached_at)
          VALUES ($1, $2, $3, $4)
          ON CONFLICT (learner_id, paper_slug, section) DO UPDATE SET reached_at = $4",
-    )
-    .bind(learner)
-    .bind(paper)
-    .bind(section)
-    .bind(now)
-    .execute(&db.write)
-    .await?;
-    Ok(())
+        learner,
+        paper,
+        section,
+        now
+    );
+    super::write(db, q).await
 }
 
 /// Every section she has reached, oldest first.
 pub async fn reached(db: &Db, learner: i64) -> Result<Vec<Reached>, sqlx::Error> {
-    let rows = sqlx::query(
+    let q = bound!(
         "SELECT paper_slug, section, reached_at FROM reading_progress
          WHERE learner_id = $1 ORDER BY reached_at, paper_slug, section",
-    )
-    .bind(learner)
-    .fetch_all(&db.read)
-    .await?;
-    rows.into_iter()
-        .map(|r| {
-            Ok(Reached {
-                paper: r.try_get(0)?,
-                section: r.try_get(1)?,
-                at: r.try_get(2)?,
-            })
-        })
-        .collect()
+        learner
+    );
+    let rows: Vec<(String, String, i64)> = super::all_of(q, &db.read).await?;
+    let reached = rows
+        .into_iter()
+        .map(|(paper, section, at)| Reached { paper, section, at });
+    Ok(reached.collect())
 }
 
 /// Unlocks one concept (an in-page answer is its first review); unlocking twice changes
@@ -70,13 +62,11 @@ pub async fn answered_cards(
     learner: i64,
     paper: &str,
 ) -> Result<Vec<String>, sqlx::Error> {
-    let rows = sqlx::query(
+    let q = bound!(
         "SELECT DISTINCT r.card_id FROM reviews r JOIN cards c ON c.id = r.card_id
          WHERE r.learner_id = $1 AND c.paper_slug = $2",
-    )
-    .bind(learner)
-    .bind(paper)
-    .fetch_all(&db.read)
-    .await?;
-    rows.into_iter().map(|r| r.try_get(0)).collect()
+        learner,
+        paper
+    );
+    super::all_as(q, &db.read, |r| r.try_get(0)).await
 }
