@@ -443,53 +443,57 @@ fn validate_account(a: &Account) -> Result<(), String> {
 
 /// The papers read: known, each once, at a sane time.
 fn validate_papers_read(content: &Content, e: &Export) -> Result<(), String> {
-    if e.papers_read.len() > content.papers.len() {
-        return Err("读过的论文比论文总数还多，文件有误。".into());
-    }
-    let mut papers = HashSet::new();
-    for p in &e.papers_read {
-        if content.paper(&p.paper_slug).is_none() {
-            return Err(format!(
-                "读过的论文里有不认识的论文“{}”。",
-                clip(&p.paper_slug)
-            ));
-        }
-        if !papers.insert(p.paper_slug.as_str()) {
-            return Err(format!("论文“{}”出现了两次。", clip(&p.paper_slug)));
-        }
-        if !ts_ok(p.read_at) {
-            return Err(format!("论文“{}”的阅读时间不合理。", p.paper_slug));
-        }
-    }
-
-    Ok(())
+    let rows = e.papers_read.iter().map(|p| (&p.paper_slug, "", p.read_at));
+    paper_rows(content, "读过的论文", content.papers.len(), rows, |_| true)
 }
 
-/// The sections reached: of known papers, each once, at a sane time.
+/// The sections reached: of known papers, known sections, each once, at a sane time.
 fn validate_reading_progress(content: &Content, e: &Export) -> Result<(), String> {
-    let sections = crate::reading::CHECK_SECTIONS.len();
-    if e.reading_progress.len() > content.papers.len() * sections {
-        return Err("读到的小节比所有论文的小节总数还多，文件有误。".into());
+    let most = content.papers.len() * crate::reading::CHECK_SECTIONS.len();
+    let rows = e
+        .reading_progress
+        .iter()
+        .map(|r| (&r.paper_slug, r.section.as_str(), r.reached_at));
+    paper_rows(
+        content,
+        "阅读进度",
+        most,
+        rows,
+        crate::reading::is_check_section,
+    )
+}
+
+/// One of the file's per-paper lists, as (paper, part of the paper or "", time) rows: at most
+/// `most` rows, each of a known paper and a known part, none twice, each at a sane time. `list`
+/// names the list in the message.
+fn paper_rows<'a>(
+    content: &Content,
+    list: &str,
+    most: usize,
+    rows: impl ExactSizeIterator<Item = (&'a String, &'a str, i64)>,
+    part_ok: fn(&str) -> bool,
+) -> Result<(), String> {
+    if rows.len() > most {
+        return Err(format!("{list}比论文里能有的还多，文件有误。"));
     }
     let mut seen = HashSet::new();
-    for r in &e.reading_progress {
-        if content.paper(&r.paper_slug).is_none() {
-            return Err(format!(
-                "阅读进度里有不认识的论文“{}”。",
-                clip(&r.paper_slug)
-            ));
+    for (paper, part, at) in rows {
+        let name = if part.is_empty() {
+            format!("论文“{}”", clip(paper))
+        } else {
+            format!("论文“{}”的小节“{}”", clip(paper), clip(part))
+        };
+        if content.paper(paper).is_none() {
+            return Err(format!("{list}里有不认识的论文“{}”。", clip(paper)));
         }
-        if !crate::reading::is_check_section(&r.section) {
-            return Err(format!("阅读进度里有不认识的小节“{}”。", clip(&r.section)));
+        if !part_ok(part) {
+            return Err(format!("{list}里有不认识的小节：{name}。"));
         }
-        if !seen.insert((r.paper_slug.as_str(), r.section.as_str())) {
-            return Err(format!(
-                "论文“{}”的小节“{}”在阅读进度里出现了两次。",
-                r.paper_slug, r.section
-            ));
+        if !seen.insert((paper, part)) {
+            return Err(format!("{list}里{name}出现了两次。"));
         }
-        if !ts_ok(r.reached_at) {
-            return Err(format!("论文“{}”的阅读进度时间不合理。", r.paper_slug));
+        if !ts_ok(at) {
+            return Err(format!("{list}里{name}的时间不合理。"));
         }
     }
     Ok(())
@@ -656,8 +660,7 @@ pub async fn import(
         queries::set_settings(&mut tx, learner, &file.account).await?;
         report.settings_taken = true;
     }
-    merge_papers_and_states(&mut tx, learner, file, &mut report).await?;
-    merge_reading_progress(&mut tx, learner, file, &mut report).await?;
+    merge_papers_states_and_sections(&mut tx, learner, file, &mut report).await?;
     crate::store::commit_for(db, tx, learner).await?;
     Ok(report)
 }
@@ -710,9 +713,11 @@ async fn insert_reviews(
     Ok(())
 }
 
-/// Adds the papers she had not read and moves earlier the ones the file read first; adds the
-/// concept states she lacks and merges the ones she has.
-async fn merge_papers_and_states(
+/// Merges what is not the review log: adds the papers she had not read and moves earlier the
+/// ones the file read first; adds the concept states she lacks and merges the ones she has;
+/// adds the sections she had not reached and takes the file's time for a section it reached
+/// later (so "继续读" follows whichever reading was the latest).
+async fn merge_papers_states_and_sections(
     tx: &mut crate::store::Conn,
     learner: i64,
     file: &Export,
@@ -721,18 +726,14 @@ async fn merge_papers_and_states(
     // Read inside the transaction: what is merged is exactly what is there when it commits.
     let papers = queries::papers_of(&mut *tx, learner).await?;
     let states = queries::states_of(&mut *tx, learner).await?;
+    let sections = queries::sections_of(&mut *tx, learner).await?;
     for p in &file.papers_read {
         match papers.get(&p.paper_slug) {
-            None => {
-                queries::put_paper(tx, learner, &p.paper_slug, p.read_at).await?;
-                report.papers_added += 1;
-            }
-            Some(at) if p.read_at < *at => {
-                queries::put_paper(tx, learner, &p.paper_slug, p.read_at).await?;
-                report.papers_updated += 1;
-            }
-            Some(_) => {}
+            None => report.papers_added += 1,
+            Some(at) if p.read_at < *at => report.papers_updated += 1,
+            Some(_) => continue,
         }
+        queries::put_paper(tx, learner, &p.paper_slug, p.read_at).await?;
     }
     for s in &file.concept_states {
         match states.get(&s.concept) {
@@ -750,21 +751,8 @@ async fn merge_papers_and_states(
             }
         }
     }
-    Ok(())
-}
-
-/// Adds the sections she had not reached; a section the file reached later than she did takes
-/// the file's time, so "继续读" follows whichever reading was the latest.
-async fn merge_reading_progress(
-    tx: &mut crate::store::Conn,
-    learner: i64,
-    file: &Export,
-    report: &mut ImportReport,
-) -> Result<(), ImportError> {
-    let mine = queries::sections_of(&mut *tx, learner).await?;
     for r in &file.reading_progress {
-        let key = (r.paper_slug.clone(), r.section.clone());
-        match mine.get(&key) {
+        match sections.get(&(r.paper_slug.clone(), r.section.clone())) {
             None => report.sections_added += 1,
             Some(at) if r.reached_at > *at => report.sections_updated += 1,
             Some(_) => continue,
