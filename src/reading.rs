@@ -30,6 +30,42 @@ pub fn question_limit(section: &str, chars: usize) -> usize {
     }
 }
 
+/// The questions of every paper page, by paper and check section, as card ids. They depend
+/// only on the content and the cards, and choosing them renders each section to measure it, so
+/// they are chosen once at start rather than on every page view.
+#[derive(Debug, Default)]
+pub struct PageQuestions {
+    by_paper: std::collections::HashMap<String, Vec<(&'static str, Vec<String>)>>,
+}
+
+impl PageQuestions {
+    pub fn new(papers: &[Paper], cards: &[Card]) -> PageQuestions {
+        let by_paper = papers
+            .iter()
+            .map(|p| {
+                let sections = CHECK_SECTIONS
+                    .iter()
+                    .map(|(id, _)| {
+                        let ids = questions_for(cards, p, id)
+                            .into_iter()
+                            .map(|c| c.id.clone())
+                            .collect();
+                        (*id, ids)
+                    })
+                    .collect();
+                (p.slug.clone(), sections)
+            })
+            .collect();
+        PageQuestions { by_paper }
+    }
+
+    /// The check sections of `paper` in page order, each with its questions' card ids; empty
+    /// for a paper it does not know.
+    pub fn of(&self, paper: &str) -> &[(&'static str, Vec<String>)] {
+        self.by_paper.get(paper).map_or(&[], Vec::as_slice)
+    }
+}
+
 /// The questions after `section` of `paper` (see [`section_questions`] and [`question_limit`]).
 pub fn questions_for<'a>(cards: &'a [Card], paper: &Paper, section: &str) -> Vec<&'a Card> {
     let limit = question_limit(section, section_chars(paper, section));
@@ -314,6 +350,28 @@ pub fn density_table(content: &crate::content::Content, cards: &[Card]) -> Strin
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn page_questions_chosen_at_start_are_the_ones_chosen_on_demand() {
+        let content = crate::content::embedded().unwrap();
+        let cards = crate::cards::generate(&content, crate::cards::APP_SEED).expect("cards");
+        let chosen = PageQuestions::new(&content.papers, &cards);
+        let mut total = 0;
+        for p in &content.papers {
+            let sections = chosen.of(&p.slug);
+            assert_eq!(sections.len(), CHECK_SECTIONS.len(), "{}", p.slug);
+            for (id, ids) in sections {
+                let wanted: Vec<&str> = questions_for(&cards, p, id)
+                    .iter()
+                    .map(|c| c.id.as_str())
+                    .collect();
+                assert_eq!(ids, &wanted, "{} {id}", p.slug);
+                total += ids.len();
+            }
+        }
+        assert!(total > 50, "{total} questions");
+        assert!(chosen.of("no-such-paper").is_empty());
+    }
+
     use super::*;
     use crate::cards::CardData;
 

@@ -20,6 +20,8 @@ pub struct AppState {
     /// The live cards, generated from the content at start; the database holds the same rows
     /// plus retired ones.
     pub cards: Arc<CardIndex>,
+    /// The questions inside each paper page, chosen once from the content and the cards.
+    pub questions: Arc<crate::reading::PageQuestions>,
     /// Every name the content knows, for grading typed answers.
     pub names: Arc<crate::cards::grading::NameIndex>,
     pub db: Db,
@@ -138,8 +140,10 @@ impl Application {
         let hour = std::time::Duration::from_secs(3600);
         let signups_by_addr = crate::auth::RateLimit::new(settings.signups_per_addr_per_hour, hour);
         let signups_all = crate::auth::RateLimit::new(settings.signups_per_hour, hour);
+        let questions = crate::reading::PageQuestions::new(&content.papers, &cards);
         let state = Arc::new(AppState {
             cards: Arc::new(CardIndex::new(cards)),
+            questions: Arc::new(questions),
             names: Arc::new(crate::cards::grading::NameIndex::from_content(&content)),
             content: Arc::new(content),
             db: db.clone(),

@@ -16,7 +16,7 @@ use super::{describe_when, encode_query, see_other, CsrfForm, LearnerForm, Route
 use crate::cards::Card;
 use crate::content::Paper;
 use crate::quiz::{service, Mode, QuizError, Submitted};
-use crate::reading::{self as pure, CHECK_SECTIONS};
+use crate::reading as pure;
 use crate::startup::AppState;
 use actix_web::{web, HttpResponse};
 use rand::rngs::StdRng;
@@ -101,9 +101,14 @@ pub fn page_questions<'a>(
     state: &'a AppState,
     paper: &Paper,
 ) -> Vec<(&'static str, Vec<&'a Card>)> {
-    CHECK_SECTIONS
+    state
+        .questions
+        .of(&paper.slug)
         .iter()
-        .map(|(id, _)| (*id, pure::questions_for(&state.cards.cards, paper, id)))
+        .map(|(id, cards)| {
+            let cards = cards.iter().filter_map(|c| state.cards.get(c)).collect();
+            (*id, cards)
+        })
         .collect()
 }
 
