@@ -246,13 +246,6 @@ impl Acc {
         add_into(&mut self.per_day, r.per_day.iter().map(|n| f64::from(*n)));
         add_into(&mut self.retention, r.retention.iter().copied());
     }
-
-    fn merge(&mut self, o: &Acc) {
-        self.reviews += o.reviews;
-        self.seconds += o.seconds;
-        add_into(&mut self.per_day, o.per_day.iter().copied());
-        add_into(&mut self.retention, o.retention.iter().copied());
-    }
 }
 
 fn add_into(into: &mut Vec<f64>, from: impl Iterator<Item = f64>) {
@@ -678,32 +671,41 @@ pub fn run(deck: &Deck, config: &Config, tick: &(dyn Fn() + Sync)) -> Vec<Row> {
         .collect();
     let next = AtomicUsize::new(0);
     let threads = config.threads.clamp(1, 64);
-    let partials: Vec<Vec<Acc>> = std::thread::scope(|scope| {
+    // Each thread returns its learners' runs; they are summed afterwards in learner order, so
+    // the float sums (and the report) do not depend on which thread ran which learner.
+    let mut runs: Vec<(usize, Vec<Run>)> = std::thread::scope(|scope| {
         let handles: Vec<_> = (0..threads)
             .map(|_| {
                 scope.spawn(|| {
-                    let mut acc = vec![Acc::default(); combos.len()];
+                    let mut mine = Vec::new();
                     loop {
                         let l = next.fetch_add(1, Ordering::Relaxed);
                         if l >= config.learners {
                             break;
                         }
                         let learner = Learner::new(deck, config.days, config.seed, l);
-                        for (i, (kind, rho)) in combos.iter().enumerate() {
-                            acc[i].add(&learner.run(deck, *kind, *rho, config.days));
-                        }
+                        let per_combo = combos
+                            .iter()
+                            .map(|(kind, rho)| learner.run(deck, *kind, *rho, config.days))
+                            .collect();
+                        mine.push((l, per_combo));
                         tick();
                     }
-                    acc
+                    mine
                 })
             })
             .collect();
-        handles.into_iter().filter_map(|h| h.join().ok()).collect()
+        handles
+            .into_iter()
+            .filter_map(|h| h.join().ok())
+            .flatten()
+            .collect()
     });
+    runs.sort_by_key(|(l, _)| *l);
     let mut total = vec![Acc::default(); combos.len()];
-    for p in &partials {
-        for (t, a) in total.iter_mut().zip(p) {
-            t.merge(a);
+    for (_, per_combo) in &runs {
+        for (t, r) in total.iter_mut().zip(per_combo) {
+            t.add(r);
         }
     }
     combos

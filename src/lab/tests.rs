@@ -192,3 +192,20 @@ fn a_small_lab_run_is_reproducible_and_measures_every_scheduler() {
     assert!(svg.starts_with("<?xml") && svg.contains("<polyline"));
     assert!(!svg.contains("NaN"));
 }
+
+#[test]
+fn the_report_does_not_depend_on_the_number_of_threads() {
+    let deck = Deck::synthetic(3, 2, 4);
+    let with = |threads| {
+        let config = Config {
+            learners: 7,
+            days: 60,
+            threads,
+            ..Config::default()
+        };
+        serde_json::to_string(&run(&deck, &config, &|| {})).expect("json")
+    };
+    let one = with(1);
+    assert_eq!(one, with(3));
+    assert_eq!(one, with(7));
+}
