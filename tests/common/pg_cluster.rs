@@ -74,16 +74,24 @@ impl PgCluster {
         self.dir.path()
     }
 
-    fn run(&self, program: &str, args: &[&str]) -> Output {
+    /// `program` of this PostgreSQL, as the `postgres` user when the tests run as root.
+    fn command(&self, program: &str) -> Command {
         let exe = self.bindir.join(program);
-        let mut cmd = if self.as_postgres {
+        if self.as_postgres {
             let mut c = Command::new("runuser");
-            c.args(["-u", "postgres", "--"]).arg(&exe);
+            c.args(["-u", "postgres", "--"]).arg(exe);
             c
         } else {
-            Command::new(&exe)
-        };
-        let out = cmd.args(args).output().expect("run a PostgreSQL program");
+            Command::new(exe)
+        }
+    }
+
+    fn run(&self, program: &str, args: &[&str]) -> Output {
+        let out = self
+            .command(program)
+            .args(args)
+            .output()
+            .expect("run a PostgreSQL program");
         assert!(
             out.status.success(),
             "{program} {args:?}: {}{}",
@@ -130,16 +138,9 @@ impl PgCluster {
 impl Drop for PgCluster {
     fn drop(&mut self) {
         let data = self.data();
-        let exe = self.bindir.join("pg_ctl");
-        let args = ["-D", data.as_str(), "-m", "immediate", "stop"];
-        let _ = if self.as_postgres {
-            Command::new("runuser")
-                .args(["-u", "postgres", "--"])
-                .arg(&exe)
-                .args(args)
-                .output()
-        } else {
-            Command::new(&exe).args(args).output()
-        };
+        let _ = self
+            .command("pg_ctl")
+            .args(["-D", data.as_str(), "-m", "immediate", "stop"])
+            .output();
     }
 }
