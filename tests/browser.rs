@@ -297,11 +297,12 @@ async fn learner_journey(s: &mut Session, username: &str) {
     // Answer questions: at least five, of at least two kinds, one wrong, one by keyboard only.
     let mut kinds = std::collections::BTreeSet::new();
     let (mut answered, mut wrong, mut keyboard) = (0, false, false);
+    let mut path = "/quiz";
     for _ in 0..25 {
         if answered >= 5 && kinds.len() >= 2 && wrong && keyboard {
             break;
         }
-        s.go("/quiz").await;
+        s.go(path).await;
         let page = s
             .wait_for_any(&[
                 "今天第",
@@ -318,6 +319,13 @@ async fn learner_journey(s: &mut Session, username: &str) {
                     s.label,
                     s.shots.display()
                 );
+            }
+            if path == "/quiz" {
+                // The day's questions ran out before one was answered wrong or by keyboard (the
+                // card order is keyed with the server's secret, so the kinds differ between
+                // runs): go on with extra practice, which always has a question.
+                path = "/quiz?mode=practice";
+                continue;
             }
             break;
         }
