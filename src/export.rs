@@ -97,7 +97,7 @@ pub enum ImportError {
 
 /// Everything the learner has, ready to serialise. Holds the whole log in memory: the command
 /// line and tests use it; downloads use [`Download`], which streams the log.
-pub async fn export(db: &Db, learner: i64) -> Result<Export, sqlx::Error> {
+pub async fn export(db: &Db, learner: i64) -> sqlx::Result<Export> {
     let head = head(db, learner, crate::store::now_ts()).await?;
     let reviews = queries::reviews(db, learner).await?;
     Ok(Export {
@@ -124,7 +124,7 @@ struct Head {
     reading_progress: Vec<SectionReached>,
 }
 
-async fn head(db: &Db, learner: i64, exported_at: i64) -> Result<Head, sqlx::Error> {
+async fn head(db: &Db, learner: i64, exported_at: i64) -> sqlx::Result<Head> {
     let account = queries::account(db, learner)
         .await?
         .ok_or(sqlx::Error::RowNotFound)?;

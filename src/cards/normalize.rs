@@ -140,12 +140,8 @@ mod tests {
         for c in &cases.case {
             let right = c.right.iter().map(|t| (t, true));
             for (typed, want) in right.chain(c.wrong.iter().map(|t| (t, false))) {
-                assert_eq!(
-                    matches(typed, &c.answer, &c.accept, c.number),
-                    want,
-                    "typed {typed:?} for {:?}",
-                    c.answer
-                );
+                let got = matches(typed, &c.answer, &c.accept, c.number);
+                assert_eq!(got, want, "typed {typed:?} for {:?}", c.answer);
                 rows += 1;
             }
         }

@@ -441,7 +441,13 @@ async fn recompute(
         &prefs,
         review.kind,
     )?;
-    Ok(store::quiz::regrade(ctx.db, learner, review, rating as u8, &out, how).await?)
+    let change = store::quiz::Regrading {
+        review,
+        rating: rating as u8,
+        out: &out,
+        how,
+    };
+    Ok(store::quiz::regrade(ctx.db, learner, change).await?)
 }
 
 /// Whether a review is of the kind that can be overridden: a typed answer (fill-in card),

@@ -65,7 +65,7 @@ impl LearnerData {
         db: &Db,
         learner: i64,
         concept: &str,
-    ) -> Result<HashMap<String, i64>, sqlx::Error> {
+    ) -> sqlx::Result<HashMap<String, i64>> {
         if let Some(m) = self
             .last_seen
             .lock()
@@ -114,7 +114,7 @@ impl LearnerData {
 }
 
 /// Reads a learner's entry from the database; `None` when there is no such learner.
-async fn load(db: &Db, id: i64, now: i64) -> Result<Option<LearnerData>, sqlx::Error> {
+async fn load(db: &Db, id: i64, now: i64) -> sqlx::Result<Option<LearnerData>> {
     // Before the data, never after: see the module doc.
     let Some(version) = data_version(db, id).await? else {
         return Ok(None);
@@ -143,7 +143,7 @@ async fn load(db: &Db, id: i64, now: i64) -> Result<Option<LearnerData>, sqlx::E
 }
 
 /// Her `data_version` as committed now; `None` when there is no such learner.
-async fn data_version(db: &Db, id: i64) -> Result<Option<i64>, sqlx::Error> {
+async fn data_version(db: &Db, id: i64) -> sqlx::Result<Option<i64>> {
     let q = bound!("SELECT data_version FROM learners WHERE id = $1", id);
     super::first_as(q, &db.read, |r| sqlx::Row::try_get(r, 0)).await
 }
@@ -222,7 +222,7 @@ impl Cache {
         db: &Db,
         id: i64,
         now: i64,
-    ) -> Result<Option<Arc<LearnerData>>, sqlx::Error> {
+    ) -> sqlx::Result<Option<Arc<LearnerData>>> {
         if let Some(d) = self.fresh(id, now) {
             if !self.shared || data_version(db, id).await? == Some(d.version) {
                 return Ok(Some(d));

@@ -16,7 +16,7 @@ pub struct SyncReport {
 /// Brings stored cards in line with `cards` in one transaction: new ids are inserted, changed
 /// cards updated in place (same id, review history kept), missing cards retired (kept for the
 /// review log, never shown). Running it twice with the same cards changes nothing.
-pub async fn sync(db: &Db, cards: &[Card], now: i64) -> Result<SyncReport, sqlx::Error> {
+pub async fn sync(db: &Db, cards: &[Card], now: i64) -> sqlx::Result<SyncReport> {
     let mut tx = db.write.begin().await?;
     let stored: Vec<(String, String, i64)> =
         sqlx::query_as("SELECT id, content_hash, retired FROM cards")
@@ -106,7 +106,7 @@ fn card_from_row(r: &crate::store::DbRow) -> Option<Card> {
 }
 
 /// A card by id, live or retired: feedback on an old answer still needs its card.
-pub async fn by_id(db: &Db, id: &str) -> Result<Option<Card>, sqlx::Error> {
+pub async fn by_id(db: &Db, id: &str) -> sqlx::Result<Option<Card>> {
     let sql = format!("SELECT {CARD_COLUMNS} FROM cards WHERE id = $1");
     let row = super::first_row(bound!(&sql, id), &db.read).await?;
     Ok(row.as_ref().and_then(card_from_row))

@@ -148,7 +148,7 @@ pub enum CopyError {
     Database(#[from] sqlx::Error),
 }
 
-async fn count(conn: &mut super::Conn, table: &str) -> Result<i64, sqlx::Error> {
+async fn count(conn: &mut super::Conn, table: &str) -> sqlx::Result<i64> {
     sqlx::query_scalar(&format!("SELECT COUNT(*) FROM {table}"))
         .fetch_one(&mut *conn)
         .await

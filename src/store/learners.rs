@@ -14,7 +14,7 @@ pub struct SessionRow {
     pub last_seen_at: i64,
 }
 
-pub async fn session(db: &Db, id: &str) -> Result<Option<SessionRow>, sqlx::Error> {
+pub async fn session(db: &Db, id: &str) -> sqlx::Result<Option<SessionRow>> {
     let q = bound!(
         "SELECT s.learner_id, l.username, s.last_seen_at, s.created_at
          FROM login_sessions s JOIN learners l ON l.id = s.learner_id
@@ -24,12 +24,7 @@ pub async fn session(db: &Db, id: &str) -> Result<Option<SessionRow>, sqlx::Erro
     super::first_of(q, &db.read).await
 }
 
-pub async fn create_session(
-    db: &Db,
-    id: &str,
-    learner_id: i64,
-    now: i64,
-) -> Result<(), sqlx::Error> {
+pub async fn create_session(db: &Db, id: &str, learner_id: i64, now: i64) -> sqlx::Result<()> {
     let q = bound!(
         "INSERT INTO login_sessions (id, learner_id, created_at, last_seen_at) VALUES ($1, $2, $3, $3)",
         id,
@@ -39,7 +34,7 @@ pub async fn create_session(
     super::write(db, q).await
 }
 
-pub async fn touch_session(db: &Db, id: &str, now: i64) -> Result<(), sqlx::Error> {
+pub async fn touch_session(db: &Db, id: &str, now: i64) -> sqlx::Result<()> {
     let q = bound!(
         "UPDATE login_sessions SET last_seen_at = $1 WHERE id = $2",
         now,
@@ -48,18 +43,13 @@ pub async fn touch_session(db: &Db, id: &str, now: i64) -> Result<(), sqlx::Erro
     super::write(db, q).await
 }
 
-pub async fn delete_session(db: &Db, id: &str) -> Result<(), sqlx::Error> {
+pub async fn delete_session(db: &Db, id: &str) -> sqlx::Result<()> {
     let q = bound!("DELETE FROM login_sessions WHERE id = $1", id);
     super::write(db, q).await
 }
 
 /// Deletes the sessions idle longer than `idle_secs` or older than `max_secs`.
-pub async fn purge_sessions(
-    db: &Db,
-    now: i64,
-    idle_secs: i64,
-    max_secs: i64,
-) -> Result<u64, sqlx::Error> {
+pub async fn purge_sessions(db: &Db, now: i64, idle_secs: i64, max_secs: i64) -> sqlx::Result<u64> {
     bound!(
         "DELETE FROM login_sessions WHERE last_seen_at < $1 OR created_at < $2",
         now - idle_secs,
@@ -76,7 +66,7 @@ pub async fn delete_sessions_except(
     db: &Db,
     learner_id: i64,
     keep: Option<&str>,
-) -> Result<Vec<String>, sqlx::Error> {
+) -> sqlx::Result<Vec<String>> {
     let q = bound!(
         "DELETE FROM login_sessions WHERE learner_id = $1 AND id <> $2 RETURNING id",
         learner_id,
@@ -85,7 +75,7 @@ pub async fn delete_sessions_except(
     super::all_as(q, &db.write, |r| r.try_get(0)).await
 }
 
-pub async fn set_password_hash(db: &Db, learner_id: i64, hash: &str) -> Result<(), sqlx::Error> {
+pub async fn set_password_hash(db: &Db, learner_id: i64, hash: &str) -> sqlx::Result<()> {
     let q = bound!(
         "UPDATE learners SET password_hash = $1 WHERE id = $2",
         hash,
@@ -96,12 +86,12 @@ pub async fn set_password_hash(db: &Db, learner_id: i64, hash: &str) -> Result<(
 
 /// Deletes a learner and, through `ON DELETE CASCADE`, her sessions, reviews, states and
 /// papers read.
-pub async fn delete(db: &Db, learner_id: i64) -> Result<(), sqlx::Error> {
+pub async fn delete(db: &Db, learner_id: i64) -> sqlx::Result<()> {
     let q = bound!("DELETE FROM learners WHERE id = $1", learner_id);
     super::write(db, q).await
 }
 
-pub async fn password_hash(db: &Db, learner_id: i64) -> Result<Option<String>, sqlx::Error> {
+pub async fn password_hash(db: &Db, learner_id: i64) -> sqlx::Result<Option<String>> {
     let q = bound!(
         "SELECT password_hash FROM learners WHERE id = $1",
         learner_id
@@ -117,10 +107,7 @@ pub struct Credentials {
     pub password_hash: String,
 }
 
-pub async fn credentials_by_key(
-    db: &Db,
-    username_key: &str,
-) -> Result<Option<Credentials>, sqlx::Error> {
+pub async fn credentials_by_key(db: &Db, username_key: &str) -> sqlx::Result<Option<Credentials>> {
     let q = bound!(
         "SELECT id, username, password_hash FROM learners WHERE username_key = $1",
         username_key
@@ -135,7 +122,7 @@ pub async fn create(
     username_key: &str,
     password_hash: &str,
     now: i64,
-) -> Result<Option<i64>, sqlx::Error> {
+) -> sqlx::Result<Option<i64>> {
     let q = bound!(
         "INSERT INTO learners (username, username_key, password_hash, created_at)
          VALUES ($1, $2, $3, $4)
@@ -150,7 +137,7 @@ pub async fn create(
 }
 
 /// Her settings as stored (forced into their bounds), and whether she has personal parameters.
-pub async fn settings(db: &Db, learner: i64) -> Result<Option<LearnerSettings>, sqlx::Error> {
+pub async fn settings(db: &Db, learner: i64) -> sqlx::Result<Option<LearnerSettings>> {
     let q = bound!(
         "SELECT desired_retention, new_per_day, max_reviews_per_day, timezone, rollover_hour,
                 CASE WHEN fsrs_params IS NULL THEN 0 ELSE 1 END
@@ -172,11 +159,7 @@ pub async fn settings(db: &Db, learner: i64) -> Result<Option<LearnerSettings>, 
     .await
 }
 
-pub async fn update_settings(
-    db: &Db,
-    learner: i64,
-    s: &LearnerSettings,
-) -> Result<(), sqlx::Error> {
+pub async fn update_settings(db: &Db, learner: i64, s: &LearnerSettings) -> sqlx::Result<()> {
     let mut tx = db.write.begin().await?;
     super::bump(&mut tx, learner).await?;
     write_settings(&mut tx, learner, s).await?;
@@ -184,7 +167,7 @@ pub async fn update_settings(
 }
 
 /// Stores personal FSRS parameters (JSON array), or clears them with `None`.
-pub async fn set_params(db: &Db, learner: i64, params: Option<&str>) -> Result<(), sqlx::Error> {
+pub async fn set_params(db: &Db, learner: i64, params: Option<&str>) -> sqlx::Result<()> {
     let mut tx = db.write.begin().await?;
     super::bump(&mut tx, learner).await?;
     write_params(&mut tx, learner, params).await?;
@@ -196,7 +179,7 @@ pub(super) async fn write_settings(
     conn: &mut Conn,
     learner: i64,
     s: &LearnerSettings,
-) -> Result<(), sqlx::Error> {
+) -> sqlx::Result<()> {
     bound!(
         "UPDATE learners SET desired_retention = $1, new_per_day = $2, max_reviews_per_day = $3,
                 timezone = $4, rollover_hour = $5
@@ -218,7 +201,7 @@ pub(super) async fn write_params(
     conn: &mut Conn,
     learner: i64,
     params: Option<&str>,
-) -> Result<(), sqlx::Error> {
+) -> sqlx::Result<()> {
     bound!(
         "UPDATE learners SET fsrs_params = $1 WHERE id = $2",
         params,
@@ -235,7 +218,7 @@ pub async fn login_failures(
     db: &Db,
     name_key: &str,
     since: i64,
-) -> Result<Vec<(String, i64)>, sqlx::Error> {
+) -> sqlx::Result<Vec<(String, i64)>> {
     let q = bound!(
         "SELECT addr, failed_at FROM login_failures WHERE name_key = $1 AND failed_at >= $2
          ORDER BY failed_at",
@@ -245,12 +228,7 @@ pub async fn login_failures(
     super::all_of(q, &db.read).await
 }
 
-pub async fn add_login_failure(
-    db: &Db,
-    name_key: &str,
-    addr: &str,
-    now: i64,
-) -> Result<(), sqlx::Error> {
+pub async fn add_login_failure(db: &Db, name_key: &str, addr: &str, now: i64) -> sqlx::Result<()> {
     let q = bound!(
         "INSERT INTO login_failures (name_key, addr, failed_at) VALUES ($1, $2, $3)",
         name_key,
@@ -262,7 +240,7 @@ pub async fn add_login_failure(
 
 /// A right password forgets the failures of its (name, address) pair, as the in-process
 /// limiter does; the account's failures from elsewhere stay.
-pub async fn clear_login_failures(db: &Db, name_key: &str, addr: &str) -> Result<(), sqlx::Error> {
+pub async fn clear_login_failures(db: &Db, name_key: &str, addr: &str) -> sqlx::Result<()> {
     let q = bound!(
         "DELETE FROM login_failures WHERE name_key = $1 AND addr = $2",
         name_key,
@@ -272,7 +250,7 @@ pub async fn clear_login_failures(db: &Db, name_key: &str, addr: &str) -> Result
 }
 
 /// Deletes failures older than `before` (past every limiter window).
-pub async fn purge_login_failures(db: &Db, before: i64) -> Result<u64, sqlx::Error> {
+pub async fn purge_login_failures(db: &Db, before: i64) -> sqlx::Result<u64> {
     bound!("DELETE FROM login_failures WHERE failed_at < $1", before)
         .execute(&db.write)
         .await

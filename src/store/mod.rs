@@ -264,7 +264,7 @@ impl Db {
     /// `SELECT 1`, bounded: a readiness probe must answer before the load balancer's own check
     /// gives up (a few seconds), so a database that cannot hand out a connection by then counts
     /// as unavailable instead of leaving the probe waiting for the pool's full timeout.
-    pub async fn ping(&self) -> Result<(), sqlx::Error> {
+    pub async fn ping(&self) -> sqlx::Result<()> {
         const PING_TIMEOUT: Duration = Duration::from_secs(2);
         let query = sqlx::query("SELECT 1").execute(&self.read);
         match tokio::time::timeout(PING_TIMEOUT, query).await {
@@ -321,7 +321,7 @@ pub fn is_unavailable(e: &sqlx::Error) -> bool {
 /// `data_version` inside the transaction `conn` that changes her data. Every write to what
 /// [`cache::LearnerData`] holds calls it; on PostgreSQL the row lock it takes also orders the
 /// writes of one learner (see [`cache`]). Returns the new version, 0 for no such learner.
-pub async fn bump(conn: &mut Conn, learner: i64) -> Result<i64, sqlx::Error> {
+pub async fn bump(conn: &mut Conn, learner: i64) -> sqlx::Result<i64> {
     let rows = bound!(
         "UPDATE learners SET data_version = data_version + 1 WHERE id = $1 RETURNING data_version",
         learner
@@ -340,7 +340,7 @@ pub(crate) async fn commit_for(
     db: &Db,
     tx: sqlx::Transaction<'_, sqlx::Any>,
     learner: i64,
-) -> Result<(), sqlx::Error> {
+) -> sqlx::Result<()> {
     tx.commit().await?;
     db.cache.forget(learner);
     Ok(())
@@ -349,7 +349,7 @@ pub(crate) async fn commit_for(
 /// Creates a missing PostgreSQL database, as SQLite creates a missing file: pointing paperdeck
 /// at a new name is all the setup there is. Instances starting together may race to create it;
 /// the losers find it there.
-async fn create_database(url: &str) -> Result<(), sqlx::Error> {
+async fn create_database(url: &str) -> sqlx::Result<()> {
     use sqlx::migrate::MigrateDatabase;
     if sqlx::Postgres::database_exists(url).await? {
         return Ok(());
@@ -423,7 +423,7 @@ impl<'q> sqlx::Encode<'q, sqlx::Any> for NullableF64 {
 }
 
 /// The first row of a query (see the module doc for why not `fetch_optional`).
-pub(crate) async fn first_row<'q>(q: Query<'q>, pool: &Pool) -> Result<Option<DbRow>, sqlx::Error> {
+pub(crate) async fn first_row<'q>(q: Query<'q>, pool: &Pool) -> sqlx::Result<Option<DbRow>> {
     Ok(q.fetch_all(pool).await?.into_iter().next())
 }
 
@@ -431,8 +431,8 @@ pub(crate) async fn first_row<'q>(q: Query<'q>, pool: &Pool) -> Result<Option<Db
 pub(crate) async fn first_as<'q, T>(
     q: Query<'q>,
     pool: &Pool,
-    read: impl FnOnce(&DbRow) -> Result<T, sqlx::Error>,
-) -> Result<Option<T>, sqlx::Error> {
+    read: impl FnOnce(&DbRow) -> sqlx::Result<T>,
+) -> sqlx::Result<Option<T>> {
     first_row(q, pool).await?.as_ref().map(read).transpose()
 }
 
@@ -440,12 +440,12 @@ pub(crate) async fn first_as<'q, T>(
 pub(crate) async fn first_of<'q, T: for<'r> sqlx::FromRow<'r, DbRow>>(
     q: Query<'q>,
     pool: &Pool,
-) -> Result<Option<T>, sqlx::Error> {
+) -> sqlx::Result<Option<T>> {
     first_as(q, pool, |r| T::from_row(r)).await
 }
 
 /// Runs one statement on the write pool, on its own (no transaction around it).
-pub(crate) async fn write(db: &Db, q: Query<'_>) -> Result<(), sqlx::Error> {
+pub(crate) async fn write(db: &Db, q: Query<'_>) -> sqlx::Result<()> {
     q.execute(&db.write).await.map(|_| ())
 }
 
@@ -453,8 +453,8 @@ pub(crate) async fn write(db: &Db, q: Query<'_>) -> Result<(), sqlx::Error> {
 pub(crate) async fn all_as<'q, T>(
     q: Query<'q>,
     pool: &Pool,
-    read: impl FnMut(&DbRow) -> Result<T, sqlx::Error>,
-) -> Result<Vec<T>, sqlx::Error> {
+    read: impl FnMut(&DbRow) -> sqlx::Result<T>,
+) -> sqlx::Result<Vec<T>> {
     q.fetch_all(pool).await?.iter().map(read).collect()
 }
 
@@ -462,6 +462,6 @@ pub(crate) async fn all_as<'q, T>(
 pub(crate) async fn all_of<'q, T: for<'r> sqlx::FromRow<'r, DbRow>>(
     q: Query<'q>,
     pool: &Pool,
-) -> Result<Vec<T>, sqlx::Error> {
+) -> sqlx::Result<Vec<T>> {
     all_as(q, pool, |r| T::from_row(r)).await
 }

@@ -2,7 +2,7 @@
 //! Every query here is scoped by the learner's id.
 
 use super::rows::{bind_schedule, flag, kind, state_from_row};
-use super::Db;
+use super::{Conn, Db};
 use crate::scheduler::{ConceptState, Outcome, Prefs, Rating, ReviewKind, TodayReview};
 use sqlx::Row;
 use std::collections::HashMap;
@@ -15,18 +15,10 @@ pub async fn mark_read(
     paper: &str,
     concepts: &[String],
     now: i64,
-) -> Result<(), sqlx::Error> {
+) -> sqlx::Result<()> {
     let mut tx = db.write.begin().await?;
     super::bump(&mut tx, learner).await?;
-    bound!(
-        "INSERT INTO papers_read (learner_id, paper_slug, read_at) VALUES ($1, $2, $3)
-         ON CONFLICT (learner_id, paper_slug) DO NOTHING",
-        learner,
-        paper,
-        now
-    )
-    .execute(&mut *tx)
-    .await?;
+    add_once(&mut tx, READ_SQL, learner, paper, now).await?;
     for c in concepts {
         unlock_in(&mut tx, learner, c, now).await?;
     }
@@ -40,20 +32,29 @@ pub(super) async fn unlock_in(
     learner: i64,
     concept: &str,
     now: i64,
-) -> Result<bool, sqlx::Error> {
-    let done = bound!(
-        "INSERT INTO concept_states (learner_id, concept_slug, unlocked_at) VALUES ($1, $2, $3)
-         ON CONFLICT (learner_id, concept_slug) DO NOTHING",
-        learner,
-        concept,
-        now
-    )
-    .execute(&mut *conn)
-    .await?;
+) -> sqlx::Result<bool> {
+    add_once(conn, UNLOCK_SQL, learner, concept, now).await
+}
+
+const READ_SQL: &str = "INSERT INTO papers_read (learner_id, paper_slug, read_at) \
+     VALUES ($1, $2, $3) ON CONFLICT (learner_id, paper_slug) DO NOTHING";
+const UNLOCK_SQL: &str = "INSERT INTO concept_states (learner_id, concept_slug, unlocked_at) \
+     VALUES ($1, $2, $3) ON CONFLICT (learner_id, concept_slug) DO NOTHING";
+
+/// Runs `sql`, an insert of (learner, slug, time) that does nothing when the row is there, and
+/// says whether it added one: reading or unlocking twice is harmless.
+async fn add_once(
+    conn: &mut super::Conn,
+    sql: &'static str,
+    learner: i64,
+    slug: &str,
+    now: i64,
+) -> sqlx::Result<bool> {
+    let done = bound!(sql, learner, slug, now).execute(&mut *conn).await?;
     Ok(done.rows_affected() > 0)
 }
 
-pub async fn papers_read(db: &Db, learner: i64) -> Result<Vec<(String, i64)>, sqlx::Error> {
+pub async fn papers_read(db: &Db, learner: i64) -> sqlx::Result<Vec<(String, i64)>> {
     let q = bound!(
         "SELECT paper_slug, read_at FROM papers_read WHERE learner_id = $1 ORDER BY read_at",
         learner
@@ -61,7 +62,7 @@ pub async fn papers_read(db: &Db, learner: i64) -> Result<Vec<(String, i64)>, sq
     super::all_of(q, &db.read).await
 }
 
-pub async fn has_read(db: &Db, learner: i64, paper: &str) -> Result<bool, sqlx::Error> {
+pub async fn has_read(db: &Db, learner: i64, paper: &str) -> sqlx::Result<bool> {
     let q = bound!(
         "SELECT 1 FROM papers_read WHERE learner_id = $1 AND paper_slug = $2",
         learner,
@@ -80,16 +81,12 @@ pub const REVIEWS_SINCE_SQL: &str = "SELECT concept_slug, rating, review_kind FR
 pub const CARD_LAST_SEEN_SQL: &str = "SELECT card_id, MAX(reviewed_at) FROM reviews \
      WHERE learner_id = $1 AND concept_slug = $2 GROUP BY card_id";
 
-pub async fn states(db: &Db, learner: i64) -> Result<Vec<ConceptState>, sqlx::Error> {
+pub async fn states(db: &Db, learner: i64) -> sqlx::Result<Vec<ConceptState>> {
     super::all_as(bound!(STATES_SQL, learner), &db.read, state_from_row).await
 }
 
 /// One concept's state, read fresh: the answer handler computes the new state from it.
-pub async fn state(
-    db: &Db,
-    learner: i64,
-    concept: &str,
-) -> Result<Option<ConceptState>, sqlx::Error> {
+pub async fn state(db: &Db, learner: i64, concept: &str) -> sqlx::Result<Option<ConceptState>> {
     let q = bound!(
         "SELECT concept_slug, unlocked_at, stability, difficulty, due_at, last_review_at, reps,
                 lapses, last_card_id, version
@@ -101,11 +98,7 @@ pub async fn state(
 }
 
 /// The learner's answers since `since`, oldest first.
-pub async fn reviews_since(
-    db: &Db,
-    learner: i64,
-    since: i64,
-) -> Result<Vec<TodayReview>, sqlx::Error> {
+pub async fn reviews_since(db: &Db, learner: i64, since: i64) -> sqlx::Result<Vec<TodayReview>> {
     let q = bound!(REVIEWS_SINCE_SQL, learner, since);
     super::all_as(q, &db.read, |r| {
         Ok(TodayReview {
@@ -122,7 +115,7 @@ pub async fn card_last_seen(
     db: &Db,
     learner: i64,
     concept: &str,
-) -> Result<HashMap<String, i64>, sqlx::Error> {
+) -> sqlx::Result<HashMap<String, i64>> {
     let q = bound!(CARD_LAST_SEEN_SQL, learner, concept);
     let seen: Vec<(String, i64)> = super::all_of(q, &db.read).await?;
     Ok(seen.into_iter().collect())
@@ -130,7 +123,7 @@ pub async fn card_last_seen(
 
 /// Her scheduling preferences. Stored values are forced into the settings' bounds, and stored
 /// parameters that are not 21 finite numbers are ignored (the defaults apply).
-pub async fn prefs(db: &Db, learner: i64) -> Result<Option<Prefs>, sqlx::Error> {
+pub async fn prefs(db: &Db, learner: i64) -> sqlx::Result<Option<Prefs>> {
     let q = bound!(
         "SELECT desired_retention, new_per_day, max_reviews_per_day, timezone, rollover_hour, fsrs_params
          FROM learners WHERE id = $1",
@@ -242,7 +235,7 @@ async fn write_state(
     learner: i64,
     s: &ConceptState,
     expected: i64,
-) -> Result<bool, sqlx::Error> {
+) -> sqlx::Result<bool> {
     let q = sqlx::query(
         "UPDATE concept_states SET stability = $1, difficulty = $2, due_at = $3, last_review_at = $4,
                 reps = $5, lapses = $6, last_card_id = COALESCE($7, last_card_id), version = $8
@@ -264,7 +257,7 @@ async fn write_state(
 pub async fn record_in(
     tx: &mut crate::store::Conn,
     a: &Answer,
-) -> Result<Option<(i64, i64)>, sqlx::Error> {
+) -> sqlx::Result<Option<(i64, i64)>> {
     // First, so that on PostgreSQL the learner's row lock orders this write after any other
     // of hers in flight on another instance, and the check below reads what that one wrote.
     let version = super::bump(&mut *tx, a.learner).await?;
@@ -294,7 +287,7 @@ pub struct ReviewRow {
     pub overridden: bool,
 }
 
-pub async fn review(db: &Db, learner: i64, id: i64) -> Result<Option<ReviewRow>, sqlx::Error> {
+pub async fn review(db: &Db, learner: i64, id: i64) -> sqlx::Result<Option<ReviewRow>> {
     // Columns 0-9 are the state before the answer as a `concept_states` row (the card shown
     // before it is not recorded); the review's own columns follow.
     let q = bound!(
@@ -332,7 +325,7 @@ pub async fn review(db: &Db, learner: i64, id: i64) -> Result<Option<ReviewRow>,
 
 /// Whether `review` can still be undone or re-graded: it is the learner's latest answer, above
 /// her undo floor, and nothing changed its concept since.
-pub async fn is_current(db: &Db, learner: i64, review: &ReviewRow) -> Result<bool, sqlx::Error> {
+pub async fn is_current(db: &Db, learner: i64, review: &ReviewRow) -> sqlx::Result<bool> {
     let q = bound!(
         "SELECT (SELECT MAX(id) FROM reviews WHERE learner_id = $1),
                 (SELECT undo_floor FROM learners WHERE id = $1),
@@ -351,7 +344,7 @@ pub async fn is_current(db: &Db, learner: i64, review: &ReviewRow) -> Result<boo
 
 /// Undoes an answer: restores the state before it, deletes the row, and raises the undo floor
 /// so that undo works once. `Ok(false)` when the review is no longer current.
-pub async fn undo(db: &Db, learner: i64, review: &ReviewRow) -> Result<bool, sqlx::Error> {
+pub async fn undo(db: &Db, learner: i64, review: &ReviewRow) -> sqlx::Result<bool> {
     let mut tx = db.write.begin().await?;
     super::bump(&mut tx, learner).await?;
     // The card just undone stays the last one shown (`before` has none): she gets another.
@@ -388,8 +381,18 @@ pub enum Regrade {
     Override,
 }
 
-/// Replaces the rating of an answer with the state recomputed from the state before it (`out`,
-/// computed by the caller from `review.before` at `review.reviewed_at`). Every check is inside
+/// A new verdict on one answer.
+#[derive(Debug, Clone, Copy)]
+pub struct Regrading<'a> {
+    pub review: &'a ReviewRow,
+    pub rating: u8,
+    /// The state recomputed for `rating`, by the caller, from `review.before` at
+    /// `review.reviewed_at`.
+    pub out: &'a Outcome,
+    pub how: Regrade,
+}
+
+/// Replaces the rating of an answer with the state recomputed from the state before it. Every check is inside
 /// the write transaction, as a compare-and-set, so an answer, undo or re-grade that got there
 /// first wins:
 /// - the concept's version must still be the one this review left;
@@ -397,17 +400,12 @@ pub enum Regrade {
 ///   floor (an override only needs the first: it corrects a verdict, not the last step).
 ///
 /// `Ok(false)` when it no longer applies; nothing is written then.
-pub async fn regrade(
-    db: &Db,
-    learner: i64,
-    review: &ReviewRow,
-    rating: u8,
-    out: &Outcome,
-    how: Regrade,
-) -> Result<bool, sqlx::Error> {
+pub async fn regrade(db: &Db, learner: i64, change: Regrading<'_>) -> sqlx::Result<bool> {
     let mut tx = db.write.begin().await?;
     super::bump(&mut tx, learner).await?;
-    let done = regrade_in(&mut tx, learner, review, rating, out, how).await?;
+    // The review row is touched only when the state's compare-and-set held.
+    let done =
+        set_state(&mut tx, learner, change).await? && set_review(&mut tx, learner, change).await?;
     if done {
         tx.commit().await?;
     } else {
@@ -418,14 +416,11 @@ pub async fn regrade(
     Ok(done)
 }
 
-async fn regrade_in(
-    tx: &mut crate::store::Conn,
-    learner: i64,
-    review: &ReviewRow,
-    rating: u8,
-    out: &Outcome,
-    how: Regrade,
-) -> Result<bool, sqlx::Error> {
+/// The concept's half of [`regrade`]: its state, if it is still the one `review` left.
+async fn set_state(tx: &mut Conn, learner: i64, change: Regrading<'_>) -> sqlx::Result<bool> {
+    let Regrading {
+        review, out, how, ..
+    } = change;
     let latest_sql = match how {
         Regrade::Rating => {
             " AND $9 = (SELECT MAX(id) FROM reviews WHERE learner_id = $6)
@@ -452,10 +447,17 @@ async fn regrade_in(
     if how == Regrade::Rating {
         q = q.bind(review.id);
     }
-    let updated = q.execute(&mut *tx).await?;
-    if updated.rows_affected() != 1 {
-        return Ok(false);
-    }
+    Ok(q.execute(&mut *tx).await?.rows_affected() == 1)
+}
+
+/// The review's half of [`regrade`]: its rating and the state it left.
+async fn set_review(tx: &mut Conn, learner: i64, change: Regrading<'_>) -> sqlx::Result<bool> {
+    let Regrading {
+        review,
+        rating,
+        out,
+        how,
+    } = change;
     // The same columns either way; an override also flips the verdict, guarded by the row's
     // own version and verdict so that it can happen once.
     let (correct_sql, guard_sql) = match how {
@@ -489,10 +491,7 @@ async fn regrade_in(
 
 /// Every typed answer to a fill-in card, of every learner, except "不知道": the grader only
 /// judged what she typed. Retired cards are included; their grading may still be in question.
-pub async fn typed_answers(
-    db: &Db,
-    gave_up: &str,
-) -> Result<Vec<crate::stats::TypedAnswer>, sqlx::Error> {
+pub async fn typed_answers(db: &Db, gave_up: &str) -> sqlx::Result<Vec<crate::stats::TypedAnswer>> {
     let q = bound!(
         "SELECT r.card_id, c.paper_slug, c.prompt, c.data_json, r.answer, r.correct, r.overridden
          FROM reviews r JOIN cards c ON c.id = r.card_id
@@ -522,7 +521,7 @@ pub async fn typed_answers(
 
 /// How many answers the learner has stored: counted in the database, so that pages showing the
 /// number do not load the log.
-pub async fn review_count(db: &Db, learner: i64) -> Result<usize, sqlx::Error> {
+pub async fn review_count(db: &Db, learner: i64) -> sqlx::Result<usize> {
     let q = bound!(
         "SELECT COUNT(*) FROM reviews WHERE learner_id = $1",
         learner
@@ -533,10 +532,7 @@ pub async fn review_count(db: &Db, learner: i64) -> Result<usize, sqlx::Error> {
 
 /// The learner's review log as (concept, rating, time), oldest first: the training data for her
 /// personal parameters.
-pub async fn revlog_by_concept(
-    db: &Db,
-    learner: i64,
-) -> Result<Vec<crate::revlog::Entry>, sqlx::Error> {
+pub async fn revlog_by_concept(db: &Db, learner: i64) -> sqlx::Result<Vec<crate::revlog::Entry>> {
     let q = bound!(
         "SELECT concept_slug, rating, reviewed_at FROM reviews WHERE learner_id = $1 ORDER BY id",
         learner
@@ -552,10 +548,7 @@ pub async fn revlog_by_concept(
 }
 
 /// Every answer of the learner, oldest first, as statistics need them.
-pub async fn review_facts(
-    db: &Db,
-    learner: i64,
-) -> Result<Vec<crate::stats::ReviewFact>, sqlx::Error> {
+pub async fn review_facts(db: &Db, learner: i64) -> sqlx::Result<Vec<crate::stats::ReviewFact>> {
     let q = bound!(
         "SELECT reviewed_at, concept_slug, correct, duration_ms, elapsed_days, review_kind
          FROM reviews WHERE learner_id = $1 ORDER BY id",
@@ -624,7 +617,17 @@ mod tests {
         // ... then an answer on another concept lands before the regrade.
         let second = answer(&db, learner, "b", now + 60).await;
         let out = schedule(&first_row.before, Rating::Easy, now);
-        let applied = regrade(&db, learner, &first_row, 4, &out, Regrade::Rating).await;
+        let applied = regrade(
+            &db,
+            learner,
+            Regrading {
+                review: &first_row,
+                rating: 4,
+                out: &out,
+                how: Regrade::Rating,
+            },
+        )
+        .await;
         assert!(
             !applied.unwrap(),
             "a review that is no longer latest was re-graded"
@@ -637,7 +640,17 @@ mod tests {
         assert_eq!(rating, 3);
 
         let second_row = review(&db, learner, second).await.unwrap().unwrap();
-        let applied = regrade(&db, learner, &second_row, 4, &out, Regrade::Rating).await;
+        let applied = regrade(
+            &db,
+            learner,
+            Regrading {
+                review: &second_row,
+                rating: 4,
+                out: &out,
+                how: Regrade::Rating,
+            },
+        )
+        .await;
         assert!(applied.unwrap(), "her latest answer can be re-graded");
     }
 }

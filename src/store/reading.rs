@@ -15,7 +15,7 @@ pub async fn reach(
     paper: &str,
     section: &str,
     now: i64,
-) -> Result<(), sqlx::Error> {
+) -> sqlx::Result<()> {
     let q = bound!(
         "INSERT INTO reading_progress (learner_id, paper_slug, section, reached_at)
          VALUES ($1, $2, $3, $4)
@@ -29,7 +29,7 @@ pub async fn reach(
 }
 
 /// Every section she has reached, oldest first.
-pub async fn reached(db: &Db, learner: i64) -> Result<Vec<Reached>, sqlx::Error> {
+pub async fn reached(db: &Db, learner: i64) -> sqlx::Result<Vec<Reached>> {
     let q = bound!(
         "SELECT paper_slug, section, reached_at FROM reading_progress
          WHERE learner_id = $1 ORDER BY reached_at, paper_slug, section",
@@ -44,7 +44,7 @@ pub async fn reached(db: &Db, learner: i64) -> Result<Vec<Reached>, sqlx::Error>
 
 /// Unlocks one concept (an in-page answer is its first review); unlocking twice changes
 /// nothing. Returns whether a row was added.
-pub async fn unlock(db: &Db, learner: i64, concept: &str, now: i64) -> Result<bool, sqlx::Error> {
+pub async fn unlock(db: &Db, learner: i64, concept: &str, now: i64) -> sqlx::Result<bool> {
     // Her quiz data changes: the version bump tells every instance's cache (see `store::bump`).
     let mut tx = db.write.begin().await?;
     super::bump(&mut tx, learner).await?;
@@ -57,11 +57,7 @@ pub async fn unlock(db: &Db, learner: i64, concept: &str, now: i64) -> Result<bo
 }
 
 /// The cards of `paper` she has answered at least once.
-pub async fn answered_cards(
-    db: &Db,
-    learner: i64,
-    paper: &str,
-) -> Result<Vec<String>, sqlx::Error> {
+pub async fn answered_cards(db: &Db, learner: i64, paper: &str) -> sqlx::Result<Vec<String>> {
     let q = bound!(
         "SELECT DISTINCT r.card_id FROM reviews r JOIN cards c ON c.id = r.card_id
          WHERE r.learner_id = $1 AND c.paper_slug = $2",

@@ -7,23 +7,23 @@ use crate::store::{DbRow, NullableF64, Query};
 use sqlx::Row;
 
 /// A SMALLINT 0/1 column as a boolean.
-pub(super) fn flag(r: &DbRow, i: usize) -> Result<bool, sqlx::Error> {
+pub(super) fn flag(r: &DbRow, i: usize) -> sqlx::Result<bool> {
     Ok(r.try_get::<i64, _>(i)? != 0)
 }
 
 /// A nullable float column as the `f32` the scheduler computes with (stored widened to f64).
-pub(super) fn opt_f32(r: &DbRow, i: usize) -> Result<Option<f32>, sqlx::Error> {
+pub(super) fn opt_f32(r: &DbRow, i: usize) -> sqlx::Result<Option<f32>> {
     Ok(r.try_get::<Option<f64>, _>(i)?.map(|v| v as f32))
 }
 
 /// A `review_kind` column; an unknown kind reads as a scheduled review.
-pub(super) fn kind(r: &DbRow, i: usize) -> Result<ReviewKind, sqlx::Error> {
+pub(super) fn kind(r: &DbRow, i: usize) -> sqlx::Result<ReviewKind> {
     Ok(ReviewKind::parse(r.try_get::<&str, _>(i)?).unwrap_or(ReviewKind::Review))
 }
 
 /// A `concept_states` row selected as `concept_slug, unlocked_at, stability, difficulty,
 /// due_at, last_review_at, reps, lapses, last_card_id, version`.
-pub(super) fn state_from_row(r: &DbRow) -> Result<ConceptState, sqlx::Error> {
+pub(super) fn state_from_row(r: &DbRow) -> sqlx::Result<ConceptState> {
     Ok(ConceptState {
         concept: r.try_get(0)?,
         unlocked_at: r.try_get(1)?,

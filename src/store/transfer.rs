@@ -90,7 +90,7 @@ use crate::store::DbRow;
 use sqlx::Row;
 use std::collections::{HashMap, HashSet};
 
-pub async fn account(db: &Db, learner: i64) -> Result<Option<Account>, sqlx::Error> {
+pub async fn account(db: &Db, learner: i64) -> sqlx::Result<Option<Account>> {
     let q = sqlx::query(
         "SELECT username, created_at, desired_retention, new_per_day, max_reviews_per_day,
                 timezone, rollover_hour, fsrs_params
@@ -115,7 +115,7 @@ pub async fn account(db: &Db, learner: i64) -> Result<Option<Account>, sqlx::Err
     .await
 }
 
-fn review_from_row(r: &DbRow) -> Result<Review, sqlx::Error> {
+fn review_from_row(r: &DbRow) -> sqlx::Result<Review> {
     let f = |i: usize| r.try_get::<f64, _>(i).map(|v| v as f32);
     Ok(Review {
         card_id: r.try_get(0)?,
@@ -144,7 +144,7 @@ fn review_from_row(r: &DbRow) -> Result<Review, sqlx::Error> {
 
 /// Her whole review log, oldest first. Holds every row in memory: for small logs and tests;
 /// downloads read the log in pages ([`reviews_page`]).
-pub async fn reviews(db: &Db, learner: i64) -> Result<Vec<Review>, sqlx::Error> {
+pub async fn reviews(db: &Db, learner: i64) -> sqlx::Result<Vec<Review>> {
     let mut all = Vec::new();
     let mut after = None;
     loop {
@@ -173,7 +173,7 @@ pub async fn reviews_page(
     learner: i64,
     after: Option<PageKey>,
     limit: i64,
-) -> Result<Vec<(PageKey, Review)>, sqlx::Error> {
+) -> sqlx::Result<Vec<(PageKey, Review)>> {
     let (at, id) = after.unwrap_or((i64::MIN, i64::MIN));
     let rows = sqlx::query(
         "SELECT card_id, concept_slug, reviewed_at, answer, correct, rating, duration_ms,
@@ -201,14 +201,14 @@ pub async fn reviews_page(
 }
 
 /// Every card id, retired ones included: old reviews of a retired card are still valid.
-pub async fn card_ids(conn: &mut Conn) -> Result<HashSet<String>, sqlx::Error> {
+pub async fn card_ids(conn: &mut Conn) -> sqlx::Result<HashSet<String>> {
     let rows = sqlx::query("SELECT id FROM cards")
         .fetch_all(&mut *conn)
         .await?;
     rows.into_iter().map(|r| r.try_get(0)).collect()
 }
 
-pub async fn papers_of(conn: &mut Conn, learner: i64) -> Result<HashMap<String, i64>, sqlx::Error> {
+pub async fn papers_of(conn: &mut Conn, learner: i64) -> sqlx::Result<HashMap<String, i64>> {
     let rows = sqlx::query("SELECT paper_slug, read_at FROM papers_read WHERE learner_id = $1")
         .bind(learner)
         .fetch_all(&mut *conn)
@@ -218,10 +218,7 @@ pub async fn papers_of(conn: &mut Conn, learner: i64) -> Result<HashMap<String, 
         .collect()
 }
 
-pub async fn states_of(
-    conn: &mut Conn,
-    learner: i64,
-) -> Result<HashMap<String, State>, sqlx::Error> {
+pub async fn states_of(conn: &mut Conn, learner: i64) -> sqlx::Result<HashMap<String, State>> {
     let rows = sqlx::query(
         "SELECT concept_slug, unlocked_at, stability, difficulty, due_at, last_review_at,
                 reps, lapses, last_card_id, version
@@ -242,7 +239,7 @@ pub async fn states_of(
 pub async fn review_keys(
     conn: &mut Conn,
     learner: i64,
-) -> Result<HashSet<(String, String, i64)>, sqlx::Error> {
+) -> sqlx::Result<HashSet<(String, String, i64)>> {
     let rows =
         sqlx::query("SELECT card_id, concept_slug, reviewed_at FROM reviews WHERE learner_id = $1")
             .bind(learner)
@@ -254,7 +251,7 @@ pub async fn review_keys(
 }
 
 /// Takes the account's settings and parameters as they are (the import validated them).
-pub async fn set_settings(conn: &mut Conn, learner: i64, a: &Account) -> Result<(), sqlx::Error> {
+pub async fn set_settings(conn: &mut Conn, learner: i64, a: &Account) -> sqlx::Result<()> {
     let params = match &a.fsrs_params {
         Some(p) => Some(serde_json::to_string(p).map_err(|e| sqlx::Error::Encode(e.into()))?),
         None => None,
@@ -276,7 +273,7 @@ pub async fn put_paper(
     learner: i64,
     paper: &str,
     read_at: i64,
-) -> Result<(), sqlx::Error> {
+) -> sqlx::Result<()> {
     sqlx::query(
         "INSERT INTO papers_read (learner_id, paper_slug, read_at) VALUES ($1, $2, $3)
          ON CONFLICT (learner_id, paper_slug) DO UPDATE SET read_at = excluded.read_at",
@@ -293,7 +290,7 @@ pub async fn put_paper(
 pub async fn sections_of(
     conn: &mut Conn,
     learner: i64,
-) -> Result<HashMap<(String, String), i64>, sqlx::Error> {
+) -> sqlx::Result<HashMap<(String, String), i64>> {
     let rows = sqlx::query(
         "SELECT paper_slug, section, reached_at FROM reading_progress WHERE learner_id = $1",
     )
@@ -305,11 +302,7 @@ pub async fn sections_of(
         .collect()
 }
 
-pub async fn put_section(
-    conn: &mut Conn,
-    learner: i64,
-    s: &SectionReached,
-) -> Result<(), sqlx::Error> {
+pub async fn put_section(conn: &mut Conn, learner: i64, s: &SectionReached) -> sqlx::Result<()> {
     sqlx::query(
         "INSERT INTO reading_progress (learner_id, paper_slug, section, reached_at)
          VALUES ($1, $2, $3, $4)
@@ -324,7 +317,7 @@ pub async fn put_section(
     .map(|_| ())
 }
 
-pub async fn put_state(conn: &mut Conn, learner: i64, s: &State) -> Result<(), sqlx::Error> {
+pub async fn put_state(conn: &mut Conn, learner: i64, s: &State) -> sqlx::Result<()> {
     let q = sqlx::query(
         "INSERT INTO concept_states (learner_id, concept_slug, unlocked_at, stability, difficulty,
              due_at, last_review_at, reps, lapses, last_card_id, version)
@@ -342,7 +335,7 @@ pub async fn put_state(conn: &mut Conn, learner: i64, s: &State) -> Result<(), s
     bind_schedule(q, s).execute(&mut *conn).await.map(|_| ())
 }
 
-pub async fn insert_review(conn: &mut Conn, learner: i64, r: &Review) -> Result<i64, sqlx::Error> {
+pub async fn insert_review(conn: &mut Conn, learner: i64, r: &Review) -> sqlx::Result<i64> {
     let row = sqlx::query(
         "INSERT INTO reviews (learner_id, card_id, concept_slug, reviewed_at, answer, correct, rating,
              duration_ms, review_kind, stability_before, difficulty_before, due_before_at,
@@ -383,7 +376,7 @@ pub async fn insert_review(conn: &mut Conn, learner: i64, r: &Review) -> Result<
 }
 
 /// Raises the undo floor to `id` (never lowers it).
-pub async fn raise_undo_floor(conn: &mut Conn, learner: i64, id: i64) -> Result<(), sqlx::Error> {
+pub async fn raise_undo_floor(conn: &mut Conn, learner: i64, id: i64) -> sqlx::Result<()> {
     sqlx::query("UPDATE learners SET undo_floor = $1 WHERE id = $2 AND undo_floor < $1")
         .bind(id)
         .bind(learner)

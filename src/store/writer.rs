@@ -22,7 +22,7 @@ use tokio::sync::{mpsc, oneshot, Mutex};
 /// Most answers committed together.
 const MAX_BATCH: usize = 256;
 
-type Reply = Result<Option<i64>, sqlx::Error>;
+type Reply = sqlx::Result<Option<i64>>;
 /// What one answer's commit gave: its review id and her new data version, `None` when its
 /// version check failed.
 type Recorded = Option<(i64, i64)>;
@@ -207,7 +207,7 @@ fn remember(db: &Db, a: &Answer, recorded: Recorded) {
 async fn commit<'a>(
     db: &Db,
     answers: impl Iterator<Item = &'a Answer>,
-) -> Result<Vec<Recorded>, sqlx::Error> {
+) -> sqlx::Result<Vec<Recorded>> {
     let mut tx = db.write.begin().await?;
     let mut ids = Vec::new();
     for a in answers {

@@ -11,6 +11,7 @@ use super::{see_other, Nav, Visitor};
 use crate::auth::Password;
 use crate::startup::AppState;
 use crate::store;
+use crate::web::Page;
 use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
@@ -44,7 +45,7 @@ fn page(
     error: Option<String>,
     notice: Option<String>,
     status: StatusCode,
-) -> Result<HttpResponse, AppError> {
+) -> Page {
     let body = AccountPage {
         nav: visitor.nav("settings"),
         username: username.to_string(),
@@ -57,10 +58,7 @@ fn page(
         .body(body))
 }
 
-async fn show(
-    q: web::Query<ShowQuery>,
-    LoggedIn { learner, visitor }: LoggedIn,
-) -> Result<HttpResponse, AppError> {
+async fn show(q: web::Query<ShowQuery>, LoggedIn { learner, visitor }: LoggedIn) -> Page {
     let notice = match q.done.as_deref() {
         Some("password") => Some("密码已修改，其他设备上的登录都已失效。".to_string()),
         _ => None,
@@ -126,7 +124,7 @@ async fn change_password(
         visitor,
         form,
     }: LearnerForm<PasswordForm>,
-) -> Result<HttpResponse, AppError> {
+) -> Page {
     let bad = |msg: String| {
         page(
             &visitor,
@@ -164,10 +162,7 @@ async fn change_password(
     Ok(see_other("/account?done=password"))
 }
 
-async fn logout_everywhere(
-    state: web::Data<AppState>,
-    f: LearnerForm<NoFields>,
-) -> Result<HttpResponse, AppError> {
+async fn logout_everywhere(state: web::Data<AppState>, f: LearnerForm<NoFields>) -> Page {
     let learner = f.learner;
     store::learners::delete_sessions_except(&state.db, learner.id, None).await?;
     state.db.cache.forget_sessions_of(learner.id);
@@ -179,11 +174,7 @@ pub struct DeleteForm {
     password: String,
 }
 
-async fn delete(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    f: LearnerForm<DeleteForm>,
-) -> Result<HttpResponse, AppError> {
+async fn delete(req: HttpRequest, state: web::Data<AppState>, f: LearnerForm<DeleteForm>) -> Page {
     let learner = f.learner;
     let name = &learner.username;
     if let Err(res) = confirm_password(&req, &state, &f.visitor, name, &f.form.password).await? {

@@ -6,6 +6,7 @@ use super::{render, CsrfForm, Nav, NoFields, Visitor};
 use crate::auth::{self, Password, Username};
 use crate::startup::AppState;
 use crate::store;
+use crate::web::Page;
 use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
@@ -70,11 +71,11 @@ struct LoginPage {
     form: AuthForm,
 }
 
-fn with_status<T: Template>(t: &T, status: StatusCode) -> Result<HttpResponse, AppError> {
+fn with_status<T: Template>(t: &T, status: StatusCode) -> Page {
     super::render_with(status, t)
 }
 
-async fn signup_form(visitor: Visitor, q: web::Query<NextQuery>) -> Result<HttpResponse, AppError> {
+async fn signup_form(visitor: Visitor, q: web::Query<NextQuery>) -> Page {
     let form = AuthForm::blank(&q);
     render(&SignupPage {
         nav: visitor.nav("signup"),
@@ -97,7 +98,7 @@ async fn signup(
     req: HttpRequest,
     state: web::Data<AppState>,
     CsrfForm { visitor, form }: CsrfForm<CredentialsForm>,
-) -> Result<HttpResponse, AppError> {
+) -> Page {
     let next = auth::safe_next(form.next.as_deref());
     let page = |msg: String, invalid: &'static str| SignupPage {
         nav: visitor.nav("signup"),
@@ -184,11 +185,7 @@ pub fn describe_wait(wait: std::time::Duration) -> String {
     }
 }
 
-async fn start_session(
-    state: &AppState,
-    learner_id: i64,
-    next: &str,
-) -> Result<HttpResponse, AppError> {
+async fn start_session(state: &AppState, learner_id: i64, next: &str) -> Page {
     let sid = random_id();
     store::learners::create_session(&state.db, &sid, learner_id, state.clock.now()).await?;
     Ok(HttpResponse::SeeOther()
@@ -197,7 +194,7 @@ async fn start_session(
         .finish())
 }
 
-async fn login_form(visitor: Visitor, q: web::Query<NextQuery>) -> Result<HttpResponse, AppError> {
+async fn login_form(visitor: Visitor, q: web::Query<NextQuery>) -> Page {
     let form = AuthForm::blank(&q);
     render(&LoginPage {
         nav: visitor.nav("login"),
@@ -209,7 +206,7 @@ async fn login(
     req: HttpRequest,
     state: web::Data<AppState>,
     CsrfForm { visitor, form }: CsrfForm<CredentialsForm>,
-) -> Result<HttpResponse, AppError> {
+) -> Page {
     let key = form.username.trim().to_ascii_lowercase();
     let next = auth::safe_next(form.next.as_deref());
     let addr = super::guard::client_addr(&req, &state);
@@ -316,10 +313,7 @@ pub async fn check_password(
     Ok(creds.filter(|_| ok).map(|c| c.id))
 }
 
-async fn logout(
-    state: web::Data<AppState>,
-    CsrfForm { visitor, .. }: CsrfForm<NoFields>,
-) -> Result<HttpResponse, AppError> {
+async fn logout(state: web::Data<AppState>, CsrfForm { visitor, .. }: CsrfForm<NoFields>) -> Page {
     if let Some(sid) = &visitor.session_id {
         store::learners::delete_session(&state.db, sid).await?;
         state.db.cache.forget_session(sid);

@@ -6,6 +6,7 @@ use super::{LearnerForm, LoggedIn, Nav, NoFields, Visitor, FORM_LIMIT};
 use crate::export::{self, ImportError, ImportReport};
 use crate::startup::AppState;
 use crate::store;
+use crate::web::Page;
 use actix_multipart::form::bytes::Bytes;
 use actix_multipart::form::text::Text;
 use actix_multipart::form::{MultipartForm, MultipartFormConfig};
@@ -49,7 +50,7 @@ fn is_upload(ctx: &guard::GuardContext<'_>) -> bool {
 
 /// A POST to `/import` that is not a file upload: after the log-in and the token are checked,
 /// the learner is told how to send the file.
-async fn not_an_upload(_: LearnerForm<NoFields>) -> Result<HttpResponse, AppError> {
+async fn not_an_upload(_: LearnerForm<NoFields>) -> Page {
     Err(AppError::bad_request(
         "导入需要以文件上传表单提交：请在导入页面选择文件后再提交。没有导入任何数据。",
     ))
@@ -110,7 +111,7 @@ async fn page(
     learner: i64,
     report: Option<ImportReport>,
     error: Option<String>,
-) -> Result<HttpResponse, AppError> {
+) -> Page {
     let status = super::form_status(&error);
     let page = ExportPage {
         nav: visitor.nav("export"),
@@ -125,7 +126,7 @@ async fn page(
     super::render_with(status, &page)
 }
 
-async fn show(state: web::Data<AppState>, who: LoggedIn) -> Result<HttpResponse, AppError> {
+async fn show(state: web::Data<AppState>, who: LoggedIn) -> Page {
     page(&state, &who.visitor, who.learner.id, None, None).await
 }
 
@@ -150,7 +151,7 @@ async fn download_of(
     state: &AppState,
     learner: &crate::web::session::Learner,
     kind: export::DownloadKind,
-) -> Result<HttpResponse, AppError> {
+) -> Page {
     let permit = state
         .heavy
         .try_enter(learner.id)
@@ -235,24 +236,15 @@ impl actix_web::body::MessageBody for Streamed {
     }
 }
 
-async fn json(
-    state: web::Data<AppState>,
-    LoggedIn { learner, .. }: LoggedIn,
-) -> Result<HttpResponse, AppError> {
+async fn json(state: web::Data<AppState>, LoggedIn { learner, .. }: LoggedIn) -> Page {
     download_of(&state, &learner, export::DownloadKind::Json).await
 }
 
-async fn revlog(
-    state: web::Data<AppState>,
-    LoggedIn { learner, .. }: LoggedIn,
-) -> Result<HttpResponse, AppError> {
+async fn revlog(state: web::Data<AppState>, LoggedIn { learner, .. }: LoggedIn) -> Page {
     download_of(&state, &learner, export::DownloadKind::RevlogCsv).await
 }
 
-async fn cards(
-    state: web::Data<AppState>,
-    LoggedIn { learner, .. }: LoggedIn,
-) -> Result<HttpResponse, AppError> {
+async fn cards(state: web::Data<AppState>, LoggedIn { learner, .. }: LoggedIn) -> Page {
     let body = export::anki_csv(&state.content, &state.cards).map_err(anyhow::Error::from)?;
     let name = export::file_name(&learner.username, "-cards.csv");
     Ok(download_headers("text/csv; charset=utf-8", name).body(body))
@@ -272,7 +264,7 @@ async fn import(
     state: web::Data<AppState>,
     visitor: Visitor,
     form: MultipartForm<ImportForm>,
-) -> Result<HttpResponse, AppError> {
+) -> Page {
     let learner = visitor.require(&req)?.id;
     // The token is inside the multipart body, so this handler checks it itself (the route table
     // test covers it like every other POST route).

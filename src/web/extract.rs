@@ -13,6 +13,8 @@
 
 use super::error::AppError;
 use super::session::{Learner, Visitor};
+use crate::content::{Content, Paper};
+use crate::startup::AppState;
 use actix_web::dev::Payload;
 use actix_web::http::{header, Method};
 use actix_web::{web, FromRequest, Handler, HttpRequest, Responder};
@@ -20,6 +22,7 @@ use serde::de::DeserializeOwned;
 use serde::Deserialize;
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::Arc;
 
 type Boxed<T> = Pin<Box<dyn Future<Output = Result<T, AppError>>>>;
 
@@ -41,6 +44,46 @@ impl FromRequest for LoggedIn {
             let learner = visitor.require(&req)?.clone();
             Ok(LoggedIn { learner, visitor })
         })
+    }
+}
+
+/// The paper a `/papers/{slug}…` path names, looked up before the handler runs: an unknown
+/// slug is a 404 page. Derefs to the [`Paper`].
+pub struct PaperPath {
+    content: Arc<Content>,
+    index: usize,
+}
+
+impl PaperPath {
+    /// Its place in the content's order of papers.
+    pub fn index(&self) -> usize {
+        self.index
+    }
+}
+
+impl std::ops::Deref for PaperPath {
+    type Target = Paper;
+
+    fn deref(&self) -> &Paper {
+        &self.content.papers[self.index]
+    }
+}
+
+impl FromRequest for PaperPath {
+    type Error = AppError;
+    type Future = std::future::Ready<Result<PaperPath, AppError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let content = req
+            .app_data::<web::Data<AppState>>()
+            .map(|s| s.content.clone());
+        let found = content
+            .zip(req.match_info().get("slug"))
+            .and_then(|(content, slug)| {
+                let index = content.paper_index(slug)?;
+                Some(PaperPath { content, index })
+            });
+        std::future::ready(found.ok_or(AppError::NotFound))
     }
 }
 

@@ -26,7 +26,7 @@ pub mod reading;
 pub mod session;
 pub mod settings;
 
-pub use extract::{route_table, CsrfForm, LearnerForm, LoggedIn, NoFields, Routes};
+pub use extract::{route_table, CsrfForm, LearnerForm, LoggedIn, NoFields, PaperPath, Routes};
 pub use session::Visitor;
 
 /// What every page's layout needs: who is logged in and the form token for the log-out button.
@@ -53,13 +53,16 @@ impl Nav {
     }
 }
 
+/// What a handler returns: the page, or an [`AppError`] that becomes the friendly error page.
+pub type Page = Result<HttpResponse, AppError>;
+
 /// Renders a template as an HTML response.
-pub fn render<T: Template>(t: &T) -> Result<HttpResponse, AppError> {
+pub fn render<T: Template>(t: &T) -> Page {
     render_with(StatusCode::OK, t)
 }
 
 /// Renders a template as an HTML response with another status (a form sent back with its error).
-pub fn render_with<T: Template>(status: StatusCode, t: &T) -> Result<HttpResponse, AppError> {
+pub fn render_with<T: Template>(status: StatusCode, t: &T) -> Page {
     Ok(HttpResponse::build(status)
         .insert_header((header::CONTENT_TYPE, "text/html; charset=utf-8"))
         .body(t.render()?))

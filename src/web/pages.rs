@@ -1,9 +1,10 @@
 //! Reading: home, the paper list and pages, the glossary, and the health check.
 
 use super::error::AppError;
-use super::{render, Nav, Visitor};
+use super::{render, Nav, PaperPath, Visitor};
 use crate::content::{Concept, GlossaryTerm, Paper};
 use crate::startup::AppState;
+use crate::web::Page;
 use actix_web::{web, HttpResponse};
 use askama::Template;
 
@@ -126,7 +127,7 @@ struct Today {
     next_due: Option<String>,
 }
 
-async fn home(state: web::Data<AppState>, visitor: Visitor) -> Result<HttpResponse, AppError> {
+async fn home(state: web::Data<AppState>, visitor: Visitor) -> Page {
     let continue_at = match &visitor.learner {
         Some(l) => {
             let reached = crate::store::reading::reached(&state.db, l.id).await?;
@@ -181,10 +182,7 @@ impl PapersIndex<'_> {
     }
 }
 
-async fn papers_index(
-    state: web::Data<AppState>,
-    visitor: Visitor,
-) -> Result<HttpResponse, AppError> {
+async fn papers_index(state: web::Data<AppState>, visitor: Visitor) -> Page {
     let reached = match &visitor.learner {
         Some(l) => {
             let rows = crate::store::reading::reached(&state.db, l.id).await?;
@@ -246,12 +244,12 @@ struct PaperPage<'a> {
 async fn paper_show(
     state: web::Data<AppState>,
     visitor: Visitor,
-    slug: web::Path<String>,
+    paper: PaperPath,
     q: web::Query<super::reading::PaperQuery>,
-) -> Result<HttpResponse, AppError> {
+) -> Page {
     let content = &state.content;
-    let idx = content.paper_index(&slug).ok_or(AppError::NotFound)?;
-    let paper = &content.papers[idx];
+    let idx = paper.index();
+    let paper: &Paper = &paper;
     let read = match &visitor.learner {
         Some(l) => Some(crate::store::quiz::has_read(&state.db, l.id, &paper.slug).await?),
         None => None,
@@ -323,10 +321,7 @@ struct ConceptsIndex<'a> {
     concepts: &'a [Concept],
 }
 
-async fn concepts_index(
-    state: web::Data<AppState>,
-    visitor: Visitor,
-) -> Result<HttpResponse, AppError> {
+async fn concepts_index(state: web::Data<AppState>, visitor: Visitor) -> Page {
     render(&ConceptsIndex {
         nav: visitor.nav("concepts"),
         concepts: &state.content.concepts,
@@ -346,7 +341,7 @@ async fn concept_show(
     state: web::Data<AppState>,
     visitor: Visitor,
     slug: web::Path<String>,
-) -> Result<HttpResponse, AppError> {
+) -> Page {
     let content = &state.content;
     let idx = content.concept_index(&slug).ok_or(AppError::NotFound)?;
     let concept = &content.concepts[idx];
@@ -378,10 +373,7 @@ struct GlossaryIndex<'a> {
 
 /// The glossary of terms: every word a quiz answer or a page relies on that is not one of the
 /// scheduling concepts, explained in plain words or pointed to the paper that explains it.
-async fn glossary_index(
-    state: web::Data<AppState>,
-    visitor: Visitor,
-) -> Result<HttpResponse, AppError> {
+async fn glossary_index(state: web::Data<AppState>, visitor: Visitor) -> Page {
     const GROUPS: [(&str, &[&str]); 4] = [
         ("基本术语", &["term", "method"]),
         ("模型", &["model"]),

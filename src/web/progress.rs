@@ -1,11 +1,11 @@
 //! `/progress`: what she has read, how well each concept is remembered now, streaks, history
 //! and what is coming due. Numbers come from [`crate::stats`], charts from [`crate::charts`].
 
-use super::error::AppError;
 use super::{render, LoggedIn, Nav};
 use crate::startup::AppState;
+use crate::web::Page;
 use crate::{charts, stats, store};
-use actix_web::{web, HttpResponse};
+use actix_web::web;
 use askama::Template;
 use std::collections::BTreeMap;
 
@@ -106,10 +106,7 @@ struct ProgressPage {
     target_percent: u32,
 }
 
-async fn show(
-    state: web::Data<AppState>,
-    LoggedIn { learner, visitor }: LoggedIn,
-) -> Result<HttpResponse, AppError> {
+async fn show(state: web::Data<AppState>, LoggedIn { learner, visitor }: LoggedIn) -> Page {
     let snap = crate::quiz::service::snapshot(&state.quiz(), learner.id).await?;
     let (prefs, states, now) = (&snap.prefs, &snap.states, snap.now);
     let reviews = store::quiz::review_facts(&state.db, learner.id).await?;

@@ -17,7 +17,8 @@ use crate::quiz::{
 use crate::scheduler::{Plan, Rating, ReviewKind};
 use crate::startup::AppState;
 use crate::store::quiz::ReviewRow;
-use actix_web::{web, HttpResponse};
+use crate::web::Page;
+use actix_web::web;
 use askama::Template;
 use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
@@ -74,7 +75,7 @@ async fn mark_read(
     state: web::Data<AppState>,
     slug: web::Path<String>,
     f: LearnerForm<NoFields>,
-) -> Result<HttpResponse, AppError> {
+) -> Page {
     let slug = service::mark_read(&state.quiz(), f.learner.id, &slug).await?;
     Ok(see_other(&format!("/papers/{slug}?read=1#read")))
 }
@@ -86,11 +87,7 @@ pub struct QuizQuery {
     undone: Option<u8>,
 }
 
-async fn question(
-    state: web::Data<AppState>,
-    who: LoggedIn,
-    q: web::Query<QuizQuery>,
-) -> Result<HttpResponse, AppError> {
+async fn question(state: web::Data<AppState>, who: LoggedIn, q: web::Query<QuizQuery>) -> Page {
     let ctx = state.quiz();
     let snap = service::snapshot(&ctx, who.learner.id).await?;
     // Undo brings the concept back, but the quiz shows it with another card when it has one (she
@@ -348,10 +345,7 @@ pub fn answer_duration_ms(field: &str, now_ms: i64, signed: impl Fn(i64) -> Stri
     })
 }
 
-async fn answer(
-    state: web::Data<AppState>,
-    f: LearnerForm<AnswerForm>,
-) -> Result<HttpResponse, AppError> {
+async fn answer(state: web::Data<AppState>, f: LearnerForm<AnswerForm>) -> Page {
     let submission = f.form.parse(&state, f.learner.id)?;
     let id = service::record_answer(&state.quiz(), f.learner.id, submission).await?;
     Ok(see_other(&format!("/quiz/feedback/{id}")))
@@ -462,11 +456,7 @@ pub(super) fn your_answer(state: &AppState, card: &Card, answer: &str) -> String
     }
 }
 
-async fn feedback(
-    state: web::Data<AppState>,
-    who: LoggedIn,
-    id: web::Path<i64>,
-) -> Result<HttpResponse, AppError> {
+async fn feedback(state: web::Data<AppState>, who: LoggedIn, id: web::Path<i64>) -> Page {
     let fb = service::feedback(&state.quiz(), who.learner.id, *id).await?;
     render(&FeedbackPage::new(&state, &who, &fb))
 }
@@ -478,10 +468,7 @@ pub struct ReviewForm {
     rating: Option<u8>,
 }
 
-async fn undo(
-    state: web::Data<AppState>,
-    f: LearnerForm<ReviewForm>,
-) -> Result<HttpResponse, AppError> {
+async fn undo(state: web::Data<AppState>, f: LearnerForm<ReviewForm>) -> Page {
     let review = service::undo(&state.quiz(), f.learner.id, f.form.review).await?;
     // Back to the same kind of quiz: a practice answer (extra or one-concept practice) returns
     // to practising that concept, where the plain /quiz would say "today's work is done".
@@ -499,10 +486,7 @@ fn undo_target(review: &ReviewRow) -> String {
     }
 }
 
-async fn regrade(
-    state: web::Data<AppState>,
-    f: LearnerForm<ReviewForm>,
-) -> Result<HttpResponse, AppError> {
+async fn regrade(state: web::Data<AppState>, f: LearnerForm<ReviewForm>) -> Page {
     let rating = f.form.rating.and_then(Rating::from_u8);
     let rating = rating.ok_or(QuizError::RatingNotAllowed)?;
     let id = service::regrade(&state.quiz(), f.learner.id, f.form.review, rating).await?;
@@ -526,10 +510,7 @@ pub struct OverrideForm {
 }
 
 /// "我答对了，算我对": turns a wrong typed answer into a right one.
-async fn override_answer(
-    state: web::Data<AppState>,
-    f: LearnerForm<OverrideForm>,
-) -> Result<HttpResponse, AppError> {
+async fn override_answer(state: web::Data<AppState>, f: LearnerForm<OverrideForm>) -> Page {
     let OverrideForm {
         review,
         version,

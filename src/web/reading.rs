@@ -12,13 +12,16 @@ use super::quiz::{
     concept_name, correct_answer, options_for, question_parts, shown_at_field, your_answer,
     AnswerForm, Opt, ANSWER_TOKEN,
 };
-use super::{describe_when, encode_query, see_other, CsrfForm, LearnerForm, Routes, Visitor};
+use super::{
+    describe_when, encode_query, see_other, CsrfForm, LearnerForm, PaperPath, Routes, Visitor,
+};
 use crate::cards::Card;
 use crate::content::Paper;
 use crate::quiz::{service, Mode, QuizError, Submitted};
 use crate::reading as pure;
 use crate::startup::AppState;
-use actix_web::{web, HttpResponse};
+use crate::web::Page;
+use actix_web::web;
 use rand::rngs::StdRng;
 use rand::SeedableRng;
 use serde::Deserialize;
@@ -250,13 +253,8 @@ async fn feedback(
 }
 
 /// Answers a question inside a paper page, then back to it (post, redirect, get).
-async fn check(
-    state: web::Data<AppState>,
-    slug: web::Path<String>,
-    f: CsrfForm<AnswerForm>,
-) -> Result<HttpResponse, AppError> {
-    let paper = state.content.paper(&slug).ok_or(AppError::NotFound)?;
-    let on_page = page_questions(&state, paper)
+async fn check(state: web::Data<AppState>, paper: PaperPath, f: CsrfForm<AnswerForm>) -> Page {
+    let on_page = page_questions(&state, &paper)
         .into_iter()
         .flat_map(|(_, cards)| cards)
         .find(|c| c.id == f.form.card);
@@ -309,10 +307,9 @@ pub struct SectionForm {
 /// "读完这一节".
 async fn reached(
     state: web::Data<AppState>,
-    slug: web::Path<String>,
+    paper: PaperPath,
     f: LearnerForm<SectionForm>,
-) -> Result<HttpResponse, AppError> {
-    let paper = state.content.paper(&slug).ok_or(AppError::NotFound)?;
+) -> Page {
     if !pure::is_check_section(&f.form.section) {
         return Err(AppError::bad_request("没有这一节。"));
     }

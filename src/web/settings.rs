@@ -6,7 +6,8 @@ use crate::revlog;
 use crate::settings::LearnerSettings;
 use crate::startup::AppState;
 use crate::store;
-use actix_web::{web, HttpResponse};
+use crate::web::Page;
+use actix_web::web;
 use askama::Template;
 use serde::Deserialize;
 
@@ -126,7 +127,7 @@ async fn page(
     saved: bool,
     result: Option<OptimiseResult>,
     notice: Option<String>,
-) -> Result<HttpResponse, AppError> {
+) -> Page {
     let stored = store::learners::settings(&state.db, learner)
         .await?
         .ok_or_else(|| anyhow::anyhow!("learner row missing"))?;
@@ -227,11 +228,7 @@ async fn workload(
     }))
 }
 
-async fn show(
-    state: web::Data<AppState>,
-    who: LoggedIn,
-    q: web::Query<ShowQuery>,
-) -> Result<HttpResponse, AppError> {
+async fn show(state: web::Data<AppState>, who: LoggedIn, q: web::Query<ShowQuery>) -> Page {
     page(
         &state,
         &who.visitor,
@@ -288,10 +285,7 @@ pub fn parse_settings(f: &SettingsForm) -> Result<LearnerSettings, String> {
     )
 }
 
-async fn save(
-    state: web::Data<AppState>,
-    f: LearnerForm<SettingsForm>,
-) -> Result<HttpResponse, AppError> {
+async fn save(state: web::Data<AppState>, f: LearnerForm<SettingsForm>) -> Page {
     let learner = f.learner.id;
     match parse_settings(&f.form) {
         Ok(s) => {
@@ -304,10 +298,7 @@ async fn save(
 
 /// Fits FSRS parameters to the learner's own log and keeps them only if they predict her
 /// history better than the defaults (lower log loss).
-async fn optimise(
-    state: web::Data<AppState>,
-    f: LearnerForm<NoFields>,
-) -> Result<HttpResponse, AppError> {
+async fn optimise(state: web::Data<AppState>, f: LearnerForm<NoFields>) -> Page {
     let learner = f.learner.id;
     // One fit per learner and a few in the whole server: each takes a core for seconds.
     let permit = state
@@ -408,10 +399,7 @@ pub fn fit_for_measurement(
     fit(log, prefs).map(|(_, r)| r.n).map_err(String::from)
 }
 
-async fn reset_params(
-    state: web::Data<AppState>,
-    f: LearnerForm<NoFields>,
-) -> Result<HttpResponse, AppError> {
+async fn reset_params(state: web::Data<AppState>, f: LearnerForm<NoFields>) -> Page {
     store::learners::set_params(&state.db, f.learner.id, None).await?;
     Ok(see_other("/settings?saved=1"))
 }
