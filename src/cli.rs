@@ -129,19 +129,8 @@ struct SimulateArgs {
 
 #[derive(Args, Debug)]
 struct LabArgs {
-    /// Number of simulated learners.
-    #[arg(long, default_value_t = 200)]
-    learners: usize,
-    /// Days of study.
-    #[arg(long, default_value_t = 365, value_parser = clap::value_parser!(i64).range(1..=3650))]
-    days: i64,
-    /// How much answering one card of a concept teaches its other cards (0 = nothing, 1 = they
-    /// are one memory); repeat the flag for several values.
-    #[arg(long = "transfer", default_values_t = [0.0, 0.5, 1.0])]
-    transfer: Vec<f64>,
-    /// Seed for the random choices.
-    #[arg(long, default_value_t = 1)]
-    seed: u64,
+    #[command(flatten)]
+    config: crate::lab::Config,
     /// Print one JSON object per (scheduler, transfer) instead of the table.
     #[arg(long)]
     json: bool,
@@ -629,19 +618,10 @@ fn simulate(args: SimulateArgs) -> anyhow::Result<()> {
 
 fn lab(args: LabArgs) -> anyhow::Result<()> {
     use anyhow::Context;
-    if args.transfer.iter().any(|r| !(0.0..=1.0).contains(r)) {
-        anyhow::bail!("--transfer must be between 0 and 1");
-    }
     let content = crate::content::embedded().map_err(|e| anyhow::anyhow!("{e}"))?;
     let cards = crate::startup::generate_cards(&content)?;
     let deck = crate::lab::Deck::new(&content, &cards);
-    let config = crate::lab::Config {
-        learners: args.learners.max(1),
-        days: args.days,
-        rhos: args.transfer,
-        seed: args.seed,
-        ..Default::default()
-    };
+    let config = args.config;
     let bar = indicatif::ProgressBar::new(config.learners as u64);
     bar.set_style(
         indicatif::ProgressStyle::with_template("{msg} {wide_bar} {pos}/{len} learners ({eta})")

@@ -181,27 +181,54 @@ impl Deck {
     }
 }
 
-/// What to run.
-#[derive(Debug, Clone)]
+/// What to run. `paperdeck lab` takes its options straight from this struct, so the command
+/// line and the library share one set of defaults.
+#[derive(Debug, Clone, clap::Args)]
 pub struct Config {
+    /// Number of simulated learners.
+    #[arg(long, default_value_t = 200, value_parser = at_least_one)]
     pub learners: usize,
+    /// Days of study.
+    #[arg(long, default_value_t = 365, value_parser = clap::value_parser!(i64).range(1..=3650))]
     pub days: i64,
+    /// How much answering one card of a concept teaches its other cards (0 = nothing, 1 = they
+    /// are one memory); repeat the flag for several values.
+    #[arg(long = "transfer", value_name = "RHO", default_values_t = [0.0, 0.5, 1.0], value_parser = share)]
     pub rhos: Vec<f64>,
+    /// The schedulers compared: all of them, unless a test picks fewer.
+    #[arg(skip = Kind::ALL.to_vec())]
     pub kinds: Vec<Kind>,
+    /// Seed for the random choices.
+    #[arg(long, default_value_t = 1)]
     pub seed: u64,
+    /// Worker threads: one per core.
+    #[arg(skip = std::thread::available_parallelism().map_or(1, |n| n.get()))]
     pub threads: usize,
 }
 
 impl Default for Config {
     fn default() -> Config {
-        Config {
-            learners: 200,
-            days: 365,
-            rhos: vec![0.0, 0.5, 1.0],
-            kinds: Kind::ALL.to_vec(),
-            seed: 1,
-            threads: std::thread::available_parallelism().map_or(1, |n| n.get()),
+        #[derive(clap::Parser)]
+        struct Defaults {
+            #[command(flatten)]
+            config: Config,
         }
+        <Defaults as clap::Parser>::parse_from(["lab"]).config
+    }
+}
+
+fn at_least_one(text: &str) -> Result<usize, String> {
+    match text.parse::<usize>() {
+        Ok(n) if n >= 1 => Ok(n),
+        _ => Err("must be a whole number of at least 1".into()),
+    }
+}
+
+/// A transfer value ρ: a share between 0 and 1.
+fn share(text: &str) -> Result<f64, String> {
+    match text.parse::<f64>() {
+        Ok(v) if (0.0..=1.0).contains(&v) => Ok(v),
+        _ => Err("must be a number between 0 and 1".into()),
     }
 }
 

@@ -25,13 +25,9 @@ pub async fn session(db: &Db, id: &str) -> sqlx::Result<Option<SessionRow>> {
 }
 
 pub async fn create_session(db: &Db, id: &str, learner_id: i64, now: i64) -> sqlx::Result<()> {
-    let q = bound!(
-        "INSERT INTO login_sessions (id, learner_id, created_at, last_seen_at) VALUES ($1, $2, $3, $3)",
-        id,
-        learner_id,
-        now
-    );
-    super::write(db, q).await
+    let sql = "INSERT INTO login_sessions (id, learner_id, created_at, last_seen_at)
+               VALUES ($1, $2, $3, $3)";
+    super::write(db, bound!(sql, id, learner_id, now)).await
 }
 
 pub async fn touch_session(db: &Db, id: &str, now: i64) -> sqlx::Result<()> {
@@ -229,13 +225,8 @@ pub async fn login_failures(
 }
 
 pub async fn add_login_failure(db: &Db, name_key: &str, addr: &str, now: i64) -> sqlx::Result<()> {
-    let q = bound!(
-        "INSERT INTO login_failures (name_key, addr, failed_at) VALUES ($1, $2, $3)",
-        name_key,
-        addr,
-        now
-    );
-    super::write(db, q).await
+    let sql = "INSERT INTO login_failures (name_key, addr, failed_at) VALUES ($1, $2, $3)";
+    super::write(db, bound!(sql, name_key, addr, now)).await
 }
 
 /// A right password forgets the failures of its (name, address) pair, as the in-process
