@@ -20,13 +20,13 @@ pub struct Cli {
     #[command(subcommand)]
     command: Option<Command>,
     #[command(flatten)]
-    serve: ServeArgs,
+    serve: Settings,
 }
 
 #[derive(Subcommand, Debug)]
 enum Command {
     /// Serve the web app (the default).
-    Serve(ServeArgs),
+    Serve(Settings),
     /// Check a content directory (default: ./content) and exit non-zero on any error.
     CheckContent(CheckArgs),
     /// Compare schedulers on a review log: FSRS with default and fitted parameters, and SM-2.
@@ -161,57 +161,6 @@ struct EvaluateArgs {
     folds: Option<u32>,
 }
 
-#[derive(Args, Debug, Clone)]
-pub struct ServeArgs {
-    /// Address to listen on (host:port).
-    #[arg(long, env = "PAPERDECK_ADDR", default_value = "127.0.0.1:8080")]
-    addr: String,
-    /// Database URL; the SQLite file is created if missing.
-    #[arg(long, env = "DATABASE_URL", default_value = "sqlite://paperdeck.db")]
-    database: String,
-    /// Serve content from this directory instead of the copy built into the binary.
-    #[arg(long, env = "PAPERDECK_CONTENT")]
-    content: Option<PathBuf>,
-    /// Mark cookies Secure (set this when paperdeck is served over HTTPS).
-    #[arg(long, env = "PAPERDECK_SECURE_COOKIES")]
-    secure_cookies: bool,
-    /// Log learners out after this many days without a visit.
-    #[arg(long, env = "PAPERDECK_SESSION_IDLE_DAYS", default_value_t = 30,
-          value_parser = clap::value_parser!(u32).range(1..=3650))]
-    session_idle_days: u32,
-    /// Cookie signing and encryption key (64 bytes base64, or any text of 32+ bytes). Without
-    /// it, a key is generated once and stored beside the database as `<db file>.key`.
-    #[arg(long, env = "PAPERDECK_SECRET_KEY", hide_env_values = true)]
-    secret_key: Option<String>,
-    /// Seconds per-learner quiz data and sessions stay cached in memory; 0 turns the cache off
-    /// (needed when several server processes share one database).
-    #[arg(long, env = "PAPERDECK_CACHE_TTL_SECS", default_value_t = 30,
-          value_parser = clap::value_parser!(u64).range(0..=3600))]
-    cache_ttl_secs: u64,
-    /// End every session this many days after log-in, however active (absolute lifetime).
-    #[arg(long, env = "PAPERDECK_SESSION_MAX_DAYS", default_value_t = 90,
-          value_parser = clap::value_parser!(u32).range(1..=3650))]
-    session_max_days: u32,
-    /// Addresses of reverse proxies in front of paperdeck, comma-separated (e.g.
-    /// `127.0.0.1,::1`). Only a request whose TCP peer is one of them has its client address
-    /// read from `X-Forwarded-For`; off (empty) by default, since any client can send that
-    /// header. Set it behind a proxy, or every learner shares the proxy's log-in limits.
-    #[arg(long, env = "PAPERDECK_TRUSTED_PROXIES", value_delimiter = ',')]
-    trusted_proxies: Vec<std::net::IpAddr>,
-    /// Cut off a request whose body sends nothing for this many seconds (slow-body attacks).
-    #[arg(long, env = "PAPERDECK_BODY_IDLE_SECS", default_value_t = 10,
-          value_parser = clap::value_parser!(u64).range(1..=300))]
-    body_idle_secs: u64,
-    /// Sign-ups allowed per client address per hour.
-    #[arg(long, env = "PAPERDECK_SIGNUPS_PER_ADDR_PER_HOUR",
-          default_value_t = crate::startup::SIGNUPS_PER_ADDR_PER_HOUR)]
-    signups_per_addr_per_hour: usize,
-    /// Sign-ups allowed per hour over all addresses together.
-    #[arg(long, env = "PAPERDECK_SIGNUPS_PER_HOUR",
-          default_value_t = crate::startup::SIGNUPS_PER_HOUR)]
-    signups_per_hour: usize,
-}
-
 #[derive(Args, Debug)]
 struct CheckArgs {
     /// The content directory to check.
@@ -223,27 +172,6 @@ struct CheckArgs {
     /// Print the coverage report as JSON (implies --report).
     #[arg(long)]
     json: bool,
-}
-
-impl From<ServeArgs> for Settings {
-    fn from(a: ServeArgs) -> Settings {
-        Settings {
-            addr: a.addr,
-            database_url: a.database,
-            content_dir: a.content,
-            secure_cookies: a.secure_cookies,
-            session_idle_days: a.session_idle_days,
-            secret_key: a.secret_key.filter(|s| !s.is_empty()),
-            cache_ttl: std::time::Duration::from_secs(a.cache_ttl_secs),
-            session_max_days: a.session_max_days,
-            trusted_proxies: a.trusted_proxies,
-            body_idle_timeout: std::time::Duration::from_secs(a.body_idle_secs),
-            body_deadline: std::time::Duration::from_secs(120),
-            signups_per_addr_per_hour: a.signups_per_addr_per_hour,
-            signups_per_hour: a.signups_per_hour,
-            clock: crate::clock::Clock::system(),
-        }
-    }
 }
 
 pub fn main() -> ExitCode {
@@ -282,9 +210,8 @@ fn runtime() -> std::io::Result<tokio::runtime::Runtime> {
         .build()
 }
 
-fn serve(args: ServeArgs) -> ExitCode {
+fn serve(settings: Settings) -> ExitCode {
     crate::telemetry::tune_allocator();
-    let settings: Settings = args.into();
     let result = runtime().map_err(anyhow::Error::from).and_then(|rt| {
         rt.block_on(async {
             let app = Application::build(settings.clone()).await?;

@@ -2,62 +2,109 @@
 //! by [`crate::cli`].
 
 use std::path::PathBuf;
+use std::time::Duration;
 
-#[derive(Debug, Clone)]
+/// The server's settings. `paperdeck serve` takes its options straight from this struct, so the
+/// command line, the environment variables and the tests share one set of defaults.
+#[derive(Debug, Clone, clap::Args)]
 pub struct Settings {
-    /// Address to listen on, `host:port`; port 0 picks a free port (tests use this).
+    /// Address to listen on (host:port); port 0 picks a free port (tests use this).
+    #[arg(long, env = "PAPERDECK_ADDR", default_value = "127.0.0.1:8080")]
     pub addr: String,
-    /// sqlx URL of the database, e.g. `sqlite://paperdeck.db`.
+    /// Database URL, e.g. `sqlite://paperdeck.db`; the SQLite file is created if missing.
+    #[arg(
+        long = "database",
+        env = "DATABASE_URL",
+        default_value = "sqlite://paperdeck.db"
+    )]
     pub database_url: String,
-    /// Read content from this directory instead of the copy compiled into the binary.
+    /// Serve content from this directory instead of the copy built into the binary.
+    #[arg(long = "content", env = "PAPERDECK_CONTENT")]
     pub content_dir: Option<PathBuf>,
-    /// Mark cookies `Secure`: set when the app is served over HTTPS.
+    /// Mark cookies Secure (set this when paperdeck is served over HTTPS).
+    #[arg(long, env = "PAPERDECK_SECURE_COOKIES")]
     pub secure_cookies: bool,
-    /// A session ends after this many days without a request.
+    /// Log learners out after this many days without a visit.
+    #[arg(long, env = "PAPERDECK_SESSION_IDLE_DAYS", default_value_t = 30,
+          value_parser = clap::value_parser!(u32).range(1..=3650))]
     pub session_idle_days: u32,
-    /// Cookie key (at least 32 bytes, base64 or plain). When missing, a key is generated once
-    /// and kept in a file beside the database.
+    /// Cookie signing and encryption key (64 bytes base64, or any text of 32+ bytes). Without
+    /// it, a key is generated once and stored beside the database as `<db file>.key`.
+    #[arg(long, env = "PAPERDECK_SECRET_KEY", hide_env_values = true)]
     pub secret_key: Option<String>,
-    /// How long per-learner data and sessions are cached in memory (see `store::cache`).
-    pub cache_ttl: std::time::Duration,
-    /// A session ends this many days after log-in, however active it is.
+    /// Seconds per-learner quiz data and sessions stay cached in memory; 0 turns the cache off.
+    /// On PostgreSQL every use is checked against the database, so several servers may share it.
+    #[arg(long = "cache-ttl-secs", value_name = "SECS", env = "PAPERDECK_CACHE_TTL_SECS", default_value = "30",
+          value_parser = seconds::<0, 3600>)]
+    pub cache_ttl: Duration,
+    /// End every session this many days after log-in, however active (absolute lifetime).
+    #[arg(long, env = "PAPERDECK_SESSION_MAX_DAYS", default_value_t = 90,
+          value_parser = clap::value_parser!(u32).range(1..=3650))]
     pub session_max_days: u32,
-    /// Reverse proxies whose `X-Forwarded-For` is believed (empty: the header is ignored and the
-    /// TCP peer is the client, which is right only when nothing sits in front of paperdeck).
+    /// Addresses of reverse proxies in front of paperdeck, comma-separated (e.g.
+    /// `127.0.0.1,::1`). Only a request whose TCP peer is one of them has its client address
+    /// read from `X-Forwarded-For`; off (empty) by default, since any client can send that
+    /// header. Set it behind a proxy, or every learner shares the proxy's log-in limits.
+    #[arg(long, env = "PAPERDECK_TRUSTED_PROXIES", value_delimiter = ',')]
     pub trusted_proxies: Vec<std::net::IpAddr>,
-    /// A request body that sends nothing for this long is cut off (slow-body attacks).
-    pub body_idle_timeout: std::time::Duration,
+    /// Cut off a request whose body sends nothing for this many seconds (slow-body attacks).
+    #[arg(long = "body-idle-secs", value_name = "SECS", env = "PAPERDECK_BODY_IDLE_SECS", default_value = "10",
+          value_parser = seconds::<1, 300>)]
+    pub body_idle_timeout: Duration,
     /// The whole request body must arrive within this time.
-    pub body_deadline: std::time::Duration,
-    /// Sign-ups allowed per client address per hour, and over all addresses per hour.
+    #[arg(skip = Duration::from_secs(120))]
+    pub body_deadline: Duration,
+    /// Sign-ups allowed per client address per hour.
+    #[arg(long, env = "PAPERDECK_SIGNUPS_PER_ADDR_PER_HOUR",
+          default_value_t = crate::startup::SIGNUPS_PER_ADDR_PER_HOUR)]
     pub signups_per_addr_per_hour: usize,
+    /// Sign-ups allowed per hour over all addresses together.
+    #[arg(long, env = "PAPERDECK_SIGNUPS_PER_HOUR",
+          default_value_t = crate::startup::SIGNUPS_PER_HOUR)]
     pub signups_per_hour: usize,
     /// Where "now" comes from: the system clock, or one a test has pinned (see
     /// [`crate::clock`]). A dependency rather than a setting, carried here so that every way of
     /// building the app takes it the same way.
+    #[arg(skip = crate::clock::Clock::system())]
     pub clock: crate::clock::Clock,
 }
 
 impl Settings {
-    /// Defaults suitable for tests: a given database, any free port.
+    /// The defaults, as `paperdeck serve` with no options and no environment would have them.
+    pub fn defaults() -> Settings {
+        use clap::{Args, FromArgMatches};
+        // No `env`: the defaults must not depend on the shell they are asked from.
+        let cmd = Settings::augment_args(clap::Command::new("serve")).mut_args(|a| a.env(None));
+        let matches = cmd.try_get_matches_from(["serve"]);
+        let parsed = matches.and_then(|m| Settings::from_arg_matches(&m));
+        // Only a broken `arg` attribute can fail here, and every test would show it.
+        parsed.expect("the defaults parse")
+    }
+
+    /// The defaults with a given database, any free port, and a clock pinned at noon.
     pub fn for_tests(database_url: String) -> Settings {
         Settings {
             addr: "127.0.0.1:0".into(),
             database_url,
-            content_dir: None,
-            secure_cookies: false,
-            session_idle_days: 30,
-            secret_key: None,
-            cache_ttl: crate::store::cache::TTL,
-            session_max_days: 90,
-            trusted_proxies: Vec::new(),
-            body_idle_timeout: std::time::Duration::from_secs(10),
-            body_deadline: std::time::Duration::from_secs(120),
-            signups_per_addr_per_hour: crate::startup::SIGNUPS_PER_ADDR_PER_HOUR,
-            signups_per_hour: crate::startup::SIGNUPS_PER_HOUR,
             // No test may depend on when it runs: tests live at noon of a Shanghai day.
             clock: crate::clock::Clock::midday_shanghai(),
+            ..Settings::defaults()
         }
+    }
+
+    /// The cookie key, unless it is missing or set empty (`PAPERDECK_SECRET_KEY=`).
+    pub fn secret(&self) -> Option<&str> {
+        self.secret_key.as_deref().filter(|s| !s.is_empty())
+    }
+}
+
+/// A whole number of seconds from `MIN` to `MAX`, as a duration.
+fn seconds<const MIN: u64, const MAX: u64>(text: &str) -> Result<Duration, String> {
+    match text.parse::<u64>() {
+        Ok(n) if (MIN..=MAX).contains(&n) => Ok(Duration::from_secs(n)),
+        _ => Err(format!(
+            "must be a whole number of seconds from {MIN} to {MAX}"
+        )),
     }
 }
 
@@ -93,5 +140,46 @@ mod tests {
             Some(PathBuf::from("paperdeck.db.key"))
         );
         assert_eq!(key_file_for("sqlite::memory:"), None);
+    }
+
+    /// The command line and the defaults are one struct: what `serve` parses with no options
+    /// is what `defaults` gives, and bounds are enforced by the parser.
+    #[test]
+    fn the_command_line_and_the_defaults_agree() {
+        use clap::Parser;
+        #[derive(clap::Parser)]
+        struct Serve {
+            #[command(flatten)]
+            settings: Settings,
+        }
+        let d = Settings::defaults();
+        assert_eq!(d.addr, "127.0.0.1:8080");
+        assert_eq!(d.database_url, "sqlite://paperdeck.db");
+        assert_eq!(d.cache_ttl, crate::store::cache::TTL);
+        assert_eq!(d.body_idle_timeout, Duration::from_secs(10));
+        assert_eq!((d.session_idle_days, d.session_max_days), (30, 90));
+        assert!(d.trusted_proxies.is_empty() && d.secret().is_none());
+
+        let s =
+            Serve::try_parse_from(["serve", "--cache-ttl-secs", "0", "--body-idle-secs", "300"])
+                .expect("in range")
+                .settings;
+        assert_eq!(s.cache_ttl, Duration::ZERO);
+        assert_eq!(s.body_idle_timeout, Duration::from_secs(300));
+        for bad in [
+            ["--cache-ttl-secs", "3601"],
+            ["--body-idle-secs", "0"],
+            ["--body-idle-secs", "x"],
+        ] {
+            let e = Serve::try_parse_from(["serve", bad[0], bad[1]])
+                .err()
+                .expect("refused");
+            assert!(e.to_string().contains("whole number of seconds"), "{e}");
+        }
+        let empty = Settings {
+            secret_key: Some(String::new()),
+            ..Settings::defaults()
+        };
+        assert_eq!(empty.secret(), None, "an empty key counts as none");
     }
 }

@@ -112,7 +112,7 @@ impl StopSignals {
 impl Application {
     pub async fn build(settings: Settings) -> anyhow::Result<Application> {
         let backend = crate::store::Backend::of(&settings.database_url);
-        if backend.is_some_and(crate::store::Backend::shared) && settings.secret_key.is_none() {
+        if backend.is_some_and(crate::store::Backend::shared) && settings.secret().is_none() {
             // Every instance must open the others' cookies, and there is no shared file to
             // keep a generated key in.
             anyhow::bail!(
@@ -245,7 +245,7 @@ pub fn generate_cards(content: &Content) -> anyhow::Result<Vec<Card>> {
 /// The cookie key: from settings, else from the key file beside the database, else a new
 /// random key written to that file (so a restart does not log everyone out).
 fn load_or_create_key(settings: &Settings) -> anyhow::Result<Key> {
-    if let Some(secret) = &settings.secret_key {
+    if let Some(secret) = settings.secret() {
         return key_from_secret(secret);
     }
     let Some(path) = key_file_for(&settings.database_url) else {

@@ -209,3 +209,41 @@ fn the_report_does_not_depend_on_the_number_of_threads() {
     assert_eq!(one, with(3));
     assert_eq!(one, with(7));
 }
+
+#[test]
+fn the_lab_defaults_are_the_command_line_defaults() {
+    use clap::Parser;
+    #[derive(clap::Parser)]
+    struct Lab {
+        #[command(flatten)]
+        config: Config,
+    }
+    let d = Config::default();
+    assert_eq!((d.learners, d.days, d.seed), (200, 365, 1));
+    assert_eq!(d.rhos, [0.0, 0.5, 1.0]);
+    assert_eq!(d.kinds, Kind::ALL);
+    assert!(d.threads >= 1);
+    let c = Lab::try_parse_from([
+        "lab",
+        "--transfer",
+        "0.25",
+        "--transfer",
+        "1",
+        "--learners",
+        "3",
+    ])
+    .expect("valid")
+    .config;
+    assert_eq!((c.learners, c.rhos), (3, vec![0.25, 1.0]));
+    for bad in [
+        ["--transfer", "1.5"],
+        ["--transfer", "-0.1"],
+        ["--learners", "0"],
+        ["--days", "0"],
+    ] {
+        assert!(
+            Lab::try_parse_from(["lab", bad[0], bad[1]]).is_err(),
+            "{bad:?}"
+        );
+    }
+}
