@@ -112,16 +112,22 @@ async fn main() -> anyhow::Result<()> {
     let mut cold = Vec::with_capacity(RUNS);
     for _ in 0..RUNS / 3 {
         let t = Instant::now();
-        let data = cold_cache.learner(&db, 1, now).await?.expect("learner");
+        let data = cold_cache
+            .learner(&db, 1, now, None)
+            .await?
+            .expect("learner");
         choose(&db, &data, now, &prefs).await?;
         cold.push(t.elapsed().as_secs_f64() * 1e3);
     }
     let warm_cache = store::cache::Cache::default();
-    warm_cache.learner(&db, 1, now).await?;
+    warm_cache.learner(&db, 1, now, None).await?;
     let mut warm = Vec::with_capacity(RUNS);
     for _ in 0..RUNS {
         let t = Instant::now();
-        let data = warm_cache.learner(&db, 1, now).await?.expect("learner");
+        let data = warm_cache
+            .learner(&db, 1, now, None)
+            .await?
+            .expect("learner");
         choose(&db, &data, now, &prefs).await?;
         warm.push(t.elapsed().as_secs_f64() * 1e3);
     }

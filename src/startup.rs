@@ -62,6 +62,15 @@ impl AppState {
             names: &self.names,
             clock: &self.clock,
             signer: &self.signer,
+            seen: None,
+        }
+    }
+
+    /// The quiz for a logged-in learner: what her session read already knows is passed on.
+    pub fn quiz_as(&self, who: &crate::web::session::Learner) -> crate::quiz::Ctx<'_> {
+        crate::quiz::Ctx {
+            seen: who.seen,
+            ..self.quiz()
         }
     }
 }

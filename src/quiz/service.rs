@@ -26,6 +26,8 @@ pub struct Ctx<'a> {
     pub clock: &'a Clock,
     /// Keys the question seed, so the option order cannot be computed from public inputs.
     pub signer: &'a crate::web::session::Signer,
+    /// Her data version read with this request's session, when it was.
+    pub seen: Option<store::cache::Seen>,
 }
 
 /// What the quiz needs to know about a learner right now.
@@ -64,7 +66,7 @@ async fn learner_data(
 ) -> Result<Arc<LearnerData>, QuizError> {
     ctx.db
         .cache
-        .learner(ctx.db, learner, now)
+        .learner(ctx.db, learner, now, ctx.seen)
         .await?
         .ok_or_else(|| internal(format!("learner {learner} has a session but no row")))
 }

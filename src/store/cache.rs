@@ -19,9 +19,10 @@
 //!   her ([`super::bump`]) and commits the change and the bump together;
 //! - a load reads her `data_version` *before* the data, and the entry keeps that version; the
 //!   data it read is at least that new (it may be newer, which only makes the entry look old);
-//! - each use reads her current `data_version` (one primary-key read) and uses the entry only if
-//!   the two are equal: then no write of hers committed since the version the entry was loaded
-//!   at, so the entry is exactly what the database holds for her;
+//! - each use reads her current `data_version` (one primary-key read, or the one read with her
+//!   session earlier in the request: [`Seen`]) and uses the entry only if the two are equal: then
+//!   no write of hers committed between the entry's load and that read, so the entry is exactly
+//!   what the database held for her then;
 //! - an answer this process commits updates the entry in place only if the version the commit
 //!   returned is the entry's plus one (no other instance wrote between); otherwise it drops it.
 //!
@@ -35,6 +36,16 @@ use crate::scheduler::{ConceptState, Prefs, TodayReview};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
+
+/// A learner's `data_version` read earlier in this request, together with her session: on a
+/// shared database it stands in for the version check a cached entry needs, so a quiz page
+/// costs one round trip instead of two. The page then shows the database as it was when the
+/// request's session was read, as the separate check showed it as it was a moment later.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Seen {
+    pub learner: i64,
+    pub data_version: i64,
+}
 
 /// How long an entry is trusted without a write from this process, by default.
 pub const TTL: Duration = Duration::from_secs(30);
@@ -142,6 +153,14 @@ async fn load(db: &Db, id: i64, now: i64) -> sqlx::Result<Option<LearnerData>> {
     }))
 }
 
+/// Her `data_version` as this request knows it: read with her session, else read now.
+async fn version_now(db: &Db, id: i64, seen: Option<Seen>) -> sqlx::Result<Option<i64>> {
+    match seen {
+        Some(s) if s.learner == id => Ok(Some(s.data_version)),
+        _ => data_version(db, id).await,
+    }
+}
+
 /// Her `data_version` as committed now; `None` when there is no such learner.
 async fn data_version(db: &Db, id: i64) -> sqlx::Result<Option<i64>> {
     let q = bound!("SELECT data_version FROM learners WHERE id = $1", id);
@@ -216,15 +235,17 @@ impl Cache {
     }
 
     /// The learner's scheduling data at `now`, from the cache or freshly loaded.
-    /// `Ok(None)` when there is no such learner.
+    /// `Ok(None)` when there is no such learner. `seen`: her version read with this request's
+    /// session, if it was.
     pub async fn learner(
         &self,
         db: &Db,
         id: i64,
         now: i64,
+        seen: Option<Seen>,
     ) -> sqlx::Result<Option<Arc<LearnerData>>> {
         if let Some(d) = self.fresh(id, now) {
-            if !self.shared || data_version(db, id).await? == Some(d.version) {
+            if !self.shared || version_now(db, id, seen).await? == Some(d.version) {
                 return Ok(Some(d));
             }
         }
@@ -413,5 +434,70 @@ mod tests {
         let mine = cache.begin_load(1);
         cache.forget(2);
         assert!(cache.finish_load(mine, entry(1)));
+    }
+
+    /// On a shared database the version read with the session replaces the check, and only
+    /// for its own learner: another instance's write after that read is seen on the next
+    /// request, whose session read carries the new version.
+    #[tokio::test]
+    async fn a_version_read_with_the_session_stands_in_for_the_check() {
+        let dir = tempfile::tempdir().expect("dir");
+        let db = Db::open(&format!("sqlite://{}", dir.path().join("c.db").display()))
+            .await
+            .expect("db");
+        let now = 1_767_225_600;
+        let id = super::super::learners::create(&db, "ann", "ann", "h", now)
+            .await
+            .expect("create")
+            .expect("new");
+        let cache = Cache::new(TTL, true);
+        let first = cache
+            .learner(&db, id, now, None)
+            .await
+            .expect("load")
+            .expect("her");
+        // Another instance writes: the database's version moves on, this cache does not know.
+        sqlx::query("UPDATE learners SET data_version = data_version + 1 WHERE id = $1")
+            .bind(id)
+            .execute(&db.write)
+            .await
+            .expect("bump");
+        let old = Seen {
+            learner: id,
+            data_version: first.version,
+        };
+        let same = cache
+            .learner(&db, id, now, Some(old))
+            .await
+            .expect("use")
+            .expect("her");
+        assert!(
+            Arc::ptr_eq(&first, &same),
+            "the session's version was not used"
+        );
+        let other = Seen {
+            learner: id + 1,
+            ..old
+        };
+        let checked = cache
+            .learner(&db, id, now, Some(other))
+            .await
+            .expect("use")
+            .expect("her");
+        assert!(
+            !Arc::ptr_eq(&first, &checked),
+            "another learner's version was used"
+        );
+        assert_eq!(checked.version, first.version + 1);
+        let new = Seen {
+            data_version: checked.version,
+            ..old
+        };
+        let kept = cache
+            .learner(&db, id, now, Some(new))
+            .await
+            .expect("use")
+            .expect("her");
+        assert!(Arc::ptr_eq(&checked, &kept));
     }
 }

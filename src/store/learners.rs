@@ -12,11 +12,13 @@ pub struct SessionRow {
     pub username: String,
     pub created_at: i64,
     pub last_seen_at: i64,
+    /// Her `data_version` when the session was read (see [`super::cache::Seen`]).
+    pub data_version: i64,
 }
 
 pub async fn session(db: &Db, id: &str) -> sqlx::Result<Option<SessionRow>> {
     let q = bound!(
-        "SELECT s.learner_id, l.username, s.last_seen_at, s.created_at
+        "SELECT s.learner_id, l.username, s.last_seen_at, s.created_at, l.data_version
          FROM login_sessions s JOIN learners l ON l.id = s.learner_id
          WHERE s.id = $1",
         id

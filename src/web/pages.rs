@@ -138,7 +138,7 @@ async fn home(state: web::Data<AppState>, visitor: Visitor) -> Page {
     };
     let today = match &visitor.learner {
         Some(l) => {
-            let snap = crate::quiz::service::snapshot(&state.quiz(), l.id).await?;
+            let snap = crate::quiz::service::snapshot(&state.quiz_as(l), l.id).await?;
             Some(Today {
                 plan: snap.plan(),
                 unlocked: snap.states.len(),

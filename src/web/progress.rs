@@ -107,7 +107,7 @@ struct ProgressPage {
 }
 
 async fn show(state: web::Data<AppState>, LoggedIn { learner, visitor }: LoggedIn) -> Page {
-    let snap = crate::quiz::service::snapshot(&state.quiz(), learner.id).await?;
+    let snap = crate::quiz::service::snapshot(&state.quiz_as(&learner), learner.id).await?;
     let (prefs, states, now) = (&snap.prefs, &snap.states, snap.now);
     let reviews = store::quiz::review_facts(&state.db, learner.id).await?;
     // The cached snapshot already holds them: no second query.

@@ -76,7 +76,7 @@ async fn mark_read(
     slug: web::Path<String>,
     f: LearnerForm<NoFields>,
 ) -> Page {
-    let slug = service::mark_read(&state.quiz(), f.learner.id, &slug).await?;
+    let slug = service::mark_read(&state.quiz_as(&f.learner), f.learner.id, &slug).await?;
     Ok(see_other(&format!("/papers/{slug}?read=1#read")))
 }
 
@@ -88,7 +88,7 @@ pub struct QuizQuery {
 }
 
 async fn question(state: web::Data<AppState>, who: LoggedIn, q: web::Query<QuizQuery>) -> Page {
-    let ctx = state.quiz();
+    let ctx = state.quiz_as(&who.learner);
     let snap = service::snapshot(&ctx, who.learner.id).await?;
     // Undo brings the concept back, but the quiz shows it with another card when it has one (she
     // has just seen this card's answer), so the message promises a new question, not a retry.
@@ -347,7 +347,7 @@ pub fn answer_duration_ms(field: &str, now_ms: i64, signed: impl Fn(i64) -> Stri
 
 async fn answer(state: web::Data<AppState>, f: LearnerForm<AnswerForm>) -> Page {
     let submission = f.form.parse(&state, f.learner.id)?;
-    let id = service::record_answer(&state.quiz(), f.learner.id, submission).await?;
+    let id = service::record_answer(&state.quiz_as(&f.learner), f.learner.id, submission).await?;
     Ok(see_other(&format!("/quiz/feedback/{id}")))
 }
 
@@ -457,7 +457,7 @@ pub(super) fn your_answer(state: &AppState, card: &Card, answer: &str) -> String
 }
 
 async fn feedback(state: web::Data<AppState>, who: LoggedIn, id: web::Path<i64>) -> Page {
-    let fb = service::feedback(&state.quiz(), who.learner.id, *id).await?;
+    let fb = service::feedback(&state.quiz_as(&who.learner), who.learner.id, *id).await?;
     render(&FeedbackPage::new(&state, &who, &fb))
 }
 
@@ -469,7 +469,7 @@ pub struct ReviewForm {
 }
 
 async fn undo(state: web::Data<AppState>, f: LearnerForm<ReviewForm>) -> Page {
-    let review = service::undo(&state.quiz(), f.learner.id, f.form.review).await?;
+    let review = service::undo(&state.quiz_as(&f.learner), f.learner.id, f.form.review).await?;
     // Back to the same kind of quiz: a practice answer (extra or one-concept practice) returns
     // to practising that concept, where the plain /quiz would say "today's work is done".
     Ok(see_other(&undo_target(&review)))
@@ -489,7 +489,13 @@ fn undo_target(review: &ReviewRow) -> String {
 async fn regrade(state: web::Data<AppState>, f: LearnerForm<ReviewForm>) -> Page {
     let rating = f.form.rating.and_then(Rating::from_u8);
     let rating = rating.ok_or(QuizError::RatingNotAllowed)?;
-    let id = service::regrade(&state.quiz(), f.learner.id, f.form.review, rating).await?;
+    let id = service::regrade(
+        &state.quiz_as(&f.learner),
+        f.learner.id,
+        f.form.review,
+        rating,
+    )
+    .await?;
     Ok(see_other(&format!("/quiz/feedback/{id}")))
 }
 
@@ -522,7 +528,7 @@ async fn override_answer(state: web::Data<AppState>, f: LearnerForm<OverrideForm
         &parts.each_ref().map(String::as_str),
         &token,
     );
-    let ctx = state.quiz();
+    let ctx = state.quiz_as(&f.learner);
     let id = service::override_answer(&ctx, f.learner.id, review, version, token_ok).await?;
     Ok(see_other(&format!("/quiz/feedback/{id}")))
 }

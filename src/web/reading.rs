@@ -123,7 +123,10 @@ pub async fn page_reading<'a>(
     paper: &'a Paper,
     q: &PaperQuery,
 ) -> Result<PageReading<'a>, AppError> {
-    let ctx = state.quiz();
+    let ctx = match &visitor.learner {
+        Some(l) => state.quiz_as(l),
+        None => state.quiz(),
+    };
     let learner = visitor.learner.as_ref().map(|l| l.id);
     let (snap, answered, reached) = match learner {
         Some(id) => (
@@ -283,7 +286,7 @@ async fn check(state: web::Data<AppState>, paper: PaperPath, f: CsrfForm<AnswerF
     match &f.visitor.learner {
         Some(l) => {
             let sub = f.form.parse(&state, l.id)?;
-            match service::answer_in_page(&state.quiz(), l.id, sub).await {
+            match service::answer_in_page(&state.quiz_as(l), l.id, sub).await {
                 Ok(id) => to.push_str(&format!("&r={id}")),
                 // A double submit, a reload of the POST, or a page open in two tabs: the first
                 // answer counts and the feedback says so.

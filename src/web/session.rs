@@ -37,6 +37,8 @@ const TOUCH_EVERY_SECS: i64 = 600;
 pub struct Learner {
     pub id: i64,
     pub username: String,
+    /// Her data version, when the session was read from the database in this request.
+    pub seen: Option<crate::store::cache::Seen>,
 }
 
 /// The anonymous id of this request, put into the request extensions by [`anon_cookie`].
@@ -313,19 +315,24 @@ async fn live_session(state: &AppState, sid: &str) -> Result<Option<Learner>, Ap
     use crate::store::learners;
     let cache = &state.db.cache;
     let now = state.clock.now();
-    let row = match cache.session(sid) {
-        Some(row) => Some(row),
+    let (row, fresh) = match cache.session(sid) {
+        Some(row) => (Some(row), false),
         None => {
             let row = learners::session(&state.db, sid).await?;
             if let Some(r) = &row {
                 cache.put_session(sid, r.clone());
             }
-            row
+            (row, true)
         }
     };
     let Some(mut s) = row else {
         return Ok(None);
     };
+    // A cached session's version may be old; only one read now may stand in for a check.
+    let seen = fresh.then_some(crate::store::cache::Seen {
+        learner: s.learner_id,
+        data_version: s.data_version,
+    });
     // Idle too long, or older than the absolute lifetime: the session ends however active it
     // has been, so a stolen cookie does not live forever.
     let idle = i64::from(state.settings.session_idle_days) * 86_400;
@@ -343,6 +350,7 @@ async fn live_session(state: &AppState, sid: &str) -> Result<Option<Learner>, Ap
     Ok(Some(Learner {
         id: s.learner_id,
         username: s.username,
+        seen,
     }))
 }
 
