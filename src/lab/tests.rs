@@ -247,3 +247,17 @@ fn the_lab_defaults_are_the_command_line_defaults() {
         );
     }
 }
+
+/// The README describes the lab's deck with the size the embedded content gives it; a content
+/// change that adds cards must update the text (and re-run the lab for its table).
+#[test]
+fn the_readme_states_the_decks_real_size() {
+    let content = crate::content::embedded().expect("content");
+    let cards = crate::startup::generate_cards(&content).expect("cards");
+    let deck = Deck::new(&content, &cards);
+    let readme = include_str!("../../README.md");
+    let said = format!("the {} cards of the ten papers", deck.cards.len());
+    assert!(readme.contains(&said), "README.md should say \"{said}\"");
+    let mean = format!("the mean over all {} cards", deck.cards.len());
+    assert!(readme.contains(&mean), "README.md should say \"{mean}\"");
+}
