@@ -451,53 +451,39 @@ mod tests {
             .expect("create")
             .expect("new");
         let cache = Cache::new(TTL, true);
-        let first = cache
-            .learner(&db, id, now, None)
-            .await
-            .expect("load")
-            .expect("her");
+        let with = |learner, data_version| {
+            Some(Seen {
+                learner,
+                data_version,
+            })
+        };
+        let (cache, db) = (&cache, &db);
+        let get = |seen| async move {
+            let got = cache.learner(db, id, now, seen).await.expect("read");
+            got.expect("her")
+        };
+        let first = get(None).await;
         // Another instance writes: the database's version moves on, this cache does not know.
         sqlx::query("UPDATE learners SET data_version = data_version + 1 WHERE id = $1")
             .bind(id)
             .execute(&db.write)
             .await
             .expect("bump");
-        let old = Seen {
-            learner: id,
-            data_version: first.version,
-        };
-        let same = cache
-            .learner(&db, id, now, Some(old))
-            .await
-            .expect("use")
-            .expect("her");
+        let same = get(with(id, first.version)).await;
         assert!(
             Arc::ptr_eq(&first, &same),
             "the session's version was not used"
         );
-        let other = Seen {
-            learner: id + 1,
-            ..old
-        };
-        let checked = cache
-            .learner(&db, id, now, Some(other))
-            .await
-            .expect("use")
-            .expect("her");
+        let checked = get(with(id + 1, first.version)).await;
         assert!(
             !Arc::ptr_eq(&first, &checked),
             "another learner's version was used"
         );
         assert_eq!(checked.version, first.version + 1);
-        let new = Seen {
-            data_version: checked.version,
-            ..old
-        };
-        let kept = cache
-            .learner(&db, id, now, Some(new))
-            .await
-            .expect("use")
-            .expect("her");
-        assert!(Arc::ptr_eq(&checked, &kept));
+        let kept = get(with(id, checked.version)).await;
+        assert!(
+            Arc::ptr_eq(&checked, &kept),
+            "a current version was not trusted"
+        );
     }
 }
