@@ -72,13 +72,7 @@ pub struct Settings {
 impl Settings {
     /// The defaults, as `paperdeck serve` with no options and no environment would have them.
     pub fn defaults() -> Settings {
-        use clap::{Args, FromArgMatches};
-        // No `env`: the defaults must not depend on the shell they are asked from.
-        let cmd = Settings::augment_args(clap::Command::new("serve")).mut_args(|a| a.env(None));
-        let matches = cmd.try_get_matches_from(["serve"]);
-        let parsed = matches.and_then(|m| Settings::from_arg_matches(&m));
-        // Only a broken `arg` attribute can fail here, and every test would show it.
-        parsed.expect("the defaults parse")
+        clap_defaults()
     }
 
     /// The defaults with a given database, any free port, and a clock pinned at noon.
@@ -96,6 +90,18 @@ impl Settings {
     pub fn secret(&self) -> Option<&str> {
         self.secret_key.as_deref().filter(|s| !s.is_empty())
     }
+}
+
+/// The defaults of a clap options struct: what its command parses from no options and no
+/// environment, so a struct's `arg` attributes are the one place its defaults are written.
+pub fn clap_defaults<T: clap::Args + clap::FromArgMatches>() -> T {
+    // No `env`: the defaults must not depend on the shell they are asked from.
+    let cmd = T::augment_args(clap::Command::new("defaults")).mut_args(|a| a.env(None));
+    let parsed = cmd
+        .try_get_matches_from(["defaults"])
+        .and_then(|m| T::from_arg_matches(&m));
+    // Only a broken `arg` attribute can fail here, and every test would show it.
+    parsed.expect("the defaults parse")
 }
 
 /// A whole number of seconds from `MIN` to `MAX`, as a duration.

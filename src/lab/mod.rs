@@ -208,12 +208,7 @@ pub struct Config {
 
 impl Default for Config {
     fn default() -> Config {
-        #[derive(clap::Parser)]
-        struct Defaults {
-            #[command(flatten)]
-            config: Config,
-        }
-        <Defaults as clap::Parser>::parse_from(["lab"]).config
+        crate::config::clap_defaults()
     }
 }
 
