@@ -591,56 +591,59 @@ mod tests {
             .collect()
     }
 
+    /// A choice card of the fact `paper`/`key` showing `options` ("right|wrong|wrong|wrong").
+    fn shown(paper: &str, key: &str, options: &str) -> Card {
+        let options: Vec<&str> = options.split('|').collect();
+        fixture_card(paper, key, CardKind::Choice, "", &options)
+    }
+
+    fn messages(content: &Content, cards: &[Card], rule: &str) -> Vec<String> {
+        lint(content, cards)
+            .into_iter()
+            .filter(|i| i.rule == rule)
+            .map(|i| format!("{}: {}", i.place, i.message))
+            .collect()
+    }
+
+    /// Puts a figure fact back as c7985f2 had it: this question and bound, no own distractors.
+    fn set_figure(
+        content: &mut Content,
+        paper: &str,
+        key: &str,
+        old: &str,
+        old_bound: Option<Bound>,
+    ) {
+        if let FactBody::Figure {
+            question,
+            bound,
+            distractors,
+            ..
+        } = &mut fact_mut(content, paper, key).body
+        {
+            *question = old.into();
+            *bound = old_bound;
+            distractors.clear();
+        }
+    }
+
     /// c7985f2 offered 240 and 36 of "26 种语言" (review G-1); and what must fit on a named GPU
     /// cannot be bigger than it.
     #[test]
     fn an_option_above_the_stated_total_is_found() {
         let content = shipped();
-        let old = fixture_card(
-            "gpt-4",
-            "translated-mmlu",
-            CardKind::Choice,
-            "把 MMLU 翻译成 26 种语言后，GPT-4 在其中几种语言上的成绩好于 GPT-3.5、Chinchilla、PaLM 等模型的英语成绩？",
-            &["24 种", "240 种", "36 种", "12 种"],
-        );
-        let found = lint(&content, std::slice::from_ref(&old));
-        let impossible: Vec<_> = found
-            .iter()
-            .filter(|i| i.rule == "impossible-option")
-            .collect();
-        assert_eq!(impossible.len(), 2, "{found:?}");
-        assert!(impossible
-            .iter()
-            .all(|i| i.message.contains("240") || i.message.contains("36")));
-        let fixed = fixture_card(
-            "gpt-4",
-            "translated-mmlu",
-            CardKind::Choice,
-            "",
-            &["24 种", "13 种", "20 种", "26 种"],
-        );
-        assert!(places_of(&content, &[fixed], "impossible-option").is_empty());
+        let old = shown("gpt-4", "translated-mmlu", "24 种|240 种|36 种|12 种");
+        let found = messages(&content, &[old], "impossible-option");
+        assert_eq!(found.len(), 2, "{found:?}");
+        assert!(found.iter().all(|m| m.contains("240") || m.contains("36")));
+        let fixed = shown("gpt-4", "translated-mmlu", "24 种|13 种|20 种|26 种");
+        assert!(messages(&content, &[fixed], "impossible-option").is_empty());
 
         let mut gpu = shipped();
-        if let FactBody::Figure { question, .. } =
-            &mut fact_mut(&mut gpu, "qlora", "single-gpu-65b").body
-        {
-            *question = "在单块 48GB 的 GPU 上微调 65B 模型，显存实际用掉了多少 GB？".into();
-        }
-        let card = fixture_card(
-            "qlora",
-            "single-gpu-65b",
-            CardKind::Choice,
-            "",
-            &["41 GB", "96 GB", "24 GB", "16 GB"],
-        );
-        let found = lint(&gpu, &[card]);
-        assert!(
-            found
-                .iter()
-                .any(|i| i.rule == "impossible-option" && i.message.contains("96 GB")),
-            "{found:?}"
-        );
+        let question = "在单块 48GB 的 GPU 上微调 65B 模型，显存实际用掉了多少 GB？";
+        set_figure(&mut gpu, "qlora", "single-gpu-65b", question, None);
+        let card = shown("qlora", "single-gpu-65b", "41 GB|96 GB|24 GB|16 GB");
+        let found = messages(&gpu, &[card], "impossible-option");
+        assert!(found.len() == 1 && found[0].contains("96 GB"), "{found:?}");
     }
 
     /// c7985f2's `rank-54` and `bar-exam` had `bound = "upper"`: every wrong option was smaller,
@@ -648,36 +651,24 @@ mod tests {
     #[test]
     fn a_bound_whose_answer_is_always_the_extreme_option_is_found() {
         let mut content = shipped();
-        for (paper, key, old) in [
-            (
-                "alphacode",
-                "rank-54",
-                "在 Codeforces 近期比赛的模拟评测中，AlphaCode 的平均排名位于前百分之多少？",
-            ),
-            (
-                "gpt-4",
-                "bar-exam",
-                "在模拟律师资格考试中，GPT-4 的成绩约排在考生的前百分之多少？",
-            ),
-        ] {
-            if let FactBody::Figure {
-                question, bound, ..
-            } = &mut fact_mut(&mut content, paper, key).body
-            {
-                *question = old.into();
-                *bound = Some(Bound::Upper);
-            }
-        }
+        let rank = "在 Codeforces 近期比赛的模拟评测中，AlphaCode 的平均排名位于前百分之多少？";
+        let bar = "在模拟律师资格考试中，GPT-4 的成绩约排在考生的前百分之多少？";
+        set_figure(
+            &mut content,
+            "alphacode",
+            "rank-54",
+            rank,
+            Some(Bound::Upper),
+        );
+        set_figure(&mut content, "gpt-4", "bar-exam", bar, Some(Bound::Upper));
         let cards = crate::cards::generate(&content, crate::cards::APP_SEED).unwrap();
         let mut places = places_of(&content, &cards, "bound-extreme");
         places.sort();
-        assert_eq!(
-            places,
-            vec![
-                "papers/alphacode.md facts.rank-54",
-                "papers/gpt-4.md facts.bar-exam"
-            ]
-        );
+        let expected = [
+            "papers/alphacode.md facts.rank-54",
+            "papers/gpt-4.md facts.bar-exam",
+        ];
+        assert_eq!(places, expected);
     }
 
     /// c7985f2's `single-gpu-65b` asked "一块…GPU 就能", so 96 GB and 480 GB were right too.
@@ -689,15 +680,7 @@ mod tests {
             "用一块多少 GB 的 GPU，QLoRA 就把 65B 模型微调完了？",
         ] {
             let mut content = shipped();
-            if let FactBody::Figure {
-                question,
-                distractors,
-                ..
-            } = &mut fact_mut(&mut content, "qlora", "single-gpu-65b").body
-            {
-                *question = old.into();
-                distractors.clear();
-            }
+            set_figure(&mut content, "qlora", "single-gpu-65b", old, None);
             let cards = crate::cards::generate(&content, crate::cards::APP_SEED).unwrap();
             assert_eq!(
                 places_of(&content, &cards, "bound-words"),
@@ -740,72 +723,28 @@ mod tests {
         assert!(places_of(&content, &[fixed], "word-match").is_empty());
     }
 
-    /// Review B8: c7985f2 asked "论文在单块 48GB GPU 上…" and "这篇论文的方法就是…".
+    /// Review B8: c7985f2 asked "论文在单块 48GB GPU 上…" and "这篇论文的方法就是…". Naming another
+    /// paper is no better ("这篇论文" then reads as the PaLM paper), and a "which paper" card must
+    /// not name its paper. Each row: paper, card kind, issues expected, prompt.
     #[test]
     fn a_prompt_that_names_no_paper_is_found() {
         let content = shipped();
-        let old = [
-            fixture_card(
-                "qlora",
-                "max-model-size",
-                CardKind::Fill,
-                "论文在单块 48GB GPU 上微调的最大模型有多少个参数？",
-                &["650 亿个参数", "1", "2", "3"],
-            ),
-            fixture_card(
-                "chain-of-thought",
-                "zero-shot-is-another-paper",
-                CardKind::TrueFalse,
-                "这篇论文的方法就是在问题后面加一句“Let's think step by step”，不需要任何示范题。",
-                &["x", "1", "2", "3"],
-            ),
-            // Naming another paper is no better: "这篇论文" then reads as the PaLM paper.
-            fixture_card(
-                "chain-of-thought",
-                "shots",
-                CardKind::Choice,
-                "据这篇论文，PaLM 540B 在 GSM8K 上创下当时最好成绩时，提示里放了多少个思维链示例？",
-                &["8", "1", "2", "3"],
-            ),
+        let rows = [
+            "qlora|fill|1|论文在单块 48GB GPU 上微调的最大模型有多少个参数？",
+            "chain-of-thought|true_false|1|这篇论文的方法就是在问题后面加一句“Let's think step by step”，不需要任何示范题。",
+            "chain-of-thought|choice|1|据这篇论文，PaLM 540B 在 GSM8K 上创下当时最好成绩时，提示里放了多少个思维链示例？",
+            "qlora|fill|0|QLoRA 论文在单块 48GB GPU 上微调的最大模型有多少个参数？",
+            "llama-2|choice|0|为了训练 Llama 2-Chat 的奖励模型，论文给出的数字是哪个数量级？",
+            "qlora|which_paper|0|这篇论文把 65B 模型的微调装进了一块 GPU。",
         ];
-        for card in &old {
-            assert_eq!(
-                places_of(&content, std::slice::from_ref(card), "paperless-prompt").len(),
-                1,
-                "{}",
-                card.prompt
-            );
-        }
-        let named = [
-            fixture_card(
-                "qlora",
-                "max-model-size",
-                CardKind::Fill,
-                "QLoRA 论文在单块 48GB GPU 上微调的最大模型有多少个参数？",
-                &["650 亿个参数", "1", "2", "3"],
-            ),
-            fixture_card(
-                "llama-2",
-                "preference-1m",
-                CardKind::Choice,
-                "为了训练 Llama 2-Chat 的奖励模型，论文给出的数字是哪个数量级？",
-                &["100 万", "1", "2", "3"],
-            ),
-            // A "which paper" card must not name its paper.
-            fixture_card(
-                "qlora",
-                "x",
-                CardKind::WhichPaper,
-                "这篇论文把 65B 模型的微调装进了一块 GPU。",
-                &["qlora", "palm", "bloom", "llama"],
-            ),
-        ];
-        for card in &named {
-            assert!(
-                places_of(&content, std::slice::from_ref(card), "paperless-prompt").is_empty(),
-                "{}",
-                card.prompt
-            );
+        for row in rows {
+            let [paper, kind, expected, prompt] = row.splitn(4, '|').collect::<Vec<_>>()[..] else {
+                unreachable!("{row}")
+            };
+            let kind = CardKind::parse(kind).expect("a card kind");
+            let card = fixture_card(paper, "fixture", kind, prompt, &["1", "2", "3", "4"]);
+            let found = places_of(&content, &[card], "paperless-prompt").len();
+            assert_eq!(found.to_string(), expected, "{prompt}");
         }
     }
 
