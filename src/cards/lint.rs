@@ -11,7 +11,15 @@
 //! - `bound-options`: a bounded figure offers an option on the side where it is also true;
 //! - `unexplained-answer`: a quiz answer names a term the learner can find explained nowhere;
 //! - `spelling`: a model, system, dataset, benchmark or organisation is spelled in a way that is
-//!   not one of its declared names (Llama-2 beside Llama 2).
+//!   not one of its declared names (Llama-2 beside Llama 2);
+//! - `impossible-option`: an option that cannot be right in the question's own terms (240 of
+//!   "26 种语言", 96 GB for what fits on "一块 48GB 的 GPU");
+//! - `bound-extreme`: a bounded figure whose wrong options all lie on one side, so the right
+//!   answer is always the largest (or smallest) option;
+//! - `word-match`: a word of the question that only the right option shares (微调 → 监督微调);
+//! - `paperless-prompt`: a prompt that says 这篇论文 / 本文 / 论文 but names no paper of its own;
+//! - `why-verdict`: a statement's `why` opens by calling "the statement" false (or true), while
+//!   it is shown after the true and the false variants alike.
 
 use super::{same_figure, Card, CardData, CardKind};
 use crate::content::names::{self, NameEntry, Names};
@@ -37,6 +45,11 @@ const LOWER_WORDS: [&str; 6] = ["超过", "至少", "以上", "多于", "不少�
 /// "排在前百分之多少": a rank within the top 10% is within the top 20% too.
 const UPPER_WORDS: [&str; 7] = ["最多", "至多", "不超过", "以内", "不到", "少于", "前百分之"];
 
+/// "一块 48GB 的 GPU 就能微调": what suffices, so anything bigger suffices too.
+const IMPLIED_UPPER_WORDS: [&str; 6] = ["就能", "只需", "仅需", "只要", "就够", "即可"];
+/// A question that asks for the number the paper states asks for a value, not a bound.
+const STATED_WORDS: [&str; 3] = ["给出的数字", "报告的数字", "写的数字"];
+
 /// All issues, in a stable order.
 pub fn lint(content: &Content, cards: &[Card]) -> Vec<LintIssue> {
     let entries = Names::new(content);
@@ -45,7 +58,30 @@ pub fn lint(content: &Content, cards: &[Card]) -> Vec<LintIssue> {
     bound_rules(content, cards, &mut out);
     unexplained_answers(content, &entries, &mut out);
     spelling(content, &entries, &mut out);
+    quiz::impossible_options(content, cards, &mut out);
+    quiz::word_match(content, cards, &mut out);
+    quiz::paperless_prompts(content, cards, &entries, &mut out);
+    quiz::why_verdicts(content, &mut out);
     out
+}
+
+/// The bound a figure question implies by its words: an explicit one (超过, 最多, 前百分之…), or
+/// one implied by what suffices (就能, 只需, 一块…就). None when it asks for the stated number.
+fn asked_bound(question: &str) -> Option<(Bound, &'static str)> {
+    if STATED_WORDS.iter().any(|w| question.contains(w)) {
+        return None;
+    }
+    let find = |words: &[&'static str]| words.iter().find(|w| question.contains(**w)).copied();
+    if let Some(w) = find(&LOWER_WORDS) {
+        return Some((Bound::Lower, w));
+    }
+    if let Some(w) = find(&UPPER_WORDS).or_else(|| find(&IMPLIED_UPPER_WORDS)) {
+        return Some((Bound::Upper, w));
+    }
+    let one_then = question
+        .find("一块")
+        .is_some_and(|i| question[i..].contains('就'));
+    one_then.then_some((Bound::Upper, "一块…就"))
 }
 
 fn card_place(c: &Card) -> String {
@@ -131,18 +167,16 @@ fn bound_rules(content: &Content, cards: &[Card], out: &mut Vec<LintIssue>) {
                 continue;
             };
             let place = format!("papers/{}.md facts.{}", p.slug, f.key);
-            let asks = |words: &[&'static str]| -> Option<&'static str> {
-                words.iter().find(|w| question.contains(**w)).copied()
-            };
-            match (bound, asks(&LOWER_WORDS), asks(&UPPER_WORDS)) {
-                (None, Some(w), _) => out.push(LintIssue {
+            let asked = asked_bound(question);
+            match (bound, asked) {
+                (None, Some((Bound::Lower, w))) => out.push(LintIssue {
                     rule: "bound-words",
                     place: place.clone(),
                     message: format!(
                         "问题里有 “{w}”：更小的数字也会是对的。请改问论文给出的数字，或写 bound = \"lower\""
                     ),
                 }),
-                (None, None, Some(w)) => out.push(LintIssue {
+                (None, Some((Bound::Upper, w))) => out.push(LintIssue {
                     rule: "bound-words",
                     place: place.clone(),
                     message: format!(
@@ -160,6 +194,24 @@ fn bound_rules(content: &Content, cards: &[Card], out: &mut Vec<LintIssue>) {
             let Some((_, distractors)) = options_of(card) else {
                 continue;
             };
+            if bound.is_some() || asked.is_some() {
+                let sides: Vec<bool> = distractors
+                    .iter()
+                    .filter_map(|d| crate::cards::normalize::parse_quantity(d))
+                    .map(|v| v > *number)
+                    .collect();
+                if sides.len() == distractors.len() && sides.iter().all(|s| *s == sides[0]) {
+                    out.push(LintIssue {
+                        rule: "bound-extreme",
+                        place: place.clone(),
+                        message: format!(
+                            "错误选项全在答案的{}一侧：答案总是{}的那个选项，不懂也能选对。请改问论文给出的数字（去掉 bound），让干扰项落在两侧",
+                            if sides.first() == Some(&true) { "上方" } else { "下方" },
+                            if sides.first() == Some(&true) { "最小" } else { "最大" }
+                        ),
+                    });
+                }
+            }
             for d in distractors {
                 let Some(v) = crate::cards::normalize::parse_quantity(d) else {
                     continue;
@@ -336,6 +388,8 @@ fn spelling(content: &Content, entries: &Names, out: &mut Vec<LintIssue>) {
     }
 }
 
+mod quiz;
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -504,5 +558,209 @@ mod tests {
         assert_eq!(in_hook(&content).len(), 2, "{:?}", in_hook(&content));
         content.papers[0].hook = "PaLM 和 PaLM 540B 是一回事。".into();
         assert!(in_hook(&content).is_empty());
+    }
+
+    fn fact_mut<'a>(content: &'a mut Content, paper: &str, key: &str) -> &'a mut Fact {
+        content
+            .papers
+            .iter_mut()
+            .find(|p| p.slug == paper)
+            .and_then(|p| p.facts.iter_mut().find(|f| f.key == key))
+            .expect("the fact exists")
+    }
+
+    fn fixture_card(
+        paper: &str,
+        key: &str,
+        kind: CardKind,
+        prompt: &str,
+        options: &[&str],
+    ) -> Card {
+        let mut card = choice_card(prompt, options[0], &options[1..]);
+        card.paper = paper.into();
+        card.fact_key = key.into();
+        card.kind = kind;
+        card
+    }
+
+    fn places_of(content: &Content, cards: &[Card], rule: &str) -> Vec<String> {
+        lint(content, cards)
+            .into_iter()
+            .filter(|i| i.rule == rule)
+            .map(|i| i.place)
+            .collect()
+    }
+
+    /// A choice card of the fact `paper`/`key` showing `options` ("right|wrong|wrong|wrong").
+    fn shown(paper: &str, key: &str, options: &str) -> Card {
+        let options: Vec<&str> = options.split('|').collect();
+        fixture_card(paper, key, CardKind::Choice, "", &options)
+    }
+
+    fn messages(content: &Content, cards: &[Card], rule: &str) -> Vec<String> {
+        lint(content, cards)
+            .into_iter()
+            .filter(|i| i.rule == rule)
+            .map(|i| format!("{}: {}", i.place, i.message))
+            .collect()
+    }
+
+    /// Puts a figure fact back as c7985f2 had it: this question and bound, no own distractors.
+    fn set_figure(
+        content: &mut Content,
+        paper: &str,
+        key: &str,
+        old: &str,
+        old_bound: Option<Bound>,
+    ) {
+        if let FactBody::Figure {
+            question,
+            bound,
+            distractors,
+            ..
+        } = &mut fact_mut(content, paper, key).body
+        {
+            *question = old.into();
+            *bound = old_bound;
+            distractors.clear();
+        }
+    }
+
+    /// c7985f2 offered 240 and 36 of "26 种语言" (review G-1); and what must fit on a named GPU
+    /// cannot be bigger than it.
+    #[test]
+    fn an_option_above_the_stated_total_is_found() {
+        let content = shipped();
+        let old = shown("gpt-4", "translated-mmlu", "24 种|240 种|36 种|12 种");
+        let found = messages(&content, &[old], "impossible-option");
+        assert_eq!(found.len(), 2, "{found:?}");
+        assert!(found.iter().all(|m| m.contains("240") || m.contains("36")));
+        let fixed = shown("gpt-4", "translated-mmlu", "24 种|13 种|20 种|26 种");
+        assert!(messages(&content, &[fixed], "impossible-option").is_empty());
+
+        let mut gpu = shipped();
+        let question = "在单块 48GB 的 GPU 上微调 65B 模型，显存实际用掉了多少 GB？";
+        set_figure(&mut gpu, "qlora", "single-gpu-65b", question, None);
+        let card = shown("qlora", "single-gpu-65b", "41 GB|96 GB|24 GB|16 GB");
+        let found = messages(&gpu, &[card], "impossible-option");
+        assert!(found.len() == 1 && found[0].contains("96 GB"), "{found:?}");
+    }
+
+    /// c7985f2's `rank-54` and `bar-exam` had `bound = "upper"`: every wrong option was smaller,
+    /// so the largest option was always right (review X-1).
+    #[test]
+    fn a_bound_whose_answer_is_always_the_extreme_option_is_found() {
+        let mut content = shipped();
+        let rank = "在 Codeforces 近期比赛的模拟评测中，AlphaCode 的平均排名位于前百分之多少？";
+        let bar = "在模拟律师资格考试中，GPT-4 的成绩约排在考生的前百分之多少？";
+        set_figure(
+            &mut content,
+            "alphacode",
+            "rank-54",
+            rank,
+            Some(Bound::Upper),
+        );
+        set_figure(&mut content, "gpt-4", "bar-exam", bar, Some(Bound::Upper));
+        let cards = crate::cards::generate(&content, crate::cards::APP_SEED).unwrap();
+        let mut places = places_of(&content, &cards, "bound-extreme");
+        places.sort();
+        let expected = [
+            "papers/alphacode.md facts.rank-54",
+            "papers/gpt-4.md facts.bar-exam",
+        ];
+        assert_eq!(places, expected);
+    }
+
+    /// c7985f2's `single-gpu-65b` asked "一块…GPU 就能", so 96 GB and 480 GB were right too (Q-1).
+    #[test]
+    fn bounds_implied_by_what_suffices_are_found() {
+        for old in [
+            "QLoRA 证明，一块显存多少 GB 的 GPU 就能微调 65B 模型？",
+            "QLoRA 只需多少 GB 显存来微调 65B 模型？",
+            "用一块多少 GB 的 GPU，QLoRA 就把 65B 模型微调完了？",
+        ] {
+            let mut content = shipped();
+            set_figure(&mut content, "qlora", "single-gpu-65b", old, None);
+            let cards = crate::cards::generate(&content, crate::cards::APP_SEED).unwrap();
+            assert_eq!(
+                places_of(&content, &cards, "bound-words"),
+                vec!["papers/qlora.md facts.single-gpu-65b"],
+                "{old}"
+            );
+        }
+    }
+
+    /// The six cards of review X-2, with the options c7985f2 showed.
+    #[test]
+    fn a_word_only_the_right_option_shares_with_the_question_is_found() {
+        let content = shipped();
+        let old = [
+            ("instructgpt", "sft-step-name", "InstructGPT 的第一步：标注员针对提示亲手写出理想回答，再用这些示范去微调 GPT-3。这一步叫什么？", ["监督微调", "预训练", "奖励建模", "思维链提示"], "微调"),
+            ("gpt-4", "rlhf-post-training", "GPT-4 的后训练中用到了哪种依据人类偏好来调整模型的方法？", ["基于人类反馈的强化学习", "量化", "采样与筛选", "低秩适配"], "人类"),
+            ("gpt-4", "predictable-scaling-idea", "OpenAI 先训练计算量小得多的模型，再根据它们的结果提前预测 GPT-4 的部分表现。报告把这种能力叫作什么？", ["可预测的缩放", "涌现能力", "对齐", "计算最优训练"], "预测"),
+            ("qlora", "double-quantization", "量化时要额外记下一些“量化常数”。QLoRA 把这些常数本身也再量化一次来节省显存，这项技术叫什么？", ["双重量化", "模型剪枝", "旋转位置编码", "思维链"], "量化"),
+            ("qlora", "nf4", "QLoRA 专门为呈正态分布的模型权重设计了一种 4 位数据类型，它叫什么？", ["NF4", "bfloat16", "FP16", "Int8"], "4"),
+            ("bloom", "bloomz", "BLOOM 再经过多任务提示微调（用许多改写成“指令 + 答案”形式的任务继续训练）后得到的版本叫什么？", ["BLOOMZ", "Guanaco", "InstructGPT", "Llama 2-Chat"], "bloom"),
+        ];
+        for (paper, key, prompt, options, word) in old {
+            let card = fixture_card(paper, key, CardKind::Choice, prompt, &options);
+            let found = lint(&content, &[card]);
+            assert!(
+                found
+                    .iter()
+                    .any(|i| i.rule == "word-match" && i.message.contains(&format!("“{word}”"))),
+                "{key}: {found:?}"
+            );
+        }
+        // A same-family lure that shares the word is the fix.
+        let fixed = fixture_card(
+            "qlora",
+            "nf4",
+            CardKind::Choice,
+            "QLoRA 专门为呈正态分布的模型权重设计了一种 4 位数据类型，它叫什么？",
+            &["NF4", "FP4", "Int4", "bfloat16"],
+        );
+        assert!(places_of(&content, &[fixed], "word-match").is_empty());
+    }
+
+    /// Review B8: c7985f2 asked "论文在单块 48GB GPU 上…" and "这篇论文的方法就是…". Naming another
+    /// paper is no better ("这篇论文" then reads as the PaLM paper), and a "which paper" card must
+    /// not name its paper. Each row: paper, card kind, issues expected, prompt.
+    #[test]
+    fn a_prompt_that_names_no_paper_is_found() {
+        let content = shipped();
+        let rows = [
+            "qlora|fill|1|论文在单块 48GB GPU 上微调的最大模型有多少个参数？",
+            "chain-of-thought|true_false|1|这篇论文的方法就是在问题后面加一句“Let's think step by step”，不需要任何示范题。",
+            "chain-of-thought|choice|1|据这篇论文，PaLM 540B 在 GSM8K 上创下当时最好成绩时，提示里放了多少个思维链示例？",
+            "qlora|fill|0|QLoRA 论文在单块 48GB GPU 上微调的最大模型有多少个参数？",
+            "llama-2|choice|0|为了训练 Llama 2-Chat 的奖励模型，论文给出的数字是哪个数量级？",
+            "qlora|which_paper|0|这篇论文把 65B 模型的微调装进了一块 GPU。",
+        ];
+        for row in rows {
+            let [paper, kind, expected, prompt] = row.splitn(4, '|').collect::<Vec<_>>()[..] else {
+                unreachable!("{row}")
+            };
+            let kind = CardKind::parse(kind).expect("a card kind");
+            let card = fixture_card(paper, "fixture", kind, prompt, &["1", "2", "3", "4"]);
+            let found = places_of(&content, &[card], "paperless-prompt").len();
+            assert_eq!(found.to_string(), expected, "{prompt}");
+        }
+    }
+
+    /// Review B7: c7985f2's `gpu-size-claim` opened its `why` with "这是流传很广的夸大说法", shown
+    /// after the true statement as well.
+    #[test]
+    fn a_why_that_judges_both_variants_is_found() {
+        let mut content = shipped();
+        fact_mut(&mut content, "qlora", "gpu-size-claim").why =
+            "这是流传很广的夸大说法。即使压到 4 位，65B 模型仍需一块 48GB 的专业显卡；24GB 的消费级显卡对应的例子是 33B 模型。".into();
+        assert_eq!(
+            places_of(&content, &[], "why-verdict"),
+            vec!["papers/qlora.md facts.gpu-size-claim"]
+        );
+        fact_mut(&mut content, "qlora", "gpu-size-claim").why =
+            "“一块游戏显卡就能微调 65B”是流传很广的夸大说法。65B 仍需 48GB。".into();
+        assert!(places_of(&content, &[], "why-verdict").is_empty());
     }
 }

@@ -343,7 +343,8 @@ fn cards_for_fact(
             unit,
             accept,
             bound,
-        } => figure_cards(&g, question, *number, unit, accept, *bound),
+            distractors,
+        } => figure_cards(&g, question, *number, unit, accept, *bound, distractors),
         FactBody::Statement {
             statement,
             false_variants,
@@ -427,10 +428,16 @@ fn figure_cards(
     unit: &str,
     accept: &[String],
     bound: Option<Bound>,
+    own: &[f64],
 ) -> Result<Vec<Card>, GenError> {
     let mut rng = g.rng(CardKind::Choice);
     let answer = format_figure(number, unit);
-    let pool: Vec<String> = figure_pool(g.content, g.fact, number, unit)
+    let pool = if own.is_empty() {
+        figure_pool(g.content, g.fact, number, unit)
+    } else {
+        own.to_vec()
+    };
+    let pool: Vec<String> = pool
         .into_iter()
         .filter(|n| Bound::is_false_option(bound, *n, number))
         .map(|n| format_figure(n, unit))
@@ -577,7 +584,14 @@ fn figure_pool(content: &Content, fact: &Fact, number: f64, unit: &str) -> Vec<f
                 number: n, unit: u, ..
             } = &f.body
             {
-                if f != fact && u == unit && *n / number > 0.1 && *n / number < 10.0 {
+                // A score far from the right one is a dead option (10% on a four-choice test
+                // whose answer is 86.4%), so percentages stay within 25 points.
+                let near = if unit.starts_with('%') {
+                    (*n - number).abs() <= 25.0
+                } else {
+                    *n / number > 0.1 && *n / number < 10.0
+                };
+                if f != fact && u == unit && near {
                     nums.push(*n);
                 }
             }

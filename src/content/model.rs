@@ -60,6 +60,9 @@ pub enum FactBody {
         accept: Vec<String>,
         /// Set when the paper gives a bound ("超过 5000 人"), not a value.
         bound: Option<Bound>,
+        /// Hand-picked wrong numbers; when given, they replace the generated ones (a count out
+        /// of a stated total, an order of magnitude, a score a test can plausibly give).
+        distractors: Vec<f64>,
     },
     Statement {
         statement: String,

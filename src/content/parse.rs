@@ -772,12 +772,29 @@ fn figure_body(rf: &RawFact, at: &str, e: &mut Errors) -> FactBody {
             None
         }
     };
+    let mut distractors = Vec::new();
+    for (i, d) in rf.distractors.iter().enumerate() {
+        match d.trim().parse::<f64>() {
+            Ok(v) if v.is_finite() && v > 0.0 && v != number => distractors.push(v),
+            _ => e.push(
+                format!("{at}.distractors[{i}]"),
+                format!("数字题的干扰项要写成不同于答案的正数（如 \"1e5\"），而不是 “{d}”"),
+            ),
+        }
+    }
+    if !distractors.is_empty() && distractors.len() < 3 {
+        e.push(
+            format!("{at}.distractors"),
+            "数字题的干扰项要么不写，要么至少写 3 个",
+        );
+    }
     FactBody::Figure {
         question: question.into(),
         number,
         unit,
         accept: rf.accept.clone(),
         bound,
+        distractors,
     }
 }
 
