@@ -244,13 +244,14 @@ pub const TERM_KINDS: [&str; 7] = [
     "method",
 ];
 
-/// All content, papers in reading order and concepts in glossary order.
+/// All content: papers in reading order, concepts in glossary order, and the /timeline's papers
+/// and events by date (`timeline.toml`; empty when the tree has none).
 #[derive(Debug, Clone, Serialize)]
 pub struct Content {
     pub papers: Vec<Paper>,
     pub concepts: Vec<Concept>,
     pub glossary: Vec<GlossaryTerm>,
-    /// Papers and events by date (`timeline.toml`); empty when the tree has none.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub timeline: Vec<TimelineItem>,
 }
 

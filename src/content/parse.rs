@@ -326,7 +326,7 @@ pub fn parse(files: &[SourceFile]) -> Result<Content, ContentErrors> {
         // Optional, like the glossary: a tree without it simply has no /timeline items.
         None => Vec::new(),
         Some(f) => match parse_toml::<RawTimeline>(&f.path, &f.text, 0) {
-            Ok(t) => timeline(t, &papers, &mut errors),
+            Ok(t) => dated(t, &papers, &mut errors),
             Err(e) => {
                 errors.push(e);
                 Vec::new()
@@ -410,15 +410,9 @@ fn explain_terms(paper: &mut Paper, notes: &[markdown::Note]) {
 /// Checks `timeline.toml` and returns its items by date. Every paper is listed exactly once, at
 /// a date in the year and month its front matter gives, so the timeline and the paper pages
 /// cannot disagree; every item names its source.
-fn timeline(
-    raw: RawTimeline,
-    papers: &[Paper],
-    errors: &mut Vec<ContentError>,
-) -> Vec<TimelineItem> {
-    let mut e = Errors {
-        file: TIMELINE_FILE,
-        list: errors,
-    };
+fn dated(raw: RawTimeline, papers: &[Paper], list: &mut Vec<ContentError>) -> Vec<TimelineItem> {
+    let file = TIMELINE_FILE;
+    let mut e = Errors { file, list };
     let mut items = Vec::new();
     let date_of = |at: &str, text: &str, e: &mut Errors| {
         let d = TimelineDate::parse(text);
@@ -1078,6 +1072,13 @@ mod tests {
         }
     }
 
+    /// Whether `errors` name a field starting with `field` of `file` with `word` in the message.
+    fn names(errors: &[ContentError], file: &str, field: &str, word: &str) -> bool {
+        errors
+            .iter()
+            .any(|e| e.file == file && e.field.starts_with(field) && e.message.contains(word))
+    }
+
     #[test]
     fn every_shipped_paper_has_seminar_points_and_three_discussion_questions() {
         let c = crate::content::embedded().expect("content");
@@ -1122,9 +1123,7 @@ mod tests {
         // Questions without the section have nowhere to be shown.
         let orphan = errors(&shipped_with("papers/palm.md", drop_section));
         assert!(
-            orphan
-                .iter()
-                .any(|e| e.field.ends_with(".section") && e.message.contains("研讨要点")),
+            names(&orphan, "papers/palm.md", "facts[", "研讨要点"),
             "{orphan:?}"
         );
         // A discussion question is open: it cannot be a quiz item with one right answer.
@@ -1136,9 +1135,7 @@ mod tests {
             )
         }));
         assert!(
-            typed
-                .iter()
-                .any(|e| e.field.ends_with(".type") && e.message.contains("recall")),
+            names(&typed, "papers/palm.md", "facts[", "recall"),
             "{typed:?}"
         );
         // Headings out of order are still an error.
@@ -1192,11 +1189,7 @@ mod tests {
                 )
         });
         let e = errors(&broken);
-        let has = |field: &str, word: &str| {
-            e.iter().any(|x| {
-                x.file == TIMELINE_FILE && x.field.starts_with(field) && x.message.contains(word)
-            })
-        };
+        let has = |field: &str, word: &str| names(&e, TIMELINE_FILE, field, word);
         assert!(has("papers[3].date", "不一致"), "{e:?}"); // Chinchilla moved to April
         assert!(has("papers[4].date", "不是日期"), "{e:?}"); // 31 April
         assert!(has("papers[8].paper", "未知"), "{e:?}");

@@ -16,11 +16,15 @@ fn html(s: &str) -> String {
 #[tokio::test]
 async fn every_paper_page_has_seminar_points_and_three_discussion_questions() {
     let app = spawn_app().await;
-    let content = content::embedded().unwrap();
-    assert_eq!(content.papers.len(), 10);
-    for p in &content.papers {
-        let page = app.get(&format!("/papers/{}", p.slug)).await;
-        assert_eq!(page.status, 200, "{}", p.slug);
+    let papers = content::embedded().unwrap().papers;
+    let paths: Vec<String> = papers
+        .iter()
+        .map(|p| format!("/papers/{}", p.slug))
+        .collect();
+    let paths: Vec<&str> = paths.iter().map(String::as_str).collect();
+    let pages = app.get_each(&paths, 200).await;
+    assert_eq!(pages.len(), 10);
+    for (p, (_, page)) in papers.iter().zip(&pages) {
         let b = &page.body;
         let seminar = b
             .find("id=\"seminar\"")
@@ -79,11 +83,10 @@ async fn discussion_questions_are_self_graded_recall_cards() {
 
 #[tokio::test]
 async fn timeline_lists_all_ten_papers_in_date_order_with_an_svg_and_a_table() {
-    let app = spawn_app().await;
-    let content = content::embedded().unwrap();
-    let page = app.get("/timeline").await;
+    let page = spawn_app().await.get("/timeline").await;
     assert_eq!(page.status, 200);
     let b = &page.body;
+    let content = content::embedded().unwrap();
     let svg = b.find("<svg").expect("an SVG chart");
     let table = b.find("<table").expect("a table");
     assert!(svg < table, "the table comes under the chart");
@@ -144,10 +147,10 @@ async fn timeline_lists_all_ten_papers_in_date_order_with_an_svg_and_a_table() {
 #[tokio::test]
 async fn the_paper_list_links_the_timeline_and_it_is_the_same_for_everyone() {
     let app = spawn_app().await;
-    let papers = app.get("/papers").await;
-    assert_eq!(papers.status, 200);
+    let mut pages = app.get_each(&["/papers", "/timeline"], 200).await;
+    let (_, anonymous) = pages.pop().expect("/timeline");
+    let (_, papers) = pages.pop().expect("/papers");
     papers.assert_has("href=\"/timeline\"");
-    let anonymous = app.get("/timeline").await;
     assert!(
         anonymous.headers.get("set-cookie").is_none(),
         "no per-visitor state"
