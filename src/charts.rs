@@ -27,7 +27,7 @@ fn date_of(day: i64) -> NaiveDate {
     NaiveDate::default() + Duration::days(day)
 }
 
-fn open(id: &str, w: u32, h: u32, title: &str, desc: &str) -> String {
+pub(crate) fn open(id: &str, w: u32, h: u32, title: &str, desc: &str) -> String {
     format!(
         r#"<svg class="chart" id="{id}" viewBox="0 0 {w} {h}" width="{w}" height="{h}" role="img" aria-labelledby="{id}-t {id}-d" xmlns="http://www.w3.org/2000/svg"><title id="{id}-t">{}</title><desc id="{id}-d">{}</desc>"#,
         esc(title),

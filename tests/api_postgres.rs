@@ -35,6 +35,8 @@ mod quiz;
 mod reading;
 #[path = "api/security.rs"]
 mod security;
+#[path = "api/seminar.rs"]
+mod seminar;
 #[path = "api/settings.rs"]
 mod settings;
 #[path = "api/startup.rs"]

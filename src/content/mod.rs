@@ -25,10 +25,16 @@ pub fn embedded() -> Result<Content, ContentErrors> {
     if let Some(content) = PARSED.get() {
         return Ok(content.clone());
     }
+    let content = parse::parse(&embedded_files())?;
+    Ok(PARSED.get_or_init(|| content).clone())
+}
+
+/// The content files compiled into the binary, as [`parse::parse`] takes them; tests edit
+/// copies of them to build broken trees.
+pub(crate) fn embedded_files() -> Vec<SourceFile> {
     let mut files = Vec::new();
     collect_embedded(&EMBEDDED, &mut files);
-    let content = parse::parse(&files)?;
-    Ok(PARSED.get_or_init(|| content).clone())
+    files
 }
 
 fn collect_embedded(dir: &Dir<'_>, out: &mut Vec<SourceFile>) {
@@ -45,7 +51,8 @@ fn collect_embedded(dir: &Dir<'_>, out: &mut Vec<SourceFile>) {
     }
 }
 
-/// Reads a content tree from disk: `concepts.toml` and `papers/*.md`.
+/// Reads a content tree from disk: `concepts.toml`, `papers/*.md` and the optional
+/// `glossary.toml` and `timeline.toml`.
 pub fn load_dir(root: &Path) -> Result<Content, ContentErrors> {
     let mut files = Vec::new();
     let mut errors = Vec::new();
@@ -70,8 +77,10 @@ pub fn load_dir(root: &Path) -> Result<Content, ContentErrors> {
     if root.join(parse::CONCEPTS_FILE).exists() {
         read(parse::CONCEPTS_FILE.to_string());
     }
-    if root.join(parse::GLOSSARY_FILE).exists() {
-        read(parse::GLOSSARY_FILE.to_string());
+    for optional in [parse::GLOSSARY_FILE, parse::TIMELINE_FILE] {
+        if root.join(optional).exists() {
+            read(optional.to_string());
+        }
     }
     match std::fs::read_dir(root.join(parse::PAPERS_DIR)) {
         Ok(entries) => {

@@ -4,13 +4,18 @@
 use serde::Serialize;
 
 /// The page sections a fact can point at; each is an HTML id on the paper page.
-pub const SECTIONS: [(&str, &str); 5] = [
+pub const SECTIONS: [(&str, &str); 6] = [
     ("core", "核心贡献"),
     ("explain", "入门解读"),
     ("figures", "关键数字"),
     ("terms", "术语"),
     ("connections", "与其他论文的联系"),
+    ("seminar", "研讨要点"),
 ];
+
+/// The section whose `recall` facts are the paper's 讨论题: open questions for a seminar, shown
+/// in a box after 研讨要点 and asked in the quiz as self-graded cards.
+pub const SEMINAR_SECTION: &str = "seminar";
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Figure {
@@ -132,6 +137,77 @@ impl Paper {
     pub fn arxiv_url(&self) -> String {
         format!("https://arxiv.org/abs/{}", self.arxiv)
     }
+
+    /// The 讨论题 of the paper: (key, question, model answer) of its seminar facts, in file order.
+    pub fn discussion(&self) -> Vec<(&str, &str, &str)> {
+        self.facts
+            .iter()
+            .filter(|f| f.section == SEMINAR_SECTION)
+            .filter_map(|f| match &f.body {
+                FactBody::Recall { question, answer } => {
+                    Some((f.key.as_str(), question.as_str(), answer.as_str()))
+                }
+                _ => None,
+            })
+            .collect()
+    }
+}
+
+/// A day, or only a month when the day could not be checked against a source.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct TimelineDate {
+    pub year: u32,
+    pub month: u32,
+    pub day: Option<u32>,
+}
+
+impl TimelineDate {
+    /// Parses `YYYY-MM-DD` or `YYYY-MM`.
+    pub fn parse(s: &str) -> Option<TimelineDate> {
+        let mut parts = s.split('-');
+        let year: u32 = parts.next()?.parse().ok()?;
+        let month: u32 = parts.next()?.parse().ok()?;
+        let day = match parts.next() {
+            None => None,
+            Some(d) => Some(d.parse().ok()?),
+        };
+        if parts.next().is_some() || !(2000..=2100).contains(&year) {
+            return None;
+        }
+        // Rejects month 13 and 30 February alike.
+        chrono::NaiveDate::from_ymd_opt(year as i32, month, day.unwrap_or(1))?;
+        Some(TimelineDate { year, month, day })
+    }
+
+    /// Days since 2000-01-01; a month without a day sits at its middle (the 15th), which keeps
+    /// it in the right order against dated items of other months.
+    pub fn day_number(&self) -> i64 {
+        let d =
+            chrono::NaiveDate::from_ymd_opt(self.year as i32, self.month, self.day.unwrap_or(15))
+                .unwrap_or_default();
+        let origin = chrono::NaiveDate::from_ymd_opt(2000, 1, 1).unwrap_or_default();
+        (d - origin).num_days()
+    }
+
+    /// `2022 年 3 月 29 日`, or `2022 年 3 月` without a day.
+    pub fn label(&self) -> String {
+        match self.day {
+            Some(d) => format!("{} 年 {} 月 {d} 日", self.year, self.month),
+            None => format!("{} 年 {} 月", self.year, self.month),
+        }
+    }
+}
+
+/// One item of the /timeline page: a paper's first arXiv version, or an event that explains the
+/// order of the papers. `source` says where the date (and the event) can be checked.
+#[derive(Debug, Clone, Serialize)]
+pub struct TimelineItem {
+    pub date: TimelineDate,
+    /// The paper's slug, for a paper; `None` for an event.
+    pub paper: Option<String>,
+    pub title: String,
+    pub text: String,
+    pub source: String,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -171,12 +247,15 @@ pub const TERM_KINDS: [&str; 7] = [
     "method",
 ];
 
-/// All content, papers in reading order and concepts in glossary order.
+/// All content: papers in reading order, concepts in glossary order, and the /timeline's papers
+/// and events by date (`timeline.toml`; empty when the tree has none).
 #[derive(Debug, Clone, Serialize)]
 pub struct Content {
     pub papers: Vec<Paper>,
     pub concepts: Vec<Concept>,
     pub glossary: Vec<GlossaryTerm>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub timeline: Vec<TimelineItem>,
 }
 
 impl Content {

@@ -52,6 +52,7 @@ pub struct SourceFile {
 pub const CONCEPTS_FILE: &str = "concepts.toml";
 pub const GLOSSARY_FILE: &str = "glossary.toml";
 pub const PAPERS_DIR: &str = "papers";
+pub const TIMELINE_FILE: &str = "timeline.toml";
 
 const READING_CHARS_PER_MINUTE: usize = 300;
 
@@ -133,6 +134,33 @@ struct RawTerm {
     en: String,
     concept: String,
     gloss: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawTimeline {
+    #[serde(default)]
+    papers: Vec<RawTimelinePaper>,
+    #[serde(default)]
+    events: Vec<RawTimelineEvent>,
+}
+
+/// A paper's first arXiv version: its title comes from the paper file.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawTimelinePaper {
+    paper: String,
+    date: String,
+    source: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawTimelineEvent {
+    date: String,
+    title: String,
+    text: String,
+    source: String,
 }
 
 /// A fact as written; which fields are required depends on `type`, checked in [`fact_body`].
@@ -294,6 +322,18 @@ pub fn parse(files: &[SourceFile]) -> Result<Content, ContentErrors> {
         },
     };
 
+    let timeline = match files.iter().find(|f| f.path == TIMELINE_FILE) {
+        // Optional, like the glossary: a tree without it simply has no /timeline items.
+        None => Vec::new(),
+        Some(f) => match parse_toml::<RawTimeline>(&f.path, &f.text, 0) {
+            Ok(t) => dated(t, &papers, &mut errors),
+            Err(e) => {
+                errors.push(e);
+                Vec::new()
+            }
+        },
+    };
+
     if errors.is_empty() {
         let notes = notes(&concepts, &glossary);
         for p in &mut papers {
@@ -303,6 +343,7 @@ pub fn parse(files: &[SourceFile]) -> Result<Content, ContentErrors> {
             papers,
             concepts,
             glossary,
+            timeline,
         })
     } else {
         Err(ContentErrors(errors))
@@ -317,6 +358,7 @@ fn notes(concepts: &[Concept], glossary: &[GlossaryTerm]) -> Vec<markdown::Note>
         papers: Vec::new(),
         concepts: concepts.to_vec(),
         glossary: glossary.to_vec(),
+        timeline: Vec::new(),
     };
     let mut out = Vec::new();
     for e in super::names::entries(&content) {
@@ -363,6 +405,79 @@ fn explain_terms(paper: &mut Paper, notes: &[markdown::Note]) {
         s.html = r.html;
         s.anchors = r.anchors;
     }
+}
+
+/// Checks `timeline.toml` and returns its items by date. Every paper is listed exactly once, at
+/// a date in the year and month its front matter gives, so the timeline and the paper pages
+/// cannot disagree; every item names its source.
+fn dated(raw: RawTimeline, papers: &[Paper], list: &mut Vec<ContentError>) -> Vec<TimelineItem> {
+    let file = TIMELINE_FILE;
+    let mut e = Errors { file, list };
+    let mut items = Vec::new();
+    let date_of = |at: &str, text: &str, e: &mut Errors| {
+        let d = TimelineDate::parse(text);
+        if d.is_none() {
+            e.push(
+                format!("{at}.date"),
+                format!("“{text}” 不是日期（写作 2022-03-29，只知道月份时写 2022-03）"),
+            );
+        }
+        d
+    };
+    let mut seen = HashSet::new();
+    for (i, p) in raw.papers.iter().enumerate() {
+        let at = format!("papers[{i}]");
+        e.non_empty(&format!("{at}.source"), &p.source);
+        let Some(paper) = papers.iter().find(|x| x.slug == p.paper) else {
+            e.push(format!("{at}.paper"), format!("未知的论文 “{}”", p.paper));
+            continue;
+        };
+        if !seen.insert(paper.slug.as_str()) {
+            e.push(format!("{at}.paper"), format!("论文 “{}” 重复", p.paper));
+        }
+        let Some(date) = date_of(&at, &p.date, &mut e) else {
+            continue;
+        };
+        if (date.year, date.month) != (paper.year, paper.month) {
+            e.push(
+                format!("{at}.date"),
+                format!(
+                    "日期 {} 与论文文件的 {} 年 {} 月不一致",
+                    p.date, paper.year, paper.month
+                ),
+            );
+        }
+        items.push(TimelineItem {
+            date,
+            paper: Some(paper.slug.clone()),
+            title: paper.short.clone(),
+            text: paper.title_zh.clone(),
+            source: p.source.clone(),
+        });
+    }
+    for p in papers {
+        if !seen.contains(p.slug.as_str()) {
+            e.push("papers", format!("时间线缺少论文 “{}”", p.slug));
+        }
+    }
+    for (i, ev) in raw.events.iter().enumerate() {
+        let at = format!("events[{i}]");
+        e.non_empty(&format!("{at}.title"), &ev.title);
+        e.non_empty(&format!("{at}.text"), &ev.text);
+        e.non_empty(&format!("{at}.source"), &ev.source);
+        if let Some(date) = date_of(&at, &ev.date, &mut e) {
+            items.push(TimelineItem {
+                date,
+                paper: None,
+                title: ev.title.clone(),
+                text: ev.text.clone(),
+                source: ev.source.clone(),
+            });
+        }
+    }
+    // Stable: items of one day keep the file's order (papers first).
+    items.sort_by_key(|it| it.date.day_number());
+    items
 }
 
 /// The raw glossary entries of `concepts.toml`; none (and an error) when it is missing or broken.
@@ -567,6 +682,7 @@ fn parse_paper(
     let facts = parse_facts(raw.facts, concepts, &mut e);
 
     let sections = parse_sections(body, &mut e);
+    check_discussion(&facts, &sections, &mut e);
     let reading_minutes = reading_minutes(body, &raw.figures, &raw.terms);
 
     Some(Paper {
@@ -689,7 +805,7 @@ fn parse_facts(raw_facts: Vec<RawFact>, concepts: &HashSet<String>, e: &mut Erro
             e.push(
                 format!("{at}.section"),
                 format!(
-                    "未知的段落 “{}”（可用：core, explain, figures, terms, connections）",
+                    "未知的段落 “{}”（可用：core, explain, figures, terms, connections, seminar）",
                     rf.section
                 ),
             );
@@ -850,12 +966,39 @@ fn fact_body(rf: &RawFact, at: &str, e: &mut Errors) -> Option<FactBody> {
     (e.list.len() == before).then_some(body)
 }
 
-/// The Markdown body must hold exactly these level-2 headings, in this order.
-const BODY_SECTIONS: [(&str, &str); 3] = [
+/// The Markdown body must hold these level-2 headings, in this order; the last,
+/// 研讨要点, may be left out ([`REQUIRED_SECTIONS`] are required).
+const BODY_SECTIONS: [(&str, &str); 4] = [
     ("core", "核心贡献"),
     ("explain", "入门解读"),
     ("connections", "与其他论文的联系"),
+    (SEMINAR_SECTION, "研讨要点"),
 ];
+const REQUIRED_SECTIONS: usize = 3;
+
+/// 讨论题 are `recall` facts of the 研讨要点 section: the page shows them in a box there, so a
+/// paper with 讨论题 needs the section, and a discussion question has no single right answer
+/// that a choice or fill-in card could grade.
+fn check_discussion(facts: &[Fact], sections: &[Section], e: &mut Errors) {
+    let has_section = sections.iter().any(|s| s.id == SEMINAR_SECTION);
+    for (i, f) in facts.iter().enumerate() {
+        if f.section != SEMINAR_SECTION {
+            continue;
+        }
+        if !matches!(f.body, FactBody::Recall { .. }) {
+            e.push(
+                format!("facts[{i}].type"),
+                "研讨要点（seminar）里的事实是讨论题，必须是 type = \"recall\"",
+            );
+        }
+        if !has_section && !sections.is_empty() {
+            e.push(
+                format!("facts[{i}].section"),
+                "正文没有 “## 研讨要点”，讨论题无处显示",
+            );
+        }
+    }
+}
 
 fn parse_sections(body: &str, e: &mut Errors) -> Vec<Section> {
     let mut found: Vec<(String, String)> = Vec::new();
@@ -869,11 +1012,11 @@ fn parse_sections(body: &str, e: &mut Errors) -> Vec<Section> {
     }
     let titles: Vec<&str> = found.iter().map(|(t, _)| t.as_str()).collect();
     let expected: Vec<&str> = BODY_SECTIONS.iter().map(|(_, t)| *t).collect();
-    if titles != expected {
+    if titles != expected && titles != expected[..REQUIRED_SECTIONS] {
         e.push(
             "(正文)",
             format!(
-                "正文必须依次包含二级标题 “## 核心贡献”、“## 入门解读”、“## 与其他论文的联系”，实际为 {titles:?}"
+                "正文必须依次包含二级标题 “## 核心贡献”、“## 入门解读”、“## 与其他论文的联系”（可再加 “## 研讨要点”），实际为 {titles:?}"
             ),
         );
         return Vec::new();
@@ -929,5 +1072,149 @@ mod tests {
             field_from_message("missing field `title`").as_deref(),
             Some("title")
         );
+    }
+
+    /// The shipped tree with `edit` applied to the text of file `path`.
+    fn shipped_with(path: &str, edit: impl Fn(&str) -> String) -> Vec<SourceFile> {
+        let mut files = crate::content::embedded_files();
+        let f = files.iter_mut().find(|f| f.path == path).expect("file");
+        f.text = edit(&f.text);
+        files
+    }
+
+    fn errors(files: &[SourceFile]) -> Vec<ContentError> {
+        match parse(files) {
+            Ok(_) => Vec::new(),
+            Err(ContentErrors(e)) => e,
+        }
+    }
+
+    /// Whether `errors` name a field starting with `field` of `file` with `word` in the message.
+    fn names(errors: &[ContentError], file: &str, field: &str, word: &str) -> bool {
+        errors
+            .iter()
+            .any(|e| e.file == file && e.field.starts_with(field) && e.message.contains(word))
+    }
+
+    #[test]
+    fn every_shipped_paper_has_seminar_points_and_three_discussion_questions() {
+        let c = crate::content::embedded().expect("content");
+        for p in &c.papers {
+            let ids: Vec<&str> = p.sections.iter().map(|s| s.id).collect();
+            assert_eq!(
+                ids,
+                ["core", "explain", "connections", "seminar"],
+                "{}",
+                p.slug
+            );
+            assert_eq!(p.discussion().len(), 3, "{}", p.slug);
+            let seminar = &p.sections[3].markdown;
+            for point in ["为什么重要", "反响", "主要批评与局限", "后续影响", "来源"]
+            {
+                assert!(seminar.contains(point), "{}: {point}", p.slug);
+            }
+        }
+        let cards = crate::cards::generate(&c, crate::cards::APP_SEED).expect("cards");
+        let seminar: Vec<_> = cards
+            .iter()
+            .filter(|k| k.section == SEMINAR_SECTION)
+            .collect();
+        assert_eq!(seminar.len(), 30);
+        assert!(seminar
+            .iter()
+            .all(|k| k.kind == crate::cards::CardKind::Recall));
+    }
+
+    #[test]
+    fn seminar_section_is_optional_but_discussion_needs_it_and_must_be_recall() {
+        let drop_section =
+            |t: &str| t[..t.find("\n## 研讨要点").expect("section")].to_string() + "\n";
+        // Without the section and without its questions, a paper is still valid.
+        let without = shipped_with("papers/palm.md", |t| {
+            drop_section(t).replace("section = \"seminar\"", "section = \"explain\"")
+        });
+        let c = parse(&without).expect("valid without 研讨要点");
+        let palm = c.paper("palm").expect("palm");
+        assert_eq!(palm.sections.len(), 3);
+        assert!(palm.discussion().is_empty());
+        // Questions without the section have nowhere to be shown.
+        let orphan = errors(&shipped_with("papers/palm.md", drop_section));
+        assert!(
+            names(&orphan, "papers/palm.md", "facts[", "研讨要点"),
+            "{orphan:?}"
+        );
+        // A discussion question is open: it cannot be a quiz item with one right answer.
+        let typed = errors(&shipped_with("papers/palm.md", |t| {
+            t.replacen(
+                "type = \"recall\"\nconcept = \"compute-optimal\"\nsection = \"seminar\"",
+                "type = \"contribution\"\ntext = \"x\"\nconcept = \"compute-optimal\"\nsection = \"seminar\"",
+                1,
+            )
+        }));
+        assert!(
+            names(&typed, "papers/palm.md", "facts[", "recall"),
+            "{typed:?}"
+        );
+        // Headings out of order are still an error.
+        let swapped = errors(&shipped_with("papers/palm.md", |t| {
+            t.replace("## 研讨要点", "## 临时")
+                .replace("## 与其他论文的联系", "## 研讨要点")
+                .replace("## 临时", "## 与其他论文的联系")
+        }));
+        assert!(swapped.iter().any(|e| e.field == "(正文)"), "{swapped:?}");
+    }
+
+    #[test]
+    fn the_shipped_timeline_holds_every_paper_once_by_date_with_sources() {
+        let c = crate::content::embedded().expect("content");
+        let papers: Vec<&str> = c
+            .timeline
+            .iter()
+            .filter_map(|i| i.paper.as_deref())
+            .collect();
+        assert_eq!(papers.len(), 10);
+        for p in &c.papers {
+            assert_eq!(
+                papers.iter().filter(|s| **s == p.slug).count(),
+                1,
+                "{}",
+                p.slug
+            );
+        }
+        assert!(c
+            .timeline
+            .windows(2)
+            .all(|w| w[0].date.day_number() <= w[1].date.day_number()));
+        assert!(c.timeline.iter().all(|i| !i.source.trim().is_empty()));
+        assert_eq!(papers.first(), Some(&"chain-of-thought"));
+        assert_eq!(papers.last(), Some(&"llama-2"));
+        // Chinchilla came one week before PaLM, InstructGPT in the same month before both.
+        let at = |s: &str| papers.iter().position(|p| *p == s).unwrap_or(99);
+        assert!(at("instructgpt") < at("chinchilla") && at("chinchilla") < at("palm"));
+    }
+
+    #[test]
+    fn a_timeline_must_agree_with_the_papers_and_name_its_sources() {
+        let broken = shipped_with(TIMELINE_FILE, |t| {
+            t.replace("date = \"2022-03-29\"", "date = \"2022-04-29\"")
+                .replace("date = \"2022-04-05\"", "date = \"2022-04-31\"")
+                .replacen("paper = \"qlora\"", "paper = \"nope\"", 1)
+                .replacen(
+                    "source = \"OpenAI 博客《Introducing ChatGPT》（2022 年 11 月 30 日）\"",
+                    "source = \" \"",
+                    1,
+                )
+        });
+        let e = errors(&broken);
+        let has = |field: &str, word: &str| names(&e, TIMELINE_FILE, field, word);
+        assert!(has("papers[3].date", "不一致"), "{e:?}"); // Chinchilla moved to April
+        assert!(has("papers[4].date", "不是日期"), "{e:?}"); // 31 April
+        assert!(has("papers[8].paper", "未知"), "{e:?}");
+        assert!(has("papers", "缺少论文 “qlora”"), "{e:?}");
+        assert!(has("events[1].source", "不能为空"), "{e:?}");
+        // Without the file the tree is valid and has no timeline.
+        let mut files = crate::content::embedded_files();
+        files.retain(|f| f.path != TIMELINE_FILE);
+        assert!(parse(&files).expect("valid").timeline.is_empty());
     }
 }

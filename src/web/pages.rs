@@ -2,7 +2,7 @@
 
 use super::error::AppError;
 use super::{render, Nav, PaperPath, Visitor};
-use crate::content::{Concept, GlossaryTerm, Paper};
+use crate::content::{Concept, GlossaryTerm, Paper, TimelineItem};
 use crate::startup::AppState;
 use crate::web::Page;
 use actix_web::{web, HttpResponse};
@@ -12,6 +12,7 @@ pub fn routes(r: &mut super::Routes) {
     r.get("/", home)
         .get("/papers", papers_index)
         .get("/papers/{slug}", paper_show)
+        .get("/timeline", timeline)
         .get("/concepts", concepts_index)
         .get("/concepts/{slug}", concept_show)
         .get("/glossary", glossary_index);
@@ -198,6 +199,25 @@ async fn papers_index(state: web::Data<AppState>, visitor: Visitor) -> Page {
         papers: &state.content.papers,
         reached,
         sections: crate::reading::CHECK_SECTIONS.len(),
+    })
+}
+
+#[derive(Template)]
+#[template(path = "papers/timeline.html")]
+struct TimelinePage<'a> {
+    nav: Nav,
+    svg: String,
+    items: &'a [TimelineItem],
+}
+
+/// The ten papers and the events between them by date. The same for every visitor (only the
+/// header knows who is logged in), so it can be cached like the other reading pages.
+async fn timeline(state: web::Data<AppState>, visitor: Visitor) -> Page {
+    let items = &state.content.timeline;
+    render(&TimelinePage {
+        nav: visitor.nav("papers"),
+        svg: crate::timeline::svg(items),
+        items,
     })
 }
 

@@ -18,5 +18,6 @@ mod progress;
 mod quiz;
 mod reading;
 mod security;
+mod seminar;
 mod settings;
 mod startup;
