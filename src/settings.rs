@@ -114,6 +114,7 @@ impl LearnerSettings {
             rollover_hour: self.rollover_hour.unsigned_abs() as u32,
             max_interval_days: crate::scheduler::DEFAULT_MAX_INTERVAL_DAYS,
             params,
+            extra_new: (0, 0),
         }
     }
 }

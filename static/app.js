@@ -58,7 +58,8 @@ document.addEventListener("submit", function (ev) {
       var fresh = doc.getElementById(box.id);
       var freshLive = fresh && fresh.querySelector(".check-result");
       live.innerHTML = freshLive ? freshLive.innerHTML : "";
-      var freshForm = fresh && fresh.querySelector("form.check-form");
+      // An answered question comes back locked (her answer marked, 再试一次), not as a form.
+      var freshForm = fresh && (fresh.querySelector("form.check-form") || fresh.querySelector(".answered-q"));
       if (freshForm) form.replaceWith(document.importNode(freshForm, true));
       else enable(true);
       // The answer moved its concept to a new version: the other questions of the page need

@@ -245,7 +245,7 @@ fn settings_form(csrf: &str, new_per_day: &str) -> Vec<(String, String)> {
 }
 
 /// Saves the settings form with `new_per_day` as given.
-async fn save_new_per_day(app: &TestApp, csrf: &str, new_per_day: &str) {
+pub(crate) async fn save_new_per_day(app: &TestApp, csrf: &str, new_per_day: &str) {
     let saved = app
         .post("/settings", &as_pairs(&settings_form(csrf, new_per_day)))
         .await;
