@@ -87,3 +87,18 @@ document.addEventListener("submit", function (ev) {
       enable(true);
     });
 });
+
+// 展开全部注释 on a paper page: every note on terms opened (or closed) at once. Without this
+// script the button stays hidden and each note opens on its own.
+(function () {
+  var button = document.querySelector("[data-notes-open]");
+  if (!button) return;
+  button.hidden = false;
+  button.addEventListener("click", function () {
+    var open = button.getAttribute("aria-pressed") !== "true";
+    var notes = document.querySelectorAll("details.note");
+    for (var i = 0; i < notes.length; i++) notes[i].open = open;
+    button.setAttribute("aria-pressed", open ? "true" : "false");
+    button.textContent = open ? "收起全部注释" : "展开全部注释";
+  });
+})();

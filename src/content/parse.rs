@@ -320,6 +320,7 @@ fn notes(concepts: &[Concept], glossary: &[GlossaryTerm]) -> Vec<markdown::Note>
     };
     let mut out = Vec::new();
     for e in super::names::entries(&content) {
+        let mut quiet = false;
         let (key, text, href, paper) = if let Some(slug) = e.key.strip_prefix("concept:") {
             let Some(c) = concepts.iter().find(|c| c.slug == slug) else {
                 continue;
@@ -334,6 +335,7 @@ fn notes(concepts: &[Concept], glossary: &[GlossaryTerm]) -> Vec<markdown::Note>
                 continue;
             };
             let href = format!("/glossary#{slug}");
+            quiet = t.kind == "org";
             (format!("g-{slug}"), gloss, href, t.paper.clone())
         } else {
             continue;
@@ -347,6 +349,7 @@ fn notes(concepts: &[Concept], glossary: &[GlossaryTerm]) -> Vec<markdown::Note>
             text,
             href,
             paper,
+            quiet,
         });
     }
     out

@@ -256,3 +256,18 @@ async fn b10_progress_concepts_are_labelled_cards_on_a_phone() {
         "the phone layout shows each label"
     );
 }
+
+/// Friction 16: notes on terms help, never crowd: none for an organisation, titles she would
+/// ask ("什么是 LoRA？"), and a way to hide them all.
+#[tokio::test]
+async fn notes_on_terms_skip_organisations_and_can_all_be_hidden() {
+    let app = spawn_app_with(|_| {}).await;
+    for slug in ["chain-of-thought", "qlora"] {
+        let page = app.get(&format!("/papers/{slug}")).await;
+        let titles = page.texts("details.note summary");
+        assert!(!titles.is_empty(), "{slug}");
+        assert!(titles.iter().all(|t| t.starts_with("什么是")), "{titles:?}");
+        assert!(!titles.iter().any(|t| t.contains("Google")), "{titles:?}");
+        page.assert_has("隐藏所有术语注释");
+    }
+}
