@@ -802,11 +802,16 @@ mod tests {
         .contains("目标 90%"));
     }
 
+    /// Minutes a day rising evenly with the target, 80% to 97%.
+    fn even_points() -> Vec<(f64, f64)> {
+        (80..=97)
+            .map(|p| (f64::from(p) / 100.0, f64::from(p - 70) / 4.0))
+            .collect()
+    }
+
     #[test]
     fn workload_chart_marks_the_current_target_and_lists_every_point() {
-        let points: Vec<(f64, f64)> = (80..=97)
-            .map(|p| (f64::from(p) / 100.0, f64::from(p - 70) / 4.0))
-            .collect();
+        let points = even_points();
         let svg = workload(&points, 0.9);
         assert!(svg.starts_with("<div class=\"chart-wrap\">"));
         assert!(svg.contains("<polyline") && svg.contains("现在 90%"));
@@ -823,10 +828,7 @@ mod tests {
     /// into its left fifth. The axis is the points' own range.
     #[test]
     fn b4_workload_axis_runs_80_to_97_percent() {
-        let points: Vec<(f64, f64)> = (80..=97)
-            .map(|p| (f64::from(p) / 100.0, f64::from(p - 70) / 4.0))
-            .collect();
-        let svg = workload(&points, 0.9);
+        let svg = workload(&even_points(), 0.9);
         let ticks: Vec<&str> = svg
             .split("<text class=\"axis\"")
             .filter_map(|t| t.split('>').nth(1)?.split('<').next())
@@ -835,33 +837,11 @@ mod tests {
         assert_eq!(ticks.first(), Some(&"80%"), "{ticks:?}");
         assert_eq!(ticks.last(), Some(&"97%"), "{ticks:?}");
         assert!(!svg.contains("180%") && !svg.contains("105%"), "{ticks:?}");
-        // A lone day still gets a range to be drawn in.
-        let one = Line {
-            name: String::new(),
-            points: vec![(3.0, 1.0)],
-        };
-        let c = LineChart {
-            id: "x",
-            title: "",
-            desc: "",
-            lines: std::slice::from_ref(&one),
-            y_max: None,
-            percent: false,
-            y_unit: None,
-            x_fmt: |x| format!("{x}"),
-            y_fmt: |y| format!("{y}"),
-            marker: None,
-            table: None,
-        };
-        let f = Frame::of(&c);
-        assert_eq!((f.x0, f.x1), (3.0, 4.0));
     }
 
     #[test]
     fn the_workload_sentence_says_the_cost_of_five_more_points() {
-        let points: Vec<(f64, f64)> = (80..=97)
-            .map(|p| (f64::from(p) / 100.0, f64::from(p - 70) / 4.0))
-            .collect();
+        let points = even_points();
         assert_eq!(
             workload_sentence(&points, 0.9).as_deref(),
             Some("目标从 90% 提到 95%，每天大约多花 1.2 分钟。")

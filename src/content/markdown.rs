@@ -305,26 +305,34 @@ mod tests {
         assert!(out.contains("<strong>重点</strong>"));
     }
 
+    fn note(key: &str, display: &str, names: &[&str], text: &str, href: &str) -> Note {
+        Note {
+            key: key.into(),
+            display: display.into(),
+            names: names.iter().map(|n| n.to_string()).collect(),
+            text: text.into(),
+            href: href.into(),
+            paper: None,
+            quiet: false,
+        }
+    }
+
     fn notes() -> Vec<Note> {
         vec![
-            Note {
-                key: "rlhf".into(),
-                display: "基于人类反馈的强化学习".into(),
-                names: vec!["基于人类反馈的强化学习".into(), "RLHF".into()],
-                text: "用人的偏好<打分>训练".into(),
-                href: "/concepts/rlhf".into(),
-                paper: None,
-                quiet: false,
-            },
-            Note {
-                key: "g-transformer".into(),
-                display: "Transformer".into(),
-                names: vec!["Transformer".into()],
-                text: "通用底盘".into(),
-                href: "/glossary#transformer".into(),
-                paper: None,
-                quiet: false,
-            },
+            note(
+                "rlhf",
+                "基于人类反馈的强化学习",
+                &["基于人类反馈的强化学习", "RLHF"],
+                "用人的偏好<打分>训练",
+                "/concepts/rlhf",
+            ),
+            note(
+                "g-transformer",
+                "Transformer",
+                &["Transformer"],
+                "通用底盘",
+                "/glossary#transformer",
+            ),
         ]
     }
 
@@ -375,13 +383,14 @@ mod tests {
     fn a_silent_note_still_wins_its_words() {
         let mut notes = notes();
         notes.push(Note {
-            key: "g-rlhf-v2".into(),
-            display: "RLHF v2".into(),
-            names: vec!["RLHF v2".into()],
-            text: "x".into(),
-            href: "/glossary#rlhf-v2".into(),
             paper: Some("p".into()),
-            quiet: false,
+            ..note(
+                "g-rlhf-v2",
+                "RLHF v2",
+                &["RLHF v2"],
+                "x",
+                "/glossary#rlhf-v2",
+            )
         });
         let mut page = PageNotes::new(&notes, |n| n.paper.as_deref() == Some("p"));
         let r = render_section("本文的 RLHF v2 和 GPT-3.5。", "core", &mut page);
@@ -395,13 +404,14 @@ mod tests {
     fn notes_skip_organisations_and_terms_defined_in_their_sentence() {
         let mut notes = notes();
         notes.push(Note {
-            key: "g-google".into(),
-            display: "Google".into(),
-            names: vec!["Google".into()],
-            text: "美国科技公司".into(),
-            href: "/glossary#google".into(),
-            paper: None,
             quiet: true,
+            ..note(
+                "g-google",
+                "Google",
+                &["Google"],
+                "美国科技公司",
+                "/glossary#google",
+            )
         });
         let mut page = PageNotes::new(&notes, |_| false);
         let r = render_section(

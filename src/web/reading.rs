@@ -82,10 +82,9 @@ pub struct Check<'a> {
     pub version: i64,
     pub token: String,
     pub shown_at: String,
-    /// Answered and not being tried again: her answer is shown in place of the form.
-    pub locked: bool,
-    /// The options with her choice and the right one marked, when locked.
-    pub marks: Vec<Mark>,
+    /// Answered and not being tried again: her answer is shown in place of the form, with the
+    /// options (none for a fill-in) marked.
+    pub locked: Option<Vec<Mark>>,
     pub feedback: Option<CheckFeedback>,
 }
 
@@ -255,15 +254,14 @@ async fn page_check<'a>(
         q.a.clone()
             .filter(|_| q.checked.as_deref() == Some(&card.id))
     });
-    let locked = feedback.is_some() && !retrying;
     let options = options_for(state, card, &mut StdRng::seed_from_u64(seed));
+    let locked = (feedback.is_some() && !retrying).then(|| match &answer {
+        Some(a) => marks(card, &options, a),
+        None => Vec::new(),
+    });
     Ok(Check {
         card,
         concept_name: concept_name(state, &card.concept),
-        marks: match (&answer, locked) {
-            (Some(a), true) => marks(card, &options, a),
-            _ => Vec::new(),
-        },
         options,
         version,
         token,

@@ -4,18 +4,21 @@
 //! that fit the question.
 
 use crate::common::quiz::{answer_fields, question, QuestionKind};
-use crate::cost::save_new_per_day;
+use crate::cost::{reader_past_the_new_limit, save_new_per_day};
 use crate::helpers::{new_learner, spawn_app_with, TestApp};
 use crate::reading::{answer, questions, right_answer};
 use paperdeck::clock::Clock;
 
-/// A learner at noon (no learner-day rollover during the test) who has read nothing yet.
-async fn learner_at_noon(name: &str) -> TestApp {
+/// A learner at noon (no learner-day rollover during the test) who has read nothing yet, with
+/// `new_per_day` new concepts a day; and the settings form's token.
+async fn learner_at_noon(name: &str, new_per_day: &str) -> (TestApp, String) {
     let clock = Clock::midday_shanghai();
     let app = spawn_app_with(|s| s.clock = clock.clone()).await;
     let page = app.signup(name, crate::common::PW).await;
     assert_eq!(page.status, 303, "{}", page.body);
-    app
+    let csrf = app.get("/settings").await.csrf();
+    save_new_per_day(&app, &csrf, new_per_day).await;
+    (app, csrf)
 }
 
 /// `/quiz/more-new` with the offer a page shows: its form's fields.
@@ -34,10 +37,7 @@ async fn take_offer(app: &TestApp, page: &crate::helpers::Page) -> crate::helper
 /// studied, and each led to a refusal. Every quiz link it shows now works.
 #[tokio::test]
 async fn b3_progress_shows_no_practice_link_that_refuses() {
-    let app = new_learner("linkfollower").await;
-    assert_eq!(app.mark_read("qlora").await.status, 303);
-    let csrf = app.get("/settings").await.csrf();
-    save_new_per_day(&app, &csrf, "0").await;
+    let (app, _) = reader_past_the_new_limit("linkfollower").await;
     let progress = app.get("/progress").await;
     assert_eq!(progress.status, 200);
     progress.assert_has("明天开始");
@@ -58,9 +58,7 @@ async fn b3_progress_shows_no_practice_link_that_refuses() {
 /// 今天再学 N 个 lets them in today.
 #[tokio::test]
 async fn reading_past_the_limit_says_when_its_concepts_start_and_offers_more() {
-    let app = learner_at_noon("limitreader").await;
-    let csrf = app.get("/settings").await.csrf();
-    save_new_per_day(&app, &csrf, "0").await;
+    let (app, csrf) = learner_at_noon("limitreader", "0").await;
     assert_eq!(app.mark_read("qlora").await.status, 303);
     let page = app.get("/papers/qlora?read=1").await;
     page.assert_has_all(&["明天开始出现", "今天的新概念已学 0 个，上限 0", "今天再学"]);
@@ -84,9 +82,7 @@ async fn reading_past_the_limit_says_when_its_concepts_start_and_offers_more() {
 /// nothing is unlocked or recorded, and the page says when the concept starts, with the offer.
 #[tokio::test]
 async fn in_page_answers_past_the_new_limit_are_graded_not_recorded() {
-    let app = learner_at_noon("pagelimit").await;
-    let csrf = app.get("/settings").await.csrf();
-    save_new_per_day(&app, &csrf, "0").await;
+    let (app, _) = learner_at_noon("pagelimit", "0").await;
     let page = app.get("/papers/qlora").await;
     let q = questions(&page).into_iter().next().expect("a question");
     let right = right_answer(&app, &q.card).await;
@@ -118,7 +114,7 @@ async fn in_page_answers_past_the_new_limit_are_graded_not_recorded() {
 /// when it really returns, and the later due time apart.
 #[tokio::test]
 async fn b6_a_wrong_answer_says_it_returns_after_three_other_questions() {
-    let app = learner_at_noon("promises").await;
+    let (app, _) = learner_at_noon("promises", "5").await;
     assert_eq!(app.mark_read("qlora").await.status, 303);
     let q = question(&app.get("/quiz").await);
     let mut wrong = answer_fields(&app.get("/quiz").await);
@@ -147,7 +143,7 @@ async fn b6_a_wrong_answer_says_it_returns_after_three_other_questions() {
 /// a ✗. It now stays answered: her choice marked, the right option shown, no form, 再试一次.
 #[tokio::test]
 async fn b9_an_answered_in_page_question_stays_answered() {
-    let app = learner_at_noon("stays").await;
+    let (app, _) = learner_at_noon("stays", "5").await;
     let page = app.get("/papers/qlora").await;
     let mut q = None;
     for x in questions(&page) {
@@ -188,9 +184,7 @@ async fn b9_an_answered_in_page_question_stays_answered() {
 /// only when the answer is a number; every fill-in says to type only the answer.
 #[tokio::test]
 async fn b5_number_hint_only_on_number_answers() {
-    let app = learner_at_noon("hints").await;
-    let csrf = app.get("/settings").await.csrf();
-    save_new_per_day(&app, &csrf, "50").await;
+    let (app, _) = learner_at_noon("hints", "50").await;
     for p in ["qlora", "chain-of-thought", "llama-2", "chinchilla"] {
         assert_eq!(app.mark_read(p).await.status, 303, "{p}");
     }
