@@ -448,6 +448,8 @@ pub struct LineChart<'a> {
     pub y_max: Option<f64>,
     /// The y axis as percentages of 1.
     pub percent: bool,
+    /// The y axis's unit, written above it ("分钟/天").
+    pub y_unit: Option<&'a str>,
     pub x_fmt: fn(f64) -> String,
     pub y_fmt: fn(f64) -> String,
     /// A vertical line at this x, labelled (the current setting, say).
@@ -471,8 +473,12 @@ impl Frame {
     fn of(c: &LineChart) -> Frame {
         let xs = c.lines.iter().flat_map(|l| l.points.iter().map(|p| p.0));
         let (x0, x1) = xs.fold((f64::MAX, f64::MIN), |(a, b), x| (a.min(x), b.max(x)));
-        let (x0, x1) = if x0 <= x1 {
-            (x0, x1.max(x0 + 1.0))
+        // The points' own range: a retention axis spans 0.80–0.97, less than one unit. Only a
+        // single x (no range at all) gets one unit, so a lone day is drawn at all.
+        let (x0, x1) = if x0 < x1 {
+            (x0, x1)
+        } else if x0 == x1 {
+            (x0, x0 + 1.0)
         } else {
             (0.0, 1.0)
         };
@@ -502,6 +508,9 @@ fn line_svg(c: &LineChart) -> (String, f64) {
     let mut s = open(c.id, BARS_W as u32, h as u32, c.title, c.desc);
     let f = Frame::of(c);
     bars_grid(&mut s, f.max, c.percent);
+    if let Some(unit) = c.y_unit {
+        let _ = write!(s, r#"<text class="axis" x="0" y="11">{}</text>"#, esc(unit));
+    }
     for i in 0..5 {
         let x = f.x0 + (f.x1 - f.x0) * f64::from(i) / 4.0;
         let anchor = match i {
@@ -659,6 +668,28 @@ pub fn standalone(charts: &[LineChart]) -> String {
     )
 }
 
+/// The chart's point in her terms: "目标从 90% 提到 95%，每天大约多花 0.4 分钟". Five points up
+/// from her target (down from it at the top of the range). `points` are (retention 0–1,
+/// minutes a day), as for [`workload`].
+pub fn workload_sentence(points: &[(f64, f64)], current: f64) -> Option<String> {
+    let at = |r: f64| points.iter().find(|p| (p.0 - r).abs() < 0.001).map(|p| p.1);
+    let from = (current * 100.0).round();
+    let to = if from + 5.0 <= 97.0 {
+        from + 5.0
+    } else {
+        from - 5.0
+    };
+    let (a, b) = (at(from / 100.0)?, at(to / 100.0)?);
+    let diff = (b - a).abs();
+    let amount = if diff < 0.05 {
+        "几乎不变".to_string()
+    } else {
+        format!("大约{}花 {diff:.1} 分钟", if b >= a { "多" } else { "少" })
+    };
+    let verb = if to > from { "提到" } else { "降到" };
+    Some(format!("目标从 {from:.0}% {verb} {to:.0}%，每天{amount}。"))
+}
+
 /// Expected minutes of study a day against desired retention (/settings), her current target
 /// marked. `points` are (retention 0–1, minutes).
 pub fn workload(points: &[(f64, f64)], current: f64) -> String {
@@ -668,7 +699,9 @@ pub fn workload(points: &[(f64, f64)], current: f64) -> String {
             .min_by(|a, b| (a.0 - r).abs().total_cmp(&(b.0 - r).abs()))
             .map(|p| p.1)
     };
-    let mut desc = String::from("横轴是目标记忆保持率，纵轴是每天大约要花的复习分钟数。");
+    let mut desc = String::from(
+        "横轴是目标记忆保持率（80%–97%），纵轴是每天大约要花的复习分钟数（分钟/天）。",
+    );
     if let (Some(low), Some(now), Some(high)) = (at(0.8), at(current), at(0.97)) {
         let _ = write!(
             desc,
@@ -687,8 +720,9 @@ pub fn workload(points: &[(f64, f64)], current: f64) -> String {
         lines: &line,
         y_max: None,
         percent: false,
+        y_unit: Some("分钟/天"),
         x_fmt: |x| format!("{:.0}%", x * 100.0),
-        y_fmt: |y| format!("约 {y:.1} 分钟"),
+        y_fmt: |y| format!("约 {y:.1} 分钟/天"),
         marker: Some((current, format!("现在 {:.0}%", current * 100.0))),
         table: Some(["目标保持率", "每天大约要花"]),
     })
@@ -768,20 +802,55 @@ mod tests {
         .contains("目标 90%"));
     }
 
+    /// Minutes a day rising evenly with the target, 80% to 97%.
+    fn even_points() -> Vec<(f64, f64)> {
+        (80..=97)
+            .map(|p| (f64::from(p) / 100.0, f64::from(p - 70) / 4.0))
+            .collect()
+    }
+
     #[test]
     fn workload_chart_marks_the_current_target_and_lists_every_point() {
-        let points: Vec<(f64, f64)> = (80..=97)
-            .map(|p| (f64::from(p) / 100.0, f64::from(p - 70) / 4.0))
-            .collect();
+        let points = even_points();
         let svg = workload(&points, 0.9);
         assert!(svg.starts_with("<div class=\"chart-wrap\">"));
         assert!(svg.contains("<polyline") && svg.contains("现在 90%"));
         assert!(svg.contains("你现在的 90% 约 5.0 分钟"));
-        assert!(svg.contains("<th scope=\"row\">97%</th><td>约 6.8 分钟</td>"));
+        assert!(svg.contains("<th scope=\"row\">97%</th><td>约 6.8 分钟/天</td>"));
+        assert!(svg.contains(">分钟/天</text>"), "the y axis says its unit");
         assert!(svg.ends_with("</table></details>"));
         // Drawn about as wide as a phone column, like the other charts.
         assert!(svg.contains("viewBox=\"0 0 360 "));
         assert!(!workload(&[], 0.9).contains("NaN"));
+    }
+
+    /// B4: a retention axis (0.80–0.97) was stretched to one unit, 80%–180%, the curve squeezed
+    /// into its left fifth. The axis is the points' own range.
+    #[test]
+    fn b4_workload_axis_runs_80_to_97_percent() {
+        let svg = workload(&even_points(), 0.9);
+        let ticks: Vec<&str> = svg
+            .split("<text class=\"axis\"")
+            .filter_map(|t| t.split('>').nth(1)?.split('<').next())
+            .filter(|t| t.ends_with('%'))
+            .collect();
+        assert_eq!(ticks.first(), Some(&"80%"), "{ticks:?}");
+        assert_eq!(ticks.last(), Some(&"97%"), "{ticks:?}");
+        assert!(!svg.contains("180%") && !svg.contains("105%"), "{ticks:?}");
+    }
+
+    #[test]
+    fn the_workload_sentence_says_the_cost_of_five_more_points() {
+        let points = even_points();
+        assert_eq!(
+            workload_sentence(&points, 0.9).as_deref(),
+            Some("目标从 90% 提到 95%，每天大约多花 1.2 分钟。")
+        );
+        assert_eq!(
+            workload_sentence(&points, 0.95).as_deref(),
+            Some("目标从 95% 降到 90%，每天大约少花 1.2 分钟。")
+        );
+        assert_eq!(workload_sentence(&[], 0.9), None);
     }
 
     #[test]

@@ -77,6 +77,17 @@ pub fn is_check_section(section: &str) -> bool {
     CHECK_SECTIONS.iter().any(|(id, _)| *id == section)
 }
 
+/// Where "读完这一节" leads: the heading of the section after `section` on the page (关键数字
+/// is followed by 术语), so finishing a section moves her forward, not back up to its questions.
+pub fn section_after(section: &str) -> &'static str {
+    match section {
+        "core" => "explain",
+        "explain" => "figures",
+        "figures" => "terms",
+        _ => "read",
+    }
+}
+
 pub fn section_title(section: &str) -> &'static str {
     CHECK_SECTIONS
         .iter()

@@ -18,6 +18,8 @@ pub mod card_pick;
 /// How many other questions must pass before a concept answered wrong comes back in a session.
 pub const RELEARN_GAP: usize = 3;
 pub const DEFAULT_MAX_INTERVAL_DAYS: u32 = 365;
+/// Most new concepts a one-day raise can add, in all.
+pub const MAX_EXTRA_NEW: u32 = 50;
 
 /// FSRS rating: 1 Again, 2 Hard, 3 Good, 4 Easy.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -60,6 +62,9 @@ pub struct Prefs {
     pub max_interval_days: u32,
     /// Personal FSRS parameters; empty means the crate's defaults.
     pub params: Vec<f32>,
+    /// A one-day raise of the new-concept limit ("今天再学 N 个", like Anki's custom study):
+    /// (learner day, extra concepts). It counts only on that day.
+    pub extra_new: (i64, u32),
 }
 
 impl Default for Prefs {
@@ -72,6 +77,7 @@ impl Default for Prefs {
             rollover_hour: 4,
             max_interval_days: DEFAULT_MAX_INTERVAL_DAYS,
             params: Vec::new(),
+            extra_new: (0, 0),
         }
     }
 }
@@ -79,6 +85,22 @@ impl Default for Prefs {
 impl Prefs {
     pub fn fsrs(&self) -> FSRS {
         FSRS::new(&self.params).unwrap_or_default()
+    }
+
+    /// With a stored one-day raise; stored values are forced into bounds (a read must not fail
+    /// on what the database holds).
+    pub fn with_extra_new(self, day: i64, extra: i64) -> Prefs {
+        Prefs {
+            extra_new: (day, extra.clamp(0, i64::from(MAX_EXTRA_NEW)) as u32),
+            ..self
+        }
+    }
+
+    /// Today's new-concept limit: the setting, plus today's one-day raise.
+    pub fn new_limit(&self, now: i64) -> u32 {
+        let (day, extra) = self.extra_new;
+        let raise = if day == self.day_index(now) { extra } else { 0 };
+        self.new_per_day.saturating_add(raise)
     }
 
     /// The forgetting curve's decay for these parameters.
@@ -266,11 +288,50 @@ pub struct Plan {
     pub due_now: usize,
     pub new_available: usize,
     pub relearn_pending: usize,
+    /// New concepts learned today (first answers, in the quiz or on a paper page).
+    pub learned_today: usize,
+    /// Scheduled reviews answered today (quiz only: answers on a paper page are never these).
+    pub reviews_today: usize,
+    /// Extra-practice answers today.
+    pub practice_today: usize,
+    /// Today's new-concept limit, with a one-day raise.
+    pub new_limit: usize,
+    /// Unlocked concepts not learned yet, within the limit or not.
+    pub new_waiting: usize,
 }
 
 impl Plan {
     pub fn remaining(&self) -> usize {
         self.due_now + self.new_available + self.relearn_pending
+    }
+
+    /// Where a quiz question stands in today's plan, counted apart for each queue: "复习 2/5",
+    /// "新概念 1/5", "额外练习 · 第 4 题". Answers inside paper pages are not quiz questions and
+    /// never move the review count (they may learn a new concept, which the limit counts).
+    pub fn counter(&self, practice: bool, new: bool) -> String {
+        if practice {
+            format!("额外练习 · 第 {} 题", self.practice_today + 1)
+        } else if new {
+            let total = self.learned_today + self.new_available.max(1);
+            format!("新概念 {}/{}", self.learned_today + 1, total)
+        } else {
+            let total = self.reviews_today + (self.due_now + self.relearn_pending).max(1);
+            format!("复习 {}/{}", self.reviews_today + 1, total)
+        }
+    }
+
+    /// How many more new concepts may be learned today.
+    pub fn new_room(&self) -> usize {
+        self.new_limit.saturating_sub(self.learned_today)
+    }
+
+    /// New concepts wait for tomorrow because today's limit is used up.
+    pub fn new_held_back(&self) -> usize {
+        if self.new_room() == 0 {
+            self.new_waiting
+        } else {
+            0
+        }
     }
 }
 
@@ -289,13 +350,27 @@ pub fn plan(states: &[ConceptState], today: &[TodayReview], now: i64, prefs: &Pr
         .count();
     let due_cap = (prefs.max_reviews_per_day as usize).saturating_sub(reviews_today);
     let new = states.iter().filter(|s| s.is_new()).count();
-    let new_cap = (prefs.new_per_day as usize).saturating_sub(learned_today);
+    let new_limit = prefs.new_limit(now) as usize;
+    let new_cap = new_limit.saturating_sub(learned_today);
     Plan {
         done_today: today.len(),
         due_now: due.min(due_cap),
         new_available: new.min(new_cap),
         relearn_pending: relearn.len(),
+        learned_today,
+        reviews_today,
+        practice_today: today
+            .iter()
+            .filter(|r| r.kind == ReviewKind::Practice)
+            .count(),
+        new_limit,
+        new_waiting: new,
     }
+}
+
+/// Whether `concept` waits for its same-day retry: its latest answer today was wrong.
+pub fn retry_pending(today: &[TodayReview], concept: &str) -> bool {
+    relearn_candidates(today).contains(&concept)
 }
 
 /// Concepts whose latest answer today was wrong, oldest first.
@@ -378,6 +453,31 @@ pub fn pick_next(states: &[ConceptState], today: &[TodayReview], now: i64, prefs
     Pick::Done { next_due }
 }
 
+/// The next concept of extra practice, and whether it is a same-day retry: a concept missed
+/// today comes back once [`RELEARN_GAP`] other answers have passed (so "做完另外 3 题后再考你一次"
+/// holds in practice too), and not before, while there is anything else to practise.
+pub fn practice_next(
+    states: &[ConceptState],
+    today: &[TodayReview],
+    now: i64,
+    prefs: &Prefs,
+) -> Option<(String, bool)> {
+    let waiting = relearn_candidates(today);
+    for c in &waiting {
+        let pos = today.iter().rposition(|r| r.concept == *c).unwrap_or(0);
+        if today.len() - 1 - pos >= RELEARN_GAP {
+            return Some((c.to_string(), true));
+        }
+    }
+    let order = practice_order(states, now, prefs);
+    let first = order.first().cloned();
+    order
+        .into_iter()
+        .find(|c| !waiting.contains(&c.as_str()))
+        .map(|c| (c, false))
+        .or_else(|| first.map(|c| (c, true)))
+}
+
 /// Extra practice once today's work is done: the learned concepts with the lowest recall,
 /// weakest first.
 pub fn practice_order(states: &[ConceptState], now: i64, prefs: &Prefs) -> Vec<String> {
@@ -441,7 +541,7 @@ pub fn apply<R: Rng>(
         let days = fuzz(days, rng).min(prefs.max_interval_days.max(1) as i64);
         (prefs.day_start(today + days), days)
     };
-    let lapse = rating == Rating::Again && !state.is_new();
+    let lapse = is_lapse(state, rating, elapsed_days);
     Ok(Outcome {
         stability: chosen.memory.stability,
         difficulty: chosen.memory.difficulty,
@@ -451,6 +551,14 @@ pub fn apply<R: Rng>(
         reps: state.reps + 1,
         lapses: state.lapses + i64::from(lapse),
     })
+}
+
+/// Whether a rating is a lapse ("忘过"): a failure on a later day than the answer before it, of a
+/// concept already learned. A miss minutes after first reading, or again within the same day, is
+/// still learning, as Anki tells learning steps from lapses; a practice miss is not one either
+/// (see [`for_kind`]).
+pub fn is_lapse(state: &ConceptState, rating: Rating, elapsed_days: i64) -> bool {
+    rating == Rating::Again && !state.is_new() && elapsed_days >= 1
 }
 
 /// The outcome an answer of `kind` may have. Extra practice comes before the concept is due,
@@ -466,6 +574,8 @@ pub fn for_kind(before: &ConceptState, kind: ReviewKind, out: Outcome) -> Outcom
         return out;
     }
     let due_at = out.due_at.min(due_before);
+    // Practice is not a spaced test: a miss in it is not a lapse.
+    let lapses = before.lapses;
     // The days the interval lost when the due time was held back.
     let held_back = (out.due_at - due_at) / 86_400;
     Outcome {
@@ -473,6 +583,7 @@ pub fn for_kind(before: &ConceptState, kind: ReviewKind, out: Outcome) -> Outcom
         difficulty: out.difficulty.max(memory.difficulty),
         due_at,
         scheduled_days: (out.scheduled_days - held_back).max(0),
+        lapses,
         ..out
     }
 }

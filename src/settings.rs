@@ -55,7 +55,7 @@ impl LearnerSettings {
         }
         if timezone.chars().count() > MAX_TZ_CHARS || timezone.parse::<chrono_tz::Tz>().is_err() {
             return Err(format!(
-                "不认识时区“{}”：请用 IANA 名称，例如 Asia/Shanghai。",
+                "不认识时区“{}”：请写地区和城市的英文名，例如北京时间写 Asia/Shanghai，东京写 Asia/Tokyo。",
                 timezone.chars().take(MAX_TZ_CHARS).collect::<String>()
             ));
         }
@@ -114,6 +114,7 @@ impl LearnerSettings {
             rollover_hour: self.rollover_hour.unsigned_abs() as u32,
             max_interval_days: crate::scheduler::DEFAULT_MAX_INTERVAL_DAYS,
             params,
+            extra_new: (0, 0),
         }
     }
 }

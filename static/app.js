@@ -58,7 +58,8 @@ document.addEventListener("submit", function (ev) {
       var fresh = doc.getElementById(box.id);
       var freshLive = fresh && fresh.querySelector(".check-result");
       live.innerHTML = freshLive ? freshLive.innerHTML : "";
-      var freshForm = fresh && fresh.querySelector("form.check-form");
+      // An answered question comes back locked (her answer marked, 再试一次), not as a form.
+      var freshForm = fresh && (fresh.querySelector("form.check-form") || fresh.querySelector(".answered-q"));
       if (freshForm) form.replaceWith(document.importNode(freshForm, true));
       else enable(true);
       // The answer moved its concept to a new version: the other questions of the page need
@@ -86,3 +87,18 @@ document.addEventListener("submit", function (ev) {
       enable(true);
     });
 });
+
+// 展开全部注释 on a paper page: every note on terms opened (or closed) at once. Without this
+// script the button stays hidden and each note opens on its own.
+(function () {
+  var button = document.querySelector("[data-notes-open]");
+  if (!button) return;
+  button.hidden = false;
+  button.addEventListener("click", function () {
+    var open = button.getAttribute("aria-pressed") !== "true";
+    var notes = document.querySelectorAll("details.note");
+    for (var i = 0; i < notes.length; i++) notes[i].open = open;
+    button.setAttribute("aria-pressed", open ? "true" : "false");
+    button.textContent = open ? "收起全部注释" : "展开全部注释";
+  });
+})();

@@ -25,6 +25,8 @@ mod helpers;
 mod hostile;
 #[path = "api/instances.rs"]
 mod instances;
+#[path = "api/limits.rs"]
+mod limits;
 #[path = "api/pages.rs"]
 mod pages;
 #[path = "api/progress.rs"]

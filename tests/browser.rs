@@ -305,13 +305,13 @@ async fn learner_journey(s: &mut Session, username: &str) {
         s.go(path).await;
         let page = s
             .wait_for_any(&[
-                "今天第",
+                "概念：",
                 "今天的任务完成了",
                 "今天没有要复习的概念",
                 "先读一篇论文",
             ])
             .await;
-        if !page.contains("今天第") {
+        if !page.contains("概念：") {
             if answered < 5 {
                 s.shot("no-question").await;
                 panic!(

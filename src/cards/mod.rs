@@ -95,6 +95,17 @@ pub enum CardData {
 }
 
 impl CardData {
+    /// A fill-in whose answer is a number: only there does the number-spelling hint belong.
+    pub fn numeric(&self) -> bool {
+        matches!(
+            self,
+            CardData::Fill {
+                number: Some(_),
+                ..
+            }
+        )
+    }
+
     /// The answer and the distractors of a card with options (choice, which paper).
     pub fn options(&self) -> Option<(&String, &[String])> {
         match self {

@@ -46,6 +46,9 @@ pub struct Note {
     pub href: String,
     /// The paper that explains it (a model's own paper), whose page needs no note for it.
     pub paper: Option<String>,
+    /// Matched but never explained: an organisation (Google, OpenAI) needs no note to follow
+    /// a paper, and a note on it only crowds the ones that help.
+    pub quiet: bool,
 }
 
 /// The notes of one page, and which of them it has explained already.
@@ -65,7 +68,9 @@ impl<'a> PageNotes<'a> {
     pub fn new(notes: &'a [Note], silent: impl Fn(&Note) -> bool) -> PageNotes<'a> {
         PageNotes {
             notes,
-            silent: (0..notes.len()).filter(|i| silent(&notes[*i])).collect(),
+            silent: (0..notes.len())
+                .filter(|i| notes[*i].quiet || silent(&notes[*i]))
+                .collect(),
             explained: HashSet::new(),
             firsts: notes
                 .iter()
@@ -142,6 +147,34 @@ struct Marks {
     anchors: Vec<String>,
     /// Notes to explain once the paragraph or list item ends.
     pending: Vec<usize>,
+    /// The paragraph's text so far (links and emphasis included), to tell a term the
+    /// paragraph defines itself.
+    para: String,
+}
+
+/// Words that introduce a definition: "所谓思维链，就是……", "这种做法称为 LoRA".
+const DEFINES: [&str; 7] = ["所谓", "就是", "是指", "指的是", "叫做", "叫作", "称为"];
+
+/// Whether a sentence of `text` naming `note` also defines it: a note there would repeat what
+/// she has just read.
+fn defined_in(text: &str, note: &Note) -> bool {
+    text.split(['。', '！', '？', '；', '!', '?'])
+        .any(|sentence| {
+            note.names.iter().any(|n| sentence.contains(n.as_str()))
+                && DEFINES.iter().any(|d| sentence.contains(d))
+        })
+}
+
+/// A note's title as a question she would ask: "什么是 LoRA？", "什么是思维链？", and quoted
+/// when the name is a list ("什么是“预训练、token 与参数”？").
+fn note_title(display: &str) -> String {
+    if display.contains(['、', '，']) || display.contains(" 与 ") {
+        format!("什么是“{display}”？")
+    } else if display.starts_with(|c: char| c.is_ascii_alphanumeric()) {
+        format!("什么是 {display}？")
+    } else {
+        format!("什么是{display}？")
+    }
 }
 
 impl Marks {
@@ -173,15 +206,20 @@ impl Marks {
             at = e;
         }
         events.push(Event::Text(CowStr::from(text[at..].to_string())));
+        self.para.push_str(text);
     }
 
     /// Pushes the waiting notes, each a `<details>`.
     fn flush(&mut self, notes: &[Note], events: &mut Vec<Event<'_>>) {
+        let para = std::mem::take(&mut self.para);
         for i in self.pending.drain(..) {
             let n = &notes[i];
+            if defined_in(&para, n) {
+                continue;
+            }
             events.push(Event::Html(CowStr::from(format!(
-                "<details class=\"note\"><summary>“{}”是什么？</summary><p>{} <a href=\"{}\">详细解释</a></p></details>\n",
-                esc(&n.display),
+                "<details class=\"note\"><summary>{}</summary><p>{} <a href=\"{}\">详细解释</a></p></details>\n",
+                esc(&note_title(&n.display)),
                 esc(&n.text),
                 esc(&n.href)
             ))));
@@ -233,6 +271,10 @@ pub fn render_section(src: &str, section: &str, page: &mut PageNotes<'_>) -> Ren
             Event::Text(text) if blocked == 0 && in_text_block > 0 => {
                 marks.text(&text, section, page, &mut events);
             }
+            Event::Text(text) if in_text_block > 0 => {
+                marks.para.push_str(&text);
+                events.push(Event::Text(text));
+            }
             other => events.push(other),
         }
     }
@@ -263,24 +305,34 @@ mod tests {
         assert!(out.contains("<strong>重点</strong>"));
     }
 
+    fn note(key: &str, display: &str, names: &[&str], text: &str, href: &str) -> Note {
+        Note {
+            key: key.into(),
+            display: display.into(),
+            names: names.iter().map(|n| n.to_string()).collect(),
+            text: text.into(),
+            href: href.into(),
+            paper: None,
+            quiet: false,
+        }
+    }
+
     fn notes() -> Vec<Note> {
         vec![
-            Note {
-                key: "rlhf".into(),
-                display: "基于人类反馈的强化学习".into(),
-                names: vec!["基于人类反馈的强化学习".into(), "RLHF".into()],
-                text: "用人的偏好<打分>训练".into(),
-                href: "/concepts/rlhf".into(),
-                paper: None,
-            },
-            Note {
-                key: "g-transformer".into(),
-                display: "Transformer".into(),
-                names: vec!["Transformer".into()],
-                text: "通用底盘".into(),
-                href: "/glossary#transformer".into(),
-                paper: None,
-            },
+            note(
+                "rlhf",
+                "基于人类反馈的强化学习",
+                &["基于人类反馈的强化学习", "RLHF"],
+                "用人的偏好<打分>训练",
+                "/concepts/rlhf",
+            ),
+            note(
+                "g-transformer",
+                "Transformer",
+                &["Transformer"],
+                "通用底盘",
+                "/glossary#transformer",
+            ),
         ]
     }
 
@@ -331,17 +383,58 @@ mod tests {
     fn a_silent_note_still_wins_its_words() {
         let mut notes = notes();
         notes.push(Note {
-            key: "g-rlhf-v2".into(),
-            display: "RLHF v2".into(),
-            names: vec!["RLHF v2".into()],
-            text: "x".into(),
-            href: "/glossary#rlhf-v2".into(),
             paper: Some("p".into()),
+            ..note(
+                "g-rlhf-v2",
+                "RLHF v2",
+                &["RLHF v2"],
+                "x",
+                "/glossary#rlhf-v2",
+            )
         });
         let mut page = PageNotes::new(&notes, |n| n.paper.as_deref() == Some("p"));
         let r = render_section("本文的 RLHF v2 和 GPT-3.5。", "core", &mut page);
         assert!(r.anchors.is_empty(), "{}", r.html);
         assert!(!r.html.contains("<details"), "{}", r.html);
+    }
+
+    /// Friction 16: notes help, never crowd. No note for an organisation, none for a term the
+    /// sentence defines itself, and titles that read as her question.
+    #[test]
+    fn notes_skip_organisations_and_terms_defined_in_their_sentence() {
+        let mut notes = notes();
+        notes.push(Note {
+            quiet: true,
+            ..note(
+                "g-google",
+                "Google",
+                &["Google"],
+                "美国科技公司",
+                "/glossary#google",
+            )
+        });
+        let mut page = PageNotes::new(&notes, |_| false);
+        let r = render_section(
+            "Google 的研究者用了 RLHF。所谓 Transformer，就是通用底盘。",
+            "core",
+            &mut page,
+        );
+        assert!(!r.html.contains("Google？"), "{}", r.html);
+        assert!(!r.html.contains("什么是 Transformer？"), "{}", r.html);
+        assert!(
+            r.html
+                .contains("<summary>什么是基于人类反馈的强化学习？</summary>"),
+            "{}",
+            r.html
+        );
+        // Defined where she read it: no note later on the page either.
+        let later = render_section("Transformer 又出现了。", "explain", &mut page);
+        assert!(!later.html.contains("<details"), "{}", later.html);
+        assert_eq!(note_title("LoRA"), "什么是 LoRA？");
+        assert_eq!(
+            note_title("预训练、token 与参数"),
+            "什么是“预训练、token 与参数”？"
+        );
     }
 
     #[test]

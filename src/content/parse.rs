@@ -362,6 +362,7 @@ fn notes(concepts: &[Concept], glossary: &[GlossaryTerm]) -> Vec<markdown::Note>
     };
     let mut out = Vec::new();
     for e in super::names::entries(&content) {
+        let mut quiet = false;
         let (key, text, href, paper) = if let Some(slug) = e.key.strip_prefix("concept:") {
             let Some(c) = concepts.iter().find(|c| c.slug == slug) else {
                 continue;
@@ -376,6 +377,7 @@ fn notes(concepts: &[Concept], glossary: &[GlossaryTerm]) -> Vec<markdown::Note>
                 continue;
             };
             let href = format!("/glossary#{slug}");
+            quiet = t.kind == "org";
             (format!("g-{slug}"), gloss, href, t.paper.clone())
         } else {
             continue;
@@ -389,6 +391,7 @@ fn notes(concepts: &[Concept], glossary: &[GlossaryTerm]) -> Vec<markdown::Note>
             text,
             href,
             paper,
+            quiet,
         });
     }
     out

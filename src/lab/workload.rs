@@ -82,7 +82,35 @@ pub fn minutes_by_retention(
             })
         })
         .collect::<Option<Vec<Point>>>()?;
-    Some((basis, points))
+    Some((basis, monotone(points)))
+}
+
+/// The points with simulation noise taken out the cheap way: expected study time cannot fall as
+/// the target rises, so where a run says it does (91% 0.2 minutes, 92% 0.1) the neighbours that
+/// disagree are replaced by their mean (pool-adjacent-violators, isotonic regression). A chart
+/// that showed more retention as cheaper would teach her something false.
+pub fn monotone(points: Vec<Point>) -> Vec<Point> {
+    // Blocks of (sum, count); each block's mean is not below the one before.
+    let mut blocks: Vec<(f64, usize)> = Vec::new();
+    for p in &points {
+        blocks.push((p.minutes, 1));
+        while let [.., (s0, n0), (s1, n1)] = blocks[..] {
+            if s0 / n0 as f64 <= s1 / n1 as f64 {
+                break;
+            }
+            blocks.pop();
+            blocks.pop();
+            blocks.push((s0 + s1, n0 + n1));
+        }
+    }
+    let means = blocks
+        .iter()
+        .flat_map(|(s, n)| std::iter::repeat_n(s / *n as f64, *n));
+    points
+        .iter()
+        .zip(means)
+        .map(|(p, minutes)| Point { minutes, ..*p })
+        .collect()
 }
 
 /// Her learned concepts as the simulator's cards, dated relative to today (day 0).
@@ -198,6 +226,32 @@ mod tests {
             ..Prefs::default()
         };
         assert_ne!(base, fingerprint(&a, 18, &fewer_new, now));
+    }
+
+    /// B4's noise: 91% at 0.2 minutes and 92% at 0.1 read as "more retention is cheaper".
+    #[test]
+    fn b4_more_retention_never_looks_cheaper() {
+        let raw = [0.10, 0.20, 0.10, 0.30, 0.25, 0.40];
+        let points: Vec<Point> = raw
+            .iter()
+            .enumerate()
+            .map(|(i, m)| Point {
+                retention: 0.80 + i as f64 / 100.0,
+                minutes: *m,
+            })
+            .collect();
+        let out = monotone(points.clone());
+        let m: Vec<f64> = out.iter().map(|p| p.minutes).collect();
+        assert!(m.windows(2).all(|w| w[0] <= w[1] + 1e-12), "{m:?}");
+        let (a, b) = (raw.iter().sum::<f64>(), m.iter().sum::<f64>());
+        assert!((a - b).abs() < 1e-9, "the total is kept");
+        assert_eq!(out[0].minutes, 0.10);
+        assert!((out[1].minutes - 0.15).abs() < 1e-9);
+        assert!(out
+            .iter()
+            .zip(&points)
+            .all(|(o, p)| o.retention == p.retention));
+        assert_eq!(monotone(Vec::new()), Vec::new());
     }
 
     #[test]

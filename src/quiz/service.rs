@@ -96,6 +96,17 @@ pub async fn mark_read(ctx: &Ctx<'_>, learner: i64, slug: &str) -> Result<String
     Ok(paper.slug.clone())
 }
 
+/// "今天再学 N 个": raises today's new-concept limit by `n` (1 to [`scheduler::MAX_EXTRA_NEW`]).
+pub async fn raise_new_today(ctx: &Ctx<'_>, learner: i64, n: i64) -> Result<(), QuizError> {
+    if !(1..=i64::from(scheduler::MAX_EXTRA_NEW)).contains(&n) {
+        return Err(QuizError::BadAnswer("每次最多多学 50 个新概念。"));
+    }
+    let snap = snapshot(ctx, learner).await?;
+    let day = snap.prefs.day_index(snap.now);
+    store::quiz::raise_new_today(ctx.db, learner, day, n).await?;
+    Ok(())
+}
+
 /// The question to show, or nothing left.
 pub enum Next<'a> {
     /// Boxed: a question carries its RNG, and `Done` nothing.
@@ -159,10 +170,15 @@ fn pick_concept(
     }
     let (states, today, now, prefs) = (&snap.states, &snap.today, snap.now, &snap.prefs);
     if mode == Mode::Practice {
-        let first = scheduler::practice_order(states, now, prefs)
-            .into_iter()
-            .next();
-        return Ok(first.map(|c| (c, "额外练习：记忆最弱的概念", Mode::Practice)));
+        let next = scheduler::practice_next(states, today, now, prefs);
+        return Ok(next.map(|(c, retry)| {
+            let why = if retry {
+                "刚才答错了，再来一次"
+            } else {
+                "记忆最弱的概念"
+            };
+            (c, why, Mode::Practice)
+        }));
     }
     Ok(match scheduler::pick_next(states, today, now, prefs) {
         Pick::Relearn(c) => Some((c, "刚才答错了，再来一次", Mode::Normal)),
@@ -276,7 +292,17 @@ pub async fn answer_in_page(
         return Err(QuizError::Mismatch);
     }
     grade(card, &sub.answer, ctx.names).map_err(QuizError::BadAnswer)?;
-    let now = ctx.clock.now();
+    // The quiz's daily new-concept rule holds here too: a first answer is learning a concept, so
+    // past today's limit the answer is graded and shown (by the caller) and nothing is written.
+    let snap = snapshot(ctx, learner).await?;
+    let known = snap
+        .states
+        .iter()
+        .any(|s| s.concept == card.concept && !s.is_new());
+    if !known && snap.plan().new_room() == 0 {
+        return Err(QuizError::NewLimit);
+    }
+    let now = snap.now;
     store::reading::unlock(ctx.db, learner, &card.concept, now).await?;
     let id = record_answer(ctx, learner, sub).await?;
     store::reading::reach(ctx.db, learner, &card.paper, &card.section, now).await?;

@@ -343,3 +343,80 @@ fn l2_practice_answers_cannot_inflate_stability_without_spacing() {
     );
     assert!(!spaced(ReviewKind::Practice, 5));
 }
+
+/// 忘过 means forgotten: a miss minutes after first learning, a second miss the same day and a
+/// practice miss are all still learning; only a failure on a later day counts as a lapse.
+#[test]
+fn a_lapse_is_only_a_failure_on_a_later_day() {
+    let mut sim = Sim::new(prefs(), 1);
+    let now = day_at(0, 20);
+    sim.answer("pretraining", Rating::Good, ReviewKind::Learn, now);
+    let same_day = sim.answer("pretraining", Rating::Again, ReviewKind::Review, now + 600);
+    assert_eq!(same_day.lapses, 0, "a miss minutes after learning");
+    sim.answer("pretraining", Rating::Again, ReviewKind::Review, now + 1200);
+    assert_eq!(sim.states[0].lapses, 0);
+    let later = day_at(3, 20);
+    let before = sim.states[0].clone();
+    let practice = apply(&before, Rating::Again, later, &sim.prefs, &mut sim.rng).unwrap();
+    assert_eq!(practice.lapses, 1, "FSRS alone would count it");
+    let practice = for_kind(&before, ReviewKind::Practice, practice);
+    assert_eq!(practice.lapses, 0, "not in extra practice");
+    let real = sim.answer("pretraining", Rating::Again, ReviewKind::Review, later);
+    assert_eq!(real.lapses, 1, "a failure days later is one");
+    assert!(is_lapse(&before, Rating::Again, 1));
+    assert!(!is_lapse(&before, Rating::Hard, 1));
+    assert!(!is_lapse(&ConceptState::new("x", 0), Rating::Again, 5));
+}
+
+/// B6: "做完另外 3 题后再考你一次" holds in extra practice too: a missed concept is not the very
+/// next practice question, and comes back once three other answers have passed.
+#[test]
+fn b6_a_practice_miss_returns_after_three_other_answers() {
+    let mut sim = Sim::new(prefs(), 6);
+    let mut now = day_at(0, 20);
+    for c in CONCEPTS.iter().take(6) {
+        sim.answer(c, Rating::Good, ReviewKind::Learn, now);
+        now += 30;
+    }
+    let first = practice_next(&sim.states, &sim.today(now), now, &sim.prefs)
+        .unwrap()
+        .0;
+    sim.answer(&first, Rating::Again, ReviewKind::Practice, now);
+    let mut picks = Vec::new();
+    for _ in 0..RELEARN_GAP + 1 {
+        now += 30;
+        let (c, retry) = practice_next(&sim.states, &sim.today(now), now, &sim.prefs).unwrap();
+        picks.push((c.clone(), retry));
+        sim.answer(&c, Rating::Good, ReviewKind::Practice, now);
+    }
+    assert!(
+        picks[..RELEARN_GAP].iter().all(|(c, _)| *c != first),
+        "{picks:?}"
+    );
+    assert_eq!(picks[RELEARN_GAP], (first, true), "{picks:?}");
+}
+
+/// Counters add up: the quiz's review count ignores practice and in-page learning; practice
+/// has its own count.
+#[test]
+fn the_plan_counts_each_queue_apart() {
+    let plan = Plan {
+        done_today: 17,
+        due_now: 2,
+        relearn_pending: 1,
+        reviews_today: 0,
+        practice_today: 9,
+        learned_today: 8,
+        new_limit: 5,
+        ..Plan::default()
+    };
+    assert_eq!(plan.counter(false, false), "复习 1/3");
+    assert_eq!(plan.counter(true, false), "额外练习 · 第 10 题");
+    assert_eq!(plan.new_room(), 0);
+    let raised = Prefs {
+        extra_new: (prefs().day_index(T0), 4),
+        ..prefs()
+    };
+    assert_eq!(raised.new_limit(T0), 9);
+    assert_eq!(raised.new_limit(T0 + 86_400), 5, "the raise is for one day");
+}

@@ -36,6 +36,8 @@ const TABLES: &[(&str, &[(&str, Kind)])] = &[
             ("fsrs_params", Text),
             ("undo_floor", Int),
             ("data_version", Int),
+            ("extra_new_day", Int),
+            ("extra_new", Int),
         ],
     ),
     (

@@ -125,7 +125,8 @@ pub async fn card_last_seen(
 /// parameters that are not 21 finite numbers are ignored (the defaults apply).
 pub async fn prefs(db: &Db, learner: i64) -> sqlx::Result<Option<Prefs>> {
     let q = bound!(
-        "SELECT desired_retention, new_per_day, max_reviews_per_day, timezone, rollover_hour, fsrs_params
+        "SELECT desired_retention, new_per_day, max_reviews_per_day, timezone, rollover_hour, fsrs_params,
+                extra_new_day, extra_new
          FROM learners WHERE id = $1",
         learner
     );
@@ -142,9 +143,29 @@ pub async fn prefs(db: &Db, learner: i64) -> sqlx::Result<Option<Prefs>> {
             r.try_get(3)?,
             r.try_get(4)?,
         )
-        .prefs(params))
+        .prefs(params)
+        .with_extra_new(r.try_get(6)?, r.try_get::<i64, _>(7)?))
     })
     .await
+}
+
+/// "今天再学 N 个": raises today's new-concept limit by `n` (on top of a raise already made
+/// today), for learner day `day` only.
+pub async fn raise_new_today(db: &Db, learner: i64, day: i64, n: i64) -> sqlx::Result<()> {
+    let mut tx = db.write.begin().await?;
+    super::bump(&mut tx, learner).await?;
+    bound!(
+        "UPDATE learners SET
+            extra_new = CASE WHEN extra_new_day = $1 THEN extra_new + $2 ELSE $2 END,
+            extra_new_day = $1
+         WHERE id = $3",
+        day,
+        n,
+        learner
+    )
+    .execute(&mut *tx)
+    .await?;
+    super::commit_for(db, tx, learner).await
 }
 
 /// An answer to record: the states around it are computed once, by the quiz service, and

@@ -56,13 +56,32 @@ pub async fn unlock(db: &Db, learner: i64, concept: &str, now: i64) -> sqlx::Res
     Ok(added)
 }
 
-/// The cards of `paper` she has answered at least once.
-pub async fn answered_cards(db: &Db, learner: i64, paper: &str) -> sqlx::Result<Vec<String>> {
+/// Her latest answer to a card: what the page shows in place of an answered question.
+#[derive(Debug, Clone)]
+pub struct LastAnswer {
+    pub card_id: String,
+    pub review: i64,
+    pub answer: String,
+    pub correct: bool,
+}
+
+/// Her latest answer to each card of `paper` she has answered.
+pub async fn answered_cards(db: &Db, learner: i64, paper: &str) -> sqlx::Result<Vec<LastAnswer>> {
     let q = bound!(
-        "SELECT DISTINCT r.card_id FROM reviews r JOIN cards c ON c.id = r.card_id
-         WHERE r.learner_id = $1 AND c.paper_slug = $2",
+        "SELECT r.card_id, r.id, r.answer, r.correct FROM reviews r JOIN cards c ON c.id = r.card_id
+         WHERE r.learner_id = $1 AND c.paper_slug = $2
+           AND r.id = (SELECT MAX(r2.id) FROM reviews r2
+                       WHERE r2.learner_id = r.learner_id AND r2.card_id = r.card_id)",
         learner,
         paper
     );
-    super::all_as(q, &db.read, |r| r.try_get(0)).await
+    super::all_as(q, &db.read, |r| {
+        Ok(LastAnswer {
+            card_id: r.try_get(0)?,
+            review: r.try_get(1)?,
+            answer: r.try_get(2)?,
+            correct: super::rows::flag(r, 3)?,
+        })
+    })
+    .await
 }

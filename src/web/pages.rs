@@ -257,8 +257,12 @@ struct PaperPage<'a> {
     /// `None` when nobody is logged in.
     read: Option<bool>,
     just_read: bool,
+    /// Read, but its concepts wait for tomorrow: today's new concepts are used up.
+    held_back: Option<super::quiz::HeldBack>,
     /// The questions inside the page and what she has reached.
     reading: super::reading::PageReading<'a>,
+    /// "读完这一节" just pressed: (the section it leads to, the section finished).
+    reached_now: Option<(&'static str, &'static str)>,
 }
 
 async fn paper_show(
@@ -294,7 +298,12 @@ async fn paper_show(
             .iter()
             .chain(paper.terms.iter().map(|t| &t.concept)),
     );
+    let held_back = match &visitor.learner {
+        Some(l) if read == Some(true) => held_back(&state, l, paper).await?,
+        _ => None,
+    };
     render(&PaperPage {
+        held_back,
         nav: visitor.nav("papers"),
         paper,
         concepts,
@@ -306,7 +315,33 @@ async fn paper_show(
         just_read: read == Some(true) && q.read == Some(1),
         read,
         reading: super::reading::page_reading(&state, &visitor, paper, &q).await?,
+        reached_now: q
+            .reached
+            .as_deref()
+            .filter(|s| crate::reading::is_check_section(s))
+            .map(|s| {
+                (
+                    crate::reading::section_after(s),
+                    crate::reading::section_title(s),
+                )
+            }),
     })
+}
+
+/// This paper's concepts not learned yet, when today's new-concept limit holds them back.
+async fn held_back(
+    state: &AppState,
+    learner: &crate::web::session::Learner,
+    paper: &Paper,
+) -> Result<Option<super::quiz::HeldBack>, super::error::AppError> {
+    let snap = crate::quiz::service::snapshot(&state.quiz_as(learner), learner.id).await?;
+    let waiting = snap
+        .states
+        .iter()
+        .filter(|s| s.is_new() && paper.concepts.contains(&s.concept))
+        .count();
+    let what = format!("{} 的 {waiting} 个概念", paper.short);
+    Ok(super::quiz::HeldBack::of(&snap.plan(), what, waiting).filter(|_| waiting > 0))
 }
 
 fn concept_links<'a>(
@@ -329,6 +364,14 @@ fn concept_links<'a>(
 }
 
 impl PaperPage<'_> {
+    /// The confirmation shown at the top of section `id` when she has just finished the one
+    /// before it.
+    fn reached_note(&self, id: &str) -> Option<&'static str> {
+        self.reached_now
+            .filter(|(next, _)| *next == id)
+            .map(|(_, done)| done)
+    }
+
     fn whole(&self, text: &str) -> String {
         keep_numbers_whole(text)
     }

@@ -34,6 +34,8 @@ struct ConceptRow {
     next_due: Option<String>,
     reps: i64,
     lapses: i64,
+    /// Not learned yet, and today's new concepts are used up: a 练习 link would only refuse.
+    waits: bool,
 }
 
 /// "值得重读的段落": a passage that explains one of her weakest concepts.
@@ -118,7 +120,8 @@ async fn show(state: web::Data<AppState>, LoggedIn { learner, visitor }: LoggedI
     let levels = stats::levels(states, &reviews, prefs);
 
     let papers = paper_rows(&state.content, read, &levels);
-    let concepts = concept_rows(&state.content, states, &levels, prefs, now);
+    let no_new_room = snap.plan().new_room() == 0;
+    let concepts = concept_rows(&state.content, states, &levels, prefs, now, no_new_room);
     let level_rows = level_rows(&concepts);
     let reread = reread_rows(&state.content, read, &concepts);
 
@@ -175,6 +178,7 @@ fn concept_rows(
     levels: &BTreeMap<String, stats::Level>,
     prefs: &crate::scheduler::Prefs,
     now: i64,
+    no_new_room: bool,
 ) -> Vec<ConceptRow> {
     let decay = prefs.decay();
     let mut concepts: Vec<(Option<f32>, ConceptRow)> = states
@@ -197,6 +201,7 @@ fn concept_rows(
                     .map(|t| super::describe_when(t, now, prefs)),
                 reps: s.reps,
                 lapses: s.lapses,
+                waits: s.is_new() && no_new_room,
             };
             (recall, row)
         })

@@ -31,7 +31,48 @@ pub fn routes(r: &mut Routes) {
         .get("/quiz/feedback/{id}", feedback)
         .post("/quiz/undo", undo)
         .post("/quiz/regrade", regrade)
-        .post("/quiz/override", override_answer);
+        .post("/quiz/override", override_answer)
+        .post("/quiz/more-new", more_new);
+}
+
+/// New concepts held back by today's limit, as every page that meets the limit says it:
+/// "明天开始出现（今天的新概念已学 9 个，上限 5）", with the offer 今天再学 N 个.
+pub struct HeldBack {
+    /// What waits: "这个概念", "Llama 2 的 5 个概念".
+    pub what: String,
+    pub learned: usize,
+    pub limit: usize,
+    /// How many more the offer adds for today.
+    pub offer: usize,
+}
+
+impl HeldBack {
+    /// `None` while new concepts may still be learned today; else the offer covers `waiting`.
+    pub fn of(plan: &Plan, what: String, waiting: usize) -> Option<HeldBack> {
+        (plan.new_room() == 0).then(|| HeldBack {
+            what,
+            learned: plan.learned_today,
+            limit: plan.new_limit,
+            offer: waiting.clamp(1, crate::scheduler::MAX_EXTRA_NEW as usize),
+        })
+    }
+}
+
+#[derive(Deserialize)]
+pub struct MoreNewForm {
+    n: i64,
+    #[serde(default)]
+    next: Option<String>,
+}
+
+/// "今天再学 N 个": a one-day raise of the new-concept limit, then on to where she was going.
+async fn more_new(state: web::Data<AppState>, f: LearnerForm<MoreNewForm>) -> Page {
+    service::raise_new_today(&state.quiz_as(&f.learner), f.learner.id, f.form.n).await?;
+    let next = match f.form.next.as_deref() {
+        Some(n) => crate::auth::safe_next(Some(n)),
+        None => "/quiz".to_string(),
+    };
+    Ok(see_other(&next))
 }
 
 impl From<QuizError> for AppError {
@@ -122,7 +163,8 @@ struct QuestionPage<'a> {
     mode: &'static str,
     /// Signed, see [`shown_at_field`].
     shown_at: String,
-    plan: Plan,
+    /// "复习 2/5", "新概念 1/5" or "额外练习 · 第 4 题".
+    counter: String,
     flash: Option<&'static str>,
 }
 
@@ -142,7 +184,12 @@ impl<'a> QuestionPage<'a> {
                 .map(String::as_str),
         );
         let shown_at = shown_at_field(state, who.learner.id, &token, state.clock.now_ms());
+        let new = snap
+            .states
+            .iter()
+            .any(|s| s.concept == card.concept && s.is_new());
         QuestionPage {
+            counter: snap.plan().counter(q.mode == Mode::Practice, new),
             nav: who.visitor.nav("quiz"),
             card,
             kind_label: card.kind.label(),
@@ -153,16 +200,8 @@ impl<'a> QuestionPage<'a> {
             token,
             mode: q.mode.as_str(),
             shown_at,
-            plan: snap.plan(),
             flash,
         }
-    }
-
-    fn position(&self) -> usize {
-        self.plan.done_today + 1
-    }
-    fn total(&self) -> usize {
-        self.plan.done_today + self.plan.remaining().max(1)
     }
 }
 
@@ -172,6 +211,9 @@ struct DonePage {
     nav: Nav,
     plan: Plan,
     next_due: Option<String>,
+    /// The next review falls due before today ends: she is not done for today.
+    due_later_today: bool,
+    held_back: Option<HeldBack>,
     can_practice: bool,
     nothing_unlocked: bool,
     flash: Option<&'static str>,
@@ -179,12 +221,20 @@ struct DonePage {
 
 impl DonePage {
     fn new(nav: Nav, snap: &Snapshot, flash: Option<&'static str>) -> DonePage {
+        let plan = snap.plan();
+        let next_due = snap.next_due();
+        let tomorrow = snap.prefs.day_start(snap.prefs.day_index(snap.now) + 1);
         DonePage {
             nav,
-            plan: snap.plan(),
-            next_due: snap
-                .next_due()
-                .map(|t| describe_when(t, snap.now, &snap.prefs)),
+            plan,
+            due_later_today: next_due.is_some_and(|t| t < tomorrow),
+            held_back: HeldBack::of(
+                &plan,
+                format!("还有 {} 个新概念", plan.new_waiting),
+                plan.new_waiting,
+            )
+            .filter(|_| plan.new_waiting > 0),
+            next_due: next_due.map(|t| describe_when(t, snap.now, &snap.prefs)),
             can_practice: snap.states.iter().any(|s| !s.is_new()),
             nothing_unlocked: snap.states.is_empty(),
             flash,
@@ -376,8 +426,11 @@ struct FeedbackPage<'a> {
     plan: Plan,
     /// "回到原文": the words of the paper that explain the concept, else the card's section.
     source_href: String,
-    /// How often the concept has lapsed: from the second time on, the page urges a re-read.
+    /// How often the concept has lapsed (forgotten on a later day after it was learned): once it
+    /// has, the page offers a re-read (never for a miss while still learning).
     lapses: i64,
+    /// A wrong answer whose concept comes back today, after a few other questions.
+    retry_today: bool,
 }
 
 impl<'a> FeedbackPage<'a> {
@@ -401,9 +454,12 @@ impl<'a> FeedbackPage<'a> {
             .iter()
             .find(|s| s.concept == card.concept)
             .map_or(0, |s| s.lapses);
+        let retry_today =
+            !review.correct && crate::scheduler::retry_pending(&fb.snap.today, &card.concept);
         FeedbackPage {
             source_href,
             lapses,
+            retry_today,
             nav: who.visitor.nav("quiz"),
             concept_name: concept_name(state, &card.concept),
             paper_short: state

@@ -45,6 +45,12 @@ pub struct PaperQuery {
     pub r: Option<i64>,
     /// The answer was a repeat of one already recorded.
     pub dup: Option<u8>,
+    /// Not recorded: a new concept, and today's new concepts are used up.
+    pub limit: Option<u8>,
+    /// "读完这一节" was just pressed for this section.
+    pub reached: Option<String>,
+    /// "再试一次": the card whose answered question is shown as a form again.
+    pub retry: Option<String>,
 }
 
 /// What happened to an answer, as the feedback says it.
@@ -55,6 +61,10 @@ pub enum Saved {
     Recorded(String),
     /// Sent twice: the first one counts.
     Again,
+    /// Answered on an earlier visit: shown as it was.
+    Earlier,
+    /// Graded, not kept: its concept is new and today's new concepts are used up.
+    Limit(super::quiz::HeldBack),
 }
 
 pub struct CheckFeedback {
@@ -72,9 +82,36 @@ pub struct Check<'a> {
     pub version: i64,
     pub token: String,
     pub shown_at: String,
-    /// She has answered this card before (logged in).
-    pub answered: bool,
+    /// Answered and not being tried again: her answer is shown in place of the form, with the
+    /// options (none for a fill-in) marked.
+    pub locked: Option<Vec<Mark>>,
     pub feedback: Option<CheckFeedback>,
+}
+
+/// One option of an answered question: her choice marked ✓ or ✗, the right option shown.
+pub struct Mark {
+    pub text: String,
+    pub yours: bool,
+    pub right: bool,
+}
+
+/// The options of an answered choice or true/false card, marked with `answer` (as sent).
+fn marks(card: &Card, options: &[Opt], answer: &str) -> Vec<Mark> {
+    let mark = |value: &str, text: &str, right: bool| Mark {
+        text: text.to_string(),
+        yours: value == answer,
+        right,
+    };
+    match (&card.data, card.data.options()) {
+        (crate::cards::CardData::TrueFalse { truth, .. }, _) => {
+            vec![mark("true", "正确", *truth), mark("false", "错误", !*truth)]
+        }
+        (_, Some((right, _))) => options
+            .iter()
+            .map(|o| mark(&o.value, &o.text, o.value == *right))
+            .collect(),
+        _ => Vec::new(),
+    }
 }
 
 pub struct SectionChecks<'a> {
@@ -141,10 +178,10 @@ pub async fn page_reading<'a>(
     for (id, cards) in page_questions(state, paper) {
         let mut checks = Vec::new();
         for card in cards {
-            let was_answered = answered.contains(&card.id);
+            let last = answered.iter().find(|a| a.card_id == card.id);
             total += 1;
-            answered_n += usize::from(was_answered);
-            checks.push(page_check(state, visitor, card, q, snap.as_ref(), was_answered).await?);
+            answered_n += usize::from(last.is_some());
+            checks.push(page_check(state, visitor, card, q, snap.as_ref(), last).await?);
         }
         if !checks.is_empty() {
             sections.push(SectionChecks {
@@ -173,7 +210,7 @@ async fn page_check<'a>(
     card: &'a Card,
     q: &PaperQuery,
     snap: Option<&crate::quiz::Snapshot>,
-    answered: bool,
+    last: Option<&crate::store::reading::LastAnswer>,
 ) -> Result<Check<'a>, AppError> {
     let learner = visitor.learner.as_ref().map(|l| l.id);
     let version = snap
@@ -198,18 +235,38 @@ async fn page_check<'a>(
         &[&who.to_string(), &card.id, &version.to_string()],
     );
     let seed = u64::from_str_radix(mac.get(..16).unwrap_or("0"), 16).unwrap_or(0);
-    let feedback = match q.checked.as_deref() {
+    let retrying = q.retry.as_deref() == Some(card.id.as_str());
+    let just_sent = match q.checked.as_deref() {
         Some(c) if c == card.id => feedback(state, visitor, card, q, snap).await?,
         _ => None,
     };
+    let feedback = just_sent.or_else(|| {
+        last.filter(|_| !retrying).map(|last| CheckFeedback {
+            correct: last.correct,
+            right: correct_answer(state, card),
+            yours: your_answer(state, card, &last.answer),
+            saved: Saved::Earlier,
+        })
+    });
+    // What she answered, to mark on the options: the stored answer, else the one just sent
+    // (logged out, nothing is stored).
+    let answer = last.map(|l| l.answer.clone()).or_else(|| {
+        q.a.clone()
+            .filter(|_| q.checked.as_deref() == Some(&card.id))
+    });
+    let options = options_for(state, card, &mut StdRng::seed_from_u64(seed));
+    let locked = (feedback.is_some() && !retrying).then(|| match &answer {
+        Some(a) => marks(card, &options, a),
+        None => Vec::new(),
+    });
     Ok(Check {
         card,
         concept_name: concept_name(state, &card.concept),
-        options: options_for(state, card, &mut StdRng::seed_from_u64(seed)),
+        options,
         version,
         token,
         shown_at,
-        answered,
+        locked,
         feedback,
     })
 }
@@ -247,10 +304,11 @@ async fn feedback(
         correct,
         yours: your_answer(state, card, &sent.stored()),
         right,
-        saved: if q.dup == Some(1) {
-            Saved::Again
-        } else {
-            Saved::Nothing
+        saved: match (q.dup, q.limit.and(snap)) {
+            (Some(1), _) => Saved::Again,
+            (_, Some(snap)) => super::quiz::HeldBack::of(&snap.plan(), "这个概念".into(), 1)
+                .map_or(Saved::Nothing, Saved::Limit),
+            _ => Saved::Nothing,
         },
     }))
 }
@@ -291,6 +349,8 @@ async fn check(state: web::Data<AppState>, paper: PaperPath, f: CsrfForm<AnswerF
                 // A double submit, a reload of the POST, or a page open in two tabs: the first
                 // answer counts and the feedback says so.
                 Err(QuizError::Stale) => to.push_str("&dup=1"),
+                // Past today's new-concept limit: graded and shown, nothing written.
+                Err(QuizError::NewLimit) => to.push_str("&limit=1"),
                 Err(e) => return Err(e.into()),
             }
         }
@@ -319,8 +379,11 @@ async fn reached(
     let now = state.clock.now();
     crate::store::reading::reach(&state.db, f.learner.id, &paper.slug, &f.form.section, now)
         .await?;
+    // Forward to the next section, with a small confirmation there.
     Ok(see_other(&format!(
-        "/papers/{}#{}-check",
-        paper.slug, f.form.section
+        "/papers/{}?reached={}#{}",
+        paper.slug,
+        f.form.section,
+        pure::section_after(&f.form.section)
     )))
 }

@@ -62,6 +62,8 @@ struct SettingsPage<'a> {
 struct Workload {
     chart: String,
     basis: String,
+    /// "目标从 90% 提到 95%，每天大约多花 X 分钟".
+    sentence: Option<String>,
 }
 
 impl SettingsPage<'_> {
@@ -222,6 +224,7 @@ async fn workload(
             }
         };
         Workload {
+            sentence: crate::charts::workload_sentence(&points, current),
             chart: crate::charts::workload(&points, current),
             basis,
         }

@@ -245,21 +245,28 @@ fn settings_form(csrf: &str, new_per_day: &str) -> Vec<(String, String)> {
 }
 
 /// Saves the settings form with `new_per_day` as given.
-async fn save_new_per_day(app: &TestApp, csrf: &str, new_per_day: &str) {
+pub(crate) async fn save_new_per_day(app: &TestApp, csrf: &str, new_per_day: &str) {
     let saved = app
         .post("/settings", &as_pairs(&settings_form(csrf, new_per_day)))
         .await;
     assert_eq!(saved.status, 303, "{}", saved.body);
 }
 
+/// A learner who has read QLoRA with `new_per_day = 0`: every concept of it waits; and the
+/// settings form's token.
+pub(crate) async fn reader_past_the_new_limit(name: &str) -> (TestApp, String) {
+    let app = new_learner(name).await;
+    assert_eq!(app.mark_read("qlora").await.status, 303);
+    let csrf = app.get("/settings").await.csrf();
+    save_new_per_day(&app, &csrf, "0").await;
+    (app, csrf)
+}
+
 /// L2: with `new_per_day = 0` the practice links still taught new concepts. A concept never
 /// studied is now a new one, within the day's new limit, and counts against it.
 #[tokio::test]
 async fn l2_concept_link_respects_the_daily_new_limit() {
-    let app = new_learner("eager").await;
-    assert_eq!(app.mark_read("qlora").await.status, 303);
-    let csrf = app.get("/settings").await.csrf();
-    save_new_per_day(&app, &csrf, "0").await;
+    let (app, csrf) = reader_past_the_new_limit("eager").await;
     let refused = app.get("/quiz?concept=lora").await;
     assert_eq!(refused.status, 409, "{}", refused.body);
     assert!(refused.body.contains("新概念"));

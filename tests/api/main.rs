@@ -13,6 +13,7 @@ mod edges;
 mod export;
 mod helpers;
 mod hostile;
+mod limits;
 mod pages;
 mod progress;
 mod quiz;

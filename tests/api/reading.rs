@@ -9,10 +9,10 @@ use std::time::Duration;
 const PW: &str = crate::common::PW;
 
 /// One question of a paper page: its block id and the fields its form sends.
-struct InPage {
-    card: String,
-    section: String,
-    fields: Vec<(String, String)>,
+pub(crate) struct InPage {
+    pub(crate) card: String,
+    pub(crate) section: String,
+    pub(crate) fields: Vec<(String, String)>,
 }
 
 fn sel(css: &str) -> Selector {
@@ -20,7 +20,7 @@ fn sel(css: &str) -> Selector {
 }
 
 /// Every in-page question, in page order, with its section.
-fn questions(page: &Page) -> Vec<InPage> {
+pub(crate) fn questions(page: &Page) -> Vec<InPage> {
     let doc = Html::parse_document(&page.body);
     let mut out = Vec::new();
     for checks in doc.select(&sel("section.checks")) {
@@ -57,7 +57,7 @@ fn questions(page: &Page) -> Vec<InPage> {
 }
 
 /// The right answer to a card, as its form sends it.
-async fn right_answer(app: &TestApp, card: &str) -> String {
+pub(crate) async fn right_answer(app: &TestApp, card: &str) -> String {
     let data = app.card_data(card).await;
     match data["t"].as_str() {
         Some("true_false") => data["truth"].as_bool().unwrap_or(false).to_string(),
@@ -65,7 +65,7 @@ async fn right_answer(app: &TestApp, card: &str) -> String {
     }
 }
 
-async fn answer(app: &TestApp, slug: &str, q: &InPage, text: &str) -> Page {
+pub(crate) async fn answer(app: &TestApp, slug: &str, q: &InPage, text: &str) -> Page {
     let mut form: Vec<(&str, &str)> = q
         .fields
         .iter()
@@ -236,7 +236,12 @@ async fn reading_progress_and_continue_reading_survive_logging_out_and_in() {
     let res = app
         .post_expect("/papers/qlora/reached", &reached("explain"), 303)
         .await;
-    assert_eq!(res.location.as_deref(), Some("/papers/qlora#explain-check"));
+    // Friction 8: forward to the next section (关键数字), with a small confirmation there.
+    let to = res.location.clone().unwrap_or_default();
+    assert_eq!(to, "/papers/qlora?reached=explain#figures");
+    app.get(&to)
+        .await
+        .assert_has("✓ 已记下：“入门解读”这一节读完了");
     app.post_expect("/papers/qlora/reached", &reached("nope"), 400)
         .await;
 
