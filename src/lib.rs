@@ -26,4 +26,5 @@ pub mod startup;
 pub mod stats;
 pub mod store;
 pub mod telemetry;
+pub mod text;
 pub mod web;
