@@ -26,5 +26,6 @@ pub mod startup;
 pub mod stats;
 pub mod store;
 pub mod telemetry;
+pub mod text;
 pub mod timeline;
 pub mod web;

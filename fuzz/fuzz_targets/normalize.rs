@@ -2,7 +2,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use paperdeck::cards::normalize::{fold, matches, parse_quantity};
+use paperdeck::text::normalize::{fold, matches, parse_quantity};
 
 fuzz_target!(|data: &[u8]| {
     let Ok(s) = std::str::from_utf8(data) else { return };

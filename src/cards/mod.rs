@@ -6,7 +6,8 @@
 
 pub mod grading;
 pub mod lint;
-pub mod normalize;
+// Folding and number reading moved below `content` and `cards` (`crate::text`); the old path stays.
+pub use crate::text::normalize;
 
 use crate::content::names::{self, Names};
 use crate::content::{Bound, Content, Fact, FactBody, Paper};

@@ -78,7 +78,7 @@ impl<'a> PageNotes<'a> {
                     n.names
                         .iter()
                         .map(|name| {
-                            let folded = crate::cards::normalize::fold(name);
+                            let folded = crate::text::normalize::fold(name);
                             let mut chars = folded.chars();
                             let first = chars.next();
                             first.filter(|_| chars.next().is_some())

@@ -7,7 +7,7 @@
 //! `check-content` finds a thing spelled two ways.
 
 use super::model::Content;
-use crate::cards::normalize::fold;
+use crate::text::normalize::fold;
 use std::collections::HashMap;
 
 /// One thing and all its names.

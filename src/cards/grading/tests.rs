@@ -16,7 +16,8 @@ fn index() -> NameIndex {
         ],
         &["监督微调", "SFT", "supervised fine-tuning"],
         &["奖励模型", "RM", "reward model"],
-        &["PPO", "近端策略优化"],
+        // No "PPO" here: the acronym comes from the English name.
+        &["近端策略优化", "Proximal Policy Optimization"],
         &["量化", "quantization"],
         &["双重量化", "double quantization"],
         &["4 位 NormalFloat", "4-bit NormalFloat", "NF4"],
@@ -65,11 +66,21 @@ fn index() -> NameIndex {
         &["Jean Zay"],
         &["Pathways"],
         &["验证器", "verifier"],
+        &["微调", "fine-tuning"],
+        &["基准测试", "benchmarks", "基准"],
+        &["Google", "谷歌"],
+        &["Meta"],
+        &["OpenAI"],
+        &["DeepMind"],
     ];
-    NameIndex::new(
+    let makers = ["Google", "Meta", "OpenAI", "DeepMind"];
+    NameIndex::with_makers(
         entries
             .iter()
             .map(|e| e.iter().map(|s| s.to_string()).collect())
+            .collect(),
+        (0..entries.len())
+            .filter(|&i| makers.contains(&entries[i][0]))
             .collect(),
     )
 }
@@ -96,6 +107,43 @@ struct NameGroup {
     accept: Vec<String>,
     right: Vec<String>,
     wrong: Vec<String>,
+}
+
+/// Every group of the renderings table names at most one thing of the shipped content: a
+/// group that joined two terms would accept one for the other.
+#[test]
+fn no_rendering_joins_two_terms() {
+    let plain = NameIndex::new(Vec::new());
+    assert!(!renderings().is_empty(), "renderings.toml parses and has groups");
+    let names = crate::content::names::entries(content());
+    for group in renderings() {
+        let owners: HashSet<&str> = names
+            .iter()
+            .filter(|e| {
+                e.names.iter().any(|n| {
+                    let f = fold_name(n).text();
+                    group.iter().any(|g| fold_name(g).text() == f)
+                })
+            })
+            .map(|e| e.key.as_str())
+            .collect();
+        assert!(owners.len() <= 1, "{group:?} names {owners:?}");
+    }
+    assert!(plain.is_empty());
+}
+
+#[test]
+fn acronyms_come_from_english_names_and_skip_small_words() {
+    assert_eq!(
+        acronyms("Reinforcement Learning from Human Feedback"),
+        ["RLfHF", "RLHF"]
+    );
+    assert_eq!(acronyms("in-context learning"), ["icl"]);
+    assert_eq!(acronyms("chain of thought"), ["cot"]);
+    // Two letters guess too much; one word and non-Latin names have none.
+    assert!(acronyms("scaling laws").is_empty());
+    assert!(acronyms("Transformer").is_empty());
+    assert!(acronyms("奖励 模型").is_empty());
 }
 
 fn table() -> Table {

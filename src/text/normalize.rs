@@ -1,6 +1,6 @@
 //! Text folding and quantity reading shared by card generation and grading. Pure: no I/O.
 //!
-//! The quiz grades typed answers with [`super::grading::check`]; [`matches`] is the older
+//! The quiz grades typed answers with [`crate::cards::grading::check`]; [`matches`] is the older
 //! exact-text grader, kept for callers that compare option texts.
 
 /// Folds a string for comparison: full-width forms to half-width, lower case, no white space or
@@ -70,7 +70,7 @@ pub(crate) fn is_punct(c: char) -> bool {
 /// ignored. `None` when it is not exactly one quantity ("70b或7b" is not one answer). A
 /// percentage is read as written: "67.5%" and "百分之六十七点五" are 67.5.
 pub fn parse_quantity(input: &str) -> Option<f64> {
-    let all = super::grading::read_numbers(input);
+    let all = super::numbers::read_numbers(input);
     // "Llama 2 的 70B": the 2 belongs to the name.
     let strong: Vec<_> = all.iter().filter(|r| !r.weak).collect();
     let used: Vec<_> = if strong.is_empty() {
