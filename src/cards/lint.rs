@@ -105,7 +105,7 @@ fn options_of(c: &Card) -> Option<(&String, &Vec<String>)> {
 
 fn is_number(s: &str) -> bool {
     s.trim_start().starts_with(|c: char| c.is_ascii_digit())
-        && crate::cards::normalize::parse_quantity(s).is_some()
+        && crate::text::normalize::parse_quantity(s).is_some()
 }
 
 fn options_rules(cards: &[Card], entries: &Names, out: &mut Vec<LintIssue>) {
@@ -197,7 +197,7 @@ fn bound_rules(content: &Content, cards: &[Card], out: &mut Vec<LintIssue>) {
             if bound.is_some() || asked.is_some() {
                 let sides: Vec<bool> = distractors
                     .iter()
-                    .filter_map(|d| crate::cards::normalize::parse_quantity(d))
+                    .filter_map(|d| crate::text::normalize::parse_quantity(d))
                     .map(|v| v > *number)
                     .collect();
                 if sides.len() == distractors.len() && sides.iter().all(|s| *s == sides[0]) {
@@ -213,7 +213,7 @@ fn bound_rules(content: &Content, cards: &[Card], out: &mut Vec<LintIssue>) {
                 }
             }
             for d in distractors {
-                let Some(v) = crate::cards::normalize::parse_quantity(d) else {
+                let Some(v) = crate::text::normalize::parse_quantity(d) else {
                     continue;
                 };
                 if !Bound::is_false_option(*bound, v, *number) {
@@ -359,7 +359,7 @@ fn spelling(content: &Content, entries: &Names, out: &mut Vec<LintIssue>) {
         .filter(|(n, _)| n.chars().any(|c| c.is_ascii_alphabetic()))
         .collect();
     // Longest first, so that "Llama 2" is read before "LLaMA" and "GPT-3.5" before "GPT-3".
-    names.sort_by_key(|(n, _)| std::cmp::Reverse(crate::cards::normalize::fold(n).len()));
+    names.sort_by_key(|(n, _)| std::cmp::Reverse(crate::text::normalize::fold(n).len()));
     for (place, text) in texts(content) {
         let mut taken: Vec<(usize, usize)> = Vec::new();
         for (name, entry) in &names {

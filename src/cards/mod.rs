@@ -6,10 +6,9 @@
 
 pub mod grading;
 pub mod lint;
-// Folding and number reading moved below `content` and `cards` (`crate::text`); the old path stays.
-pub use crate::text::normalize;
 
 use crate::content::names::{self, Names};
+use crate::text::normalize;
 use crate::content::{Bound, Content, Fact, FactBody, Paper};
 use rand::rngs::StdRng;
 use rand::seq::SliceRandom;

@@ -608,7 +608,7 @@ async fn typed_answers_are_graded_by_the_content_names_and_by_value() {
         let (typed, want) = if let Some(n) = data["number"].as_f64() {
             (paperdeck::cards::format_number(n * 10.0), 0)
         } else {
-            let fold = paperdeck::cards::normalize::fold;
+            let fold = paperdeck::text::normalize::fold;
             let own = names.all_names(&answer);
             // Another thing whose name contains this answer ("Llama 2" for "LLaMA"): only the
             // content-wide name table knows it is a different thing.

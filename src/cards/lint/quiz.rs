@@ -3,7 +3,7 @@
 //! and an explanation that judges "the statement" for both of its variants.
 
 use super::{card_place, is_number, options_of, LintIssue};
-use crate::cards::normalize::{fold, parse_quantity};
+use crate::text::normalize::{fold, parse_quantity};
 use crate::cards::{Card, CardKind};
 use crate::content::names::{self, Names};
 use crate::content::{Content, FactBody};
