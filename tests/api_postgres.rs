@@ -15,6 +15,8 @@ mod cards;
 mod content_files;
 #[path = "api/cost.rs"]
 mod cost;
+#[path = "api/dead_ends.rs"]
+mod dead_ends;
 #[path = "api/edges.rs"]
 mod edges;
 #[path = "api/export.rs"]
@@ -37,6 +39,8 @@ mod reading;
 mod security;
 #[path = "api/settings.rs"]
 mod settings;
+#[path = "api/slips.rs"]
+mod slips;
 #[path = "api/startup.rs"]
 mod startup;
 

@@ -165,7 +165,7 @@ pub fn grade(
             if sent.gave_up {
                 false
             } else if a.is_empty() {
-                return Err("请先填写答案；不知道的话，点“不知道，看答案”。");
+                return Err("请先填写答案；不知道的话，回到题目，选不知道、看答案。");
             } else {
                 let percent = number.is_some() && grading::is_percent_answer(answer);
                 grading::check(a, answer, accept, *number, percent, names)

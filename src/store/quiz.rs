@@ -323,6 +323,27 @@ pub async fn review(db: &Db, learner: i64, id: i64) -> sqlx::Result<Option<Revie
     .await
 }
 
+/// The review that answered the question she was shown at concept version `version`, with its
+/// card: her first review of the concept that left it above that version. Every change to a
+/// concept raises its version, so the answer to that question, when there was one, is that
+/// review; a later re-grade raises only its own `version_after`, which keeps it first.
+pub async fn answered_at(
+    db: &Db,
+    learner: i64,
+    concept: &str,
+    version: i64,
+) -> sqlx::Result<Option<(i64, String)>> {
+    let q = bound!(
+        "SELECT id, card_id FROM reviews
+         WHERE learner_id = $1 AND concept_slug = $2 AND version_after > $3
+         ORDER BY id LIMIT 1",
+        learner,
+        concept,
+        version
+    );
+    super::first_of(q, &db.read).await
+}
+
 /// Whether `review` can still be undone or re-graded: it is the learner's latest answer, above
 /// her undo floor, and nothing changed its concept since.
 pub async fn is_current(db: &Db, learner: i64, review: &ReviewRow) -> sqlx::Result<bool> {
