@@ -134,6 +134,9 @@ pub struct Submission {
     pub mode: Mode,
     /// How long she took, from the form's signed `shown_at` (checked at the edge, L4).
     pub duration_ms: i64,
+    /// When the question was shown (milliseconds, the same signed field): an answer recorded
+    /// for it cannot be older.
+    pub shown_at_ms: i64,
     pub answer: Submitted,
 }
 

@@ -251,9 +251,15 @@ pub async fn record_answer(
     sub: Submission,
 ) -> Result<Recorded, QuizError> {
     let (concept, card, version) = (sub.concept.clone(), sub.card.clone(), sub.version);
+    let shown = sub.shown_at_ms.div_euclid(1000);
     match record_new(ctx, learner, sub).await {
         Err(QuizError::Stale) => {
-            let first = store::quiz::answered_at(ctx.db, learner, &concept, version).await?;
+            let asked = store::quiz::Asked {
+                concept: &concept,
+                version,
+                shown,
+            };
+            let first = store::quiz::answered_at(ctx.db, learner, asked).await?;
             match first {
                 Some((id, answered)) if answered == card => Ok(Recorded::Again(id)),
                 _ => Err(QuizError::Stale),

@@ -310,12 +310,15 @@ impl AnswerForm {
                 "这道题的表单被改动过（显示时间不对），所以没有记录。请回到测验重新作答。",
             )
         })?;
+        let now_ms = state.clock.now_ms();
         Ok(Submission {
             concept: self.concept,
             card: self.card,
             version: self.version,
             mode,
             duration_ms,
+            // Signed and checked just above; a clock step back recorded 0 there, and here too.
+            shown_at_ms: now_ms - duration_ms,
             answer: Submitted {
                 text: self.answer.unwrap_or_default(),
                 self_grade: self.grade,
