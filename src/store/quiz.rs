@@ -336,7 +336,11 @@ pub struct Asked<'a> {
 /// change to a concept raises its version, so the answer to that question, when there was one,
 /// is that review; a later re-grade raises only its own `version_after`, which keeps it first,
 /// and reviews imported from elsewhere are older than the question.
-pub async fn answered_at(db: &Db, learner: i64, q: Asked<'_>) -> sqlx::Result<Option<(i64, String)>> {
+pub async fn answered_at(
+    db: &Db,
+    learner: i64,
+    q: Asked<'_>,
+) -> sqlx::Result<Option<(i64, String)>> {
     let found = bound!(
         "SELECT id, card_id FROM reviews
          WHERE learner_id = $1 AND concept_slug = $2 AND version_after > $3 AND reviewed_at >= $4

@@ -122,7 +122,9 @@ pub fn error_page_with(
         message,
         back,
     };
-    let body = page.render().unwrap_or_else(|_| format!("{title}\n{message}"));
+    let body = page
+        .render()
+        .unwrap_or_else(|_| format!("{title}\n{message}"));
     HttpResponse::build(status)
         .insert_header((header::CONTENT_TYPE, "text/html; charset=utf-8"))
         .insert_header((header::CACHE_CONTROL, "no-store"))

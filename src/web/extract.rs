@@ -94,17 +94,15 @@ impl FromRequest for PaperPath {
 #[derive(Debug, Deserialize)]
 pub struct NoFields {}
 
-/// A form anyone may send, its CSRF token checked before the handler runs.
-pub struct CsrfForm<T> {
+/// A form anyone may send, its CSRF token checked before the handler runs; with
+/// `ONLY_LOGGED_IN`, only when a learner is logged in ([`SessionForm`]).
+pub struct CsrfForm<T, const ONLY_LOGGED_IN: bool = false> {
     pub visitor: Visitor,
     pub form: T,
 }
 
 /// See the module's notes: the token is checked when a learner is logged in, and only then.
-pub struct SessionForm<T> {
-    pub visitor: Visitor,
-    pub form: T,
-}
+pub type SessionForm<T> = CsrfForm<T, true>;
 
 /// A learner's form: session, then CSRF token, then fields.
 pub struct LearnerForm<T> {
@@ -113,24 +111,19 @@ pub struct LearnerForm<T> {
     pub form: T,
 }
 
-impl<T: DeserializeOwned + 'static> FromRequest for CsrfForm<T> {
+impl<T: DeserializeOwned + 'static, const ONLY_LOGGED_IN: bool> FromRequest
+    for CsrfForm<T, ONLY_LOGGED_IN>
+{
     type Error = AppError;
-    type Future = Boxed<CsrfForm<T>>;
+    type Future = Boxed<CsrfForm<T, ONLY_LOGGED_IN>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        form_request(req, payload, Need::Token, |_, visitor, form| {
+        let need = match ONLY_LOGGED_IN {
+            true => Need::TokenIfLoggedIn,
+            false => Need::Token,
+        };
+        form_request(req, payload, need, |_, visitor, form| {
             Ok(CsrfForm { visitor, form })
-        })
-    }
-}
-
-impl<T: DeserializeOwned + 'static> FromRequest for SessionForm<T> {
-    type Error = AppError;
-    type Future = Boxed<SessionForm<T>>;
-
-    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        form_request(req, payload, Need::TokenIfLoggedIn, |_, visitor, form| {
-            Ok(SessionForm { visitor, form })
         })
     }
 }
@@ -229,8 +222,7 @@ async fn checked_form<T: DeserializeOwned>(
 
 /// Extractors that check the CSRF token before the handler runs.
 pub trait CsrfChecked {}
-impl<T> CsrfChecked for CsrfForm<T> {}
-impl<T> CsrfChecked for SessionForm<T> {}
+impl<T, const ONLY_LOGGED_IN: bool> CsrfChecked for CsrfForm<T, ONLY_LOGGED_IN> {}
 impl<T> CsrfChecked for LearnerForm<T> {}
 
 /// Handler argument lists whose last argument checks the CSRF token.

@@ -214,9 +214,7 @@ fn friendly_errors<B: MessageBody + 'static>(
                 StatusCode::METHOD_NOT_ALLOWED => {
                     ("不支持这种请求", "这个网址不接受这种请求方式。")
                 }
-                StatusCode::PAYLOAD_TOO_LARGE => {
-                    ("提交的内容太大", "提交的内容超过了允许的大小。")
-                }
+                StatusCode::PAYLOAD_TOO_LARGE => ("提交的内容太大", "提交的内容超过了允许的大小。"),
                 StatusCode::UNSUPPORTED_MEDIA_TYPE => ("格式不对", "提交的内容格式不被支持。"),
                 s if s.is_server_error() => ("服务器出了点问题", "这不是你的错，请稍后再试。"),
                 _ => ("请求有误", "请求无法处理，请检查后再试。"),

@@ -74,7 +74,9 @@ impl Form {
                 ("textarea", _) => fields.push((name, e.text().collect())),
                 ("select", _) => {
                     let opt = e.select(&sel("option")).next();
-                    let v = opt.and_then(|o| o.value().attr("value")).unwrap_or_default();
+                    let v = opt
+                        .and_then(|o| o.value().attr("value"))
+                        .unwrap_or_default();
                     fields.push((name, v.to_string()));
                 }
                 (_, "radio") if el.attr("checked").is_some() => fields.push((name, value)),
@@ -297,7 +299,11 @@ impl<'a> Crawl<'a> {
             self.seen.len(),
             self.failures.join("\n")
         );
-        assert!(self.seen.len() > 30, "{edge}: only {} pages", self.seen.len());
+        assert!(
+            self.seen.len() > 30,
+            "{edge}: only {} pages",
+            self.seen.len()
+        );
     }
 }
 
@@ -347,8 +353,9 @@ async fn no_dead_ends_with_nothing_due() {
 async fn no_dead_ends_with_a_lapse_pending() {
     let (app, clock) = learner_with(&["chinchilla"]).await;
     answer_all_right(&app, 40).await;
-    // A month later everything is due; the first one is forgotten.
-    clock.advance(30 * 86_400);
+    // Three weeks later (her session lasts 30 idle days) everything is due; the first one is
+    // forgotten.
+    clock.advance(21 * 86_400);
     let q = app.get("/quiz").await;
     app.submit(&app.graded_fields(&q, false).await).await;
     let lapses = "SELECT COUNT(*) FROM reviews WHERE correct = 0 AND review_kind = 'review'";

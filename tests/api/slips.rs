@@ -52,14 +52,20 @@ async fn b1_back_and_resubmit_with_another_answer_shows_the_first_answer() {
     // A question with options to change her mind between.
     let mut q = app.get("/quiz").await;
     for _ in 0..20 {
-        if matches!(question(&q).kind, QuestionKind::Choice | QuestionKind::TrueFalse) {
+        if matches!(
+            question(&q).kind,
+            QuestionKind::Choice | QuestionKind::TrueFalse
+        ) {
             break;
         }
         app.submit(&answer_fields(&q)).await;
         q = app.get("/quiz").await;
     }
     assert!(
-        matches!(question(&q).kind, QuestionKind::Choice | QuestionKind::TrueFalse),
+        matches!(
+            question(&q).kind,
+            QuestionKind::Choice | QuestionKind::TrueFalse
+        ),
         "no question with options met"
     );
     let right = app.graded_fields(&q, true).await;
@@ -102,7 +108,10 @@ async fn b1_an_answer_to_a_question_replaced_since_goes_on_with_the_quiz() {
     let page = app.get("/quiz?moved=1").await;
     assert_eq!(page.status, 200);
     page.assert_has("那次回答没有记录");
-    assert!(question(&page).field("card").len() > 1, "a question to answer");
+    assert!(
+        question(&page).field("card").len() > 1,
+        "a question to answer"
+    );
     assert_eq!(reviews(&app).await, 0);
 }
 
@@ -135,7 +144,10 @@ async fn b1_an_in_page_question_sent_twice_shows_the_recorded_answer() {
     assert_eq!(back.status, 200);
     let result = back.texts(&format!("#q-{card} .check-result")).join(" ");
     assert!(result.contains(AGAIN), "{result}");
-    assert!(result.contains("✓ 答对了"), "the first answer stands: {result}");
+    assert!(
+        result.contains("✓ 答对了"),
+        "the first answer stands: {result}"
+    );
     assert_eq!(reviews(&app).await, 1);
 }
 
@@ -154,14 +166,21 @@ async fn assert_error_page_keeps_her(app: &TestApp, page: &Page, want: u16, who:
         .flat_map(|h| h.text())
         .collect();
     assert!(header.contains(who) && header.contains("退出"), "{header}");
-    let headline: String = doc.select(&sel(".error-page h1")).flat_map(|h| h.text()).collect();
+    let headline: String = doc
+        .select(&sel(".error-page h1"))
+        .flat_map(|h| h.text())
+        .collect();
     assert!(
         !headline.trim().is_empty() && !headline.chars().any(|c| c.is_ascii_digit()),
         "headline {headline:?}"
     );
     for big in doc.select(&sel(".error-page > *:first-child")) {
         let text: String = big.text().collect();
-        assert_ne!(text.trim(), want.to_string(), "the status is not the headline");
+        assert_ne!(
+            text.trim(),
+            want.to_string(),
+            "the status is not the headline"
+        );
     }
     // “继续测验” in the message must be a link or button of the page (B1).
     let message: String = doc
@@ -172,7 +191,11 @@ async fn assert_error_page_keeps_her(app: &TestApp, page: &Page, want: u16, who:
         .select(&sel("a, button"))
         .map(|e| e.text().collect::<String>())
         .collect();
-    for named in message.split('“').skip(1).filter_map(|s| s.split('”').next()) {
+    for named in message
+        .split('“')
+        .skip(1)
+        .filter_map(|s| s.split('”').next())
+    {
         assert!(
             controls.iter().any(|c| c.contains(named)),
             "the message names “{named}”, which the page does not offer:\n{}",

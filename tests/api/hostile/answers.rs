@@ -163,7 +163,14 @@ pub fn add(c: &mut Corpus) {
     ] {
         let body = form(&f);
         let label = format!("answer, {label}, as Alice");
-        c.post_body(&label, alice, "/quiz/answer", Some(FORM), &body, Expect::Any);
+        c.post_body(
+            &label,
+            alice,
+            "/quiz/answer",
+            Some(FORM),
+            &body,
+            Expect::Any,
+        );
     }
     // Alice's valid question sent by Bob (with his own csrf), and by anonymous visitors
     let as_bob = set(q, "csrf", &ctx.csrf_bob);
