@@ -27,6 +27,36 @@ document.addEventListener("keydown", function (ev) {
     else if (reveal) { ev.preventDefault(); reveal.open = true; }
   }
 });
+// A form is sent once: a second press (a double click, "1" pressed twice) does nothing, and
+// the buttons show it. They are disabled only after the browser has read the form, since a
+// disabled button's value (正确/错误) would not be sent. Without this script the server
+// recognises a repeated answer and shows the one it recorded.
+document.addEventListener("submit", function (ev) {
+  var form = ev.target;
+  if (!form.matches || form.matches("form.check-form") || (form.method || "").toLowerCase() !== "post") return;
+  if (form.getAttribute("data-sent")) { ev.preventDefault(); return; }
+  form.setAttribute("data-sent", "1");
+  setTimeout(function () {
+    var controls = form.querySelectorAll("button, input[type=radio], input[type=submit]");
+    for (var i = 0; i < controls.length; i++) controls[i].disabled = true;
+  }, 0);
+});
+// Back to a page the browser kept (its back-forward cache): its forms work again (the server
+// tells a repeated answer apart), and the link last followed ("回到原文") loses the focus, so
+// Enter continues the quiz instead of following that link again (B11).
+window.addEventListener("pageshow", function (ev) {
+  if (ev.persisted) {
+    var sent = document.querySelectorAll("form[data-sent]");
+    for (var i = 0; i < sent.length; i++) {
+      sent[i].removeAttribute("data-sent");
+      var controls = sent[i].querySelectorAll("button, input[type=radio], input[type=submit]");
+      for (var j = 0; j < controls.length; j++) controls[j].disabled = false;
+    }
+  }
+  var go = document.querySelector("[data-enter]");
+  var active = document.activeElement;
+  if (go && active && active !== go && (active.tagName === "A" || active.tagName === "BUTTON")) active.blur();
+});
 // Questions inside a paper page: the form is sent with fetch and the feedback the server
 // renders is put in place, without a reload. Without this script the same form posts and the
 // page comes back at the question with the same feedback.

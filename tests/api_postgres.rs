@@ -15,6 +15,8 @@ mod cards;
 mod content_files;
 #[path = "api/cost.rs"]
 mod cost;
+#[path = "api/dead_ends.rs"]
+mod dead_ends;
 #[path = "api/edges.rs"]
 mod edges;
 #[path = "api/export.rs"]
@@ -41,6 +43,8 @@ mod security;
 mod seminar;
 #[path = "api/settings.rs"]
 mod settings;
+#[path = "api/slips.rs"]
+mod slips;
 #[path = "api/startup.rs"]
 mod startup;
 

@@ -134,6 +134,9 @@ pub struct Submission {
     pub mode: Mode,
     /// How long she took, from the form's signed `shown_at` (checked at the edge, L4).
     pub duration_ms: i64,
+    /// When the question was shown (milliseconds, the same signed field): an answer recorded
+    /// for it cannot be older.
+    pub shown_at_ms: i64,
     pub answer: Submitted,
 }
 
@@ -165,7 +168,7 @@ pub fn grade(
             if sent.gave_up {
                 false
             } else if a.is_empty() {
-                return Err("请先填写答案；不知道的话，点“不知道，看答案”。");
+                return Err("请先填写答案；不知道的话，回到题目，选不知道、看答案。");
             } else {
                 let percent = number.is_some() && grading::is_percent_answer(answer);
                 grading::check(a, answer, accept, *number, percent, names)

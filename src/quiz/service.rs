@@ -239,8 +239,55 @@ fn question_seed(
     u64::from_str_radix(mac.get(..16).unwrap_or("0"), 16).unwrap_or(0)
 }
 
-/// Grades and records an answer; returns the new review's id.
-pub async fn record_answer(ctx: &Ctx<'_>, learner: i64, sub: Submission) -> Result<i64, QuizError> {
+/// What became of an answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Recorded {
+    /// Recorded now, as this review.
+    New(i64),
+    /// The question had been answered already (a double click, Back and resubmit, a second
+    /// tab, a POST sent again): this is the review recorded then, and nothing was written.
+    Again(i64),
+}
+
+impl Recorded {
+    pub fn id(self) -> i64 {
+        match self {
+            Recorded::New(id) | Recorded::Again(id) => id,
+        }
+    }
+}
+
+/// Grades and records an answer. A question already answered is not an error: the answer
+/// recorded for it stands, whatever this one says, and is returned as [`Recorded::Again`].
+/// [`QuizError::Stale`] only when the concept moved on without an answer to this question
+/// (it was undone, or another question of the concept was answered meanwhile).
+pub async fn record_answer(
+    ctx: &Ctx<'_>,
+    learner: i64,
+    sub: Submission,
+) -> Result<Recorded, QuizError> {
+    let (concept, card, version) = (sub.concept.clone(), sub.card.clone(), sub.version);
+    let shown = sub.shown_at_ms.div_euclid(1000);
+    match record_new(ctx, learner, sub).await {
+        Err(QuizError::Stale) => {
+            let asked = store::quiz::Asked {
+                concept: &concept,
+                version,
+                shown,
+            };
+            let first = store::quiz::answered_at(ctx.db, learner, asked).await?;
+            match first {
+                Some((id, answered)) if answered == card => Ok(Recorded::Again(id)),
+                _ => Err(QuizError::Stale),
+            }
+        }
+        other => other.map(Recorded::New),
+    }
+}
+
+/// [`record_answer`] for a question not answered yet: the new review's id, or
+/// [`QuizError::Stale`] when the concept's version is no longer the question's.
+async fn record_new(ctx: &Ctx<'_>, learner: i64, sub: Submission) -> Result<i64, QuizError> {
     if sub.answer.text.chars().count() > MAX_ANSWER_CHARS {
         return Err(QuizError::TooLong);
     }
@@ -283,7 +330,7 @@ pub async fn answer_in_page(
     ctx: &Ctx<'_>,
     learner: i64,
     sub: Submission,
-) -> Result<i64, QuizError> {
+) -> Result<Recorded, QuizError> {
     if sub.answer.text.chars().count() > MAX_ANSWER_CHARS {
         return Err(QuizError::TooLong);
     }
@@ -304,9 +351,9 @@ pub async fn answer_in_page(
     }
     let now = snap.now;
     store::reading::unlock(ctx.db, learner, &card.concept, now).await?;
-    let id = record_answer(ctx, learner, sub).await?;
+    let recorded = record_answer(ctx, learner, sub).await?;
     store::reading::reach(ctx.db, learner, &card.paper, &card.section, now).await?;
-    Ok(id)
+    Ok(recorded)
 }
 
 /// Her preferences and the concept's state to build an answer on. The cached state is safe to

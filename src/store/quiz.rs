@@ -344,6 +344,36 @@ pub async fn review(db: &Db, learner: i64, id: i64) -> sqlx::Result<Option<Revie
     .await
 }
 
+/// A question as it was shown: its concept, the concept's version then, and when (seconds).
+#[derive(Debug, Clone, Copy)]
+pub struct Asked<'a> {
+    pub concept: &'a str,
+    pub version: i64,
+    pub shown: i64,
+}
+
+/// The review that answered a question she was shown, with its card: her first review of the
+/// concept since it was shown that left the concept above the version it was shown at. Every
+/// change to a concept raises its version, so the answer to that question, when there was one,
+/// is that review; a later re-grade raises only its own `version_after`, which keeps it first,
+/// and reviews imported from elsewhere are older than the question.
+pub async fn answered_at(
+    db: &Db,
+    learner: i64,
+    q: Asked<'_>,
+) -> sqlx::Result<Option<(i64, String)>> {
+    let found = bound!(
+        "SELECT id, card_id FROM reviews
+         WHERE learner_id = $1 AND concept_slug = $2 AND version_after > $3 AND reviewed_at >= $4
+         ORDER BY id LIMIT 1",
+        learner,
+        q.concept,
+        q.version,
+        q.shown
+    );
+    super::first_of(found, &db.read).await
+}
+
 /// Whether `review` can still be undone or re-graded: it is the learner's latest answer, above
 /// her undo floor, and nothing changed its concept since.
 pub async fn is_current(db: &Db, learner: i64, review: &ReviewRow) -> sqlx::Result<bool> {

@@ -2,7 +2,7 @@
 
 use super::error::AppError;
 use super::session::{logged_out, private_cookie, random_id, SESSION_COOKIE};
-use super::{render, CsrfForm, Nav, NoFields, Visitor};
+use super::{render, CsrfForm, Nav, NoFields, SessionForm, Visitor};
 use crate::auth::{self, Password, Username};
 use crate::startup::AppState;
 use crate::store;
@@ -313,7 +313,12 @@ pub async fn check_password(
     Ok(creds.filter(|_| ok).map(|c| c.id))
 }
 
-async fn logout(state: web::Data<AppState>, CsrfForm { visitor, .. }: CsrfForm<NoFields>) -> Page {
+/// Log-out. From a page left open after she logged out elsewhere, or after her session ended,
+/// there is no session to end: she lands logged out all the same (see [`SessionForm`]).
+async fn logout(
+    state: web::Data<AppState>,
+    SessionForm { visitor, .. }: SessionForm<NoFields>,
+) -> Page {
     if let Some(sid) = &visitor.session_id {
         store::learners::delete_session(&state.db, sid).await?;
         state.db.cache.forget_session(sid);

@@ -58,7 +58,7 @@ impl AppError {
     }
 
     /// The title and message the learner sees.
-    fn public_text(&self) -> (&'static str, String) {
+    pub(super) fn public_text(&self) -> (&'static str, String) {
         match self {
             AppError::BadRequest(m) => ("请求有误", m.clone()),
             AppError::LoginRequired(_) => ("请先登录", "这个页面需要登录。".to_string()),
@@ -97,19 +97,34 @@ pub struct ErrorPage<'a> {
     pub status: u16,
     pub title: &'a str,
     pub message: &'a str,
+    /// The page she came from (same site), as a way back: messages say "回到上一页".
+    pub back: Option<String>,
 }
 
-/// Renders the friendly error page; falls back to plain text if even that fails.
+/// Renders the friendly error page; falls back to plain text if even that fails. `nav` is the
+/// visitor's header when known ([`Nav::plain`](super::Nav::plain) when not).
 pub fn error_page(status: StatusCode, title: &str, message: &str) -> HttpResponse {
+    error_page_with(super::Nav::plain(), None, status, title, message)
+}
+
+/// [`error_page`] with her own header and a way back to the page she came from.
+pub fn error_page_with(
+    nav: super::Nav,
+    back: Option<String>,
+    status: StatusCode,
+    title: &str,
+    message: &str,
+) -> HttpResponse {
     let page = ErrorPage {
-        nav: super::Nav::plain(),
+        nav,
         status: status.as_u16(),
         title,
         message,
+        back,
     };
     let body = page
         .render()
-        .unwrap_or_else(|_| format!("{} {title}\n{message}", status.as_u16()));
+        .unwrap_or_else(|_| format!("{title}\n{message}"));
     HttpResponse::build(status)
         .insert_header((header::CONTENT_TYPE, "text/html; charset=utf-8"))
         .insert_header((header::CACHE_CONTROL, "no-store"))

@@ -6,6 +6,9 @@
 //! - [`CsrfForm<T>`]: a form anyone may send (sign-up, log-in, log-out), its token checked.
 //! - [`LearnerForm<T>`]: a learner's form: the session first (an expired session is sent to log
 //!   in, not told its token is wrong), then the token, then the fields.
+//! - [`SessionForm<T>`]: a form that changes something only for a logged-in learner (log-out, a
+//!   question inside a paper page): its token is checked when she is logged in. Logged out it
+//!   changes nothing, so a page left open after her session ended still works.
 //!
 //! [`Routes::post`] only accepts a handler whose last argument is one of the two form
 //! extractors, so a new POST route cannot forget CSRF; [`route_table`] lists every route, and a
@@ -91,11 +94,15 @@ impl FromRequest for PaperPath {
 #[derive(Debug, Deserialize)]
 pub struct NoFields {}
 
-/// A form anyone may send, its CSRF token checked before the handler runs.
-pub struct CsrfForm<T> {
+/// A form anyone may send, its CSRF token checked before the handler runs; with
+/// `ONLY_LOGGED_IN`, only when a learner is logged in ([`SessionForm`]).
+pub struct CsrfForm<T, const ONLY_LOGGED_IN: bool = false> {
     pub visitor: Visitor,
     pub form: T,
 }
+
+/// See the module's notes: the token is checked when a learner is logged in, and only then.
+pub type SessionForm<T> = CsrfForm<T, true>;
 
 /// A learner's form: session, then CSRF token, then fields.
 pub struct LearnerForm<T> {
@@ -104,12 +111,18 @@ pub struct LearnerForm<T> {
     pub form: T,
 }
 
-impl<T: DeserializeOwned + 'static> FromRequest for CsrfForm<T> {
+impl<T: DeserializeOwned + 'static, const ONLY_LOGGED_IN: bool> FromRequest
+    for CsrfForm<T, ONLY_LOGGED_IN>
+{
     type Error = AppError;
-    type Future = Boxed<CsrfForm<T>>;
+    type Future = Boxed<CsrfForm<T, ONLY_LOGGED_IN>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        form_request(req, payload, false, |_, visitor, form| {
+        let need = match ONLY_LOGGED_IN {
+            true => Need::TokenIfLoggedIn,
+            false => Need::Token,
+        };
+        form_request(req, payload, need, |_, visitor, form| {
             Ok(CsrfForm { visitor, form })
         })
     }
@@ -120,7 +133,7 @@ impl<T: DeserializeOwned + 'static> FromRequest for LearnerForm<T> {
     type Future = Boxed<LearnerForm<T>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        form_request(req, payload, true, |learner, visitor, form| {
+        form_request(req, payload, Need::Learner, |learner, visitor, form| {
             let learner = learner.ok_or_else(|| anyhow::anyhow!("login was checked"))?;
             Ok(LearnerForm {
                 learner,
@@ -131,13 +144,24 @@ impl<T: DeserializeOwned + 'static> FromRequest for LearnerForm<T> {
     }
 }
 
-/// Both form extractors: the visitor, the learner (required when `login`: checked before the
-/// token, since an expired session's token is bound to the session that ended) and the checked
-/// form, put together by `build`.
+/// What a form extractor requires before the fields are read.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Need {
+    /// A valid token ([`CsrfForm`]).
+    Token,
+    /// A valid token when a learner is logged in ([`SessionForm`]).
+    TokenIfLoggedIn,
+    /// A learner, then a valid token ([`LearnerForm`]): the learner first, since an expired
+    /// session's token is bound to the session that ended.
+    Learner,
+}
+
+/// The form extractors: the visitor, the learner (required by [`Need::Learner`]) and the
+/// checked form, put together by `build`.
 fn form_request<T: DeserializeOwned + 'static, F: 'static>(
     req: &HttpRequest,
     payload: &mut Payload,
-    login: bool,
+    need: Need,
     build: fn(Option<Learner>, Visitor, T) -> Result<F, AppError>,
 ) -> Boxed<F> {
     let visitor = Visitor::from_request(req, payload);
@@ -145,21 +169,24 @@ fn form_request<T: DeserializeOwned + 'static, F: 'static>(
     let req = req.clone();
     Box::pin(async move {
         let visitor = visitor.await?;
-        let learner = match login {
-            true => Some(visitor.require(&req)?.clone()),
-            false => visitor.learner.clone(),
+        let learner = match need {
+            Need::Learner => Some(visitor.require(&req)?.clone()),
+            Need::Token | Need::TokenIfLoggedIn => visitor.learner.clone(),
         };
-        let form = checked_form(&req, &visitor, body).await?;
+        let check = need != Need::TokenIfLoggedIn || learner.is_some();
+        let form = checked_form(&req, &visitor, body, check).await?;
         build(learner, visitor, form)
     })
 }
 
-/// Reads a URL-encoded body, checks its `csrf` field against the visitor's token, then parses
-/// the fields. The body is read once and parsed twice, so form types need no `csrf` field.
+/// Reads a URL-encoded body, checks its `csrf` field against the visitor's token (when
+/// `check`), then parses the fields. The body is read once and parsed twice, so form types need
+/// no `csrf` field.
 async fn checked_form<T: DeserializeOwned>(
     req: &HttpRequest,
     visitor: &Visitor,
     body: impl Future<Output = Result<web::Bytes, actix_web::Error>>,
+    check: bool,
 ) -> Result<T, AppError> {
     use actix_web::error::UrlencodedError;
     let urlencoded = req
@@ -186,14 +213,16 @@ async fn checked_form<T: DeserializeOwned>(
         csrf: String,
     }
     // A body the token cannot be read from has no valid token.
-    let token = serde_urlencoded::from_bytes::<Token>(&body).map_or(String::new(), |t| t.csrf);
-    visitor.verify_csrf(&token)?;
+    if check {
+        let token = serde_urlencoded::from_bytes::<Token>(&body).map_or(String::new(), |t| t.csrf);
+        visitor.verify_csrf(&token)?;
+    }
     serde_urlencoded::from_bytes(&body).map_err(|e| super::form_error(UrlencodedError::Parse(e)))
 }
 
 /// Extractors that check the CSRF token before the handler runs.
 pub trait CsrfChecked {}
-impl<T> CsrfChecked for CsrfForm<T> {}
+impl<T, const ONLY_LOGGED_IN: bool> CsrfChecked for CsrfForm<T, ONLY_LOGGED_IN> {}
 impl<T> CsrfChecked for LearnerForm<T> {}
 
 /// Handler argument lists whose last argument checks the CSRF token.

@@ -8,7 +8,7 @@ use actix_web::http::{header, StatusCode};
 use actix_web::middleware::{self, DefaultHeaders, ErrorHandlerResponse, ErrorHandlers};
 use actix_web::{web, App, HttpResponse, HttpServer};
 use askama::Template;
-use error::{error_page, AppError};
+use error::AppError;
 use std::net::TcpListener;
 use std::sync::Arc;
 
@@ -26,7 +26,9 @@ pub mod reading;
 pub mod session;
 pub mod settings;
 
-pub use extract::{route_table, CsrfForm, LearnerForm, LoggedIn, NoFields, PaperPath, Routes};
+pub use extract::{
+    route_table, CsrfForm, LearnerForm, LoggedIn, NoFields, PaperPath, Routes, SessionForm,
+};
 pub use session::Visitor;
 
 /// What every page's layout needs: who is logged in and the form token for the log-out button.
@@ -39,8 +41,8 @@ pub struct Nav {
 }
 
 impl Nav {
-    /// For pages rendered without a request context (error pages): the header shows no
-    /// account links, since it cannot know who is asking.
+    /// For an error page whose visitor could not be read (a server error before the session
+    /// was): the header shows no account links, since it cannot know who is asking.
     pub fn plain() -> Nav {
         Nav {
             area: "error",
@@ -180,11 +182,22 @@ fn describe_serde(msg: &str) -> String {
     }
 }
 
-/// Any error response that is not already one of our HTML pages (actix's own 404 and 405,
-/// extractor errors) gets the friendly page, so a learner never sees a bare text error.
+/// Every error page, ours (an [`AppError`]) or actix's own (its 404 and 405, extractor errors),
+/// is rendered here with the visitor's own header and a way back (B2), so a learner never sees a
+/// bare text error or seems logged out. Pages that answer a form with its error (a 400 with the
+/// form) are ours and left as they are.
 fn friendly_errors<B: MessageBody + 'static>(
     res: ServiceResponse<B>,
 ) -> actix_web::Result<ErrorHandlerResponse<B>> {
+    let status = res.status();
+    if !(status.is_client_error() || status.is_server_error()) {
+        return Ok(ErrorHandlerResponse::Response(res.map_into_left_body()));
+    }
+    let app_error = res
+        .response()
+        .error()
+        .and_then(|e| e.as_error::<AppError>())
+        .map(AppError::public_text);
     // Our own pages, and the JSON of /healthz (a 503 there is an answer for a load balancer,
     // which reads the body, not an error page).
     let ours = res
@@ -192,22 +205,33 @@ fn friendly_errors<B: MessageBody + 'static>(
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.starts_with("text/html") || v.starts_with("application/json"));
-    let status = res.status();
-    if ours || !(status.is_client_error() || status.is_server_error()) {
-        return Ok(ErrorHandlerResponse::Response(res.map_into_left_body()));
-    }
-    let (title, message) = match status {
-        StatusCode::NOT_FOUND => ("页面不存在", "找不到这个页面。"),
-        StatusCode::METHOD_NOT_ALLOWED => ("不支持这种请求", "这个网址不接受这种请求方式。"),
-        StatusCode::PAYLOAD_TOO_LARGE => ("提交的内容太大", "提交的内容超过了允许的大小。"),
-        StatusCode::UNSUPPORTED_MEDIA_TYPE => ("格式不对", "提交的内容格式不被支持。"),
-        s if s.is_server_error() => ("服务器出了点问题", "这不是你的错，请稍后再试。"),
-        _ => ("请求有误", "请求无法处理，请检查后再试。"),
+    let (title, message) = match app_error {
+        Some(text) => text,
+        None if ours => return Ok(ErrorHandlerResponse::Response(res.map_into_left_body())),
+        None => {
+            let (title, message) = match status {
+                StatusCode::NOT_FOUND => ("页面不存在", "找不到这个页面。"),
+                StatusCode::METHOD_NOT_ALLOWED => {
+                    ("不支持这种请求", "这个网址不接受这种请求方式。")
+                }
+                StatusCode::PAYLOAD_TOO_LARGE => ("提交的内容太大", "提交的内容超过了允许的大小。"),
+                StatusCode::UNSUPPORTED_MEDIA_TYPE => ("格式不对", "提交的内容格式不被支持。"),
+                s if s.is_server_error() => ("服务器出了点问题", "这不是你的错，请稍后再试。"),
+                _ => ("请求有误", "请求无法处理，请检查后再试。"),
+            };
+            (title, message.to_string())
+        }
     };
     let (req, _) = res.into_parts();
-    let page: HttpResponse<BoxBody> = error_page(status, title, message);
-    let res = ServiceResponse::new(req, page).map_into_right_body::<B>();
-    Ok(ErrorHandlerResponse::Response(res))
+    Ok(ErrorHandlerResponse::Future(Box::pin(async move {
+        let visitor = session::visitor_for_error(&req, status.is_server_error()).await;
+        let here = req.uri().path_and_query().map(|p| p.as_str().to_string());
+        let back = session::referer_path(&req).filter(|r| Some(r) != here.as_ref());
+        let nav = visitor.map_or_else(Nav::plain, |v| v.nav(""));
+        let page: HttpResponse<BoxBody> =
+            error::error_page_with(nav, back, status, title, &message);
+        Ok(ServiceResponse::new(req, page).map_into_right_body::<B>())
+    })))
 }
 
 /// A GET route that also answers HEAD (actix leaves the body out for HEAD).

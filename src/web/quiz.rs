@@ -10,7 +10,7 @@
 use super::error::AppError;
 use super::{describe_when, render, see_other, LearnerForm, LoggedIn, Nav, NoFields, Routes};
 use crate::cards::{Card, CardData};
-use crate::quiz::service::{self, Feedback, Next, Question};
+use crate::quiz::service::{self, Feedback, Next, Question, Recorded};
 use crate::quiz::{
     Mode, QuizError, Snapshot, Submission, Submitted, MAX_ANSWER_CHARS, MAX_ANSWER_MS,
 };
@@ -88,11 +88,11 @@ impl From<QuizError> for AppError {
             ),
             Q::Mismatch => AppError::bad_request("题目和概念对不上，没有记录。"),
             Q::Locked => AppError::bad_request(
-                "这个概念还没有解锁：先读一篇讲到它的论文，点“我读完了”，再来练习。",
+                "这个概念还没有解锁：先读一篇讲到它的论文，在论文页末尾确认读完，它就会加入你的测验。",
             ),
             Q::NotFound => AppError::NotFound,
             Q::Stale => AppError::Conflict(
-                "这道题已经提交过了（可能是点了两次、刷新或后退），不会重复记录。点“继续测验”接着做下一题。"
+                "这道题已经换掉了（这个概念刚在别处答过，或撤销过），这次的回答没有记录。回到测验就是现在的题目。"
                     .into(),
             ),
             Q::NotCurrent(m) => AppError::Conflict(m.into()),
@@ -126,6 +126,8 @@ pub struct QuizQuery {
     concept: Option<String>,
     mode: Option<String>,
     undone: Option<u8>,
+    /// An answer came for a question that had been replaced (see [`answer`]).
+    moved: Option<u8>,
 }
 
 async fn question(state: web::Data<AppState>, who: LoggedIn, q: web::Query<QuizQuery>) -> Page {
@@ -133,7 +135,13 @@ async fn question(state: web::Data<AppState>, who: LoggedIn, q: web::Query<QuizQ
     let snap = service::snapshot(&ctx, who.learner.id).await?;
     // Undo brings the concept back, but the quiz shows it with another card when it has one (she
     // has just seen this card's answer), so the message promises a new question, not a retry.
-    let flash = (q.undone == Some(1)).then_some("已撤销。这个概念会换一道题再考你一次。");
+    let flash = if q.undone == Some(1) {
+        Some("已撤销。这个概念会换一道题再考你一次。")
+    } else if q.moved == Some(1) {
+        Some("刚才那道题已经换掉了（在别的页面答过这个概念，或撤销过），那次回答没有记录。这是现在的题目。")
+    } else {
+        None
+    };
     let mode = Mode::parse(q.mode.as_deref());
     let concept = q.concept.as_deref();
     match service::next_question(&ctx, who.learner.id, &snap, concept, mode).await? {
@@ -352,12 +360,15 @@ impl AnswerForm {
                 "这道题的表单被改动过（显示时间不对），所以没有记录。请回到测验重新作答。",
             )
         })?;
+        let now_ms = state.clock.now_ms();
         Ok(Submission {
             concept: self.concept,
             card: self.card,
             version: self.version,
             mode,
             duration_ms,
+            // Signed and checked just above; a clock step back recorded 0 there, and here too.
+            shown_at_ms: now_ms - duration_ms,
             answer: Submitted {
                 text: self.answer.unwrap_or_default(),
                 self_grade: self.grade,
@@ -397,8 +408,22 @@ pub fn answer_duration_ms(field: &str, now_ms: i64, signed: impl Fn(i64) -> Stri
 
 async fn answer(state: web::Data<AppState>, f: LearnerForm<AnswerForm>) -> Page {
     let submission = f.form.parse(&state, f.learner.id)?;
-    let id = service::record_answer(&state.quiz_as(&f.learner), f.learner.id, submission).await?;
-    Ok(see_other(&format!("/quiz/feedback/{id}")))
+    let mode = submission.mode;
+    let ctx = state.quiz_as(&f.learner);
+    Ok(see_other(
+        &match service::record_answer(&ctx, f.learner.id, submission).await {
+            Ok(Recorded::New(id)) => format!("/quiz/feedback/{id}"),
+            // The answer recorded for this question stands; she sees it, told so.
+            Ok(Recorded::Again(id)) => format!("/quiz/feedback/{id}?again=1"),
+            // The question was replaced before this answer came (undone, or its concept
+            // answered in another tab): nothing recorded, and the quiz goes on from here.
+            Err(QuizError::Stale) => match mode {
+                Mode::Practice => "/quiz?mode=practice&moved=1".to_string(),
+                Mode::Normal => "/quiz?moved=1".to_string(),
+            },
+            Err(e) => return Err(e.into()),
+        },
+    ))
 }
 
 #[derive(Template)]
@@ -431,6 +456,8 @@ struct FeedbackPage<'a> {
     lapses: i64,
     /// A wrong answer whose concept comes back today, after a few other questions.
     retry_today: bool,
+    /// Shown for a repeated answer: this is the one recorded before.
+    again: bool,
 }
 
 impl<'a> FeedbackPage<'a> {
@@ -460,6 +487,7 @@ impl<'a> FeedbackPage<'a> {
             source_href,
             lapses,
             retry_today,
+            again: false,
             nav: who.visitor.nav("quiz"),
             concept_name: concept_name(state, &card.concept),
             paper_short: state
@@ -512,9 +540,22 @@ pub(super) fn your_answer(state: &AppState, card: &Card, answer: &str) -> String
     }
 }
 
-async fn feedback(state: web::Data<AppState>, who: LoggedIn, id: web::Path<i64>) -> Page {
+#[derive(Deserialize)]
+pub struct FeedbackQuery {
+    /// She answered this question again: the page says this is the answer recorded before.
+    again: Option<u8>,
+}
+
+async fn feedback(
+    state: web::Data<AppState>,
+    who: LoggedIn,
+    id: web::Path<i64>,
+    q: web::Query<FeedbackQuery>,
+) -> Page {
     let fb = service::feedback(&state.quiz_as(&who.learner), who.learner.id, *id).await?;
-    render(&FeedbackPage::new(&state, &who, &fb))
+    let mut page = FeedbackPage::new(&state, &who, &fb);
+    page.again = q.again == Some(1);
+    render(&page)
 }
 
 #[derive(Deserialize)]

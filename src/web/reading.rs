@@ -13,11 +13,12 @@ use super::quiz::{
     AnswerForm, Opt, ANSWER_TOKEN,
 };
 use super::{
-    describe_when, encode_query, see_other, CsrfForm, LearnerForm, PaperPath, Routes, Visitor,
+    describe_when, encode_query, see_other, LearnerForm, PaperPath, Routes, SessionForm, Visitor,
 };
 use crate::cards::Card;
 use crate::content::Paper;
-use crate::quiz::{service, Mode, QuizError, Submitted};
+use crate::quiz::service::{self, Recorded};
+use crate::quiz::{Mode, QuizError, Submitted};
 use crate::reading as pure;
 use crate::startup::AppState;
 use crate::web::Page;
@@ -43,7 +44,7 @@ pub struct PaperQuery {
     pub gu: Option<u8>,
     /// The review recorded, when logged in.
     pub r: Option<i64>,
-    /// The answer was a repeat of one already recorded.
+    /// The answer was a repeat: `r` is the one recorded before.
     pub dup: Option<u8>,
     /// Not recorded: a new concept, and today's new concepts are used up.
     pub limit: Option<u8>,
@@ -51,18 +52,22 @@ pub struct PaperQuery {
     pub reached: Option<String>,
     /// "再试一次": the card whose answered question is shown as a form again.
     pub retry: Option<String>,
+    /// The question had been replaced before the answer came: nothing was recorded.
+    pub moved: Option<u8>,
 }
 
 /// What happened to an answer, as the feedback says it.
 pub enum Saved {
     /// Logged out: graded, not kept.
     Nothing,
-    /// A review; she sees the concept again then.
-    Recorded(String),
-    /// Sent twice: the first one counts.
-    Again,
+    /// A review; she sees the concept again `when`. `again`: she had answered this question
+    /// already, and this is the answer recorded then.
+    Recorded { when: String, again: bool },
     /// Answered on an earlier visit: shown as it was.
     Earlier,
+    /// The question was replaced (its concept answered elsewhere, or undone) before the
+    /// answer came: graded, not kept.
+    Moved,
     /// Graded, not kept: its concept is new and today's new concepts are used up.
     Limit(super::quiz::HeldBack),
 }
@@ -288,7 +293,10 @@ async fn feedback(
                 correct: review.correct,
                 yours: your_answer(state, card, &review.answer),
                 right,
-                saved: Saved::Recorded(describe_when(review.due_after_at, snap.now, &snap.prefs)),
+                saved: Saved::Recorded {
+                    when: describe_when(review.due_after_at, snap.now, &snap.prefs),
+                    again: q.dup == Some(1),
+                },
             }));
         }
     }
@@ -304,8 +312,8 @@ async fn feedback(
         correct,
         yours: your_answer(state, card, &sent.stored()),
         right,
-        saved: match (q.dup, q.limit.and(snap)) {
-            (Some(1), _) => Saved::Again,
+        saved: match (q.moved, q.limit.and(snap)) {
+            (Some(1), _) => Saved::Moved,
             (_, Some(snap)) => super::quiz::HeldBack::of(&snap.plan(), "这个概念".into(), 1)
                 .map_or(Saved::Nothing, Saved::Limit),
             _ => Saved::Nothing,
@@ -314,7 +322,9 @@ async fn feedback(
 }
 
 /// Answers a question inside a paper page, then back to it (post, redirect, get).
-async fn check(state: web::Data<AppState>, paper: PaperPath, f: CsrfForm<AnswerForm>) -> Page {
+/// A [`SessionForm`]: logged out (also after her session ended with the page open) the answer
+/// is graded and nothing is written, so there is nothing for a token to protect.
+async fn check(state: web::Data<AppState>, paper: PaperPath, f: SessionForm<AnswerForm>) -> Page {
     let on_page = page_questions(&state, &paper)
         .into_iter()
         .flat_map(|(_, cards)| cards)
@@ -345,10 +355,11 @@ async fn check(state: web::Data<AppState>, paper: PaperPath, f: CsrfForm<AnswerF
         Some(l) => {
             let sub = f.form.parse(&state, l.id)?;
             match service::answer_in_page(&state.quiz_as(l), l.id, sub).await {
-                Ok(id) => to.push_str(&format!("&r={id}")),
+                Ok(Recorded::New(id)) => to.push_str(&format!("&r={id}")),
                 // A double submit, a reload of the POST, or a page open in two tabs: the first
-                // answer counts and the feedback says so.
-                Err(QuizError::Stale) => to.push_str("&dup=1"),
+                // answer counts, and its feedback is shown, saying so.
+                Ok(Recorded::Again(id)) => to.push_str(&format!("&r={id}&dup=1")),
+                Err(QuizError::Stale) => to.push_str("&moved=1"),
                 // Past today's new-concept limit: graded and shown, nothing written.
                 Err(QuizError::NewLimit) => to.push_str("&limit=1"),
                 Err(e) => return Err(e.into()),

@@ -175,12 +175,28 @@ fn return_to(req: &HttpRequest) -> String {
     if matches!(*req.method(), Method::GET | Method::HEAD) {
         return path.to_string();
     }
+    referer_path(req).unwrap_or_else(|| "/quiz".to_string())
+}
+
+/// The path and query of the page the request came from, when it is on this site.
+pub(super) fn referer_path(req: &HttpRequest) -> Option<String> {
     let host = req.connection_info().host().to_string();
     req.headers()
         .get(header::REFERER)
         .and_then(|v| v.to_str().ok())
         .and_then(|r| same_site_path(r, &host))
-        .unwrap_or_else(|| "/quiz".to_string())
+}
+
+/// The visitor an error page is shown to, so that it keeps her header (B2): the one read for
+/// this request, else read now. Not read again for a server error, whose cause (the database,
+/// say) would only fail the read as well.
+pub(super) async fn visitor_for_error(req: &HttpRequest, server_error: bool) -> Option<Visitor> {
+    let known = req.extensions().get::<Visitor>().cloned();
+    match known {
+        Some(v) => Some(v),
+        None if server_error => None,
+        None => Visitor::from_request(req, &mut Payload::None).await.ok(),
+    }
 }
 
 /// A hex token as a page carries it: a random pad, then the token XOR the pad, both hex. Every
@@ -298,13 +314,16 @@ impl FromRequest for Visitor {
                 }
             }
             let bound_to = session_id.clone().unwrap_or(anon);
-            Ok(Visitor {
+            let visitor = Visitor {
                 learner,
                 session_id,
                 csrf: mask_token(&state.signer.sign(CSRF, &[&bound_to])),
                 bound_to,
                 signer: state.signer.clone(),
-            })
+            };
+            // Kept for an error page of this request (see `visitor_for_error`).
+            req.extensions_mut().insert(visitor.clone());
+            Ok(visitor)
         })
     }
 }

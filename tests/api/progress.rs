@@ -67,41 +67,12 @@ async fn progress_needs_an_account() {
     assert_eq!(app.get("/progress").await.status, 303);
 }
 
-/// The question form's fields, answered wrong whatever the card's kind (the right answer is
-/// read from the card's data in the database).
-async fn wrong_fields(
-    app: &crate::helpers::TestApp,
-    q: &crate::helpers::Page,
-) -> Vec<(String, String)> {
-    let mut f = answer_fields(q);
-    let card = q.input("card").unwrap();
-    let data = app.card_data(&card).await;
-    let set = |f: &mut Vec<(String, String)>, k: &str, v: &str| {
-        f.retain(|(key, _)| key != k);
-        f.push((k.to_string(), v.to_string()));
-    };
-    match data["t"].as_str().unwrap() {
-        "choice" | "which_paper" => {
-            let wrong = data["distractors"][0].as_str().unwrap();
-            set(&mut f, "answer", wrong);
-        }
-        "true_false" => {
-            let truth = data["truth"].as_bool().unwrap();
-            set(&mut f, "answer", if truth { "false" } else { "true" });
-        }
-        "recall" => set(&mut f, "grade", "1"),
-        // fill: answer_fields already gives up (不知道), which is wrong
-        _ => {}
-    }
-    f
-}
-
 #[tokio::test]
 async fn progress_after_one_wrong_answer_shows_no_mastery_anywhere() {
     let app = new_learner("honest").await;
     app.mark_read("chinchilla").await;
     let q = app.get("/quiz").await;
-    let f = wrong_fields(&app, &q).await;
+    let f = app.graded_fields(&q, false).await;
     let res = app.post_answer(&f).await;
     assert_eq!(res.status, 303, "{}", res.body);
     app.assert_count("SELECT COUNT(*) FROM reviews WHERE correct = 0", 1)

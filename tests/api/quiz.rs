@@ -91,18 +91,6 @@ async fn get_quiz_writes_nothing_and_shows_the_same_question_on_reload() {
 }
 
 #[tokio::test]
-async fn a_double_submit_or_back_button_records_one_review() {
-    let app = learner_with_paper("gpt-4").await;
-    let fields = app.some_answer().await;
-    let first = app.post_answer(&fields).await;
-    assert_eq!(first.status, 303);
-    let again = app.post_answer(&fields).await;
-    assert_eq!(again.status, 409);
-    assert!(again.body.contains("已经提交过了"));
-    app.assert_count("SELECT COUNT(*) FROM reviews", 1).await;
-}
-
-#[tokio::test]
 async fn forged_or_tampered_tokens_are_refused() {
     let app = learner_with_paper("bloom").await;
     let q = app.get("/quiz").await;
@@ -175,17 +163,6 @@ async fn undo_restores_the_state_once() {
         .post("/quiz/undo", &[("csrf", &csrf), ("review", &id1)])
         .await;
     assert_eq!(refused.status, 409);
-    app.assert_count("SELECT COUNT(*) FROM reviews", 1).await;
-}
-
-#[tokio::test]
-async fn a_stale_question_after_the_concept_moved_on_is_refused() {
-    let app = learner_with_paper("qlora").await;
-    let old = app.some_answer().await;
-    app.post_answer(&old).await;
-    // the same concept's state has a new version: the old token is stale
-    let page = app.post_answer(&old).await;
-    assert_eq!(page.status, 409);
     app.assert_count("SELECT COUNT(*) FROM reviews", 1).await;
 }
 

@@ -477,6 +477,33 @@ impl TestApp {
         (id, self.get(&format!("/quiz/feedback/{id}")).await)
     }
 
+    /// A right or a wrong answer to card `id`, as the field its form sends: `answer` (an
+    /// option, `true`/`false`, typed text) or, for a recall card, a self-grade `grade`. The
+    /// right answer is read from the card's data in the database.
+    pub async fn answer_to(&self, card: &str, right: bool) -> (String, String) {
+        let data = self.card_data(card).await;
+        let text = |v: &serde_json::Value| v.as_str().unwrap_or_default().to_string();
+        let (field, value) = match (data["t"].as_str().unwrap_or_default(), right) {
+            ("recall", true) => ("grade", "3".to_string()),
+            ("recall", false) => ("grade", "1".to_string()),
+            ("true_false", r) => (
+                "answer",
+                (data["truth"].as_bool().unwrap_or(false) == r).to_string(),
+            ),
+            ("choice" | "which_paper", false) => ("answer", text(&data["distractors"][0])),
+            (_, true) => ("answer", text(&data["answer"])),
+            (_, false) => ("answer", "我不知道".to_string()),
+        };
+        (field.to_string(), value)
+    }
+
+    /// The question form on `q` (the quiz's) answered right or wrong, see [`TestApp::answer_to`].
+    pub async fn graded_fields(&self, q: &Page, right: bool) -> Vec<(String, String)> {
+        let question = super::quiz::question(q);
+        let (k, v) = self.answer_to(&question.field("card"), right).await;
+        super::quiz::set(&question.fields, &k, &v)
+    }
+
     /// The generated data of card `id` (its `data_json`): the right answer, options, …
     pub async fn card_data(&self, id: &str) -> serde_json::Value {
         let pool = self.db().await;
