@@ -149,7 +149,6 @@ impl<'a> Crawl<'a> {
             failures: Vec::new(),
             pages: Vec::new(),
             logged_in: true,
-            b3: 0,
         }
     }
 
