@@ -17,6 +17,7 @@ mod pages;
 mod progress;
 mod quiz;
 mod reading;
+mod retest;
 mod security;
 mod settings;
 mod startup;
