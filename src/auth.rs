@@ -250,6 +250,17 @@ impl Bucket {
         self.failures.len() + self.in_flight
     }
 
+    /// When `max` failures and attempts in flight fill the bucket: how long until the oldest
+    /// failure leaves the window (a second while only attempts in flight fill it).
+    fn full_wait(&self, max: usize, window: Duration, now: Instant) -> Option<Duration> {
+        (self.used() >= max).then(|| {
+            self.failures
+                .front()
+                .map(|t| window.saturating_sub(now.duration_since(*t)))
+                .unwrap_or(Duration::from_secs(1))
+        })
+    }
+
     fn idle(&self) -> bool {
         self.failures.is_empty() && self.in_flight == 0
     }
@@ -355,27 +366,13 @@ impl LoginLimiter {
         now: Instant,
     ) -> Result<Attempt, Duration> {
         let p = &self.policy;
-        let mut guard = self.buckets.lock().unwrap_or_else(|e| e.into_inner());
+        let mut guard = self.swept(now)?;
         let b = &mut *guard;
-        b.sweep_if_due(now, p.window);
-        if b.keys() > MAX_KEYS {
-            // Still full after forgetting the stale: refuse rather than grow.
-            return Err(Duration::from_secs(60));
-        }
         let mut waits = Vec::new();
         if let Some(ip) = addr {
             if let Some(pair) = b.by_pair.get_mut(&(ip, name_key.to_string())) {
                 pair.prune(now, p.window);
-                if pair.used() >= p.pair_max {
-                    // Refused until the oldest failure leaves the window; while only
-                    // in-flight attempts fill the budget, a second is enough.
-                    let wait = pair
-                        .failures
-                        .front()
-                        .map(|t| p.window.saturating_sub(now.duration_since(*t)))
-                        .unwrap_or(Duration::from_secs(1));
-                    waits.push(wait);
-                }
+                waits.extend(pair.full_wait(p.pair_max, p.window, now));
             }
             if let Some(bucket) = b.by_addr.get_mut(&ip) {
                 bucket.prune(now, p.window);
@@ -417,20 +414,11 @@ impl LoginLimiter {
     /// in the window is refused like a guesser's address.
     pub fn begin_device(&self, device: &str, now: Instant) -> Result<Attempt, Duration> {
         let p = &self.policy;
-        let mut guard = self.buckets.lock().unwrap_or_else(|e| e.into_inner());
+        let mut guard = self.swept(now)?;
         let b = &mut *guard;
-        b.sweep_if_due(now, p.window);
-        if b.keys() > MAX_KEYS {
-            return Err(Duration::from_secs(60));
-        }
         let bucket = b.by_device.entry(device.to_string()).or_default();
         bucket.prune(now, p.window);
-        if bucket.used() >= p.pair_max {
-            let wait = bucket
-                .failures
-                .front()
-                .map(|t| p.window.saturating_sub(now.duration_since(*t)))
-                .unwrap_or(Duration::from_secs(1));
+        if let Some(wait) = bucket.full_wait(p.pair_max, p.window, now) {
             return Err(wait.max(Duration::from_secs(1)));
         }
         bucket.in_flight += 1;
@@ -442,6 +430,17 @@ impl LoginLimiter {
             buckets: self.buckets.clone(),
             done: false,
         })
+    }
+
+    /// The buckets, with the stale ones forgotten when a sweep is due; a wait when they are
+    /// still full after that (refuse rather than grow).
+    fn swept(&self, now: Instant) -> Result<std::sync::MutexGuard<'_, Buckets>, Duration> {
+        let mut b = self.buckets.lock().unwrap_or_else(|e| e.into_inner());
+        b.sweep_if_due(now, self.policy.window);
+        if b.keys() > MAX_KEYS {
+            return Err(Duration::from_secs(60));
+        }
+        Ok(b)
     }
 
     /// How many keys the limiter holds (for tests of its bound).
@@ -1127,22 +1126,18 @@ mod tests {
     fn n7_trusted_proxies_work_on_dual_stack_listeners_and_with_ports() {
         let trusted = [ip("127.0.0.50")];
         let mapped = Some(ip("::ffff:127.0.0.50"));
-        assert_eq!(
-            client_ip(mapped, &["1.2.3.4"], &trusted),
-            Some(ip("1.2.3.4"))
-        );
-        assert_eq!(
-            client_ip(mapped, &["1.2.3.4:443"], &trusted),
-            Some(ip("1.2.3.4"))
-        );
-        assert_eq!(
-            client_ip(mapped, &["[2001:db8::1]"], &trusted),
-            Some(ip("2001:db8::1"))
-        );
-        assert_eq!(
-            client_ip(mapped, &["[2001:db8::1]:8443"], &trusted),
-            Some(ip("2001:db8::1"))
-        );
+        for (hop, client) in [
+            ("1.2.3.4", "1.2.3.4"),
+            ("1.2.3.4:443", "1.2.3.4"),
+            ("[2001:db8::1]", "2001:db8::1"),
+            ("[2001:db8::1]:8443", "2001:db8::1"),
+        ] {
+            assert_eq!(
+                client_ip(mapped, &[hop], &trusted),
+                Some(ip(client)),
+                "{hop}"
+            );
+        }
         // An untrusted IPv4 peer seen through the dual-stack listener is its IPv4 address.
         assert_eq!(
             client_ip(Some(ip("::ffff:9.9.9.9")), &["1.2.3.4"], &trusted),

@@ -126,8 +126,8 @@ fn seconds<const MIN: u64, const MAX: u64>(text: &str) -> Result<Duration, Strin
     }
 }
 
-/// The file a generated cookie key is kept in: beside the database file.
-pub fn key_file_for(database_url: &str) -> Option<PathBuf> {
+/// The file a SQLite database URL names (none for PostgreSQL or an in-memory database).
+pub fn sqlite_file(database_url: &str) -> Option<PathBuf> {
     let path = database_url
         .strip_prefix("sqlite://")
         .or_else(|| database_url.strip_prefix("sqlite:"))?;
@@ -135,7 +135,12 @@ pub fn key_file_for(database_url: &str) -> Option<PathBuf> {
     if path.is_empty() || path == ":memory:" {
         return None;
     }
-    let mut p = PathBuf::from(path);
+    Some(PathBuf::from(path))
+}
+
+/// The file a generated cookie key is kept in: beside the database file.
+pub fn key_file_for(database_url: &str) -> Option<PathBuf> {
+    let mut p = sqlite_file(database_url)?;
     let name = p
         .file_name()
         .map(|n| format!("{}.key", n.to_string_lossy()))?;

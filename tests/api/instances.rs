@@ -287,23 +287,12 @@ async fn n6_a_concurrent_burst_over_two_instances_gets_one_budget() {
 /// refuses her second.
 #[tokio::test]
 async fn n6_the_heavy_gate_holds_across_instances() {
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let pg = Arc::new(PgDatabase::create().await);
     let apps = spawn_three(&pg, &pg.url).await;
     let a = &apps[0];
     assert_eq!(a.signup("heavyboth", PW).await.status, 303);
     a.plant_reviews(60_000, 1_767_225_600, 60).await;
-    let mut held = TcpStream::connect(("127.0.0.1", a.port))
-        .await
-        .expect("connect");
-    let head = format!(
-        "GET /export/paperdeck.json HTTP/1.1\r\nHost: x\r\nCookie: {}\r\n\r\n",
-        a.cookie_header()
-    );
-    held.write_all(head.as_bytes()).await.expect("send");
-    let mut first = [0u8; 64];
-    let n = held.read(&mut first).await.expect("the download starts");
-    assert!(String::from_utf8_lossy(&first[..n]).starts_with("HTTP/1.1 200"));
+    let held = a.stalled_download().await;
     let on_b = a.on(&apps[1]);
     let second = on_b.get("/export/revlog.csv").await;
     assert_eq!(second.status, 429, "a second download on another instance");

@@ -186,18 +186,7 @@ async fn n3_a_download_not_being_read_gives_its_place_back() {
     assert_eq!(app.signup("staller", PW).await.status, 303);
     // More than the socket buffers hold (the client's receive buffer is kept small too).
     app.plant_reviews(40_000, 1_767_225_600, 60).await;
-    let socket = tokio::net::TcpSocket::new_v4().expect("socket");
-    socket.set_recv_buffer_size(4096).expect("buffer size");
-    let mut held = socket
-        .connect(([127, 0, 0, 1], app.port).into())
-        .await
-        .expect("connect");
-    let head = format!(
-        "GET /export/paperdeck.json HTTP/1.1\r\nHost: x\r\nCookie: {}\r\n\r\n",
-        app.cookie_header()
-    );
-    held.write_all(head.as_bytes()).await.expect("send");
-    assert_eq!(status_of(&mut held).await, Some(200));
+    let held = app.stalled_download().await;
     // Once the server has filled the socket buffers and the download has sat a second
     // unread, her next download is served: the stalled one gave its place back. (How long the
     // filling takes depends on the machine, so she tries once a second; an unfixed server
@@ -220,11 +209,16 @@ async fn n3_a_download_not_being_read_gives_its_place_back() {
 /// another address is served.
 #[tokio::test]
 async fn m1r_connections_per_address_are_capped() {
-    let app = spawn_app_with(|s| {
-        s.connections_per_addr = 3;
-        s.body_idle_timeout = Duration::from_secs(300);
-    })
-    .await;
+    // A server process of its own: the cap counts the connections of the whole process.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let bin = std::path::Path::new(env!("CARGO_BIN_EXE_paperdeck"));
+    let mut server = crate::common::release::ReleaseServer::new(bin, dir.path());
+    server.env = vec![
+        ("PAPERDECK_CONNECTIONS_PER_ADDR".into(), "3".into()),
+        ("PAPERDECK_BODY_IDLE_SECS".into(), "300".into()),
+    ];
+    server.start(&reqwest::Client::new()).await;
+    let app = TestApp::on_server(server, dir);
     let mut open = Vec::new();
     for _ in 0..3 {
         // Connections whose body trickles (the server waits for the rest).
@@ -380,4 +374,28 @@ async fn n8_changing_the_password_gives_this_device_a_new_session() {
     let wrong = app.post("/account/logout-everywhere", &wrong).await;
     assert_eq!(wrong.status, 401);
     assert_eq!(app.get("/progress").await.status, 200);
+}
+
+/// N9: a typo in `copy-data --from` created an empty SQLite file and reported "复制完成" with
+/// no rows. A missing source is now refused, and nothing is created.
+#[tokio::test]
+async fn n9_copy_data_refuses_a_missing_source() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let from = dir.path().join("no-such.db");
+    let to = dir.path().join("target.db");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_paperdeck"))
+        .args([
+            "copy-data",
+            "--from",
+            &format!("sqlite://{}", from.display()),
+            "--to",
+            &format!("sqlite://{}", to.display()),
+        ])
+        .env_remove("DATABASE_URL")
+        .output()
+        .expect("run paperdeck");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "{stderr}");
+    assert!(stderr.contains("源数据库不存在"), "{stderr}");
+    assert!(!from.exists(), "the missing source was created");
 }

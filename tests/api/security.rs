@@ -502,23 +502,11 @@ async fn l9_the_database_file_is_created_private() {
 /// large download is still being sent, a second one is refused with a message.
 #[tokio::test]
 async fn h1_a_learner_runs_one_expensive_request_at_a_time() {
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let app = new_learner("heavy").await;
     // Tens of megabytes of JSON: more than the socket buffers hold, so a client that stops
     // reading keeps the download in progress.
     app.plant_reviews(60_000, 1_767_225_600, 60).await;
-    let mut held = tokio::net::TcpStream::connect(("127.0.0.1", app.port))
-        .await
-        .expect("connect");
-    let head = format!(
-        "GET /export/paperdeck.json HTTP/1.1\r\nHost: x\r\nCookie: {}\r\n\r\n",
-        app.cookie_header()
-    );
-    held.write_all(head.as_bytes()).await.expect("send");
-    let mut first = [0u8; 64];
-    let n = held.read(&mut first).await.expect("the download starts");
-    let start = String::from_utf8_lossy(&first[..n]).to_string();
-    assert!(start.starts_with("HTTP/1.1 200"), "{start}");
+    let held = app.stalled_download().await;
 
     let second = app.get("/export/revlog.csv").await;
     assert_eq!(second.status, 429, "a second download while one is sent");
