@@ -241,3 +241,47 @@ pub fn raise_file_limit() -> u64 {
         1024
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tokio::io::AsyncReadExt;
+
+    /// M1r (review 2026-12-06): one client could open connections until the process ran out of
+    /// file descriptors. Past `per_addr` open connections from one address, a new one is shut
+    /// at once; closing one (dropping its data) frees its place.
+    #[tokio::test]
+    async fn m1r_connections_past_the_cap_are_shut() {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let caps = Connections::new(2, &[]);
+        let mut clients = Vec::new();
+        let mut held = Vec::new();
+        for _ in 0..3 {
+            clients.push(tokio::net::TcpStream::connect(addr).await.unwrap());
+            let (server_side, _) = listener.accept().await.unwrap();
+            let mut data = actix_web::dev::Extensions::new();
+            caps.admit(&server_side, &mut data);
+            held.push((server_side, data));
+        }
+        let mut buf = [0u8; 8];
+        // The third was shut by the server: its client reads the end of the stream.
+        assert_eq!(clients[2].read(&mut buf).await.unwrap(), 0);
+        let open_here = || {
+            let open = caps.open.lock().unwrap();
+            open.get(&"127.0.0.1".parse::<IpAddr>().unwrap()).copied()
+        };
+        assert_eq!(open_here(), Some(2));
+        // Closing one gives its place to the next, which is counted and kept.
+        held.remove(0);
+        assert_eq!(open_here(), Some(1));
+        let _late = tokio::net::TcpStream::connect(addr).await.unwrap();
+        let (server_side, _) = listener.accept().await.unwrap();
+        let mut data = actix_web::dev::Extensions::new();
+        caps.admit(&server_side, &mut data);
+        assert_eq!(open_here(), Some(2));
+        drop(data);
+        drop(held);
+        assert_eq!(open_here(), None, "every place given back");
+    }
+}
