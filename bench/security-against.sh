@@ -39,6 +39,15 @@ tests=(
   "L8 api security::l8_deleting_the_account_removes_all_its_data"
   "L8 api security::l8_sessions_have_an_absolute_lifetime_and_expired_ones_are_purged"
   "L9 api security::l9_the_database_file_is_created_private"
+  # The re-test of 2026-12-06 (shared/reviews/security-2026-12-06.md).
+  "N1 api retest::n1_an_upload_is_decided_before_its_body_is_read"
+  "N1 api retest::n1_uploads_in_flight_are_bounded_per_learner"
+  "N2 api retest::n2_overlong_log_in_names_are_neither_stored_nor_counted"
+  "N3 api retest::n3_a_download_not_being_read_gives_its_place_back"
+  "H3r api retest::h3r_a_known_device_logs_in_during_a_targeted_attack"
+  "N5 api retest::n5_a_sign_up_flood_does_not_close_sign_up_for_a_newcomer"
+  "N8 api retest::n8_changing_the_password_gives_this_device_a_new_session"
+  "N9 api retest::n9_copy_data_refuses_a_missing_source"
 )
 for t in "${tests[@]}"; do
   read -r finding target name <<<"$t"

@@ -250,6 +250,17 @@ impl Bucket {
         self.failures.len() + self.in_flight
     }
 
+    /// When `max` failures and attempts in flight fill the bucket: how long until the oldest
+    /// failure leaves the window (a second while only attempts in flight fill it).
+    fn full_wait(&self, max: usize, window: Duration, now: Instant) -> Option<Duration> {
+        (self.used() >= max).then(|| {
+            self.failures
+                .front()
+                .map(|t| window.saturating_sub(now.duration_since(*t)))
+                .unwrap_or(Duration::from_secs(1))
+        })
+    }
+
     fn idle(&self) -> bool {
         self.failures.is_empty() && self.in_flight == 0
     }
@@ -276,6 +287,39 @@ struct Buckets {
     by_pair: HashMap<PairKey, Bucket>,
     by_name: HashMap<String, Bucket>,
     by_addr: HashMap<IpAddr, Bucket>,
+    /// Browsers that have logged in to an account before (a device cookie's id): each has its
+    /// own budget, untouched by what anyone else does to the account or the address.
+    by_device: HashMap<String, Bucket>,
+    last_sweep: Option<Instant>,
+}
+
+/// How often the limiter forgets the buckets whose failures have all left the window.
+const SWEEP_EVERY: Duration = Duration::from_secs(60);
+
+impl Buckets {
+    fn keys(&self) -> usize {
+        self.by_pair.len() + self.by_name.len() + self.by_addr.len() + self.by_device.len()
+    }
+
+    /// Drops every bucket with nothing left in the window (review 2026-12-06, N2: pruned by
+    /// time, not only once the maps are huge).
+    fn sweep(&mut self, now: Instant, window: Duration) {
+        fn sweep_map<K: std::hash::Hash + Eq>(
+            m: &mut HashMap<K, Bucket>,
+            now: Instant,
+            window: Duration,
+        ) {
+            for bucket in m.values_mut() {
+                bucket.prune(now, window);
+            }
+            m.retain(|_, v| !v.idle());
+        }
+        sweep_map(&mut self.by_pair, now, window);
+        sweep_map(&mut self.by_name, now, window);
+        sweep_map(&mut self.by_addr, now, window);
+        sweep_map(&mut self.by_device, now, window);
+        self.last_sweep = Some(now);
+    }
 }
 
 /// Log-in attempts per (address, name), per name and per address, in a sliding window.
@@ -297,6 +341,8 @@ pub struct LoginLimiter {
 pub struct Attempt {
     name: String,
     addr: Option<IpAddr>,
+    /// Set for an attempt from a known device: only the device's bucket counts it.
+    device: Option<String>,
     buckets: std::sync::Arc<std::sync::Mutex<Buckets>>,
     done: bool,
 }
@@ -320,36 +366,13 @@ impl LoginLimiter {
         now: Instant,
     ) -> Result<Attempt, Duration> {
         let p = &self.policy;
-        let mut guard = self.buckets.lock().unwrap_or_else(|e| e.into_inner());
+        let mut guard = self.swept(now)?;
         let b = &mut *guard;
-        if b.by_pair.len() + b.by_name.len() + b.by_addr.len() > MAX_KEYS {
-            for bucket in b.by_pair.values_mut() {
-                bucket.prune(now, p.window);
-            }
-            b.by_pair.retain(|_, v| !v.idle());
-            for bucket in b.by_name.values_mut() {
-                bucket.prune(now, p.window);
-            }
-            b.by_name.retain(|_, v| !v.idle());
-            for bucket in b.by_addr.values_mut() {
-                bucket.prune(now, p.window);
-            }
-            b.by_addr.retain(|_, v| !v.idle());
-        }
         let mut waits = Vec::new();
         if let Some(ip) = addr {
             if let Some(pair) = b.by_pair.get_mut(&(ip, name_key.to_string())) {
                 pair.prune(now, p.window);
-                if pair.used() >= p.pair_max {
-                    // Refused until the oldest failure leaves the window; while only
-                    // in-flight attempts fill the budget, a second is enough.
-                    let wait = pair
-                        .failures
-                        .front()
-                        .map(|t| p.window.saturating_sub(now.duration_since(*t)))
-                        .unwrap_or(Duration::from_secs(1));
-                    waits.push(wait);
-                }
+                waits.extend(pair.full_wait(p.pair_max, p.window, now));
             }
             if let Some(bucket) = b.by_addr.get_mut(&ip) {
                 bucket.prune(now, p.window);
@@ -378,9 +401,65 @@ impl LoginLimiter {
         Ok(Attempt {
             name: name_key.to_string(),
             addr,
+            device: None,
             buckets: self.buckets.clone(),
             done: false,
         })
+    }
+
+    /// Reserves an attempt from a browser that logged in to this account before (its device
+    /// cookie names the account): only the device's own budget applies, so failures from
+    /// anyone else, on the account or from a shared address, never slow its owner down
+    /// (review 2026-12-06, H3r; OWASP's "device cookies"). A device with `pair_max` failures
+    /// in the window is refused like a guesser's address.
+    pub fn begin_device(&self, device: &str, now: Instant) -> Result<Attempt, Duration> {
+        let p = &self.policy;
+        let mut guard = self.swept(now)?;
+        let b = &mut *guard;
+        let bucket = b.by_device.entry(device.to_string()).or_default();
+        bucket.prune(now, p.window);
+        if let Some(wait) = bucket.full_wait(p.pair_max, p.window, now) {
+            return Err(wait.max(Duration::from_secs(1)));
+        }
+        bucket.in_flight += 1;
+        bucket.last_start = Some(now);
+        Ok(Attempt {
+            name: String::new(),
+            addr: None,
+            device: Some(device.to_string()),
+            buckets: self.buckets.clone(),
+            done: false,
+        })
+    }
+
+    /// The buckets, with the stale ones forgotten when a sweep is due; a wait when they are
+    /// still full after that (refuse rather than grow).
+    fn swept(&self, now: Instant) -> Result<std::sync::MutexGuard<'_, Buckets>, Duration> {
+        let mut b = self.buckets.lock().unwrap_or_else(|e| e.into_inner());
+        b.sweep_if_due(now, self.policy.window);
+        if b.keys() > MAX_KEYS {
+            return Err(Duration::from_secs(60));
+        }
+        Ok(b)
+    }
+
+    /// How many keys the limiter holds (for tests of its bound).
+    pub fn keys(&self) -> usize {
+        self.buckets
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .keys()
+    }
+}
+
+impl Buckets {
+    fn sweep_if_due(&mut self, now: Instant, window: Duration) {
+        let due = self
+            .last_sweep
+            .is_none_or(|t| now.saturating_duration_since(t) >= SWEEP_EVERY);
+        if due || self.keys() > MAX_KEYS {
+            self.sweep(now, window);
+        }
     }
 }
 
@@ -395,6 +474,30 @@ impl Attempt {
     /// The password was wrong: recorded as a failure at `now`.
     pub fn failed(mut self, now: Instant) {
         self.resolve(Some(now));
+    }
+
+    /// The password was never checked (the hashing queue was full): the attempt leaves the
+    /// counts without a failure, since nothing was learnt.
+    pub fn cancelled(mut self) {
+        if self.done {
+            return;
+        }
+        self.done = true;
+        let mut guard = self.buckets.lock().unwrap_or_else(|e| e.into_inner());
+        let b = &mut *guard;
+        let mut buckets: Vec<Option<&mut Bucket>> = Vec::new();
+        if let Some(d) = &self.device {
+            buckets.push(b.by_device.get_mut(d));
+        } else {
+            buckets.push(b.by_name.get_mut(&self.name));
+            if let Some(ip) = self.addr {
+                buckets.push(b.by_addr.get_mut(&ip));
+                buckets.push(b.by_pair.get_mut(&(ip, self.name.clone())));
+            }
+        }
+        for bucket in buckets.into_iter().flatten() {
+            bucket.in_flight = bucket.in_flight.saturating_sub(1);
+        }
     }
 
     fn resolve(&mut self, failed_at: Option<Instant>) {
@@ -412,6 +515,13 @@ impl Attempt {
                 }
             }
         };
+        if let Some(d) = &self.device {
+            end(b.by_device.get_mut(d));
+            if failed_at.is_none() {
+                b.by_device.remove(d);
+            }
+            return;
+        }
         end(b.by_name.get_mut(&self.name));
         if let Some(ip) = self.addr {
             end(b.by_addr.get_mut(&ip));
@@ -427,49 +537,6 @@ impl Attempt {
 impl Drop for Attempt {
     fn drop(&mut self) {
         self.resolve(Some(Instant::now()));
-    }
-}
-
-/// Counts events per key in a sliding window (sign-ups per address, and all sign-ups).
-#[derive(Debug)]
-pub struct RateLimit {
-    max: usize,
-    window: Duration,
-    events: std::sync::Mutex<HashMap<Option<IpAddr>, std::collections::VecDeque<Instant>>>,
-}
-
-impl RateLimit {
-    pub fn new(max: usize, window: Duration) -> RateLimit {
-        RateLimit {
-            max,
-            window,
-            events: Default::default(),
-        }
-    }
-
-    /// Takes one event for `key` if the budget allows, else says how long until it does.
-    pub fn take(&self, key: Option<IpAddr>, now: Instant) -> Result<(), Duration> {
-        let mut m = self.events.lock().unwrap_or_else(|e| e.into_inner());
-        if m.len() > MAX_KEYS {
-            let window = self.window;
-            m.retain(|_, v| v.back().is_some_and(|t| now.duration_since(*t) < window));
-        }
-        let list = m.entry(key).or_default();
-        while list
-            .front()
-            .is_some_and(|t| now.duration_since(*t) >= self.window)
-        {
-            list.pop_front();
-        }
-        if list.len() >= self.max {
-            let oldest = list.front().copied().unwrap_or(now);
-            return Err(self
-                .window
-                .saturating_sub(now.duration_since(oldest))
-                .max(Duration::from_secs(1)));
-        }
-        list.push_back(now);
-        Ok(())
     }
 }
 
@@ -497,8 +564,10 @@ pub fn client_ip(
     forwarded_for: &[&str],
     trusted: &[IpAddr],
 ) -> Option<IpAddr> {
-    let peer = peer?;
-    if !trusted.contains(&peer) {
+    // A dual-stack listener sees IPv4 peers as `::ffff:a.b.c.d` (review 2026-12-06, N7).
+    let peer = canonical_ip(peer?);
+    let is_trusted = |ip: IpAddr| trusted.iter().any(|t| canonical_ip(*t) == ip);
+    if !is_trusted(peer) {
         return Some(peer);
     }
     let mut client = peer;
@@ -508,18 +577,42 @@ pub fn client_ip(
         .flat_map(|h| h.rsplit(','))
         .map(str::trim)
     {
-        match hop.parse::<IpAddr>() {
-            Ok(ip) => {
+        match parse_hop(hop) {
+            Some(ip) => {
                 client = ip;
-                if !trusted.contains(&ip) {
+                if !is_trusted(ip) {
                     break;
                 }
             }
-            // A malformed entry: stop at the last address a trusted proxy vouched for.
-            Err(_) => break,
+            // A malformed entry (or `unknown`, a proxy that did not know the client): stop at
+            // the last address a trusted proxy vouched for.
+            None => break,
         }
     }
     Some(client)
+}
+
+/// An IPv4 address written as IPv6 (`::ffff:a.b.c.d`) as the IPv4 address it is.
+pub fn canonical_ip(ip: IpAddr) -> IpAddr {
+    match ip {
+        IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(ip, IpAddr::V4),
+        v4 => v4,
+    }
+}
+
+/// One `X-Forwarded-For` entry as proxies write it: an address, `a.b.c.d:port`, `[v6]` or
+/// `[v6]:port`.
+fn parse_hop(hop: &str) -> Option<IpAddr> {
+    let ip = hop
+        .parse::<IpAddr>()
+        .ok()
+        .or_else(|| hop.parse::<std::net::SocketAddr>().ok().map(|a| a.ip()))
+        .or_else(|| {
+            hop.strip_prefix('[')
+                .and_then(|r| r.strip_suffix(']'))
+                .and_then(|r| r.parse().ok())
+        })?;
+    Some(canonical_ip(ip))
 }
 
 /// Accepts a `next` target only when it is a path on this site: starts with one `/`, no
@@ -539,47 +632,152 @@ pub fn safe_next(next: Option<&str>) -> String {
     }
 }
 
-/// Runs password hashing on one dedicated thread.
+/// Runs password hashing on a few dedicated threads, fairly across clients.
 ///
 /// Argon2id needs ~19 MiB and tens of milliseconds per hash. On the async runtime's blocking
-/// pool a burst of log-ins would run many at once, each thread with its own memory; one thread
-/// bounds the server to one hash in memory at a time, and hashes queue instead.
+/// pool a burst of log-ins would run many at once, each thread with its own memory; here
+/// [`HASH_THREADS`] threads bound the memory, and hashes queue instead. The queue is kept per
+/// client address and served in turn (review 2026-12-06, N4), so a flood from a few addresses
+/// slows the flooders: anyone else waits for at most one hash per busy address, not for the
+/// whole flood. Each address may queue [`QUEUED_PER_LANE`] hashes and the server
+/// [`QUEUED_MAX`]; past that a request is refused at once ([`HashError::Busy`]). A log-in from
+/// a known device goes in the first lane, ahead of everyone.
 pub struct Hasher {
-    jobs: std::sync::Mutex<std::sync::mpsc::Sender<Box<dyn FnOnce() + Send>>>,
+    queue: std::sync::Arc<(std::sync::Mutex<Queue>, std::sync::Condvar)>,
+}
+
+/// Hashing threads: two cores, and a hash in flight holds ~19 MiB.
+pub const HASH_THREADS: usize = 2;
+/// Hashes one client address may have waiting.
+pub const QUEUED_PER_LANE: usize = 4;
+/// Hashes waiting in all.
+pub const QUEUED_MAX: usize = 256;
+
+type Job = Box<dyn FnOnce() + Send>;
+
+/// Which queue a hash waits in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Lane {
+    /// A log-in from a browser that has logged in to the account before.
+    First,
+    /// Everything else, per client address.
+    From(Option<IpAddr>),
+}
+
+#[derive(Default)]
+struct Queue {
+    lanes: HashMap<Lane, std::collections::VecDeque<Job>>,
+    /// Lanes with work, in the order they are served (except [`Lane::First`], served first).
+    turn: std::collections::VecDeque<Lane>,
+    waiting: usize,
+}
+
+impl Queue {
+    fn pop(&mut self) -> Option<Job> {
+        let lane = if self.lanes.contains_key(&Lane::First) {
+            Lane::First
+        } else {
+            self.turn.pop_front()?
+        };
+        let jobs = self.lanes.get_mut(&lane)?;
+        let job = jobs.pop_front();
+        if jobs.is_empty() {
+            self.lanes.remove(&lane);
+        } else if lane != Lane::First {
+            self.turn.push_back(lane);
+        }
+        self.waiting -= usize::from(job.is_some());
+        job
+    }
+}
+
+/// Why a hash did not run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HashError {
+    /// The queue (this address's, or the server's) is full: try again in a moment.
+    Busy,
+    /// The hashing threads are gone.
+    Stopped,
+}
+
+impl std::fmt::Display for HashError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            HashError::Busy => "the hashing queue is full",
+            HashError::Stopped => "the hashing threads stopped",
+        })
+    }
 }
 
 impl Default for Hasher {
     fn default() -> Hasher {
-        let (tx, rx) = std::sync::mpsc::channel::<Box<dyn FnOnce() + Send>>();
-        let _ = std::thread::Builder::new()
-            .name("password-hasher".into())
-            .spawn(move || {
-                while let Ok(job) = rx.recv() {
-                    job();
-                }
-            });
-        Hasher {
-            jobs: std::sync::Mutex::new(tx),
-        }
+        Hasher::new(HASH_THREADS)
     }
 }
 
 impl Hasher {
-    /// Runs `f` on the hashing thread and waits for its result without blocking the executor.
-    pub async fn run<T: Send + 'static>(
+    pub fn new(threads: usize) -> Hasher {
+        let queue: std::sync::Arc<(std::sync::Mutex<Queue>, std::sync::Condvar)> =
+            Default::default();
+        for i in 0..threads.max(1) {
+            let q = queue.clone();
+            let _ = std::thread::Builder::new()
+                .name(format!("password-hasher-{i}"))
+                .spawn(move || loop {
+                    let (lock, ready) = &*q;
+                    let mut guard = lock.lock().unwrap_or_else(|e| e.into_inner());
+                    let job = loop {
+                        match guard.pop() {
+                            Some(job) => break job,
+                            None => guard = ready.wait(guard).unwrap_or_else(|e| e.into_inner()),
+                        }
+                    };
+                    drop(guard);
+                    job();
+                });
+        }
+        Hasher { queue }
+    }
+
+    /// Queues `f` in `lane`, or refuses at once when the queue is full.
+    pub fn submit<T: Send + 'static>(
         &self,
+        lane: Lane,
         f: impl FnOnce() -> T + Send + 'static,
-    ) -> Result<T, &'static str> {
+    ) -> Result<tokio::sync::oneshot::Receiver<T>, HashError> {
         let (tx, rx) = tokio::sync::oneshot::channel();
-        let job = Box::new(move || {
+        let job: Job = Box::new(move || {
             let _ = tx.send(f());
         });
-        self.jobs
-            .lock()
-            .map_err(|_| "hasher lock poisoned")?
-            .send(job)
-            .map_err(|_| "hasher thread stopped")?;
-        rx.await.map_err(|_| "hasher dropped the job")
+        let (lock, ready) = &*self.queue;
+        let mut q = lock.lock().unwrap_or_else(|e| e.into_inner());
+        let queued = q.lanes.get(&lane).map_or(0, |l| l.len());
+        let lane_max = if lane == Lane::First {
+            QUEUED_MAX
+        } else {
+            QUEUED_PER_LANE
+        };
+        if queued >= lane_max || q.waiting >= QUEUED_MAX {
+            return Err(HashError::Busy);
+        }
+        if queued == 0 && lane != Lane::First {
+            q.turn.push_back(lane);
+        }
+        q.lanes.entry(lane).or_default().push_back(job);
+        q.waiting += 1;
+        drop(q);
+        ready.notify_one();
+        Ok(rx)
+    }
+
+    /// Runs `f` on a hashing thread in `lane` and waits for its result without blocking the
+    /// executor.
+    pub async fn run_in<T: Send + 'static>(
+        &self,
+        lane: Lane,
+        f: impl FnOnce() -> T + Send + 'static,
+    ) -> Result<T, HashError> {
+        self.submit(lane, f)?.await.map_err(|_| HashError::Stopped)
     }
 }
 
@@ -806,16 +1004,145 @@ mod tests {
         assert_eq!(limit_key(ip("2001:db8:1:2:3:4:5:6")), ip("2001:db8:1:2::"));
     }
 
+    /// N4 (review 2026-12-06): one hashing thread served a FIFO queue, so 900 failed log-ins
+    /// from 30 addresses put a normal log-in 42 s behind them. The queue is served in turn per
+    /// address, and bounded per address.
+    #[tokio::test]
+    async fn n4_the_hashing_queue_is_fair_across_addresses_and_bounded() {
+        let hasher = Hasher::new(1);
+        let (release, gate) = std::sync::mpsc::channel::<()>();
+        let flooder = Lane::From(Some(ip("10.0.0.66")));
+        // The thread is busy with the flooder's first hash until released ...
+        let first = hasher
+            .submit(flooder, move || gate.recv().is_ok())
+            .expect("queued");
+        let order = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let log = |who: &'static str| {
+            let order = order.clone();
+            move || order.lock().unwrap().push(who)
+        };
+        // ... while more of its hashes queue, up to its bound, and then one from elsewhere.
+        std::thread::sleep(Duration::from_millis(50));
+        let mut waiting = Vec::new();
+        for _ in 0..QUEUED_PER_LANE {
+            waiting.push(hasher.submit(flooder, log("flood")).expect("within bound"));
+        }
+        assert_eq!(
+            hasher.submit(flooder, log("flood")).err(),
+            Some(HashError::Busy),
+            "past its bound the flooder is refused"
+        );
+        let alice = hasher
+            .submit(Lane::From(Some(ip("10.0.0.7"))), log("alice"))
+            .expect("queued");
+        release.send(()).unwrap();
+        assert!(first.await.unwrap());
+        alice.await.unwrap();
+        for w in waiting {
+            w.await.unwrap();
+        }
+        let order = order.lock().unwrap().clone();
+        // One of the flooder's hashes was queued first and runs first; then it is her turn,
+        // not after all of them.
+        assert_eq!(
+            order.iter().position(|w| *w == "alice"),
+            Some(1),
+            "{order:?}"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_known_device_is_hashed_first() {
+        let hasher = Hasher::new(1);
+        let (release, gate) = std::sync::mpsc::channel::<()>();
+        let first = hasher
+            .submit(Lane::From(None), move || gate.recv().is_ok())
+            .unwrap();
+        std::thread::sleep(Duration::from_millis(50));
+        let order = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let mut all = Vec::new();
+        for (lane, who) in [
+            (Lane::From(Some(ip("10.0.0.1"))), "a"),
+            (Lane::From(Some(ip("10.0.0.2"))), "b"),
+            (Lane::First, "device"),
+        ] {
+            let order = order.clone();
+            all.push(
+                hasher
+                    .submit(lane, move || order.lock().unwrap().push(who))
+                    .unwrap(),
+            );
+        }
+        release.send(()).unwrap();
+        first.await.unwrap();
+        for w in all {
+            w.await.unwrap();
+        }
+        assert_eq!(*order.lock().unwrap(), vec!["device", "a", "b"]);
+    }
+
+    /// N2 (review 2026-12-06): the limiter forgot nothing before 100,000 keys. Buckets whose
+    /// failures have left the window are now dropped on a timer.
     #[test]
-    fn m5_signups_are_limited_per_key() {
-        let r = RateLimit::new(2, Duration::from_secs(3600));
-        let t0 = Instant::now();
-        let a = Some(ip("10.0.0.1"));
-        assert!(r.take(a, t0).is_ok());
-        assert!(r.take(a, t0).is_ok());
-        assert!(r.take(a, t0).is_err());
-        assert!(r.take(Some(ip("10.0.0.2")), t0).is_ok());
-        assert!(r.take(a, t0 + Duration::from_secs(3601)).is_ok());
+    fn n2_the_limiter_forgets_stale_keys_by_time() {
+        let (l, t0) = fresh();
+        for i in 0..50u8 {
+            l.begin(&format!("name{i}"), Some(ip(&format!("10.0.1.{i}"))), t0)
+                .unwrap()
+                .failed(t0);
+        }
+        assert!(l.keys() >= 150, "{}", l.keys());
+        let later = t0 + Duration::from_secs(16 * 60);
+        l.begin("someone", Some(ip("10.0.2.1")), later)
+            .unwrap()
+            .failed(later);
+        assert_eq!(l.keys(), 3, "only the new attempt's buckets are left");
+    }
+
+    /// H3r (review 2026-12-06): spacing an account's attempts let an attacker keep its owner
+    /// out. A known device has its own budget, untouched by the failures of others.
+    #[test]
+    fn h3r_a_known_device_keeps_its_own_budget() {
+        let (l, t0) = fresh();
+        for i in 0..40u8 {
+            if let Ok(a) = l.begin("dora", Some(ip(&format!("10.1.0.{i}"))), t0) {
+                a.failed(t0);
+            }
+        }
+        assert!(l.begin("dora", Some(ip("10.2.0.1")), t0).is_err());
+        l.begin_device("her-laptop", t0).unwrap().succeeded();
+        // Its own failures still count: a stolen device cookie is no free pass.
+        for _ in 0..5 {
+            l.begin_device("her-laptop", t0).unwrap().failed(t0);
+        }
+        assert!(l.begin_device("her-laptop", t0).is_err());
+        assert!(l.begin_device("another-device", t0).is_ok());
+    }
+
+    /// N7 (review 2026-12-06): a dual-stack listener sees IPv4 proxies as `::ffff:a.b.c.d`, and
+    /// entries with ports or brackets were not understood, so every client fell back to the
+    /// proxy's address.
+    #[test]
+    fn n7_trusted_proxies_work_on_dual_stack_listeners_and_with_ports() {
+        let trusted = [ip("127.0.0.50")];
+        let mapped = Some(ip("::ffff:127.0.0.50"));
+        for (hop, client) in [
+            ("1.2.3.4", "1.2.3.4"),
+            ("1.2.3.4:443", "1.2.3.4"),
+            ("[2001:db8::1]", "2001:db8::1"),
+            ("[2001:db8::1]:8443", "2001:db8::1"),
+        ] {
+            assert_eq!(
+                client_ip(mapped, &[hop], &trusted),
+                Some(ip(client)),
+                "{hop}"
+            );
+        }
+        // An untrusted IPv4 peer seen through the dual-stack listener is its IPv4 address.
+        assert_eq!(
+            client_ip(Some(ip("::ffff:9.9.9.9")), &["1.2.3.4"], &trusted),
+            Some(ip("9.9.9.9"))
+        );
     }
 
     #[test]

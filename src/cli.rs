@@ -693,6 +693,16 @@ fn import(args: ImportArgs) -> anyhow::Result<()> {
 }
 
 fn copy_data(args: CopyArgs) -> anyhow::Result<()> {
+    // A typo in --from must not create an empty database and report a copy of nothing
+    // (review 2026-12-06, N9).
+    if let Some(file) = crate::config::sqlite_file(&args.from) {
+        if !file.is_file() {
+            anyhow::bail!(
+                "源数据库不存在 (the source database does not exist): {}",
+                file.display()
+            );
+        }
+    }
     let copied = runtime()?.block_on(async {
         // No cache: nothing is served from these handles.
         let zero = std::time::Duration::ZERO;

@@ -51,9 +51,21 @@ pub struct Settings {
     #[arg(long = "body-idle-secs", value_name = "SECS", env = "PAPERDECK_BODY_IDLE_SECS", default_value = "10",
           value_parser = seconds::<1, 300>)]
     pub body_idle_timeout: Duration,
-    /// The whole request body must arrive within this time.
+    /// The whole body of an upload must arrive within this time ...
     #[arg(skip = Duration::from_secs(120))]
     pub body_deadline: Duration,
+    /// ... and the body of any other request (forms of at most 64 KB) within this one.
+    #[arg(skip = Duration::from_secs(20))]
+    pub form_deadline: Duration,
+    /// Connections one client address may hold open at once.
+    #[arg(long, env = "PAPERDECK_CONNECTIONS_PER_ADDR", default_value_t = 64)]
+    pub connections_per_addr: usize,
+    /// A download whose client takes nothing for this long gives its place back and is cut.
+    #[arg(skip = Duration::from_secs(30))]
+    pub download_idle: Duration,
+    /// The longest a download may take in all.
+    #[arg(skip = Duration::from_secs(600))]
+    pub download_deadline: Duration,
     /// Sign-ups allowed per client address per hour.
     #[arg(long, env = "PAPERDECK_SIGNUPS_PER_ADDR_PER_HOUR",
           default_value_t = crate::startup::SIGNUPS_PER_ADDR_PER_HOUR)]
@@ -114,8 +126,8 @@ fn seconds<const MIN: u64, const MAX: u64>(text: &str) -> Result<Duration, Strin
     }
 }
 
-/// The file a generated cookie key is kept in: beside the database file.
-pub fn key_file_for(database_url: &str) -> Option<PathBuf> {
+/// The file a SQLite database URL names (none for PostgreSQL or an in-memory database).
+pub fn sqlite_file(database_url: &str) -> Option<PathBuf> {
     let path = database_url
         .strip_prefix("sqlite://")
         .or_else(|| database_url.strip_prefix("sqlite:"))?;
@@ -123,7 +135,12 @@ pub fn key_file_for(database_url: &str) -> Option<PathBuf> {
     if path.is_empty() || path == ":memory:" {
         return None;
     }
-    let mut p = PathBuf::from(path);
+    Some(PathBuf::from(path))
+}
+
+/// The file a generated cookie key is kept in: beside the database file.
+pub fn key_file_for(database_url: &str) -> Option<PathBuf> {
+    let mut p = sqlite_file(database_url)?;
     let name = p
         .file_name()
         .map(|n| format!("{}.key", n.to_string_lossy()))?;

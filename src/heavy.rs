@@ -77,6 +77,30 @@ impl Gate {
         Ok(Permit {
             learner,
             running: self.running.clone(),
+            shared: None,
+        })
+    }
+
+    /// [`Gate::try_enter`], then the same rule for the whole deployment: on PostgreSQL the
+    /// learner's place and a server-wide slot are also taken in the database, so several
+    /// instances together run no more than one instance would (review 2026-12-06, N6).
+    pub async fn enter(
+        &self,
+        db: &crate::store::Db,
+        learner: i64,
+    ) -> Result<Result<Permit, Busy>, sqlx::Error> {
+        use crate::store::locks::{try_heavy, Taken};
+        let mut permit = match self.try_enter(learner) {
+            Ok(p) => p,
+            Err(busy) => return Ok(Err(busy)),
+        };
+        Ok(match try_heavy(db, learner, self.limit).await? {
+            Ok(held) => {
+                permit.shared = held;
+                Ok(permit)
+            }
+            Err(Taken::Learner) => Err(Busy::Mine),
+            Err(Taken::Server) => Err(Busy::Server),
         })
     }
 }
@@ -86,6 +110,8 @@ impl Gate {
 pub struct Permit {
     learner: i64,
     running: Arc<Mutex<Running>>,
+    /// The deployment-wide locks, on PostgreSQL.
+    shared: Option<crate::store::locks::Held>,
 }
 
 impl Drop for Permit {

@@ -21,6 +21,7 @@ pub mod reading;
 pub mod revlog;
 pub mod scheduler;
 pub mod settings;
+pub mod signing;
 pub mod simulate;
 pub mod startup;
 pub mod stats;

@@ -27,7 +27,7 @@ pub struct AppState {
     pub db: Db,
     pub key: Key,
     /// Signs and checks form and question tokens under the app key.
-    pub signer: web::session::Signer,
+    pub signer: crate::signing::Signer,
     pub settings: Settings,
     /// Where "now" comes from; tests pin it (see [`crate::clock`]).
     pub clock: crate::clock::Clock,
@@ -37,16 +37,20 @@ pub struct AppState {
     pub hasher: crate::auth::Hasher,
     /// Log-in attempts per (address, name), name and address; see [`crate::auth::LoginLimiter`].
     pub limiter: crate::auth::LoginLimiter,
-    /// Sign-ups per client address (each costs a password hash) ...
-    pub signups_by_addr: crate::auth::RateLimit,
-    /// ... and over all addresses, so rotating addresses cannot flood the hasher either.
-    pub signups_all: crate::auth::RateLimit,
     /// One sign-up at a time may wait for the hashing thread, so a burst of sign-ups never
     /// queues in front of log-ins (each log-in waits for at most one sign-up's hash).
     pub signup_permit: tokio::sync::Semaphore,
     /// Admission for optimising, importing and exporting; see [`crate::heavy`].
     pub heavy: crate::heavy::Gate,
+    /// Uploads whose body is being read: one per learner, [`UPLOADS_IN_FLIGHT`] in the server,
+    /// so the memory of bodies in flight is bounded (review 2026-12-06, N1).
+    pub uploads: crate::heavy::Gate,
+    /// The workload chart's simulations: one at a time, apart from the heavy gate.
+    pub charts: crate::heavy::Gate,
 }
+
+/// Uploads being received at once in the whole server (each holds at most the import limit).
+pub const UPLOADS_IN_FLIGHT: usize = 4;
 
 /// Sign-ups allowed per client address per hour, and over all addresses per hour.
 pub const SIGNUPS_PER_ADDR_PER_HOUR: usize = 10;
@@ -146,9 +150,6 @@ impl Application {
         let listener = TcpListener::bind(&settings.addr)
             .with_context(|| format!("无法监听地址 (cannot listen on) {}", settings.addr))?;
         let port = listener.local_addr()?.port();
-        let hour = std::time::Duration::from_secs(3600);
-        let signups_by_addr = crate::auth::RateLimit::new(settings.signups_per_addr_per_hour, hour);
-        let signups_all = crate::auth::RateLimit::new(settings.signups_per_hour, hour);
         let questions = crate::reading::PageQuestions::new(&content.papers, &cards);
         let state = Arc::new(AppState {
             cards: Arc::new(CardIndex::new(cards)),
@@ -156,17 +157,17 @@ impl Application {
             names: Arc::new(crate::cards::grading::NameIndex::from_content(&content)),
             content: Arc::new(content),
             db: db.clone(),
-            signer: web::session::Signer::new(key.signing())?,
+            signer: crate::signing::Signer::new(key.signing())?,
             key,
             clock: settings.clock.clone(),
             settings,
             hasher: Default::default(),
             answers: crate::store::writer::AnswerWriter::start(db.clone()),
             limiter: crate::auth::LoginLimiter::new(crate::auth::LoginPolicy::default()),
-            signups_by_addr,
-            signups_all,
             signup_permit: tokio::sync::Semaphore::new(1),
             heavy: crate::heavy::Gate::default(),
+            uploads: crate::heavy::Gate::new(UPLOADS_IN_FLIGHT),
+            charts: crate::heavy::Gate::new(1),
         });
         spawn_session_purge(state.clone());
         let stop = StopSignals::new()?;

@@ -37,6 +37,8 @@ mod progress;
 mod quiz;
 #[path = "api/reading.rs"]
 mod reading;
+#[path = "api/retest.rs"]
+mod retest;
 #[path = "api/security.rs"]
 mod security;
 #[path = "api/seminar.rs"]

@@ -25,7 +25,7 @@ pub struct Ctx<'a> {
     pub names: &'a NameIndex,
     pub clock: &'a Clock,
     /// Keys the question seed, so the option order cannot be computed from public inputs.
-    pub signer: &'a crate::web::session::Signer,
+    pub signer: &'a crate::signing::Signer,
     /// Her data version read with this request's session, when it was.
     pub seen: Option<store::cache::Seen>,
 }
@@ -226,7 +226,7 @@ async fn pick_card<'a>(
 /// card with its options in the same order. Keyed with the server secret (an HMAC): from public
 /// inputs alone the option order could be predicted and the right option picked blind (L1).
 fn question_seed(
-    signer: &crate::web::session::Signer,
+    signer: &crate::signing::Signer,
     learner: i64,
     concept: &str,
     version: i64,
@@ -574,7 +574,7 @@ pub async fn override_answer(
 #[cfg(test)]
 mod seed_tests {
     use super::question_seed;
-    use crate::web::session::Signer;
+    use crate::signing::Signer;
 
     /// L1: the same learner, concept and version give the same seed under one key (a reload
     /// shows the same question), and unrelated seeds under another key: without the key the

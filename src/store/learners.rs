@@ -249,3 +249,127 @@ pub async fn purge_login_failures(db: &Db, before: i64) -> sqlx::Result<u64> {
         .await
         .map(|r| r.rows_affected())
 }
+
+/// Reserves a log-in attempt at `name_key` from `addr` for every instance (review 2026-12-06,
+/// N6): under the name's lock, the failures within the window are read, `wait` judges them,
+/// and if it lets the attempt through a failure is stored at once, before the password is
+/// hashed. A right password deletes it again ([`clear_login_failures`]). So concurrent
+/// attempts on several instances see each other, and failures older than the window go as
+/// new ones come in. Returns the wait `wait` asked for, if any.
+pub async fn reserve_login_attempt(
+    db: &Db,
+    name_key: &str,
+    addr: &str,
+    now: i64,
+    window: i64,
+    wait: impl FnOnce(&[(String, i64)]) -> Option<std::time::Duration>,
+) -> sqlx::Result<Option<std::time::Duration>> {
+    let mut tx = db.write.begin().await?;
+    let key = super::locks::key_of("login", name_key);
+    super::locks::lock_key_in(db, &mut tx, key).await?;
+    bound!(
+        "DELETE FROM login_failures WHERE failed_at < $1",
+        now - window
+    )
+    .execute(&mut *tx)
+    .await?;
+    let failures: Vec<(String, i64)> = bound!(
+        "SELECT addr, failed_at FROM login_failures WHERE name_key = $1 ORDER BY failed_at",
+        name_key
+    )
+    .fetch_all(&mut *tx)
+    .await?
+    .iter()
+    .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
+    .collect::<sqlx::Result<_>>()?;
+    if let Some(w) = wait(&failures) {
+        tx.rollback().await?;
+        return Ok(Some(w));
+    }
+    bound!(
+        "INSERT INTO login_failures (name_key, addr, failed_at) VALUES ($1, $2, $3)",
+        name_key,
+        addr,
+        now
+    )
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(None)
+}
+
+/// Takes back a reserved attempt whose password was never checked.
+pub async fn release_login_attempt(
+    db: &Db,
+    name_key: &str,
+    addr: &str,
+    at: i64,
+) -> sqlx::Result<()> {
+    let q = bound!(
+        "DELETE FROM login_failures WHERE name_key = $1 AND addr = $2 AND failed_at = $3",
+        name_key,
+        addr,
+        at
+    );
+    super::write(db, q).await
+}
+
+/// The sign-up budgets, as counts of stored sign-ups so that they hold for every instance.
+#[derive(Debug, Clone, Copy)]
+pub struct SignupBudget {
+    pub window: i64,
+    pub per_addr: i64,
+    /// Over all addresses ...
+    pub overall: i64,
+    /// ... except an address's first sign-up in the window, which only this bounds.
+    pub first_overall: i64,
+}
+
+/// Takes one sign-up from `addr` if the budgets allow it (under one lock for every instance,
+/// review 2026-12-06 N5 and N6), else the seconds until they do. Sign-ups older than the
+/// window are deleted as new ones come in.
+pub async fn take_signup(
+    db: &Db,
+    addr: &str,
+    now: i64,
+    budget: SignupBudget,
+) -> sqlx::Result<Result<(), i64>> {
+    let mut tx = db.write.begin().await?;
+    super::locks::lock_key_in(db, &mut tx, super::locks::key_of("signup", "")).await?;
+    let since = now - budget.window;
+    bound!("DELETE FROM signup_events WHERE at <= $1", since)
+        .execute(&mut *tx)
+        .await?;
+    let mine = bound!(
+        "SELECT COUNT(*), COALESCE(MIN(at), 0) FROM signup_events WHERE addr = $1",
+        addr
+    )
+    .fetch_one(&mut *tx)
+    .await?;
+    let (mine, my_oldest): (i64, i64) = (mine.try_get(0)?, mine.try_get(1)?);
+    let all = bound!("SELECT COUNT(*), COALESCE(MIN(at), 0) FROM signup_events")
+        .fetch_one(&mut *tx)
+        .await?;
+    let (all, oldest): (i64, i64) = (all.try_get(0)?, all.try_get(1)?);
+    let wait = |from: i64| (from + budget.window - now).max(1);
+    let refused = if mine >= budget.per_addr {
+        Some(wait(my_oldest))
+    } else if all >= budget.first_overall || (all >= budget.overall && mine > 0) {
+        Some(wait(oldest))
+    } else {
+        None
+    };
+    if let Some(w) = refused {
+        tx.rollback().await?;
+        return Ok(Err(w));
+    }
+    bound!(
+        "INSERT INTO signup_events (addr, at) VALUES ($1, $2)",
+        addr,
+        now
+    )
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(Ok(()))
+}

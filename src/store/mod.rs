@@ -38,6 +38,7 @@ pub mod cache;
 pub mod cards;
 pub mod copy;
 pub mod learners;
+pub mod locks;
 pub mod quiz;
 pub mod reading;
 mod rows;
@@ -123,6 +124,9 @@ pub struct Db {
     /// What quiz pages read on every request. It lives with the pools so that the functions
     /// that write a learner's data keep it current themselves; see [`cache`].
     pub cache: std::sync::Arc<cache::Cache>,
+    /// On PostgreSQL, how to open the connections that hold deployment-wide locks (see
+    /// [`locks`]).
+    pub lock_options: Option<AnyConnectOptions>,
 }
 
 // Moving the SQLite migrations into their own folder keeps their versions and checksums (the
@@ -250,13 +254,14 @@ impl Db {
         // page cache for nothing.
         let read = backend
             .pool_options(read_max, 1)
-            .connect_with(options)
+            .connect_with(options.clone())
             .await
             .map_err(open_error)?;
         Ok(Db {
             backend,
             read,
             write,
+            lock_options: backend.shared().then_some(options),
             cache: std::sync::Arc::new(cache::Cache::new(cache_ttl, backend.shared())),
         })
     }

@@ -3,11 +3,11 @@
 //! Each action that needs the password goes through the log-in limiter like a log-in, so a
 //! borrowed session cannot be used to guess the password either.
 
-use super::auth::{check_password, describe_wait};
+use super::auth::describe_wait;
 use super::error::AppError;
-use super::extract::{LearnerForm, LoggedIn, NoFields};
+use super::extract::{LearnerForm, LoggedIn};
 use super::session::logged_out;
-use super::{see_other, Nav, Visitor};
+use super::{Nav, Visitor};
 use crate::auth::Password;
 use crate::startup::AppState;
 use crate::store;
@@ -16,7 +16,6 @@ use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 use serde::Deserialize;
-use std::time::Instant;
 
 pub fn routes(r: &mut super::Routes) {
     r.get("/account", show)
@@ -77,9 +76,8 @@ async fn confirm_password(
 ) -> Result<Result<(), HttpResponse>, AppError> {
     let key = username.to_ascii_lowercase();
     let addr = super::guard::client_addr(req, state);
-    let shared = super::auth::shared_login_wait(state, &key, addr).await?;
-    let attempt = match shared.map_or_else(|| state.limiter.begin(&key, addr, Instant::now()), Err)
-    {
+    let device = super::auth::known_device(req, state, &key);
+    let attempt = match super::auth::begin_attempt(state, &key, addr, device.as_deref()).await? {
         Ok(a) => a,
         Err(wait) => {
             let msg = format!("密码错误次数太多，请 {}后再试。", describe_wait(wait));
@@ -92,21 +90,22 @@ async fn confirm_password(
             )?));
         }
     };
-    if check_password(state, &key, password).await?.is_some() {
-        attempt.succeeded();
-        Ok(Ok(()))
-    } else {
-        attempt.failed(Instant::now());
-        super::auth::record_login_failure(state, &key, addr).await?;
-        let msg = "密码不对，所以没有做任何修改。".to_string();
-        Ok(Err(page(
-            visitor,
-            username,
-            Some(msg),
-            None,
-            StatusCode::UNAUTHORIZED,
-        )?))
+    let lane = super::auth::lane_of(device.is_some(), addr);
+    if attempt
+        .check(state, lane, &key, addr, password)
+        .await?
+        .is_some()
+    {
+        return Ok(Ok(()));
     }
+    let msg = "密码不对，所以没有做任何修改。".to_string();
+    Ok(Err(page(
+        visitor,
+        username,
+        Some(msg),
+        None,
+        StatusCode::UNAUTHORIZED,
+    )?))
 }
 
 #[derive(Deserialize)]
@@ -152,18 +151,34 @@ async fn change_password(
     {
         return Ok(res);
     }
-    let hash = super::auth::hash_new(&state, new).await?;
+    let addr = super::guard::client_addr(&req, &state);
+    let hash = super::auth::hash_new(&state, crate::auth::Lane::From(addr), new).await?;
     store::learners::set_password_hash(&state.db, learner.id, &hash).await?;
-    // Whoever else knew the old password loses their sessions; this device stays logged in.
-    store::learners::delete_sessions_except(&state.db, learner.id, visitor.session_id.as_deref())
-        .await?;
+    // Whoever else knew the old password loses their sessions, and this device gets a new
+    // session id (review 2026-12-06, N8): a stolen copy of this device's cookie dies too.
+    let sid = super::auth::new_session(&state, learner.id).await?;
+    store::learners::delete_sessions_except(&state.db, learner.id, Some(&sid)).await?;
     state.db.cache.forget_sessions_of(learner.id);
     tracing::info!(learner = learner.id, "password changed");
-    Ok(see_other("/account?done=password"))
+    Ok(super::auth::session_redirect(
+        &state,
+        sid,
+        "/account?done=password",
+    ))
 }
 
-async fn logout_everywhere(state: web::Data<AppState>, f: LearnerForm<NoFields>) -> Page {
+/// "Log out everywhere" asks for the password (review 2026-12-06, N8), so a stolen cookie
+/// cannot use it to throw the owner out.
+async fn logout_everywhere(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    f: LearnerForm<DeleteForm>,
+) -> Page {
     let learner = f.learner;
+    let name = &learner.username;
+    if let Err(res) = confirm_password(&req, &state, &f.visitor, name, &f.form.password).await? {
+        return Ok(res);
+    }
     store::learners::delete_sessions_except(&state.db, learner.id, None).await?;
     state.db.cache.forget_sessions_of(learner.id);
     Ok(logged_out(&state))

@@ -121,14 +121,22 @@ async fn signup(
         }
     }
     // Every sign-up costs a password hash: limit them per address and overall (M5), after
-    // the cheap checks so a typo does not use up the budget.
+    // the cheap checks so a typo does not use up the budget. The overall budget slows a flood
+    // from many addresses, but must not close sign-up for everyone (review 2026-12-06, N5): an
+    // address's first sign-up in the hour passes it, up to a ceiling ten times as high. The
+    // counts are rows in the database, so they hold for every instance (N6).
     let addr = super::guard::client_addr(&req, &state);
-    let now = Instant::now();
-    let limited = state
-        .signups_by_addr
-        .take(addr, now)
-        .and_then(|()| state.signups_all.take(None, now));
-    if let Err(wait) = limited {
+    let s = &state.settings;
+    let budget = store::learners::SignupBudget {
+        window: 3600,
+        per_addr: s.signups_per_addr_per_hour as i64,
+        overall: s.signups_per_hour as i64,
+        first_overall: (s.signups_per_hour as i64).saturating_mul(10),
+    };
+    let taken =
+        store::learners::take_signup(&state.db, &addr_key(addr), state.clock.now(), budget).await?;
+    if let Err(wait) = taken {
+        let wait = std::time::Duration::from_secs(wait.max(1) as u64);
         return with_status(
             &page(
                 format!("注册太频繁了，请 {}后再试。", describe_wait(wait)),
@@ -150,7 +158,7 @@ async fn signup(
             StatusCode::TOO_MANY_REQUESTS,
         );
     };
-    let hash = hash_new(&state, password).await?;
+    let hash = hash_new(&state, auth::Lane::From(addr), password).await?;
     let now = state.clock.now();
     let Some(id) =
         store::learners::create(&state.db, username.as_str(), &username.key(), &hash, now).await?
@@ -165,12 +173,16 @@ async fn signup(
 }
 
 /// The stored hash of a new password, made on the hashing thread.
-pub async fn hash_new(state: &AppState, password: Password) -> Result<String, AppError> {
+pub async fn hash_new(
+    state: &AppState,
+    lane: auth::Lane,
+    password: Password,
+) -> Result<String, AppError> {
     let hash = state
         .hasher
-        .run(move || auth::hash_password(password.expose()))
+        .run_in(lane, move || auth::hash_password(password.expose()))
         .await
-        .map_err(|e| anyhow::anyhow!("hashing task failed: {e}"))?
+        .map_err(hash_error)?
         .map_err(|e| anyhow::anyhow!("hashing failed: {e}"))?;
     Ok(hash)
 }
@@ -185,13 +197,25 @@ pub fn describe_wait(wait: std::time::Duration) -> String {
     }
 }
 
-async fn start_session(state: &AppState, learner_id: i64, next: &str) -> Page {
+/// A new session for the learner: its row, and a redirect to `next` that sets its cookie.
+pub async fn start_session(state: &AppState, learner_id: i64, next: &str) -> Page {
+    let sid = new_session(state, learner_id).await?;
+    Ok(session_redirect(state, sid, next))
+}
+
+/// A new session row for the learner; its id.
+pub async fn new_session(state: &AppState, learner_id: i64) -> Result<String, AppError> {
     let sid = random_id();
     store::learners::create_session(&state.db, &sid, learner_id, state.clock.now()).await?;
-    Ok(HttpResponse::SeeOther()
+    Ok(sid)
+}
+
+/// A redirect to `next` that sets the session cookie to `sid`.
+pub fn session_redirect(state: &AppState, sid: String, next: &str) -> HttpResponse {
+    HttpResponse::SeeOther()
         .insert_header((header::LOCATION, next))
         .cookie(private_cookie(state, SESSION_COOKIE, sid))
-        .finish())
+        .finish()
 }
 
 async fn login_form(visitor: Visitor, q: web::Query<NextQuery>) -> Page {
@@ -215,12 +239,22 @@ async fn login(
         form: AuthForm::again(&form.username, &next, msg, invalid),
     };
 
+    // A name or password longer than any account can have is wrong without a look (review
+    // 2026-12-06, N2): it never reaches the limiter, the table of failures or the hasher, so
+    // client-chosen text of any size is not kept anywhere.
+    if !could_be_credentials(&key, &form.password) {
+        return with_status(
+            &page("用户名或密码不对。".into(), "password"),
+            StatusCode::UNAUTHORIZED,
+        );
+    }
+
     // Reserve the attempt before hashing (H2): it counts from now on, so concurrent guesses
     // cannot all pass the check while the first ones are still being verified. The stored
-    // failures add what other instances have seen.
-    let shared = shared_login_wait(&state, &key, addr).await?;
-    let attempt = match shared.map_or_else(|| state.limiter.begin(&key, addr, Instant::now()), Err)
-    {
+    // failures add what other instances have seen. A browser that logged in to this account
+    // before has its own budget instead (H3r), so nobody else's failures keep its owner out.
+    let device = known_device(&req, &state, &key);
+    let attempt = match begin_attempt(&state, &key, addr, device.as_deref()).await? {
         Ok(a) => a,
         Err(wait) => {
             return with_status(
@@ -236,22 +270,162 @@ async fn login(
         }
     };
 
-    let ok = match check_password(&state, &key, &form.password).await? {
-        Some(id) => {
-            attempt.succeeded();
-            store::learners::clear_login_failures(&state.db, &key, &addr_key(addr)).await?;
-            id
-        }
-        None => {
-            attempt.failed(Instant::now());
-            record_login_failure(&state, &key, addr).await?;
-            return with_status(
-                &page("用户名或密码不对。".into(), "password"),
-                StatusCode::UNAUTHORIZED,
-            );
-        }
+    let lane = lane_of(device.is_some(), addr);
+    let Some(ok) = attempt
+        .check(&state, lane, &key, addr, &form.password)
+        .await?
+    else {
+        return with_status(
+            &page("用户名或密码不对。".into(), "password"),
+            StatusCode::UNAUTHORIZED,
+        );
     };
-    start_session(&state, ok, &next).await
+    let cookie = device_cookie(&state, &key, device);
+    let mut res = start_session(&state, ok, &next).await?;
+    res.add_cookie(&cookie)
+        .map_err(|e| anyhow::anyhow!("device cookie: {e}"))?;
+    Ok(res)
+}
+
+/// Whether a name key and a password are within the lengths an account can have (user names
+/// at most 32 characters, passwords at most 128): anything longer cannot be right.
+pub fn could_be_credentials(key: &str, password: &str) -> bool {
+    key.chars().count() <= 32 && password.chars().count() <= 128
+}
+
+/// The cookie that marks a browser which has logged in to an account: the account's name key
+/// and a random id, encrypted under the app key (OWASP's "device cookies").
+pub const DEVICE_COOKIE: &str = "pd_device";
+const DEVICE_DAYS: i64 = 365;
+
+/// This browser's device id, if its device cookie is one this server issued for `key`.
+pub fn known_device(req: &HttpRequest, state: &AppState, key: &str) -> Option<String> {
+    let value = super::session::read_private(req, state, DEVICE_COOKIE)?;
+    let (name, id) = value.split_once(' ')?;
+    (name == key && id.len() == 48).then(|| id.to_string())
+}
+
+/// The device cookie after a right password: the same id when it was already known.
+fn device_cookie(
+    state: &AppState,
+    key: &str,
+    known: Option<String>,
+) -> actix_web::cookie::Cookie<'static> {
+    let id = known.unwrap_or_else(random_id);
+    let mut c = private_cookie(state, DEVICE_COOKIE, format!("{key} {id}"));
+    c.set_max_age(actix_web::cookie::time::Duration::days(DEVICE_DAYS));
+    c
+}
+
+/// Reserves a log-in attempt: on the device's own budget for a known device; else in this
+/// process's limiter (attempts in flight, per-address spacing), then in the database, where the
+/// failures of every instance are judged and a failure is stored before the password is
+/// checked (review 2026-12-06, N6). `Ok(Err(wait))` when the attempt must wait.
+pub async fn begin_attempt(
+    state: &AppState,
+    key: &str,
+    addr: Option<std::net::IpAddr>,
+    device: Option<&str>,
+) -> Result<Result<Reserved, std::time::Duration>, AppError> {
+    if let Some(d) = device {
+        return Ok(state
+            .limiter
+            .begin_device(d, Instant::now())
+            .map(|attempt| Reserved {
+                attempt,
+                stored_at: None,
+            }));
+    }
+    let attempt = match state.limiter.begin(key, addr, Instant::now()) {
+        Ok(a) => a,
+        Err(wait) => return Ok(Err(wait)),
+    };
+    let policy = auth::LoginPolicy::default();
+    let now = state.clock.now();
+    let window = policy.window.as_secs() as i64;
+    let here = addr_key(addr);
+    let judge = |failures: &[(String, i64)]| policy.shared_wait(failures, &here, now);
+    let waited =
+        store::learners::reserve_login_attempt(&state.db, key, &here, now, window, judge).await;
+    match waited {
+        Ok(None) => Ok(Ok(Reserved {
+            attempt,
+            stored_at: Some(now),
+        })),
+        Ok(Some(wait)) => {
+            attempt.cancelled();
+            Ok(Err(wait))
+        }
+        Err(e) => {
+            attempt.cancelled();
+            Err(e.into())
+        }
+    }
+}
+
+/// A reserved log-in attempt: in this process's limiter, and (unless from a known device) as a
+/// failure stored in advance at `stored_at`.
+pub struct Reserved {
+    attempt: auth::Attempt,
+    stored_at: Option<i64>,
+}
+
+impl Reserved {
+    /// Checks `password` for `key` in `lane` and settles the attempt: a right one forgets the
+    /// failures of this (name, address) pair, a wrong one stays counted, and one the hashing
+    /// queue had no room for is taken back. The learner id when the password is right.
+    pub async fn check(
+        self,
+        state: &AppState,
+        lane: auth::Lane,
+        key: &str,
+        addr: Option<std::net::IpAddr>,
+        password: &str,
+    ) -> Result<Option<i64>, AppError> {
+        let here = addr_key(addr);
+        match check_password(state, lane, key, password).await {
+            Ok(Some(id)) => {
+                self.attempt.succeeded();
+                store::learners::clear_login_failures(&state.db, key, &here).await?;
+                Ok(Some(id))
+            }
+            Ok(None) => {
+                self.attempt.failed(Instant::now());
+                if self.stored_at.is_none() {
+                    record_login_failure(state, key, addr).await?;
+                }
+                Ok(None)
+            }
+            Err(e) => {
+                if matches!(e, AppError::TooManyRequests(_)) {
+                    self.attempt.cancelled();
+                    if let Some(at) = self.stored_at {
+                        store::learners::release_login_attempt(&state.db, key, &here, at).await?;
+                    }
+                }
+                Err(e)
+            }
+        }
+    }
+}
+
+/// The hashing queue a password check waits in: a known device first, else its address's.
+pub fn lane_of(known_device: bool, addr: Option<std::net::IpAddr>) -> auth::Lane {
+    if known_device {
+        auth::Lane::First
+    } else {
+        auth::Lane::From(addr)
+    }
+}
+
+/// What a full hashing queue tells the learner.
+fn hash_error(e: auth::HashError) -> AppError {
+    match e {
+        auth::HashError::Busy => AppError::TooManyRequests(
+            "现在登录和注册的请求太多了，请过几秒再试，这次没有做任何修改。".into(),
+        ),
+        auth::HashError::Stopped => anyhow::anyhow!("hashing failed: {e}").into(),
+    }
 }
 
 /// How an address is stored with a failed log-in (empty when unknown).
@@ -260,27 +434,16 @@ fn addr_key(addr: Option<std::net::IpAddr>) -> String {
         .unwrap_or_default()
 }
 
-/// The wait the failures stored by every instance impose on an attempt at `key` from `addr`,
-/// if any. The in-process limiter keeps its finer rules (attempts in flight, per-address
-/// spacing); this makes the two rules that protect an account hold across instances.
-pub async fn shared_login_wait(
-    state: &AppState,
-    key: &str,
-    addr: Option<std::net::IpAddr>,
-) -> Result<Option<std::time::Duration>, AppError> {
-    let policy = auth::LoginPolicy::default();
-    let now = state.clock.now();
-    let since = now - policy.window.as_secs() as i64;
-    let failures = store::learners::login_failures(&state.db, key, since).await?;
-    Ok(policy.shared_wait(&failures, &addr_key(addr), now))
-}
-
 pub async fn record_login_failure(
     state: &AppState,
     key: &str,
     addr: Option<std::net::IpAddr>,
 ) -> Result<(), AppError> {
     let now = state.clock.now();
+    // Failures past the window count for nothing: they go as new ones come in, so the table
+    // holds one window's worth whatever the hourly purge does.
+    let window = auth::LoginPolicy::default().window.as_secs() as i64;
+    store::learners::purge_login_failures(&state.db, now - window).await?;
     store::learners::add_login_failure(&state.db, key, &addr_key(addr), now).await?;
     Ok(())
 }
@@ -289,10 +452,11 @@ pub async fn record_login_failure(
 /// an unknown name costs the same hash, so timing does not tell whether it exists.
 pub async fn check_password(
     state: &AppState,
+    lane: auth::Lane,
     key: &str,
     password: &str,
 ) -> Result<Option<i64>, AppError> {
-    let creds = if key.chars().count() <= 32 && password.chars().count() <= 128 {
+    let creds = if could_be_credentials(key, password) {
         store::learners::credentials_by_key(&state.db, key).await?
     } else {
         None
@@ -301,7 +465,7 @@ pub async fn check_password(
     let stored = creds.as_ref().map(|c| c.password_hash.clone());
     let ok = state
         .hasher
-        .run(move || match stored {
+        .run_in(lane, move || match stored {
             Some(h) => auth::verify_password(&password, &h),
             None => {
                 auth::verify_password(&password, auth::dummy_hash());
@@ -309,7 +473,7 @@ pub async fn check_password(
             }
         })
         .await
-        .map_err(|e| anyhow::anyhow!("verify task failed: {e}"))?;
+        .map_err(hash_error)?;
     Ok(creds.filter(|_| ok).map(|c| c.id))
 }
 

@@ -2,19 +2,18 @@
 //! done in [`crate::export`]; these handlers only check the visitor and shape the responses.
 
 use super::error::AppError;
-use super::{LearnerForm, LoggedIn, Nav, NoFields, Visitor, FORM_LIMIT};
+use super::{LearnerForm, LoggedIn, Nav, NoFields, Visitor};
 use crate::export::{self, ImportError, ImportReport};
 use crate::startup::AppState;
 use crate::store;
 use crate::web::Page;
-use actix_multipart::form::bytes::Bytes;
-use actix_multipart::form::text::Text;
-use actix_multipart::form::{MultipartForm, MultipartFormConfig};
-use actix_multipart::MultipartError;
+use actix_multipart::{Multipart, MultipartError};
 use actix_web::http::header::{self, CacheControl, CacheDirective};
 use actix_web::http::header::{ContentDisposition, DispositionParam, DispositionType};
 use actix_web::{guard, web, HttpRequest, HttpResponse};
 use askama::Template;
+use std::sync::{Arc, Mutex, Weak};
+use std::time::Duration;
 
 pub fn routes(r: &mut super::Routes) {
     use actix_web::http::Method;
@@ -23,10 +22,7 @@ pub fn routes(r: &mut super::Routes) {
         .get("/export/revlog.csv", revlog)
         .get("/export/cards.csv", cards)
         .resource("/import", &[Method::GET, Method::POST], || {
-            // The upload limits apply to this resource only; every other form keeps the small
-            // limit set for the whole app.
             web::resource("/import")
-                .app_data(upload_config())
                 .route(super::get().to(show))
                 .route(web::post().guard(guard::fn_guard(is_upload)).to(import))
                 .route(web::post().to(not_an_upload))
@@ -59,23 +55,22 @@ async fn not_an_upload(_: LearnerForm<NoFields>) -> Page {
 /// Largest export file accepted: years of daily answers fit in a few megabytes.
 pub const IMPORT_LIMIT_MB: usize = 20;
 const IMPORT_LIMIT: usize = IMPORT_LIMIT_MB * 1024 * 1024;
+/// The token field, and any other small field of the upload form.
+const SMALL_FIELD_LIMIT: usize = 1024;
 
-fn upload_config() -> MultipartFormConfig {
-    // The whole form may hold the file plus the token and the part headers.
-    MultipartFormConfig::default()
-        .total_limit(IMPORT_LIMIT + FORM_LIMIT)
-        .memory_limit(IMPORT_LIMIT + FORM_LIMIT)
-        .error_handler(|err, _| upload_error(err).into())
+fn too_big() -> AppError {
+    AppError::bad_request(format!(
+        "文件太大了：最多可以导入 {IMPORT_LIMIT_MB} MB 的导出文件。没有导入任何数据。"
+    ))
 }
 
-/// A broken or oversized upload is the learner's problem to fix, so it gets a 400 page that
-/// says what to do rather than actix's bare error.
+/// A broken upload is the learner's problem to fix, so it gets a 400 page that says what to do
+/// rather than actix's bare error.
 fn upload_error(err: MultipartError) -> AppError {
     use actix_web::error::PayloadError;
     match err {
-        MultipartError::Payload(PayloadError::Overflow) => AppError::bad_request(format!(
-            "文件太大了：最多可以导入 {IMPORT_LIMIT_MB} MB 的导出文件。没有导入任何数据。"
-        )),
+        MultipartError::Payload(PayloadError::Overflow) => too_big(),
+        MultipartError::Payload(p) if super::guard::is_body_timeout(&p) => AppError::RequestTimeout,
         MultipartError::ContentTypeMissing
         | MultipartError::ContentTypeParse
         | MultipartError::ContentTypeIncompatible
@@ -130,6 +125,18 @@ async fn show(state: web::Data<AppState>, who: LoggedIn) -> Page {
     page(&state, &who.visitor, who.learner.id, None, None).await
 }
 
+/// A place in the heavy-request gate for the whole deployment, or the busy page.
+pub(crate) async fn enter_heavy(
+    state: &AppState,
+    learner: i64,
+) -> Result<crate::heavy::Permit, AppError> {
+    state
+        .heavy
+        .enter(&state.db, learner)
+        .await?
+        .map_err(|busy| AppError::TooManyRequests(busy.message().to_string()))
+}
+
 /// A file download: never cached (it is personal and changes with every answer), saved under
 /// a name that says whose it is.
 fn download_headers(content_type: &str, file_name: String) -> actix_web::HttpResponseBuilder {
@@ -152,10 +159,7 @@ async fn download_of(
     learner: &crate::web::session::Learner,
     kind: export::DownloadKind,
 ) -> Page {
-    let permit = state
-        .heavy
-        .try_enter(learner.id)
-        .map_err(|busy| AppError::TooManyRequests(busy.message().to_string()))?;
+    let permit = enter_heavy(state, learner.id).await?;
     let (content_type, suffix) = match kind {
         export::DownloadKind::Json => ("application/json; charset=utf-8", ".json"),
         export::DownloadKind::RevlogCsv => ("text/csv; charset=utf-8", "-revlog.csv"),
@@ -166,10 +170,19 @@ async fn download_of(
         export::DownloadError::Database(e) => AppError::Database(e),
         other => AppError::Internal(other.into()),
     })?;
+    let hold = Arc::new(Hold {
+        permit: Mutex::new(Some(permit)),
+        last_read: Mutex::new(tokio::time::Instant::now()),
+    });
+    watch_download(
+        Arc::downgrade(&hold),
+        state.settings.download_idle,
+        state.settings.download_deadline,
+    );
     let body = Streamed {
         first: first.map(actix_web::web::Bytes::from),
         pending: Some(Box::pin(source.next_chunk())),
-        _permit: permit,
+        hold,
     };
     Ok(download_headers(content_type, export::file_name(&learner.username, suffix)).body(body))
 }
@@ -185,13 +198,45 @@ type PendingChunk = std::pin::Pin<
     >,
 >;
 
+/// The heavy-gate place of a download in progress, and when the client last took a piece.
+struct Hold {
+    permit: Mutex<Option<crate::heavy::Permit>>,
+    last_read: Mutex<tokio::time::Instant>,
+}
+
+/// Gives a download's place back when its client stops reading for `idle`, or when it has taken
+/// `deadline` in all (review 2026-12-06, N3): a permit must not depend on the client's reading
+/// speed. The body then ends with an error the next time it is polled, which cuts the file
+/// short (no import accepts a cut file). Ends with the body.
+fn watch_download(hold: Weak<Hold>, idle: Duration, deadline: Duration) {
+    let end = tokio::time::Instant::now() + deadline;
+    actix_web::rt::spawn(async move {
+        loop {
+            let Some(h) = hold.upgrade() else { return };
+            let last = *h.last_read.lock().unwrap_or_else(|e| e.into_inner());
+            let due = (last + idle).min(end);
+            drop(h);
+            tokio::time::sleep_until(due).await;
+            let Some(h) = hold.upgrade() else { return };
+            let last = *h.last_read.lock().unwrap_or_else(|e| e.into_inner());
+            let now = tokio::time::Instant::now();
+            if now >= end || now >= last + idle {
+                let permit = h.permit.lock().unwrap_or_else(|e| e.into_inner()).take();
+                drop(permit);
+                tracing::info!("a download was not read in time; its place is given back");
+                return;
+            }
+        }
+    });
+}
+
 /// A response body that pulls the next piece of a [`export::Download`] only when the client
 /// has taken the previous one, so a slow reader costs one page of memory, not the whole file.
 struct Streamed {
     /// Read before the response was built (see [`download_of`]).
     first: Option<actix_web::web::Bytes>,
     pending: Option<PendingChunk>,
-    _permit: crate::heavy::Permit,
+    hold: Arc<Hold>,
 }
 
 impl actix_web::body::MessageBody for Streamed {
@@ -206,6 +251,19 @@ impl actix_web::body::MessageBody for Streamed {
         cx: &mut std::task::Context<'_>,
     ) -> std::task::Poll<Option<Result<actix_web::web::Bytes, Self::Error>>> {
         use std::task::Poll;
+        let still_held = self.hold.permit.lock().map_or(true, |p| p.is_some());
+        if !still_held {
+            self.pending = None;
+            return Poll::Ready(Some(Err(std::io::Error::new(
+                std::io::ErrorKind::TimedOut,
+                "download not read in time",
+            ))));
+        }
+        *self
+            .hold
+            .last_read
+            .lock()
+            .unwrap_or_else(|e| e.into_inner()) = tokio::time::Instant::now();
         if let Some(first) = self.first.take() {
             return Poll::Ready(Some(Ok(first)));
         }
@@ -250,39 +308,91 @@ async fn cards(state: web::Data<AppState>, LoggedIn { learner, .. }: LoggedIn) -
     Ok(download_headers("text/csv; charset=utf-8", name).body(body))
 }
 
-/// The upload form. Both fields are optional so that a missing token is refused as a CSRF
-/// failure (403) and a missing file gets its own message, instead of a generic form error.
-#[derive(MultipartForm)]
-pub struct ImportForm {
-    #[multipart(limit = "20 MiB")]
-    file: Option<Bytes>,
-    csrf: Option<Text<String>>,
+/// The next item of a multipart stream (a field, or a field's next chunk).
+async fn next_of<S: futures_core::Stream + Unpin>(stream: &mut S) -> Option<S::Item> {
+    std::future::poll_fn(|cx| std::pin::Pin::new(&mut *stream).poll_next(cx)).await
 }
 
+/// A field's content, refused with `over` as soon as it passes `limit` bytes: nothing larger is
+/// ever held.
+async fn read_field(
+    field: &mut actix_multipart::Field,
+    limit: usize,
+    over: impl Fn() -> AppError,
+) -> Result<Vec<u8>, AppError> {
+    let mut data = Vec::new();
+    while let Some(chunk) = next_of(field).await {
+        let chunk = chunk.map_err(upload_error)?;
+        if data.len() + chunk.len() > limit {
+            return Err(over());
+        }
+        data.extend_from_slice(&chunk);
+    }
+    Ok(data)
+}
+
+/// The CSRF token sent outside the body, in an `X-CSRF-Token` header or a `csrf` query
+/// parameter, so that it can be checked before a byte of the body is read.
+fn token_outside_body(req: &HttpRequest) -> Option<String> {
+    if let Some(v) = req.headers().get("x-csrf-token") {
+        return Some(v.to_str().unwrap_or("").to_string());
+    }
+    web::Query::<std::collections::HashMap<String, String>>::from_query(req.query_string())
+        .ok()
+        .and_then(|q| q.get("csrf").cloned())
+}
+
+/// An upload is decided before its body is read (review 2026-12-06, N1): the session, then the
+/// token when it comes in a header or the query, then a place among the uploads in flight (one
+/// per learner, a few in the server). Only then is the body streamed: the page's form sends
+/// the token field first, and the file is not read until that token has been checked, and never
+/// beyond [`IMPORT_LIMIT`]. The parse and the write take a place in the heavy gate like any
+/// import.
 async fn import(
     req: HttpRequest,
     state: web::Data<AppState>,
     visitor: Visitor,
-    form: MultipartForm<ImportForm>,
+    mut body: Multipart,
 ) -> Page {
     let learner = visitor.require(&req)?.id;
-    // The token is inside the multipart body, so this handler checks it itself (the route table
-    // test covers it like every other POST route).
-    visitor.verify_csrf(form.csrf.as_ref().map(|t| t.0.as_str()).unwrap_or(""))?;
-    // One import per learner and a few in the server: parsing and writing take seconds.
-    let _permit = state
-        .heavy
+    let mut token_ok = false;
+    if let Some(token) = token_outside_body(&req) {
+        visitor.verify_csrf(&token)?;
+        token_ok = true;
+    }
+    let _upload = state
+        .uploads
         .try_enter(learner)
         .map_err(|busy| AppError::TooManyRequests(busy.message().to_string()))?;
-    let Some(data) = form
-        .file
-        .as_ref()
-        .map(|f| f.data.clone())
-        .filter(|d| !d.is_empty())
-    else {
+    let mut data = Vec::new();
+    while let Some(field) = next_of(&mut body).await {
+        let mut field = field.map_err(upload_error)?;
+        match field.name() {
+            Some("csrf") if !token_ok => {
+                let bad_token = || AppError::bad_request("表单令牌太长了，没有导入任何数据。");
+                let token = read_field(&mut field, SMALL_FIELD_LIMIT, bad_token).await?;
+                visitor.verify_csrf(std::str::from_utf8(&token).unwrap_or(""))?;
+                token_ok = true;
+            }
+            // The file before any token: refused unread, as a form without a token is.
+            Some("file") if !token_ok => break,
+            Some("file") => data = read_field(&mut field, IMPORT_LIMIT, too_big).await?,
+            _ => {
+                let odd = || AppError::bad_request("表单里有多余的大字段，没有导入任何数据。");
+                read_field(&mut field, SMALL_FIELD_LIMIT, odd).await?;
+            }
+        }
+    }
+    if !token_ok {
+        visitor.verify_csrf("")?;
+    }
+    // One import per learner and a few in the server, across every instance: parsing and
+    // writing take seconds, and two imports at once could pass the account's size cap.
+    let _permit = enter_heavy(&state, learner).await?;
+    if data.is_empty() {
         let msg = "请先选择要导入的文件（从 paperdeck 导出的 .json 文件）。".to_string();
         return page(&state, &visitor, learner, None, Some(msg)).await;
-    };
+    }
     // Parsing megabytes of JSON would hold up this worker's other requests.
     let parsed = web::block(move || export::parse(&data))
         .await

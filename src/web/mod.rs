@@ -90,10 +90,23 @@ const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-
                    font-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'; \
                    object-src 'none'";
 
+/// File descriptors kept free of connections: database pools, logs, the listener, spare.
+const FILES_KEPT: u64 = 128;
+
 /// Body size limit for forms: generous for any field we accept, small enough to refuse abuse.
 pub const FORM_LIMIT: usize = 64 * 1024;
 
 pub fn server(listener: TcpListener, state: Arc<AppState>) -> std::io::Result<Server> {
+    // Connections in all stay below the file limit, with room for the database, the log and
+    // the listener (review 2026-12-06, M1r); actix counts them per worker.
+    let workers = std::thread::available_parallelism().map_or(2, |n| n.get());
+    let files = guard::raise_file_limit();
+    let total = (files.saturating_sub(FILES_KEPT) as usize).clamp(workers, 25_000);
+    let connections = guard::Connections::new(
+        state.settings.connections_per_addr,
+        &state.settings.trusted_proxies,
+    );
+    tracing::info!(files, connections = total, "connection limits");
     let data = web::Data::from(state);
     let server = HttpServer::new(move || {
         App::new()
@@ -126,6 +139,9 @@ pub fn server(listener: TcpListener, state: Arc<AppState>) -> std::io::Result<Se
                 Err::<HttpResponse, _>(AppError::NotFound)
             }))
     })
+    .workers(workers)
+    .max_connections(total / workers)
+    .on_connect(move |io, data| connections.admit(io, data))
     .listen(listener)?
     .shutdown_timeout(10)
     // Stop signals are listened for in `startup`, from before the first connection.

@@ -193,9 +193,11 @@ async fn workload(
     let computed = match cached {
         Some(hit) => Some(hit),
         None => {
-            // A simulation takes a core for tens of milliseconds: at most the heavy-request
-            // limit run at once; when they are all taken the page is shown without the chart.
-            let Ok(permit) = state.heavy.try_enter(learner) else {
+            // A simulation takes a core for tens of milliseconds: one runs at a time, beside
+            // (not in) the heavy-request gate, so reloading settings cannot crowd out imports
+            // and exports (review 2026-12-06, N10); when it is taken the page is shown without
+            // the chart.
+            let Ok(permit) = state.charts.try_enter(learner) else {
                 return Ok(None);
             };
             let fresh = web::block(move || {
@@ -304,10 +306,7 @@ async fn save(state: web::Data<AppState>, f: LearnerForm<SettingsForm>) -> Page 
 async fn optimise(state: web::Data<AppState>, f: LearnerForm<NoFields>) -> Page {
     let learner = f.learner.id;
     // One fit per learner and a few in the whole server: each takes a core for seconds.
-    let permit = state
-        .heavy
-        .try_enter(learner)
-        .map_err(|busy| AppError::TooManyRequests(busy.message().to_string()))?;
+    let permit = super::export::enter_heavy(&state, learner).await?;
     let prefs = store::quiz::prefs(&state.db, learner)
         .await?
         .ok_or_else(|| anyhow::anyhow!("learner row missing"))?;

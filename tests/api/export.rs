@@ -391,7 +391,11 @@ async fn export_and_import_need_login_and_csrf() {
     assert!(plain.body.contains("文件上传表单"));
     // A multipart body that breaks off: the upload's error handler answers, not a 500.
     let multipart = "multipart/form-data; boundary=xyz";
-    let body = "--xyz\r\nContent-Disposition: form-data; name=\"file\"\r\n\r\nhalf a fi";
+    let body = format!(
+        "--xyz\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n{}\r\n\
+         --xyz\r\nContent-Disposition: form-data; name=\"file\"\r\n\r\nhalf a fi",
+        page.csrf()
+    );
     let broken = app.post_raw("/import", multipart, body).await;
     assert_eq!(broken.status, 400);
     assert!(broken.body.contains("没有导入任何数据"));

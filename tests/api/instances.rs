@@ -260,6 +260,46 @@ async fn failed_log_ins_count_across_instances() {
     }
 }
 
+/// N6 (review 2026-12-06): each instance let five guesses per (address, name) be in flight
+/// at once, so a burst over two instances had twice the budget checked. A guess is now stored
+/// before its hash under the name's lock in the database: a concurrent burst over two
+/// instances has five guesses checked in all.
+#[tokio::test]
+async fn n6_a_concurrent_burst_over_two_instances_gets_one_budget() {
+    let pg = Arc::new(PgDatabase::create().await);
+    let apps = spawn_three(&pg, &pg.url).await;
+    assert_eq!(apps[0].signup("burst", PW).await.status, 303);
+    let browsers: Vec<TestApp> = (0..12).map(|i| apps[i % 2].other_browser()).collect();
+    let guesses = browsers
+        .iter()
+        .enumerate()
+        .map(|(i, b)| async move { b.login("burst", &format!("guess number {i}")).await.status });
+    let mut checked = 0;
+    for status in crate::security::futures_join_all(guesses).await {
+        assert!(matches!(status, 401 | 429), "{status}");
+        checked += usize::from(status == 401);
+    }
+    assert!(checked <= 5, "{checked} guesses were checked");
+}
+
+/// N6 (review 2026-12-06): the heavy-request gate counted per instance, so one learner could
+/// run an export on each. While her download is in progress on one instance, another instance
+/// refuses her second.
+#[tokio::test]
+async fn n6_the_heavy_gate_holds_across_instances() {
+    let pg = Arc::new(PgDatabase::create().await);
+    let apps = spawn_three(&pg, &pg.url).await;
+    let a = &apps[0];
+    assert_eq!(a.signup("heavyboth", PW).await.status, 303);
+    a.plant_reviews(60_000, 1_767_225_600, 60).await;
+    let held = a.stalled_download().await;
+    let on_b = a.on(&apps[1]);
+    let second = on_b.get("/export/revlog.csv").await;
+    assert_eq!(second.status, 429, "a second download on another instance");
+    second.assert_has("还在进行中");
+    drop(held);
+}
+
 /// Runs the binary; (success, stdout, stderr).
 fn paperdeck(args: &[&str]) -> (bool, String, String) {
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_paperdeck"))

@@ -19,6 +19,7 @@ mod pages;
 mod progress;
 mod quiz;
 mod reading;
+mod retest;
 mod security;
 mod seminar;
 mod settings;

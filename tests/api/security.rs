@@ -10,7 +10,7 @@ const PW: &str = "a good long passphrase";
 /// An app that believes `X-Forwarded-For` from 127.0.0.1, so tests can play clients at
 /// different addresses (the test client always connects from 127.0.0.1), with one learner,
 /// `name`, signed up.
-async fn behind_proxy_with(name: &str) -> TestApp {
+pub(crate) async fn behind_proxy_with(name: &str) -> TestApp {
     let app = spawn_app_with(|s| s.trusted_proxies = vec!["127.0.0.1".parse().unwrap()]).await;
     assert_eq!(app.signup(name, PW).await.status, 303);
     app
@@ -18,7 +18,12 @@ async fn behind_proxy_with(name: &str) -> TestApp {
 
 /// A post of `form` (with a fresh CSRF token from `path`) in a fresh browser whose client
 /// address, sent as `X-Forwarded-For`, is `from`.
-async fn post_from(app: &TestApp, from: &str, path: &str, form: &[(&str, &str)]) -> Page {
+pub(crate) async fn post_from(
+    app: &TestApp,
+    from: &str,
+    path: &str,
+    form: &[(&str, &str)],
+) -> Page {
     let b = app.other_browser();
     let csrf = b.get(path).await.csrf();
     let mut fields = vec![("csrf", csrf.as_str())];
@@ -35,11 +40,11 @@ async fn post_from(app: &TestApp, from: &str, path: &str, form: &[(&str, &str)])
 }
 
 /// A log-in from `from` in a fresh browser.
-async fn login_from(app: &TestApp, from: &str, user: &str, pw: &str) -> Page {
+pub(crate) async fn login_from(app: &TestApp, from: &str, user: &str, pw: &str) -> Page {
     post_from(app, from, "/login", &[("username", user), ("password", pw)]).await
 }
 
-async fn signup_from(app: &TestApp, from: &str, user: &str) -> Page {
+pub(crate) async fn signup_from(app: &TestApp, from: &str, user: &str) -> Page {
     post_from(
         app,
         from,
@@ -70,7 +75,7 @@ async fn h2_concurrent_logins_cannot_exceed_the_limit() {
 }
 
 /// Runs futures concurrently on this task (the test client is not `Send`-friendly to spawn).
-async fn futures_join_all<F: std::future::Future>(
+pub(crate) async fn futures_join_all<F: std::future::Future>(
     futs: impl IntoIterator<Item = F>,
 ) -> Vec<F::Output> {
     let futs: Vec<_> = futs.into_iter().map(Box::pin).collect();
@@ -156,8 +161,9 @@ async fn m5_signups_are_limited_per_address_and_overall() {
     third.assert_has("注册太频繁");
     assert_eq!(signup_from(&app, "10.0.0.2", "other1").await.status, 303);
     assert_eq!(signup_from(&app, "10.0.0.3", "other2").await.status, 303);
-    // The overall budget holds against rotating addresses.
-    assert_eq!(signup_from(&app, "10.0.0.4", "other3").await.status, 429);
+    // The overall budget holds against addresses that signed up already (a fresh address is
+    // let through past it: see retest.rs, N5).
+    assert_eq!(signup_from(&app, "10.0.0.2", "other3").await.status, 429);
     assert_eq!(
         app.count("SELECT COUNT(*) FROM learners").await,
         4,
@@ -402,8 +408,12 @@ async fn l8_log_out_everywhere_ends_every_session() {
     let phone = app.other_browser();
     assert_eq!(phone.login("fay", PW).await.status, 303);
     let csrf = account_csrf(&app).await;
-    app.post_expect("/account/logout-everywhere", &[("csrf", &csrf)], 303)
-        .await;
+    app.post_expect(
+        "/account/logout-everywhere",
+        &[("csrf", &csrf), ("password", PW)],
+        303,
+    )
+    .await;
     assert_eq!(app.get("/progress").await.status, 303);
     assert_eq!(phone.get("/progress").await.status, 303);
     app.assert_count("SELECT COUNT(*) FROM login_sessions", 0)
@@ -492,23 +502,11 @@ async fn l9_the_database_file_is_created_private() {
 /// large download is still being sent, a second one is refused with a message.
 #[tokio::test]
 async fn h1_a_learner_runs_one_expensive_request_at_a_time() {
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let app = new_learner("heavy").await;
     // Tens of megabytes of JSON: more than the socket buffers hold, so a client that stops
     // reading keeps the download in progress.
     app.plant_reviews(60_000, 1_767_225_600, 60).await;
-    let mut held = tokio::net::TcpStream::connect(("127.0.0.1", app.port))
-        .await
-        .expect("connect");
-    let head = format!(
-        "GET /export/paperdeck.json HTTP/1.1\r\nHost: x\r\nCookie: {}\r\n\r\n",
-        app.cookie_header()
-    );
-    held.write_all(head.as_bytes()).await.expect("send");
-    let mut first = [0u8; 64];
-    let n = held.read(&mut first).await.expect("the download starts");
-    let start = String::from_utf8_lossy(&first[..n]).to_string();
-    assert!(start.starts_with("HTTP/1.1 200"), "{start}");
+    let held = app.stalled_download().await;
 
     let second = app.get("/export/revlog.csv").await;
     assert_eq!(second.status, 429, "a second download while one is sent");

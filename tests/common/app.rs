@@ -263,6 +263,10 @@ async fn spawn_binary(bin: PathBuf, dir: tempfile::TempDir, settings: &Settings)
             "PAPERDECK_SIGNUPS_PER_HOUR",
             settings.signups_per_hour.to_string(),
         ),
+        (
+            "PAPERDECK_CONNECTIONS_PER_ADDR",
+            settings.connections_per_addr.to_string(),
+        ),
     ];
     // An empty list is "unset": clap would read an empty variable as one empty address.
     server.env = vars
@@ -397,6 +401,30 @@ impl TestApp {
             jar,
             ..self.other_browser()
         }
+    }
+
+    /// Starts downloading her `paperdeck.json` on a raw connection with a small receive buffer
+    /// and reads only the status line (asserted to be 200): a client that stops reading. The
+    /// download stays in progress while the connection is open, as long as the file is larger
+    /// than the socket buffers.
+    pub async fn stalled_download(&self) -> tokio::net::TcpStream {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let socket = tokio::net::TcpSocket::new_v4().expect("socket");
+        socket.set_recv_buffer_size(4096).expect("buffer size");
+        let mut held = socket
+            .connect(([127, 0, 0, 1], self.port).into())
+            .await
+            .expect("connect");
+        let head = format!(
+            "GET /export/paperdeck.json HTTP/1.1\r\nHost: x\r\nCookie: {}\r\n\r\n",
+            self.cookie_header()
+        );
+        held.write_all(head.as_bytes()).await.expect("send");
+        let mut first = [0u8; 64];
+        let n = held.read(&mut first).await.expect("the download starts");
+        let start = String::from_utf8_lossy(&first[..n]).to_string();
+        assert!(start.starts_with("HTTP/1.1 200"), "{start}");
+        held
     }
 
     /// The `Cookie:` header value this browser would send.
