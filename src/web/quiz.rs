@@ -378,6 +378,9 @@ struct FeedbackPage<'a> {
     source_href: String,
     /// How often the concept has lapsed: from the second time on, the page urges a re-read.
     lapses: i64,
+    /// A wrong answer of the daily quiz: the same-day retry re-asks this fact (issue 19), and
+    /// the page says so.
+    fact_returns_today: bool,
 }
 
 impl<'a> FeedbackPage<'a> {
@@ -404,6 +407,9 @@ impl<'a> FeedbackPage<'a> {
         FeedbackPage {
             source_href,
             lapses,
+            // Extra practice goes on with the weakest concepts; its miss is re-asked when she
+            // is back in the daily quiz.
+            fact_returns_today: !review.correct && review.kind != ReviewKind::Practice,
             nav: who.visitor.nav("quiz"),
             concept_name: concept_name(state, &card.concept),
             paper_short: state
