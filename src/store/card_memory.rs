@@ -247,3 +247,79 @@ pub async fn rebuild_queued(db: &Db) -> sqlx::Result<usize> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::quiz::{self, Answer};
+
+    /// Answers on "card" and "other" (concept "a"), written as the quiz writes them.
+    async fn answer(db: &Db, learner: i64, card: &str, rating: Rating, now: i64) {
+        let before = quiz::state(db, learner, "a").await.unwrap().unwrap();
+        let mut rng = rand::rng();
+        let out = crate::scheduler::apply(&before, rating, now, &Prefs::default(), &mut rng);
+        let after = before.after(&out.unwrap(), now, card);
+        let a = Answer {
+            card_id: card.into(),
+            rating,
+            correct: rating != Rating::Again,
+            kind: ReviewKind::Review,
+            ..Answer::right(learner, before, after, now)
+        };
+        let mut tx = db.write.begin().await.unwrap();
+        quiz::record_in(&mut tx, &a).await.unwrap().unwrap();
+        tx.commit().await.unwrap();
+    }
+
+    /// A database from before card memory (its reviews, no rows, the learner queued as the
+    /// migration queues her) gets the same rows at start-up as answering wrote one by one.
+    #[tokio::test]
+    async fn start_up_rebuilds_queued_learners_as_answering_built_them() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("m.db").display());
+        let db = Db::open(&url).await.unwrap();
+        let now = 1_767_225_600;
+        let learner = super::super::learners::create(&db, "ann", "ann", "h", now)
+            .await
+            .unwrap()
+            .unwrap();
+        quiz::mark_read(&db, learner, "p", &["a".to_string()], now)
+            .await
+            .unwrap();
+        for card in ["card", "other"] {
+            sqlx::query(
+                "INSERT INTO cards (id, paper_slug, fact_key, kind, concept_slug, prompt,
+                                    data_json, explanation, section, content_hash, updated_at)
+                 VALUES ($1, 'p', 'f', 'recall', 'a', '?', '{}', '', '', '', 0)",
+            )
+            .bind(card)
+            .execute(&db.write)
+            .await
+            .unwrap();
+        }
+        let day = 86_400;
+        answer(&db, learner, "card", Rating::Good, now).await;
+        answer(&db, learner, "other", Rating::Again, now + 60).await;
+        answer(&db, learner, "card", Rating::Again, now + 3 * day).await;
+        answer(&db, learner, "card", Rating::Hard, now + 3 * day + 600).await;
+        let built = rows(&db, learner).await.unwrap();
+        assert_eq!(built.len(), 2);
+        assert_eq!((built[0].reviews, built[0].last_right), (3, true));
+
+        sqlx::query("DELETE FROM card_memory")
+            .execute(&db.write)
+            .await
+            .unwrap();
+        enqueue_in(&mut *db.write.acquire().await.unwrap(), learner)
+            .await
+            .unwrap();
+        db.close().await;
+        let reopened = Db::open(&url).await.unwrap();
+        assert_eq!(rows(&reopened, learner).await.unwrap(), built);
+        let queued: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM card_memory_rebuild")
+            .fetch_one(&reopened.read)
+            .await
+            .unwrap();
+        assert_eq!(queued, 0);
+    }
+}

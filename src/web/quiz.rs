@@ -392,12 +392,7 @@ impl<'a> FeedbackPage<'a> {
                 .signer
                 .sign(OVERRIDE_TOKEN, &parts.each_ref().map(String::as_str))
         });
-        let source_href = state
-            .content
-            .paper(&card.paper)
-            .and_then(|p| crate::reading::passage(p, &card.section, &card.concept))
-            .map(|p| p.href())
-            .unwrap_or_else(|| format!("/papers/{}#{}", card.paper, card.section));
+        let source_href = source_href(state, card);
         let lapses = fb
             .snap
             .states
@@ -437,6 +432,17 @@ impl<'a> FeedbackPage<'a> {
             plan: fb.snap.plan(),
         }
     }
+}
+
+/// Where the paper explains a card's fact: the words about its concept in the card's
+/// section, else the section.
+pub(super) fn source_href(state: &AppState, card: &Card) -> String {
+    state
+        .content
+        .paper(&card.paper)
+        .and_then(|p| crate::reading::passage(p, &card.section, &card.concept))
+        .map(|p| p.href())
+        .unwrap_or_else(|| format!("/papers/{}#{}", card.paper, card.section))
 }
 
 pub(super) fn correct_answer(state: &AppState, card: &Card) -> String {

@@ -225,3 +225,34 @@ async fn export_then_import_keeps_card_memory_and_an_old_file_rebuilds_it() {
             .await;
     }
 }
+
+#[tokio::test]
+async fn progress_shows_each_concepts_unmet_cards_and_weakest_fact() {
+    let app = new_learner("progress").await;
+    assert_eq!(app.mark_read("chinchilla").await.status, 303);
+    let q = app.get("/quiz").await;
+    let (concept, card) = (q.input("concept").unwrap(), q.input("card").unwrap());
+    app.submit(&answer_fields(&q)).await;
+    let unmet = unseen_cards(&app, &concept).await;
+    let prompt: String = sqlx::query_scalar("SELECT prompt FROM cards WHERE id = $1")
+        .bind(&card)
+        .fetch_one(&app.db().await)
+        .await
+        .unwrap();
+
+    let page = app.get("/progress").await;
+    let row_start = page
+        .body
+        .find(&format!("<a href=\"/concepts/{concept}\">"))
+        .expect("the concept's row");
+    let row = &page.body[row_start..];
+    let row = &row[..row.find("</th>").expect("its first cell")];
+    assert!(row.contains(&format!("还有 {unmet} 题没见过")), "{row}");
+    // The one card she answered is its weakest, linked to where the paper explains it.
+    assert!(
+        row.contains("最弱的一题：<a href=\"/papers/chinchilla"),
+        "{row}"
+    );
+    let start: String = prompt.chars().take(8).collect();
+    assert!(row.contains(&start), "{row}");
+}
