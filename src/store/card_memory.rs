@@ -79,8 +79,14 @@ fn fsrs_error(e: fsrs::FSRSError) -> sqlx::Error {
     sqlx::Error::Protocol(format!("fsrs: {e:?}"))
 }
 
+/// Runs one statement inside `conn`'s transaction.
+async fn run(conn: &mut Conn, q: super::Query<'_>) -> sqlx::Result<()> {
+    q.execute(&mut *conn).await?;
+    Ok(())
+}
+
 async fn put(conn: &mut Conn, learner: i64, card: &str, m: &CardMemory) -> sqlx::Result<()> {
-    bound!(
+    let q = bound!(
         "INSERT INTO card_memory (learner_id, card_id, stability, difficulty, last_review_at,
                                   last_right, reviews)
          VALUES ($1, $2, $3, $4, $5, $6, $7)
@@ -94,10 +100,8 @@ async fn put(conn: &mut Conn, learner: i64, card: &str, m: &CardMemory) -> sqlx:
         m.last_review_at,
         i64::from(m.last_right),
         m.reviews
-    )
-    .execute(&mut *conn)
-    .await
-    .map(|_| ())
+    );
+    run(conn, q).await
 }
 
 /// Steps a card's memory by one answer inside the answer's transaction, reading the row there
@@ -161,28 +165,19 @@ pub(super) async fn replay_card_in(
     let answers = answers_from(rows)?.into_iter().map(|(_, a)| a);
     match card_pick::replay(answers, prefs).map_err(fsrs_error)? {
         Some(m) => put(conn, learner, card, &m).await,
-        None => bound!(
-            "DELETE FROM card_memory WHERE learner_id = $1 AND card_id = $2",
-            learner,
-            card
-        )
-        .execute(&mut *conn)
-        .await
-        .map(|_| ()),
+        None => {
+            let sql = "DELETE FROM card_memory WHERE learner_id = $1 AND card_id = $2";
+            run(conn, bound!(sql, learner, card)).await
+        }
     }
 }
 
 /// Puts a learner on the rebuild queue inside `conn`'s transaction (an import that is adding
 /// reviews); [`rebuild`] takes her off.
 pub(crate) async fn enqueue_in(conn: &mut Conn, learner: i64) -> sqlx::Result<()> {
-    bound!(
-        "INSERT INTO card_memory_rebuild (learner_id) VALUES ($1)
-         ON CONFLICT (learner_id) DO NOTHING",
-        learner
-    )
-    .execute(&mut *conn)
-    .await
-    .map(|_| ())
+    let sql = "INSERT INTO card_memory_rebuild (learner_id) VALUES ($1)
+         ON CONFLICT (learner_id) DO NOTHING";
+    run(conn, bound!(sql, learner)).await
 }
 
 /// Rebuilds a learner's whole card memory by replaying her reviews, in one transaction that
@@ -207,20 +202,18 @@ pub async fn rebuild(db: &Db, learner: i64) -> sqlx::Result<()> {
     for (card, a) in answers_from(rows)? {
         by_card.entry(card).or_default().push(a);
     }
-    bound!("DELETE FROM card_memory WHERE learner_id = $1", learner)
-        .execute(&mut *tx)
-        .await?;
+    run(
+        &mut tx,
+        bound!("DELETE FROM card_memory WHERE learner_id = $1", learner),
+    )
+    .await?;
     for (card, answers) in by_card {
         if let Some(m) = card_pick::replay(answers, &prefs).map_err(fsrs_error)? {
             put(&mut tx, learner, &card, &m).await?;
         }
     }
-    bound!(
-        "DELETE FROM card_memory_rebuild WHERE learner_id = $1",
-        learner
-    )
-    .execute(&mut *tx)
-    .await?;
+    let dequeue = "DELETE FROM card_memory_rebuild WHERE learner_id = $1";
+    run(&mut tx, bound!(dequeue, learner)).await?;
     super::commit_for(db, tx, learner).await
 }
 
@@ -310,7 +303,7 @@ mod tests {
             .execute(&db.write)
             .await
             .unwrap();
-        enqueue_in(&mut *db.write.acquire().await.unwrap(), learner)
+        enqueue_in(&mut db.write.acquire().await.unwrap(), learner)
             .await
             .unwrap();
         db.close().await;

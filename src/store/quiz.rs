@@ -618,18 +618,15 @@ mod tests {
         // ... then an answer on another concept lands before the regrade.
         let second = answer(&db, learner, "b", now + 60).await;
         let out = schedule(&first_row.before, Rating::Easy, now);
-        let applied = regrade(
-            &db,
-            learner,
-            Regrading {
-                review: &first_row,
-                rating: 4,
-                out: &out,
-                how: Regrade::Rating,
-                prefs: &Prefs::default(),
-            },
-        )
-        .await;
+        let prefs = Prefs::default();
+        let to_easy = |review| Regrading {
+            review,
+            rating: 4,
+            out: &out,
+            how: Regrade::Rating,
+            prefs: &prefs,
+        };
+        let applied = regrade(&db, learner, to_easy(&first_row)).await;
         assert!(
             !applied.unwrap(),
             "a review that is no longer latest was re-graded"
@@ -642,18 +639,7 @@ mod tests {
         assert_eq!(rating, 3);
 
         let second_row = review(&db, learner, second).await.unwrap().unwrap();
-        let applied = regrade(
-            &db,
-            learner,
-            Regrading {
-                review: &second_row,
-                rating: 4,
-                out: &out,
-                how: Regrade::Rating,
-                prefs: &Prefs::default(),
-            },
-        )
-        .await;
+        let applied = regrade(&db, learner, to_easy(&second_row)).await;
         assert!(applied.unwrap(), "her latest answer can be re-graded");
     }
 }
