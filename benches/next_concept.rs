@@ -6,7 +6,7 @@
 //!
 //! Run with `cargo bench --bench next_concept`.
 
-use paperdeck::scheduler::{self, Prefs};
+use paperdeck::scheduler::{self, card_pick, Prefs};
 use paperdeck::store::{self, Db};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
@@ -59,6 +59,7 @@ async fn main() -> anyhow::Result<()> {
             .await?;
     }
     tx.commit().await?;
+    store::card_memory::rebuild(&db, 1).await?;
     sqlx::query("ANALYZE").execute(&db.write).await?;
     println!(
         "setup: {CONCEPTS} concepts, {} cards, {REVIEWS} reviews in {:.1} s",
@@ -71,7 +72,7 @@ async fn main() -> anyhow::Result<()> {
     for (name, sql, binds) in [
         ("concept states", store::quiz::STATES_SQL, 1),
         ("today's reviews", store::quiz::REVIEWS_SINCE_SQL, 2),
-        ("card last seen", store::quiz::CARD_LAST_SEEN_SQL, 2),
+        ("card memory", store::card_memory::CARD_MEMORY_SQL, 1),
     ] {
         let explain = format!("EXPLAIN QUERY PLAN {sql}");
         let mut q = sqlx::query_as::<_, (i64, i64, i64, String)>(&explain).bind(1i64);
@@ -97,14 +98,20 @@ async fn main() -> anyhow::Result<()> {
     ) -> anyhow::Result<()> {
         let pick = scheduler::pick_next(&data.states, &data.today, now, prefs);
         if let Some(c) = pick.concept() {
-            let seen = data.last_seen(db, 1, c).await?;
+            let memory = data.card_memory(db, 1).await?;
             let ids: Vec<String> = (0..3).map(|k| format!("card-{}-{k}", &c[8..])).collect();
-            let cards: Vec<scheduler::CardChoice> = ids
+            let cards: Vec<card_pick::Candidate> = ids
                 .iter()
-                .map(|id| scheduler::CardChoice { id, kind: "choice" })
+                .map(|id| card_pick::Candidate {
+                    id,
+                    fact: id,
+                    kind: "choice",
+                    memory: memory.get(id),
+                })
                 .collect();
             let mut rng = StdRng::seed_from_u64(7);
-            std::hint::black_box(scheduler::pick_card(&cards, &seen, None, &mut rng));
+            let decay = prefs.decay();
+            std::hint::black_box(card_pick::choose_card(&cards, now, decay, &mut rng));
         }
         Ok(())
     }

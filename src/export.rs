@@ -14,6 +14,7 @@
 //! The queries live at the bottom of this file ([`queries`]), one function per query, written
 //! the way `store/` writes them (`$N` placeholders, portable SQL), because the export reads and
 //! writes every per-learner table at once and is easier to check in one place.
+pub use crate::store::card_memory::CardRow;
 use crate::store::transfer as queries;
 pub use crate::store::transfer::{Account, PaperRead, Review, SectionReached, State};
 
@@ -62,6 +63,11 @@ pub struct Export {
     /// Absent from files written before reading progress was exported: those import with none.
     #[serde(default)]
     pub reading_progress: Vec<SectionReached>,
+    /// Her memory of each card she has answered. Derived from `reviews`, so an import rebuilds
+    /// it by replaying her merged log instead of trusting the file's, and files written before
+    /// card memory existed (without the field) import the same way.
+    #[serde(default)]
+    pub card_memory: Vec<CardRow>,
     pub reviews: Vec<Review>,
 }
 
@@ -71,7 +77,7 @@ pub struct ImportReport {
     /// The account was empty, so the file's settings and parameters were taken too.
     pub settings_taken: bool,
     pub reviews_added: usize,
-    /// Already present: same card, concept and time.
+    /// Already present: same card, concept and time, as many times as she has them.
     pub reviews_duplicate: usize,
     /// Their card is not in this database (content from another version), so the review
     /// cannot be stored.
@@ -108,6 +114,7 @@ pub async fn export(db: &Db, learner: i64) -> sqlx::Result<Export> {
         papers_read: head.papers_read,
         concept_states: head.concept_states,
         reading_progress: head.reading_progress,
+        card_memory: head.card_memory,
         reviews,
     })
 }
@@ -122,6 +129,7 @@ struct Head {
     papers_read: Vec<PaperRead>,
     concept_states: Vec<State>,
     reading_progress: Vec<SectionReached>,
+    card_memory: Vec<CardRow>,
 }
 
 async fn head(db: &Db, learner: i64, exported_at: i64) -> sqlx::Result<Head> {
@@ -156,6 +164,7 @@ async fn head(db: &Db, learner: i64, exported_at: i64) -> sqlx::Result<Head> {
         papers_read,
         concept_states,
         reading_progress,
+        card_memory: crate::store::card_memory::rows(db, learner).await?,
     })
 }
 
@@ -647,7 +656,7 @@ pub async fn import(
     let mut seen = queries::review_keys(&mut read, learner).await?;
     drop(read);
     let was_empty = was_empty && seen.is_empty();
-    let existing = seen.len();
+    let existing = seen.values().sum();
 
     let new_reviews = new_reviews(file, &cards, &mut seen, &mut report);
     drop(seen);
@@ -662,6 +671,8 @@ pub async fn import(
     }
     merge_papers_states_and_sections(&mut tx, learner, file, &mut report).await?;
     crate::store::commit_for(db, tx, learner).await?;
+    // After the settings: the replay uses her parameters and time zone.
+    crate::store::card_memory::rebuild(db, learner).await?;
     Ok(report)
 }
 
@@ -669,7 +680,7 @@ pub async fn import(
 fn new_reviews<'f>(
     file: &'f Export,
     cards: &HashSet<String>,
-    seen: &mut HashSet<(String, String, i64)>,
+    seen: &mut queries::ReviewKeys,
     report: &mut ImportReport,
 ) -> Vec<&'f Review> {
     // Oldest first, so review ids keep following time as the quiz expects.
@@ -679,10 +690,15 @@ fn new_reviews<'f>(
     for r in order {
         if !cards.contains(&r.card_id) {
             report.reviews_unknown_card += 1;
-        } else if seen.insert((r.card_id.clone(), r.concept_slug.clone(), r.reviewed_at)) {
-            new_reviews.push(r);
         } else {
-            report.reviews_duplicate += 1;
+            let key = (r.card_id.clone(), r.concept_slug.clone(), r.reviewed_at);
+            match seen.get_mut(&key) {
+                Some(n) if *n > 0 => {
+                    *n -= 1;
+                    report.reviews_duplicate += 1;
+                }
+                _ => new_reviews.push(r),
+            }
         }
     }
     new_reviews
@@ -698,6 +714,9 @@ async fn insert_reviews(
     for batch in new_reviews.chunks(IMPORT_BATCH) {
         let mut tx = db.write.begin().await?;
         crate::store::bump(&mut tx, learner).await?;
+        // Her card memory must be rebuilt with these reviews; queued with them, so that a
+        // failure before the rebuild below leaves it to the next start-up.
+        crate::store::card_memory::enqueue_in(&mut tx, learner).await?;
         let mut last_id = None;
         for r in batch {
             last_id = Some(queries::insert_review(&mut tx, learner, r).await?);
@@ -956,6 +975,7 @@ mod tests {
                 section: "core".into(),
                 reached_at: 1_767_000_150,
             }],
+            card_memory: Vec::new(),
             reviews: vec![Review {
                 card_id: "0123456789abcdef0123".into(),
                 concept_slug: concept,

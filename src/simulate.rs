@@ -267,6 +267,8 @@ fn export_of(
         papers_read,
         concept_states: last.values().cloned().collect(),
         reading_progress: Vec::new(),
+        // The import rebuilds it from the reviews.
+        card_memory: Vec::new(),
         reviews: rows,
     }
 }
@@ -298,6 +300,7 @@ fn simulated_answer(
             .unwrap_or(0),
         before,
         after: r.state_after.clone(),
+        prefs,
     }
 }
 

@@ -9,6 +9,8 @@ const BACKEND: common::app::Backend = common::app::Backend::Postgres;
 
 #[path = "api/accounts.rs"]
 mod accounts;
+#[path = "api/card_memory.rs"]
+mod card_memory;
 #[path = "api/cards.rs"]
 mod cards;
 #[path = "api/content_files.rs"]

@@ -7,6 +7,7 @@ use crate::cards::grading::NameIndex;
 use crate::cards::{Card, CardIndex, CardKind};
 use crate::clock::Clock;
 use crate::content::Content;
+use crate::scheduler::card_pick::{self, Candidate, Retry};
 use crate::scheduler::{self, ConceptState, Outcome, Pick, Prefs, Rating, ReviewKind};
 use crate::store::quiz::{Answer, Regrade, ReviewRow};
 use crate::store::writer::AnswerWriter;
@@ -135,13 +136,14 @@ pub async fn next_question<'a>(
     let Some((concept, reason, mode)) = pick_concept(ctx, snap, concept, mode)? else {
         return Ok(Next::Done);
     };
+    let retry = reason == RETRY_REASON;
     let cs = snap
         .states
         .iter()
         .find(|s| s.concept == concept)
         .ok_or_else(|| internal(format!("picked concept {concept} has no state")))?;
     let mut rng = StdRng::seed_from_u64(question_seed(ctx.signer, learner, &concept, cs.version));
-    let card = pick_card(ctx, snap, learner, cs, &mut rng).await?;
+    let card = pick_card(ctx, snap, learner, cs, retry, &mut rng).await?;
     Ok(Next::Ask(Box::new(Question {
         card,
         reason,
@@ -181,42 +183,69 @@ fn pick_concept(
         }));
     }
     Ok(match scheduler::pick_next(states, today, now, prefs) {
-        Pick::Relearn(c) => Some((c, "刚才答错了，再来一次", Mode::Normal)),
+        Pick::Relearn(c) => Some((c, RETRY_REASON, Mode::Normal)),
         Pick::Due(c) => Some((c, "到期复习", Mode::Normal)),
         Pick::New(c) => Some((c, "新概念", Mode::Normal)),
         Pick::Done { .. } => None,
     })
 }
 
-/// One of the concept's cards, from the papers she has read: a concept such as 基准测试 appears
-/// in six papers, and a question about one she has not opened yet is not a fair test of her
-/// reading.
+/// Why a concept answered wrong today comes back: its question re-asks the missed fact.
+const RETRY_REASON: &str = "刚才答错了，再来一次";
+
+/// The card she most needs of the concept (issue 19): the same-day retry re-asks the fact she
+/// missed (in another kind when there is one), else a card she has never met, else the one
+/// her own memory of it predicts weakest ([`card_pick`]). Chosen among the cards of the papers
+/// she has read: a concept such as 基准测试 appears in six papers, and a question about one she
+/// has not opened yet is not a fair test of her reading.
 async fn pick_card<'a>(
     ctx: &Ctx<'a>,
     snap: &Snapshot,
     learner: i64,
     cs: &ConceptState,
+    retry: bool,
     rng: &mut StdRng,
 ) -> Result<&'a Card, QuizError> {
     let all = ctx.cards.for_concept(&cs.concept);
-    let read: Vec<&Card> = all
+    let memory = snap.data.card_memory(ctx.db, learner).await?;
+    let facts: Vec<String> = all
         .iter()
-        .copied()
-        .filter(|c| snap.data.papers_read.contains(&c.paper))
+        .map(|c| format!("{}/{}", c.paper, c.fact_key))
         .collect();
-    let cards = if read.is_empty() { all } else { read };
-    let last_seen = snap.data.last_seen(ctx.db, learner, &cs.concept).await?;
-    let choices: Vec<scheduler::CardChoice> = cards
+    let candidates: Vec<Candidate> = all
         .iter()
-        .map(|c| scheduler::CardChoice {
+        .zip(&facts)
+        .map(|(c, fact)| Candidate {
             id: &c.id,
+            fact,
             kind: c.kind.as_str(),
+            memory: memory.get(&c.id),
         })
         .collect();
-    let picked = scheduler::pick_card(&choices, &last_seen, cs.last_card_id.as_deref(), rng)
-        .ok_or_else(|| internal(format!("concept {} has no cards", cs.concept)))?;
-    cards
+    let (now, decay) = (snap.now, snap.prefs.decay());
+    // The missed card is her latest answer on the concept, wherever she met it (an in-page
+    // question of a paper she has not marked read included).
+    let missed = retry
+        .then(|| {
+            candidates
+                .iter()
+                .filter(|c| c.memory.is_some_and(|m| m.seen()))
+                .max_by_key(|c| c.memory.map(|m| m.last_review_at))
+                .filter(|c| c.memory.is_some_and(|m| !m.last_right))
+        })
+        .flatten();
+    let read: Vec<Candidate> = all
         .iter()
+        .zip(&candidates)
+        .filter(|(c, _)| snap.data.papers_read.contains(&c.paper))
+        .map(|(_, c)| *c)
+        .collect();
+    let pool = if read.is_empty() { &candidates } else { &read };
+    let picked = missed
+        .and_then(|m| card_pick::retry_card(&candidates, m.id, Retry::SameFact, now, decay, rng))
+        .or_else(|| card_pick::choose_card(pool, now, decay, rng))
+        .ok_or_else(|| internal(format!("concept {} has no cards", cs.concept)))?;
+    all.iter()
         .find(|c| c.id == picked.id)
         .copied()
         .ok_or_else(|| internal("picked card vanished"))
@@ -317,6 +346,7 @@ async fn record_new(ctx: &Ctx<'_>, learner: i64, sub: Submission) -> Result<i64,
         duration_ms: sub.duration_ms.clamp(0, MAX_ANSWER_MS),
         elapsed_days: out.elapsed_days,
         scheduled_days: out.scheduled_days,
+        prefs,
     };
     ctx.writer.record(answer).await?.ok_or(QuizError::Stale)
 }
@@ -521,6 +551,7 @@ async fn recompute(
         rating: rating as u8,
         out: &out,
         how,
+        prefs: &prefs,
     };
     Ok(store::quiz::regrade(ctx.db, learner, change).await?)
 }

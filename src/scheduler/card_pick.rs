@@ -48,7 +48,7 @@ impl CardMemory {
         now: i64,
         prefs: &Prefs,
     ) -> Result<CardMemory, fsrs::FSRSError> {
-        step(&prefs.fsrs(), prev, rating, kind, now, prefs)
+        step(&prefs.fsrs(), prev, (now, rating, kind), prefs)
     }
 
     /// The memory assumed for a card she has never answered: the concept's memory at the
@@ -101,18 +101,17 @@ pub fn replay(
 ) -> Result<Option<CardMemory>, fsrs::FSRSError> {
     let fsrs = prefs.fsrs();
     let mut memory = None;
-    for (at, rating, kind) in answers {
-        memory = Some(step(&fsrs, memory.as_ref(), rating, kind, at, prefs)?);
+    for answer in answers {
+        memory = Some(step(&fsrs, memory.as_ref(), answer, prefs)?);
     }
     Ok(memory)
 }
 
+/// One FSRS step of `prev` by an answer (time, rating, kind).
 fn step(
     fsrs: &FSRS,
     prev: Option<&CardMemory>,
-    rating: Rating,
-    kind: ReviewKind,
-    now: i64,
+    (now, rating, kind): (i64, Rating, ReviewKind),
     prefs: &Prefs,
 ) -> Result<CardMemory, fsrs::FSRSError> {
     let elapsed = prev
@@ -265,14 +264,8 @@ pub fn estimate_rho(log: &[LoggedAnswer], prefs: &Prefs) -> Option<f32> {
         seen.insert(a.card);
         // A log the crate cannot step leaves the concept as it was: one bad row should not
         // discard the estimate.
-        if let Ok(next) = step(
-            &fsrs,
-            concept.as_ref(),
-            a.rating,
-            ReviewKind::Review,
-            a.at,
-            prefs,
-        ) {
+        let answer = (a.at, a.rating, ReviewKind::Review);
+        if let Ok(next) = step(&fsrs, concept.as_ref(), answer, prefs) {
             concepts.insert(a.concept, next);
         }
     }

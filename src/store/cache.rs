@@ -32,6 +32,7 @@
 
 use super::learners::SessionRow;
 use super::Db;
+use crate::scheduler::card_pick::CardMemory;
 use crate::scheduler::{ConceptState, Prefs, TodayReview};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -64,30 +65,23 @@ pub struct LearnerData {
     pub today: Vec<TodayReview>,
     /// Slugs of the papers she has marked read.
     pub papers_read: Vec<String>,
-    /// Concept → (card id → the last time she answered it), filled per concept as questions on
-    /// it are shown: loading every card's history up front costs a scan of her whole log.
-    last_seen: Mutex<HashMap<String, HashMap<String, i64>>>,
+    /// Card id → her memory of it, loaded when a question is first chosen: pages that choose
+    /// no card (home, progress) never read it.
+    cards: Mutex<Option<Arc<CardMemories>>>,
 }
 
+/// A learner's card memory by card id.
+pub type CardMemories = HashMap<String, CardMemory>;
+
 impl LearnerData {
-    /// When she last saw each card of `concept`, from the cache or the database.
-    pub async fn last_seen(
-        &self,
-        db: &Db,
-        learner: i64,
-        concept: &str,
-    ) -> sqlx::Result<HashMap<String, i64>> {
-        if let Some(m) = self
-            .last_seen
-            .lock()
-            .ok()
-            .and_then(|m| m.get(concept).cloned())
-        {
+    /// Her card memory, from the cache or the database.
+    pub async fn card_memory(&self, db: &Db, learner: i64) -> sqlx::Result<Arc<CardMemories>> {
+        if let Some(m) = self.cards.lock().ok().and_then(|m| m.clone()) {
             return Ok(m);
         }
-        let m = super::quiz::card_last_seen(db, learner, concept).await?;
-        if let Ok(mut all) = self.last_seen.lock() {
-            all.insert(concept.to_string(), m.clone());
+        let m = Arc::new(super::card_memory::of_learner(db, learner).await?);
+        if let Ok(mut slot) = self.cards.lock() {
+            *slot = Some(m.clone());
         }
         Ok(m)
     }
@@ -95,8 +89,13 @@ impl LearnerData {
 
 impl LearnerData {
     /// This entry after an answer committed at `at`.
-    fn with_answer(&self, state: ConceptState, review: TodayReview, card: &str, at: i64) -> Self {
-        let concept = state.concept.clone();
+    fn with_answer(
+        &self,
+        state: ConceptState,
+        review: TodayReview,
+        (card, memory): (&str, CardMemory),
+        at: i64,
+    ) -> Self {
         let mut states = self.states.clone();
         match states.iter_mut().find(|s| s.concept == state.concept) {
             Some(s) => *s = state,
@@ -106,11 +105,12 @@ impl LearnerData {
         if self.prefs.day_index(at) == self.day {
             today.push(review);
         }
-        let mut last_seen = self.last_seen.lock().map(|m| m.clone()).unwrap_or_default();
-        // Only a concept already loaded is updated; another loads whole when first needed.
-        if let Some(cards) = last_seen.get_mut(&concept) {
-            cards.insert(card.to_string(), at);
-        }
+        // Only a map already loaded is updated; else it loads whole when first needed.
+        let cards = self.cards.lock().ok().and_then(|m| m.clone()).map(|m| {
+            let mut m = CardMemories::clone(&m);
+            m.insert(card.to_string(), memory);
+            Arc::new(m)
+        });
         LearnerData {
             loaded: self.loaded,
             version: self.version + 1,
@@ -119,7 +119,7 @@ impl LearnerData {
             day: self.day,
             today,
             papers_read: self.papers_read.clone(),
-            last_seen: Mutex::new(last_seen),
+            cards: Mutex::new(cards),
         }
     }
 }
@@ -149,7 +149,7 @@ async fn load(db: &Db, id: i64, now: i64) -> sqlx::Result<Option<LearnerData>> {
         day,
         today,
         papers_read,
-        last_seen: Mutex::default(),
+        cards: Mutex::default(),
     }))
 }
 
@@ -296,7 +296,7 @@ impl Cache {
         id: i64,
         state: ConceptState,
         review: TodayReview,
-        card: &str,
+        card: (&str, CardMemory),
         at: i64,
         version: i64,
     ) {
@@ -385,7 +385,7 @@ mod tests {
                 .collect(),
             today: Vec::new(),
             papers_read: Vec::new(),
-            last_seen: Mutex::default(),
+            cards: Mutex::default(),
         })
     }
 
@@ -421,7 +421,10 @@ mod tests {
             rating: 3,
             kind: crate::scheduler::ReviewKind::Learn,
         };
-        cache.answered(1, after, review, "card", 0, 1);
+        let prefs = crate::scheduler::Prefs::default();
+        let learn = crate::scheduler::ReviewKind::Learn;
+        let memory = CardMemory::update(None, crate::scheduler::Rating::Good, learn, 0, &prefs);
+        cache.answered(1, after, review, ("card", memory.unwrap()), 0, 1);
         assert!(!cache.finish_load(slow, entry(1)));
         let d = cached(&cache, 1).expect("the answered entry stays");
         assert_eq!(d.states[0].version, 1);

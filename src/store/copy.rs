@@ -124,6 +124,19 @@ const TABLES: &[(&str, &[(&str, Kind)])] = &[
         ],
     ),
     (
+        "card_memory",
+        &[
+            ("learner_id", Int),
+            ("card_id", Text),
+            ("stability", Float),
+            ("difficulty", Float),
+            ("last_review_at", Int),
+            ("last_right", Int),
+            ("reviews", Int),
+        ],
+    ),
+    ("card_memory_rebuild", &[("learner_id", Int)]),
+    (
         "login_failures",
         &[("name_key", Text), ("addr", Text), ("failed_at", Int)],
     ),

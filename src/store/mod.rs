@@ -35,6 +35,7 @@ macro_rules! bound {
 }
 
 pub mod cache;
+pub mod card_memory;
 pub mod cards;
 pub mod copy;
 pub mod learners;
@@ -110,6 +111,8 @@ pub enum OpenError {
         file: String,
         source: sqlx::migrate::MigrateError,
     },
+    #[error("无法重建题目记忆 (cannot rebuild card memory) {file}: {source}")]
+    Rebuild { file: String, source: sqlx::Error },
 }
 
 #[derive(Clone, Debug)]
@@ -257,13 +260,25 @@ impl Db {
             .connect_with(options.clone())
             .await
             .map_err(open_error)?;
-        Ok(Db {
+        let db = Db {
             backend,
             read,
             write,
             lock_options: backend.shared().then_some(options),
             cache: std::sync::Arc::new(cache::Cache::new(cache_ttl, backend.shared())),
-        })
+        };
+        // What a migration cannot do: replay the reviews of learners whose card memory is not
+        // built yet (migration 20261206000010 queues everyone who had answered).
+        let rebuilt = card_memory::rebuild_queued(&db)
+            .await
+            .map_err(|source| OpenError::Rebuild { file, source })?;
+        if rebuilt > 0 {
+            tracing::info!(
+                learners = rebuilt,
+                "card memory rebuilt from the review log"
+            );
+        }
+        Ok(db)
     }
 
     /// `SELECT 1`, bounded: a readiness probe must answer before the load balancer's own check

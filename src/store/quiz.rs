@@ -3,9 +3,9 @@
 
 use super::rows::{bind_schedule, flag, kind, state_from_row};
 use super::{Conn, Db};
+use crate::scheduler::card_pick::CardMemory;
 use crate::scheduler::{ConceptState, Outcome, Prefs, Rating, ReviewKind, TodayReview};
 use sqlx::Row;
-use std::collections::HashMap;
 
 /// Marks a paper read and unlocks its concepts, in one transaction. Reading twice changes
 /// nothing.
@@ -78,8 +78,6 @@ pub const STATES_SQL: &str = "SELECT concept_slug, unlocked_at, stability, diffi
      WHERE learner_id = $1 ORDER BY unlocked_at, concept_slug";
 pub const REVIEWS_SINCE_SQL: &str = "SELECT concept_slug, rating, review_kind FROM reviews \
      WHERE learner_id = $1 AND reviewed_at >= $2 ORDER BY id";
-pub const CARD_LAST_SEEN_SQL: &str = "SELECT card_id, MAX(reviewed_at) FROM reviews \
-     WHERE learner_id = $1 AND concept_slug = $2 GROUP BY card_id";
 
 pub async fn states(db: &Db, learner: i64) -> sqlx::Result<Vec<ConceptState>> {
     super::all_as(bound!(STATES_SQL, learner), &db.read, state_from_row).await
@@ -108,17 +106,6 @@ pub async fn reviews_since(db: &Db, learner: i64, since: i64) -> sqlx::Result<Ve
         })
     })
     .await
-}
-
-/// When the learner last saw each card of a concept.
-pub async fn card_last_seen(
-    db: &Db,
-    learner: i64,
-    concept: &str,
-) -> sqlx::Result<HashMap<String, i64>> {
-    let q = bound!(CARD_LAST_SEEN_SQL, learner, concept);
-    let seen: Vec<(String, i64)> = super::all_of(q, &db.read).await?;
-    Ok(seen.into_iter().collect())
 }
 
 /// Her scheduling preferences. Stored values are forced into the settings' bounds, and stored
@@ -186,6 +173,8 @@ pub struct Answer {
     pub duration_ms: i64,
     pub elapsed_days: i64,
     pub scheduled_days: i64,
+    /// Her preferences when she answered: the card's memory is stepped with them.
+    pub prefs: Prefs,
 }
 
 impl Answer {
@@ -244,6 +233,7 @@ impl Answer {
             duration_ms: 1000,
             elapsed_days: 0,
             scheduled_days: 0,
+            prefs: Prefs::default(),
         }
     }
 }
@@ -272,13 +262,13 @@ async fn write_state(
 }
 
 /// Records one answer inside `tx` if the concept's version is still the one it was computed
-/// from: the state update and the review row go together. Returns the review's id and her new
-/// data version; `Ok(None)` means the version check failed (already answered, or answered
-/// elsewhere) and nothing was written for it.
+/// from: the state update, the review row and the card's memory go together. Returns the
+/// review's id, her new data version and the card's new memory; `Ok(None)` means the version
+/// check failed (already answered, or answered elsewhere) and nothing was written for it.
 pub async fn record_in(
     tx: &mut crate::store::Conn,
     a: &Answer,
-) -> sqlx::Result<Option<(i64, i64)>> {
+) -> sqlx::Result<Option<(i64, i64, CardMemory)>> {
     // First, so that on PostgreSQL the learner's row lock orders this write after any other
     // of hers in flight on another instance, and the check below reads what that one wrote.
     let version = super::bump(&mut *tx, a.learner).await?;
@@ -286,7 +276,9 @@ pub async fn record_in(
         return Ok(None);
     }
     let id = super::transfer::insert_review(&mut *tx, a.learner, &a.row()).await?;
-    Ok(Some((id, version)))
+    let answer = (a.rating, a.kind, a.now);
+    let memory = super::card_memory::step_in(tx, a.learner, &a.card_id, answer, &a.prefs).await?;
+    Ok(Some((id, version, memory)))
 }
 
 /// A stored review, as the feedback page and undo need it.
@@ -396,6 +388,7 @@ pub async fn is_current(db: &Db, learner: i64, review: &ReviewRow) -> sqlx::Resu
 /// Undoes an answer: restores the state before it, deletes the row, and raises the undo floor
 /// so that undo works once. `Ok(false)` when the review is no longer current.
 pub async fn undo(db: &Db, learner: i64, review: &ReviewRow) -> sqlx::Result<bool> {
+    let prefs = prefs(db, learner).await?.unwrap_or_default();
     let mut tx = db.write.begin().await?;
     super::bump(&mut tx, learner).await?;
     // The card just undone stays the last one shown (`before` has none): she gets another.
@@ -418,6 +411,9 @@ pub async fn undo(db: &Db, learner: i64, review: &ReviewRow) -> sqlx::Result<boo
         return Ok(false);
     }
     super::transfer::raise_undo_floor(&mut tx, learner, review.id).await?;
+    // The card's memory without the answer undone: replayed, as if it had never been given.
+    let (concept, card) = (&review.concept, &review.card_id);
+    super::card_memory::replay_card_in(&mut tx, learner, concept, card, &prefs).await?;
     super::commit_for(db, tx, learner).await?;
     Ok(true)
 }
@@ -441,6 +437,8 @@ pub struct Regrading<'a> {
     /// `review.reviewed_at`.
     pub out: &'a Outcome,
     pub how: Regrade,
+    /// Her preferences, to replay the card's memory with the new rating.
+    pub prefs: &'a Prefs,
 }
 
 /// Replaces the rating of an answer with the state recomputed from the state before it. Every check is inside
@@ -458,6 +456,8 @@ pub async fn regrade(db: &Db, learner: i64, change: Regrading<'_>) -> sqlx::Resu
     let done =
         set_state(&mut tx, learner, change).await? && set_review(&mut tx, learner, change).await?;
     if done {
+        let (r, prefs) = (change.review, change.prefs);
+        super::card_memory::replay_card_in(&mut tx, learner, &r.concept, &r.card_id, prefs).await?;
         tx.commit().await?;
     } else {
         tx.rollback().await?;
@@ -508,6 +508,7 @@ async fn set_review(tx: &mut Conn, learner: i64, change: Regrading<'_>) -> sqlx:
         rating,
         out,
         how,
+        ..
     } = change;
     // The same columns either way; an override also flips the verdict, guarded by the row's
     // own version and verdict so that it can happen once.
@@ -633,7 +634,7 @@ mod tests {
         let after = before.after(&schedule(&before, Rating::Good, now), now, "card");
         let a = Answer::right(learner, before, after, now);
         let mut tx = db.write.begin().await.unwrap();
-        let (id, _) = record_in(&mut tx, &a).await.unwrap().unwrap();
+        let (id, ..) = record_in(&mut tx, &a).await.unwrap().unwrap();
         tx.commit().await.unwrap();
         id
     }
@@ -668,17 +669,15 @@ mod tests {
         // ... then an answer on another concept lands before the regrade.
         let second = answer(&db, learner, "b", now + 60).await;
         let out = schedule(&first_row.before, Rating::Easy, now);
-        let applied = regrade(
-            &db,
-            learner,
-            Regrading {
-                review: &first_row,
-                rating: 4,
-                out: &out,
-                how: Regrade::Rating,
-            },
-        )
-        .await;
+        let prefs = Prefs::default();
+        let to_easy = |review| Regrading {
+            review,
+            rating: 4,
+            out: &out,
+            how: Regrade::Rating,
+            prefs: &prefs,
+        };
+        let applied = regrade(&db, learner, to_easy(&first_row)).await;
         assert!(
             !applied.unwrap(),
             "a review that is no longer latest was re-graded"
@@ -691,17 +690,7 @@ mod tests {
         assert_eq!(rating, 3);
 
         let second_row = review(&db, learner, second).await.unwrap().unwrap();
-        let applied = regrade(
-            &db,
-            learner,
-            Regrading {
-                review: &second_row,
-                rating: 4,
-                out: &out,
-                how: Regrade::Rating,
-            },
-        )
-        .await;
+        let applied = regrade(&db, learner, to_easy(&second_row)).await;
         assert!(applied.unwrap(), "her latest answer can be re-graded");
     }
 }

@@ -235,19 +235,25 @@ pub async fn states_of(conn: &mut Conn, learner: i64) -> sqlx::Result<HashMap<St
         .collect()
 }
 
+/// How many of her reviews there are of each (card, concept, time): an import skips as many
+/// of a file's as she already has. A count, not a set: the same-day retry can ask a card twice
+/// within one second, and both answers are hers.
+pub type ReviewKeys = HashMap<(String, String, i64), usize>;
+
 /// The identity of each of her reviews, to skip duplicates.
-pub async fn review_keys(
-    conn: &mut Conn,
-    learner: i64,
-) -> sqlx::Result<HashSet<(String, String, i64)>> {
+pub async fn review_keys(conn: &mut Conn, learner: i64) -> sqlx::Result<ReviewKeys> {
     let rows =
         sqlx::query("SELECT card_id, concept_slug, reviewed_at FROM reviews WHERE learner_id = $1")
             .bind(learner)
             .fetch_all(&mut *conn)
             .await?;
-    rows.into_iter()
-        .map(|r| Ok((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?)))
-        .collect()
+    let mut keys = ReviewKeys::new();
+    for r in rows {
+        *keys
+            .entry((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?))
+            .or_default() += 1;
+    }
+    Ok(keys)
 }
 
 /// Takes the account's settings and parameters as they are (the import validated them).

@@ -23,9 +23,9 @@ use tokio::sync::{mpsc, oneshot, Mutex};
 const MAX_BATCH: usize = 256;
 
 type Reply = sqlx::Result<Option<i64>>;
-/// What one answer's commit gave: its review id and her new data version, `None` when its
-/// version check failed.
-type Recorded = Option<(i64, i64)>;
+/// What one answer's commit gave: its review id, her new data version and the card's new
+/// memory, `None` when its version check failed.
+type Recorded = Option<(i64, i64, crate::scheduler::card_pick::CardMemory)>;
 
 enum Job {
     Answer {
@@ -172,7 +172,7 @@ async fn commit_batch(db: &Db, mut batch: Vec<(Box<Answer>, oneshot::Sender<Repl
                 // The cache first, then the reply: once she has the reply, her next page may
                 // already be asking the cache (read-your-writes).
                 remember(db, &answer, r);
-                let _ = reply.send(Ok(r.map(|(id, _)| id)));
+                let _ = reply.send(Ok(r.map(|(id, ..)| id)));
             }
         }
         Err(e) => {
@@ -182,7 +182,7 @@ async fn commit_batch(db: &Db, mut batch: Vec<(Box<Answer>, oneshot::Sender<Repl
                     .await
                     .map(|r| r.into_iter().next().flatten());
                 remember(db, &answer, result.as_ref().ok().copied().flatten());
-                let _ = reply.send(result.map(|r| r.map(|(id, _)| id)));
+                let _ = reply.send(result.map(|r| r.map(|(id, ..)| id)));
             }
         }
     }
@@ -192,11 +192,11 @@ async fn commit_batch(db: &Db, mut batch: Vec<(Box<Answer>, oneshot::Sender<Repl
 /// written, nothing at all when it was not (the cache may be what made the question stale).
 fn remember(db: &Db, a: &Answer, recorded: Recorded) {
     match recorded {
-        Some((_, version)) => db.cache.answered(
+        Some((_, version, memory)) => db.cache.answered(
             a.learner,
             a.after.clone(),
             a.today(),
-            &a.card_id,
+            (&a.card_id, memory),
             a.now,
             version,
         ),

@@ -36,6 +36,60 @@ struct ConceptRow {
     lapses: i64,
     /// Not learned yet, and today's new concepts are used up: a 练习 link would only refuse.
     waits: bool,
+    /// Cards of the concept she can be asked (from the papers she has read) and has never
+    /// answered.
+    unmet: usize,
+    /// The fact her own memory of its card predicts weakest now.
+    weakest: Option<WeakFact>,
+}
+
+/// A card's fact on the progress page: its question, shortened, and where the paper explains it.
+struct WeakFact {
+    prompt: String,
+    href: String,
+}
+
+/// Longest question shown for a weakest fact, in characters.
+const WEAK_PROMPT_CHARS: usize = 24;
+
+/// How many of a concept's cards she has not met, and her weakest fact (issue 19 §3). The
+/// cards counted are those the quiz can ask her: from the papers she has read.
+fn card_summary(
+    state: &AppState,
+    read: &[String],
+    memory: &store::cache::CardMemories,
+    concept: &str,
+    now: i64,
+    decay: f32,
+) -> (usize, Option<WeakFact>) {
+    let all = state.cards.for_concept(concept);
+    let read_cards: Vec<&crate::cards::Card> = all
+        .iter()
+        .copied()
+        .filter(|c| read.contains(&c.paper))
+        .collect();
+    let cards = if read_cards.is_empty() {
+        all
+    } else {
+        read_cards
+    };
+    let seen = |id: &str| memory.get(id).filter(|m| m.seen());
+    let unmet = cards.iter().filter(|c| seen(&c.id).is_none()).count();
+    let weakest = cards
+        .iter()
+        .filter_map(|c| seen(&c.id).map(|m| (c, m.recall(now, decay))))
+        .min_by(|a, b| a.1.total_cmp(&b.1))
+        .map(|(c, _)| {
+            let mut prompt: String = c.prompt.chars().take(WEAK_PROMPT_CHARS).collect();
+            if c.prompt.chars().count() > WEAK_PROMPT_CHARS {
+                prompt.push('…');
+            }
+            WeakFact {
+                prompt,
+                href: super::quiz::source_href(state, c),
+            }
+        });
+    (unmet, weakest)
 }
 
 /// "值得重读的段落": a passage that explains one of her weakest concepts.
@@ -122,6 +176,11 @@ async fn show(state: web::Data<AppState>, LoggedIn { learner, visitor }: LoggedI
     let papers = paper_rows(&state.content, read, &levels);
     let no_new_room = snap.plan().new_room() == 0;
     let concepts = concept_rows(&state.content, states, &levels, prefs, now, no_new_room);
+    let mut concepts = concept_rows(&state.content, states, &levels, prefs, now);
+    let memory = snap.data.card_memory(&state.db, learner.id).await?;
+    for c in &mut concepts {
+        (c.unmet, c.weakest) = card_summary(&state, read, &memory, &c.slug, now, prefs.decay());
+    }
     let level_rows = level_rows(&concepts);
     let reread = reread_rows(&state.content, read, &concepts);
 
@@ -202,6 +261,8 @@ fn concept_rows(
                 reps: s.reps,
                 lapses: s.lapses,
                 waits: s.is_new() && no_new_room,
+                unmet: 0,
+                weakest: None,
             };
             (recall, row)
         })

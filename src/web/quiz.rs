@@ -458,6 +458,9 @@ struct FeedbackPage<'a> {
     retry_today: bool,
     /// Shown for a repeated answer: this is the one recorded before.
     again: bool,
+    /// A wrong answer of the daily quiz: the same-day retry re-asks this fact (issue 19), and
+    /// the page says so.
+    fact_returns_today: bool,
 }
 
 impl<'a> FeedbackPage<'a> {
@@ -469,12 +472,7 @@ impl<'a> FeedbackPage<'a> {
                 .signer
                 .sign(OVERRIDE_TOKEN, &parts.each_ref().map(String::as_str))
         });
-        let source_href = state
-            .content
-            .paper(&card.paper)
-            .and_then(|p| crate::reading::passage(p, &card.section, &card.concept))
-            .map(|p| p.href())
-            .unwrap_or_else(|| format!("/papers/{}#{}", card.paper, card.section));
+        let source_href = source_href(state, card);
         let lapses = fb
             .snap
             .states
@@ -488,6 +486,9 @@ impl<'a> FeedbackPage<'a> {
             lapses,
             retry_today,
             again: false,
+            // Extra practice goes on with the weakest concepts; its miss is re-asked when she
+            // is back in the daily quiz.
+            fact_returns_today: !review.correct && review.kind != ReviewKind::Practice,
             nav: who.visitor.nav("quiz"),
             concept_name: concept_name(state, &card.concept),
             paper_short: state
@@ -515,6 +516,17 @@ impl<'a> FeedbackPage<'a> {
             plan: fb.snap.plan(),
         }
     }
+}
+
+/// Where the paper explains a card's fact: the words about its concept in the card's
+/// section, else the section.
+pub(super) fn source_href(state: &AppState, card: &Card) -> String {
+    state
+        .content
+        .paper(&card.paper)
+        .and_then(|p| crate::reading::passage(p, &card.section, &card.concept))
+        .map(|p| p.href())
+        .unwrap_or_else(|| format!("/papers/{}#{}", card.paper, card.section))
 }
 
 pub(super) fn correct_answer(state: &AppState, card: &Card) -> String {

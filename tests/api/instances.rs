@@ -340,6 +340,11 @@ async fn copy_data_moves_a_sqlite_database_to_postgres_exactly() {
     };
     let from_sqlite = export(&sqlite.database_url);
     assert_eq!(from_sqlite["reviews"].as_array().map(Vec::len), Some(12));
+    let card_memory = from_sqlite["card_memory"].as_array().map(Vec::len);
+    assert!(
+        card_memory.is_some_and(|n| n > 0),
+        "card memory is copied too"
+    );
     assert_eq!(from_sqlite, export(&pg.url));
 
     let (ok, _, err) = paperdeck(&["copy-data", "--from", &sqlite.database_url, "--to", &pg.url]);

@@ -6,6 +6,7 @@ mod common;
 const BACKEND: common::app::Backend = common::app::Backend::Sqlite;
 
 mod accounts;
+mod card_memory;
 mod cards;
 mod content_files;
 mod cost;

@@ -231,33 +231,26 @@ fn simulated_log(rho: f32, seed: u64) -> Vec<(i64, String, String, Rating)> {
     log
 }
 
-#[test]
-fn rho_is_recovered_from_a_simulated_log() {
-    let p = Prefs::default();
-    for (rho, seed) in [(0.25, 1), (0.5, 2), (0.75, 3), (1.0, 4)] {
-        let log = simulated_log(rho, seed);
-        let answers: Vec<LoggedAnswer> = log
-            .iter()
-            .map(|(at, k, c, r)| LoggedAnswer {
-                at: *at,
-                card: c,
-                concept: k,
-                rating: *r,
-            })
-            .collect();
-        let est = estimate_rho(&answers, &p).unwrap();
-        assert!((est - rho).abs() <= 0.1, "planted {rho}, estimated {est}");
-    }
-    // Too few first sights: no estimate.
-    let short = simulated_log(0.5, 9);
-    let few: Vec<LoggedAnswer> = short[..45]
-        .iter()
+fn logged(log: &[(i64, String, String, Rating)]) -> Vec<LoggedAnswer<'_>> {
+    log.iter()
         .map(|(at, k, c, r)| LoggedAnswer {
             at: *at,
             card: c,
             concept: k,
             rating: *r,
         })
-        .collect();
-    assert_eq!(estimate_rho(&few, &p), None);
+        .collect()
+}
+
+#[test]
+fn rho_is_recovered_from_a_simulated_log() {
+    let p = Prefs::default();
+    for (rho, seed) in [(0.25, 1), (0.5, 2), (0.75, 3), (1.0, 4)] {
+        let log = simulated_log(rho, seed);
+        let est = estimate_rho(&logged(&log), &p).unwrap();
+        assert!((est - rho).abs() <= 0.1, "planted {rho}, estimated {est}");
+    }
+    // Too few first sights: no estimate.
+    let short = simulated_log(0.5, 9);
+    assert_eq!(estimate_rho(&logged(&short[..45]), &p), None);
 }
