@@ -46,6 +46,10 @@ pub struct AppState {
     pub signup_permit: tokio::sync::Semaphore,
     /// Admission for optimising, importing and exporting; see [`crate::heavy`].
     pub heavy: crate::heavy::Gate,
+    /// The pages every logged-out reader gets, rendered once; see [`crate::web::shared`].
+    pub shared: crate::web::shared::SharedPages,
+    /// What /progress computes from a learner's whole review log, once per data version.
+    pub progress: crate::store::cache::PerVersion<crate::web::progress::FromLog>,
 }
 
 /// Sign-ups allowed per client address per hour, and over all addresses per hour.
@@ -167,6 +171,8 @@ impl Application {
             signups_all,
             signup_permit: tokio::sync::Semaphore::new(1),
             heavy: crate::heavy::Gate::default(),
+            shared: Default::default(),
+            progress: Default::default(),
         });
         spawn_session_purge(state.clone());
         let stop = StopSignals::new()?;

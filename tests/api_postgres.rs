@@ -37,6 +37,8 @@ mod reading;
 mod security;
 #[path = "api/settings.rs"]
 mod settings;
+#[path = "api/shared_pages.rs"]
+mod shared_pages;
 #[path = "api/startup.rs"]
 mod startup;
 

@@ -6,6 +6,9 @@
 //! - [`CsrfForm<T>`]: a form anyone may send (sign-up, log-in, log-out), its token checked.
 //! - [`LearnerForm<T>`]: a learner's form: the session first (an expired session is sent to log
 //!   in, not told its token is wrong), then the token, then the fields.
+//! - [`CheckForm<T>`]: a form that writes only for a logged-in learner (an answer inside a paper
+//!   page): her token is checked; logged out nothing is written, so none is asked for, and the
+//!   page that carries the form is the same bytes for every reader.
 //!
 //! [`Routes::post`] only accepts a handler whose last argument is one of the two form
 //! extractors, so a new POST route cannot forget CSRF; [`route_table`] lists every route, and a
@@ -104,13 +107,42 @@ pub struct LearnerForm<T> {
     pub form: T,
 }
 
+/// A form whose token is checked when a learner is logged in; see the module's notes.
+pub struct CheckForm<T> {
+    pub visitor: Visitor,
+    pub form: T,
+}
+
+/// Who may send a form, and when its token is checked.
+#[derive(Clone, Copy, PartialEq)]
+enum Sender {
+    /// Anyone; the token always.
+    Anyone,
+    /// A logged-in learner (checked before the token, since an expired session's token is bound
+    /// to the session that ended); the token always.
+    Learner,
+    /// Anyone; the token when logged in (logged out, the handler writes nothing).
+    TokenIfLearner,
+}
+
 impl<T: DeserializeOwned + 'static> FromRequest for CsrfForm<T> {
     type Error = AppError;
     type Future = Boxed<CsrfForm<T>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        form_request(req, payload, false, |_, visitor, form| {
+        form_request(req, payload, Sender::Anyone, |_, visitor, form| {
             Ok(CsrfForm { visitor, form })
+        })
+    }
+}
+
+impl<T: DeserializeOwned + 'static> FromRequest for CheckForm<T> {
+    type Error = AppError;
+    type Future = Boxed<CheckForm<T>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        form_request(req, payload, Sender::TokenIfLearner, |_, visitor, form| {
+            Ok(CheckForm { visitor, form })
         })
     }
 }
@@ -120,7 +152,7 @@ impl<T: DeserializeOwned + 'static> FromRequest for LearnerForm<T> {
     type Future = Boxed<LearnerForm<T>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        form_request(req, payload, true, |learner, visitor, form| {
+        form_request(req, payload, Sender::Learner, |learner, visitor, form| {
             let learner = learner.ok_or_else(|| anyhow::anyhow!("login was checked"))?;
             Ok(LearnerForm {
                 learner,
@@ -131,13 +163,12 @@ impl<T: DeserializeOwned + 'static> FromRequest for LearnerForm<T> {
     }
 }
 
-/// Both form extractors: the visitor, the learner (required when `login`: checked before the
-/// token, since an expired session's token is bound to the session that ended) and the checked
-/// form, put together by `build`.
+/// The form extractors: the visitor, the learner (required from a [`Sender::Learner`]) and the
+/// checked form, put together by `build`.
 fn form_request<T: DeserializeOwned + 'static, F: 'static>(
     req: &HttpRequest,
     payload: &mut Payload,
-    login: bool,
+    sender: Sender,
     build: fn(Option<Learner>, Visitor, T) -> Result<F, AppError>,
 ) -> Boxed<F> {
     let visitor = Visitor::from_request(req, payload);
@@ -145,21 +176,24 @@ fn form_request<T: DeserializeOwned + 'static, F: 'static>(
     let req = req.clone();
     Box::pin(async move {
         let visitor = visitor.await?;
-        let learner = match login {
-            true => Some(visitor.require(&req)?.clone()),
-            false => visitor.learner.clone(),
+        let learner = match sender {
+            Sender::Learner => Some(visitor.require(&req)?.clone()),
+            _ => visitor.learner.clone(),
         };
-        let form = checked_form(&req, &visitor, body).await?;
+        let token = sender != Sender::TokenIfLearner || learner.is_some();
+        let form = checked_form(&req, &visitor, body, token).await?;
         build(learner, visitor, form)
     })
 }
 
-/// Reads a URL-encoded body, checks its `csrf` field against the visitor's token, then parses
-/// the fields. The body is read once and parsed twice, so form types need no `csrf` field.
+/// Reads a URL-encoded body, checks its `csrf` field against the visitor's token (when `token`),
+/// then parses the fields. The body is read once and parsed twice, so form types need no `csrf`
+/// field.
 async fn checked_form<T: DeserializeOwned>(
     req: &HttpRequest,
     visitor: &Visitor,
     body: impl Future<Output = Result<web::Bytes, actix_web::Error>>,
+    token: bool,
 ) -> Result<T, AppError> {
     use actix_web::error::UrlencodedError;
     let urlencoded = req
@@ -186,8 +220,10 @@ async fn checked_form<T: DeserializeOwned>(
         csrf: String,
     }
     // A body the token cannot be read from has no valid token.
-    let token = serde_urlencoded::from_bytes::<Token>(&body).map_or(String::new(), |t| t.csrf);
-    visitor.verify_csrf(&token)?;
+    if token {
+        let sent = serde_urlencoded::from_bytes::<Token>(&body).map_or(String::new(), |t| t.csrf);
+        visitor.verify_csrf(&sent)?;
+    }
     serde_urlencoded::from_bytes(&body).map_err(|e| super::form_error(UrlencodedError::Parse(e)))
 }
 
@@ -195,6 +231,7 @@ async fn checked_form<T: DeserializeOwned>(
 pub trait CsrfChecked {}
 impl<T> CsrfChecked for CsrfForm<T> {}
 impl<T> CsrfChecked for LearnerForm<T> {}
+impl<T> CsrfChecked for CheckForm<T> {}
 
 /// Handler argument lists whose last argument checks the CSRF token.
 pub trait EndsWithCsrf {}

@@ -25,8 +25,11 @@ pub mod quiz;
 pub mod reading;
 pub mod session;
 pub mod settings;
+pub mod shared;
 
-pub use extract::{route_table, CsrfForm, LearnerForm, LoggedIn, NoFields, PaperPath, Routes};
+pub use extract::{
+    route_table, CheckForm, CsrfForm, LearnerForm, LoggedIn, NoFields, PaperPath, Routes,
+};
 pub use session::Visitor;
 
 /// What every page's layout needs: who is logged in and the form token for the log-out button.

@@ -1,11 +1,12 @@
 //! Reading: home, the paper list and pages, the glossary, and the health check.
 
 use super::error::AppError;
-use super::{render, Nav, PaperPath, Visitor};
+use super::shared::{self, shared_or_return};
+use super::{render, Nav, PaperPath};
 use crate::content::{Concept, GlossaryTerm, Paper};
 use crate::startup::AppState;
 use crate::web::Page;
-use actix_web::{web, HttpResponse};
+use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 
 pub fn routes(r: &mut super::Routes) {
@@ -127,7 +128,8 @@ struct Today {
     next_due: Option<String>,
 }
 
-async fn home(state: web::Data<AppState>, visitor: Visitor) -> Page {
+async fn home(state: web::Data<AppState>, req: HttpRequest) -> Page {
+    let (visitor, fill) = shared_or_return!(req, state);
     let continue_at = match &visitor.learner {
         Some(l) => {
             let reached = crate::store::reading::reached(&state.db, l.id).await?;
@@ -151,13 +153,14 @@ async fn home(state: web::Data<AppState>, visitor: Visitor) -> Page {
         }
         None => None,
     };
-    render(&HomePage {
+    let page = render(&HomePage {
         nav: visitor.nav("home"),
         papers: &state.content.papers,
         concept_count: state.content.concepts.len(),
         today,
         continue_at,
-    })
+    });
+    shared::finish(&state, fill, page).await
 }
 
 #[derive(Template)]
@@ -182,7 +185,8 @@ impl PapersIndex<'_> {
     }
 }
 
-async fn papers_index(state: web::Data<AppState>, visitor: Visitor) -> Page {
+async fn papers_index(state: web::Data<AppState>, req: HttpRequest) -> Page {
+    let (visitor, fill) = shared_or_return!(req, state);
     let reached = match &visitor.learner {
         Some(l) => {
             let rows = crate::store::reading::reached(&state.db, l.id).await?;
@@ -193,12 +197,13 @@ async fn papers_index(state: web::Data<AppState>, visitor: Visitor) -> Page {
         }
         None => Vec::new(),
     };
-    render(&PapersIndex {
+    let page = render(&PapersIndex {
         nav: visitor.nav("papers"),
         papers: &state.content.papers,
         reached,
         sections: crate::reading::CHECK_SECTIONS.len(),
-    })
+    });
+    shared::finish(&state, fill, page).await
 }
 
 /// The items before and after one in a list, for a page's previous and next links.
@@ -243,10 +248,11 @@ struct PaperPage<'a> {
 
 async fn paper_show(
     state: web::Data<AppState>,
-    visitor: Visitor,
+    req: HttpRequest,
     paper: PaperPath,
     q: web::Query<super::reading::PaperQuery>,
 ) -> Page {
+    let (visitor, fill) = shared_or_return!(req, state);
     let content = &state.content;
     let idx = paper.index();
     let paper: &Paper = &paper;
@@ -274,7 +280,7 @@ async fn paper_show(
             .iter()
             .chain(paper.terms.iter().map(|t| &t.concept)),
     );
-    render(&PaperPage {
+    let page = render(&PaperPage {
         nav: visitor.nav("papers"),
         paper,
         concepts,
@@ -286,7 +292,8 @@ async fn paper_show(
         just_read: read == Some(true) && q.read == Some(1),
         read,
         reading: super::reading::page_reading(&state, &visitor, paper, &q).await?,
-    })
+    });
+    shared::finish(&state, fill, page).await
 }
 
 fn concept_links<'a>(
@@ -321,11 +328,13 @@ struct ConceptsIndex<'a> {
     concepts: &'a [Concept],
 }
 
-async fn concepts_index(state: web::Data<AppState>, visitor: Visitor) -> Page {
-    render(&ConceptsIndex {
+async fn concepts_index(state: web::Data<AppState>, req: HttpRequest) -> Page {
+    let (visitor, fill) = shared_or_return!(req, state);
+    let page = render(&ConceptsIndex {
         nav: visitor.nav("concepts"),
         concepts: &state.content.concepts,
-    })
+    });
+    shared::finish(&state, fill, page).await
 }
 
 #[derive(Template)]
@@ -339,9 +348,10 @@ struct ConceptPage<'a> {
 
 async fn concept_show(
     state: web::Data<AppState>,
-    visitor: Visitor,
+    req: HttpRequest,
     slug: web::Path<String>,
 ) -> Page {
+    let (visitor, fill) = shared_or_return!(req, state);
     let content = &state.content;
     let idx = content.concept_index(&slug).ok_or(AppError::NotFound)?;
     let concept = &content.concepts[idx];
@@ -350,12 +360,13 @@ async fn concept_show(
         .iter()
         .filter(|p| concept.papers.contains(&p.slug))
         .collect();
-    render(&ConceptPage {
+    let page = render(&ConceptPage {
         nav: visitor.nav("concepts"),
         concept,
         papers,
         around: Neighbours::of(&content.concepts, idx),
-    })
+    });
+    shared::finish(&state, fill, page).await
 }
 
 /// One group of the glossary page.
@@ -373,7 +384,8 @@ struct GlossaryIndex<'a> {
 
 /// The glossary of terms: every word a quiz answer or a page relies on that is not one of the
 /// scheduling concepts, explained in plain words or pointed to the paper that explains it.
-async fn glossary_index(state: web::Data<AppState>, visitor: Visitor) -> Page {
+async fn glossary_index(state: web::Data<AppState>, req: HttpRequest) -> Page {
+    let (visitor, fill) = shared_or_return!(req, state);
     const GROUPS: [(&str, &[&str]); 4] = [
         ("基本术语", &["term", "method"]),
         ("模型", &["model"]),
@@ -394,10 +406,11 @@ async fn glossary_index(state: web::Data<AppState>, visitor: Visitor) -> Page {
         })
         .filter(|g| !g.terms.is_empty())
         .collect();
-    render(&GlossaryIndex {
+    let page = render(&GlossaryIndex {
         nav: visitor.nav("concepts"),
         groups,
-    })
+    });
+    shared::finish(&state, fill, page).await
 }
 
 #[cfg(test)]

@@ -13,7 +13,7 @@ use super::quiz::{
     AnswerForm, Opt, ANSWER_TOKEN,
 };
 use super::{
-    describe_when, encode_query, see_other, CsrfForm, LearnerForm, PaperPath, Routes, Visitor,
+    describe_when, encode_query, see_other, CheckForm, LearnerForm, PaperPath, Routes, Visitor,
 };
 use crate::cards::Card;
 use crate::content::Paper;
@@ -256,7 +256,7 @@ async fn feedback(
 }
 
 /// Answers a question inside a paper page, then back to it (post, redirect, get).
-async fn check(state: web::Data<AppState>, paper: PaperPath, f: CsrfForm<AnswerForm>) -> Page {
+async fn check(state: web::Data<AppState>, paper: PaperPath, f: CheckForm<AnswerForm>) -> Page {
     let on_page = page_questions(&state, &paper)
         .into_iter()
         .flat_map(|(_, cards)| cards)

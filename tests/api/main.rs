@@ -19,4 +19,5 @@ mod quiz;
 mod reading;
 mod security;
 mod settings;
+mod shared_pages;
 mod startup;
