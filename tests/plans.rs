@@ -65,7 +65,11 @@ impl<S: tracing::Subscriber> Layer<S> for Recorder {
         let mut s = Statement::default();
         event.record(&mut s);
         // sqlx puts the whole text in `db.statement` when it is longer than its summary.
-        let sql = if s.full.trim().is_empty() { s.summary } else { s.full };
+        let sql = if s.full.trim().is_empty() {
+            s.summary
+        } else {
+            s.full
+        };
         if let Ok(mut ran) = RAN.lock() {
             ran.push(sql.split_whitespace().collect::<Vec<_>>().join(" "));
         }
@@ -81,12 +85,21 @@ fn record() {
 }
 
 fn take() -> Vec<String> {
-    RAN.lock().map(|mut r| std::mem::take(&mut *r)).unwrap_or_default()
+    RAN.lock()
+        .map(|mut r| std::mem::take(&mut *r))
+        .unwrap_or_default()
 }
 
 /// A learner's way through the app: every page and form a learner uses, logged out and in.
 async fn walk(app: &TestApp) {
-    for path in ["/", "/papers", "/papers/qlora", "/concepts", "/glossary", "/login"] {
+    for path in [
+        "/",
+        "/papers",
+        "/papers/qlora",
+        "/concepts",
+        "/glossary",
+        "/login",
+    ] {
         assert_eq!(app.get(path).await.status, 200, "{path}");
     }
     app.learner("walker", &["qlora", "chinchilla"]).await;
@@ -129,7 +142,10 @@ async fn walk(app: &TestApp) {
     let page = app.get("/papers/qlora").await;
     let csrf = page.csrf();
     let res = app
-        .post("/papers/qlora/reached", &[("csrf", &csrf), ("section", "core")])
+        .post(
+            "/papers/qlora/reached",
+            &[("csrf", &csrf), ("section", "core")],
+        )
         .await;
     assert_eq!(res.status, 303, "reached: {}", res.body);
     if let Some(mut form) = page.form("/papers/qlora/check") {
@@ -156,7 +172,11 @@ async fn walk(app: &TestApp) {
 
 /// Statements whose plan is worth asking for: reads and writes that find rows.
 fn planned(sql: &str) -> bool {
-    let head = sql.split_whitespace().next().unwrap_or("").to_ascii_uppercase();
+    let head = sql
+        .split_whitespace()
+        .next()
+        .unwrap_or("")
+        .to_ascii_uppercase();
     match head.as_str() {
         "SELECT" | "UPDATE" | "DELETE" | "WITH" => true,
         // An INSERT finds rows only through a SELECT in it.
@@ -175,7 +195,11 @@ fn params(sql: &str) -> usize {
 fn sqlite_scans(plan: &[String]) -> Vec<String> {
     plan.iter()
         .filter_map(|line| {
-            let table = line.trim().strip_prefix("SCAN ")?.split_whitespace().next()?;
+            let table = line
+                .trim()
+                .strip_prefix("SCAN ")?
+                .split_whitespace()
+                .next()?;
             // `SCAN CONSTANT ROW`, a subquery's rows or a CTE's are not tables.
             let is_table = !matches!(table, "CONSTANT" | "(subquery") && !table.starts_with('(');
             (is_table && !CONTENT_TABLES.contains(&table)).then(|| format!("{table}: {line}"))
@@ -257,7 +281,10 @@ async fn no_full_scan_on_the_request_path(backend: Backend) {
     let mut conn = pool.acquire().await.expect("connection");
     if backend == Backend::Postgres {
         let setup = "SET enable_seqscan = off; SET plan_cache_mode = force_generic_plan";
-        sqlx::raw_sql(setup).execute(&mut *conn).await.expect("planner settings");
+        sqlx::raw_sql(setup)
+            .execute(&mut *conn)
+            .await
+            .expect("planner settings");
     }
     let mut failures = Vec::new();
     for sql in &ran {
@@ -295,11 +322,18 @@ async fn no_query_on_the_request_path_scans_a_whole_table_postgres() {
 fn the_scan_readers_tell_a_scan_from_a_search() {
     let lines = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
     assert_eq!(
-        sqlite_scans(&lines(&["SCAN reviews", "SEARCH learners USING INTEGER PRIMARY KEY (rowid=?)"])).len(),
+        sqlite_scans(&lines(&[
+            "SCAN reviews",
+            "SEARCH learners USING INTEGER PRIMARY KEY (rowid=?)"
+        ]))
+        .len(),
         1
     );
     assert!(sqlite_scans(&lines(&["SCAN cards", "SCAN CONSTANT ROW"])).is_empty());
-    assert!(sqlite_scans(&lines(&["SEARCH reviews USING INDEX reviews_learner_time (learner_id=?)"])).is_empty());
+    assert!(sqlite_scans(&lines(&[
+        "SEARCH reviews USING INDEX reviews_learner_time (learner_id=?)"
+    ]))
+    .is_empty());
     let pg = lines(&[
         "Nested Loop  (cost=0.29..16.34 rows=1 width=8)",
         "  ->  Index Scan using learners_pkey on learners l  (cost=0.15..8.17 rows=1 width=8)",
@@ -309,6 +343,7 @@ fn the_scan_readers_tell_a_scan_from_a_search() {
     ]);
     assert_eq!(postgres_scans(&pg).len(), 1);
     assert!(postgres_scans(&pg)[0].starts_with("login_sessions"));
-    let whole_index = lines(&["Index Only Scan using reviews_pkey on reviews  (cost=0.15..8.17 rows=1 width=8)"]);
+    let whole_index =
+        lines(&["Index Only Scan using reviews_pkey on reviews  (cost=0.15..8.17 rows=1 width=8)"]);
     assert_eq!(postgres_scans(&whole_index).len(), 1);
 }

@@ -385,8 +385,11 @@ impl Cache {
 /// per page.
 #[derive(Debug)]
 pub struct PerVersion<T> {
-    entries: Mutex<HashMap<i64, (i64, i64, Arc<T>)>>,
+    /// Learner → (version, day, value).
+    entries: Mutex<HashMap<i64, Versioned<T>>>,
 }
+
+type Versioned<T> = (i64, i64, Arc<T>);
 
 impl<T> Default for PerVersion<T> {
     fn default() -> Self {
@@ -484,7 +487,10 @@ mod tests {
         assert!(memo.get(1, 5, 100).is_none());
         memo.put(1, 5, 100, Arc::new("v5"));
         assert_eq!(memo.get(1, 5, 100).as_deref(), Some(&"v5"));
-        assert!(memo.get(1, 6, 100).is_none(), "a write moved her version on");
+        assert!(
+            memo.get(1, 6, 100).is_none(),
+            "a write moved her version on"
+        );
         assert!(memo.get(1, 5, 101).is_none(), "the day turned");
         assert!(memo.get(2, 5, 100).is_none(), "another learner");
         memo.put(1, 7, 100, Arc::new("v7"));

@@ -328,7 +328,11 @@ impl FromRequest for Visitor {
                 .app_data::<web::Data<AppState>>()
                 .cloned()
                 .ok_or_else(|| anyhow::anyhow!("app state missing"))?;
-            let anon = req.extensions().get::<AnonId>().cloned().unwrap_or_default();
+            let anon = req
+                .extensions()
+                .get::<AnonId>()
+                .cloned()
+                .unwrap_or_default();
             let mut learner = None;
             let mut session_id = None;
             if let Some(sid) = read_private(&req, &state, SESSION_COOKIE) {
@@ -337,10 +341,7 @@ impl FromRequest for Visitor {
                     session_id = Some(sid);
                 }
             }
-            let bound_to = session_id
-                .clone()
-                .or(anon.existing)
-                .unwrap_or_default();
+            let bound_to = session_id.clone().or(anon.existing).unwrap_or_default();
             let csrf = match bound_to.is_empty() {
                 true => String::new(),
                 false => mask_token(&state.signer.sign(CSRF, &[&bound_to])),

@@ -83,7 +83,8 @@ impl Entry {
     /// when the compression middleware would have chosen gzip (it leaves a response that
     /// has a `Content-Encoding` alone), else the plain ones.
     fn respond(&self, req: &HttpRequest) -> HttpResponse {
-        const OFFERED: [Encoding; 3] = [Encoding::identity(), Encoding::gzip(), Encoding::deflate()];
+        const OFFERED: [Encoding; 3] =
+            [Encoding::identity(), Encoding::gzip(), Encoding::deflate()];
         let chosen = match req.get_header::<AcceptEncoding>() {
             Some(accept) => accept.negotiate(OFFERED.iter()),
             None => Some(Encoding::identity()),
@@ -126,7 +127,8 @@ impl Entry {
 /// (and keeping the result when it is the shared page).
 pub enum Shared {
     Hit(HttpResponse),
-    Render(Visitor, Option<Fill>),
+    /// Boxed: a visitor is large, and a hit (the common case) should not carry its room.
+    Render(Box<(Visitor, Option<Fill>)>),
 }
 
 /// `let (visitor, fill) = shared_or_return!(req, state);` at the top of a handler: returns the
@@ -136,7 +138,7 @@ macro_rules! shared_or_return {
     ($req:expr, $state:expr) => {
         match $crate::web::shared::lookup(&$req, &$state).await? {
             $crate::web::shared::Shared::Hit(res) => return Ok(res),
-            $crate::web::shared::Shared::Render(visitor, fill) => (visitor, fill),
+            $crate::web::shared::Shared::Render(render) => *render,
         }
     };
 }
@@ -160,19 +162,20 @@ fn is_shared(req: &HttpRequest) -> bool {
 pub async fn lookup(req: &HttpRequest, state: &AppState) -> Result<Shared, AppError> {
     if !is_shared(req) {
         let visitor = Visitor::extract(req).await?;
-        return Ok(Shared::Render(visitor, None));
+        return Ok(Shared::Render(Box::new((visitor, None))));
     }
     let path = req.path().to_string();
     if let Some(entry) = state.shared.get(&path) {
         return Ok(Shared::Hit(entry.respond(req)));
     }
-    Ok(Shared::Render(
+    let fill = Fill {
+        path,
+        req: req.clone(),
+    };
+    Ok(Shared::Render(Box::new((
         Visitor::anonymous(state),
-        Some(Fill {
-            path,
-            req: req.clone(),
-        }),
-    ))
+        Some(fill),
+    ))))
 }
 
 impl Fill {

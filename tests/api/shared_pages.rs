@@ -46,7 +46,10 @@ async fn an_anonymous_paper_page_sets_no_cookie_is_the_same_for_two_visitors_and
         );
         assert_eq!(a.body, b.body, "{path}: two visitors got different bytes");
         let etag = header(&a, "etag");
-        assert!(etag.starts_with('"') && etag.len() > 10, "{path}: ETag {etag:?}");
+        assert!(
+            etag.starts_with('"') && etag.len() > 10,
+            "{path}: ETag {etag:?}"
+        );
         assert_eq!(etag, header(&b, "etag"), "{path}");
         let again = get_with(&ann, path, &[("if-none-match", etag)]).await;
         assert_eq!(again.status, 304, "{path} with its own ETag");
@@ -80,7 +83,12 @@ async fn a_shared_page_is_gzipped_once_with_its_own_validator() {
         .await
         .expect("body");
     assert_eq!(&raw[..2], &[0x1f, 0x8b], "a gzip stream");
-    assert!(raw.len() * 3 < plain.body.len(), "{} of {}", raw.len(), plain.body.len());
+    assert!(
+        raw.len() * 3 < plain.body.len(),
+        "{} of {}",
+        raw.len(),
+        plain.body.len()
+    );
     let again = get_with(
         &app,
         "/papers/qlora",
@@ -98,7 +106,10 @@ async fn logged_in_pages_are_her_own_and_the_shared_page_comes_back_after_log_ou
     let hers = app.get("/papers/qlora").await;
     assert_eq!(hers.status, 200);
     hers.assert_has("reader");
-    assert!(hers.headers.get("etag").is_none(), "a personal page has no shared validator");
+    assert!(
+        hers.headers.get("etag").is_none(),
+        "a personal page has no shared validator"
+    );
     assert_ne!(hers.body, anonymous.body);
     let logout = hers.csrf();
     app.post_expect("/logout", &[("csrf", &logout)], 303).await;
@@ -123,7 +134,10 @@ async fn the_in_page_question_works_from_the_shared_page_with_no_cookie_at_all()
             Some((v.attr("name")?.to_string(), v.attr("value")?.to_string()))
         })
         .collect();
-    let csrf = fields.iter().find(|(k, _)| k == "csrf").map(|(_, v)| v.as_str());
+    let csrf = fields
+        .iter()
+        .find(|(k, _)| k == "csrf")
+        .map(|(_, v)| v.as_str());
     assert_eq!(csrf, Some(""), "the shared page carries no token");
     let option = form
         .select(&sel("input[type=radio]"))
@@ -132,7 +146,10 @@ async fn the_in_page_question_works_from_the_shared_page_with_no_cookie_at_all()
         .expect("an option")
         .to_string();
     fields.push(("answer".into(), option));
-    let form: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let form: Vec<(&str, &str)> = fields
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
     let res = app.post("/papers/qlora/check", &form).await;
     assert_eq!(res.status, 303, "{}", res.body);
     let to = res.location.clone().unwrap_or_default();
