@@ -125,27 +125,23 @@ enum Sender {
     TokenIfLearner,
 }
 
-impl<T: DeserializeOwned + 'static> FromRequest for CsrfForm<T> {
-    type Error = AppError;
-    type Future = Boxed<CsrfForm<T>>;
+/// The extractor of a form made of the visitor and the fields, sent by `$sender`.
+macro_rules! visitor_form {
+    ($form:ident, $sender:expr) => {
+        impl<T: DeserializeOwned + 'static> FromRequest for $form<T> {
+            type Error = AppError;
+            type Future = Boxed<$form<T>>;
 
-    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        form_request(req, payload, Sender::Anyone, |_, visitor, form| {
-            Ok(CsrfForm { visitor, form })
-        })
-    }
+            fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+                form_request(req, payload, $sender, |_, visitor, form| {
+                    Ok($form { visitor, form })
+                })
+            }
+        }
+    };
 }
-
-impl<T: DeserializeOwned + 'static> FromRequest for CheckForm<T> {
-    type Error = AppError;
-    type Future = Boxed<CheckForm<T>>;
-
-    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        form_request(req, payload, Sender::TokenIfLearner, |_, visitor, form| {
-            Ok(CheckForm { visitor, form })
-        })
-    }
-}
+visitor_form!(CsrfForm, Sender::Anyone);
+visitor_form!(CheckForm, Sender::TokenIfLearner);
 
 impl<T: DeserializeOwned + 'static> FromRequest for LearnerForm<T> {
     type Error = AppError;
