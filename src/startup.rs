@@ -47,6 +47,10 @@ pub struct AppState {
     pub uploads: crate::heavy::Gate,
     /// The workload chart's simulations: one at a time, apart from the heavy gate.
     pub charts: crate::heavy::Gate,
+    /// The pages every logged-out reader gets, rendered once; see [`crate::web::shared`].
+    pub shared: crate::web::shared::SharedPages,
+    /// What /progress computes from a learner's whole review log, once per data version.
+    pub progress: crate::store::cache::PerVersion<crate::web::progress::FromLog>,
 }
 
 /// Uploads being received at once in the whole server (each holds at most the import limit).
@@ -168,6 +172,8 @@ impl Application {
             heavy: crate::heavy::Gate::default(),
             uploads: crate::heavy::Gate::new(UPLOADS_IN_FLIGHT),
             charts: crate::heavy::Gate::new(1),
+            shared: Default::default(),
+            progress: Default::default(),
         });
         spawn_session_purge(state.clone());
         let stop = StopSignals::new()?;

@@ -49,6 +49,8 @@ mod seminar;
 mod settings;
 #[path = "api/slips.rs"]
 mod slips;
+#[path = "api/shared_pages.rs"]
+mod shared_pages;
 #[path = "api/startup.rs"]
 mod startup;
 

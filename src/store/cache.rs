@@ -52,6 +52,9 @@ pub struct Seen {
 pub const TTL: Duration = Duration::from_secs(30);
 /// Entries kept at most; past this the cache starts afresh (a bound, not a policy).
 const MAX_ENTRIES: usize = 20_000;
+/// [`PerVersion`] values kept at most: they are larger (a page's charts), and only learners
+/// looking at their progress now need one.
+const MAX_DERIVED: usize = 1_000;
 
 #[derive(Debug)]
 pub struct LearnerData {
@@ -74,6 +77,11 @@ pub struct LearnerData {
 pub type CardMemories = HashMap<String, CardMemory>;
 
 impl LearnerData {
+    /// Her `data_version` that this entry's data is at least as new as (see the module doc).
+    pub fn version(&self) -> i64 {
+        self.version
+    }
+
     /// Her card memory, from the cache or the database.
     pub async fn card_memory(&self, db: &Db, learner: i64) -> sqlx::Result<Arc<CardMemories>> {
         if let Some(m) = self.cards.lock().ok().and_then(|m| m.clone()) {
@@ -369,6 +377,51 @@ impl Cache {
     }
 }
 
+/// Values computed from a learner's data that stay right while her `data_version` and her day
+/// do: every write to what they are computed from bumps the version in its transaction
+/// ([`super::bump`]), on every backend and from every instance, so an entry is used only for the
+/// version (and day) it was computed at and needs no dropping. What /progress computes from her
+/// whole review log lives here: a 40,000-review log costs a read and a pass per version, not
+/// per page.
+#[derive(Debug)]
+pub struct PerVersion<T> {
+    /// Learner → (version, day, value).
+    entries: Mutex<HashMap<i64, Versioned<T>>>,
+}
+
+type Versioned<T> = (i64, i64, Arc<T>);
+
+impl<T> Default for PerVersion<T> {
+    fn default() -> Self {
+        PerVersion {
+            entries: Mutex::default(),
+        }
+    }
+}
+
+impl<T> PerVersion<T> {
+    /// The value computed for `learner` at `version` on `day`, if it is the one kept.
+    pub fn get(&self, learner: i64, version: i64, day: i64) -> Option<Arc<T>> {
+        let m = self.entries.lock().ok()?;
+        let (v, d, value) = m.get(&learner)?;
+        (*v == version && *d == day).then(|| value.clone())
+    }
+
+    /// Keeps `value` as computed for `learner` at `version` on `day`, in place of an older one.
+    pub fn put(&self, learner: i64, version: i64, day: i64, value: Arc<T>) {
+        if let Ok(mut m) = self.entries.lock() {
+            if m.len() >= MAX_DERIVED && !m.contains_key(&learner) {
+                m.clear();
+            }
+            // Two requests may compute at once: the newer version stays.
+            if m.get(&learner).is_some_and(|(v, _, _)| *v > version) {
+                return;
+            }
+            m.insert(learner, (version, day, value));
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -429,6 +482,23 @@ mod tests {
         let d = cached(&cache, 1).expect("the answered entry stays");
         assert_eq!(d.states[0].version, 1);
         assert_eq!(d.today.len(), 1);
+    }
+
+    #[test]
+    fn a_per_version_value_is_used_only_at_its_version_and_day() {
+        let memo: PerVersion<&str> = PerVersion::default();
+        assert!(memo.get(1, 5, 100).is_none());
+        memo.put(1, 5, 100, Arc::new("v5"));
+        assert_eq!(memo.get(1, 5, 100).as_deref(), Some(&"v5"));
+        assert!(
+            memo.get(1, 6, 100).is_none(),
+            "a write moved her version on"
+        );
+        assert!(memo.get(1, 5, 101).is_none(), "the day turned");
+        assert!(memo.get(2, 5, 100).is_none(), "another learner");
+        memo.put(1, 7, 100, Arc::new("v7"));
+        memo.put(1, 6, 100, Arc::new("v6 computed late"));
+        assert_eq!(memo.get(1, 7, 100).as_deref(), Some(&"v7"));
     }
 
     #[test]

@@ -78,7 +78,7 @@ fn with_status<T: Template>(t: &T, status: StatusCode) -> Page {
 async fn signup_form(visitor: Visitor, q: web::Query<NextQuery>) -> Page {
     let form = AuthForm::blank(&q);
     render(&SignupPage {
-        nav: visitor.nav("signup"),
+        nav: visitor.form_nav("signup"),
         form,
     })
 }
@@ -101,7 +101,7 @@ async fn signup(
 ) -> Page {
     let next = auth::safe_next(form.next.as_deref());
     let page = |msg: String, invalid: &'static str| SignupPage {
-        nav: visitor.nav("signup"),
+        nav: visitor.form_nav("signup"),
         form: AuthForm::again(&form.username, &next, msg, invalid),
     };
     let fail = |msg: String, invalid: &'static str| {
@@ -221,7 +221,7 @@ pub fn session_redirect(state: &AppState, sid: String, next: &str) -> HttpRespon
 async fn login_form(visitor: Visitor, q: web::Query<NextQuery>) -> Page {
     let form = AuthForm::blank(&q);
     render(&LoginPage {
-        nav: visitor.nav("login"),
+        nav: visitor.form_nav("login"),
         form,
     })
 }
@@ -235,7 +235,7 @@ async fn login(
     let next = auth::safe_next(form.next.as_deref());
     let addr = super::guard::client_addr(&req, &state);
     let page = |msg: String, invalid: &'static str| LoginPage {
-        nav: visitor.nav("login"),
+        nav: visitor.form_nav("login"),
         form: AuthForm::again(&form.username, &next, msg, invalid),
     };
 

@@ -25,6 +25,7 @@ pub mod quiz;
 pub mod reading;
 pub mod session;
 pub mod settings;
+pub mod shared;
 
 pub use extract::{
     route_table, CsrfForm, LearnerForm, LoggedIn, NoFields, PaperPath, Routes, SessionForm,

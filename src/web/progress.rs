@@ -162,21 +162,68 @@ struct ProgressPage {
     target_percent: u32,
 }
 
+/// What /progress shows from her whole review log. It changes only with her data (every write
+/// bumps her `data_version`) and with the day, so it is computed once per (version, day) and
+/// kept in [`AppState::progress`]; a page then reads no review.
+pub struct FromLog {
+    total_reviews: usize,
+    streak: u32,
+    longest_streak: u32,
+    week_reviews: usize,
+    week_ms: i64,
+    levels: BTreeMap<String, stats::Level>,
+    heatmap_svg: String,
+    accuracy_svg: String,
+    retention_svg: String,
+}
+
+impl FromLog {
+    fn compute(
+        reviews: &[stats::ReviewFact],
+        states: &[crate::scheduler::ConceptState],
+        prefs: &crate::scheduler::Prefs,
+        now: i64,
+    ) -> FromLog {
+        let (streak, longest_streak) = stats::streaks(reviews, prefs, now);
+        let (week_reviews, week_ms) = stats::last_week(reviews, prefs, now);
+        FromLog {
+            total_reviews: reviews.len(),
+            streak,
+            longest_streak,
+            week_reviews,
+            week_ms,
+            levels: stats::levels(states, reviews, prefs),
+            heatmap_svg: charts::heatmap(&stats::heatmap(reviews, prefs, now, 365), prefs),
+            accuracy_svg: charts::weekly_accuracy(&stats::weekly_accuracy(reviews, prefs, now, 12)),
+            retention_svg: charts::retention(
+                &stats::retention_by_interval(reviews),
+                f64::from(prefs.desired_retention),
+            ),
+        }
+    }
+}
+
 async fn show(state: web::Data<AppState>, LoggedIn { learner, visitor }: LoggedIn) -> Page {
     let snap = crate::quiz::service::snapshot(&state.quiz_as(&learner), learner.id).await?;
     let (prefs, states, now) = (&snap.prefs, &snap.states, snap.now);
-    let reviews = store::quiz::review_facts(&state.db, learner.id).await?;
+    // The snapshot's version was checked for this request (see store::cache): what was computed
+    // at it is what her data gives now. States are part of the data, so `levels` is too.
+    let (version, day) = (snap.data.version(), prefs.day_index(now));
+    let log = match state.progress.get(learner.id, version, day) {
+        Some(log) => log,
+        None => {
+            let reviews = store::quiz::review_facts(&state.db, learner.id).await?;
+            let log = std::sync::Arc::new(FromLog::compute(&reviews, states, prefs, now));
+            state.progress.put(learner.id, version, day, log.clone());
+            log
+        }
+    };
     // The cached snapshot already holds them: no second query.
     let read = &snap.data.papers_read;
 
-    let (streak, longest_streak) = stats::streaks(&reviews, prefs, now);
-    let (week_reviews, week_ms) = stats::last_week(&reviews, prefs, now);
-    let levels = stats::levels(states, &reviews, prefs);
-
-    let papers = paper_rows(&state.content, read, &levels);
+    let papers = paper_rows(&state.content, read, &log.levels);
     let no_new_room = snap.plan().new_room() == 0;
-    let concepts = concept_rows(&state.content, states, &levels, prefs, now, no_new_room);
-    let mut concepts = concept_rows(&state.content, states, &levels, prefs, now);
+    let mut concepts = concept_rows(&state.content, states, &log.levels, prefs, now, no_new_room);
     let memory = snap.data.card_memory(&state.db, learner.id).await?;
     for c in &mut concepts {
         (c.unmet, c.weakest) = card_summary(&state, read, &memory, &c.slug, now, prefs.decay());
@@ -193,21 +240,18 @@ async fn show(state: web::Data<AppState>, LoggedIn { learner, visitor }: LoggedI
         concepts_total: state.content.concepts.len(),
         knowledge: format!("约 {:.0} 个", stats::knowledge(states, prefs, now)),
         levels: level_rows,
-        streak,
-        longest_streak,
-        week_reviews,
-        week_minutes: (week_ms + 59_999) / 60_000,
-        total_reviews: reviews.len(),
+        streak: log.streak,
+        longest_streak: log.longest_streak,
+        week_reviews: log.week_reviews,
+        week_minutes: (log.week_ms + 59_999) / 60_000,
+        total_reviews: log.total_reviews,
         papers,
         concepts,
         reread,
-        heatmap_svg: charts::heatmap(&stats::heatmap(&reviews, prefs, now, 365), prefs),
+        heatmap_svg: log.heatmap_svg.clone(),
         forecast_svg: charts::forecast(&stats::forecast(states, prefs, now, 30)),
-        accuracy_svg: charts::weekly_accuracy(&stats::weekly_accuracy(&reviews, prefs, now, 12)),
-        retention_svg: charts::retention(
-            &stats::retention_by_interval(&reviews),
-            f64::from(prefs.desired_retention),
-        ),
+        accuracy_svg: log.accuracy_svg.clone(),
+        retention_svg: log.retention_svg.clone(),
         target_percent: (prefs.desired_retention * 100.0).round() as u32,
     })
 }

@@ -3,8 +3,11 @@
 //! Two private cookies (encrypted and authenticated with the app key):
 //! - `pd_session` holds a log-in session id; the row in `login_sessions` makes it valid, so
 //!   deleting the row logs out for good, and a session idle longer than the configured days ends.
-//! - `pd_anon` holds a random id given to every visitor, so the sign-up and log-in forms also
-//!   carry a CSRF token bound to something the attacker cannot read.
+//! - `pd_anon` holds a random id for a visitor who is shown the sign-up or log-in form, so those
+//!   forms also carry a CSRF token bound to something the attacker cannot read. It is made only
+//!   by a page that carries such a form ([`Visitor::form_nav`]): reading pages send no cookie, so
+//!   a logged-out page is the same bytes for everyone and can be served from memory
+//!   ([`super::shared`]).
 //!
 //! The CSRF token is an HMAC of the session (or anonymous) id under the app key. Pages carry it
 //! masked with a fresh random pad per response ([`mask_token`]): responses are gzipped and some
@@ -23,6 +26,7 @@ use actix_web::middleware::Next;
 use actix_web::{web, FromRequest, HttpMessage, HttpRequest, HttpResponse};
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::{Arc, OnceLock};
 
 pub const SESSION_COOKIE: &str = "pd_session";
 pub const ANON_COOKIE: &str = "pd_anon";
@@ -38,9 +42,14 @@ pub struct Learner {
     pub seen: Option<crate::store::cache::Seen>,
 }
 
-/// The anonymous id of this request, put into the request extensions by [`anon_cookie`].
-#[derive(Clone)]
-struct AnonId(String);
+/// The anonymous id of this request, put into the request extensions by [`anon_cookie`]: the
+/// one its cookie holds, else one made by the first [`Visitor::form_nav`] (and then sent as a
+/// new cookie).
+#[derive(Clone, Default)]
+struct AnonId {
+    existing: Option<String>,
+    made: Arc<OnceLock<String>>,
+}
 
 pub use crate::auth::random_id;
 
@@ -85,7 +94,7 @@ pub fn removal_cookie(state: &AppState, name: &'static str) -> Cookie<'static> {
     c
 }
 
-/// Middleware: every visitor gets a `pd_anon` id (set once, then read back).
+/// Middleware: reads the `pd_anon` id back, and sets the cookie when this response made one.
 pub async fn anon_cookie(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
@@ -103,15 +112,20 @@ pub async fn anon_cookie(
     {
         return next.call(req).await.map(|res| res.map_into_boxed_body());
     }
-    let existing = read_private(req.request(), &state, ANON_COOKIE);
-    let (id, fresh) = match existing {
-        Some(id) if id.len() == 48 => (id, false),
-        _ => (random_id(), true),
+    // Decrypting costs: a request without the cookie (every reader) skips it.
+    let existing = match req.cookie(ANON_COOKIE) {
+        Some(_) => read_private(req.request(), &state, ANON_COOKIE).filter(|id| id.len() == 48),
+        None => None,
     };
-    req.extensions_mut().insert(AnonId(id.clone()));
+    let anon = AnonId {
+        existing,
+        made: Arc::default(),
+    };
+    let made = anon.made.clone();
+    req.extensions_mut().insert(anon);
     let mut res = next.call(req).await?;
-    if fresh {
-        let cookie = private_cookie(&state, ANON_COOKIE, id);
+    if let Some(id) = made.get() {
+        let cookie = private_cookie(&state, ANON_COOKIE, id.clone());
         let _ = res.response_mut().add_cookie(&cookie);
     }
     Ok(res.map_into_boxed_body())
@@ -122,12 +136,15 @@ pub async fn anon_cookie(
 pub struct Visitor {
     pub learner: Option<Learner>,
     pub session_id: Option<String>,
-    /// The token as this response's forms carry it: masked, different on every response.
+    /// The token as this response's forms carry it: masked, different on every response; empty
+    /// for a visitor with neither a session nor an anonymous id.
     csrf: String,
-    /// What the token is bound to (the session id, else the anonymous id), and the key to check
-    /// a submitted one with.
+    /// What the token is bound to (the session id, else the anonymous id; empty when neither),
+    /// and the key to check a submitted one with.
     bound_to: String,
     signer: Signer,
+    /// Where an anonymous id made by [`Visitor::form_nav`] goes, for the cookie.
+    anon_slot: Arc<OnceLock<String>>,
 }
 
 impl Visitor {
@@ -139,7 +156,8 @@ impl Visitor {
     /// before changing anything.
     pub fn verify_csrf(&self, submitted: &str) -> Result<(), AppError> {
         let unmasked = unmask_token(submitted).unwrap_or_default();
-        if self.signer.verify(CSRF, &[&self.bound_to], &unmasked) {
+        // Nothing to bind to (no cookie at all): no token can be right.
+        if !self.bound_to.is_empty() && self.signer.verify(CSRF, &[&self.bound_to], &unmasked) {
             Ok(())
         } else {
             Err(AppError::forbidden(
@@ -153,6 +171,32 @@ impl Visitor {
             user: self.learner.as_ref().map(|l| l.username.clone()),
             csrf: self.csrf.clone(),
             area,
+        }
+    }
+
+    /// The header of a page that carries a form a logged-out visitor sends with a token (sign-up,
+    /// log-in): a visitor with no id yet gets one here, sent as the `pd_anon` cookie with this
+    /// response.
+    pub fn form_nav(&self, area: &'static str) -> super::Nav {
+        if !self.bound_to.is_empty() {
+            return self.nav(area);
+        }
+        let id = self.anon_slot.get_or_init(random_id);
+        super::Nav {
+            csrf: mask_token(&self.signer.sign(CSRF, &[id])),
+            ..self.nav(area)
+        }
+    }
+
+    /// A logged-out visitor with no cookie, for a page that is the same for everyone.
+    pub fn anonymous(state: &AppState) -> Visitor {
+        Visitor {
+            learner: None,
+            session_id: None,
+            csrf: String::new(),
+            bound_to: String::new(),
+            signer: state.signer.clone(),
+            anon_slot: Arc::default(),
         }
     }
 
@@ -220,7 +264,7 @@ impl FromRequest for Visitor {
             let anon = req
                 .extensions()
                 .get::<AnonId>()
-                .map(|a| a.0.clone())
+                .cloned()
                 .unwrap_or_default();
             let mut learner = None;
             let mut session_id = None;
@@ -230,13 +274,18 @@ impl FromRequest for Visitor {
                     session_id = Some(sid);
                 }
             }
-            let bound_to = session_id.clone().unwrap_or(anon);
+            let bound_to = session_id.clone().or(anon.existing).unwrap_or_default();
+            let csrf = match bound_to.is_empty() {
+                true => String::new(),
+                false => mask_token(&state.signer.sign(CSRF, &[&bound_to])),
+            };
             let visitor = Visitor {
                 learner,
                 session_id,
-                csrf: mask_token(&state.signer.sign(CSRF, &[&bound_to])),
+                csrf,
                 bound_to,
                 signer: state.signer.clone(),
+                anon_slot: anon.made,
             };
             // Kept for an error page of this request (see `visitor_for_error`).
             req.extensions_mut().insert(visitor.clone());

@@ -25,4 +25,5 @@ mod security;
 mod seminar;
 mod settings;
 mod slips;
+mod shared_pages;
 mod startup;

@@ -121,3 +121,35 @@ async fn progress_after_one_wrong_answer_shows_no_mastery_anywhere() {
         "how long the memory lasts is explained"
     );
 }
+
+/// What /progress computes from her review log is kept per data version (issue 23 §3): every
+/// answer, and an undo, must still show at once.
+#[tokio::test]
+async fn progress_kept_per_version_still_shows_every_answer_and_undo_at_once() {
+    let app = new_learner("kept").await;
+    app.mark_read("chinchilla").await;
+    let week = |page: &crate::helpers::Page| {
+        page.texts("li")
+            .into_iter()
+            .find(|t| t.contains("题近 7 天"))
+            .unwrap_or_default()
+    };
+    assert!(week(&app.get("/progress").await).starts_with("0 题"));
+    let mut last = None;
+    for n in 1..=3 {
+        let (_, feedback) = app.submit(&app.some_answer().await).await;
+        last = Some(feedback);
+        // Twice: the second read is the kept one.
+        for _ in 0..2 {
+            let shown = week(&app.get("/progress").await);
+            assert!(shown.starts_with(&format!("{n} 题")), "after {n}: {shown}");
+        }
+    }
+    let undo = last
+        .and_then(|f| f.form("/quiz/undo"))
+        .expect("an undo form");
+    let res = app.post("/quiz/undo", &crate::quiz::as_pairs(&undo)).await;
+    assert_eq!(res.status, 303, "{}", res.body);
+    let shown = week(&app.get("/progress").await);
+    assert!(shown.starts_with("2 题"), "after the undo: {shown}");
+}
