@@ -209,7 +209,7 @@ impl NameIndex {
     /// As [`NameIndex::new`], with the entries that are organisations.
     pub fn with_makers(mut entries: Vec<Vec<String>>, makers: HashSet<usize>) -> NameIndex {
         let mut by_name: HashMap<String, Vec<usize>> = HashMap::new();
-        let mut add = |by_name: &mut HashMap<String, Vec<usize>>, id: usize, name: &str| {
+        let add = |by_name: &mut HashMap<String, Vec<usize>>, id: usize, name: &str| {
             for n in name_variants(name) {
                 let f = fold_name(&n).text();
                 if f.is_empty() {

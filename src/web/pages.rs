@@ -2,7 +2,7 @@
 
 use super::error::AppError;
 use super::shared::{self, shared_or_return};
-use super::{render, Nav, PaperPath, Visitor};
+use super::{render, Nav, PaperPath};
 use crate::content::{Concept, GlossaryTerm, Paper, TimelineItem};
 use crate::startup::AppState;
 use crate::web::Page;

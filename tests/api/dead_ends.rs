@@ -185,12 +185,12 @@ impl<'a> Crawl<'a> {
     async fn drain(&mut self) {
         while let Some(url) = self.queue.pop_front() {
             let page = self.app.get(&url).await;
-            self.check(&format!("GET {url}"), &url, &page);
+            self.check(&format!("GET {url}"), &page);
             self.read_page(&url, &page);
         }
     }
 
-    fn check(&mut self, what: &str, url: &str, page: &Page) {
+    fn check(&mut self, what: &str, page: &Page) {
         if page.status >= 400 {
             let headline = page.texts(".error-page h1 + p").join(" ");
             self.failures
@@ -253,7 +253,7 @@ impl<'a> Crawl<'a> {
             let pairs = crate::common::quiz::as_pairs(&form.fields);
             self.app.post(&form.action, &pairs).await
         };
-        self.check(&format!("POST {} (from {page})", form.action), "", &res);
+        self.check(&format!("POST {} (from {page})", form.action), &res);
         if form.action == "/account/password" && res.status < 400 {
             self.password = NEW_PW.into();
         }
@@ -268,7 +268,7 @@ impl<'a> Crawl<'a> {
             let home = self.app.get("/").await;
             if !home.body.contains("退出") {
                 let back = self.app.login(USER, &self.password).await;
-                self.check("log in again", "", &back);
+                self.check("log in again", &back);
             }
         }
     }

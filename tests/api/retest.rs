@@ -215,7 +215,7 @@ async fn m1r_connections_per_address_are_capped() {
     // A server process of its own: the cap counts the connections of the whole process.
     let dir = tempfile::tempdir().expect("tempdir");
     let bin = std::path::Path::new(env!("CARGO_BIN_EXE_paperdeck"));
-    let mut server = crate::common::release::ReleaseServer::new(bin, dir.path());
+    let mut server = crate::common::process::ServerProcess::new(bin, dir.path());
     server.env = vec![
         ("PAPERDECK_CONNECTIONS_PER_ADDR".into(), "3".into()),
         ("PAPERDECK_BODY_IDLE_SECS".into(), "300".into()),
