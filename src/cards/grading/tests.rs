@@ -21,7 +21,7 @@ fn index() -> NameIndex {
         &["量化", "quantization"],
         &["双重量化", "double quantization"],
         &["4 位 NormalFloat", "4-bit NormalFloat", "NF4"],
-        &["低秩适配器", "LoRA", "Low-Rank Adapters"],
+        &["低秩适配器", "LoRA", "Low-Rank Adapters", "低秩适配"],
         &["QLoRA"],
         &["PaLM"],
         &["LLaMA"],
