@@ -13,6 +13,8 @@ use rand::Rng;
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 
+pub mod card_pick;
+
 /// How many other questions must pass before a concept answered wrong comes back in a session.
 pub const RELEARN_GAP: usize = 3;
 pub const DEFAULT_MAX_INTERVAL_DAYS: u32 = 365;

@@ -1,5 +1,5 @@
 //! End-to-end in a real browser: Debian's headless Chromium driven through chromedriver, against
-//! the release binary on a loopback port.
+//! the server binary on a loopback port.
 //!
 //! 1. `a_learner_goes_through_paperdeck_in_a_real_browser`: a learner signs up, reads a paper,
 //!    answers questions of several kinds (one wrong, one by keyboard only), undoes an answer,
@@ -19,13 +19,13 @@
 //! `.ci/run` installs chromium, chromium-driver, fonts-noto-cjk and axe-core (into `.axe/`).
 //! Without chromedriver (or axe-core) the tests fail under CI (`CI` set) and are skipped with a
 //! message elsewhere. `PAPERDECK_BIN` runs them against another binary (an older build, say)
-//! instead of building this tree's release binary.
+//! instead of the one `cargo test` built.
 
 mod common;
 /// The backend `common::app` starts apps on (tests/api_postgres.rs runs this suite on the other).
 const BACKEND: common::app::Backend = common::app::Backend::Sqlite;
 
-use common::release::{free_port, release_binary, ReleaseServer};
+use common::process::{free_port, server_binary, ServerProcess};
 use fantoccini::{Client, ClientBuilder, Locator};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -94,13 +94,13 @@ async fn start_driver(driver: &Path) -> (Killed, u16) {
     (child, port)
 }
 
-/// A browser test's setup: the release binary serving a fresh database in a [`workspace`]
+/// A browser test's setup: the server binary serving a fresh database in a [`workspace`]
 /// (with its screenshot folder), and a chromedriver, killed with the guard; its port last.
 /// `None` (the test is skipped) without chromedriver.
-async fn serve_and_drive() -> Option<(tempfile::TempDir, PathBuf, ReleaseServer, Killed, u16)> {
+async fn serve_and_drive() -> Option<(tempfile::TempDir, PathBuf, ServerProcess, Killed, u16)> {
     let driver = chromedriver()?;
     let (dir, shots) = workspace();
-    let mut server = ReleaseServer::new(&release_binary(), dir.path());
+    let mut server = ServerProcess::new(&server_binary(), dir.path());
     server.start(&reqwest::Client::new()).await;
     let (driver, driver_port) = start_driver(&driver).await;
     Some((dir, shots, server, driver, driver_port))
@@ -840,8 +840,8 @@ async fn every_page_kind_reads_well_on_a_phone_and_in_the_dark() {
     }
     let started = Instant::now();
     let (dir, shots) = workspace();
-    let bin = release_binary();
-    let mut server = ReleaseServer::new(&bin, dir.path());
+    let bin = server_binary();
+    let mut server = ServerProcess::new(&bin, dir.path());
 
     // A learner with four months of history, so the charts, tables and the optimiser have data.
     let status = Command::new(&bin)

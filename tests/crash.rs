@@ -1,4 +1,4 @@
-//! Durability under SIGKILL, against the release binary.
+//! Durability under SIGKILL, against the server binary (the one `cargo test` builds).
 //!
 //! `an_acknowledged_answer_survives_sigkill`: learners answer questions from concurrent clients
 //! while the server is killed with SIGKILL at random moments and restarted on the same database.
@@ -21,7 +21,7 @@ const BACKEND: common::app::Backend = common::app::Backend::Sqlite;
 
 use common::app::PgDatabase;
 use common::load::{plain_client, start_load, Learner, Tally};
-use common::release::{release_binary, ReleaseServer as Server};
+use common::process::{server_binary, ServerProcess as Server};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use std::collections::{HashMap, HashSet};
@@ -227,7 +227,7 @@ const PAPERS: [&str; 10] = [
 async fn sigkill_under_load(test: &str, pg: Option<&PgDatabase>) {
     let started = Instant::now();
     let mut rng = seed(test);
-    let bin = release_binary();
+    let bin = server_binary();
     let dir = tempfile::tempdir().expect("tempdir");
     let mut server = Server::new(&bin, dir.path());
     if let Some(pg) = pg {
@@ -374,20 +374,28 @@ async fn recovered(s: &mut Server, http: &reqwest::Client, clean_cards: i64) -> 
         .then(|| format!("{cards} cards (clean start: {clean_cards}), integrity {ok:?}"))
 }
 
+/// Kill moments for a start that took `clean`: 31 evenly through it (about 25 ms in a release
+/// build, a few times that in the test build), then six later ones up to eight times as long.
+fn kill_moments(clean: Duration) -> Vec<u64> {
+    let span = (clean.as_millis() as u64).max(30);
+    (0..=30)
+        .map(|i| i * span / 30)
+        .chain([40, 50, 75, 100, 150, 200].map(|f| f * span / 25))
+        .collect()
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_start_killed_at_any_moment_recovers() {
     let started = Instant::now();
     let mut rng = seed("startup");
-    let bin = release_binary();
+    let bin = server_binary();
     let http = plain_client();
-    // A clean start takes some 25 ms in release: every millisecond of it, then later moments.
-    let delays_ms: Vec<u64> = (0..=30).chain([40, 50, 75, 100, 150, 200]).collect();
-
-    // A clean start gives the reference number of cards.
+    // A clean start gives the reference number of cards, and its length sets the kill moments.
     let clean_dir = tempfile::tempdir().expect("tempdir");
     let mut clean = Server::new(&bin, clean_dir.path());
     let clean_start = clean.start(&http).await;
     clean.kill();
+    let delays_ms = kill_moments(clean_start);
     let (clean_cards, ok) = cards_and_integrity(&clean.db_path()).await;
     assert_eq!(ok, ["ok"]);
     assert!(clean_cards > 0, "a clean start stores the cards");
@@ -425,8 +433,9 @@ async fn a_start_killed_at_any_moment_recovers() {
     }
 
     println!(
-        "startup: {kills} SIGKILLs during start-up (0–200 ms), every restart healthy, \
+        "startup: {kills} SIGKILLs during start-up (0–{} ms), every restart healthy, \
          {clean_cards} cards as after a clean start ({} ms), {:.1} s",
+        delays_ms.last().copied().unwrap_or(0),
         clean_start.as_millis(),
         started.elapsed().as_secs_f64()
     );

@@ -1,4 +1,4 @@
-//! The release binary inside the limits of a small container.
+//! The server binary inside the limits of a small container.
 //!
 //! `h1_the_optimiser_on_a_20000_review_concept_fits_a_small_memory_limit` (security review
 //! 2026-11-29, H1): the optimiser used to copy a concept's whole history for every review, so
@@ -12,7 +12,7 @@ mod common;
 const BACKEND: common::app::Backend = common::app::Backend::Sqlite;
 
 use common::app::TestApp;
-use common::release::{release_binary, ReleaseServer};
+use common::process::{server_binary, ServerProcess};
 use common::PW;
 
 /// The address-space limit. An idle server reserves a few hundred MiB of it (thread stacks,
@@ -22,7 +22,7 @@ const LIMIT_KIB: u64 = 1024 * 1024;
 #[tokio::test]
 async fn h1_the_optimiser_on_a_20000_review_concept_fits_a_small_memory_limit() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let mut server = ReleaseServer::new(&release_binary(), dir.path());
+    let mut server = ServerProcess::new(&server_binary(), dir.path());
     server.memory_limit_kib = Some(LIMIT_KIB);
     server.start(&reqwest::Client::new()).await;
     let log = dir.path().join("server.log");

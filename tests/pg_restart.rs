@@ -1,4 +1,4 @@
-//! PostgreSQL restarted while two instances serve, against the release binary.
+//! PostgreSQL restarted while two instances serve, against the server binary (the one `cargo test` builds).
 //!
 //! A server of the test's own (`common::pg_cluster`, in a temporary directory) is stopped the way
 //! an operator's restart stops it, kept down for a moment, and started again, while learners
@@ -9,12 +9,12 @@
 //! Prints a summary line (`--nocapture`) with how long each instance took to recover.
 
 mod common;
-/// The backend `common::app` starts apps on (unused here: the servers are release processes).
+/// The backend `common::app` starts apps on (unused here: the servers are separate processes).
 const BACKEND: common::app::Backend = common::app::Backend::Postgres;
 
 use common::load::{plain_client, start_load, Learner, Tally};
 use common::pg_cluster::PgCluster;
-use common::release::{release_binary, ReleaseServer as Server};
+use common::process::{server_binary, ServerProcess as Server};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -42,7 +42,7 @@ async fn instances_ride_out_a_postgresql_restart() {
     let cluster = PgCluster::init();
     cluster.start();
     let db_url = cluster.url("paperdeck_restart");
-    let bin = release_binary();
+    let bin = server_binary();
     let http = plain_client();
     let dirs = [tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap()];
     let mut servers: Vec<Server> = dirs

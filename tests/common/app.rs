@@ -12,7 +12,7 @@
 //! one ignores it, and the clock is the system's.
 
 use super::page::Page;
-use super::release::ReleaseServer;
+use super::process::ServerProcess;
 use paperdeck::config::Settings;
 use paperdeck::startup::Application;
 use reqwest::cookie::{CookieStore, Jar};
@@ -130,7 +130,7 @@ pub struct TestApp {
     /// The SQLite file (on PostgreSQL a path in the temporary directory that nothing uses).
     pub db_path: PathBuf,
     /// The separate server process under `PAPERDECK_TARGET_BIN`; killed with the last browser.
-    _server: Option<Arc<ReleaseServer>>,
+    _server: Option<Arc<ServerProcess>>,
     /// The URL the app was started with: `sqlite://…` or `postgres://…`.
     pub database_url: String,
     /// Keeps the temporary directory (and the database in it) alive as long as any browser.
@@ -235,7 +235,7 @@ pub async fn spawn_app_on(backend: Backend, configure: impl FnOnce(&mut Settings
 /// `bin` serving a database in `dir`, started with `settings` as far as the command line
 /// reaches them.
 async fn spawn_binary(bin: PathBuf, dir: tempfile::TempDir, settings: &Settings) -> TestApp {
-    let mut server = ReleaseServer::new(&bin, dir.path());
+    let mut server = ServerProcess::new(&bin, dir.path());
     let proxies: Vec<String> = settings
         .trusted_proxies
         .iter()
@@ -277,7 +277,7 @@ async fn spawn_binary(bin: PathBuf, dir: tempfile::TempDir, settings: &Settings)
 impl TestApp {
     /// A browser on a started `server` whose database is in `dir`; both live as long as the
     /// last browser on them.
-    pub fn on_server(server: ReleaseServer, dir: tempfile::TempDir) -> TestApp {
+    pub fn on_server(server: ServerProcess, dir: tempfile::TempDir) -> TestApp {
         let jar = Arc::new(Jar::default());
         TestApp {
             address: server.base(),

@@ -5,7 +5,7 @@
 //! - [`cli`]: the `paperdeck` command line of this build, run to its end.
 //! - [`page`]: a response read into a [`page::Page`]; its forms read with a real HTML parser.
 //! - [`quiz`]: the question form, its kind, and a valid answer to it.
-//! - [`release`]: the release binary as a separate process, on a free port.
+//! - [`process`]: the server binary as a separate process, on a free port.
 //! - [`load`]: learners answering as fast as a server lets them, and what it acknowledged.
 //! - [`pg_cluster`]: a PostgreSQL server of the test's own, to stop and restart.
 
@@ -18,7 +18,7 @@ pub mod load;
 pub mod page;
 pub mod pg_cluster;
 pub mod quiz;
-pub mod release;
+pub mod process;
 
 /// The password every test learner gets: long enough for the sign-up rules.
 pub const PW: &str = "a good long passphrase";

@@ -55,7 +55,7 @@ impl PgCluster {
         let cluster = PgCluster {
             bindir: bindir(),
             dir,
-            port: super::release::free_port(),
+            port: super::process::free_port(),
             as_postgres,
         };
         let data = cluster.data();

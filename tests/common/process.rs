@@ -1,5 +1,5 @@
-//! The release binary as a separate process: for the tests that kill it (crash) or drive it
-//! from a real browser.
+//! The server binary as a separate process: for the tests that kill it (crash), restart its
+//! database, limit its memory or drive it from a real browser.
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -8,27 +8,16 @@ use std::time::{Duration, Instant};
 /// How long a start may take before the test gives up (a hang guard, not a speed goal).
 pub const START_TIMEOUT: Duration = Duration::from_secs(30);
 
-/// The release binary, built first. Always asks cargo (a nested `cargo build --release`): a
-/// no-op when the binary is fresh, a rebuild when the sources changed, so a test never runs an
-/// old binary. The first build takes minutes.
-pub fn release_binary() -> PathBuf {
+/// The server binary of this tree: the one `cargo test` built for this test run (cargo builds a
+/// package's binaries before its integration tests, so it is never older than the sources).
+/// CI makes no separate release build: the dev profile optimises the dependencies, which do the
+/// heavy work (SQL, hashing, the FSRS optimiser).
+pub fn server_binary() -> PathBuf {
     // Another build (an older commit's, say), to show what the tests catch there.
     if let Some(bin) = std::env::var_os("PAPERDECK_BIN") {
         return PathBuf::from(bin);
     }
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let status = Command::new(env!("CARGO"))
-        .args(["build", "--release", "--quiet", "--bin", "paperdeck"])
-        .current_dir(root)
-        .status()
-        .expect("run cargo build --release");
-    assert!(status.success(), "cargo build --release failed");
-    let target = std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| root.join("target"));
-    let bin = target.join("release/paperdeck");
-    assert!(bin.exists(), "no release binary at {}", bin.display());
-    bin
+    PathBuf::from(env!("CARGO_BIN_EXE_paperdeck"))
 }
 
 /// A loopback port nobody listens on right now (the server binds it a moment later).
@@ -41,7 +30,7 @@ pub fn free_port() -> u16 {
 
 /// One database in `dir` and the `paperdeck serve` processes started on it, one after the
 /// other, on one port. Killed when dropped.
-pub struct ReleaseServer {
+pub struct ServerProcess {
     bin: PathBuf,
     dir: PathBuf,
     db_url: String,
@@ -57,9 +46,9 @@ pub struct ReleaseServer {
     pub memory_limit_kib: Option<u64>,
 }
 
-impl ReleaseServer {
-    pub fn new(bin: &Path, dir: &Path) -> ReleaseServer {
-        ReleaseServer {
+impl ServerProcess {
+    pub fn new(bin: &Path, dir: &Path) -> ServerProcess {
+        ServerProcess {
             bin: bin.to_path_buf(),
             dir: dir.to_path_buf(),
             db_url: format!("sqlite://{}", dir.join("db.sqlite").display()),
@@ -74,7 +63,7 @@ impl ReleaseServer {
 
     /// Runs on the database at `url` (a PostgreSQL one, say) instead of the SQLite file in the
     /// directory, which keeps the log.
-    pub fn on_database(mut self, url: &str) -> ReleaseServer {
+    pub fn on_database(mut self, url: &str) -> ServerProcess {
         self.db_url = url.to_string();
         self
     }
@@ -187,7 +176,7 @@ impl ReleaseServer {
     }
 }
 
-impl Drop for ReleaseServer {
+impl Drop for ServerProcess {
     fn drop(&mut self) {
         self.kill();
     }

@@ -1,0 +1,286 @@
+//! Which card of a concept to show: the concept's state decides *when* a concept is reviewed,
+//! each card's own memory decides *which* of its cards comes (issue 19 §2).
+//!
+//! Pure: no I/O, the clock (`now`, Unix seconds) and the RNG are passed in. Shared by the quiz
+//! and the lab simulator, so nothing here knows about stores or web types: cards are plain
+//! string ids with the fact they test and their kind.
+//!
+//! Why per card: a concept review used to show the card seen least recently, so a missed card
+//! waited for its turn to come round and a 48-card concept met each card a few times a year
+//! (audit 2026-12-06, §3). A card's memory is an FSRS state computed from that card's own
+//! reviews, with the learner's parameters and the same rules as the concept's state.
+
+use super::{Prefs, Rating, ReviewKind};
+use fsrs::{MemoryState, FSRS};
+use rand::Rng;
+use std::collections::{HashMap, HashSet};
+
+/// Fewer first sights than this and [`estimate_rho`] says nothing: with ten answers its
+/// standard error is about 0.15, too wide to move a schedule.
+pub const MIN_FIRST_SIGHTS: usize = 10;
+
+/// One card's memory for one learner.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct CardMemory {
+    /// FSRS stability and difficulty after the card's latest review.
+    pub memory: MemoryState,
+    /// When the card was last answered.
+    pub last_review_at: i64,
+    /// Whether that answer was right (any rating but 忘了).
+    pub last_right: bool,
+    /// How many times the card has been answered; 0 only for a [`CardMemory::prior`].
+    pub reviews: i64,
+}
+
+impl CardMemory {
+    /// The memory after one answer on this card, `prev` being its memory before (`None` for a
+    /// card never answered). The same FSRS step as [`super::apply`]: elapsed time in the
+    /// learner's days, her parameters; and the same guard as [`super::for_kind`]: an extra
+    /// practice answer can lower the memory but never raise it.
+    ///
+    /// A first answer starts from FSRS's initial state, not from the concept's: the card's
+    /// memory is built from its own evidence only, and the concept's state enters through
+    /// [`predicted_recall`] instead.
+    pub fn update(
+        prev: Option<&CardMemory>,
+        rating: Rating,
+        kind: ReviewKind,
+        now: i64,
+        prefs: &Prefs,
+    ) -> Result<CardMemory, fsrs::FSRSError> {
+        step(&prefs.fsrs(), prev, rating, kind, now, prefs)
+    }
+
+    /// The memory assumed for a card she has never answered: the concept's memory at the
+    /// concept's last review. `None` while the concept itself is new. Its `reviews` is 0.
+    pub fn prior(concept: &super::ConceptState) -> Option<CardMemory> {
+        Some(CardMemory {
+            memory: concept.memory()?,
+            last_review_at: concept.last_review_at?,
+            last_right: true,
+            reviews: 0,
+        })
+    }
+
+    /// Whether this is a real memory from the card's own answers, not a prior.
+    pub fn seen(&self) -> bool {
+        self.reviews > 0
+    }
+
+    /// The probability of recall at `now` by this memory alone.
+    pub fn recall(&self, now: i64, decay: f32) -> f32 {
+        let days = ((now - self.last_review_at).max(0) as f32) / 86_400.0;
+        fsrs::current_retrievability(self.memory, days, decay).clamp(0.0, 1.0)
+    }
+}
+
+/// The predicted probability that she answers a card right at `now`, blending what transfers
+/// from the concept with the card's own memory: `rho · R_concept + (1 − rho) · R_card`, where
+/// an unseen card's own recall is 0 (the lab's hidden model has the same form). `rho` is the
+/// transfer between cards of a concept, from [`estimate_rho`] or a default.
+pub fn predicted_recall(
+    card: Option<&CardMemory>,
+    concept: Option<&CardMemory>,
+    rho: f32,
+    now: i64,
+    decay: f32,
+) -> f32 {
+    let rho = rho.clamp(0.0, 1.0);
+    let k = concept.map_or(0.0, |m| m.recall(now, decay));
+    let c = card
+        .filter(|m| m.seen())
+        .map_or(0.0, |m| m.recall(now, decay));
+    rho * k + (1.0 - rho) * c
+}
+
+/// Replays one card's answers, oldest first, into its memory: how the stored memory is built,
+/// rebuilt after an undo, and checked. `None` when there are no answers.
+pub fn replay(
+    answers: impl IntoIterator<Item = (i64, Rating, ReviewKind)>,
+    prefs: &Prefs,
+) -> Result<Option<CardMemory>, fsrs::FSRSError> {
+    let fsrs = prefs.fsrs();
+    let mut memory = None;
+    for (at, rating, kind) in answers {
+        memory = Some(step(&fsrs, memory.as_ref(), rating, kind, at, prefs)?);
+    }
+    Ok(memory)
+}
+
+fn step(
+    fsrs: &FSRS,
+    prev: Option<&CardMemory>,
+    rating: Rating,
+    kind: ReviewKind,
+    now: i64,
+    prefs: &Prefs,
+) -> Result<CardMemory, fsrs::FSRSError> {
+    let elapsed = prev
+        .map(|p| (prefs.day_index(now) - prefs.day_index(p.last_review_at)).max(0))
+        .unwrap_or(0);
+    let next = fsrs.next_states(
+        prev.map(|p| p.memory),
+        prefs.desired_retention,
+        u32::try_from(elapsed).unwrap_or(u32::MAX),
+    )?;
+    let mut memory = match rating {
+        Rating::Again => next.again.memory,
+        Rating::Hard => next.hard.memory,
+        Rating::Good => next.good.memory,
+        Rating::Easy => next.easy.memory,
+    };
+    if let (ReviewKind::Practice, Some(p)) = (kind, prev) {
+        memory.stability = memory.stability.min(p.memory.stability);
+        memory.difficulty = memory.difficulty.max(p.memory.difficulty);
+    }
+    Ok(CardMemory {
+        memory,
+        last_review_at: now,
+        last_right: rating != Rating::Again,
+        reviews: prev.map_or(0, |p| p.reviews) + 1,
+    })
+}
+
+/// A card as the chooser sees it.
+#[derive(Debug, Clone, Copy)]
+pub struct Candidate<'a> {
+    pub id: &'a str,
+    /// The fact it tests; cards of one fact in different kinds share it.
+    pub fact: &'a str,
+    pub kind: &'a str,
+    /// Its own memory; `None` (or a prior) if she has never answered it.
+    pub memory: Option<&'a CardMemory>,
+}
+
+impl Candidate<'_> {
+    fn seen(&self) -> bool {
+        self.memory.is_some_and(CardMemory::seen)
+    }
+}
+
+/// The card of a concept she most needs at `now`: a card she has never answered first, else
+/// the lowest recall by its own memory. Within one concept the concept's share of
+/// [`predicted_recall`] is the same for every card, so the card's own recall orders them.
+/// Exact ties go to `rng`, so the order is deterministic for a seed. `None` only when `cards`
+/// is empty.
+pub fn choose_card<'a, R: Rng>(
+    cards: &[Candidate<'a>],
+    now: i64,
+    decay: f32,
+    rng: &mut R,
+) -> Option<Candidate<'a>> {
+    let unseen: Vec<&Candidate<'a>> = cards.iter().filter(|c| !c.seen()).collect();
+    if !unseen.is_empty() {
+        return Some(*unseen[rng.random_range(0..unseen.len())]);
+    }
+    lowest(cards.iter(), now, decay, rng)
+}
+
+fn lowest<'a, 'b, R: Rng>(
+    cards: impl Iterator<Item = &'b Candidate<'a>>,
+    now: i64,
+    decay: f32,
+    rng: &mut R,
+) -> Option<Candidate<'a>>
+where
+    'a: 'b,
+{
+    let scored: Vec<(&Candidate<'a>, f32)> = cards
+        .map(|c| (c, c.memory.map_or(0.0, |m| m.recall(now, decay))))
+        .collect();
+    let min = scored.iter().map(|(_, r)| *r).min_by(f32::total_cmp)?;
+    let ties: Vec<&Candidate<'a>> = scored
+        .iter()
+        .filter(|(_, r)| *r == min)
+        .map(|(c, _)| *c)
+        .collect();
+    Some(*ties[rng.random_range(0..ties.len())])
+}
+
+/// What the same-day retry after a miss asks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Retry {
+    /// The missed card itself.
+    SameCard,
+    /// The same fact in another kind when there is one (the weakest such card, an unseen one
+    /// first), else the missed card: it tests the fact, not the options she has just been shown.
+    SameFact,
+}
+
+/// The card for the same-day retry of the concept whose card `missed` she answered wrong.
+/// `None` when `missed` is not among `cards` (a card retired since), and the caller falls back
+/// to [`choose_card`].
+pub fn retry_card<'a, R: Rng>(
+    cards: &[Candidate<'a>],
+    missed: &str,
+    mode: Retry,
+    now: i64,
+    decay: f32,
+    rng: &mut R,
+) -> Option<Candidate<'a>> {
+    let missed_card = *cards.iter().find(|c| c.id == missed)?;
+    if mode == Retry::SameCard {
+        return Some(missed_card);
+    }
+    let siblings: Vec<Candidate<'a>> = cards
+        .iter()
+        .filter(|c| c.fact == missed_card.fact && c.id != missed && c.kind != missed_card.kind)
+        .copied()
+        .collect();
+    choose_card(&siblings, now, decay, rng).or(Some(missed_card))
+}
+
+/// One answer of a learner's log, as [`estimate_rho`] reads it.
+#[derive(Debug, Clone, Copy)]
+pub struct LoggedAnswer<'a> {
+    pub at: i64,
+    pub card: &'a str,
+    pub concept: &'a str,
+    pub rating: Rating,
+}
+
+/// Estimates the transfer ρ between the cards of a concept from one learner's log (oldest
+/// first): the first answers on cards she had never seen, of concepts already reviewed on an
+/// earlier day, right / the concept recall predicted at those answers. Under
+/// `P = ρ·R_concept + (1 − ρ)·R_card` an unseen card has `R_card = 0`, so the expected number
+/// right is `ρ·ΣR_concept` (audit 2026-12-06, §5.4). The concept's memory is replayed with
+/// every answer, as the concept state is. Clamped to [0, 1]; `None` below
+/// [`MIN_FIRST_SIGHTS`] such answers.
+pub fn estimate_rho(log: &[LoggedAnswer], prefs: &Prefs) -> Option<f32> {
+    let fsrs = prefs.fsrs();
+    let decay = prefs.decay();
+    let mut concepts: HashMap<&str, CardMemory> = HashMap::new();
+    let mut seen: HashSet<&str> = HashSet::new();
+    let (mut right, mut expected, mut n) = (0.0f64, 0.0f64, 0usize);
+    for a in log {
+        let concept = concepts.get(a.concept).copied();
+        if let Some(k) = concept {
+            let known = prefs.day_index(k.last_review_at) < prefs.day_index(a.at);
+            if known && !seen.contains(a.card) {
+                n += 1;
+                expected += f64::from(k.recall(a.at, decay));
+                right += f64::from(u8::from(a.rating != Rating::Again));
+            }
+        }
+        seen.insert(a.card);
+        // A log the crate cannot step leaves the concept as it was: one bad row should not
+        // discard the estimate.
+        if let Ok(next) = step(
+            &fsrs,
+            concept.as_ref(),
+            a.rating,
+            ReviewKind::Review,
+            a.at,
+            prefs,
+        ) {
+            concepts.insert(a.concept, next);
+        }
+    }
+    if n < MIN_FIRST_SIGHTS || expected <= 0.0 {
+        return None;
+    }
+    Some(((right / expected) as f32).clamp(0.0, 1.0))
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,263 @@
+use super::*;
+use crate::scheduler::ConceptState;
+use rand::rngs::StdRng;
+use rand::SeedableRng;
+
+/// 2026-01-01 00:00 UTC = 08:00 in Shanghai.
+const T0: i64 = 1_767_225_600;
+const DAY: i64 = 86_400;
+
+fn learned(at: i64, ratings: &[Rating], gap_days: i64) -> CardMemory {
+    let p = Prefs::default();
+    let answers = ratings
+        .iter()
+        .enumerate()
+        .map(|(i, r)| (at + i as i64 * gap_days * DAY, *r, ReviewKind::Review));
+    replay(answers, &p).unwrap().unwrap()
+}
+
+fn candidate<'a>(
+    id: &'a str,
+    fact: &'a str,
+    kind: &'a str,
+    m: Option<&'a CardMemory>,
+) -> Candidate<'a> {
+    Candidate {
+        id,
+        fact,
+        kind,
+        memory: m,
+    }
+}
+
+#[test]
+fn the_chooser_prefers_an_unseen_card_then_the_weakest() {
+    let p = Prefs::default();
+    let decay = p.decay();
+    let now = T0 + 30 * DAY;
+    // strong: right three times, spaced; weak: missed on its last answer, long ago.
+    let strong = learned(T0, &[Rating::Good, Rating::Good, Rating::Good], 5);
+    let weak = learned(T0, &[Rating::Good, Rating::Again], 2);
+    assert!(weak.recall(now, decay) < strong.recall(now, decay));
+    let prior = CardMemory {
+        reviews: 0,
+        ..strong
+    };
+    let mut cards = vec![
+        candidate("strong", "f1", "choice", Some(&strong)),
+        candidate("weak", "f2", "choice", Some(&weak)),
+        candidate("never", "f3", "fill", None),
+        // A prior is not her own memory: the card is still unseen.
+        candidate("prior", "f4", "fill", Some(&prior)),
+    ];
+    for seed in 0..20 {
+        let mut rng = StdRng::seed_from_u64(seed);
+        let c = choose_card(&cards, now, decay, &mut rng).unwrap();
+        assert!(c.id == "never" || c.id == "prior", "{}", c.id);
+    }
+    cards.retain(|c| c.memory.is_some_and(CardMemory::seen));
+    for seed in 0..20 {
+        let mut rng = StdRng::seed_from_u64(seed);
+        assert_eq!(
+            choose_card(&cards, now, decay, &mut rng).unwrap().id,
+            "weak"
+        );
+    }
+    let mut rng = StdRng::seed_from_u64(0);
+    assert!(choose_card(&[], now, decay, &mut rng).is_none());
+}
+
+#[test]
+fn ties_are_broken_by_the_seed_and_only_by_it() {
+    let p = Prefs::default();
+    let cards: Vec<Candidate> = ["a", "b", "c", "d"]
+        .iter()
+        .map(|id| candidate(id, id, "choice", None))
+        .collect();
+    let run = |seed| {
+        let mut rng = StdRng::seed_from_u64(seed);
+        (0..8)
+            .map(|_| choose_card(&cards, T0, p.decay(), &mut rng).unwrap().id)
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(run(5), run(5));
+    let all: HashSet<&str> = (0..10).flat_map(run).collect();
+    assert_eq!(all.len(), 4, "every tied card can be drawn");
+}
+
+#[test]
+fn the_retry_re_asks_the_missed_fact() {
+    let p = Prefs::default();
+    let decay = p.decay();
+    let now = T0 + DAY;
+    let missed = learned(T0, &[Rating::Good, Rating::Again], 1);
+    let other = learned(T0, &[Rating::Again], 1);
+    let cards = [
+        candidate("q-choice", "llama2-tokens", "choice", Some(&missed)),
+        candidate("q-fill", "llama2-tokens", "fill", None),
+        candidate("cot", "cot-finetune", "truefalse", Some(&other)),
+    ];
+    let mut rng = StdRng::seed_from_u64(1);
+    let same = retry_card(&cards, "q-choice", Retry::SameCard, now, decay, &mut rng);
+    assert_eq!(same.unwrap().id, "q-choice");
+    let fact = retry_card(&cards, "q-choice", Retry::SameFact, now, decay, &mut rng);
+    assert_eq!(fact.unwrap().id, "q-fill", "the same fact in another kind");
+    // No other kind of that fact: the missed card itself, never another fact.
+    let fact = retry_card(&cards, "cot", Retry::SameFact, now, decay, &mut rng);
+    assert_eq!(fact.unwrap().id, "cot");
+    assert!(retry_card(&cards, "gone", Retry::SameFact, now, decay, &mut rng).is_none());
+}
+
+#[test]
+fn a_card_memory_follows_the_concept_rules() {
+    let p = Prefs::default();
+    let first = CardMemory::update(None, Rating::Good, ReviewKind::Learn, T0, &p).unwrap();
+    assert_eq!((first.reviews, first.last_right), (1, true));
+    // The same FSRS step as the concept state's.
+    let out = crate::scheduler::apply(
+        &ConceptState::new("x", T0),
+        Rating::Good,
+        T0,
+        &p,
+        &mut StdRng::seed_from_u64(0),
+    )
+    .unwrap();
+    assert_eq!(first.memory.stability, out.stability);
+    assert_eq!(first.memory.difficulty, out.difficulty);
+
+    let wrong = CardMemory::update(
+        Some(&first),
+        Rating::Again,
+        ReviewKind::Review,
+        T0 + 3 * DAY,
+        &p,
+    )
+    .unwrap();
+    assert_eq!((wrong.reviews, wrong.last_right), (2, false));
+    assert!(wrong.memory.stability < first.memory.stability);
+
+    // Practice cannot raise it, but a wrong practice answer lowers it.
+    let easy = CardMemory::update(
+        Some(&first),
+        Rating::Easy,
+        ReviewKind::Practice,
+        T0 + 600,
+        &p,
+    )
+    .unwrap();
+    assert!(easy.memory.stability <= first.memory.stability);
+    assert!(easy.memory.difficulty >= first.memory.difficulty);
+
+    // Replay is the same as answering one by one.
+    let replayed = replay(
+        [
+            (T0, Rating::Good, ReviewKind::Learn),
+            (T0 + 3 * DAY, Rating::Again, ReviewKind::Review),
+        ],
+        &p,
+    )
+    .unwrap();
+    assert_eq!(replayed, Some(wrong));
+    assert_eq!(replay([], &p).unwrap(), None);
+}
+
+#[test]
+fn an_unseen_card_is_predicted_from_the_concept_by_rho() {
+    let p = Prefs::default();
+    let decay = p.decay();
+    let mut concept = ConceptState::new("x", T0);
+    assert!(CardMemory::prior(&concept).is_none());
+    concept.stability = Some(10.0);
+    concept.difficulty = Some(5.0);
+    concept.last_review_at = Some(T0);
+    concept.reps = 1;
+    let prior = CardMemory::prior(&concept).unwrap();
+    assert!(!prior.seen());
+    let now = T0 + 10 * DAY;
+    let rk = prior.recall(now, decay);
+    assert!((rk - 0.9).abs() < 1e-3, "FSRS: R = 0.9 at t = S, got {rk}");
+    let unseen = predicted_recall(None, Some(&prior), 0.5, now, decay);
+    assert!((unseen - 0.45).abs() < 1e-3);
+    // A prior passed as the card's own memory is still no evidence of the card.
+    assert_eq!(
+        predicted_recall(Some(&prior), Some(&prior), 0.5, now, decay),
+        unseen
+    );
+    let card = learned(now - DAY, &[Rating::Good], 1);
+    let seen = predicted_recall(Some(&card), Some(&prior), 0.5, now, decay);
+    assert!((seen - (0.5 * rk + 0.5 * card.recall(now, decay))).abs() < 1e-6);
+    assert_eq!(
+        predicted_recall(Some(&card), Some(&prior), 1.0, now, decay),
+        rk
+    );
+}
+
+/// A learner under the lab's hidden model, `P = ρ·R_concept + (1 − ρ)·R_card`: 40 concepts of
+/// 10 cards, the first card of each learned on day 0, then each day a random card of a third
+/// of the concepts, for 120 days.
+fn simulated_log(rho: f32, seed: u64) -> Vec<(i64, String, String, Rating)> {
+    let p = Prefs::default();
+    let decay = p.decay();
+    let mut rng = StdRng::seed_from_u64(seed);
+    let mut concepts: Vec<Option<CardMemory>> = vec![None; 40];
+    let mut cards: Vec<Option<CardMemory>> = vec![None; 400];
+    let mut log = Vec::new();
+    let mut answer = |k: usize, c: usize, at: i64, rating: Option<Rating>, rng: &mut StdRng| {
+        let rating = rating.unwrap_or_else(|| {
+            let rk = concepts[k].map_or(0.0, |m| m.recall(at, decay));
+            let rc = cards[c].map_or(0.0, |m| m.recall(at, decay));
+            if rng.random::<f32>() < rho * rk + (1.0 - rho) * rc {
+                Rating::Good
+            } else {
+                Rating::Again
+            }
+        });
+        for slot in [&mut concepts[k], &mut cards[c]] {
+            *slot = CardMemory::update(slot.as_ref(), rating, ReviewKind::Review, at, &p).ok();
+        }
+        log.push((at, format!("k{k}"), format!("c{c}"), rating));
+    };
+    for k in 0..40 {
+        answer(k, k * 10, T0 + k as i64 * 60, Some(Rating::Good), &mut rng);
+    }
+    for day in 1..120 {
+        for k in 0..40 {
+            if rng.random::<f32>() < 0.33 {
+                let c = k * 10 + rng.random_range(0..10);
+                answer(k, c, T0 + day * DAY + k as i64 * 60, None, &mut rng);
+            }
+        }
+    }
+    log
+}
+
+#[test]
+fn rho_is_recovered_from_a_simulated_log() {
+    let p = Prefs::default();
+    for (rho, seed) in [(0.25, 1), (0.5, 2), (0.75, 3), (1.0, 4)] {
+        let log = simulated_log(rho, seed);
+        let answers: Vec<LoggedAnswer> = log
+            .iter()
+            .map(|(at, k, c, r)| LoggedAnswer {
+                at: *at,
+                card: c,
+                concept: k,
+                rating: *r,
+            })
+            .collect();
+        let est = estimate_rho(&answers, &p).unwrap();
+        assert!((est - rho).abs() <= 0.1, "planted {rho}, estimated {est}");
+    }
+    // Too few first sights: no estimate.
+    let short = simulated_log(0.5, 9);
+    let few: Vec<LoggedAnswer> = short[..45]
+        .iter()
+        .map(|(at, k, c, r)| LoggedAnswer {
+            at: *at,
+            card: c,
+            concept: k,
+            rating: *r,
+        })
+        .collect();
+    assert_eq!(estimate_rho(&few, &p), None);
+}
