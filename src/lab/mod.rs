@@ -24,7 +24,7 @@ pub mod memory;
 pub mod workload;
 
 use crate::scheduler::{
-    self, CardChoice, ConceptState, Pick, Prefs, Rating, ReviewKind, TodayReview,
+    self, card_pick, CardChoice, ConceptState, Pick, Prefs, Rating, ReviewKind, TodayReview,
 };
 use baselines::{leitner, orbit, sm2, Next};
 use memory::{Hidden, Memory, Model, Truth};
@@ -62,6 +62,7 @@ const ANSWER_SECS: i64 = 30;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, clap::ValueEnum)]
 pub enum Kind {
     Paperdeck,
+    PaperdeckCards,
     FsrsCard,
     Orbit,
     Sm2,
@@ -69,8 +70,9 @@ pub enum Kind {
 }
 
 impl Kind {
-    pub const ALL: [Kind; 5] = [
+    pub const ALL: [Kind; 6] = [
         Kind::Paperdeck,
+        Kind::PaperdeckCards,
         Kind::FsrsCard,
         Kind::Orbit,
         Kind::Sm2,
@@ -80,6 +82,7 @@ impl Kind {
     pub fn name(self) -> &'static str {
         match self {
             Kind::Paperdeck => "paperdeck (FSRS by concept)",
+            Kind::PaperdeckCards => "paperdeck + card memory",
             Kind::FsrsCard => "FSRS by card",
             Kind::Orbit => "Orbit (5 d, ×2.3)",
             Kind::Sm2 => "SM-2 (Anki)",
@@ -91,6 +94,7 @@ impl Kind {
     pub fn short(self) -> &'static str {
         match self {
             Kind::Paperdeck => "paperdeck",
+            Kind::PaperdeckCards => "paperdeck-cards",
             Kind::FsrsCard => "fsrs-card",
             Kind::Orbit => "orbit",
             Kind::Sm2 => "sm2",
@@ -103,6 +107,8 @@ impl Kind {
 #[derive(Debug, Clone)]
 pub struct DeckCard {
     pub id: String,
+    /// The fact it tests (cards of one fact in different kinds share it).
+    pub fact: String,
     pub kind: String,
     pub concept: usize,
     pub paper: usize,
@@ -130,6 +136,7 @@ impl Deck {
             .filter_map(|c| {
                 Some(DeckCard {
                     id: c.id.clone(),
+                    fact: c.fact_key.clone(),
                     kind: c.kind.as_str().to_string(),
                     concept: concept_ix(&c.concept)?,
                     paper: paper_ix(&c.paper)?,
@@ -178,6 +185,8 @@ impl Deck {
                 for i in 0..cards_per_concept {
                     cards.push(DeckCard {
                         id: format!("c{k}-{i}"),
+                        // Two kinds of each fact, as the real deck has.
+                        fact: format!("c{k}-f{}", i / 2),
                         kind: if i % 2 == 0 { "choice" } else { "fill" }.into(),
                         concept: k,
                         paper: p,
@@ -277,7 +286,7 @@ impl Config {
     pub fn targets(&self, kind: Kind) -> Vec<Option<f64>> {
         let sweep = |v: &[f64]| v.iter().map(|t| Some(*t)).collect();
         match kind {
-            Kind::Paperdeck => sweep(&self.paperdeck_retention),
+            Kind::Paperdeck | Kind::PaperdeckCards => sweep(&self.paperdeck_retention),
             Kind::FsrsCard => sweep(&self.fsrs_retention),
             _ => vec![None],
         }
@@ -453,7 +462,16 @@ impl Learner {
             rec: Recorder::new(deck, days),
         };
         match combo.kind {
-            Kind::Paperdeck => sim.study(&self.attend, days, &mut ByConcept::new(deck)),
+            Kind::Paperdeck => sim.study(
+                &self.attend,
+                days,
+                &mut ByConcept::new(deck, CardPolicy::Rotation),
+            ),
+            Kind::PaperdeckCards => sim.study(
+                &self.attend,
+                days,
+                &mut ByConcept::new(deck, CardPolicy::CardMemory),
+            ),
             _ => sim.study(&self.attend, days, &mut ByCard::new(deck, combo.kind)),
         }
     }
@@ -562,14 +580,38 @@ impl Sim<'_> {
     }
 }
 
+/// How paperdeck's scheduler picks the card of a concept review.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum CardPolicy {
+    /// As shipped before issue 19: the least recently seen card, never the last one.
+    Rotation,
+    /// Issue 19's "concept decides when, card memory decides which"
+    /// ([`crate::scheduler::card_pick`]): never-seen cards first, then the lowest recall by the
+    /// card's own FSRS memory; the same-day retry re-asks the missed fact; a concept whose
+    /// weakest card is far below target takes up to [`EXTRA_CARDS`] more cards; and the paper's
+    /// cards not asked on its page are met right after reading it.
+    CardMemory,
+}
+
+/// Extra cards a concept review may take under [`CardPolicy::CardMemory`].
+pub const EXTRA_CARDS: usize = 2;
+/// A seen card counts as far below target when its own recall is this far under the desired
+/// retention.
+pub const EXTRA_MARGIN: f32 = 0.2;
+
 /// paperdeck's own scheduler, session by session, as the quiz service drives it.
 struct ByConcept {
+    policy: CardPolicy,
     states: Vec<ConceptState>,
     /// The concept (deck index) of each of `states`.
     state_concept: Vec<usize>,
     last_seen: HashMap<String, i64>,
     /// Per paper, whether it has been read: only its cards are asked.
     read: Vec<bool>,
+    /// Per card, its own memory (under [`CardPolicy::CardMemory`]).
+    memory: Vec<Option<card_pick::CardMemory>>,
+    /// Cards to meet at the start of the next session, after a paper is read.
+    intro: Vec<usize>,
 }
 
 impl ByConcept {
@@ -583,21 +625,55 @@ impl ByConcept {
         self.states.len() - 1
     }
 
-    fn new(deck: &Deck) -> ByConcept {
+    fn new(deck: &Deck, policy: CardPolicy) -> ByConcept {
         ByConcept {
+            policy,
             states: Vec::new(),
             state_concept: Vec::new(),
             last_seen: HashMap::new(),
             read: vec![false; deck.paper_concepts.len()],
+            memory: vec![None; deck.cards.len()],
+            intro: Vec::new(),
         }
     }
 
-    /// The card to ask for `states[si]` (concept `k`), among the cards of the papers read, as
-    /// the quiz chooses it.
-    fn pick_card(&self, deck: &Deck, si: usize, k: usize, rng: &mut StdRng) -> Option<usize> {
-        let pool: Vec<usize> = (0..deck.cards.len())
+    /// The cards of concept `k` among the papers read.
+    fn pool(&self, deck: &Deck, k: usize) -> Vec<usize> {
+        (0..deck.cards.len())
             .filter(|c| deck.cards[*c].concept == k && self.read[deck.cards[*c].paper])
-            .collect();
+            .collect()
+    }
+
+    /// The card to ask for `states[si]` (concept `k`) as the quiz chooses it; `missed` is the
+    /// card of this concept she got wrong today, for a relearn.
+    fn pick_card(
+        &self,
+        deck: &Deck,
+        si: usize,
+        k: usize,
+        missed: Option<usize>,
+        ts: i64,
+        sim_rng: &mut StdRng,
+        decay: f32,
+    ) -> Option<usize> {
+        let pool = self.pool(deck, k);
+        let found = |id: &str| pool.iter().copied().find(|c| deck.cards[*c].id == id);
+        if self.policy == CardPolicy::CardMemory {
+            let cands = self.candidates(deck, &pool);
+            let chosen = missed
+                .and_then(|m| {
+                    card_pick::retry_card(
+                        &cands,
+                        &deck.cards[m].id,
+                        card_pick::Retry::SameFact,
+                        ts,
+                        decay,
+                        sim_rng,
+                    )
+                })
+                .or_else(|| card_pick::choose_card(&cands, ts, decay, sim_rng))?;
+            return found(chosen.id);
+        }
         let choices: Vec<CardChoice> = pool
             .iter()
             .map(|c| CardChoice {
@@ -609,11 +685,56 @@ impl ByConcept {
             &choices,
             &self.last_seen,
             self.states[si].last_card_id.as_deref(),
-            rng,
+            sim_rng,
         )?;
+        found(choice.id)
+    }
+
+    fn candidates<'a>(&'a self, deck: &'a Deck, pool: &[usize]) -> Vec<card_pick::Candidate<'a>> {
         pool.iter()
-            .copied()
-            .find(|c| deck.cards[*c].id == choice.id)
+            .map(|c| card_pick::Candidate {
+                id: &deck.cards[*c].id,
+                fact: &deck.cards[*c].fact,
+                kind: &deck.cards[*c].kind,
+                memory: self.memory[*c].as_ref(),
+            })
+            .collect()
+    }
+
+    /// Whether concept `k` still has a card far below target after today's answers: one
+    /// never seen, or one whose own recall is [`EXTRA_MARGIN`] under the desired retention.
+    fn needs_extra(&self, deck: &Deck, k: usize, ts: i64, prefs: &Prefs) -> bool {
+        let floor = prefs.desired_retention - EXTRA_MARGIN;
+        self.pool(deck, k).iter().any(|c| match &self.memory[*c] {
+            None => true,
+            Some(m) => m.recall(ts, prefs.decay()) < floor,
+        })
+    }
+
+    /// She answers card `card` of `states[si]` at `ts` as a `kind` answer: her answer from the
+    /// hidden memory, the concept's state and the card's own memory updated as the quiz does.
+    fn ask(
+        &mut self,
+        sim: &mut Sim<'_>,
+        si: usize,
+        card: usize,
+        ts: i64,
+        kind: ReviewKind,
+    ) -> Option<Rating> {
+        let deck = sim.deck;
+        let rating = sim.answer(card, deck.cards[card].concept, ts);
+        let before = &self.states[si];
+        let out = scheduler::apply(before, rating, ts, &sim.prefs, &mut sim.rng).ok()?;
+        let out = scheduler::for_kind(before, kind, out);
+        self.states[si] = before.after(&out, ts, &deck.cards[card].id);
+        self.last_seen.insert(deck.cards[card].id.clone(), ts);
+        if self.policy == CardPolicy::CardMemory {
+            let prev = self.memory[card].as_ref();
+            if let Ok(m) = card_pick::CardMemory::update(prev, rating, kind, ts, &sim.prefs) {
+                self.memory[card] = Some(m);
+            }
+        }
+        Some(rating)
     }
 }
 
@@ -630,37 +751,53 @@ impl Schedule for ByConcept {
         // and the answer is a practice answer (a Learn on a concept she has no memory of,
         // otherwise one that may lower its memory but never raise it).
         for &c in &deck.in_page[paper] {
-            let k = deck.cards[c].concept;
-            let si = self.state_of(deck, k, ts - 60);
-            let rating = sim.answer(c, k, ts);
-            sim.rec.answered(day, 0, rating);
-            let before = &self.states[si];
-            if let Ok(out) = scheduler::apply(before, rating, ts, &sim.prefs, &mut sim.rng) {
-                let out = scheduler::for_kind(before, ReviewKind::Practice, out);
-                self.states[si] = before.after(&out, ts, &deck.cards[c].id);
+            let si = self.state_of(deck, deck.cards[c].concept, ts - 60);
+            if let Some(rating) = self.ask(sim, si, c, ts, ReviewKind::Practice) {
+                sim.rec.answered(day, 0, rating);
             }
-            self.last_seen.insert(deck.cards[c].id.clone(), ts);
             ts += ANSWER_SECS;
+        }
+        if self.policy == CardPolicy::CardMemory {
+            self.intro.extend(
+                (0..deck.cards.len())
+                    .filter(|c| deck.cards[*c].paper == paper && self.memory[*c].is_none()),
+            );
         }
     }
 
     fn session(&mut self, sim: &mut Sim<'_>, day: i64) {
+        let deck = sim.deck;
         let mut ts = ts_of(day);
+        // The cards of a paper just read that its page did not ask, met once (as practice).
+        for c in std::mem::take(&mut self.intro) {
+            if self.memory[c].is_some() {
+                continue;
+            }
+            let si = self.state_of(deck, deck.cards[c].concept, ts - 60);
+            if let Some(rating) = self.ask(sim, si, c, ts, ReviewKind::Practice) {
+                sim.rec.answered(day, 0, rating);
+            }
+            ts += ANSWER_SECS;
+        }
+        let decay = sim.prefs.decay();
         let mut today: Vec<TodayReview> = Vec::new();
-        for _ in 0..MAX_SESSION {
+        // Per concept (deck index), the card she last got wrong today.
+        let mut missed: HashMap<usize, usize> = HashMap::new();
+        let mut answers = 0;
+        while answers < MAX_SESSION {
             let pick = scheduler::pick_next(&self.states, &today, ts, &sim.prefs);
             let Some(slug) = pick.concept() else { break };
             let Some(si) = self.states.iter().position(|s| s.concept == slug) else {
                 break;
             };
             let k = self.state_concept[si];
-            let Some(card) = self.pick_card(sim.deck, si, k, &mut sim.rng) else {
+            let retry = matches!(pick, Pick::Relearn(_))
+                .then(|| missed.get(&k).copied())
+                .flatten();
+            let Some(card) = self.pick_card(deck, si, k, retry, ts, &mut sim.rng, decay) else {
                 break;
             };
-            let id = &sim.deck.cards[card].id;
-            let rating = sim.answer(card, k, ts);
-            let Ok(out) = scheduler::apply(&self.states[si], rating, ts, &sim.prefs, &mut sim.rng)
-            else {
+            let Some(rating) = self.ask(sim, si, card, ts, pick.review_kind()) else {
                 break;
             };
             let phase = match pick {
@@ -669,14 +806,37 @@ impl Schedule for ByConcept {
                 _ => 1,
             };
             sim.rec.answered(day, phase, rating);
-            self.states[si] = self.states[si].after(&out, ts, id);
-            self.last_seen.insert(id.to_string(), ts);
+            answers += 1;
+            ts += ANSWER_SECS;
+            if rating == Rating::Again {
+                missed.insert(k, card);
+            }
             today.push(TodayReview {
                 concept: slug.to_string(),
                 rating: rating as u8,
                 kind: pick.review_kind(),
             });
-            ts += ANSWER_SECS;
+            // Extra cards of a concept reviewed on schedule whose weakest cards lag far behind.
+            let extra = self.policy == CardPolicy::CardMemory
+                && !matches!(pick, Pick::Relearn(_))
+                && rating != Rating::Again;
+            for _ in 0..if extra { EXTRA_CARDS } else { 0 } {
+                if !self.needs_extra(deck, k, ts, &sim.prefs) {
+                    break;
+                }
+                let Some(c) = self.pick_card(deck, si, k, None, ts, &mut sim.rng, decay) else {
+                    break;
+                };
+                let Some(r) = self.ask(sim, si, c, ts, ReviewKind::Practice) else {
+                    break;
+                };
+                sim.rec.answered(day, 1, r);
+                answers += 1;
+                ts += ANSWER_SECS;
+                if r == Rating::Again {
+                    missed.insert(k, c);
+                }
+            }
         }
     }
 }

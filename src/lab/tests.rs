@@ -178,8 +178,8 @@ fn a_small_lab_run_is_reproducible_and_measures_every_scheduler() {
     };
     let a = run(&deck, &config, &|| {});
     let b = run(&deck, &config, &|| {});
-    // Two memory models × three values of ρ × five schedulers, one target each.
-    assert_eq!(a.len(), 2 * 3 * 5);
+    // Two memory models × three values of ρ × six schedulers, one target each.
+    assert_eq!(a.len(), 2 * 3 * 6);
     for (x, y) in a.iter().zip(&b) {
         assert_eq!(x.reviews_per_learner, y.reviews_per_learner);
         assert_eq!(x.retention, y.retention);
@@ -263,8 +263,8 @@ fn the_lab_defaults_are_the_command_line_defaults() {
         (c.equal_to, c.memory.clone()),
         (Some(Kind::Orbit), vec![Model::Dash])
     );
-    // Two paperdeck targets, one FSRS-by-card target and three rule-based schedulers.
-    assert_eq!(c.combos().len(), 3 * (2 + 1 + 3));
+    // Two targets for each paperdeck, one FSRS-by-card target and three rule-based schedulers.
+    assert_eq!(c.combos().len(), 3 * (2 + 2 + 1 + 3));
     for bad in [
         ["--transfer", "1.5"],
         ["--transfer", "-0.1"],
@@ -315,15 +315,9 @@ fn paperdecks_in_page_questions_are_answered_on_the_reading_day() {
     let mut deck = Deck::synthetic(2, 2, 4);
     // Paper 0's page asks three questions, one of them of its second concept.
     deck.in_page[0] = vec![0, 1, 4];
-    let learner = Learner::new(&deck, 10, 1, 0);
-    let mut sim = Sim {
-        deck: &deck,
-        hidden: Hidden::Fsrs(&learner.truth, Memory::new(0.5, 16, 4)),
-        rng: StdRng::seed_from_u64(1),
-        prefs: lab_prefs(),
-        rec: Recorder::new(&deck, 10),
-    };
-    let mut paperdeck = ByConcept::new(&deck);
+    let learner = Learner::new(&deck, 30, 1, 0);
+    let mut sim = sim_for(&deck, &learner);
+    let mut paperdeck = ByConcept::new(&deck, CardPolicy::Rotation);
     paperdeck.read(&mut sim, 0, 0);
     assert_eq!(sim.rec.run.reviews, 3);
     // Both concepts are unlocked and learnt from the page; paper 1's are not yet.
@@ -393,4 +387,49 @@ fn equal_retention_reads_each_schedulers_own_frontier() {
         assert!(row.get(key).is_some(), "{key}");
     }
     assert!(row.get("retention_per_hour").is_none());
+}
+
+/// A run's simulator for learner 0 of `deck` under the FSRS memory model at ρ = 0.5.
+fn sim_for<'a>(deck: &'a Deck, learner: &'a Learner) -> Sim<'a> {
+    Sim {
+        deck,
+        hidden: Hidden::Fsrs(
+            &learner.truth,
+            Memory::new(0.5, deck.cards.len(), deck.concepts.len()),
+        ),
+        rng: StdRng::seed_from_u64(1),
+        prefs: lab_prefs(),
+        rec: Recorder::new(deck, 30),
+    }
+}
+
+#[test]
+fn with_card_memory_every_card_is_met_after_reading_and_the_missed_fact_comes_back() {
+    let deck = Deck::synthetic(2, 2, 4);
+    let learner = Learner::new(&deck, 30, 1, 0);
+    let mut sim = sim_for(&deck, &learner);
+    let mut paperdeck = ByConcept::new(&deck, CardPolicy::CardMemory);
+    paperdeck.read(&mut sim, 0, 0);
+    paperdeck.session(&mut sim, 0);
+    // Paper 0's eight cards all have a memory of their own; paper 1's none.
+    assert!((0..8).all(|c| paperdeck.memory[c].is_some_and(|m| m.seen())));
+    assert!((8..16).all(|c| paperdeck.memory[c].is_none()));
+    // A relearn after a miss asks the missed fact: card 0's fact is c0-f0, also card 1.
+    let ts = ts_of(5);
+    let decay = sim.prefs.decay();
+    for _ in 0..20 {
+        let c = paperdeck.pick_card(&deck, 0, 0, Some(0), ts, &mut sim.rng, decay);
+        assert!(matches!(c, Some(0 | 1)), "{c:?}");
+    }
+    // Without a miss it picks the weakest card by its own memory.
+    let weakest = (0..4)
+        .min_by(|a, b| {
+            let r = |c: usize| paperdeck.memory[c].map_or(0.0, |m| m.recall(ts, decay));
+            r(*a).total_cmp(&r(*b))
+        })
+        .unwrap_or(0);
+    assert_eq!(
+        paperdeck.pick_card(&deck, 0, 0, None, ts, &mut sim.rng, decay),
+        Some(weakest)
+    );
 }
