@@ -646,6 +646,8 @@ impl ByConcept {
 
     /// The card to ask for `states[si]` (concept `k`) as the quiz chooses it; `missed` is the
     /// card of this concept she got wrong today, for a relearn.
+    // The quiz's inputs, one by one: bundling them would only rename them.
+    #[allow(clippy::too_many_arguments)]
     fn pick_card(
         &self,
         deck: &Deck,
