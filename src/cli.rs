@@ -131,7 +131,8 @@ struct SimulateArgs {
 struct LabArgs {
     #[command(flatten)]
     config: crate::lab::Config,
-    /// Print one JSON object per (scheduler, transfer) instead of the table.
+    /// Print one JSON object per (memory model, transfer, scheduler, target) instead of the
+    /// table, and with --equal-retention one more per (memory model, transfer, scheduler).
     #[arg(long)]
     json: bool,
     /// Also draw retention over time and answers per day to this SVG file.
@@ -559,21 +560,32 @@ fn lab(args: LabArgs) -> anyhow::Result<()> {
     let rows = crate::lab::run(&deck, &config, &|| bar.inc(1));
     bar.finish_and_clear();
     let elapsed = started.elapsed();
+    let matched = config
+        .equal_to
+        .map(|k| crate::lab::equal::compare(&rows, k))
+        .unwrap_or_default();
     if args.json {
         for r in &rows {
             println!("{}", serde_json::to_string(r)?);
         }
+        for m in &matched {
+            println!("{}", serde_json::to_string(m)?);
+        }
     } else {
         println!(
-            "{} learners × {} days × {} schedulers × {} transfer values; {} cards in {} concepts",
+            "{} learners × {} days, {} runs per learner ({} memory models × {} transfer values × schedulers and targets); {} cards in {} concepts",
             config.learners,
             config.days,
-            config.kinds.len(),
+            config.combos().len(),
+            config.memory.len(),
             config.rhos.len(),
             deck.cards.len(),
             deck.concepts.len()
         );
         print!("{}", crate::lab::table(&rows));
+        if !matched.is_empty() {
+            print!("\nEqual retention{}", crate::lab::equal::table(&matched));
+        }
     }
     eprintln!(
         "simulated in {:.1} s on {} threads",

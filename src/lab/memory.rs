@@ -19,6 +19,7 @@ use fsrs::{MemoryState, DEFAULT_PARAMETERS, FSRS};
 use rand::Rng;
 
 use crate::scheduler::Rating;
+use serde::Serialize;
 
 /// How a right answer is graded, from the `fsrs` crate's simulator defaults (the shares of
 /// Hard, Good and Easy among passing reviews in Anki users' logs).
@@ -34,6 +35,22 @@ pub fn learner_params<R: Rng>(rng: &mut R) -> Vec<f32> {
     }
     w[20] *= rng.random_range(0.7..1.4);
     w
+}
+
+/// Draws an answer that is right with probability `p`, and its grade among [`PASS_GRADES`].
+pub fn draw_rating<R: Rng>(rng: &mut R, p: f64) -> Rating {
+    if f64::from(rng.random::<f32>()) < p {
+        let x: f64 = rng.random();
+        if x < PASS_GRADES[0] {
+            Rating::Hard
+        } else if x < PASS_GRADES[0] + PASS_GRADES[1] {
+            Rating::Good
+        } else {
+            Rating::Easy
+        }
+    } else {
+        Rating::Again
+    }
 }
 
 /// One memory trace: its FSRS state and the day it last moved.
@@ -151,18 +168,7 @@ impl Memory {
         rng: &mut R,
     ) -> Rating {
         let p = self.p_recall(truth, card, concept, day);
-        let rating = if rng.random::<f32>() < p {
-            let x: f64 = rng.random();
-            if x < PASS_GRADES[0] {
-                Rating::Hard
-            } else if x < PASS_GRADES[0] + PASS_GRADES[1] {
-                Rating::Good
-            } else {
-                Rating::Easy
-            }
-        } else {
-            Rating::Again
-        };
+        let rating = draw_rating(rng, f64::from(p));
         self.apply(truth, card, concept, day, rating);
         rating
     }
@@ -191,5 +197,57 @@ impl Memory {
             .map(|(c, k)| f64::from(self.p_recall(truth, c, *k, day)))
             .sum();
         sum / concept_of.len() as f64
+    }
+}
+
+/// Which hidden memory model the learners have (`--memory`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum Model {
+    /// FSRS-6 traces per card and per concept, mixed by ρ (this module).
+    Fsrs,
+    /// ACT-R traces with DASH's additive log-odds ([`super::dash`]).
+    Dash,
+}
+
+impl std::fmt::Display for Model {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.short())
+    }
+}
+
+impl Model {
+    pub fn short(self) -> &'static str {
+        match self {
+            Model::Fsrs => "fsrs",
+            Model::Dash => "dash",
+        }
+    }
+}
+
+/// One learner's hidden memory under either model. Times are in days since the start, with
+/// the fraction of the day: the FSRS model reads whole days, the DASH model the fraction too.
+#[derive(Debug, Clone)]
+pub enum Hidden<'a> {
+    Fsrs(&'a Truth, Memory),
+    Dash(&'a super::dash::Truth, super::dash::Memory),
+}
+
+impl Hidden<'_> {
+    /// Asks card `card` (of concept `concept`) at `t`: her answer, drawn from the model, which
+    /// then moves her memory.
+    pub fn answer<R: Rng>(&mut self, card: usize, concept: usize, t: f64, rng: &mut R) -> Rating {
+        match self {
+            Hidden::Fsrs(truth, m) => m.answer(truth, card, concept, t.floor() as i64, rng),
+            Hidden::Dash(truth, m) => m.answer(truth, card, concept, t, rng),
+        }
+    }
+
+    /// Measured retention at `t`: the mean recall probability over all cards.
+    pub fn retention(&self, concept_of: &[usize], t: f64) -> f64 {
+        match self {
+            Hidden::Fsrs(truth, m) => m.retention(truth, concept_of, t.floor() as i64),
+            Hidden::Dash(truth, m) => m.retention(truth, concept_of, t),
+        }
     }
 }

@@ -18,12 +18,16 @@
 //! probability (0.6–0.98, drawn once, the same days under every scheduler).
 
 pub mod baselines;
+pub mod dash;
+pub mod equal;
 pub mod memory;
 pub mod workload;
 
-use crate::scheduler::{self, CardChoice, ConceptState, Pick, Prefs, Rating, TodayReview};
+use crate::scheduler::{
+    self, card_pick, CardChoice, ConceptState, Pick, Prefs, Rating, ReviewKind, TodayReview,
+};
 use baselines::{leitner, orbit, sm2, Next};
-use memory::{Memory, Truth};
+use memory::{Hidden, Memory, Model, Truth};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use serde::Serialize;
@@ -55,9 +59,10 @@ const START: i64 = 1_767_225_600;
 const SESSION_START: i64 = 12 * 3600;
 const ANSWER_SECS: i64 = 30;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, clap::ValueEnum)]
 pub enum Kind {
     Paperdeck,
+    PaperdeckCards,
     FsrsCard,
     Orbit,
     Sm2,
@@ -65,8 +70,9 @@ pub enum Kind {
 }
 
 impl Kind {
-    pub const ALL: [Kind; 5] = [
+    pub const ALL: [Kind; 6] = [
         Kind::Paperdeck,
+        Kind::PaperdeckCards,
         Kind::FsrsCard,
         Kind::Orbit,
         Kind::Sm2,
@@ -76,6 +82,7 @@ impl Kind {
     pub fn name(self) -> &'static str {
         match self {
             Kind::Paperdeck => "paperdeck (FSRS by concept)",
+            Kind::PaperdeckCards => "paperdeck + card memory",
             Kind::FsrsCard => "FSRS by card",
             Kind::Orbit => "Orbit (5 d, ×2.3)",
             Kind::Sm2 => "SM-2 (Anki)",
@@ -87,6 +94,7 @@ impl Kind {
     pub fn short(self) -> &'static str {
         match self {
             Kind::Paperdeck => "paperdeck",
+            Kind::PaperdeckCards => "paperdeck-cards",
             Kind::FsrsCard => "fsrs-card",
             Kind::Orbit => "orbit",
             Kind::Sm2 => "sm2",
@@ -99,6 +107,8 @@ impl Kind {
 #[derive(Debug, Clone)]
 pub struct DeckCard {
     pub id: String,
+    /// The fact it tests (cards of one fact in different kinds share it).
+    pub fact: String,
     pub kind: String,
     pub concept: usize,
     pub paper: usize,
@@ -111,6 +121,8 @@ pub struct Deck {
     pub concepts: Vec<String>,
     /// Per paper, the concepts it unlocks.
     pub paper_concepts: Vec<Vec<usize>>,
+    /// Per paper, its in-page questions (card indices) in page order, answered as she reads.
+    pub in_page: Vec<Vec<usize>>,
 }
 
 impl Deck {
@@ -119,11 +131,12 @@ impl Deck {
         let concepts: Vec<String> = content.concepts.iter().map(|c| c.slug.clone()).collect();
         let concept_ix = |slug: &str| concepts.iter().position(|c| c == slug);
         let paper_ix = |slug: &str| content.papers.iter().position(|p| p.slug == slug);
-        let deck_cards = cards
+        let deck_cards: Vec<DeckCard> = cards
             .iter()
             .filter_map(|c| {
                 Some(DeckCard {
                     id: c.id.clone(),
+                    fact: c.fact_key.clone(),
                     kind: c.kind.as_str().to_string(),
                     concept: concept_ix(&c.concept)?,
                     paper: paper_ix(&c.paper)?,
@@ -135,10 +148,25 @@ impl Deck {
             .iter()
             .map(|p| p.concepts.iter().filter_map(|c| concept_ix(c)).collect())
             .collect();
+        let questions = crate::reading::PageQuestions::new(&content.papers, cards);
+        let deck_cards: Vec<DeckCard> = deck_cards;
+        let in_page = content
+            .papers
+            .iter()
+            .map(|p| {
+                questions
+                    .of(&p.slug)
+                    .iter()
+                    .flat_map(|(_, ids)| ids)
+                    .filter_map(|id| deck_cards.iter().position(|c| &c.id == id))
+                    .collect()
+            })
+            .collect();
         Deck {
             cards: deck_cards,
             concepts,
             paper_concepts,
+            in_page,
         }
     }
 
@@ -157,6 +185,8 @@ impl Deck {
                 for i in 0..cards_per_concept {
                     cards.push(DeckCard {
                         id: format!("c{k}-{i}"),
+                        // Two kinds of each fact, as the real deck has.
+                        fact: format!("c{k}-f{}", i / 2),
                         kind: if i % 2 == 0 { "choice" } else { "fill" }.into(),
                         concept: k,
                         paper: p,
@@ -165,10 +195,12 @@ impl Deck {
             }
             paper_concepts.push(mine);
         }
+        let in_page = vec![Vec::new(); paper_concepts.len()];
         Deck {
             cards,
             concepts,
             paper_concepts,
+            in_page,
         }
     }
 
@@ -195,6 +227,20 @@ pub struct Config {
     /// are one memory); repeat the flag for several values.
     #[arg(long = "transfer", value_name = "RHO", default_values_t = [0.0, 0.5, 1.0], value_parser = share)]
     pub rhos: Vec<f64>,
+    /// The hidden memory model of the learners; repeat the flag for both (the default).
+    #[arg(long = "memory", value_name = "MODEL", default_values_t = [Model::Fsrs, Model::Dash])]
+    pub memory: Vec<Model>,
+    /// Desired retention of paperdeck's scheduler; repeat the flag to sweep.
+    #[arg(long = "paperdeck-retention", value_name = "R", default_values_t = [0.9], value_parser = target)]
+    pub paperdeck_retention: Vec<f64>,
+    /// Desired retention of FSRS by card, swept separately; Orbit, SM-2 and Leitner keep their
+    /// own rules.
+    #[arg(long = "fsrs-retention", value_name = "R", default_values_t = [0.9], value_parser = target)]
+    pub fsrs_retention: Vec<f64>,
+    /// Report, for every other scheduler, the reviews per learner interpolated over its
+    /// targets at this scheduler's day-180 retention and at its mean retention (days 30–365).
+    #[arg(long = "equal-retention", value_name = "SCHEDULER")]
+    pub equal_to: Option<Kind>,
     /// The schedulers compared: all of them, unless a test picks fewer.
     #[arg(skip = Kind::ALL.to_vec())]
     pub kinds: Vec<Kind>,
@@ -227,12 +273,65 @@ fn share(text: &str) -> Result<f64, String> {
     }
 }
 
-/// The figures of one scheduler at one ρ, averaged over learners.
+/// A desired retention: strictly between 0.5 and 1.
+fn target(text: &str) -> Result<f64, String> {
+    match text.parse::<f64>() {
+        Ok(v) if v > 0.5 && v < 1.0 => Ok(v),
+        _ => Err("must be a number above 0.5 and below 1".into()),
+    }
+}
+
+impl Config {
+    /// The desired retentions `kind` runs at: its sweep, or `None` for a rule-based scheduler.
+    pub fn targets(&self, kind: Kind) -> Vec<Option<f64>> {
+        let sweep = |v: &[f64]| v.iter().map(|t| Some(*t)).collect();
+        match kind {
+            Kind::Paperdeck | Kind::PaperdeckCards => sweep(&self.paperdeck_retention),
+            Kind::FsrsCard => sweep(&self.fsrs_retention),
+            _ => vec![None],
+        }
+    }
+
+    /// Every simulated combination: (memory model, ρ, scheduler, target).
+    pub fn combos(&self) -> Vec<Combo> {
+        let mut out = Vec::new();
+        for model in &self.memory {
+            for rho in &self.rhos {
+                for kind in &self.kinds {
+                    for target in self.targets(*kind) {
+                        out.push(Combo {
+                            model: *model,
+                            rho: *rho,
+                            kind: *kind,
+                            target,
+                        });
+                    }
+                }
+            }
+        }
+        out
+    }
+}
+
+/// One simulated combination.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Combo {
+    pub model: Model,
+    pub rho: f64,
+    pub kind: Kind,
+    /// The desired retention, for the FSRS-based schedulers.
+    pub target: Option<f64>,
+}
+
+/// The figures of one (memory model, ρ, scheduler, target), averaged over learners.
 #[derive(Debug, Clone, Serialize)]
 pub struct Row {
-    pub scheduler: &'static str,
-    pub name: &'static str,
+    pub memory: Model,
     pub rho: f64,
+    pub scheduler: &'static str,
+    /// Desired retention; `null` for Orbit, SM-2 and Leitner, which have none.
+    pub target: Option<f64>,
+    pub name: &'static str,
     pub learners: usize,
     pub days: i64,
     /// Answers per learner over the whole run (retries and learning steps included).
@@ -242,10 +341,9 @@ pub struct Row {
     pub hours_per_learner: f64,
     /// Measured retention (share of all cards she would answer right) on the checkpoint days.
     pub retention: BTreeMap<i64, f64>,
-    /// The mean of `retention` over the checkpoints reached.
+    /// Mean measured retention over days 30–365 (the weekly samples and checkpoints in that
+    /// span), the whole year after the last paper is read.
     pub mean_retention: f64,
-    /// `mean_retention` in percentage points per hour of study.
-    pub retention_per_hour: f64,
     /// (day, measured retention), weekly and on the checkpoints.
     pub retention_curve: Vec<(i64, f64)>,
     /// Mean answers per day, per week of the run.
@@ -302,6 +400,9 @@ pub fn sample_days(days: i64) -> Vec<i64> {
 /// A simulated learner: her hidden memory and the days she studies.
 pub struct Learner {
     pub truth: Truth,
+    /// Her memory's parameters under the DASH model, drawn from their own stream so that the
+    /// FSRS model's learners are the same whether or not DASH runs.
+    pub dash: dash::Truth,
     pub attend: Vec<bool>,
     pub seed: u64,
 }
@@ -325,32 +426,64 @@ impl Learner {
         let attend = (0..days.max(0))
             .map(|d| rng.random_bool(diligence) || reading.contains(&d))
             .collect();
+        let mut dash_rng = StdRng::seed_from_u64(seed ^ 0xDA5B_0000_DA5B);
+        let dash = dash::Truth::new(
+            dash::learner_params(&mut dash_rng),
+            deck.cards.len(),
+            deck.concepts.len(),
+            &mut dash_rng,
+        );
         Learner {
             truth,
+            dash,
             attend,
             seed,
         }
     }
 
-    /// Studies for `days` days under `kind` with transfer `rho`.
-    pub fn run(&self, deck: &Deck, kind: Kind, rho: f64, days: i64) -> Run {
+    /// Studies for `days` days under `combo`.
+    pub fn run(&self, deck: &Deck, combo: Combo, days: i64) -> Run {
+        let (cards, concepts) = (deck.cards.len(), deck.concepts.len());
+        let hidden = match combo.model {
+            Model::Fsrs => {
+                Hidden::Fsrs(&self.truth, Memory::new(combo.rho as f32, cards, concepts))
+            }
+            Model::Dash => Hidden::Dash(&self.dash, dash::Memory::new(combo.rho, cards, concepts)),
+        };
+        let mut prefs = lab_prefs();
+        if let Some(t) = combo.target {
+            prefs.desired_retention = t as f32;
+        }
         let sim = Sim {
             deck,
-            truth: &self.truth,
-            memory: Memory::new(rho as f32, deck.cards.len(), deck.concepts.len()),
+            hidden,
             rng: StdRng::seed_from_u64(self.seed ^ 0xA5A5_5A5A),
-            prefs: lab_prefs(),
+            prefs,
             rec: Recorder::new(deck, days),
         };
-        match kind {
-            Kind::Paperdeck => sim.study(&self.attend, days, &mut ByConcept::new(deck)),
-            _ => sim.study(&self.attend, days, &mut ByCard::new(deck, kind)),
+        match combo.kind {
+            Kind::Paperdeck => sim.study(
+                &self.attend,
+                days,
+                &mut ByConcept::new(deck, CardPolicy::Rotation),
+            ),
+            Kind::PaperdeckCards => sim.study(
+                &self.attend,
+                days,
+                &mut ByConcept::new(deck, CardPolicy::CardMemory),
+            ),
+            _ => sim.study(&self.attend, days, &mut ByCard::new(deck, combo.kind)),
         }
     }
 }
 
 fn ts_of(day: i64) -> i64 {
     START + day * 86_400 + SESSION_START
+}
+
+/// A timestamp as days since the start, with the fraction of the day.
+fn days_at(ts: i64) -> f64 {
+    (ts - START) as f64 / 86_400.0
 }
 
 fn lab_prefs() -> Prefs {
@@ -384,10 +517,10 @@ impl Recorder {
         }
     }
 
-    /// Measures retention at the start of `day`, if it is a sample day.
-    fn measure(&mut self, memory: &Memory, truth: &Truth, day: i64) {
+    /// Measures retention on `day` just before its session, if it is a sample day.
+    fn measure(&mut self, hidden: &Hidden<'_>, day: i64) {
         if self.samples.contains(&day) {
-            let r = memory.retention(truth, &self.concept_of, day);
+            let r = hidden.retention(&self.concept_of, days_at(ts_of(day)));
             self.run.retention.push(r);
         }
     }
@@ -405,8 +538,7 @@ impl Recorder {
 /// One learner's run under one scheduler: what every session works with.
 struct Sim<'a> {
     deck: &'a Deck,
-    truth: &'a Truth,
-    memory: Memory,
+    hidden: Hidden<'a>,
     rng: StdRng,
     prefs: Prefs,
     rec: Recorder,
@@ -415,7 +547,7 @@ struct Sim<'a> {
 /// What a scheduler brings to the day loop of [`Sim::study`].
 trait Schedule {
     /// Paper `paper` is read on `day`, before that day's session.
-    fn read(&mut self, deck: &Deck, paper: usize, day: i64);
+    fn read(&mut self, sim: &mut Sim<'_>, paper: usize, day: i64);
     /// One session on `day`, a day she studies.
     fn session(&mut self, sim: &mut Sim<'_>, day: i64);
 }
@@ -425,13 +557,13 @@ impl Sim<'_> {
     /// on the days she studies `schedule` holds a session.
     fn study(mut self, attend: &[bool], days: i64, schedule: &mut impl Schedule) -> Run {
         for day in 0..=days {
-            self.rec.measure(&self.memory, self.truth, day);
+            self.rec.measure(&self.hidden, day);
             if day == days {
                 break;
             }
             for p in 0..self.deck.paper_concepts.len() {
                 if Deck::read_day(p) == day {
-                    schedule.read(self.deck, p, day);
+                    schedule.read(&mut self, p, day);
                 }
             }
             if attend[day as usize] {
@@ -441,39 +573,109 @@ impl Sim<'_> {
         self.rec.run
     }
 
-    /// Her answer to card `card` (of concept `concept`) on `day`, from her hidden memory.
-    fn answer(&mut self, card: usize, concept: usize, day: i64) -> Rating {
-        self.memory
-            .answer(self.truth, card, concept, day, &mut self.rng)
+    /// Her answer to card `card` (of concept `concept`) at `ts`, from her hidden memory.
+    fn answer(&mut self, card: usize, concept: usize, ts: i64) -> Rating {
+        self.hidden
+            .answer(card, concept, days_at(ts), &mut self.rng)
     }
 }
 
+/// How paperdeck's scheduler picks the card of a concept review.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum CardPolicy {
+    /// As shipped before issue 19: the least recently seen card, never the last one.
+    Rotation,
+    /// Issue 19's "concept decides when, card memory decides which"
+    /// ([`crate::scheduler::card_pick`]): never-seen cards first, then the lowest recall by the
+    /// card's own FSRS memory; the same-day retry re-asks the missed fact; a concept whose
+    /// weakest card is far below target takes up to [`EXTRA_CARDS`] more cards; and the paper's
+    /// cards not asked on its page are met right after reading it.
+    CardMemory,
+}
+
+/// Extra cards a concept review may take under [`CardPolicy::CardMemory`].
+pub const EXTRA_CARDS: usize = 2;
+/// A seen card counts as far below target when its own recall is this far under the desired
+/// retention.
+pub const EXTRA_MARGIN: f32 = 0.2;
+
 /// paperdeck's own scheduler, session by session, as the quiz service drives it.
 struct ByConcept {
+    policy: CardPolicy,
     states: Vec<ConceptState>,
     /// The concept (deck index) of each of `states`.
     state_concept: Vec<usize>,
     last_seen: HashMap<String, i64>,
     /// Per paper, whether it has been read: only its cards are asked.
     read: Vec<bool>,
+    /// Per card, its own memory (under [`CardPolicy::CardMemory`]).
+    memory: Vec<Option<card_pick::CardMemory>>,
+    /// Cards to meet at the start of the next session, after a paper is read.
+    intro: Vec<usize>,
 }
 
 impl ByConcept {
-    fn new(deck: &Deck) -> ByConcept {
+    /// The index in `states` of concept `k`, unlocked at `ts` if it was not yet.
+    fn state_of(&mut self, deck: &Deck, k: usize, ts: i64) -> usize {
+        if let Some(si) = self.state_concept.iter().position(|x| *x == k) {
+            return si;
+        }
+        self.states.push(ConceptState::new(&deck.concepts[k], ts));
+        self.state_concept.push(k);
+        self.states.len() - 1
+    }
+
+    fn new(deck: &Deck, policy: CardPolicy) -> ByConcept {
         ByConcept {
+            policy,
             states: Vec::new(),
             state_concept: Vec::new(),
             last_seen: HashMap::new(),
             read: vec![false; deck.paper_concepts.len()],
+            memory: vec![None; deck.cards.len()],
+            intro: Vec::new(),
         }
     }
 
-    /// The card to ask for `states[si]` (concept `k`), among the cards of the papers read, as
-    /// the quiz chooses it.
-    fn pick_card(&self, deck: &Deck, si: usize, k: usize, rng: &mut StdRng) -> Option<usize> {
-        let pool: Vec<usize> = (0..deck.cards.len())
+    /// The cards of concept `k` among the papers read.
+    fn pool(&self, deck: &Deck, k: usize) -> Vec<usize> {
+        (0..deck.cards.len())
             .filter(|c| deck.cards[*c].concept == k && self.read[deck.cards[*c].paper])
-            .collect();
+            .collect()
+    }
+
+    /// The card to ask for `states[si]` (concept `k`) as the quiz chooses it; `missed` is the
+    /// card of this concept she got wrong today, for a relearn.
+    // The quiz's inputs, one by one: bundling them would only rename them.
+    #[allow(clippy::too_many_arguments)]
+    fn pick_card(
+        &self,
+        deck: &Deck,
+        si: usize,
+        k: usize,
+        missed: Option<usize>,
+        ts: i64,
+        sim_rng: &mut StdRng,
+        decay: f32,
+    ) -> Option<usize> {
+        let pool = self.pool(deck, k);
+        let found = |id: &str| pool.iter().copied().find(|c| deck.cards[*c].id == id);
+        if self.policy == CardPolicy::CardMemory {
+            let cands = self.candidates(deck, &pool);
+            let chosen = missed
+                .and_then(|m| {
+                    card_pick::retry_card(
+                        &cands,
+                        &deck.cards[m].id,
+                        card_pick::Retry::SameFact,
+                        ts,
+                        decay,
+                        sim_rng,
+                    )
+                })
+                .or_else(|| card_pick::choose_card(&cands, ts, decay, sim_rng))?;
+            return found(chosen.id);
+        }
         let choices: Vec<CardChoice> = pool
             .iter()
             .map(|c| CardChoice {
@@ -485,43 +687,119 @@ impl ByConcept {
             &choices,
             &self.last_seen,
             self.states[si].last_card_id.as_deref(),
-            rng,
+            sim_rng,
         )?;
+        found(choice.id)
+    }
+
+    fn candidates<'a>(&'a self, deck: &'a Deck, pool: &[usize]) -> Vec<card_pick::Candidate<'a>> {
         pool.iter()
-            .copied()
-            .find(|c| deck.cards[*c].id == choice.id)
+            .map(|c| card_pick::Candidate {
+                id: &deck.cards[*c].id,
+                fact: &deck.cards[*c].fact,
+                kind: &deck.cards[*c].kind,
+                memory: self.memory[*c].as_ref(),
+            })
+            .collect()
+    }
+
+    /// Whether concept `k` still has a card far below target after today's answers: one
+    /// never seen, or one whose own recall is [`EXTRA_MARGIN`] under the desired retention.
+    fn needs_extra(&self, deck: &Deck, k: usize, ts: i64, prefs: &Prefs) -> bool {
+        let floor = prefs.desired_retention - EXTRA_MARGIN;
+        self.pool(deck, k).iter().any(|c| match &self.memory[*c] {
+            None => true,
+            Some(m) => m.recall(ts, prefs.decay()) < floor,
+        })
+    }
+
+    /// She answers card `card` of `states[si]` at `ts` as a `kind` answer: her answer from the
+    /// hidden memory, the concept's state and the card's own memory updated as the quiz does.
+    fn ask(
+        &mut self,
+        sim: &mut Sim<'_>,
+        si: usize,
+        card: usize,
+        ts: i64,
+        kind: ReviewKind,
+    ) -> Option<Rating> {
+        let deck = sim.deck;
+        let rating = sim.answer(card, deck.cards[card].concept, ts);
+        let before = &self.states[si];
+        let out = scheduler::apply(before, rating, ts, &sim.prefs, &mut sim.rng).ok()?;
+        let out = scheduler::for_kind(before, kind, out);
+        self.states[si] = before.after(&out, ts, &deck.cards[card].id);
+        self.last_seen.insert(deck.cards[card].id.clone(), ts);
+        if self.policy == CardPolicy::CardMemory {
+            let prev = self.memory[card].as_ref();
+            if let Ok(m) = card_pick::CardMemory::update(prev, rating, kind, ts, &sim.prefs) {
+                self.memory[card] = Some(m);
+            }
+        }
+        Some(rating)
     }
 }
 
 impl Schedule for ByConcept {
-    fn read(&mut self, deck: &Deck, paper: usize, day: i64) {
+    fn read(&mut self, sim: &mut Sim<'_>, paper: usize, day: i64) {
+        let deck = sim.deck;
         self.read[paper] = true;
+        // She reads in the morning, before the noon session.
+        let mut ts = ts_of(day) - 2 * 3600;
         for k in &deck.paper_concepts[paper] {
-            if !self.state_concept.contains(k) {
-                self.states
-                    .push(ConceptState::new(&deck.concepts[*k], ts_of(day) - 60));
-                self.state_concept.push(*k);
+            self.state_of(deck, *k, ts - 60);
+        }
+        // The in-page questions, as `answer_in_page` records them: the concept is unlocked,
+        // and the answer is a practice answer (a Learn on a concept she has no memory of,
+        // otherwise one that may lower its memory but never raise it).
+        for &c in &deck.in_page[paper] {
+            let si = self.state_of(deck, deck.cards[c].concept, ts - 60);
+            if let Some(rating) = self.ask(sim, si, c, ts, ReviewKind::Practice) {
+                sim.rec.answered(day, 0, rating);
             }
+            ts += ANSWER_SECS;
+        }
+        if self.policy == CardPolicy::CardMemory {
+            self.intro.extend(
+                (0..deck.cards.len())
+                    .filter(|c| deck.cards[*c].paper == paper && self.memory[*c].is_none()),
+            );
         }
     }
 
     fn session(&mut self, sim: &mut Sim<'_>, day: i64) {
+        let deck = sim.deck;
         let mut ts = ts_of(day);
+        // The cards of a paper just read that its page did not ask, met once (as practice).
+        for c in std::mem::take(&mut self.intro) {
+            if self.memory[c].is_some() {
+                continue;
+            }
+            let si = self.state_of(deck, deck.cards[c].concept, ts - 60);
+            if let Some(rating) = self.ask(sim, si, c, ts, ReviewKind::Practice) {
+                sim.rec.answered(day, 0, rating);
+            }
+            ts += ANSWER_SECS;
+        }
+        let decay = sim.prefs.decay();
         let mut today: Vec<TodayReview> = Vec::new();
-        for _ in 0..MAX_SESSION {
+        // Per concept (deck index), the card she last got wrong today.
+        let mut missed: HashMap<usize, usize> = HashMap::new();
+        let mut answers = 0;
+        while answers < MAX_SESSION {
             let pick = scheduler::pick_next(&self.states, &today, ts, &sim.prefs);
             let Some(slug) = pick.concept() else { break };
             let Some(si) = self.states.iter().position(|s| s.concept == slug) else {
                 break;
             };
             let k = self.state_concept[si];
-            let Some(card) = self.pick_card(sim.deck, si, k, &mut sim.rng) else {
+            let retry = matches!(pick, Pick::Relearn(_))
+                .then(|| missed.get(&k).copied())
+                .flatten();
+            let Some(card) = self.pick_card(deck, si, k, retry, ts, &mut sim.rng, decay) else {
                 break;
             };
-            let id = &sim.deck.cards[card].id;
-            let rating = sim.answer(card, k, day);
-            let Ok(out) = scheduler::apply(&self.states[si], rating, ts, &sim.prefs, &mut sim.rng)
-            else {
+            let Some(rating) = self.ask(sim, si, card, ts, pick.review_kind()) else {
                 break;
             };
             let phase = match pick {
@@ -530,14 +808,64 @@ impl Schedule for ByConcept {
                 _ => 1,
             };
             sim.rec.answered(day, phase, rating);
-            self.states[si] = self.states[si].after(&out, ts, id);
-            self.last_seen.insert(id.to_string(), ts);
+            answers += 1;
+            ts += ANSWER_SECS;
+            if rating == Rating::Again {
+                missed.insert(k, card);
+            }
             today.push(TodayReview {
                 concept: slug.to_string(),
                 rating: rating as u8,
                 kind: pick.review_kind(),
             });
-            ts += ANSWER_SECS;
+            // Extra cards of a concept reviewed on schedule whose weakest cards lag far behind.
+            let extra = self.policy == CardPolicy::CardMemory
+                && !matches!(pick, Pick::Relearn(_))
+                && rating != Rating::Again;
+            for _ in 0..if extra { EXTRA_CARDS } else { 0 } {
+                if !self.needs_extra(deck, k, ts, &sim.prefs) {
+                    break;
+                }
+                let Some(c) = self.pick_card(deck, si, k, None, ts, &mut sim.rng, decay) else {
+                    break;
+                };
+                let Some(r) = self.ask(sim, si, c, ts, ReviewKind::Practice) else {
+                    break;
+                };
+                sim.rec.answered(day, 1, r);
+                answers += 1;
+                ts += ANSWER_SECS;
+                if r == Rating::Again {
+                    missed.insert(k, c);
+                }
+            }
+        }
+    }
+}
+
+/// Where an FSRS-by-card card is in Anki's steps: learning steps 1 m and 10 m for a new card,
+/// one 10-minute relearning step after a lapse (Anki's defaults, which it keeps with FSRS);
+/// only a graduating answer takes FSRS's interval. FSRS's memory moves on every answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Step {
+    Learning(u8),
+    Review,
+    Relearning,
+}
+
+impl Step {
+    /// The step after an answer graded `rating`, and whether the card graduates (takes FSRS's
+    /// interval) rather than coming back in the session.
+    pub fn after(self, rating: Rating) -> (Step, bool) {
+        match (self, rating) {
+            (Step::Learning(_), Rating::Again) => (Step::Learning(0), false),
+            (Step::Learning(s), Rating::Hard) => (Step::Learning(s), false),
+            (Step::Learning(s), Rating::Good) if s + 1 < sm2::LEARNING_STEPS => {
+                (Step::Learning(s + 1), false)
+            }
+            (Step::Review, Rating::Again) => (Step::Relearning, false),
+            (Step::Relearning, Rating::Again | Rating::Hard) => (Step::Relearning, false),
+            _ => (Step::Review, true),
         }
     }
 }
@@ -545,7 +873,7 @@ impl Schedule for ByConcept {
 /// A card-level scheduler's state of one card.
 #[derive(Debug, Clone)]
 enum CardState {
-    Fsrs(ConceptState),
+    Fsrs(ConceptState, Step),
     Orbit(orbit::State),
     Sm2(sm2::State),
     Leitner(Option<usize>),
@@ -557,7 +885,7 @@ impl CardState {
             Kind::Orbit => CardState::Orbit(orbit::new(day as f64 + 0.5)),
             Kind::Sm2 => CardState::Sm2(sm2::new()),
             Kind::Leitner => CardState::Leitner(None),
-            _ => CardState::Fsrs(ConceptState::new(id, ts_of(day) - 60)),
+            _ => CardState::Fsrs(ConceptState::new(id, ts_of(day) - 60), Step::Learning(0)),
         }
     }
 
@@ -572,15 +900,16 @@ impl CardState {
         rng: &mut StdRng,
     ) -> (CardState, Next) {
         match self {
-            CardState::Fsrs(s) => match scheduler::apply(s, rating, ts, prefs, rng) {
+            CardState::Fsrs(s, step) => match scheduler::apply(s, rating, ts, prefs, rng) {
                 Ok(out) => {
                     let due_in = prefs.day_index(out.due_at) - prefs.day_index(ts);
-                    let next = if due_in <= 0 {
-                        Next::Today
+                    let (step, graduates) = step.after(rating);
+                    let next = if graduates {
+                        Next::InDays(due_in.max(1))
                     } else {
-                        Next::InDays(due_in)
+                        Next::Today
                     };
-                    (CardState::Fsrs(s.after(&out, ts, id)), next)
+                    (CardState::Fsrs(s.after(&out, ts, id), step), next)
                 }
                 Err(_) => (self.clone(), Next::InDays(1)),
             },
@@ -641,7 +970,8 @@ impl ByCard {
 }
 
 impl Schedule for ByCard {
-    fn read(&mut self, deck: &Deck, paper: usize, day: i64) {
+    fn read(&mut self, sim: &mut Sim<'_>, paper: usize, day: i64) {
+        let deck = sim.deck;
         for (c, card) in deck.cards.iter().enumerate() {
             if card.paper == paper && self.state[c].is_none() {
                 self.state[c] = Some(CardState::new(self.kind, &card.id, day));
@@ -658,7 +988,7 @@ impl Schedule for ByCard {
                 continue;
             };
             let card = &sim.deck.cards[c];
-            let rating = sim.answer(c, card.concept, day);
+            let rating = sim.answer(c, card.concept, ts);
             let phase = if !self.seen[c] {
                 0
             } else if repeat > 0 {
@@ -683,14 +1013,10 @@ impl Schedule for ByCard {
     }
 }
 
-/// Runs every (scheduler, ρ) for every learner on `config.threads` threads; `tick` is called
-/// once per learner finished.
+/// Runs every combination of [`Config::combos`] for every learner on `config.threads`
+/// threads; `tick` is called once per learner finished.
 pub fn run(deck: &Deck, config: &Config, tick: &(dyn Fn() + Sync)) -> Vec<Row> {
-    let combos: Vec<(Kind, f64)> = config
-        .kinds
-        .iter()
-        .flat_map(|k| config.rhos.iter().map(move |r| (*k, *r)))
-        .collect();
+    let combos = config.combos();
     let next = AtomicUsize::new(0);
     let threads = config.threads.clamp(1, 64);
     // Each thread returns its learners' runs; they are summed afterwards in learner order, so
@@ -708,7 +1034,7 @@ pub fn run(deck: &Deck, config: &Config, tick: &(dyn Fn() + Sync)) -> Vec<Row> {
                         let learner = Learner::new(deck, config.days, config.seed, l);
                         let per_combo = combos
                             .iter()
-                            .map(|(kind, rho)| learner.run(deck, *kind, *rho, config.days))
+                            .map(|combo| learner.run(deck, *combo, config.days))
                             .collect();
                         mine.push((l, per_combo));
                         tick();
@@ -733,11 +1059,15 @@ pub fn run(deck: &Deck, config: &Config, tick: &(dyn Fn() + Sync)) -> Vec<Row> {
     combos
         .iter()
         .zip(total)
-        .map(|((kind, rho), acc)| row(*kind, *rho, config, &acc))
+        .map(|(combo, acc)| row(combo, config, &acc))
         .collect()
 }
 
-fn row(kind: Kind, rho: f64, config: &Config, acc: &Acc) -> Row {
+/// The first and last day of the span `mean_retention` averages over.
+pub const MEAN_SPAN: (i64, i64) = (30, 365);
+
+fn row(combo: &Combo, config: &Config, acc: &Acc) -> Row {
+    let kind = combo.kind;
     let n = config.learners.max(1) as f64;
     let days = config.days.max(1);
     let samples = sample_days(config.days);
@@ -751,10 +1081,15 @@ fn row(kind: Kind, rho: f64, config: &Config, acc: &Acc) -> Row {
         .filter(|(d, _)| CHECKPOINTS.contains(d))
         .copied()
         .collect();
-    let mean_retention = if retention.is_empty() {
+    let span: Vec<f64> = curve
+        .iter()
+        .filter(|(d, _)| (MEAN_SPAN.0..=MEAN_SPAN.1).contains(d))
+        .map(|(_, r)| *r)
+        .collect();
+    let mean_retention = if span.is_empty() {
         0.0
     } else {
-        retention.values().sum::<f64>() / retention.len() as f64
+        span.iter().sum::<f64>() / span.len() as f64
     };
     let hours = acc.seconds / n / 3600.0;
     let weeks = acc
@@ -763,9 +1098,11 @@ fn row(kind: Kind, rho: f64, config: &Config, acc: &Acc) -> Row {
         .map(|w| w.iter().sum::<f64>() / n / w.len() as f64)
         .collect();
     Row {
+        memory: combo.model,
+        rho: combo.rho,
         scheduler: kind.short(),
+        target: combo.target,
         name: kind.name(),
-        rho,
         learners: config.learners,
         days: config.days,
         reviews_per_learner: acc.reviews / n,
@@ -773,39 +1110,39 @@ fn row(kind: Kind, rho: f64, config: &Config, acc: &Acc) -> Row {
         hours_per_learner: hours,
         retention,
         mean_retention,
-        retention_per_hour: if hours > 0.0 {
-            mean_retention * 100.0 / hours
-        } else {
-            0.0
-        },
         retention_curve: curve,
         reviews_per_day_by_week: weeks,
     }
 }
 
-/// The values of ρ in `rows`, in the order first met.
-fn distinct_rhos(rows: &[Row]) -> Vec<f64> {
-    let mut rhos: Vec<f64> = Vec::new();
+/// The (memory model, ρ) pairs in `rows`, in the order first met.
+fn distinct_groups(rows: &[Row]) -> Vec<(Model, f64)> {
+    let mut groups: Vec<(Model, f64)> = Vec::new();
     for r in rows {
-        if !rhos.contains(&r.rho) {
-            rhos.push(r.rho);
+        if !groups.contains(&(r.memory, r.rho)) {
+            groups.push((r.memory, r.rho));
         }
     }
-    rhos
+    groups
 }
 
-/// The results as a text table, one block per ρ.
+/// A desired retention for tables: the value, or "-" for a rule-based scheduler.
+fn target_text(target: Option<f64>) -> String {
+    target.map_or_else(|| "-".into(), |t| format!("{t}"))
+}
+
+/// The results as a text table, one block per (memory model, ρ).
 pub fn table(rows: &[Row]) -> String {
     use std::fmt::Write;
     let mut out = String::new();
-    for rho in distinct_rhos(rows) {
-        let _ = writeln!(out, "\ntransfer ρ = {rho}");
+    for (model, rho) in distinct_groups(rows) {
+        let _ = writeln!(out, "\nmemory {}, transfer ρ = {rho}", model.short());
         let _ = writeln!(
             out,
-            "{:<28} {:>9} {:>8} {:>7} {:>7} {:>7} {:>7} {:>9}",
-            "scheduler", "reviews", "min/day", "d30", "d90", "d180", "d365", "%-pt/hour"
+            "{:<28} {:>6} {:>9} {:>8} {:>7} {:>7} {:>7} {:>7} {:>9}",
+            "scheduler", "target", "reviews", "min/day", "d30", "d90", "d180", "d365", "mean30-365"
         );
-        for r in rows.iter().filter(|r| r.rho == rho) {
+        for r in rows.iter().filter(|r| r.rho == rho && r.memory == model) {
             let at = |d: i64| {
                 r.retention
                     .get(&d)
@@ -814,34 +1151,39 @@ pub fn table(rows: &[Row]) -> String {
             };
             let _ = writeln!(
                 out,
-                "{:<28} {:>9.0} {:>8.1} {:>7} {:>7} {:>7} {:>7} {:>9.2}",
+                "{:<28} {:>6} {:>9.0} {:>8.1} {:>7} {:>7} {:>7} {:>7} {:>9.1}%",
                 r.name,
+                target_text(r.target),
                 r.reviews_per_learner,
                 r.minutes_per_day,
                 at(30),
                 at(90),
                 at(180),
                 at(365),
-                r.retention_per_hour
+                r.mean_retention * 100.0
             );
         }
     }
     out
 }
 
-/// The chart file for `--plot`: per ρ, measured retention over time and answers per day, one
-/// line per scheduler, drawn by the same chart code as /progress ([`crate::charts`]).
+/// The chart file for `--plot`: per (memory model, ρ), measured retention over time and answers
+/// per day, one line per scheduler and target, drawn by the same chart code as /progress
+/// ([`crate::charts`]).
 pub fn plot(rows: &[Row]) -> String {
     use crate::charts::{standalone, Line, LineChart};
-    let rhos = distinct_rhos(rows);
+    let groups = distinct_groups(rows);
     let mut data: Vec<(String, String, Vec<Line>, Vec<Line>)> = Vec::new();
-    for (i, rho) in rhos.iter().enumerate() {
+    for (i, (model, rho)) in groups.iter().enumerate() {
         // One line per scheduler at this ρ, its points read from the row by `points`.
         let lines = |points: fn(&Row) -> Vec<(f64, f64)>| -> Vec<Line> {
             rows.iter()
-                .filter(|r| r.rho == *rho)
+                .filter(|r| r.rho == *rho && r.memory == *model)
                 .map(|r| Line {
-                    name: r.scheduler.to_string(),
+                    name: match r.target {
+                        Some(t) => format!("{} {t}", r.scheduler),
+                        None => r.scheduler.to_string(),
+                    },
                     points: points(r),
                 })
                 .collect()
@@ -859,7 +1201,12 @@ pub fn plot(rows: &[Row]) -> String {
                 .map(|(w, v)| ((w * 7) as f64, *v))
                 .collect()
         });
-        data.push((format!("lab-{i}"), format!("ρ = {rho}"), retention, per_day));
+        data.push((
+            format!("lab-{i}"),
+            format!("{} memory, ρ = {rho}", model.short()),
+            retention,
+            per_day,
+        ));
     }
     let titles: Vec<(String, String)> = data
         .iter()

@@ -1,5 +1,5 @@
 use super::baselines::{leitner, orbit, sm2, Next};
-use super::memory::{Memory, Truth};
+use super::memory::{Memory, Model, Truth};
 use super::*;
 use crate::scheduler::Rating;
 
@@ -178,7 +178,8 @@ fn a_small_lab_run_is_reproducible_and_measures_every_scheduler() {
     };
     let a = run(&deck, &config, &|| {});
     let b = run(&deck, &config, &|| {});
-    assert_eq!(a.len(), 5 * 3);
+    // Two memory models × three values of ρ × six schedulers, one target each.
+    assert_eq!(a.len(), 2 * 3 * 6);
     for (x, y) in a.iter().zip(&b) {
         assert_eq!(x.reviews_per_learner, y.reviews_per_learner);
         assert_eq!(x.retention, y.retention);
@@ -223,6 +224,12 @@ fn the_lab_defaults_are_the_command_line_defaults() {
     assert_eq!(d.rhos, [0.0, 0.5, 1.0]);
     assert_eq!(d.kinds, Kind::ALL);
     assert!(d.threads >= 1);
+    assert_eq!(d.memory, [Model::Fsrs, Model::Dash]);
+    assert_eq!(
+        (d.paperdeck_retention, d.fsrs_retention),
+        (vec![0.9], vec![0.9])
+    );
+    assert_eq!(d.equal_to, None);
     let c = Lab::try_parse_from([
         "lab",
         "--transfer",
@@ -235,11 +242,38 @@ fn the_lab_defaults_are_the_command_line_defaults() {
     .expect("valid")
     .config;
     assert_eq!((c.learners, c.rhos), (3, vec![0.25, 1.0]));
+    let c = Lab::try_parse_from([
+        "lab",
+        "--paperdeck-retention",
+        "0.93",
+        "--paperdeck-retention",
+        "0.96",
+        "--fsrs-retention",
+        "0.8",
+        "--equal-retention",
+        "orbit",
+        "--memory",
+        "dash",
+    ])
+    .expect("valid")
+    .config;
+    assert_eq!(c.paperdeck_retention, [0.93, 0.96]);
+    assert_eq!(c.fsrs_retention, [0.8]);
+    assert_eq!(
+        (c.equal_to, c.memory.clone()),
+        (Some(Kind::Orbit), vec![Model::Dash])
+    );
+    // Two targets for each paperdeck, one FSRS-by-card target and three rule-based schedulers.
+    assert_eq!(c.combos().len(), 3 * (2 + 2 + 1 + 3));
     for bad in [
         ["--transfer", "1.5"],
         ["--transfer", "-0.1"],
         ["--learners", "0"],
         ["--days", "0"],
+        ["--paperdeck-retention", "1"],
+        ["--fsrs-retention", "0.4"],
+        ["--equal-retention", "anki"],
+        ["--memory", "act-r"],
     ] {
         assert!(
             Lab::try_parse_from(["lab", bad[0], bad[1]]).is_err(),
@@ -260,4 +294,142 @@ fn the_readme_states_the_decks_real_size() {
     assert!(readme.contains(&said), "README.md should say \"{said}\"");
     let mean = format!("the mean over all {} cards", deck.cards.len());
     assert!(readme.contains(&mean), "README.md should say \"{mean}\"");
+}
+
+#[test]
+fn fsrs_by_card_takes_ankis_learning_and_relearning_steps() {
+    // A new card: Good, Good graduates (steps 1 m and 10 m); Again starts the steps over.
+    let (s, out) = Step::Learning(0).after(Rating::Good);
+    assert_eq!((s, out), (Step::Learning(1), false));
+    assert_eq!(s.after(Rating::Again), (Step::Learning(0), false));
+    assert_eq!(s.after(Rating::Good), (Step::Review, true));
+    assert_eq!(Step::Learning(0).after(Rating::Easy), (Step::Review, true));
+    // A lapse: one relearning step, then FSRS's interval.
+    assert_eq!(Step::Review.after(Rating::Again), (Step::Relearning, false));
+    assert_eq!(Step::Review.after(Rating::Hard), (Step::Review, true));
+    assert_eq!(Step::Relearning.after(Rating::Good), (Step::Review, true));
+}
+
+#[test]
+fn paperdecks_in_page_questions_are_answered_on_the_reading_day() {
+    let mut deck = Deck::synthetic(2, 2, 4);
+    // Paper 0's page asks three questions, one of them of its second concept.
+    deck.in_page[0] = vec![0, 1, 4];
+    let learner = Learner::new(&deck, 30, 1, 0);
+    let mut sim = sim_for(&deck, &learner);
+    let mut paperdeck = ByConcept::new(&deck, CardPolicy::Rotation);
+    paperdeck.read(&mut sim, 0, 0);
+    assert_eq!(sim.rec.run.reviews, 3);
+    // Both concepts are unlocked and learnt from the page; paper 1's are not yet.
+    assert_eq!(paperdeck.state_concept, [0, 1]);
+    assert!(paperdeck.states.iter().all(|s| s.memory().is_some()));
+    for id in ["c0-0", "c0-1", "c1-0"] {
+        assert!(paperdeck.last_seen.contains_key(id), "{id}");
+    }
+    // Reading paper 1, which asks nothing, only unlocks its concepts.
+    paperdeck.read(&mut sim, 1, 3);
+    assert_eq!(sim.rec.run.reviews, 3);
+    assert_eq!(paperdeck.states.len(), 4);
+    assert!(paperdeck.states[2].memory().is_none());
+}
+
+#[test]
+fn equal_retention_reads_each_schedulers_own_frontier() {
+    let deck = Deck::synthetic(3, 2, 4);
+    let config = Config {
+        learners: 4,
+        days: 200,
+        rhos: vec![0.5],
+        memory: vec![Model::Fsrs],
+        kinds: vec![Kind::Paperdeck, Kind::FsrsCard, Kind::Orbit],
+        paperdeck_retention: vec![0.8, 0.97],
+        fsrs_retention: vec![0.7, 0.95],
+        threads: 2,
+        ..Config::default()
+    };
+    let rows = run(&deck, &config, &|| {});
+    let matched = equal::compare(&rows, Kind::Orbit);
+    assert_eq!(matched.len(), 2);
+    let orbit = rows.iter().find(|r| r.scheduler == "orbit").expect("orbit");
+    for m in &matched {
+        assert_eq!(m.matched_to.retention_day180, orbit.retention[&180]);
+        let mine: Vec<&Row> = rows.iter().filter(|r| r.scheduler == m.scheduler).collect();
+        let points: Vec<(f64, f64)> = mine
+            .iter()
+            .map(|r| (r.retention[&180], r.reviews_per_learner))
+            .collect();
+        assert_eq!(
+            m.reviews_at_day180,
+            equal::interpolate(&points, orbit.retention[&180])
+        );
+    }
+    let json = serde_json::to_value(&matched[0]).expect("json");
+    for key in [
+        "memory",
+        "rho",
+        "scheduler",
+        "matched_to",
+        "reviews_at_day180",
+        "reviews_at_mean",
+    ] {
+        assert!(json.get(key).is_some(), "{key}");
+    }
+    let row = serde_json::to_value(&rows[0]).expect("json");
+    for key in [
+        "memory",
+        "rho",
+        "scheduler",
+        "target",
+        "reviews_per_learner",
+        "retention",
+        "mean_retention",
+    ] {
+        assert!(row.get(key).is_some(), "{key}");
+    }
+    assert!(row.get("retention_per_hour").is_none());
+}
+
+/// A run's simulator for learner 0 of `deck` under the FSRS memory model at ρ = 0.5.
+fn sim_for<'a>(deck: &'a Deck, learner: &'a Learner) -> Sim<'a> {
+    Sim {
+        deck,
+        hidden: Hidden::Fsrs(
+            &learner.truth,
+            Memory::new(0.5, deck.cards.len(), deck.concepts.len()),
+        ),
+        rng: StdRng::seed_from_u64(1),
+        prefs: lab_prefs(),
+        rec: Recorder::new(deck, 30),
+    }
+}
+
+#[test]
+fn with_card_memory_every_card_is_met_after_reading_and_the_missed_fact_comes_back() {
+    let deck = Deck::synthetic(2, 2, 4);
+    let learner = Learner::new(&deck, 30, 1, 0);
+    let mut sim = sim_for(&deck, &learner);
+    let mut paperdeck = ByConcept::new(&deck, CardPolicy::CardMemory);
+    paperdeck.read(&mut sim, 0, 0);
+    paperdeck.session(&mut sim, 0);
+    // Paper 0's eight cards all have a memory of their own; paper 1's none.
+    assert!((0..8).all(|c| paperdeck.memory[c].is_some_and(|m| m.seen())));
+    assert!((8..16).all(|c| paperdeck.memory[c].is_none()));
+    // A relearn after a miss asks the missed fact: card 0's fact is c0-f0, also card 1.
+    let ts = ts_of(5);
+    let decay = sim.prefs.decay();
+    for _ in 0..20 {
+        let c = paperdeck.pick_card(&deck, 0, 0, Some(0), ts, &mut sim.rng, decay);
+        assert!(matches!(c, Some(0 | 1)), "{c:?}");
+    }
+    // Without a miss it picks the weakest card by its own memory.
+    let weakest = (0..4)
+        .min_by(|a, b| {
+            let r = |c: usize| paperdeck.memory[c].map_or(0.0, |m| m.recall(ts, decay));
+            r(*a).total_cmp(&r(*b))
+        })
+        .unwrap_or(0);
+    assert_eq!(
+        paperdeck.pick_card(&deck, 0, 0, None, ts, &mut sim.rng, decay),
+        Some(weakest)
+    );
 }

@@ -17,8 +17,8 @@ pub mod cli;
 pub mod load;
 pub mod page;
 pub mod pg_cluster;
-pub mod quiz;
 pub mod process;
+pub mod quiz;
 
 /// The password every test learner gets: long enough for the sign-up rules.
 pub const PW: &str = "a good long passphrase";
