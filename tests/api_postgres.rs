@@ -47,10 +47,10 @@ mod security;
 mod seminar;
 #[path = "api/settings.rs"]
 mod settings;
-#[path = "api/slips.rs"]
-mod slips;
 #[path = "api/shared_pages.rs"]
 mod shared_pages;
+#[path = "api/slips.rs"]
+mod slips;
 #[path = "api/startup.rs"]
 mod startup;
 

@@ -29,12 +29,12 @@
 //! model's size ("PaLM 540B") are fine, while a different term that merely contains part of the
 //! answer is not. Latin words must match whole ("RM" is not found inside "Transformer").
 
+use crate::content::Content;
 use crate::text::normalize::is_punct;
-pub use crate::text::numbers::{read_numbers, Reading};
 use crate::text::numbers::{
     arabic_at, decimal, english_magnitude, fold_chars, negated, skip_spaces, starts_with,
 };
-use crate::content::Content;
+pub use crate::text::numbers::{read_numbers, Reading};
 use std::collections::{HashMap, HashSet};
 
 /// How far a typed number may be from the expected one, relative, after rounding agrees.
@@ -157,7 +157,9 @@ fn renderings() -> Vec<Vec<String>> {
 }
 
 /// Words a term's acronym skips ("Reinforcement Learning from Human Feedback" is RLHF).
-const ACRONYM_SKIPS: [&str; 10] = ["of", "from", "the", "for", "and", "with", "to", "a", "an", "on"];
+const ACRONYM_SKIPS: [&str; 10] = [
+    "of", "from", "the", "for", "and", "with", "to", "a", "an", "on",
+];
 
 /// The acronyms of an English name of two or more words: the initials of every word (CoT,
 /// ICL), and of every word but the small ones (RLHF). "fine-tuning" is two words (SFT).
@@ -170,7 +172,11 @@ fn acronyms(name: &str) -> Vec<String> {
         .split(|c: char| c == ' ' || c == '-')
         .filter(|w| !w.is_empty())
         .collect();
-    if words.len() < 2 || !words.iter().all(|w| w.chars().all(|c| c.is_ascii_alphabetic())) {
+    if words.len() < 2
+        || !words
+            .iter()
+            .all(|w| w.chars().all(|c| c.is_ascii_alphabetic()))
+    {
         return Vec::new();
     }
     let initials = |skip: bool| -> String {
@@ -193,8 +199,20 @@ fn acronyms(name: &str) -> Vec<String> {
 /// Words after a name that only say what kind of thing it is or that it is being used
 /// ("LoRA 方法", "QLoRA 微调"): when the name alone is the answer, they are part of it.
 const GENERIC_HEADS: [&str; 14] = [
-    "模型", "方法", "技术", "基准", "数据集", "框架", "算法", "微调", "训练", "model", "method",
-    "technique", "benchmark", "dataset",
+    "模型",
+    "方法",
+    "技术",
+    "基准",
+    "数据集",
+    "框架",
+    "算法",
+    "微调",
+    "训练",
+    "model",
+    "method",
+    "technique",
+    "benchmark",
+    "dataset",
 ];
 
 impl NameIndex {
@@ -229,7 +247,12 @@ impl NameIndex {
         for group in renderings() {
             let ids: HashSet<usize> = group
                 .iter()
-                .flat_map(|n| by_name.get(&fold_name(n).text()).cloned().unwrap_or_default())
+                .flat_map(|n| {
+                    by_name
+                        .get(&fold_name(n).text())
+                        .cloned()
+                        .unwrap_or_default()
+                })
                 .collect();
             for &id in &ids {
                 for n in &group {

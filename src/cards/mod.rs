@@ -8,8 +8,8 @@ pub mod grading;
 pub mod lint;
 
 use crate::content::names::{self, Names};
-use crate::text::normalize;
 use crate::content::{Bound, Content, Fact, FactBody, Paper};
+use crate::text::normalize;
 use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
 use rand::SeedableRng;

@@ -728,4 +728,3 @@ fn small_int(c: &[char], j: usize) -> Option<(i32, usize)> {
     let n: i32 = s.parse().ok()?;
     (n <= 30).then_some((n, k))
 }
-

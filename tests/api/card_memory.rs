@@ -241,11 +241,15 @@ async fn progress_shows_each_concepts_unmet_cards_and_weakest_fact() {
         .unwrap();
 
     let page = app.get("/progress").await;
-    let row_start = page
+    // Its row in the concept table (the concept is linked elsewhere on the page too).
+    let table = &page.body[page
         .body
+        .find("class=\"concept-table\"")
+        .expect("the table")..];
+    let row_start = table
         .find(&format!("<a href=\"/concepts/{concept}\">"))
         .expect("the concept's row");
-    let row = &page.body[row_start..];
+    let row = &table[row_start..];
     let row = &row[..row.find("</th>").expect("its first cell")];
     assert!(row.contains(&format!("还有 {unmet} 题没见过")), "{row}");
     // The one card she answered is its weakest, linked to where the paper explains it.

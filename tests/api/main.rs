@@ -24,6 +24,6 @@ mod retest;
 mod security;
 mod seminar;
 mod settings;
-mod slips;
 mod shared_pages;
+mod slips;
 mod startup;

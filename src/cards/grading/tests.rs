@@ -114,7 +114,10 @@ struct NameGroup {
 #[test]
 fn no_rendering_joins_two_terms() {
     let plain = NameIndex::new(Vec::new());
-    assert!(!renderings().is_empty(), "renderings.toml parses and has groups");
+    assert!(
+        !renderings().is_empty(),
+        "renderings.toml parses and has groups"
+    );
     let names = crate::content::names::entries(content());
     for group in renderings() {
         let owners: HashSet<&str> = names
@@ -522,5 +525,51 @@ proptest! {
             noisy = full_width(&noisy);
         }
         prop_assert_eq!(grade(&noisy), grade(&typed), "{:?} vs {:?}", noisy, typed);
+    }
+
+    /// Issue 21 §2 as properties over the test index: any name of a term, with a maker before
+    /// it (with or without 的) or a generic word after it, or inside a sentence, is that term;
+    /// the same with a second, different term joined by 和 or 还是, or negated, is not.
+    #[test]
+    fn the_spelling_rules_hold_for_every_term(
+        entry in 0usize..64,
+        name in 0usize..4,
+        other in 0usize..64,
+        maker in 0usize..4,
+        with_de in any::<bool>(),
+        head in 0usize..GENERIC_HEADS.len(),
+        frame in 0usize..3,
+    ) {
+        const MAKERS: [&str; 4] = ["Google", "Meta", "OpenAI", "DeepMind"];
+        const FRAMES: [(&str, &str); 3] = [("", ""), ("我觉得是", "吧"), ("答案应该是", "。")];
+        let index = index();
+        let (entry, other) = (entry % index.len(), other % index.len());
+        let names = index.entry(entry).unwrap_or_default().to_vec();
+        let others = index.entry(other).unwrap_or_default().to_vec();
+        // Makers are answers of their own; a name that is itself a generic word or a bare
+        // number is not what the rules are about.
+        prop_assume!(!MAKERS.contains(&names[0].as_str()));
+        let n = names[name % names.len()].clone();
+        prop_assume!(!GENERIC_HEADS.contains(&fold_name(&n).text().as_str()));
+        let expected = [names[0].clone()];
+        let right = |typed: &str| check_name(typed, &expected, &index);
+        let (open, close) = FRAMES[frame];
+        prop_assert!(right(&n), "{n:?}");
+        let de = if with_de { " 的 " } else { " " };
+        let made = format!("{open}{}{de}{n}{close}", MAKERS[maker]);
+        prop_assert!(right(&made), "{made:?}");
+        let headed = format!("{open}{n} {}{close}", GENERIC_HEADS[head]);
+        prop_assert!(right(&headed), "{headed:?}");
+        prop_assert!(!right(&format!("不是{n}")), "negated {n:?}");
+        let shares = index.lookup(&others[0]).contains(&entry) || others.iter().any(|o| names.contains(o));
+        let o = &others[0];
+        // A second term that contains the first ("双重量化" and "量化") is one candidate.
+        let nested = fold_name(o).text().contains(&fold_name(&n).text())
+            || fold_name(&n).text().contains(&fold_name(o).text());
+        if other != entry && !shares && !nested && !MAKERS.contains(&o.as_str()) {
+            for joined in [format!("{n}和{o}"), format!("{n} 还是 {o}")] {
+                prop_assert!(!right(&joined), "{joined:?}");
+            }
+        }
     }
 }

@@ -3,10 +3,10 @@
 //! and an explanation that judges "the statement" for both of its variants.
 
 use super::{card_place, is_number, options_of, LintIssue};
-use crate::text::normalize::{fold, parse_quantity};
 use crate::cards::{Card, CardKind};
 use crate::content::names::{self, Names};
 use crate::content::{Content, FactBody};
+use crate::text::normalize::{fold, parse_quantity};
 
 /// "其中几种": the number before the unit is the whole, and the answer is a part of it.
 const PART_WORDS: [&str; 5] = ["其中", "之中", "当中", "中的", "里的"];
