@@ -8,20 +8,7 @@ use chrono::{Datelike, Duration, NaiveDate};
 use std::fmt::Write;
 
 /// Escapes text for SVG/HTML content and attributes.
-pub fn esc(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            _ => out.push(c),
-        }
-    }
-    out
-}
+pub use crate::text::html::escape as esc;
 
 fn date_of(day: i64) -> NaiveDate {
     NaiveDate::default() + Duration::days(day)

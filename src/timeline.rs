@@ -112,7 +112,15 @@ pub fn svg(items: &[TimelineItem]) -> String {
         r#"<line class="tl-axis" x1="{AXIS_X}" y1="{TOP}" x2="{AXIS_X}" y2="{}"/>"#,
         bottom - 8.0
     );
-    for (day, year, month) in &month_marks {
+    month_ticks(&mut s, &month_marks, origin);
+    item_marks(&mut s, items, &placed);
+    s.push_str("</svg></div>");
+    s
+}
+
+/// The month ticks and labels on the axis; `origin` is the day at the top.
+fn month_ticks(s: &mut String, month_marks: &[(i64, u32, u32)], origin: i64) {
+    for (day, year, month) in month_marks {
         let y = TOP + (day - origin) as f64 * PX_PER_DAY;
         let _ = write!(
             s,
@@ -132,6 +140,11 @@ pub fn svg(items: &[TimelineItem]) -> String {
             y + 4.5
         );
     }
+}
+
+/// Each item's mark on the axis (a dot for a paper, a diamond for an event), its leader line and
+/// its label; `placed[0]` is the axis origin.
+fn item_marks(s: &mut String, items: &[TimelineItem], placed: &[Placed]) {
     for (it, p) in items.iter().zip(placed.iter().skip(1)) {
         let kind = if it.paper.is_some() {
             "tl-paper"
@@ -170,8 +183,6 @@ pub fn svg(items: &[TimelineItem]) -> String {
             esc(&short_date(it))
         );
     }
-    s.push_str("</svg></div>");
-    s
 }
 
 #[cfg(test)]

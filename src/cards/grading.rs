@@ -168,10 +168,7 @@ fn acronyms(name: &str) -> Vec<String> {
     if !t.is_ascii() {
         return Vec::new();
     }
-    let words: Vec<&str> = t
-        .split(|c: char| c == ' ' || c == '-')
-        .filter(|w| !w.is_empty())
-        .collect();
+    let words: Vec<&str> = t.split([' ', '-']).filter(|w| !w.is_empty()).collect();
     if words.len() < 2
         || !words
             .iter()
@@ -477,6 +474,36 @@ fn size_token(t: &Folded, k: usize) -> Option<String> {
     Some(t.chars[k..=j].iter().collect())
 }
 
+/// Every place one of `patterns` occurs in `t`, whole words only: (start, end, length, name).
+fn occurrences<'p>(
+    t: &Folded,
+    patterns: impl Iterator<Item = &'p (Vec<char>, String)>,
+) -> Vec<(usize, usize, usize, &'p str)> {
+    let mut found = Vec::new();
+    for (pat, name) in patterns {
+        let n = pat.len();
+        if n == 0 || n > t.chars.len() {
+            continue;
+        }
+        for s in 0..=t.chars.len() - n {
+            if t.chars[s..s + n] != pat[..] || t.joined(s) {
+                continue;
+            }
+            let mut e = s + n;
+            if t.joined(e) {
+                // "transformers" for "Transformer": a plural s ends the word.
+                let plural = t.chars[e] == 's' && class(pat[n - 1]) == 1 && !t.joined(e + 1);
+                if !plural {
+                    continue;
+                }
+                e += 1;
+            }
+            found.push((s, e, n, name.as_str()));
+        }
+    }
+    found
+}
+
 /// True when `typed` names the expected thing: see the module documentation. `expected` is
 /// the card's answer and its accepted names.
 pub fn check_name(typed: &str, expected: &[String], index: &NameIndex) -> bool {
@@ -501,28 +528,7 @@ pub fn check_name(typed: &str, expected: &[String], index: &NameIndex) -> bool {
         .filter(|e| !index.by_name.contains_key(*e))
         .map(|e| (e.chars().collect(), e.clone()))
         .collect();
-    let mut found: Vec<(usize, usize, usize, &str)> = Vec::new(); // (start, end, len, name)
-    for (pat, name) in index.patterns.iter().chain(extra.iter()) {
-        let n = pat.len();
-        if n == 0 || n > t.chars.len() {
-            continue;
-        }
-        for s in 0..=t.chars.len() - n {
-            if t.chars[s..s + n] != pat[..] || t.joined(s) {
-                continue;
-            }
-            let mut e = s + n;
-            if t.joined(e) {
-                // "transformers" for "Transformer": a plural s ends the word.
-                let plural = t.chars[e] == 's' && class(pat[n - 1]) == 1 && !t.joined(e + 1);
-                if !plural {
-                    continue;
-                }
-                e += 1;
-            }
-            found.push((s, e, n, name.as_str()));
-        }
-    }
+    let mut found = occurrences(&t, index.patterns.iter().chain(extra.iter()));
     // Longest first, then leftmost; a shorter name inside a longer one is part of it.
     found.sort_by(|a, b| b.2.cmp(&a.2).then(a.0.cmp(&b.0)));
     let mut taken = vec![false; t.chars.len()];
@@ -550,7 +556,8 @@ pub fn check_name(typed: &str, expected: &[String], index: &NameIndex) -> bool {
             // "QLoRA 微调": a generic word right after the right name.
             let after_right = k > 0 && names[k - 1].3 && names[k - 1].1 == s;
             let generic = GENERIC_HEADS.contains(&name);
-            if !(maker && next_right.is_some()) && !(generic && after_right) {
+            let excused = (maker && next_right.is_some()) || (generic && after_right);
+            if !excused {
                 return false;
             }
             continue;

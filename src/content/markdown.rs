@@ -237,6 +237,7 @@ pub fn render_section(src: &str, section: &str, page: &mut PageNotes<'_>) -> Ren
     let mut blocked = 0usize;
     let mut in_text_block = 0usize;
     let mut paragraph = 0usize;
+    let mut in_cell = 0usize;
     for ev in Parser::new_ext(src, options()).map(no_raw_html) {
         match ev {
             Event::Start(Tag::Paragraph) => {
@@ -275,6 +276,19 @@ pub fn render_section(src: &str, section: &str, page: &mut PageNotes<'_>) -> Ren
                 marks.para.push_str(&text);
                 events.push(Event::Text(text));
             }
+            ev @ Event::Start(Tag::TableCell) => {
+                in_cell += 1;
+                events.push(ev);
+            }
+            ev @ Event::End(TagEnd::TableCell) => {
+                in_cell = in_cell.saturating_sub(1);
+                events.push(ev);
+            }
+            // A narrow column on a phone breaks at any hyphen: "GPT-3" must not become "GPT-/3".
+            Event::Text(text) if in_cell > 0 => {
+                let kept = crate::text::html::keep_numbers_whole(&text);
+                events.push(Event::Html(CowStr::from(kept)));
+            }
             other => events.push(other),
         }
     }
@@ -290,6 +304,14 @@ pub fn render_section(src: &str, section: &str, page: &mut PageNotes<'_>) -> Ren
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn numbers_in_table_cells_stay_whole_and_escaped() {
+        let mut page = PageNotes::new(&[], |_| false);
+        let out = render_section("| a |\n|---|\n| 微调 GPT-3 <b> |\n", "s", &mut page).html;
+        assert!(out.contains(r#"<span class="nobr">GPT-3</span>"#), "{out}");
+        assert!(out.contains("&lt;b&gt;") && !out.contains("<b>"), "{out}");
+    }
 
     #[test]
     fn raw_html_is_escaped() {

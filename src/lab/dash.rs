@@ -224,15 +224,7 @@ impl Memory {
 
     /// Measured retention at `t`: the mean recall probability over all cards.
     pub fn retention(&self, truth: &Truth, concept_of: &[usize], t: f64) -> f64 {
-        if concept_of.is_empty() {
-            return 0.0;
-        }
-        let sum: f64 = concept_of
-            .iter()
-            .enumerate()
-            .map(|(c, k)| self.p_recall(truth, c, *k, t))
-            .sum();
-        sum / concept_of.len() as f64
+        super::memory::mean_over_cards(concept_of, |c, k| self.p_recall(truth, c, k, t))
     }
 }
 

@@ -188,16 +188,20 @@ impl Memory {
     /// Measured retention on `day`: the mean recall probability over all cards, read from the
     /// hidden model. `concept_of[c]` is card `c`'s concept.
     pub fn retention(&self, truth: &Truth, concept_of: &[usize], day: i64) -> f64 {
-        if concept_of.is_empty() {
-            return 0.0;
-        }
-        let sum: f64 = concept_of
-            .iter()
-            .enumerate()
-            .map(|(c, k)| f64::from(self.p_recall(truth, c, *k, day)))
-            .sum();
-        sum / concept_of.len() as f64
+        mean_over_cards(concept_of, |c, k| {
+            f64::from(self.p_recall(truth, c, k, day))
+        })
     }
+}
+
+/// The mean of `p(card, concept)` over every card; 0 for no cards. Both hidden memory models
+/// measure retention this way.
+pub fn mean_over_cards(concept_of: &[usize], p: impl Fn(usize, usize) -> f64) -> f64 {
+    if concept_of.is_empty() {
+        return 0.0;
+    }
+    let sum: f64 = concept_of.iter().enumerate().map(|(c, k)| p(c, *k)).sum();
+    sum / concept_of.len() as f64
 }
 
 /// Which hidden memory model the learners have (`--memory`).

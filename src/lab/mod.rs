@@ -1167,13 +1167,19 @@ pub fn table(rows: &[Row]) -> String {
     out
 }
 
-/// The chart file for `--plot`: per (memory model, ρ), measured retention over time and answers
-/// per day, one line per scheduler and target, drawn by the same chart code as /progress
-/// ([`crate::charts`]).
-pub fn plot(rows: &[Row]) -> String {
-    use crate::charts::{standalone, Line, LineChart};
+/// Per (memory model, ρ): the chart id, its label, the retention lines and the answers-per-day
+/// lines, one line per scheduler (and target).
+type PlotGroup = (
+    String,
+    String,
+    Vec<crate::charts::Line>,
+    Vec<crate::charts::Line>,
+);
+
+fn plot_lines(rows: &[Row]) -> Vec<PlotGroup> {
+    use crate::charts::Line;
     let groups = distinct_groups(rows);
-    let mut data: Vec<(String, String, Vec<Line>, Vec<Line>)> = Vec::new();
+    let mut data: Vec<PlotGroup> = Vec::new();
     for (i, (model, rho)) in groups.iter().enumerate() {
         // One line per scheduler at this ρ, its points read from the row by `points`.
         let lines = |points: fn(&Row) -> Vec<(f64, f64)>| -> Vec<Line> {
@@ -1208,6 +1214,15 @@ pub fn plot(rows: &[Row]) -> String {
             per_day,
         ));
     }
+    data
+}
+
+/// The chart file for `--plot`: per (memory model, ρ), measured retention over time and answers
+/// per day, one line per scheduler and target, drawn by the same chart code as /progress
+/// ([`crate::charts`]).
+pub fn plot(rows: &[Row]) -> String {
+    use crate::charts::{standalone, LineChart};
+    let data = plot_lines(rows);
     let titles: Vec<(String, String)> = data
         .iter()
         .map(|(_, rho, _, _)| {

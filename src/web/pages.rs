@@ -48,31 +48,7 @@ impl PaperTitles for Paper {
     }
 }
 
-/// Escapes `text` for HTML and keeps each number-like word ("PaLM-540B", "1.4", "5-shot") on
-/// one line: a number split across lines ("PaLM-/540B") misreads, and on a phone a narrow
-/// column breaks at any hyphen. Chinese text around it still wraps anywhere.
-pub fn keep_numbers_whole(text: &str) -> String {
-    let is_word = |c: char| c.is_ascii_alphanumeric() || ".,:%+/×-".contains(c);
-    let mut out = String::with_capacity(text.len() + 32);
-    let mut rest = text;
-    while let Some(start) = rest.find(|c: char| c.is_ascii_alphanumeric()) {
-        out.push_str(&crate::charts::esc(&rest[..start]));
-        let word = &rest[start..];
-        let len = word.find(|c: char| !is_word(c)).unwrap_or(word.len());
-        let (w, after) = word.split_at(len);
-        if w.chars().any(|c| c.is_ascii_digit()) && w.contains(['-', '.', ',', ':', '/', '+', '×'])
-        {
-            out.push_str(r#"<span class="nobr">"#);
-            out.push_str(&crate::charts::esc(w));
-            out.push_str("</span>");
-        } else {
-            out.push_str(&crate::charts::esc(w));
-        }
-        rest = after;
-    }
-    out.push_str(&crate::charts::esc(rest));
-    out
-}
+pub use crate::text::html::keep_numbers_whole;
 
 /// `{"database": "ok", "writer": "ok", "writer_restarts": 0}`: 200 while answers can be
 /// recorded (a writer being restarted will be back in a moment), 503 otherwise.

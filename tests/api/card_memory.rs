@@ -145,12 +145,7 @@ async fn an_undone_answer_leaves_the_card_as_before() {
     let card = q.input("card").unwrap();
     let (id, fb) = app.submit(&answer_fields(&q)).await;
     assert!(seen(&app, &card).await);
-    let undo = app
-        .post(
-            "/quiz/undo",
-            &[("csrf", &fb.csrf()), ("review", &id.to_string())],
-        )
-        .await;
+    let undo = app.undo(&fb, id).await;
     assert_eq!(undo.status, 303);
     assert!(
         !seen(&app, &card).await,

@@ -95,12 +95,7 @@ async fn b1_an_answer_to_a_question_replaced_since_goes_on_with_the_quiz() {
     let app = reader_of("llama").await;
     let fields = app.some_answer().await;
     let (first, fb) = app.submit(&fields).await;
-    let undo = app
-        .post(
-            "/quiz/undo",
-            &[("csrf", &fb.csrf()), ("review", &first.to_string())],
-        )
-        .await;
+    let undo = app.undo(&fb, first).await;
     assert_eq!(undo.status, 303);
     let again = app.post_answer(&fields).await;
     assert_eq!(again.status, 303, "{}", again.body);
@@ -229,12 +224,7 @@ async fn b2_error_pages_keep_her_header_speak_in_words_and_offer_only_real_ways_
     // A conflict: undoing an answer that is no longer her latest.
     let (first, fb) = app.submit(&app.some_answer().await).await;
     app.submit(&app.some_answer().await).await;
-    let page = app
-        .post(
-            "/quiz/undo",
-            &[("csrf", &fb.csrf()), ("review", &first.to_string())],
-        )
-        .await;
+    let page = app.undo(&fb, first).await;
     assert_error_page_keeps_her(&app, &page, 409, "xiaowen").await;
     // A form from another session (a stale token): refused, and she still looks logged in.
     let page = app

@@ -326,6 +326,13 @@ impl TestApp {
             .unwrap_or_else(|e| panic!("POST {path}: body: {e}"))
     }
 
+    /// Undoes review `review` with the token of the feedback page `fb`.
+    pub async fn undo(&self, fb: &Page, review: i64) -> Page {
+        let review = review.to_string();
+        self.post("/quiz/undo", &[("csrf", &fb.csrf()), ("review", &review)])
+            .await
+    }
+
     /// Posts `form` to `path`, asserting that it answers `want` (the body shown when not).
     pub async fn post_expect(&self, path: &str, form: &[(&str, &str)], want: u16) -> Page {
         let page = self.post(path, form).await;
