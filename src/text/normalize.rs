@@ -3,6 +3,8 @@
 //! The quiz grades typed answers with [`crate::cards::grading::check`]; [`matches`] is the older
 //! exact-text grader, kept for callers that compare option texts.
 
+use super::numbers::to_halfwidth;
+
 /// Folds a string for comparison: full-width forms to half-width, lower case, no white space or
 /// punctuation (ASCII or CJK). A '.' between two digits is kept: "6.5B" and "65B" are different
 /// numbers, and "GPT-3.5" is not "GPT-35".
@@ -20,14 +22,6 @@ pub fn fold(s: &str) -> String {
         })
         .flat_map(|(_, c)| c.to_lowercase())
         .collect()
-}
-
-pub(crate) fn to_halfwidth(c: char) -> char {
-    match c {
-        '\u{ff01}'..='\u{ff5e}' => char::from_u32(c as u32 - 0xfee0).unwrap_or(c),
-        '\u{3000}' => ' ',
-        _ => c,
-    }
 }
 
 pub(crate) fn is_punct(c: char) -> bool {

@@ -3,7 +3,15 @@
 //! grader (`cards::grading`), the older exact matcher ([`super::normalize`]) and the content
 //! lints alike, so it lives below all of them.
 
-use super::normalize::to_halfwidth;
+/// Full-width ASCII (Ａ１％) and the ideographic space as their half-width forms: a Chinese input
+/// method types either.
+pub(crate) fn to_halfwidth(c: char) -> char {
+    match c {
+        '\u{ff01}'..='\u{ff5e}' => char::from_u32(c as u32 - 0xfee0).unwrap_or(c),
+        '\u{3000}' => ' ',
+        _ => c,
+    }
+}
 
 /// One number as she wrote it.
 #[derive(Debug, Clone, Copy, PartialEq)]
