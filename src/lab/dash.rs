@@ -101,7 +101,13 @@ impl Trace {
 
     /// Adds a study event at `t`; its decay depends on the strength just before it.
     pub fn study(&mut self, p: &Params, t: f64) {
-        let d = p.c * self.activation(p, t) + p.alpha;
+        let activation = self.activation(p, t);
+        self.study_at(p, t, activation);
+    }
+
+    /// [`Trace::study`] with `exp(h(t))` already known.
+    fn study_at(&mut self, p: &Params, t: f64, activation: f64) {
+        let d = p.c * activation + p.alpha;
         self.events.push(Event { t, w: 1.0, d });
         if self.events.len() > MAX_EVENTS {
             self.merge_closest(t);
@@ -182,18 +188,34 @@ impl Memory {
     /// The probability that she answers card `card` (of concept `concept`) right at `t` days.
     pub fn p_recall(&self, truth: &Truth, card: usize, concept: usize, t: f64) -> f64 {
         let p = &truth.params;
-        let rho = self.rho;
         let strength = |traces: &[Trace], i: usize| {
             traces
                 .get(i)
                 .map_or(PRIOR.ln(), |tr: &Trace| tr.strength(p, t))
         };
+        let (h_card, h_concept) = (
+            strength(&self.cards, card),
+            strength(&self.concepts, concept),
+        );
+        self.p_from(truth, card, concept, h_card, h_concept)
+    }
+
+    /// The recall probability from the card's and the concept's strengths.
+    fn p_from(
+        &self,
+        truth: &Truth,
+        card: usize,
+        concept: usize,
+        h_card: f64,
+        h_concept: f64,
+    ) -> f64 {
+        let rho = self.rho;
         let offset = |v: &[f64], i: usize| v.get(i).copied().unwrap_or(0.0);
-        let logit = p.base
+        let logit = truth.params.base
             - (1.0 - rho) * offset(&truth.card_offset, card)
             - rho * offset(&truth.concept_offset, concept)
-            + (1.0 - rho) * strength(&self.cards, card)
-            + rho * strength(&self.concepts, concept);
+            + (1.0 - rho) * h_card
+            + rho * h_concept;
         sigmoid(logit)
     }
 
@@ -206,9 +228,19 @@ impl Memory {
         t: f64,
         rng: &mut R,
     ) -> Rating {
-        let p = self.p_recall(truth, card, concept, t);
-        let rating = super::memory::draw_rating(rng, p);
-        self.study(truth, card, concept, t);
+        // Each activation is computed once, for the answer and for the study event's decay.
+        let p = &truth.params;
+        let a_card = self.cards.get(card).map(|tr| tr.activation(p, t));
+        let a_concept = self.concepts.get(concept).map(|tr| tr.activation(p, t));
+        let h = |a: Option<f64>| a.map_or(PRIOR.ln(), f64::ln);
+        let recall = self.p_from(truth, card, concept, h(a_card), h(a_concept));
+        let rating = super::memory::draw_rating(rng, recall);
+        if let (Some(tr), Some(a)) = (self.cards.get_mut(card), a_card) {
+            tr.study_at(p, t, a);
+        }
+        if let (Some(tr), Some(a)) = (self.concepts.get_mut(concept), a_concept) {
+            tr.study_at(p, t, a);
+        }
         rating
     }
 
@@ -224,7 +256,15 @@ impl Memory {
 
     /// Measured retention at `t`: the mean recall probability over all cards.
     pub fn retention(&self, truth: &Truth, concept_of: &[usize], t: f64) -> f64 {
-        super::memory::mean_over_cards(concept_of, |c, k| self.p_recall(truth, c, k, t))
+        // A concept's strength is the same for all its cards: computed once per concept, not
+        // once per card (the power laws are most of the lab's run time).
+        let p = &truth.params;
+        let concept_strength: Vec<f64> = self.concepts.iter().map(|tr| tr.strength(p, t)).collect();
+        super::memory::mean_over_cards(concept_of, |c, k| {
+            let card = self.cards.get(c).map_or(PRIOR.ln(), |tr| tr.strength(p, t));
+            let concept = concept_strength.get(k).copied().unwrap_or(PRIOR.ln());
+            self.p_from(truth, c, k, card, concept)
+        })
     }
 }
 

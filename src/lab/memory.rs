@@ -188,8 +188,17 @@ impl Memory {
     /// Measured retention on `day`: the mean recall probability over all cards, read from the
     /// hidden model. `concept_of[c]` is card `c`'s concept.
     pub fn retention(&self, truth: &Truth, concept_of: &[usize], day: i64) -> f64 {
+        // A concept's recall is the same for all its cards: computed once per concept.
+        let concept: Vec<f32> = self
+            .concepts
+            .iter()
+            .map(|t| truth.recall(*t, day))
+            .collect();
+        let rho = self.rho;
         mean_over_cards(concept_of, |c, k| {
-            f64::from(self.p_recall(truth, c, k, day))
+            let card = truth.recall(self.cards.get(c).copied().flatten(), day);
+            let k = concept.get(k).copied().unwrap_or(0.0);
+            f64::from(rho * k + (1.0 - rho) * card)
         })
     }
 }
