@@ -6,17 +6,17 @@
 #   bash bench/security-against.sh                        # this tree, in-process
 #
 # The API tests read PAPERDECK_TARGET_BIN (tests/common/app.rs), the memory-limit test reads
-# PAPERDECK_BIN (tests/common/release.rs). Build the tests first: cargo test --no-run.
-# API_TEST / LIMITS_TEST may name already-built test executables to run instead of cargo.
+# PAPERDECK_BIN (tests/common/process.rs). Build the tests first: cargo test --no-run.
+# API_TEST may name the already-built test executable to run instead of cargo.
 set -u
 bin="${1:-}"
 run_test() { # target name
   local exe
-  case "$1" in api) exe="${API_TEST:-}" ;; limits) exe="${LIMITS_TEST:-}" ;; esac
+  case "$1" in api) exe="${API_TEST:-}" ;; esac
   if [ -n "$exe" ]; then "$exe" --exact "$2" -q; else cargo test -q --test "$1" -- --exact "$2"; fi
 }
 tests=(
-  "H1 limits h1_the_optimiser_on_a_20000_review_concept_fits_a_small_memory_limit"
+  "H1 api memory_limit::h1_the_optimiser_on_a_20000_review_concept_fits_a_small_memory_limit"
   "H1 api security::h1_a_learner_runs_one_expensive_request_at_a_time"
   "H2 api security::h2_concurrent_logins_cannot_exceed_the_limit"
   "H3 api security::h3_failed_logins_from_a_shared_address_do_not_lock_out_other_accounts"

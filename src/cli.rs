@@ -560,10 +560,11 @@ fn lab(args: LabArgs) -> anyhow::Result<()> {
     let rows = crate::lab::run(&deck, &config, &|| bar.inc(1));
     bar.finish_and_clear();
     let elapsed = started.elapsed();
-    let matched = config
+    let matched: Vec<_> = config
         .equal_to
-        .map(|k| crate::lab::equal::compare(&rows, k))
-        .unwrap_or_default();
+        .iter()
+        .flat_map(|k| crate::lab::equal::compare(&rows, *k))
+        .collect();
     if args.json {
         for r in &rows {
             println!("{}", serde_json::to_string(r)?);

@@ -122,11 +122,13 @@ pub fn compare(rows: &[Row], reference: Kind) -> Vec<Matched> {
 pub fn table(matched: &[Matched]) -> String {
     use std::fmt::Write;
     let mut out = String::new();
-    let mut last: Option<(Model, f64)> = None;
+    // A new block for each (memory, ρ, reference): several references may follow each other.
+    let mut last: Option<(Model, f64, String)> = None;
     let pct = |v: f64| format!("{:.1}%", v * 100.0);
     for m in matched {
-        if last != Some((m.memory, m.rho)) {
-            last = Some((m.memory, m.rho));
+        let key = (m.memory, m.rho, m.matched_to.scheduler.to_string());
+        if last.as_ref() != Some(&key) {
+            last = Some(key);
             let b = &m.matched_to;
             let _ = writeln!(
                 out,

@@ -238,9 +238,10 @@ pub struct Config {
     #[arg(long = "fsrs-retention", value_name = "R", default_values_t = [0.9], value_parser = target)]
     pub fsrs_retention: Vec<f64>,
     /// Report, for every other scheduler, the reviews per learner interpolated over its
-    /// targets at this scheduler's day-180 retention and at its mean retention (days 30–365).
+    /// targets at this scheduler's day-180 retention and at its mean retention (days 30–365);
+    /// repeat the flag to match to several (Orbit, SM-2 and Leitner each sit at one retention).
     #[arg(long = "equal-retention", value_name = "SCHEDULER")]
-    pub equal_to: Option<Kind>,
+    pub equal_to: Vec<Kind>,
     /// The schedulers compared: all of them, unless a test picks fewer.
     #[arg(skip = Kind::ALL.to_vec())]
     pub kinds: Vec<Kind>,
@@ -588,13 +589,19 @@ enum CardPolicy {
     /// Issue 19's "concept decides when, card memory decides which"
     /// ([`crate::scheduler::card_pick`]): never-seen cards first, then the lowest recall by the
     /// card's own FSRS memory; the same-day retry re-asks the missed fact; a concept whose
-    /// weakest card is far below target takes up to [`EXTRA_CARDS`] more cards; and the paper's
-    /// cards not asked on its page are met right after reading it.
+    /// weakest card is far below target takes up to [`EXTRA_CARDS`] more cards, for a learner
+    /// whose estimated transfer is under [`EXTRA_BELOW_RHO`]; and the paper's cards not asked
+    /// on its page are met right after reading it.
     CardMemory,
 }
 
 /// Extra cards a concept review may take under [`CardPolicy::CardMemory`].
 pub const EXTRA_CARDS: usize = 2;
+/// Extra cards only for a learner whose estimated ρ ([`card_pick::RhoEstimator`]) is below
+/// this. Measured (lab, seed 1, 2026-12-07): extra cards saved reviews at equal retention for
+/// ρ ≤ 0.25 under both memory models and cost them for ρ ≥ 0.5 under DASH and at ρ = 1 under
+/// FSRS; where one card stands for the concept, a second one the same day is massed study.
+pub const EXTRA_BELOW_RHO: f32 = 0.4;
 /// A seen card counts as far below target when its own recall is this far under the desired
 /// retention.
 pub const EXTRA_MARGIN: f32 = 0.2;
@@ -612,6 +619,8 @@ struct ByConcept {
     memory: Vec<Option<card_pick::CardMemory>>,
     /// Cards to meet at the start of the next session, after a paper is read.
     intro: Vec<usize>,
+    /// Her transfer ρ as estimated from her answers so far (under [`CardPolicy::CardMemory`]).
+    rho: card_pick::RhoEstimator,
 }
 
 impl ByConcept {
@@ -634,6 +643,7 @@ impl ByConcept {
             read: vec![false; deck.paper_concepts.len()],
             memory: vec![None; deck.cards.len()],
             intro: Vec::new(),
+            rho: card_pick::RhoEstimator::new(&lab_prefs()),
         }
     }
 
@@ -731,6 +741,12 @@ impl ByConcept {
         self.states[si] = before.after(&out, ts, &deck.cards[card].id);
         self.last_seen.insert(deck.cards[card].id.clone(), ts);
         if self.policy == CardPolicy::CardMemory {
+            self.rho.observe(&card_pick::LoggedAnswer {
+                at: ts,
+                card: &deck.cards[card].id,
+                concept: &deck.concepts[deck.cards[card].concept],
+                rating,
+            });
             let prev = self.memory[card].as_ref();
             if let Ok(m) = card_pick::CardMemory::update(prev, rating, kind, ts, &sim.prefs) {
                 self.memory[card] = Some(m);
@@ -821,7 +837,8 @@ impl Schedule for ByConcept {
             // Extra cards of a concept reviewed on schedule whose weakest cards lag far behind.
             let extra = self.policy == CardPolicy::CardMemory
                 && !matches!(pick, Pick::Relearn(_))
-                && rating != Rating::Again;
+                && rating != Rating::Again
+                && self.rho.estimate().is_some_and(|r| r < EXTRA_BELOW_RHO);
             for _ in 0..if extra { EXTRA_CARDS } else { 0 } {
                 if !self.needs_extra(deck, k, ts, &sim.prefs) {
                     break;

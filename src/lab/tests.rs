@@ -234,7 +234,7 @@ fn the_lab_defaults_are_the_command_line_defaults() {
         (d.paperdeck_retention, d.fsrs_retention),
         (vec![0.9], vec![0.9])
     );
-    assert_eq!(d.equal_to, None);
+    assert!(d.equal_to.is_empty());
     let c = Lab::try_parse_from([
         "lab",
         "--transfer",
@@ -257,6 +257,8 @@ fn the_lab_defaults_are_the_command_line_defaults() {
         "0.8",
         "--equal-retention",
         "orbit",
+        "--equal-retention",
+        "sm2",
         "--memory",
         "dash",
     ])
@@ -266,7 +268,7 @@ fn the_lab_defaults_are_the_command_line_defaults() {
     assert_eq!(c.fsrs_retention, [0.8]);
     assert_eq!(
         (c.equal_to, c.memory.clone()),
-        (Some(Kind::Orbit), vec![Model::Dash])
+        (vec![Kind::Orbit, Kind::Sm2], vec![Model::Dash])
     );
     // Two targets for each paperdeck, one FSRS-by-card target and three rule-based schedulers.
     assert_eq!(c.combos().len(), 3 * (2 + 2 + 1 + 3));

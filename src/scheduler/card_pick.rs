@@ -246,33 +246,73 @@ pub struct LoggedAnswer<'a> {
 /// every answer, as the concept state is. Clamped to [0, 1]; `None` below
 /// [`MIN_FIRST_SIGHTS`] such answers.
 pub fn estimate_rho(log: &[LoggedAnswer], prefs: &Prefs) -> Option<f32> {
-    let fsrs = prefs.fsrs();
-    let decay = prefs.decay();
-    let mut concepts: HashMap<&str, CardMemory> = HashMap::new();
-    let mut seen: HashSet<&str> = HashSet::new();
-    let (mut right, mut expected, mut n) = (0.0f64, 0.0f64, 0usize);
+    let mut estimator = RhoEstimator::new(prefs);
     for a in log {
-        let concept = concepts.get(a.concept).copied();
+        estimator.observe(a);
+    }
+    estimator.estimate()
+}
+
+/// [`estimate_rho`] one answer at a time, for a scheduler that keeps its estimate current
+/// (the lab's learners, session by session) instead of replaying the whole log.
+pub struct RhoEstimator {
+    fsrs: FSRS,
+    prefs: Prefs,
+    concepts: HashMap<String, CardMemory>,
+    seen: HashSet<String>,
+    right: f64,
+    expected: f64,
+    n: usize,
+}
+
+impl RhoEstimator {
+    pub fn new(prefs: &Prefs) -> RhoEstimator {
+        RhoEstimator {
+            fsrs: prefs.fsrs(),
+            prefs: prefs.clone(),
+            concepts: HashMap::new(),
+            seen: HashSet::new(),
+            right: 0.0,
+            expected: 0.0,
+            n: 0,
+        }
+    }
+
+    /// Takes the next answer of the log.
+    pub fn observe(&mut self, a: &LoggedAnswer) {
+        let prefs = &self.prefs;
+        let concept = self.concepts.get(a.concept).copied();
         if let Some(k) = concept {
             let known = prefs.day_index(k.last_review_at) < prefs.day_index(a.at);
-            if known && !seen.contains(a.card) {
-                n += 1;
-                expected += f64::from(k.recall(a.at, decay));
-                right += f64::from(u8::from(a.rating != Rating::Again));
+            if known && !self.seen.contains(a.card) {
+                self.n += 1;
+                self.expected += f64::from(k.recall(a.at, prefs.decay()));
+                self.right += f64::from(u8::from(a.rating != Rating::Again));
             }
         }
-        seen.insert(a.card);
+        if !self.seen.contains(a.card) {
+            self.seen.insert(a.card.to_string());
+        }
         // A log the crate cannot step leaves the concept as it was: one bad row should not
         // discard the estimate.
         let answer = (a.at, a.rating, ReviewKind::Review);
-        if let Ok(next) = step(&fsrs, concept.as_ref(), answer, prefs) {
-            concepts.insert(a.concept, next);
+        if let Ok(next) = step(&self.fsrs, concept.as_ref(), answer, prefs) {
+            match self.concepts.get_mut(a.concept) {
+                Some(slot) => *slot = next,
+                None => {
+                    self.concepts.insert(a.concept.to_string(), next);
+                }
+            }
         }
     }
-    if n < MIN_FIRST_SIGHTS || expected <= 0.0 {
-        return None;
+
+    /// The estimate so far; `None` below [`MIN_FIRST_SIGHTS`] first sights.
+    pub fn estimate(&self) -> Option<f32> {
+        if self.n < MIN_FIRST_SIGHTS || self.expected <= 0.0 {
+            return None;
+        }
+        Some(((self.right / self.expected) as f32).clamp(0.0, 1.0))
     }
-    Some(((right / expected) as f32).clamp(0.0, 1.0))
 }
 
 #[cfg(test)]

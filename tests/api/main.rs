@@ -1,4 +1,6 @@
-//! Integration tests through HTTP against the real app.
+//! Integration tests through HTTP against the real app, and the tests of the server binary as a
+//! process (the browser, SIGKILL, memory-limit and PostgreSQL-restart tests): one test binary,
+//! so that it is linked once and the long process tests overlap with the rest.
 
 #[path = "../common/mod.rs"]
 mod common;
@@ -6,17 +8,21 @@ mod common;
 const BACKEND: common::app::Backend = common::app::Backend::Sqlite;
 
 mod accounts;
+mod browser;
 mod card_memory;
 mod cards;
 mod content_files;
 mod cost;
+mod crash;
 mod dead_ends;
 mod edges;
 mod export;
 mod helpers;
 mod hostile;
 mod limits;
+mod memory_limit;
 mod pages;
+mod pg_restart;
 mod progress;
 mod quiz;
 mod reading;

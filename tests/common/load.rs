@@ -1,6 +1,6 @@
 //! Learners answering as fast as a server lets them, and the tally of what it acknowledged: the
-//! load of the tests that kill the server (tests/crash.rs) or restart its database
-//! (tests/pg_restart.rs) while it serves.
+//! load of the tests that kill the server (tests/api/crash.rs) or restart its database
+//! (tests/api/pg_restart.rs) while it serves.
 
 use super::page::Page;
 use super::quiz::{Question, ANSWER};

@@ -15,9 +15,7 @@
 //! to kill, for how long) come from one seed, printed first: `PAPERDECK_CRASH_SEED=N` replays
 //! a run's choices (the server's own timing still varies).
 
-mod common;
-/// The backend `common::app` starts apps on (tests/api_postgres.rs runs this suite on the other).
-const BACKEND: common::app::Backend = common::app::Backend::Sqlite;
+use crate::common;
 
 use common::app::PgDatabase;
 use common::load::{plain_client, start_load, Learner, Tally};

@@ -8,8 +8,7 @@
 //! concept, and she asks for an optimisation: the answer must be a redirect to the settings page
 //! and the server must still be up. `PAPERDECK_BIN` runs it against another build.
 
-mod common;
-const BACKEND: common::app::Backend = common::app::Backend::Sqlite;
+use crate::common;
 
 use common::app::TestApp;
 use common::process::{server_binary, ServerProcess};

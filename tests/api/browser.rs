@@ -21,9 +21,7 @@
 //! message elsewhere. `PAPERDECK_BIN` runs them against another binary (an older build, say)
 //! instead of the one `cargo test` built.
 
-mod common;
-/// The backend `common::app` starts apps on (tests/api_postgres.rs runs this suite on the other).
-const BACKEND: common::app::Backend = common::app::Backend::Sqlite;
+use crate::common;
 
 use common::process::{free_port, server_binary, ServerProcess};
 use fantoccini::{Client, ClientBuilder, Locator};

@@ -8,9 +8,7 @@
 //!
 //! Prints a summary line (`--nocapture`) with how long each instance took to recover.
 
-mod common;
-/// The backend `common::app` starts apps on (unused here: the servers are separate processes).
-const BACKEND: common::app::Backend = common::app::Backend::Postgres;
+use crate::common;
 
 use common::load::{plain_client, start_load, Learner, Tally};
 use common::pg_cluster::PgCluster;
