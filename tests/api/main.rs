@@ -20,6 +20,7 @@ mod pages;
 mod progress;
 mod quiz;
 mod reading;
+mod recovery;
 mod retest;
 mod security;
 mod seminar;
