@@ -1,4 +1,7 @@
-//! Accounts without I/O: parsing user names and passwords, hashing, and the log-in rate limiter.
+//! Accounts without I/O: parsing user names and passwords, hashing, the log-in rate limiter, and
+//! the recovery codes ([`recovery`]).
+
+pub mod recovery;
 
 use argon2::password_hash::{rand_core::OsRng, PasswordHash, SaltString};
 use argon2::Argon2;

@@ -6,6 +6,12 @@
 //! around [`export`], [`parse`] and [`import`], so the browser and the command line behave the
 //! same.
 //!
+//! What a file never carries: the password hash, the recovery codes (`recovery_codes`) and the
+//! log-in sessions. An export is a backup she keeps in a cloud folder or mails to herself, and
+//! it must not be a way into her account; a new account's codes are its own. Moving a whole
+//! deployment, codes included, is `copy-data`'s job (`store::copy`). Nor does it carry when she
+//! last exported (`backup_reminders`), which belongs to this server's reminder.
+//!
 //! Import validates the whole file before writing anything, so a bad file changes nothing; it
 //! then writes in short batches so that it never holds the one write connection for long (see
 //! [`import`]). Downloads are written a page of rows at a time ([`Download`]), so their memory

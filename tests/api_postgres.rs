@@ -39,6 +39,8 @@ mod progress;
 mod quiz;
 #[path = "api/reading.rs"]
 mod reading;
+#[path = "api/recovery.rs"]
+mod recovery;
 #[path = "api/retest.rs"]
 mod retest;
 #[path = "api/security.rs"]

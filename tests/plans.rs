@@ -99,6 +99,7 @@ async fn walk(app: &TestApp) {
         "/concepts",
         "/glossary",
         "/login",
+        "/recover",
     ] {
         assert_eq!(app.get(path).await.status, 200, "{path}");
     }
@@ -112,6 +113,7 @@ async fn walk(app: &TestApp) {
         "/quiz?mode=practice",
         "/progress",
         "/settings",
+        "/account/recovery-codes?next=/",
         "/account",
         "/export",
         "/export/paperdeck.json",
@@ -160,6 +162,24 @@ async fn walk(app: &TestApp) {
         let back = res.location.unwrap_or_default();
         assert_eq!(app.get(&back).await.status, 200);
     }
+    let csrf = app.get("/progress").await.csrf();
+    let res = app
+        .post("/progress/backup-reminder", &[("csrf", &csrf)])
+        .await;
+    assert_eq!(res.status, 303, "backup reminder: {}", res.body);
+    // New recovery codes (after her password), shown once; one of them resets the password
+    // once she is logged out.
+    let csrf = app.get("/account").await.csrf();
+    let res = app
+        .post(
+            "/account/recovery-codes",
+            &[("csrf", &csrf), ("password", PW)],
+        )
+        .await;
+    assert_eq!(res.status, 303, "new codes: {}", res.body);
+    let shown = app.get(&res.location.unwrap_or_default()).await;
+    let codes = shown.texts(".recovery-codes code");
+    assert_eq!(codes.len(), 8, "{}", shown.body);
     for (from, action) in [
         ("/papers", "/logout"),
         ("/account", "/account/logout-everywhere"),
@@ -174,6 +194,10 @@ async fn walk(app: &TestApp) {
             .await;
         assert_eq!(out.status, 303, "{action}");
     }
+    let res = app
+        .recover("walker", &codes[0], "a fresh long passphrase")
+        .await;
+    assert_eq!(res.status, 303, "recover: {}", res.body);
 }
 
 /// Statements whose plan is worth asking for: reads and writes that find rows.
@@ -283,6 +307,17 @@ async fn no_full_scan_on_the_request_path(backend: Backend) {
         ran.iter().any(|s| s.contains("FROM reviews")) && ran.len() >= 15,
         "the walk ran too few statements to say anything: {ran:#?}"
     );
+    // The recovery codes and the backup reminder are on the walk too.
+    for table in [
+        "FROM recovery_codes",
+        "UPDATE recovery_codes",
+        "FROM backup_reminders",
+    ] {
+        assert!(
+            ran.iter().any(|s| s.contains(table)),
+            "no statement {table}… in the walk: {ran:#?}"
+        );
+    }
     let pool = app.writable_db().await;
     let mut conn = pool.acquire().await.expect("connection");
     if backend == Backend::Postgres {

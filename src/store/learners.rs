@@ -113,7 +113,16 @@ pub async fn credentials_by_key(db: &Db, username_key: &str) -> sqlx::Result<Opt
     super::first_of(q, &db.read).await
 }
 
-/// Inserts a learner; `Ok(None)` when the name is taken (in any letter case).
+/// Inserts a learner (username, key, password hash, created at) and returns her id; no row
+/// when the name is taken (in any letter case).
+pub(super) const INSERT_LEARNER: &str =
+    "INSERT INTO learners (username, username_key, password_hash, created_at)
+     VALUES ($1, $2, $3, $4)
+     ON CONFLICT (username_key) DO NOTHING
+     RETURNING id";
+
+/// Inserts a learner; `Ok(None)` when the name is taken (in any letter case). Sign-up makes
+/// her recovery codes with her: [`super::recovery::create_learner`].
 pub async fn create(
     db: &Db,
     username: &str,
@@ -121,16 +130,7 @@ pub async fn create(
     password_hash: &str,
     now: i64,
 ) -> sqlx::Result<Option<i64>> {
-    let q = bound!(
-        "INSERT INTO learners (username, username_key, password_hash, created_at)
-         VALUES ($1, $2, $3, $4)
-         ON CONFLICT (username_key) DO NOTHING
-         RETURNING id",
-        username,
-        username_key,
-        password_hash,
-        now
-    );
+    let q = bound!(INSERT_LEARNER, username, username_key, password_hash, now);
     super::first_as(q, &db.write, |r| r.try_get(0)).await
 }
 
@@ -376,4 +376,49 @@ pub async fn take_signup(
     .await?;
     tx.commit().await?;
     Ok(Ok(()))
+}
+
+/// When she last downloaded her whole export and when she last dismissed the backup reminder
+/// (`None` for never), for the monthly reminder on /progress.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Backups {
+    pub last_export_at: Option<i64>,
+    pub dismissed_at: Option<i64>,
+}
+
+pub async fn backups(db: &Db, learner: i64) -> sqlx::Result<Backups> {
+    let q = bound!(
+        "SELECT last_export_at, dismissed_at FROM backup_reminders WHERE learner_id = $1",
+        learner
+    );
+    let row = super::first_as(q, &db.read, |r| {
+        Ok(Backups {
+            last_export_at: r.try_get(0)?,
+            dismissed_at: r.try_get(1)?,
+        })
+    })
+    .await?;
+    Ok(row.unwrap_or_default())
+}
+
+/// Records that her whole export was downloaded at `now`.
+pub async fn record_export(db: &Db, learner: i64, now: i64) -> sqlx::Result<()> {
+    let q = bound!(
+        "INSERT INTO backup_reminders (learner_id, last_export_at) VALUES ($1, $2)
+         ON CONFLICT (learner_id) DO UPDATE SET last_export_at = excluded.last_export_at",
+        learner,
+        now
+    );
+    super::write(db, q).await
+}
+
+/// Records that she dismissed the backup reminder at `now`.
+pub async fn dismiss_backup_reminder(db: &Db, learner: i64, now: i64) -> sqlx::Result<()> {
+    let q = bound!(
+        "INSERT INTO backup_reminders (learner_id, dismissed_at) VALUES ($1, $2)
+         ON CONFLICT (learner_id) DO UPDATE SET dismissed_at = excluded.dismissed_at",
+        learner,
+        now
+    );
+    super::write(db, q).await
 }

@@ -42,6 +42,7 @@ pub mod learners;
 pub mod locks;
 pub mod quiz;
 pub mod reading;
+pub mod recovery;
 mod rows;
 pub mod transfer;
 pub mod writer;

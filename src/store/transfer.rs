@@ -3,8 +3,9 @@
 
 use serde::{Deserialize, Serialize};
 
-/// Account settings. Never the password hash: an export may be mailed around or kept in a
-/// cloud folder, and the hash would let anyone try passwords offline.
+/// Account settings. Never the password hash nor the recovery codes: an export may be mailed
+/// around or kept in a cloud folder, and the hash would let anyone try passwords offline, the
+/// codes' hashes too (see `crate::export`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Account {
     pub username: String,

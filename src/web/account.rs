@@ -1,4 +1,5 @@
-//! The account page: change password, log out everywhere, delete the account.
+//! The account page: change password, recovery codes (how many are left, new ones), log out
+//! everywhere, delete the account.
 //!
 //! Each action that needs the password goes through the log-in limiter like a log-in, so a
 //! borrowed session cannot be used to guess the password either.
@@ -6,13 +7,13 @@
 use super::auth::describe_wait;
 use super::error::AppError;
 use super::extract::{LearnerForm, LoggedIn};
-use super::session::logged_out;
+use super::session::{logged_out, Learner};
 use super::{Nav, Visitor};
 use crate::auth::Password;
 use crate::startup::AppState;
 use crate::store;
 use crate::web::Page;
-use actix_web::http::{header, StatusCode};
+use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 use serde::Deserialize;
@@ -20,6 +21,7 @@ use serde::Deserialize;
 pub fn routes(r: &mut super::Routes) {
     r.get("/account", show)
         .post("/account/password", change_password)
+        .post("/account/recovery-codes", new_recovery_codes)
         .post("/account/logout-everywhere", logout_everywhere)
         .post("/account/delete", delete);
 }
@@ -29,6 +31,8 @@ pub fn routes(r: &mut super::Routes) {
 struct AccountPage {
     nav: Nav,
     username: String,
+    /// Her recovery codes not used yet.
+    codes_left: i64,
     error: Option<String>,
     notice: Option<String>,
 }
@@ -38,31 +42,37 @@ pub struct ShowQuery {
     done: Option<String>,
 }
 
-fn page(
-    visitor: &Visitor,
-    username: &str,
+/// The account page for `learner`, with an error or a notice.
+async fn page(
+    state: &AppState,
+    (visitor, learner): (&Visitor, &Learner),
     error: Option<String>,
     notice: Option<String>,
     status: StatusCode,
 ) -> Page {
     let body = AccountPage {
         nav: visitor.nav("settings"),
-        username: username.to_string(),
+        username: learner.username.clone(),
+        codes_left: store::recovery::unused(&state.db, learner.id).await?,
         error,
         notice,
-    }
-    .render()?;
-    Ok(HttpResponse::build(status)
-        .insert_header((header::CONTENT_TYPE, "text/html; charset=utf-8"))
-        .body(body))
+    };
+    super::render_with(status, &body)
 }
 
-async fn show(q: web::Query<ShowQuery>, LoggedIn { learner, visitor }: LoggedIn) -> Page {
+async fn show(
+    state: web::Data<AppState>,
+    q: web::Query<ShowQuery>,
+    LoggedIn { learner, visitor }: LoggedIn,
+) -> Page {
     let notice = match q.done.as_deref() {
         Some("password") => Some("密码已修改，其他设备上的登录都已失效。".to_string()),
+        Some("recovered") => Some(
+            "密码已经重设，你已登录。用过的恢复码不能再用；其他设备上的登录都已失效。".to_string(),
+        ),
         _ => None,
     };
-    page(&visitor, &learner.username, None, notice, StatusCode::OK)
+    page(&state, (&visitor, &learner), None, notice, StatusCode::OK).await
 }
 
 /// Checks the learner's own password through the log-in limiter. `Err(page)` is the response
@@ -70,24 +80,19 @@ async fn show(q: web::Query<ShowQuery>, LoggedIn { learner, visitor }: LoggedIn)
 async fn confirm_password(
     req: &HttpRequest,
     state: &AppState,
-    visitor: &Visitor,
-    username: &str,
+    (visitor, learner): (&Visitor, &Learner),
     password: &str,
 ) -> Result<Result<(), HttpResponse>, AppError> {
-    let key = username.to_ascii_lowercase();
+    let key = learner.username.to_ascii_lowercase();
     let addr = super::guard::client_addr(req, state);
     let device = super::auth::known_device(req, state, &key);
+    let who = (visitor, learner);
     let attempt = match super::auth::begin_attempt(state, &key, addr, device.as_deref()).await? {
         Ok(a) => a,
         Err(wait) => {
             let msg = format!("密码错误次数太多，请 {}后再试。", describe_wait(wait));
-            return Ok(Err(page(
-                visitor,
-                username,
-                Some(msg),
-                None,
-                StatusCode::TOO_MANY_REQUESTS,
-            )?));
+            let status = StatusCode::TOO_MANY_REQUESTS;
+            return Ok(Err(page(state, who, Some(msg), None, status).await?));
         }
     };
     let lane = super::auth::lane_of(device.is_some(), addr);
@@ -99,13 +104,8 @@ async fn confirm_password(
         return Ok(Ok(()));
     }
     let msg = "密码不对，所以没有做任何修改。".to_string();
-    Ok(Err(page(
-        visitor,
-        username,
-        Some(msg),
-        None,
-        StatusCode::UNAUTHORIZED,
-    )?))
+    let status = StatusCode::UNAUTHORIZED;
+    Ok(Err(page(state, who, Some(msg), None, status).await?))
 }
 
 #[derive(Deserialize)]
@@ -124,31 +124,16 @@ async fn change_password(
         form,
     }: LearnerForm<PasswordForm>,
 ) -> Page {
-    let bad = |msg: String| {
-        page(
-            &visitor,
-            &learner.username,
-            Some(msg),
-            None,
-            StatusCode::BAD_REQUEST,
-        )
-    };
+    let who = (&visitor, &learner);
     let new = match Password::parse_new(&form.new_password, &learner.username) {
         Ok(p) => p,
-        Err(m) => return bad(m),
+        Err(m) => return page(&state, who, Some(m), None, StatusCode::BAD_REQUEST).await,
     };
     if form.new_password_confirm != new.expose() {
-        return bad("两次输入的新密码不一致。".into());
+        let msg = "两次输入的新密码不一致。".to_string();
+        return page(&state, who, Some(msg), None, StatusCode::BAD_REQUEST).await;
     }
-    if let Err(res) = confirm_password(
-        &req,
-        &state,
-        &visitor,
-        &learner.username,
-        &form.current_password,
-    )
-    .await?
-    {
+    if let Err(res) = confirm_password(&req, &state, who, &form.current_password).await? {
         return Ok(res);
     }
     let addr = super::guard::client_addr(&req, &state);
@@ -167,6 +152,28 @@ async fn change_password(
     ))
 }
 
+/// New recovery codes, after her password (like every action here, through the log-in
+/// limiter): the old ones, used or not, stop working, and the new ones are shown once on
+/// `/account/recovery-codes`.
+async fn new_recovery_codes(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    f: LearnerForm<DeleteForm>,
+) -> Page {
+    let who = (&f.visitor, &f.learner);
+    if let Err(res) = confirm_password(&req, &state, who, &f.form.password).await? {
+        return Ok(res);
+    }
+    let codes = super::recovery::replace_codes(&state, f.learner.id).await?;
+    tracing::info!(learner = f.learner.id, "recovery codes renewed");
+    Ok(super::recovery::show_codes_once(
+        &state,
+        f.learner.id,
+        &codes,
+        "/account",
+    ))
+}
+
 /// "Log out everywhere" asks for the password (review 2026-12-06, N8), so a stolen cookie
 /// cannot use it to throw the owner out.
 async fn logout_everywhere(
@@ -174,9 +181,9 @@ async fn logout_everywhere(
     state: web::Data<AppState>,
     f: LearnerForm<DeleteForm>,
 ) -> Page {
-    let learner = f.learner;
-    let name = &learner.username;
-    if let Err(res) = confirm_password(&req, &state, &f.visitor, name, &f.form.password).await? {
+    let learner = &f.learner;
+    let who = (&f.visitor, learner);
+    if let Err(res) = confirm_password(&req, &state, who, &f.form.password).await? {
         return Ok(res);
     }
     store::learners::delete_sessions_except(&state.db, learner.id, None).await?;
@@ -184,15 +191,16 @@ async fn logout_everywhere(
     Ok(logged_out(&state))
 }
 
+/// A form whose one field is her password.
 #[derive(Deserialize)]
 pub struct DeleteForm {
     password: String,
 }
 
 async fn delete(req: HttpRequest, state: web::Data<AppState>, f: LearnerForm<DeleteForm>) -> Page {
-    let learner = f.learner;
-    let name = &learner.username;
-    if let Err(res) = confirm_password(&req, &state, &f.visitor, name, &f.form.password).await? {
+    let learner = &f.learner;
+    let who = (&f.visitor, learner);
+    if let Err(res) = confirm_password(&req, &state, who, &f.form.password).await? {
         return Ok(res);
     }
     store::learners::delete(&state.db, learner.id).await?;

@@ -26,28 +26,33 @@ pub struct NextQuery {
     next: Option<String>,
 }
 
-/// What the sign-up and log-in forms show besides the navigation.
-struct AuthForm {
+/// What the sign-up, log-in and recovery forms show besides the navigation.
+pub(super) struct AuthForm {
     /// The name as typed, shown again after an error.
-    username: String,
-    error: Option<String>,
+    pub(super) username: String,
+    pub(super) error: Option<String>,
     /// The id of the field the error is about ("" when none): marked invalid and focused.
-    invalid: &'static str,
-    next: String,
+    pub(super) invalid: &'static str,
+    pub(super) next: String,
 }
 
 impl AuthForm {
     fn blank(q: &NextQuery) -> AuthForm {
+        AuthForm::empty(auth::safe_next(q.next.as_deref()))
+    }
+
+    /// The form with nothing typed yet, going on to `next` (a checked local path).
+    pub(super) fn empty(next: String) -> AuthForm {
         AuthForm {
             username: String::new(),
             error: None,
             invalid: "",
-            next: auth::safe_next(q.next.as_deref()),
+            next,
         }
     }
 
     /// The form again with `error` about the field `invalid`.
-    fn again(typed: &str, next: &str, error: String, invalid: &'static str) -> AuthForm {
+    pub(super) fn again(typed: &str, next: &str, error: String, invalid: &'static str) -> AuthForm {
         AuthForm {
             username: typed.chars().take(64).collect(),
             error: Some(error),
@@ -71,7 +76,7 @@ struct LoginPage {
     form: AuthForm,
 }
 
-fn with_status<T: Template>(t: &T, status: StatusCode) -> Page {
+pub(super) fn with_status<T: Template>(t: &T, status: StatusCode) -> Page {
     super::render_with(status, t)
 }
 
@@ -120,12 +125,44 @@ async fn signup(
             return fail("两次输入的密码不一致。".into(), "password_confirm");
         }
     }
-    // Every sign-up costs a password hash: limit them per address and overall (M5), after
-    // the cheap checks so a typo does not use up the budget. The overall budget slows a flood
-    // from many addresses, but must not close sign-up for everyone (review 2026-12-06, N5): an
-    // address's first sign-up in the hour passes it, up to a ceiling ten times as high. The
-    // counts are rows in the database, so they hold for every instance (N6).
     let addr = super::guard::client_addr(&req, &state);
+    let _permit = match admit_signup(&state, addr).await? {
+        Ok(permit) => permit,
+        Err(msg) => return with_status(&page(msg, ""), StatusCode::TOO_MANY_REQUESTS),
+    };
+    let hash = hash_new(&state, auth::Lane::From(addr), password).await?;
+    let now = state.clock.now();
+    // Her recovery codes are made with her account, in its transaction, and shown once on the
+    // page she is sent to next.
+    let codes = auth::recovery::new_codes(auth::recovery::CODES);
+    let hashes = |id| super::recovery::hashes_of(&codes, id);
+    let (name, key) = (username.as_str(), username.key());
+    let made = store::recovery::create_learner(&state.db, name, &key, &hash, now, hashes).await?;
+    let Some(id) = made else {
+        return fail(
+            "这个用户名已经有人用了（不区分大小写），换一个吧。".into(),
+            "username",
+        );
+    };
+    tracing::info!(learner = id, "new learner signed up");
+    let sid = new_session(&state, id).await?;
+    let mut res = super::recovery::show_codes_once(&state, id, &codes, &next);
+    res.add_cookie(&private_cookie(&state, SESSION_COOKIE, sid))
+        .map_err(|e| anyhow::anyhow!("session cookie: {e}"))?;
+    Ok(res)
+}
+
+/// Every sign-up costs a password hash: they are limited per address and overall (M5), after
+/// the cheap checks so a typo does not use up the budget. The overall budget slows a flood
+/// from many addresses, but must not close sign-up for everyone (review 2026-12-06, N5): an
+/// address's first sign-up in the hour passes it, up to a ceiling ten times as high. The
+/// counts are rows in the database, so they hold for every instance (N6). Then one sign-up at
+/// a time waits for the hashing thread, so log-ins queue behind at most one sign-up's hash
+/// however many sign-ups arrive. The permit to go on, or the message for a 429.
+async fn admit_signup(
+    state: &AppState,
+    addr: Option<std::net::IpAddr>,
+) -> Result<Result<tokio::sync::SemaphorePermit<'_>, String>, AppError> {
     let s = &state.settings;
     let budget = store::learners::SignupBudget {
         window: 3600,
@@ -137,39 +174,20 @@ async fn signup(
         store::learners::take_signup(&state.db, &addr_key(addr), state.clock.now(), budget).await?;
     if let Err(wait) = taken {
         let wait = std::time::Duration::from_secs(wait.max(1) as u64);
-        return with_status(
-            &page(
-                format!("注册太频繁了，请 {}后再试。", describe_wait(wait)),
-                "",
-            ),
-            StatusCode::TOO_MANY_REQUESTS,
-        );
+        return Ok(Err(format!(
+            "注册太频繁了，请 {}后再试。",
+            describe_wait(wait)
+        )));
     }
-    // One sign-up at a time waits for the hashing thread, so log-ins queue behind at most one
-    // sign-up's hash however many sign-ups arrive.
     let permit = tokio::time::timeout(
         std::time::Duration::from_secs(10),
         state.signup_permit.acquire(),
     )
     .await;
-    let Ok(Ok(_permit)) = permit else {
-        return with_status(
-            &page("现在注册的人很多，请稍后再试。".into(), ""),
-            StatusCode::TOO_MANY_REQUESTS,
-        );
-    };
-    let hash = hash_new(&state, auth::Lane::From(addr), password).await?;
-    let now = state.clock.now();
-    let Some(id) =
-        store::learners::create(&state.db, username.as_str(), &username.key(), &hash, now).await?
-    else {
-        return fail(
-            "这个用户名已经有人用了（不区分大小写），换一个吧。".into(),
-            "username",
-        );
-    };
-    tracing::info!(learner = id, "new learner signed up");
-    start_session(&state, id, &next).await
+    match permit {
+        Ok(Ok(permit)) => Ok(Ok(permit)),
+        _ => Ok(Err("现在注册的人很多，请稍后再试。".into())),
+    }
 }
 
 /// The stored hash of a new password, made on the hashing thread.
@@ -305,8 +323,9 @@ pub fn known_device(req: &HttpRequest, state: &AppState, key: &str) -> Option<St
     (name == key && id.len() == 48).then(|| id.to_string())
 }
 
-/// The device cookie after a right password: the same id when it was already known.
-fn device_cookie(
+/// The device cookie after a right password (or recovery code): the same id when it was
+/// already known.
+pub(super) fn device_cookie(
     state: &AppState,
     key: &str,
     known: Option<String>,
@@ -371,9 +390,8 @@ pub struct Reserved {
 }
 
 impl Reserved {
-    /// Checks `password` for `key` in `lane` and settles the attempt: a right one forgets the
-    /// failures of this (name, address) pair, a wrong one stays counted, and one the hashing
-    /// queue had no room for is taken back. The learner id when the password is right.
+    /// Checks `password` for `key` in `lane` and settles the attempt ([`Reserved::settle`]).
+    /// The learner id when the password is right.
     pub async fn check(
         self,
         state: &AppState,
@@ -382,12 +400,27 @@ impl Reserved {
         addr: Option<std::net::IpAddr>,
         password: &str,
     ) -> Result<Option<i64>, AppError> {
+        let outcome = check_password(state, lane, key, password).await;
+        self.settle(state, key, addr, outcome).await
+    }
+
+    /// Settles the attempt with what its check found (a password, a recovery code): a right
+    /// one (`Ok(Some)`) forgets the failures of this (name, address) pair, a wrong one
+    /// (`Ok(None)`) stays counted, and one the hashing queue had no room for is taken back.
+    /// Any other error leaves it counted as a failure. Returns `outcome`.
+    pub async fn settle<T>(
+        self,
+        state: &AppState,
+        key: &str,
+        addr: Option<std::net::IpAddr>,
+        outcome: Result<Option<T>, AppError>,
+    ) -> Result<Option<T>, AppError> {
         let here = addr_key(addr);
-        match check_password(state, lane, key, password).await {
-            Ok(Some(id)) => {
+        match outcome {
+            Ok(Some(found)) => {
                 self.attempt.succeeded();
                 store::learners::clear_login_failures(&state.db, key, &here).await?;
-                Ok(Some(id))
+                Ok(Some(found))
             }
             Ok(None) => {
                 self.attempt.failed(Instant::now());

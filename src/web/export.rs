@@ -179,13 +179,29 @@ async fn download_of(
         state.settings.download_idle,
         state.settings.download_deadline,
     );
+    // The whole export is her backup: when it has been sent to the end, the monthly reminder
+    // on /progress (`progress::backup_due`) starts counting again. A download cut short (or a
+    // HEAD request, whose body is never sent) does not count.
+    let on_end: Option<Ending> = (kind == export::DownloadKind::Json).then(|| {
+        let (db, learner, now) = (state.db.clone(), learner.id, state.clock.now());
+        Box::pin(async move {
+            if let Err(e) = store::learners::record_export(&db, learner, now).await {
+                tracing::warn!(error = %e, learner, "could not record the export time");
+            }
+        }) as Ending
+    });
     let body = Streamed {
         first: first.map(actix_web::web::Bytes::from),
         pending: Some(Box::pin(source.next_chunk())),
         hold,
+        on_end,
+        ending: None,
     };
     Ok(download_headers(content_type, export::file_name(&learner.username, suffix)).body(body))
 }
+
+/// What runs once a download has been sent to its end, before the body ends.
+type Ending = std::pin::Pin<Box<dyn std::future::Future<Output = ()>>>;
 
 type PendingChunk = std::pin::Pin<
     Box<
@@ -237,6 +253,11 @@ struct Streamed {
     first: Option<actix_web::web::Bytes>,
     pending: Option<PendingChunk>,
     hold: Arc<Hold>,
+    /// Run after the last piece, before the body ends: so a client that has read the whole
+    /// file finds it recorded.
+    on_end: Option<Ending>,
+    /// [`Streamed::on_end`] while it runs.
+    ending: Option<Ending>,
 }
 
 impl actix_web::body::MessageBody for Streamed {
@@ -267,6 +288,13 @@ impl actix_web::body::MessageBody for Streamed {
         if let Some(first) = self.first.take() {
             return Poll::Ready(Some(Ok(first)));
         }
+        if let Some(ending) = self.ending.as_mut() {
+            if ending.as_mut().poll(cx).is_pending() {
+                return Poll::Pending;
+            }
+            self.ending = None;
+            return Poll::Ready(None);
+        }
         let Some(pending) = self.pending.as_mut() else {
             return Poll::Ready(None);
         };
@@ -281,7 +309,11 @@ impl actix_web::body::MessageBody for Streamed {
             }
             Ok(None) => {
                 self.pending = None;
-                Poll::Ready(None)
+                self.ending = self.on_end.take();
+                match self.ending.is_some() {
+                    true => self.poll_next(cx),
+                    false => Poll::Ready(None),
+                }
             }
             Err(e) => {
                 // The status line is long gone: the only way to tell the client is to cut the

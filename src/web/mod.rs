@@ -23,6 +23,7 @@ pub mod pages;
 pub mod progress;
 pub mod quiz;
 pub mod reading;
+pub mod recovery;
 pub mod session;
 pub mod settings;
 pub mod shared;
@@ -163,6 +164,7 @@ fn register(r: &mut Routes) {
     pages::routes(r);
     auth::routes(r);
     account::routes(r);
+    recovery::routes(r);
     quiz::routes(r);
     reading::routes(r);
     progress::routes(r);

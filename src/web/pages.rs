@@ -103,6 +103,9 @@ struct Today {
     unlocked: usize,
     papers_read: usize,
     next_due: Option<String>,
+    /// She has no unused recovery code (an account from before they existed, or all used):
+    /// one quiet line sends her to make some.
+    no_codes: bool,
 }
 
 async fn home(state: web::Data<AppState>, req: HttpRequest) -> Page {
@@ -126,6 +129,7 @@ async fn home(state: web::Data<AppState>, req: HttpRequest) -> Page {
                 next_due: snap
                     .next_due()
                     .map(|t| super::describe_when(t, snap.now, &snap.prefs)),
+                no_codes: crate::store::recovery::unused(&state.db, l.id).await? == 0,
             })
         }
         None => None,

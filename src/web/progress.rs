@@ -1,7 +1,7 @@
 //! `/progress`: what she has read, how well each concept is remembered now, streaks, history
 //! and what is coming due. Numbers come from [`crate::stats`], charts from [`crate::charts`].
 
-use super::{render, LoggedIn, Nav};
+use super::{render, LearnerForm, LoggedIn, Nav, NoFields};
 use crate::startup::AppState;
 use crate::web::Page;
 use crate::{charts, stats, store};
@@ -10,7 +10,8 @@ use askama::Template;
 use std::collections::BTreeMap;
 
 pub fn routes(r: &mut super::Routes) {
-    r.get("/progress", show);
+    r.get("/progress", show)
+        .post("/progress/backup-reminder", dismiss_backup_reminder);
 }
 
 struct PaperRow {
@@ -160,6 +161,29 @@ struct ProgressPage {
     accuracy_svg: String,
     retention_svg: String,
     target_percent: u32,
+    /// The quiet monthly line that suggests downloading her backup ([`backup_due`]).
+    backup_reminder: bool,
+}
+
+/// Answers that count as real use: below this there is little to lose.
+const BACKUP_AFTER_REVIEWS: usize = 20;
+/// How often the reminder asks: a month after her last backup, or after she dismissed it.
+const BACKUP_EVERY_SECS: i64 = 30 * 86_400;
+
+/// Whether /progress suggests downloading her backup: after real use, when she has neither
+/// downloaded her whole export nor dismissed the suggestion in the last 30 days.
+fn backup_due(reviews: usize, backups: store::learners::Backups, now: i64) -> bool {
+    let recent = |t: Option<i64>| t.is_some_and(|t| now - t < BACKUP_EVERY_SECS);
+    reviews >= BACKUP_AFTER_REVIEWS
+        && !recent(backups.last_export_at)
+        && !recent(backups.dismissed_at)
+}
+
+/// "30 天内不再提醒": hides the backup reminder for a month.
+async fn dismiss_backup_reminder(state: web::Data<AppState>, f: LearnerForm<NoFields>) -> Page {
+    let now = state.clock.now();
+    store::learners::dismiss_backup_reminder(&state.db, f.learner.id, now).await?;
+    Ok(super::see_other("/progress"))
 }
 
 /// What /progress shows from her whole review log. It changes only with her data (every write
@@ -230,6 +254,7 @@ async fn show(state: web::Data<AppState>, LoggedIn { learner, visitor }: LoggedI
     }
     let level_rows = level_rows(&concepts);
     let reread = reread_rows(&state.content, read, &concepts);
+    let backups = store::learners::backups(&state.db, learner.id).await?;
 
     render(&ProgressPage {
         nav: visitor.nav("progress"),
@@ -253,6 +278,7 @@ async fn show(state: web::Data<AppState>, LoggedIn { learner, visitor }: LoggedI
         accuracy_svg: log.accuracy_svg.clone(),
         retention_svg: log.retention_svg.clone(),
         target_percent: (prefs.desired_retention * 100.0).round() as u32,
+        backup_reminder: backup_due(log.total_reviews, backups, now),
     })
 }
 
@@ -347,5 +373,31 @@ fn format_days(d: f64) -> String {
         format!("约 {:.0} 小时", (d * 24.0).max(1.0))
     } else {
         format!("约 {:.0} 天", d)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::learners::Backups;
+
+    #[test]
+    fn the_backup_reminder_waits_for_real_use_and_then_asks_monthly() {
+        let now = 1_800_000_000;
+        let day = 86_400;
+        let never = Backups::default();
+        assert!(!backup_due(19, never, now), "too little use to lose");
+        assert!(backup_due(20, never, now));
+        let exported = |ago: i64| Backups {
+            last_export_at: Some(now - ago),
+            dismissed_at: None,
+        };
+        assert!(!backup_due(500, exported(29 * day), now));
+        assert!(backup_due(500, exported(30 * day), now));
+        let dismissed = Backups {
+            last_export_at: None,
+            dismissed_at: Some(now - day),
+        };
+        assert!(!backup_due(500, dismissed, now));
     }
 }

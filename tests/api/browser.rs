@@ -276,6 +276,9 @@ async fn learner_journey(s: &mut Session, username: &str) {
     s.fill("#password_confirm", PW).await;
     s.click("form.stack button[type=submit]").await;
     s.expect_text(username, "signed-up").await;
+    // Her recovery codes, shown once, then on to home.
+    s.expect_text("你的恢复码", "recovery-codes").await;
+    s.click("main .actions a.button").await;
     s.expect_text("今天的学习", "home-plan").await;
 
     // Open a paper from the list and mark it read.
@@ -926,6 +929,7 @@ async fn audit_pages(a: &mut Audit) {
         "/concepts/rlhf",
         "/signup",
         "/login",
+        "/recover",
         "/404",
     ];
     a.check_pages("", &pages).await;
@@ -988,7 +992,16 @@ async fn audit_pages(a: &mut Audit) {
         ));
     }
     a.scheme(false).await;
-    let pages = ["/", "/login", "/progress", "/settings", "/export", "/404"];
+    let pages = [
+        "/",
+        "/login",
+        "/progress",
+        "/settings",
+        "/account",
+        "/account/recovery-codes",
+        "/export",
+        "/404",
+    ];
     a.check_pages("-in", &pages).await;
     a.goto("/login").await;
     if !text_of(&a.c, "main").await.contains("你已登录为 sim0001") {
@@ -1198,6 +1211,8 @@ async fn in_page_questions_work_with_and_without_javascript_and_notes_open_by_ke
     s.fill("#password", "correct horse battery").await;
     s.fill("#password_confirm", "correct horse battery").await;
     s.click("form.stack button[type=submit]").await;
+    s.expect_text("你的恢复码", "recovery-codes").await;
+    s.click("main .actions a.button").await;
     s.expect_text("今天的学习", "signed-up").await;
     s.go("/papers/qlora").await;
     // A mark on the page's window survives only if the page is not reloaded.

@@ -134,11 +134,17 @@ struct Crawl<'a> {
     pages: Vec<(String, String)>,
     /// She is logged in for this crawl: a form that logs her out is followed by a log-in.
     logged_in: bool,
+    /// Her recovery codes not used yet: the 忘记密码 form is sent with one, as she would.
+    codes: Vec<String>,
+    /// A code of hers reset her password on the way.
+    recovered: bool,
 }
 
 impl<'a> Crawl<'a> {
-    fn new(app: &'a TestApp) -> Crawl<'a> {
+    fn new(app: &'a TestApp, codes: &[String]) -> Crawl<'a> {
         Crawl {
+            codes: codes.to_vec(),
+            recovered: false,
             app,
             password: PW.into(),
             queue: VecDeque::new(),
@@ -250,12 +256,19 @@ impl<'a> Crawl<'a> {
             let csrf = crate::common::quiz::field(&form.fields, "csrf");
             crate::export::upload(self.app, Some(&csrf), json.body.as_bytes()).await
         } else {
-            let pairs = crate::common::quiz::as_pairs(&form.fields);
+            let mut fields = form.fields.clone();
+            if form.action == "/recover" {
+                let code = self.codes.pop().unwrap_or_default();
+                fields = crate::common::quiz::set(&fields, "code", &code);
+            }
+            let pairs = crate::common::quiz::as_pairs(&fields);
             self.app.post(&form.action, &pairs).await
         };
         self.check(&format!("POST {} (from {page})", form.action), &res);
-        if form.action == "/account/password" && res.status < 400 {
+        let new_password = ["/account/password", "/recover"];
+        if new_password.contains(&form.action.as_str()) && res.status < 400 {
             self.password = NEW_PW.into();
+            self.recovered |= form.action == "/recover";
         }
         if let Some(to) = res.location.clone() {
             // Where a form leads is visited even when seen before: the state changed.
@@ -294,12 +307,17 @@ impl<'a> Crawl<'a> {
     }
 }
 
-/// An app on a clock the test moves, with her signed up and `papers` read.
-async fn learner_with(papers: &[&str]) -> (TestApp, Clock) {
+/// An app on a clock the test moves, with her signed up (her recovery codes kept) and `papers`
+/// read.
+async fn learner_with(papers: &[&str]) -> (TestApp, Clock, Vec<String>) {
     let clock = Clock::midday_shanghai();
     let app = spawn_app_with(|s| s.clock = clock.clone()).await;
-    app.learner(USER, papers).await;
-    (app, clock)
+    let codes = app.signup_with_codes(USER, PW).await;
+    for slug in papers {
+        let page = app.mark_read(slug).await;
+        assert_eq!(page.status, 303, "{USER} reads {slug}: {}", page.body);
+    }
+    (app, clock, codes)
 }
 
 /// Answers the quiz right until it has nothing left for today; at most `n` questions.
@@ -314,8 +332,8 @@ async fn answer_all_right(app: &TestApp, n: usize) {
     panic!("the quiz did not end after {n} right answers");
 }
 
-async fn crawl_as_learner(app: &TestApp, edge: &str) {
-    let mut crawl = Crawl::new(app);
+async fn crawl_as_learner(app: &TestApp, codes: &[String], edge: &str) {
+    let mut crawl = Crawl::new(app, codes);
     crawl.run(&["/", "/quiz", "/quiz?mode=practice"]).await;
     crawl.assert_clean(edge);
 }
@@ -323,22 +341,22 @@ async fn crawl_as_learner(app: &TestApp, edge: &str) {
 #[tokio::test]
 async fn no_dead_ends_with_todays_new_concepts_used_up() {
     // PaLM has 8 concepts, over the 5 new a day.
-    let (app, _) = learner_with(&["palm"]).await;
+    let (app, _, codes) = learner_with(&["palm"]).await;
     answer_all_right(&app, 40).await;
     assert!(app.get("/quiz").await.body.contains("今天的任务完成了"));
-    crawl_as_learner(&app, "new concepts used up").await;
+    crawl_as_learner(&app, &codes, "new concepts used up").await;
 }
 
 #[tokio::test]
 async fn no_dead_ends_with_nothing_due() {
-    let (app, _) = learner_with(&["chinchilla"]).await;
+    let (app, _, codes) = learner_with(&["chinchilla"]).await;
     answer_all_right(&app, 40).await;
-    crawl_as_learner(&app, "nothing due").await;
+    crawl_as_learner(&app, &codes, "nothing due").await;
 }
 
 #[tokio::test]
 async fn no_dead_ends_with_a_lapse_pending() {
-    let (app, clock) = learner_with(&["chinchilla"]).await;
+    let (app, clock, codes) = learner_with(&["chinchilla"]).await;
     answer_all_right(&app, 40).await;
     // Three weeks later (her session lasts 30 idle days) everything is due; the first one is
     // forgotten.
@@ -347,19 +365,19 @@ async fn no_dead_ends_with_a_lapse_pending() {
     app.submit(&app.graded_fields(&q, false).await).await;
     let lapses = "SELECT COUNT(*) FROM reviews WHERE correct = 0 AND review_kind = 'review'";
     assert_eq!(app.count(lapses).await, 1);
-    crawl_as_learner(&app, "a lapse pending").await;
+    crawl_as_learner(&app, &codes, "a lapse pending").await;
 }
 
 /// Mid-quiz (one answer given, its feedback seen), every page kind is fetched; then `end`
 /// ends her session. Every form of those pages, sent now, and every link, followed now, must
 /// still lead somewhere useful (the log-in page, which brings her back).
 async fn crawl_after_the_session_ends(edge: &str, end: impl AsyncFnOnce(&TestApp, &Clock)) {
-    let (app, clock) = learner_with(&["qlora"]).await;
+    let (app, clock, codes) = learner_with(&["qlora"]).await;
     app.submit(&app.some_answer().await).await;
-    let mut before = Crawl::new(&app);
+    let mut before = Crawl::new(&app, &codes);
     before.run_links_only(&["/", "/quiz"]).await;
     end(&app, &clock).await;
-    let mut after = Crawl::new(&app);
+    let mut after = Crawl::new(&app, &codes);
     after.logged_in = false;
     for (url, body) in &before.pages {
         for form in Form::all(body, PW) {
@@ -375,6 +393,7 @@ async fn crawl_after_the_session_ends(edge: &str, end: impl AsyncFnOnce(&TestApp
         after.seen.iter().any(|u| u.starts_with("/login")),
         "{edge}: she was sent to log in"
     );
+    assert!(after.recovered, "{edge}: 忘记密码 was reached and used");
 }
 
 impl Crawl<'_> {

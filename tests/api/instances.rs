@@ -316,11 +316,12 @@ fn paperdeck(args: &[&str]) -> (bool, String, String) {
 
 /// A SQLite deployment moved to PostgreSQL with `copy-data`: every row arrives, `export` gives
 /// the same file from both, a second copy into the now full database is refused, and the
-/// copied learner goes on studying there (new ids continue after the copied ones).
+/// copied learner goes on studying there (new ids continue after the copied ones) and can
+/// still use a recovery code made before the move.
 #[tokio::test]
 async fn copy_data_moves_a_sqlite_database_to_postgres_exactly() {
     let sqlite = spawn_app_on(Backend::Sqlite, |_| {}).await;
-    assert_eq!(sqlite.signup("ming", PW).await.status, 303);
+    let codes = sqlite.signup_with_codes("ming", PW).await;
     for slug in ["chinchilla", "qlora"] {
         assert_eq!(sqlite.mark_read(slug).await.status, 303);
     }
@@ -357,4 +358,10 @@ async fn copy_data_moves_a_sqlite_database_to_postgres_exactly() {
     let (id, _) = apps[0].submit(&q.some_answer()).await;
     let copied_max = sqlite.count("SELECT MAX(id) FROM reviews").await;
     assert!(id > copied_max, "new review {id} after copied {copied_max}");
+    // Her recovery codes moved with her: one made on SQLite resets her password here.
+    let res = apps[1]
+        .other_browser()
+        .recover("ming", &codes[2], "moved and remembered")
+        .await;
+    assert_eq!(res.status, 303, "{}", res.body);
 }

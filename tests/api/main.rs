@@ -26,6 +26,7 @@ mod pg_restart;
 mod progress;
 mod quiz;
 mod reading;
+mod recovery;
 mod retest;
 mod security;
 mod seminar;

@@ -457,6 +457,35 @@ impl TestApp {
         .await
     }
 
+    /// Signs up `username` and reads her recovery codes from the page sign-up leads to, where
+    /// they are shown once; asserts each step.
+    pub async fn signup_with_codes(&self, username: &str, password: &str) -> Vec<String> {
+        let res = self.signup(username, password).await;
+        assert_eq!(res.status, 303, "sign-up of {username}: {}", res.body);
+        let to = res.location.expect("sign-up leads on");
+        let page = self.get(&to).await;
+        assert_eq!(page.status, 200, "GET {to}: {}", page.body);
+        let codes = page.texts(".recovery-codes code");
+        assert_eq!(codes.len(), 8, "codes on {to}: {}", page.body);
+        codes
+    }
+
+    /// Sends the 忘记密码 form: name, one recovery code and a new password (twice).
+    pub async fn recover(&self, username: &str, code: &str, new_password: &str) -> Page {
+        let csrf = self.get("/recover").await.csrf();
+        self.post(
+            "/recover",
+            &[
+                ("csrf", &csrf),
+                ("username", username),
+                ("code", code),
+                ("new_password", new_password),
+                ("new_password_confirm", new_password),
+            ],
+        )
+        .await
+    }
+
     pub async fn login(&self, username: &str, password: &str) -> Page {
         self.login_then(username, password, None).await
     }

@@ -4,6 +4,9 @@
 
 use super::*;
 
+/// A recovery code of the right shape that is nobody's.
+const NOBODYS_CODE: &str = "2345-6789-abcd-efgh";
+
 pub fn add(c: &mut Corpus) {
     let ctx = c.ctx;
     let a_last = ctx.a_last();
@@ -45,6 +48,20 @@ pub fn add(c: &mut Corpus) {
                 ("token", "0"),
             ]),
         ),
+        (
+            "/recover",
+            kv(&[
+                ("username", "alice"),
+                ("code", NOBODYS_CODE),
+                ("new_password", PW),
+                ("new_password_confirm", PW),
+            ]),
+        ),
+        (
+            "/account/recovery-codes",
+            kv(&[("password", "not the password")]),
+        ),
+        ("/progress/backup-reminder", Vec::new()),
     ];
     let big = big();
     let huge = "B".repeat(1024 * 1024);
@@ -54,7 +71,11 @@ pub fn add(c: &mut Corpus) {
         // them valid tokens); here they get only the bad ones.
         let writes = matches!(
             *path,
-            "/import" | "/settings" | "/settings/optimise" | "/settings/reset-params"
+            "/import"
+                | "/settings"
+                | "/settings/optimise"
+                | "/settings/reset-params"
+                | "/progress/backup-reminder"
         );
         for who in EVERYONE {
             let with = |csrf: &str| {
@@ -317,6 +338,45 @@ pub fn add(c: &mut Corpus) {
         Who::Anon,
         "/login",
         &kv(&[("csrf", &ctx.csrf_anon), ("username", "alice")]),
+    );
+
+    // 3e'. 忘记密码 with a valid token and names and codes that are wrong, hostile or huge (the
+    //     limiter answers 429 once they add up); nothing may change.
+    for (user, code) in [
+        ("alice", NOBODYS_CODE),
+        ("alice", SQLI[0]),
+        (SQLI[1], NOBODYS_CODE),
+        ("alice", HTML[0]),
+        (HTML[1], HTML[0]),
+        ("alice", &*big),
+        (&*big, NOBODYS_CODE),
+        ("alice", ""),
+        ("nobody-here", NOBODYS_CODE),
+        ("ALICE ", "２３４５－６７８９－ａｂｃｄ－ｅｆｇｈ"),
+    ] {
+        c.post_refused(
+            &format!("recover {:?} with {:?}", cut(user, 30), cut(code, 30)),
+            Who::Anon,
+            "/recover",
+            &kv(&[
+                ("csrf", &ctx.csrf_anon),
+                ("username", user),
+                ("code", code),
+                ("new_password", PW),
+                ("new_password_confirm", PW),
+            ]),
+        );
+    }
+    c.post_refused(
+        "recover, no code",
+        Who::Anon,
+        "/recover",
+        &kv(&[
+            ("csrf", &ctx.csrf_anon),
+            ("username", "alice"),
+            ("new_password", PW),
+            ("new_password_confirm", PW),
+        ]),
     );
 
     // 3f. Log-out with someone else's or no token, from a learner (must not log her out).

@@ -117,6 +117,9 @@ pub fn add(c: &mut Corpus) {
         route("/export/cards.csv").login(),
         route("/import").also_post().login(),
         route("/quiz/override").post_only().login(),
+        route("/recover").also_post(),
+        route("/account/recovery-codes").also_post().login(),
+        route("/progress/backup-reminder").post_only().login(),
         route("/no-such-page").missing(),
     ];
     let methods = ["GET", "HEAD", "POST", "PUT", "DELETE", "PATCH"];
