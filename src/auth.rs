@@ -88,8 +88,14 @@ impl Password {
         if !name.is_empty() && lower.contains(&name) {
             return Err("密码里不能包含用户名，请换一个更难猜的密码。".into());
         }
-        if is_common_password(&lower) {
+        if is_common_password(&lower) || core_is_common(&lower) {
             return Err("这个密码太常见了，很容易被猜到，请换一个更难猜的密码。".into());
+        }
+        let mut distinct: Vec<char> = lower.chars().collect();
+        distinct.sort_unstable();
+        distinct.dedup();
+        if distinct.len() < MIN_DISTINCT_CHARS {
+            return Err("密码里不同的字符太少，很容易被猜到，请换一个更难猜的密码。".into());
         }
         Ok(p)
     }
@@ -108,6 +114,51 @@ fn is_common_password(lower: &str) -> bool {
         .map(str::trim)
         .filter(|l| !l.is_empty() && !l.starts_with('#'))
         .any(|l| l == lower)
+}
+
+/// A password of fewer distinct characters (`11111112`, `abababab`) is refused: a guesser
+/// tries those first, whatever their length (re-test 2026-12-06, L7r).
+const MIN_DISTINCT_CHARS: usize = 4;
+
+/// Whether a common password hides under the decorations people add to pass a rule (re-test
+/// 2026-12-06, L7r: `qwerty123456`, `Passw0rd!`): its core — leading and trailing digits and
+/// symbols stripped, the usual letter-for-digit swaps undone — is the core of a listed one. A
+/// rule over every decoration, not a longer list of decorated variants.
+fn core_is_common(lower: &str) -> bool {
+    static CORES: std::sync::OnceLock<std::collections::HashSet<String>> =
+        std::sync::OnceLock::new();
+    let cores = CORES.get_or_init(|| {
+        COMMON_PASSWORDS
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty() && !l.starts_with('#'))
+            .flat_map(cores_of)
+            .collect()
+    });
+    cores_of(lower).iter().any(|c| cores.contains(c))
+}
+
+/// The cores of a password (see [`core_is_common`]), one per reading of `1` (i or l); none when
+/// the core is under four characters, too short to say anything.
+fn cores_of(lower: &str) -> Vec<String> {
+    let core = lower.trim_matches(|c: char| !c.is_alphabetic());
+    if core.chars().count() < 4 {
+        return Vec::new();
+    }
+    let undo = |one: char| -> String {
+        core.chars()
+            .map(|c| match c {
+                '0' => 'o',
+                '1' => one,
+                '3' => 'e',
+                '4' | '@' => 'a',
+                '5' | '$' => 's',
+                '7' => 't',
+                c => c,
+            })
+            .collect()
+    };
+    vec![undo('i'), undo('l')]
 }
 
 /// Stored hashes asking for more memory than this are refused rather than computed.
@@ -822,6 +873,28 @@ mod tests {
         let a = Username::parse("Alice").unwrap();
         let b = Username::parse("aLICE").unwrap();
         assert_eq!(a.key(), b.key());
+    }
+
+    #[test]
+    fn l7r_decorated_common_passwords_and_few_characters_are_refused() {
+        for pw in [
+            "qwerty123456",
+            "Passw0rd!",
+            "!!iloveyou2024",
+            "P@55w0rd99",
+            "11111112",
+            "abababab",
+        ] {
+            assert!(Password::parse_new(pw, "alice").is_err(), "{pw}");
+        }
+        for pw in [
+            "a good long passphrase",
+            "correct horse battery",
+            "Tr0ub4dor&3x",
+            "晚风吹过图书馆的窗",
+        ] {
+            assert!(Password::parse_new(pw, "alice").is_ok(), "{pw}");
+        }
     }
 
     #[test]

@@ -267,7 +267,7 @@ fn the_lab_defaults_are_the_command_line_defaults() {
     assert_eq!(c.paperdeck_retention, [0.93, 0.96]);
     assert_eq!(c.fsrs_retention, [0.8]);
     assert_eq!(
-        (c.equal_to, c.memory.clone()),
+        (c.equal_to.clone(), c.memory.clone()),
         (vec![Kind::Orbit, Kind::Sm2], vec![Model::Dash])
     );
     // Two targets for each paperdeck, one FSRS-by-card target and three rule-based schedulers.

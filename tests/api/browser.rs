@@ -438,13 +438,9 @@ async fn learner_journey(s: &mut Session, username: &str) {
     );
 }
 
-/// The two tests each start a server, a chromedriver and Chromium; on a small machine they
-/// would slow each other past the page waits, so they take turns.
-static ONE_BROWSER_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
-
 #[tokio::test]
 async fn a_learner_goes_through_paperdeck_in_a_real_browser() {
-    let _turn = ONE_BROWSER_AT_A_TIME.lock().await;
+    let _turn = common::process::ONE_PROCESS_TEST_AT_A_TIME.lock().await;
     let Some((dir, shots, server, _driver, driver_port)) = serve_and_drive().await else {
         return;
     };
@@ -826,7 +822,7 @@ async fn text_of(c: &Client, css: &str) -> String {
 
 #[tokio::test]
 async fn every_page_kind_reads_well_on_a_phone_and_in_the_dark() {
-    let _turn = ONE_BROWSER_AT_A_TIME.lock().await;
+    let _turn = common::process::ONE_PROCESS_TEST_AT_A_TIME.lock().await;
     let Some(driver) = chromedriver() else {
         return;
     };
@@ -1137,8 +1133,16 @@ async fn audit_pages(a: &mut Audit) {
         }
         a.check("settings-optimised").await;
     } else {
-        a.problems
-            .push("the simulated learner has no 优化我的复习安排 button".into());
+        let url =
+            a.c.current_url()
+                .await
+                .map(|u| u.path().to_string())
+                .unwrap_or_default();
+        let main = text_of(&a.c, "main").await;
+        let main: String = main.chars().take(400).collect();
+        a.problems.push(format!(
+            "the simulated learner has no 优化我的复习安排 button at {url}: {main}"
+        ));
     }
 }
 
@@ -1187,7 +1191,7 @@ async fn in_page_feedback(s: &Session, id: &str) -> String {
 
 #[tokio::test]
 async fn in_page_questions_work_with_and_without_javascript_and_notes_open_by_keyboard() {
-    let _turn = ONE_BROWSER_AT_A_TIME.lock().await;
+    let _turn = common::process::ONE_PROCESS_TEST_AT_A_TIME.lock().await;
     let Some((dir, shots, server, _driver, driver_port)) = serve_and_drive().await else {
         return;
     };

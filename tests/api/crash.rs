@@ -337,6 +337,7 @@ async fn sigkill_under_load(test: &str, pg: Option<&PgDatabase>) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_acknowledged_answer_survives_sigkill() {
+    let _turn = common::process::ONE_PROCESS_TEST_AT_A_TIME.lock().await;
     sigkill_under_load("crash", None).await;
 }
 
@@ -344,6 +345,7 @@ async fn an_acknowledged_answer_survives_sigkill() {
 /// the server, so a killed instance loses nothing it acknowledged.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_acknowledged_answer_survives_sigkill_on_postgres() {
+    let _turn = common::process::ONE_PROCESS_TEST_AT_A_TIME.lock().await;
     let pg = PgDatabase::named();
     sigkill_under_load("crash-postgres", Some(&pg)).await;
 }
@@ -384,6 +386,7 @@ fn kill_moments(clean: Duration) -> Vec<u64> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_start_killed_at_any_moment_recovers() {
+    let _turn = common::process::ONE_PROCESS_TEST_AT_A_TIME.lock().await;
     let started = Instant::now();
     let mut rng = seed("startup");
     let bin = server_binary();

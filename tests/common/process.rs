@@ -181,3 +181,9 @@ impl Drop for ServerProcess {
         self.kill();
     }
 }
+
+/// The tests that run server binaries as processes (browser, SIGKILL, memory limit, PostgreSQL
+/// restart) share one test binary with the in-process HTTP tests. Each of them loads the
+/// machine for a minute or more and waits on its pages by the clock, so they take turns with
+/// each other and overlap only with the lighter in-process tests.
+pub static ONE_PROCESS_TEST_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
