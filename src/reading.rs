@@ -226,14 +226,23 @@ pub fn passage<'a>(paper: &'a Paper, prefer: &str, concept: &str) -> Option<Pass
     })
 }
 
-/// A passage worth reading again for `concept`: in the papers she has read first, in reading
-/// order, then in any paper.
-pub fn reread<'a>(papers: &'a [Paper], read: &[String], concept: &str) -> Option<Passage<'a>> {
+/// A passage worth reading again for `concept`: in `missed_in` first, the paper of the card
+/// she is weakest on (where she made her mistake, not the first paper that names the concept:
+/// learner walk 2026-12-06, item 14), then in the papers she has read, in reading order, then
+/// in any paper.
+pub fn reread<'a>(
+    papers: &'a [Paper],
+    read: &[String],
+    concept: &str,
+    missed_in: Option<&str>,
+) -> Option<Passage<'a>> {
+    let missed = papers.iter().filter(|p| Some(p.slug.as_str()) == missed_in);
     let read_first = papers
         .iter()
         .filter(|p| read.contains(&p.slug))
         .chain(papers.iter().filter(|p| !read.contains(&p.slug)));
-    read_first
+    missed
+        .chain(read_first)
         .filter_map(|p| passage(p, "explain", concept))
         .next()
 }
@@ -361,6 +370,42 @@ pub fn density_table(content: &crate::content::Content, cards: &[Card]) -> Strin
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn the_passage_to_reread_is_in_the_paper_of_her_mistake() {
+        let content = crate::content::embedded().unwrap();
+        let papers = &content.papers;
+        // A concept several papers explain: by reading order the first of them is suggested,
+        // unless she missed its card in another one.
+        let (concept, naming) = content
+            .concepts
+            .iter()
+            .map(|c| {
+                let naming: Vec<&str> = papers
+                    .iter()
+                    .filter(|p| super::passage(p, "explain", &c.slug).is_some())
+                    .map(|p| p.slug.as_str())
+                    .collect();
+                (c.slug.as_str(), naming)
+            })
+            .find(|(_, n)| n.len() >= 2)
+            .expect("a concept explained in two papers");
+        let read: Vec<String> = naming.iter().map(|s| s.to_string()).collect();
+        let first = super::reread(papers, &read, concept, None).expect("a passage");
+        assert_eq!(first.paper.slug, naming[0]);
+        let last = naming[naming.len() - 1];
+        let missed = super::reread(papers, &read, concept, Some(last)).expect("a passage");
+        assert_eq!(missed.paper.slug, last, "{concept}");
+        // A paper that does not explain the concept is passed over.
+        let other = papers
+            .iter()
+            .find(|p| !naming.contains(&p.slug.as_str()))
+            .map(|p| p.slug.as_str());
+        if other.is_some() {
+            let fallback = super::reread(papers, &read, concept, other).expect("a passage");
+            assert_eq!(fallback.paper.slug, naming[0]);
+        }
+    }
+
     #[test]
     fn page_questions_chosen_at_start_are_the_ones_chosen_on_demand() {
         let content = crate::content::embedded().unwrap();

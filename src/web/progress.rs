@@ -48,6 +48,8 @@ struct ConceptRow {
 struct WeakFact {
     prompt: String,
     href: String,
+    /// The paper the card comes from: the passage to re-read is looked for there first.
+    paper: String,
 }
 
 /// Longest question shown for a weakest fact, in characters.
@@ -88,6 +90,7 @@ fn card_summary(
             WeakFact {
                 prompt,
                 href: super::quiz::source_href(state, c),
+                paper: c.paper.clone(),
             }
         });
     (unmet, weakest)
@@ -116,7 +119,8 @@ fn reread_rows(
         .iter()
         .filter(|c| c.lapses > 0)
         .filter_map(|c| {
-            let p = crate::reading::reread(&content.papers, read, &c.slug)?;
+            let missed_in = c.weakest.as_ref().map(|w| w.paper.as_str());
+            let p = crate::reading::reread(&content.papers, read, &c.slug, missed_in)?;
             Some(RereadRow {
                 concept: c.name.clone(),
                 paper: p.paper.short.clone(),
