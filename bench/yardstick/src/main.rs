@@ -19,10 +19,10 @@ enum Pools {
     Postgres(PgPool),
 }
 
-/// Runs the same statement on either backend: `on_pools!(pools, |pool| expr)`.
+/// Runs the same statement on either backend: `on_pools!(&pools, |read, write| expr)`.
 macro_rules! on_pools {
     ($p:expr, |$pool:ident, $write:ident| $body:expr) => {
-        match &*$p {
+        match $p {
             Pools::Sqlite { read, write } => {
                 let ($pool, $write) = (read, write);
                 $body
@@ -47,7 +47,7 @@ const ROWS: i64 = 1000;
 
 async fn read_page(p: web::Data<Pools>, size: web::Path<usize>) -> HttpResponse {
     let key = rand::rng().random_range(1..=ROWS);
-    let row: Result<(String, String), sqlx::Error> = on_pools!(p, |pool, _w| {
+    let row: Result<(String, String), sqlx::Error> = on_pools!(p.get_ref(), |pool, _w| {
         sqlx::query("SELECT title, body FROM items WHERE id = $1")
             .bind(key)
             .fetch_one(pool)
@@ -68,7 +68,7 @@ async fn read_page(p: web::Data<Pools>, size: web::Path<usize>) -> HttpResponse 
 
 async fn write_rows(p: web::Data<Pools>) -> HttpResponse {
     let key = rand::rng().random_range(1..=ROWS);
-    let result: Result<(), sqlx::Error> = on_pools!(p, |_r, pool| {
+    let result: Result<(), sqlx::Error> = on_pools!(p.get_ref(), |_r, pool| {
         async {
             let mut tx = pool.begin().await?;
             sqlx::query("UPDATE items SET hits = hits + 1 WHERE id = $1")
