@@ -65,13 +65,16 @@ pub struct LastAnswer {
     pub correct: bool,
 }
 
-/// Her latest answer to each card of `paper` she has answered.
+/// Her latest answer to each card of `paper` she has answered. Driven from the paper's cards,
+/// each one's latest review found in the (learner, card, id) index: the cost is the paper's
+/// card count, not her history (scanning her reviews made a logged-in paper page cost a
+/// millisecond of database time per hundred reviews).
 pub async fn answered_cards(db: &Db, learner: i64, paper: &str) -> sqlx::Result<Vec<LastAnswer>> {
     let q = bound!(
-        "SELECT r.card_id, r.id, r.answer, r.correct FROM reviews r JOIN cards c ON c.id = r.card_id
-         WHERE r.learner_id = $1 AND c.paper_slug = $2
-           AND r.id = (SELECT MAX(r2.id) FROM reviews r2
-                       WHERE r2.learner_id = r.learner_id AND r2.card_id = r.card_id)",
+        "SELECT r.card_id, r.id, r.answer, r.correct FROM cards c
+         JOIN reviews r ON r.id = (SELECT MAX(r2.id) FROM reviews r2
+                                   WHERE r2.learner_id = $1 AND r2.card_id = c.id)
+         WHERE c.paper_slug = $2",
         learner,
         paper
     );
