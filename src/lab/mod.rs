@@ -589,22 +589,25 @@ enum CardPolicy {
     /// Issue 19's "concept decides when, card memory decides which"
     /// ([`crate::scheduler::card_pick`]): never-seen cards first, then the lowest recall by the
     /// card's own FSRS memory; the same-day retry re-asks the missed fact; a concept whose
-    /// weakest card is far below target takes up to [`EXTRA_CARDS`] more cards, for a learner
-    /// whose estimated transfer is under [`EXTRA_BELOW_RHO`]; and the paper's cards not asked
+    /// weakest card is far below target takes up to [`CardPolicy::EXTRA_CARDS`] more cards, for a learner
+    /// whose estimated transfer is under [`CardPolicy::EXTRA_BELOW_RHO`]; and the paper's cards not asked
     /// on its page are met right after reading it.
     CardMemory,
 }
 
-/// Extra cards a concept review may take under [`CardPolicy::CardMemory`].
-pub const EXTRA_CARDS: usize = 2;
-/// Extra cards only for a learner whose estimated ρ ([`card_pick::RhoEstimator`]) is below
-/// this. Measured (lab, seed 1, 2026-12-07): extra cards saved reviews at equal retention for
-/// ρ ≤ 0.25 under both memory models and cost them for ρ ≥ 0.5 under DASH and at ρ = 1 under
-/// FSRS; where one card stands for the concept, a second one the same day is massed study.
-pub const EXTRA_BELOW_RHO: f32 = 0.4;
-/// A seen card counts as far below target when its own recall is this far under the desired
-/// retention.
-pub const EXTRA_MARGIN: f32 = 0.2;
+impl CardPolicy {
+    /// Extra cards a concept review may take under [`CardPolicy::CardMemory`].
+    pub const EXTRA_CARDS: usize = 2;
+    /// Extra cards only for a learner whose estimated ρ ([`card_pick::RhoEstimator`]) is
+    /// below this. Measured (lab, seed 1, 2026-12-07): extra cards saved reviews at equal
+    /// retention for ρ ≤ 0.25 under both memory models and cost them for ρ ≥ 0.5 under DASH
+    /// and at ρ = 1 under FSRS; where one card stands for the concept, a second one the same
+    /// day is massed study.
+    pub const EXTRA_BELOW_RHO: f32 = 0.4;
+    /// A seen card counts as far below target when its own recall is this far under the
+    /// desired retention.
+    pub const EXTRA_MARGIN: f32 = 0.2;
+}
 
 /// paperdeck's own scheduler, session by session, as the quiz service drives it.
 struct ByConcept {
@@ -714,9 +717,9 @@ impl ByConcept {
     }
 
     /// Whether concept `k` still has a card far below target after today's answers: one
-    /// never seen, or one whose own recall is [`EXTRA_MARGIN`] under the desired retention.
+    /// never seen, or one whose own recall is [`CardPolicy::EXTRA_MARGIN`] under the desired retention.
     fn needs_extra(&self, deck: &Deck, k: usize, ts: i64, prefs: &Prefs) -> bool {
-        let floor = prefs.desired_retention - EXTRA_MARGIN;
+        let floor = prefs.desired_retention - CardPolicy::EXTRA_MARGIN;
         self.pool(deck, k).iter().any(|c| match &self.memory[*c] {
             None => true,
             Some(m) => m.recall(ts, prefs.decay()) < floor,
@@ -838,8 +841,11 @@ impl Schedule for ByConcept {
             let extra = self.policy == CardPolicy::CardMemory
                 && !matches!(pick, Pick::Relearn(_))
                 && rating != Rating::Again
-                && self.rho.estimate().is_some_and(|r| r < EXTRA_BELOW_RHO);
-            for _ in 0..if extra { EXTRA_CARDS } else { 0 } {
+                && self
+                    .rho
+                    .estimate()
+                    .is_some_and(|r| r < CardPolicy::EXTRA_BELOW_RHO);
+            for _ in 0..if extra { CardPolicy::EXTRA_CARDS } else { 0 } {
                 if !self.needs_extra(deck, k, ts, &sim.prefs) {
                     break;
                 }

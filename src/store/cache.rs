@@ -514,10 +514,7 @@ mod tests {
     /// request, whose session read carries the new version.
     #[tokio::test]
     async fn a_version_read_with_the_session_stands_in_for_the_check() {
-        let dir = tempfile::tempdir().expect("dir");
-        let db = Db::open(&format!("sqlite://{}", dir.path().join("c.db").display()))
-            .await
-            .expect("db");
+        let (_dir, db) = Db::temporary().await;
         let now = 1_767_225_600;
         let id = super::super::learners::create(&db, "ann", "ann", "h", now)
             .await

@@ -270,10 +270,7 @@ mod tests {
     /// [`NOT_COPIED`] with a reason: a table added without a line here would be lost by a move.
     #[tokio::test]
     async fn every_table_and_column_of_the_schema_is_copied_or_left_out_on_purpose() {
-        let dir = tempfile::tempdir().unwrap();
-        let db = Db::open(&format!("sqlite://{}", dir.path().join("c.db").display()))
-            .await
-            .unwrap();
+        let (_dir, db) = Db::temporary().await;
         let tables: Vec<String> = sqlx::query_scalar(
             "SELECT name FROM sqlite_master WHERE type = 'table' \
              AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '_sqlx%' ORDER BY name",

@@ -401,24 +401,31 @@ pub async fn backups(db: &Db, learner: i64) -> sqlx::Result<Backups> {
     Ok(row.unwrap_or_default())
 }
 
-/// Records that her whole export was downloaded at `now`.
-pub async fn record_export(db: &Db, learner: i64, now: i64) -> sqlx::Result<()> {
-    let q = bound!(
-        "INSERT INTO backup_reminders (learner_id, last_export_at) VALUES ($1, $2)
-         ON CONFLICT (learner_id) DO UPDATE SET last_export_at = excluded.last_export_at",
-        learner,
-        now
-    );
-    super::write(db, q).await
+/// What happened to her backup reminder.
+#[derive(Debug, Clone, Copy)]
+pub enum BackupEvent {
+    /// Her whole export was downloaded.
+    Exported,
+    /// She dismissed the reminder.
+    Dismissed,
 }
 
-/// Records that she dismissed the backup reminder at `now`.
-pub async fn dismiss_backup_reminder(db: &Db, learner: i64, now: i64) -> sqlx::Result<()> {
-    let q = bound!(
-        "INSERT INTO backup_reminders (learner_id, dismissed_at) VALUES ($1, $2)
-         ON CONFLICT (learner_id) DO UPDATE SET dismissed_at = excluded.dismissed_at",
-        learner,
-        now
-    );
-    super::write(db, q).await
+/// Records `event` at `now`.
+pub async fn record_backup_event(
+    db: &Db,
+    learner: i64,
+    event: BackupEvent,
+    now: i64,
+) -> sqlx::Result<()> {
+    let sql = match event {
+        BackupEvent::Exported => {
+            "INSERT INTO backup_reminders (learner_id, last_export_at) VALUES ($1, $2)
+             ON CONFLICT (learner_id) DO UPDATE SET last_export_at = excluded.last_export_at"
+        }
+        BackupEvent::Dismissed => {
+            "INSERT INTO backup_reminders (learner_id, dismissed_at) VALUES ($1, $2)
+             ON CONFLICT (learner_id) DO UPDATE SET dismissed_at = excluded.dismissed_at"
+        }
+    };
+    super::write(db, sqlx::query(sql).bind(learner).bind(now)).await
 }

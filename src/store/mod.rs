@@ -217,6 +217,16 @@ impl Backend {
 }
 
 impl Db {
+    /// A new SQLite database in a temporary folder, for unit tests; the folder lives as long
+    /// as the returned guard.
+    #[cfg(test)]
+    pub(crate) async fn temporary() -> (tempfile::TempDir, Db) {
+        let dir = tempfile::tempdir().expect("temporary folder");
+        let url = format!("sqlite://{}", dir.path().join("test.db").display());
+        let db = Db::open(&url).await.expect("temporary database");
+        (dir, db)
+    }
+
     /// Opens (creating if missing) and migrates the database at `url`, with the default cache.
     pub async fn open(url: &str) -> Result<Db, OpenError> {
         Db::open_with(url, cache::TTL).await

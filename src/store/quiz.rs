@@ -643,10 +643,7 @@ mod tests {
     /// latest is refused by `regrade` itself, whatever a check before it said.
     #[tokio::test]
     async fn a_regrade_applies_only_to_her_latest_answer_checked_in_its_transaction() {
-        let dir = tempfile::tempdir().unwrap();
-        let db = Db::open(&format!("sqlite://{}", dir.path().join("q.db").display()))
-            .await
-            .unwrap();
+        let (_dir, db) = Db::temporary().await;
         let now = 1_767_225_600;
         let learner = super::super::learners::create(&db, "ann", "ann", "h", now)
             .await

@@ -135,10 +135,7 @@ mod tests {
     use super::*;
 
     async fn open() -> (tempfile::TempDir, Db) {
-        let dir = tempfile::tempdir().unwrap();
-        let url = format!("sqlite://{}", dir.path().join("r.db").display());
-        let db = Db::open(&url).await.unwrap();
-        (dir, db)
+        Db::temporary().await
     }
 
     #[tokio::test]

@@ -185,7 +185,14 @@ async fn download_of(
     let on_end: Option<Ending> = (kind == export::DownloadKind::Json).then(|| {
         let (db, learner, now) = (state.db.clone(), learner.id, state.clock.now());
         Box::pin(async move {
-            if let Err(e) = store::learners::record_export(&db, learner, now).await {
+            if let Err(e) = store::learners::record_backup_event(
+                &db,
+                learner,
+                store::learners::BackupEvent::Exported,
+                now,
+            )
+            .await
+            {
                 tracing::warn!(error = %e, learner, "could not record the export time");
             }
         }) as Ending

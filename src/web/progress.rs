@@ -186,7 +186,13 @@ fn backup_due(reviews: usize, backups: store::learners::Backups, now: i64) -> bo
 /// "30 天内不再提醒": hides the backup reminder for a month.
 async fn dismiss_backup_reminder(state: web::Data<AppState>, f: LearnerForm<NoFields>) -> Page {
     let now = state.clock.now();
-    store::learners::dismiss_backup_reminder(&state.db, f.learner.id, now).await?;
+    store::learners::record_backup_event(
+        &state.db,
+        f.learner.id,
+        store::learners::BackupEvent::Dismissed,
+        now,
+    )
+    .await?;
     Ok(super::see_other("/progress"))
 }
 

@@ -299,12 +299,7 @@ async fn an_account_without_codes_is_told_where_to_make_them() {
     let app = spawn_app().await;
     app.signup_with_codes("ines", PW).await;
     assert!(!app.get("/").await.body.contains(NOTE));
-    let pool = app.writable_db().await;
-    sqlx::query("DELETE FROM recovery_codes")
-        .execute(&pool)
-        .await
-        .expect("delete");
-    pool.close().await;
+    app.execute("DELETE FROM recovery_codes").await;
     let home = app.get("/").await;
     home.assert_has_all(&[NOTE, "href=\"/account#recovery\""]);
     let account = app.get("/account").await;
@@ -377,12 +372,8 @@ async fn the_backup_reminder_appears_after_real_use_and_goes_after_an_export() {
     assert!(!reminded(&app).await, "nothing to back up yet");
     // Real use: 25 answers (a write of hers bumps her data version; planted rows do not).
     app.plant_reviews(25, clock.now() - 25 * 3600, 3600).await;
-    let pool = app.writable_db().await;
-    sqlx::query("UPDATE learners SET data_version = data_version + 1")
-        .execute(&pool)
-        .await
-        .expect("bump");
-    pool.close().await;
+    app.execute("UPDATE learners SET data_version = data_version + 1")
+        .await;
     assert!(reminded(&app).await);
     // The answer log alone is not a backup ...
     assert_eq!(app.get("/export/revlog.csv").await.status, 200);

@@ -599,6 +599,13 @@ impl TestApp {
             .expect("db")
     }
 
+    /// Runs one statement on the app's database behind its back (a test planting a state).
+    pub async fn execute(&self, sql: &str) {
+        let pool = self.writable_db().await;
+        sqlx::query(sql).execute(&pool).await.expect(sql);
+        pool.close().await;
+    }
+
     /// Writes `n` reviews of one card for learner 1 straight into the database (far faster than
     /// answering or importing), the first at `start` and then every `spacing` seconds, every
     /// seventh one a lapse, with the state of its concept.
