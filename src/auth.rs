@@ -697,7 +697,7 @@ pub fn safe_next(next: Option<&str>) -> String {
 /// [`QUEUED_MAX`]; past that a request is refused at once ([`HashError::Busy`]). A log-in from
 /// a known device goes in the first lane, ahead of everyone.
 pub struct Hasher {
-    queue: std::sync::Arc<(std::sync::Mutex<Queue>, std::sync::Condvar)>,
+    queue: Shared,
 }
 
 /// Hashing threads: two cores, and a hash in flight holds ~19 MiB.
@@ -723,10 +723,94 @@ struct Queue {
     lanes: HashMap<Lane, std::collections::VecDeque<Job>>,
     /// Lanes with work, in the order they are served (except [`Lane::First`], served first).
     turn: std::collections::VecDeque<Lane>,
+    /// Jobs queued plus places reserved by a [`Slot`] not yet used, in all lanes.
     waiting: usize,
+    /// Places reserved per lane by a [`Slot`] whose job is not queued yet.
+    reserved: HashMap<Lane, usize>,
+}
+
+type Shared = std::sync::Arc<(std::sync::Mutex<Queue>, std::sync::Condvar)>;
+
+/// A place in the hashing queue, taken before a log-in does any database work (review
+/// 2026-12-06, N4): an attempt the queue has no room for is refused at once, costing neither a
+/// database round trip nor a hash. Counted against the lane's and the server's bound until its
+/// job is queued with [`Slot::run`]; dropping it unused gives the place back.
+pub struct Slot {
+    queue: Shared,
+    lane: Lane,
+    used: bool,
+}
+
+impl std::fmt::Debug for Slot {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Slot({:?})", self.lane)
+    }
+}
+
+impl Slot {
+    /// Queues `f` in the reserved place and waits for its result without blocking the executor.
+    pub async fn run<T: Send + 'static>(
+        mut self,
+        f: impl FnOnce() -> T + Send + 'static,
+    ) -> Result<T, HashError> {
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        let job: Job = Box::new(move || {
+            let _ = tx.send(f());
+        });
+        {
+            let (lock, ready) = &*self.queue;
+            let mut q = lock.lock().unwrap_or_else(|e| e.into_inner());
+            q.unreserve(self.lane);
+            q.push(self.lane, job);
+            self.used = true;
+            drop(q);
+            ready.notify_one();
+        }
+        rx.await.map_err(|_| HashError::Stopped)
+    }
+}
+
+impl Drop for Slot {
+    fn drop(&mut self) {
+        if !self.used {
+            let mut q = self.queue.0.lock().unwrap_or_else(|e| e.into_inner());
+            q.unreserve(self.lane);
+            q.waiting -= 1;
+        }
+    }
 }
 
 impl Queue {
+    /// Whether `lane` has room for one more job (queued or reserved), and the server too.
+    fn has_room(&self, lane: Lane) -> bool {
+        let queued = self.lanes.get(&lane).map_or(0, |l| l.len())
+            + self.reserved.get(&lane).copied().unwrap_or(0);
+        let lane_max = if lane == Lane::First {
+            QUEUED_MAX
+        } else {
+            QUEUED_PER_LANE
+        };
+        queued < lane_max && self.waiting < QUEUED_MAX
+    }
+
+    fn unreserve(&mut self, lane: Lane) {
+        if let Some(n) = self.reserved.get_mut(&lane) {
+            *n -= 1;
+            if *n == 0 {
+                self.reserved.remove(&lane);
+            }
+        }
+    }
+
+    /// Queues `job` in `lane` (its place already counted in `waiting`).
+    fn push(&mut self, lane: Lane, job: Job) {
+        let jobs = self.lanes.entry(lane).or_default();
+        if jobs.is_empty() && lane != Lane::First {
+            self.turn.push_back(lane);
+        }
+        jobs.push_back(job);
+    }
+
     fn pop(&mut self) -> Option<Job> {
         let lane = if self.lanes.contains_key(&Lane::First) {
             Lane::First
@@ -771,8 +855,7 @@ impl Default for Hasher {
 
 impl Hasher {
     pub fn new(threads: usize) -> Hasher {
-        let queue: std::sync::Arc<(std::sync::Mutex<Queue>, std::sync::Condvar)> =
-            Default::default();
+        let queue: Shared = Default::default();
         for i in 0..threads.max(1) {
             let q = queue.clone();
             let _ = std::thread::Builder::new()
@@ -805,23 +888,30 @@ impl Hasher {
         });
         let (lock, ready) = &*self.queue;
         let mut q = lock.lock().unwrap_or_else(|e| e.into_inner());
-        let queued = q.lanes.get(&lane).map_or(0, |l| l.len());
-        let lane_max = if lane == Lane::First {
-            QUEUED_MAX
-        } else {
-            QUEUED_PER_LANE
-        };
-        if queued >= lane_max || q.waiting >= QUEUED_MAX {
+        if !q.has_room(lane) {
             return Err(HashError::Busy);
         }
-        if queued == 0 && lane != Lane::First {
-            q.turn.push_back(lane);
-        }
-        q.lanes.entry(lane).or_default().push_back(job);
+        q.push(lane, job);
         q.waiting += 1;
         drop(q);
         ready.notify_one();
         Ok(rx)
+    }
+
+    /// Reserves a place in `lane` for a hash to come, or refuses at once when the queue is
+    /// full, before any other work is done for the request.
+    pub fn reserve(&self, lane: Lane) -> Result<Slot, HashError> {
+        let mut q = self.queue.0.lock().unwrap_or_else(|e| e.into_inner());
+        if !q.has_room(lane) {
+            return Err(HashError::Busy);
+        }
+        *q.reserved.entry(lane).or_default() += 1;
+        q.waiting += 1;
+        Ok(Slot {
+            queue: self.queue.clone(),
+            lane,
+            used: false,
+        })
     }
 
     /// Runs `f` on a hashing thread in `lane` and waits for its result without blocking the
@@ -1125,6 +1215,36 @@ mod tests {
             Some(1),
             "{order:?}"
         );
+    }
+
+    /// N4 (re-test 2026-12-07): a log-in takes its place in the hashing queue before any
+    /// database work, so one the queue has no room for is refused without a round trip. A
+    /// reserved place counts against the lane's bound until used, and comes back when dropped.
+    #[tokio::test]
+    async fn n4_a_reserved_place_counts_against_the_lane_until_used_or_dropped() {
+        let hasher = Hasher::new(1);
+        let flooder = Lane::From(Some(ip("10.0.0.66")));
+        let mut slots: Vec<Slot> = (0..QUEUED_PER_LANE)
+            .map(|_| hasher.reserve(flooder).expect("within bound"))
+            .collect();
+        assert_eq!(hasher.reserve(flooder).err(), Some(HashError::Busy));
+        assert_eq!(
+            hasher.submit(flooder, || ()).err(),
+            Some(HashError::Busy),
+            "reserved places count like queued hashes"
+        );
+        assert!(hasher.reserve(Lane::From(Some(ip("10.0.0.7")))).is_ok());
+        slots.pop();
+        let again = hasher.reserve(flooder).expect("a dropped place comes back");
+        assert_eq!(again.run(|| 7).await, Ok(7));
+        for slot in slots {
+            assert_eq!(slot.run(|| 1).await, Ok(1));
+        }
+        let all: Vec<Slot> = (0..QUEUED_PER_LANE)
+            .map(|_| hasher.reserve(flooder).expect("used places are free again"))
+            .collect();
+        drop(all);
+        assert_eq!(hasher.queue.0.lock().unwrap().waiting, 0);
     }
 
     #[tokio::test]

@@ -95,12 +95,7 @@ async fn confirm_password(
             return Ok(Err(page(state, who, Some(msg), None, status).await?));
         }
     };
-    let lane = super::auth::lane_of(device.is_some(), addr);
-    if attempt
-        .check(state, lane, &key, addr, password)
-        .await?
-        .is_some()
-    {
+    if attempt.check(state, &key, addr, password).await?.is_some() {
         return Ok(Ok(()));
     }
     let msg = "密码不对，所以没有做任何修改。".to_string();

@@ -288,11 +288,7 @@ async fn login(
         }
     };
 
-    let lane = lane_of(device.is_some(), addr);
-    let Some(ok) = attempt
-        .check(&state, lane, &key, addr, &form.password)
-        .await?
-    else {
+    let Some(ok) = attempt.check(&state, &key, addr, &form.password).await? else {
         return with_status(
             &page("用户名或密码不对。".into(), "password"),
             StatusCode::UNAUTHORIZED,
@@ -336,29 +332,43 @@ pub(super) fn device_cookie(
     c
 }
 
-/// Reserves a log-in attempt: on the device's own budget for a known device; else in this
-/// process's limiter (attempts in flight, per-address spacing), then in the database, where the
-/// failures of every instance are judged and a failure is stored before the password is
-/// checked (review 2026-12-06, N6). `Ok(Err(wait))` when the attempt must wait.
+/// Reserves a log-in attempt, deciding before working (review 2026-12-06, N4): on the device's
+/// own budget for a known device; else in this process's limiter (attempts in flight,
+/// per-address spacing). Then a place in the hashing queue's lane (the device's or the
+/// address's): an attempt refused so far has cost no database round trip and no hash, so a
+/// flood's refusals never queue for a connection or the SQLite writer. Only then, for an
+/// unknown browser, the database, where the failures of every instance are judged and a
+/// failure is stored before the password is checked (review 2026-12-06, N6); that short
+/// transaction commits before the hash is waited for. `Ok(Err(wait))` when the attempt must
+/// wait; `Err(TooManyRequests)` when the hashing queue has no room.
 pub async fn begin_attempt(
     state: &AppState,
     key: &str,
     addr: Option<std::net::IpAddr>,
     device: Option<&str>,
 ) -> Result<Result<Reserved, std::time::Duration>, AppError> {
-    if let Some(d) = device {
-        return Ok(state
-            .limiter
-            .begin_device(d, Instant::now())
-            .map(|attempt| Reserved {
-                attempt,
-                stored_at: None,
-            }));
-    }
-    let attempt = match state.limiter.begin(key, addr, Instant::now()) {
+    let limited = match device {
+        Some(d) => state.limiter.begin_device(d, Instant::now()),
+        None => state.limiter.begin(key, addr, Instant::now()),
+    };
+    let attempt = match limited {
         Ok(a) => a,
         Err(wait) => return Ok(Err(wait)),
     };
+    let slot = match state.hasher.reserve(lane_of(device.is_some(), addr)) {
+        Ok(slot) => slot,
+        Err(e) => {
+            attempt.cancelled();
+            return Err(hash_error(e));
+        }
+    };
+    if device.is_some() {
+        return Ok(Ok(Reserved {
+            attempt,
+            slot: Some(slot),
+            stored_at: None,
+        }));
+    }
     let policy = auth::LoginPolicy::default();
     let now = state.clock.now();
     let window = policy.window.as_secs() as i64;
@@ -369,6 +379,7 @@ pub async fn begin_attempt(
     match waited {
         Ok(None) => Ok(Ok(Reserved {
             attempt,
+            slot: Some(slot),
             stored_at: Some(now),
         })),
         Ok(Some(wait)) => {
@@ -382,25 +393,29 @@ pub async fn begin_attempt(
     }
 }
 
-/// A reserved log-in attempt: in this process's limiter, and (unless from a known device) as a
-/// failure stored in advance at `stored_at`.
+/// A reserved log-in attempt: in this process's limiter, with its place in the hashing queue,
+/// and (unless from a known device) as a failure stored in advance at `stored_at`.
 pub struct Reserved {
     attempt: auth::Attempt,
+    /// Taken by the check; an unused one is given back with the attempt.
+    slot: Option<auth::Slot>,
     stored_at: Option<i64>,
 }
 
 impl Reserved {
-    /// Checks `password` for `key` in `lane` and settles the attempt ([`Reserved::settle`]).
-    /// The learner id when the password is right.
+    /// Checks `password` for `key` in the reserved place of the hashing queue and settles the
+    /// attempt ([`Reserved::settle`]). The learner id when the password is right.
     pub async fn check(
-        self,
+        mut self,
         state: &AppState,
-        lane: auth::Lane,
         key: &str,
         addr: Option<std::net::IpAddr>,
         password: &str,
     ) -> Result<Option<i64>, AppError> {
-        let outcome = check_password(state, lane, key, password).await;
+        let outcome = match self.slot.take() {
+            Some(slot) => check_password(state, slot, key, password).await,
+            None => Err(hash_error(auth::HashError::Busy)),
+        };
         self.settle(state, key, addr, outcome).await
     }
 
@@ -481,11 +496,12 @@ pub async fn record_login_failure(
     Ok(())
 }
 
-/// The learner id when `password` is right for the name `key`. Runs on the hashing thread;
-/// an unknown name costs the same hash, so timing does not tell whether it exists.
+/// The learner id when `password` is right for the name `key`. Runs on the hashing thread, in
+/// the place `slot` reserved; an unknown name costs the same hash, so timing does not tell
+/// whether it exists.
 pub async fn check_password(
     state: &AppState,
-    lane: auth::Lane,
+    slot: auth::Slot,
     key: &str,
     password: &str,
 ) -> Result<Option<i64>, AppError> {
@@ -496,9 +512,8 @@ pub async fn check_password(
     };
     let password = password.to_string();
     let stored = creds.as_ref().map(|c| c.password_hash.clone());
-    let ok = state
-        .hasher
-        .run_in(lane, move || match stored {
+    let ok = slot
+        .run(move || match stored {
             Some(h) => auth::verify_password(&password, &h),
             None => {
                 auth::verify_password(&password, auth::dummy_hash());

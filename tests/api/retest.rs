@@ -402,3 +402,67 @@ async fn n9_copy_data_refuses_a_missing_source() {
     assert!(stderr.contains("源数据库不存在"), "{stderr}");
     assert!(!from.exists(), "the missing source was created");
 }
+
+/// N4 (re-test 2026-12-07): during a flood of failed log-ins a normal log-in still took a
+/// second or more, because every attempt the in-memory limiter let through stored a failure in
+/// the database (a write transaction) before the hashing queue was asked, and took it back when
+/// the queue was full: the flood's refusals queued for a connection and the SQLite writer. Now
+/// the place in the hashing queue is taken first, so an attempt refused for want of one never
+/// touches the database. Tested with the table of failures locked by another connection: the
+/// refusals are answered while it is held; before the fix every attempt waited for it.
+#[tokio::test]
+async fn n4_a_refused_log_in_does_not_wait_for_the_database() {
+    let app = &behind_proxy_with("n4owner").await;
+    let pool = app.writable_db().await;
+    let mut lock = pool.acquire().await.expect("connection");
+    let statements: &[&str] = if app.database_url.starts_with("postgres") {
+        &["BEGIN", "LOCK TABLE login_failures IN EXCLUSIVE MODE"]
+    } else {
+        &["BEGIN IMMEDIATE"]
+    };
+    for sql in statements {
+        sqlx::query(sql).execute(&mut *lock).await.expect(sql);
+    }
+    // Twelve failing log-ins at once from one address, for made-up names: the limiter lets
+    // them all through (they are under its per-address budget), the address's lane of the
+    // hashing queue has room for QUEUED_PER_LANE.
+    let queued = paperdeck::auth::QUEUED_PER_LANE;
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    for i in 0..12 {
+        let (b, tx) = (app.other_browser(), tx.clone());
+        tokio::spawn(async move {
+            let page = login_from(&b, "10.0.4.4", &format!("nobody{i}"), "wrong password").await;
+            let _ = tx.send(page.status);
+        });
+    }
+    // The refusals come back while the database is locked, so they never waited for it.
+    for _ in 0..12 - queued {
+        assert_eq!(
+            next_status(&mut rx).await,
+            429,
+            "refused without the database"
+        );
+    }
+    sqlx::query("ROLLBACK")
+        .execute(&mut *lock)
+        .await
+        .expect("unlock");
+    drop(lock);
+    pool.close().await;
+    for _ in 0..queued {
+        assert_eq!(
+            next_status(&mut rx).await,
+            401,
+            "checked once the database is free"
+        );
+    }
+    app.assert_count("SELECT COUNT(*) FROM login_failures", queued as i64)
+        .await;
+    assert_eq!(login_from(app, "10.0.4.5", "n4owner", PW).await.status, 303);
+}
+
+/// The next status sent on `rx` (a minute at most: only so a failure does not hang).
+async fn next_status(rx: &mut tokio::sync::mpsc::UnboundedReceiver<u16>) -> u16 {
+    let got = tokio::time::timeout(Duration::from_secs(60), rx.recv()).await;
+    got.expect("an answer").expect("a status")
+}
