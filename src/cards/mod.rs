@@ -136,6 +136,13 @@ pub struct Card {
 }
 
 impl Card {
+    /// The prompt as escaped HTML with its number-like words ("Llama 2-Chat", "PaLM-540B") kept
+    /// on one line: every page shows a prompt through this, so a narrow phone column cannot
+    /// break one at its hyphen.
+    pub fn prompt_html(&self) -> String {
+        crate::text::html::keep_numbers_whole(&self.prompt)
+    }
+
     /// A hash of everything shown, so a sync can tell an edited card from an unchanged one.
     pub fn content_hash(&self) -> String {
         let json = serde_json::to_string(&(

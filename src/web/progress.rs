@@ -46,6 +46,8 @@ struct ConceptRow {
 
 /// A card's fact on the progress page: its question, shortened, and where the paper explains it.
 struct WeakFact {
+    /// Escaped HTML, its number-like words kept on one line (a narrow phone column broke
+    /// "Llama 2-Chat" at its hyphen).
     prompt: String,
     href: String,
     /// The paper the card comes from: the passage to re-read is looked for there first.
@@ -88,7 +90,7 @@ fn card_summary(
                 prompt.push('…');
             }
             WeakFact {
-                prompt,
+                prompt: crate::text::html::keep_numbers_whole(&prompt),
                 href: super::quiz::source_href(state, c),
                 paper: c.paper.clone(),
             }
