@@ -248,6 +248,9 @@ impl ReviewKind {
 #[derive(Debug, Clone, PartialEq)]
 pub struct TodayReview {
     pub concept: String,
+    /// The card answered: the same-day retry re-asks the one missed. Empty where a
+    /// simulation does not track cards (`simulate`, the scheduler's own tests).
+    pub card: String,
     pub rating: u8,
     pub kind: ReviewKind,
 }
@@ -388,6 +391,15 @@ fn relearn_candidates(today: &[TodayReview]) -> Vec<&str> {
     out.into_iter().map(|(_, c)| c).collect()
 }
 
+/// A concept answered wrong earlier today whose retry is ready: [`RELEARN_GAP`] other answers
+/// have passed since. It comes before anything else, so "做完另外 3 题后再考你一次" holds.
+pub fn relearn_ready(today: &[TodayReview]) -> Option<&str> {
+    relearn_candidates(today).into_iter().find(|c| {
+        let pos = today.iter().rposition(|r| r.concept == *c).unwrap_or(0);
+        today.len() - 1 - pos >= RELEARN_GAP
+    })
+}
+
 /// Chooses the next concept. `states` are the learner's unlocked concepts in glossary order.
 ///
 /// Order: (1) a concept answered wrong earlier today once [`RELEARN_GAP`] other answers have
@@ -397,13 +409,10 @@ fn relearn_candidates(today: &[TodayReview]) -> Vec<&str> {
 pub fn pick_next(states: &[ConceptState], today: &[TodayReview], now: i64, prefs: &Prefs) -> Pick {
     let decay = prefs.decay();
     let last_concept = today.last().map(|r| r.concept.as_str());
-    let candidates = relearn_candidates(today);
-    for c in &candidates {
-        let pos = today.iter().rposition(|r| r.concept == *c).unwrap_or(0);
-        if today.len() - 1 - pos >= RELEARN_GAP {
-            return Pick::Relearn(c.to_string());
-        }
+    if let Some(c) = relearn_ready(today) {
+        return Pick::Relearn(c.to_string());
     }
+    let candidates = relearn_candidates(today);
     let waiting_relearn = candidates
         .iter()
         .find(|c| Some(**c) != last_concept)

@@ -110,6 +110,7 @@ impl SimLearner {
             .filter(|(t, ..)| prefs.day_index(*t) == today_idx)
             .map(|(_, c, r, k)| TodayReview {
                 concept: c.clone(),
+                card: String::new(),
                 rating: *r,
                 kind: *k,
             })

@@ -589,24 +589,10 @@ enum CardPolicy {
     /// Issue 19's "concept decides when, card memory decides which"
     /// ([`crate::scheduler::card_pick`]): never-seen cards first, then the lowest recall by the
     /// card's own FSRS memory; the same-day retry re-asks the missed fact; a concept whose
-    /// weakest card is far below target takes up to [`CardPolicy::EXTRA_CARDS`] more cards, for a learner
-    /// whose estimated transfer is under [`CardPolicy::EXTRA_BELOW_RHO`]; and the paper's cards not asked
+    /// weakest card is far below target takes up to [`card_pick::EXTRA_CARDS`] more cards, for a learner
+    /// whose estimated transfer is under [`card_pick::EXTRA_BELOW_RHO`]; and the paper's cards not asked
     /// on its page are met right after reading it.
     CardMemory,
-}
-
-impl CardPolicy {
-    /// Extra cards a concept review may take under [`CardPolicy::CardMemory`].
-    pub const EXTRA_CARDS: usize = 2;
-    /// Extra cards only for a learner whose estimated ρ ([`card_pick::RhoEstimator`]) is
-    /// below this. Measured (lab, seed 1, 2026-12-07): extra cards saved reviews at equal
-    /// retention for ρ ≤ 0.25 under both memory models and cost them for ρ ≥ 0.5 under DASH
-    /// and at ρ = 1 under FSRS; where one card stands for the concept, a second one the same
-    /// day is massed study.
-    pub const EXTRA_BELOW_RHO: f32 = 0.4;
-    /// A seen card counts as far below target when its own recall is this far under the
-    /// desired retention.
-    pub const EXTRA_MARGIN: f32 = 0.2;
 }
 
 /// paperdeck's own scheduler, session by session, as the quiz service drives it.
@@ -618,10 +604,18 @@ struct ByConcept {
     last_seen: HashMap<String, i64>,
     /// Per paper, whether it has been read: only its cards are asked.
     read: Vec<bool>,
+    /// Papers in the order read, with the day each was read.
+    read_on: Vec<(usize, i64)>,
+    /// Per paper, its cards in the deck's (reading) order.
+    paper_cards: Vec<Vec<usize>>,
     /// Per card, its own memory (under [`CardPolicy::CardMemory`]).
     memory: Vec<Option<card_pick::CardMemory>>,
-    /// Cards to meet at the start of the next session, after a paper is read.
-    intro: Vec<usize>,
+    /// The day of `today`.
+    day: i64,
+    /// That day's answers so far, in-page ones included, as the quiz's cache holds them.
+    today: Vec<TodayReview>,
+    /// Per concept (deck index), the card she last got wrong that day.
+    missed: HashMap<usize, usize>,
     /// Her transfer ρ as estimated from her answers so far (under [`CardPolicy::CardMemory`]).
     rho: card_pick::RhoEstimator,
 }
@@ -644,8 +638,18 @@ impl ByConcept {
             state_concept: Vec::new(),
             last_seen: HashMap::new(),
             read: vec![false; deck.paper_concepts.len()],
+            read_on: Vec::new(),
+            paper_cards: (0..deck.paper_concepts.len())
+                .map(|p| {
+                    (0..deck.cards.len())
+                        .filter(|c| deck.cards[*c].paper == p)
+                        .collect()
+                })
+                .collect(),
             memory: vec![None; deck.cards.len()],
-            intro: Vec::new(),
+            day: -1,
+            today: Vec::new(),
+            missed: HashMap::new(),
             rho: card_pick::RhoEstimator::new(&lab_prefs()),
         }
     }
@@ -716,14 +720,12 @@ impl ByConcept {
             .collect()
     }
 
-    /// Whether concept `k` still has a card far below target after today's answers: one
-    /// never seen, or one whose own recall is [`CardPolicy::EXTRA_MARGIN`] under the desired retention.
+    /// Whether concept `k` still has a card far below target after today's answers
+    /// ([`card_pick::needs_extra`], as the quiz decides it).
     fn needs_extra(&self, deck: &Deck, k: usize, ts: i64, prefs: &Prefs) -> bool {
-        let floor = prefs.desired_retention - CardPolicy::EXTRA_MARGIN;
-        self.pool(deck, k).iter().any(|c| match &self.memory[*c] {
-            None => true,
-            Some(m) => m.recall(ts, prefs.decay()) < floor,
-        })
+        let pool = self.pool(deck, k);
+        let cands = self.candidates(deck, &pool);
+        card_pick::needs_extra(&cands, ts, prefs.desired_retention, prefs.decay())
     }
 
     /// She answers card `card` of `states[si]` at `ts` as a `kind` answer: her answer from the
@@ -739,6 +741,12 @@ impl ByConcept {
         let deck = sim.deck;
         let rating = sim.answer(card, deck.cards[card].concept, ts);
         let before = &self.states[si];
+        // A first answer is learning whatever the question's mode, as `Mode::review_kind` has it.
+        let kind = if before.is_new() {
+            ReviewKind::Learn
+        } else {
+            kind
+        };
         let out = scheduler::apply(before, rating, ts, &sim.prefs, &mut sim.rng).ok()?;
         let out = scheduler::for_kind(before, kind, out);
         self.states[si] = before.after(&out, ts, &deck.cards[card].id);
@@ -755,7 +763,68 @@ impl ByConcept {
                 self.memory[card] = Some(m);
             }
         }
+        let day = sim.prefs.day_index(ts);
+        if day != self.day {
+            self.day = day;
+            self.today.clear();
+            self.missed.clear();
+        }
+        self.today.push(TodayReview {
+            concept: deck.concepts[deck.cards[card].concept].clone(),
+            card: deck.cards[card].id.clone(),
+            rating: rating as u8,
+            kind,
+        });
+        if rating == Rating::Again {
+            self.missed.insert(deck.cards[card].concept, card);
+        }
         Some(rating)
+    }
+
+    /// A card the daily quiz adds before its next planned question, as `quiz::service` decides
+    /// it (under [`CardPolicy::CardMemory`]), with its recorder phase: a further card of the
+    /// concept just reviewed right, for a learner whose estimated ρ is low, while one of its
+    /// cards lags far behind; else the first unmet card of a paper read in the last
+    /// [`card_pick::INTRO_DAYS`] days, of a learned concept with no retry pending.
+    fn added(
+        &self,
+        deck: &Deck,
+        ts: i64,
+        prefs: &Prefs,
+        rng: &mut StdRng,
+    ) -> Option<(usize, usize)> {
+        if let Some(si) = card_pick::extra_candidate(&self.today)
+            .and_then(|slug| self.states.iter().position(|s| s.concept == slug))
+        {
+            let k = self.state_concept[si];
+            if card_pick::takes_extra(self.rho.estimate()) && self.needs_extra(deck, k, ts, prefs) {
+                if let Some(c) = self.pick_card(deck, si, k, None, ts, rng, prefs.decay()) {
+                    return Some((c, 1));
+                }
+            }
+        }
+        let day = prefs.day_index(ts);
+        let recent = self
+            .read_on
+            .iter()
+            .filter(|(_, d)| *d > day - card_pick::INTRO_DAYS);
+        for (paper, _) in recent {
+            for &c in &self.paper_cards[*paper] {
+                if self.memory[c].is_some() {
+                    continue;
+                }
+                let k = deck.cards[c].concept;
+                let learned = self
+                    .state_concept
+                    .iter()
+                    .position(|x| *x == k)
+                    .is_some_and(|si| !self.states[si].is_new());
+                if learned && !scheduler::retry_pending(&self.today, &deck.concepts[k]) {
+                    return Some((c, 0));
+                }
+            }
+        }
+        None
     }
 }
 
@@ -763,6 +832,7 @@ impl Schedule for ByConcept {
     fn read(&mut self, sim: &mut Sim<'_>, paper: usize, day: i64) {
         let deck = sim.deck;
         self.read[paper] = true;
+        self.read_on.push((paper, sim.prefs.day_index(ts_of(day))));
         // She reads in the morning, before the noon session.
         let mut ts = ts_of(day) - 2 * 3600;
         for k in &deck.paper_concepts[paper] {
@@ -778,90 +848,54 @@ impl Schedule for ByConcept {
             }
             ts += ANSWER_SECS;
         }
-        if self.policy == CardPolicy::CardMemory {
-            self.intro.extend(
-                (0..deck.cards.len())
-                    .filter(|c| deck.cards[*c].paper == paper && self.memory[*c].is_none()),
-            );
-        }
     }
 
     fn session(&mut self, sim: &mut Sim<'_>, day: i64) {
         let deck = sim.deck;
         let mut ts = ts_of(day);
-        // The cards of a paper just read that its page did not ask, met once (as practice).
-        for c in std::mem::take(&mut self.intro) {
-            if self.memory[c].is_some() {
-                continue;
-            }
-            let si = self.state_of(deck, deck.cards[c].concept, ts - 60);
-            if let Some(rating) = self.ask(sim, si, c, ts, ReviewKind::Practice) {
-                sim.rec.answered(day, 0, rating);
-            }
-            ts += ANSWER_SECS;
-        }
         let decay = sim.prefs.decay();
-        let mut today: Vec<TodayReview> = Vec::new();
-        // Per concept (deck index), the card she last got wrong today.
-        let mut missed: HashMap<usize, usize> = HashMap::new();
+        if sim.prefs.day_index(ts) != self.day {
+            self.day = sim.prefs.day_index(ts);
+            self.today.clear();
+            self.missed.clear();
+        }
         let mut answers = 0;
         while answers < MAX_SESSION {
-            let pick = scheduler::pick_next(&self.states, &today, ts, &sim.prefs);
-            let Some(slug) = pick.concept() else { break };
-            let Some(si) = self.states.iter().position(|s| s.concept == slug) else {
-                break;
+            // The quiz's order: a retry whose turn has come, then the cards it adds, then the
+            // plan.
+            let added = (self.policy == CardPolicy::CardMemory
+                && scheduler::relearn_ready(&self.today).is_none())
+            .then(|| self.added(deck, ts, &sim.prefs, &mut sim.rng))
+            .flatten();
+            let (si, card, kind, phase) = if let Some((card, phase)) = added {
+                let si = self.state_of(deck, deck.cards[card].concept, ts - 60);
+                (si, card, ReviewKind::Practice, phase)
+            } else {
+                let pick = scheduler::pick_next(&self.states, &self.today, ts, &sim.prefs);
+                let Some(slug) = pick.concept() else { break };
+                let Some(si) = self.states.iter().position(|s| s.concept == slug) else {
+                    break;
+                };
+                let k = self.state_concept[si];
+                let retry = matches!(pick, Pick::Relearn(_))
+                    .then(|| self.missed.get(&k).copied())
+                    .flatten();
+                let Some(card) = self.pick_card(deck, si, k, retry, ts, &mut sim.rng, decay) else {
+                    break;
+                };
+                let phase = match pick {
+                    Pick::New(_) => 0,
+                    Pick::Relearn(_) => 2,
+                    _ => 1,
+                };
+                (si, card, pick.review_kind(), phase)
             };
-            let k = self.state_concept[si];
-            let retry = matches!(pick, Pick::Relearn(_))
-                .then(|| missed.get(&k).copied())
-                .flatten();
-            let Some(card) = self.pick_card(deck, si, k, retry, ts, &mut sim.rng, decay) else {
+            let Some(rating) = self.ask(sim, si, card, ts, kind) else {
                 break;
-            };
-            let Some(rating) = self.ask(sim, si, card, ts, pick.review_kind()) else {
-                break;
-            };
-            let phase = match pick {
-                Pick::New(_) => 0,
-                Pick::Relearn(_) => 2,
-                _ => 1,
             };
             sim.rec.answered(day, phase, rating);
             answers += 1;
             ts += ANSWER_SECS;
-            if rating == Rating::Again {
-                missed.insert(k, card);
-            }
-            today.push(TodayReview {
-                concept: slug.to_string(),
-                rating: rating as u8,
-                kind: pick.review_kind(),
-            });
-            // Extra cards of a concept reviewed on schedule whose weakest cards lag far behind.
-            let extra = self.policy == CardPolicy::CardMemory
-                && !matches!(pick, Pick::Relearn(_))
-                && rating != Rating::Again
-                && self
-                    .rho
-                    .estimate()
-                    .is_some_and(|r| r < CardPolicy::EXTRA_BELOW_RHO);
-            for _ in 0..if extra { CardPolicy::EXTRA_CARDS } else { 0 } {
-                if !self.needs_extra(deck, k, ts, &sim.prefs) {
-                    break;
-                }
-                let Some(c) = self.pick_card(deck, si, k, None, ts, &mut sim.rng, decay) else {
-                    break;
-                };
-                let Some(r) = self.ask(sim, si, c, ts, ReviewKind::Practice) else {
-                    break;
-                };
-                sim.rec.answered(day, 1, r);
-                answers += 1;
-                ts += ANSWER_SECS;
-                if r == Rating::Again {
-                    missed.insert(k, c);
-                }
-            }
         }
     }
 }

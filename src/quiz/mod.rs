@@ -73,13 +73,18 @@ pub enum Mode {
     Normal,
     /// Extra practice beyond the plan; it does not count as a scheduled review.
     Practice,
+    /// A card the daily quiz adds to the plan (issue 19 §2): a card of a paper just read that
+    /// she has not met, or a further card of a concept just reviewed whose cards lag far behind.
+    /// Recorded as practice, and 继续 returns to the daily quiz.
+    Extra,
 }
 
 impl Mode {
-    /// Anything but "practice" is the normal queue, as the form has always sent.
+    /// Anything but "practice" or "extra" is the normal queue, as the form has always sent.
     pub fn parse(s: Option<&str>) -> Mode {
         match s {
             Some("practice") => Mode::Practice,
+            Some("extra") => Mode::Extra,
             _ => Mode::Normal,
         }
     }
@@ -88,6 +93,7 @@ impl Mode {
         match self {
             Mode::Normal => "normal",
             Mode::Practice => "practice",
+            Mode::Extra => "extra",
         }
     }
 
@@ -96,7 +102,7 @@ impl Mode {
         // A first answer is learning whatever the mode, so it counts against the new limit (L2).
         match self {
             _ if before.is_new() => ReviewKind::Learn,
-            Mode::Practice => ReviewKind::Practice,
+            Mode::Practice | Mode::Extra => ReviewKind::Practice,
             Mode::Normal => ReviewKind::Review,
         }
     }

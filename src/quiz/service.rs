@@ -11,7 +11,7 @@ use crate::scheduler::card_pick::{self, Candidate, Retry};
 use crate::scheduler::{self, ConceptState, Outcome, Pick, Prefs, Rating, ReviewKind};
 use crate::store::quiz::{Answer, Regrade, ReviewRow};
 use crate::store::writer::AnswerWriter;
-use crate::store::{self, cache::LearnerData, Db};
+use crate::store::{self, cache::CardMemories, cache::LearnerData, Db};
 use rand::rngs::StdRng;
 use rand::SeedableRng;
 
@@ -123,6 +123,18 @@ pub struct Question<'a> {
     /// Seeded by (learner, concept, version): a reload shows the same card, with its options
     /// in the same order when they are shuffled with it.
     pub rng: StdRng,
+    /// What a card the daily quiz adds to the plan ([`Mode::Extra`]) is.
+    pub added: Option<Added>,
+}
+
+/// A card the daily quiz adds to the plan (issue 19 §2).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Added {
+    /// A card of a paper she read lately that she has not met: `left` of them, this one
+    /// included.
+    Intro { left: usize },
+    /// A further card of the concept she just reviewed, whose cards lag far behind it.
+    FollowUp,
 }
 
 /// Chooses the next question: a concept she asked for, extra practice, or the day's plan.
@@ -133,6 +145,13 @@ pub async fn next_question<'a>(
     concept: Option<&str>,
     mode: Mode,
 ) -> Result<Next<'a>, QuizError> {
+    // A retry whose turn has come keeps its promise first.
+    let retry_ready = scheduler::relearn_ready(&snap.today).is_some();
+    if concept.is_none() && mode == Mode::Normal && !retry_ready {
+        if let Some(q) = added_question(ctx, learner, snap).await? {
+            return Ok(Next::Ask(Box::new(q)));
+        }
+    }
     let Some((concept, reason, mode)) = pick_concept(ctx, snap, concept, mode)? else {
         return Ok(Next::Done);
     };
@@ -150,6 +169,7 @@ pub async fn next_question<'a>(
         mode,
         version: cs.version,
         rng,
+        added: None,
     })))
 }
 
@@ -195,9 +215,7 @@ const RETRY_REASON: &str = "刚才答错了，再来一次";
 
 /// The card she most needs of the concept (issue 19): the same-day retry re-asks the fact she
 /// missed (in another kind when there is one), else a card she has never met, else the one
-/// her own memory of it predicts weakest ([`card_pick`]). Chosen among the cards of the papers
-/// she has read: a concept such as 基准测试 appears in six papers, and a question about one she
-/// has not opened yet is not a fair test of her reading.
+/// her own memory of it predicts weakest ([`card_pick`]).
 async fn pick_card<'a>(
     ctx: &Ctx<'a>,
     snap: &Snapshot,
@@ -206,49 +224,196 @@ async fn pick_card<'a>(
     retry: bool,
     rng: &mut StdRng,
 ) -> Result<&'a Card, QuizError> {
-    let all = ctx.cards.for_concept(&cs.concept);
     let memory = snap.data.card_memory(ctx.db, learner).await?;
-    let facts: Vec<String> = all
-        .iter()
-        .map(|c| format!("{}/{}", c.paper, c.fact_key))
-        .collect();
-    let candidates: Vec<Candidate> = all
-        .iter()
-        .zip(&facts)
-        .map(|(c, fact)| Candidate {
-            id: &c.id,
-            fact,
-            kind: c.kind.as_str(),
-            memory: memory.get(&c.id),
-        })
-        .collect();
+    let pool = Pool::of(ctx, &cs.concept);
+    let candidates = pool.candidates(&memory, |_| true);
     let (now, decay) = (snap.now, snap.prefs.decay());
-    // The missed card is her latest answer on the concept, wherever she met it (an in-page
-    // question of a paper she has not marked read included).
+    // The missed card is her latest answer on the concept today, wherever she met it (an
+    // in-page question of a paper she has not marked read included).
     let missed = retry
-        .then(|| {
-            candidates
-                .iter()
-                .filter(|c| c.memory.is_some_and(|m| m.seen()))
-                .max_by_key(|c| c.memory.map(|m| m.last_review_at))
-                .filter(|c| c.memory.is_some_and(|m| !m.last_right))
-        })
-        .flatten();
-    let read: Vec<Candidate> = all
-        .iter()
-        .zip(&candidates)
-        .filter(|(c, _)| snap.data.papers_read.contains(&c.paper))
-        .map(|(_, c)| *c)
-        .collect();
-    let pool = if read.is_empty() { &candidates } else { &read };
+        .then(|| snap.today.iter().rev().find(|r| r.concept == cs.concept))
+        .flatten()
+        .filter(|r| r.rating == Rating::Again as u8)
+        .and_then(|r| candidates.iter().find(|c| c.id == r.card));
+    let read = pool.read(snap, &memory);
     let picked = missed
         .and_then(|m| card_pick::retry_card(&candidates, m.id, Retry::SameFact, now, decay, rng))
-        .or_else(|| card_pick::choose_card(pool, now, decay, rng))
+        .or_else(|| card_pick::choose_card(&read, now, decay, rng))
         .ok_or_else(|| internal(format!("concept {} has no cards", cs.concept)))?;
-    all.iter()
-        .find(|c| c.id == picked.id)
-        .copied()
-        .ok_or_else(|| internal("picked card vanished"))
+    pool.card(picked.id)
+}
+
+/// A concept's cards, and the fact each tests.
+struct Pool<'a> {
+    all: Vec<&'a Card>,
+    /// "paper/fact key" of each of `all`: cards of one fact in different kinds share it.
+    facts: Vec<String>,
+}
+
+impl<'a> Pool<'a> {
+    fn of(ctx: &Ctx<'a>, concept: &str) -> Pool<'a> {
+        let all = ctx.cards.for_concept(concept);
+        let facts = all
+            .iter()
+            .map(|c| format!("{}/{}", c.paper, c.fact_key))
+            .collect();
+        Pool { all, facts }
+    }
+
+    /// The cards `keep` keeps, as the card chooser sees them, with her memory of each.
+    fn candidates<'m>(
+        &'m self,
+        memory: &'m CardMemories,
+        keep: impl Fn(&Card) -> bool,
+    ) -> Vec<Candidate<'m>> {
+        self.all
+            .iter()
+            .zip(&self.facts)
+            .filter(|(c, _)| keep(c))
+            .map(|(c, fact)| Candidate {
+                id: &c.id,
+                fact,
+                kind: c.kind.as_str(),
+                memory: memory.get(&c.id),
+            })
+            .collect()
+    }
+
+    /// Those of the papers she has read, to choose from: a concept such as 基准测试 appears in
+    /// six papers, and a question about one she has not opened yet is not a fair test of her
+    /// reading. All of them when she has read none of its papers.
+    fn read<'m>(&'m self, snap: &Snapshot, memory: &'m CardMemories) -> Vec<Candidate<'m>> {
+        let read = self.candidates(memory, |c| snap.data.papers_read.contains(&c.paper));
+        if read.is_empty() {
+            self.candidates(memory, |_| true)
+        } else {
+            read
+        }
+    }
+
+    fn card(&self, id: &str) -> Result<&'a Card, QuizError> {
+        self.all
+            .iter()
+            .find(|c| c.id == id)
+            .copied()
+            .ok_or_else(|| internal("picked card vanished"))
+    }
+}
+
+/// A card the daily quiz adds before its next planned question (issue 19 §2), if one is due:
+/// first a further card of the concept just reviewed, then a card of a paper read lately that
+/// she has not met.
+async fn added_question<'a>(
+    ctx: &Ctx<'a>,
+    learner: i64,
+    snap: &Snapshot,
+) -> Result<Option<Question<'a>>, QuizError> {
+    let memory = snap.data.card_memory(ctx.db, learner).await?;
+    if let Some(q) = follow_up(ctx, learner, snap, &memory).await? {
+        return Ok(Some(q));
+    }
+    Ok(intro(ctx, learner, snap, &memory))
+}
+
+/// A further card of the concept whose scheduled review she just answered right, while the
+/// concept has a card far below target and her own answers say one card does not stand for
+/// the rest ([`card_pick::takes_extra`]); at most [`card_pick::EXTRA_CARDS`] of them.
+async fn follow_up<'a>(
+    ctx: &Ctx<'a>,
+    learner: i64,
+    snap: &Snapshot,
+    memory: &CardMemories,
+) -> Result<Option<Question<'a>>, QuizError> {
+    let Some(cs) = card_pick::extra_candidate(&snap.today)
+        .and_then(|k| snap.states.iter().find(|s| s.concept == k))
+    else {
+        return Ok(None);
+    };
+    let (now, decay) = (snap.now, snap.prefs.decay());
+    let pool = Pool::of(ctx, &cs.concept);
+    let read = pool.read(snap, memory);
+    let target = snap.prefs.desired_retention;
+    if !card_pick::needs_extra(&read, now, target, decay)
+        || !card_pick::takes_extra(rho(ctx, snap, learner).await?)
+    {
+        return Ok(None);
+    }
+    let mut rng =
+        StdRng::seed_from_u64(question_seed(ctx.signer, learner, &cs.concept, cs.version));
+    let Some(picked) = card_pick::choose_card(&read, now, decay, &mut rng) else {
+        return Ok(None);
+    };
+    Ok(Some(Question {
+        card: pool.card(picked.id)?,
+        reason: "再巩固一题：这个概念还有你没见过或快要忘的题",
+        mode: Mode::Extra,
+        version: cs.version,
+        rng,
+        added: Some(Added::FollowUp),
+    }))
+}
+
+/// The first card, in reading order, of the papers she marked read in the last
+/// [`card_pick::INTRO_DAYS`] days that she has not met yet, of a concept she has learned:
+/// every card is met once near its reading (the page's own questions count). A concept still
+/// new waits for its first planned question, within the daily new-concept limit.
+/// A concept missed today waits until its retry has been answered.
+fn intro<'a>(
+    ctx: &Ctx<'a>,
+    learner: i64,
+    snap: &Snapshot,
+    memory: &CardMemories,
+) -> Option<Question<'a>> {
+    let learned = |c: &Card| {
+        snap.states
+            .iter()
+            .find(|s| s.concept == c.concept && !s.is_new())
+    };
+    let unmet: Vec<(&'a Card, &ConceptState)> = snap
+        .data
+        .read_recently
+        .iter()
+        .flat_map(|p| ctx.cards.cards.iter().filter(move |c| &c.paper == p))
+        .filter(|c| !memory.get(&c.id).is_some_and(|m| m.seen()))
+        // A concept missed today waits for its retry: another of its cards answered first
+        // would stand in for the fact she missed.
+        .filter(|c| !scheduler::retry_pending(&snap.today, &c.concept))
+        .filter_map(|c| Some((c, learned(c)?)))
+        .collect();
+    let (card, cs) = *unmet.first()?;
+    let seed = question_seed(ctx.signer, learner, &cs.concept, cs.version);
+    Some(Question {
+        card,
+        reason: "刚读完的论文里你还没见过的题",
+        mode: Mode::Extra,
+        version: cs.version,
+        rng: StdRng::seed_from_u64(seed),
+        added: Some(Added::Intro { left: unmet.len() }),
+    })
+}
+
+/// Her transfer ρ, estimated from her whole log ([`card_pick::estimate_rho`]) once per learner
+/// day and process ([`store::cache::Cache::rho`]).
+async fn rho(ctx: &Ctx<'_>, snap: &Snapshot, learner: i64) -> Result<Option<f32>, QuizError> {
+    let day = snap.prefs.day_index(snap.now);
+    if let Some(rho) = ctx.db.cache.rho.get(learner, 0, day) {
+        return Ok(*rho);
+    }
+    let log = store::quiz::answer_log(ctx.db, learner).await?;
+    let answers: Vec<card_pick::LoggedAnswer> = log
+        .iter()
+        .filter_map(|(at, card, concept, rating)| {
+            Some(card_pick::LoggedAnswer {
+                at: *at,
+                card,
+                concept,
+                rating: Rating::from_u8(*rating)?,
+            })
+        })
+        .collect();
+    let rho = card_pick::estimate_rho(&answers, &snap.prefs);
+    ctx.db.cache.rho.put(learner, 0, day, Arc::new(rho));
+    Ok(rho)
 }
 
 /// A seed that is the same on every reload of the same question, so a reload shows the same

@@ -229,6 +229,55 @@ pub fn retry_card<'a, R: Rng>(
     choose_card(&siblings, now, decay, rng).or(Some(missed_card))
 }
 
+/// Extra cards a concept review may take (issue 19 §2, decided by the lab's sweep).
+pub const EXTRA_CARDS: usize = 2;
+/// Extra cards only for a learner whose estimated ρ ([`RhoEstimator`]) is below this.
+/// Measured (lab, seed 1, 2026-12-07): extra cards saved reviews at equal retention for
+/// ρ ≤ 0.25 under both memory models and cost them for ρ ≥ 0.5 under DASH and at ρ = 1 under
+/// FSRS: where one card stands for the concept, a second one the same day is massed study.
+pub const EXTRA_BELOW_RHO: f32 = 0.4;
+/// A seen card counts as far below target when its own recall is this far under the desired
+/// retention.
+pub const EXTRA_MARGIN: f32 = 0.2;
+/// A paper's cards she has not met are asked in the daily quiz for this many learner days
+/// after she marks it read (its day included): "near its reading". Later, an unmet card still
+/// comes first at its concept's reviews ([`choose_card`]).
+pub const INTRO_DAYS: i64 = 3;
+
+/// Whether a learner whose transfer is estimated at `rho` takes extra cards: only while the
+/// estimate says one card does not stand for the concept. No estimate yet (fewer than
+/// [`MIN_FIRST_SIGHTS`] first sights), no extra cards: the default is the plain schedule.
+pub fn takes_extra(rho: Option<f32>) -> bool {
+    rho.is_some_and(|r| r < EXTRA_BELOW_RHO)
+}
+
+/// Whether a concept (its cards among the papers read) still has a card far below target at
+/// `now`: one never answered, or one whose own recall is [`EXTRA_MARGIN`] under `target`.
+pub fn needs_extra(cards: &[Candidate], now: i64, target: f32, decay: f32) -> bool {
+    let floor = target - EXTRA_MARGIN;
+    cards.iter().any(|c| match c.memory.filter(|m| m.seen()) {
+        None => true,
+        Some(m) => m.recall(now, decay) < floor,
+    })
+}
+
+/// The concept that may take an extra card now, from today's answers oldest first: the latest
+/// answer that is not practice was right and was not the same-day retry of a miss, and fewer
+/// than [`EXTRA_CARDS`] answers came after it, all practice answers on the same concept.
+pub fn extra_candidate(today: &[super::TodayReview]) -> Option<&str> {
+    let again = Rating::Again as u8;
+    let i = today.iter().rposition(|r| r.kind != ReviewKind::Practice)?;
+    let review = &today[i];
+    let after = &today[i + 1..];
+    let retry = today[..i]
+        .iter()
+        .rev()
+        .find(|r| r.concept == review.concept)
+        .is_some_and(|r| r.rating == again);
+    let room = after.len() < EXTRA_CARDS && after.iter().all(|r| r.concept == review.concept);
+    (review.rating != again && !retry && room).then_some(review.concept.as_str())
+}
+
 /// One answer of a learner's log, as [`estimate_rho`] reads it.
 #[derive(Debug, Clone, Copy)]
 pub struct LoggedAnswer<'a> {

@@ -59,6 +59,7 @@ impl Sim {
             .filter(|(t, ..)| self.prefs.day_index(*t) == day)
             .map(|(_, c, r, k)| TodayReview {
                 concept: c.clone(),
+                card: String::new(),
                 rating: *r as u8,
                 kind: *k,
             })

@@ -32,7 +32,7 @@
 
 use super::learners::SessionRow;
 use super::Db;
-use crate::scheduler::card_pick::CardMemory;
+use crate::scheduler::card_pick::{self, CardMemory};
 use crate::scheduler::{ConceptState, Prefs, TodayReview};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -68,6 +68,9 @@ pub struct LearnerData {
     pub today: Vec<TodayReview>,
     /// Slugs of the papers she has marked read.
     pub papers_read: Vec<String>,
+    /// Those she marked read in the last [`card_pick::INTRO_DAYS`] learner days, oldest first:
+    /// their cards she has not met come into the daily quiz.
+    pub read_recently: Vec<String>,
     /// Card id → her memory of it, loaded when a question is first chosen: pages that choose
     /// no card (home, progress) never read it.
     cards: Mutex<Option<Arc<CardMemories>>>,
@@ -127,6 +130,7 @@ impl LearnerData {
             day: self.day,
             today,
             papers_read: self.papers_read.clone(),
+            read_recently: self.read_recently.clone(),
             cards: Mutex::new(cards),
         }
     }
@@ -144,11 +148,13 @@ async fn load(db: &Db, id: i64, now: i64) -> sqlx::Result<Option<LearnerData>> {
     let day = prefs.day_index(now);
     let states = super::quiz::states(db, id).await?;
     let today = super::quiz::reviews_since(db, id, prefs.day_start(day)).await?;
-    let papers_read = super::quiz::papers_read(db, id)
-        .await?
-        .into_iter()
-        .map(|(p, _)| p)
+    let read = super::quiz::papers_read(db, id).await?;
+    let read_recently = read
+        .iter()
+        .filter(|(_, at)| prefs.day_index(*at) > day - card_pick::INTRO_DAYS)
+        .map(|(p, _)| p.clone())
         .collect();
+    let papers_read = read.into_iter().map(|(p, _)| p).collect();
     Ok(Some(LearnerData {
         loaded: Instant::now(),
         version,
@@ -157,6 +163,7 @@ async fn load(db: &Db, id: i64, now: i64) -> sqlx::Result<Option<LearnerData>> {
         day,
         today,
         papers_read,
+        read_recently,
         cards: Mutex::default(),
     }))
 }
@@ -222,6 +229,10 @@ pub struct Cache {
     shared: bool,
     learners: Mutex<Learners>,
     sessions: Mutex<HashMap<String, SessionEntry>>,
+    /// Her transfer ρ ([`card_pick::estimate_rho`]) by learner day, not by version: it moves
+    /// slowly, and a 40,000-answer log should not be read again at every answer. Kept under
+    /// version 0.
+    pub rho: PerVersion<Option<f32>>,
 }
 
 impl Default for Cache {
@@ -239,6 +250,7 @@ impl Cache {
             shared,
             learners: Mutex::default(),
             sessions: Mutex::default(),
+            rho: PerVersion::default(),
         }
     }
 
@@ -438,6 +450,7 @@ mod tests {
                 .collect(),
             today: Vec::new(),
             papers_read: Vec::new(),
+            read_recently: Vec::new(),
             cards: Mutex::default(),
         })
     }
@@ -471,6 +484,7 @@ mod tests {
         after.version = 1;
         let review = TodayReview {
             concept: "c0".into(),
+            card: "card".into(),
             rating: 3,
             kind: crate::scheduler::ReviewKind::Learn,
         };

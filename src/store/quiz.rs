@@ -76,7 +76,8 @@ pub async fn has_read(db: &Db, learner: i64, paper: &str) -> sqlx::Result<bool> 
 pub const STATES_SQL: &str = "SELECT concept_slug, unlocked_at, stability, difficulty, due_at, \
      last_review_at, reps, lapses, last_card_id, version FROM concept_states \
      WHERE learner_id = $1 ORDER BY unlocked_at, concept_slug";
-pub const REVIEWS_SINCE_SQL: &str = "SELECT concept_slug, rating, review_kind FROM reviews \
+pub const REVIEWS_SINCE_SQL: &str =
+    "SELECT concept_slug, rating, review_kind, card_id FROM reviews \
      WHERE learner_id = $1 AND reviewed_at >= $2 ORDER BY id";
 
 pub async fn states(db: &Db, learner: i64) -> sqlx::Result<Vec<ConceptState>> {
@@ -101,6 +102,7 @@ pub async fn reviews_since(db: &Db, learner: i64, since: i64) -> sqlx::Result<Ve
     super::all_as(q, &db.read, |r| {
         Ok(TodayReview {
             concept: r.try_get(0)?,
+            card: r.try_get(3)?,
             rating: r.try_get::<i64, _>(1)? as u8,
             kind: kind(r, 2)?,
         })
@@ -182,6 +184,7 @@ impl Answer {
     pub fn today(&self) -> TodayReview {
         TodayReview {
             concept: self.before.concept.clone(),
+            card: self.card_id.clone(),
             rating: self.rating as u8,
             kind: self.kind,
         }
@@ -595,6 +598,24 @@ pub async fn revlog_by_concept(db: &Db, learner: i64) -> sqlx::Result<Vec<crate:
             rating: r.try_get::<i64, _>(1)? as u8,
             time: r.try_get(2)?,
         })
+    })
+    .await
+}
+
+/// Every answer of the learner, oldest first, as (time, card, concept, rating): what her
+/// transfer ρ is estimated from ([`crate::scheduler::card_pick::estimate_rho`]).
+pub async fn answer_log(db: &Db, learner: i64) -> sqlx::Result<Vec<(i64, String, String, u8)>> {
+    let q = bound!(
+        "SELECT reviewed_at, card_id, concept_slug, rating FROM reviews WHERE learner_id = $1 ORDER BY id",
+        learner
+    );
+    super::all_as(q, &db.read, |r| {
+        Ok((
+            r.try_get(0)?,
+            r.try_get(1)?,
+            r.try_get(2)?,
+            r.try_get::<i64, _>(3)? as u8,
+        ))
     })
     .await
 }

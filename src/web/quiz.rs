@@ -10,7 +10,7 @@
 use super::error::AppError;
 use super::{describe_when, render, see_other, LearnerForm, LoggedIn, Nav, NoFields, Routes};
 use crate::cards::{Card, CardData};
-use crate::quiz::service::{self, Feedback, Next, Question, Recorded};
+use crate::quiz::service::{self, Added, Feedback, Next, Question, Recorded};
 use crate::quiz::{
     Mode, QuizError, Snapshot, Submission, Submitted, MAX_ANSWER_CHARS, MAX_ANSWER_MS,
 };
@@ -197,7 +197,11 @@ impl<'a> QuestionPage<'a> {
             .iter()
             .any(|s| s.concept == card.concept && s.is_new());
         QuestionPage {
-            counter: snap.plan().counter(q.mode == Mode::Practice, new),
+            counter: match q.added {
+                Some(Added::Intro { left }) => format!("读后认识 · 还有 {left} 题"),
+                Some(Added::FollowUp) => "同一概念 · 再巩固一题".to_string(),
+                None => snap.plan().counter(q.mode == Mode::Practice, new),
+            },
             nav: who.visitor.nav("quiz"),
             card,
             kind_label: card.kind.label(),
@@ -412,14 +416,18 @@ async fn answer(state: web::Data<AppState>, f: LearnerForm<AnswerForm>) -> Page 
     let ctx = state.quiz_as(&f.learner);
     Ok(see_other(
         &match service::record_answer(&ctx, f.learner.id, submission).await {
+            Ok(Recorded::New(id)) if mode == Mode::Extra => format!("/quiz/feedback/{id}?daily=1"),
             Ok(Recorded::New(id)) => format!("/quiz/feedback/{id}"),
             // The answer recorded for this question stands; she sees it, told so.
+            Ok(Recorded::Again(id)) if mode == Mode::Extra => {
+                format!("/quiz/feedback/{id}?again=1&daily=1")
+            }
             Ok(Recorded::Again(id)) => format!("/quiz/feedback/{id}?again=1"),
             // The question was replaced before this answer came (undone, or its concept
             // answered in another tab): nothing recorded, and the quiz goes on from here.
             Err(QuizError::Stale) => match mode {
                 Mode::Practice => "/quiz?mode=practice&moved=1".to_string(),
-                Mode::Normal => "/quiz?moved=1".to_string(),
+                Mode::Normal | Mode::Extra => "/quiz?moved=1".to_string(),
             },
             Err(e) => return Err(e.into()),
         },
@@ -556,6 +564,9 @@ pub(super) fn your_answer(state: &AppState, card: &Card, answer: &str) -> String
 pub struct FeedbackQuery {
     /// She answered this question again: the page says this is the answer recorded before.
     again: Option<u8>,
+    /// A practice answer to a card the daily quiz added ([`Mode::Extra`]): 继续 returns to
+    /// the daily quiz, not to extra practice.
+    daily: Option<u8>,
 }
 
 async fn feedback(
@@ -567,6 +578,11 @@ async fn feedback(
     let fb = service::feedback(&state.quiz_as(&who.learner), who.learner.id, *id).await?;
     let mut page = FeedbackPage::new(&state, &who, &fb);
     page.again = q.again == Some(1);
+    if q.daily == Some(1) {
+        page.continue_to = "/quiz";
+        // A miss here is re-asked by the daily quiz like any other of today's misses.
+        page.fact_returns_today = page.retry_today;
+    }
     render(&page)
 }
 

@@ -2,7 +2,7 @@
 //! retry, undo, and export/import.
 
 use crate::export::{export_json, import, learner_with_history};
-use crate::helpers::{new_learner, spawn_app, TestApp};
+use crate::helpers::{new_learner, spawn_app, spawn_app_with, TestApp};
 use crate::quiz::answer_fields;
 use serde_json::Value;
 
@@ -254,4 +254,199 @@ async fn progress_shows_each_concepts_unmet_cards_and_weakest_fact() {
     );
     let start: String = prompt.chars().take(8).collect();
     assert!(row.contains(&start), "{row}");
+}
+
+/// The cards of `paper` whose concept she has learned that she has never answered.
+async fn unmet_of_learned(app: &TestApp, paper: &str) -> i64 {
+    sqlx::query_scalar(
+        "SELECT COUNT(*) FROM cards c
+         JOIN concept_states s ON s.learner_id = 1 AND s.concept_slug = c.concept_slug
+         WHERE c.paper_slug = $1 AND c.retired = 0 AND s.last_review_at IS NOT NULL
+           AND c.id NOT IN (SELECT card_id FROM card_memory WHERE learner_id = 1)",
+    )
+    .bind(paper)
+    .fetch_one(&app.db().await)
+    .await
+    .unwrap()
+}
+
+/// Issue 19 §2, "every card is met once near its reading": after she marks a paper read, the
+/// daily quiz asks its cards she has not met, of the concepts she has learned, before it goes on
+/// with the plan; they are practice answers, counted apart, and 继续 returns to the daily quiz.
+#[tokio::test]
+async fn a_paper_just_read_brings_its_unmet_cards_into_the_daily_quiz() {
+    let app = new_learner("intro").await;
+    assert_eq!(app.mark_read("chinchilla").await.status, 303);
+    let (mut intros, mut left_before) = (0, None::<i64>);
+    for _ in 0..120 {
+        let q = app.get("/quiz").await;
+        let Some(card) = q.input("card") else { break };
+        let intro = q.body.contains("读后认识");
+        if intro {
+            intros += 1;
+            assert_eq!(q.input("mode").as_deref(), Some("extra"));
+            assert!(
+                !seen(&app, &card).await,
+                "an intro card is one she has not met"
+            );
+            let left: i64 = q
+                .body
+                .split("还有 ")
+                .nth(1)
+                .and_then(|t| t.split(' ').next())
+                .and_then(|n| n.parse().ok())
+                .expect("the counter says how many are left");
+            assert_eq!(left, unmet_of_learned(&app, "chinchilla").await);
+            if let Some(before) = left_before {
+                assert_eq!(left, before - 1, "one fewer after each");
+            }
+            left_before = Some(left);
+        } else {
+            // The plan goes on only once the paper's cards of learned concepts are all met.
+            assert_eq!(unmet_of_learned(&app, "chinchilla").await, 0);
+            left_before = None;
+        }
+        let (id, fb) = app.submit(&right_fields(&app, &q, &card).await).await;
+        if intro {
+            app.assert_count(
+                &format!(
+                    "SELECT COUNT(*) FROM reviews WHERE id = {id} AND review_kind = 'practice'"
+                ),
+                1,
+            )
+            .await;
+            fb.assert_has("继续测验");
+            assert!(fb.body.contains("href=\"/quiz\""), "继续 leads to /quiz");
+        }
+    }
+    assert!(
+        intros >= 5,
+        "only {intros} of the paper's cards were met after reading"
+    );
+    assert_eq!(unmet_of_learned(&app, "chinchilla").await, 0);
+    // With everything done, the quiz says so: no card left behind, no endless loop.
+    assert!(app.get("/quiz").await.input("card").is_none());
+}
+
+/// A paper read more than [`INTRO_DAYS`] days ago adds nothing: its unmet cards come at their
+/// concepts' reviews instead.
+#[tokio::test]
+async fn a_paper_read_days_ago_adds_no_cards() {
+    let app = spawn_app_with(|s| s.cache_ttl = std::time::Duration::ZERO).await;
+    assert_eq!(app.signup("later", PW).await.status, 303);
+    assert_eq!(app.mark_read("chinchilla").await.status, 303);
+    app.execute("UPDATE papers_read SET read_at = read_at - 4 * 86400")
+        .await;
+    let first = app.get("/quiz").await;
+    let card = first.input("card").expect("a first question");
+    assert!(!first.body.contains("读后认识"));
+    app.submit(&right_fields(&app, &first, &card).await).await;
+    assert!(unmet_of_learned(&app, "chinchilla").await > 0);
+    let next = app.get("/quiz").await;
+    assert!(
+        !next.body.contains("读后认识"),
+        "an intro card four days after reading"
+    );
+}
+
+/// Plants, for learner 1, a concept learned 30 days ago from one card, then a first answer on
+/// each of 12 more of its cards on 12 later days, right or wrong as `right`, due now: her
+/// estimated transfer is then about 1 (all right) or 0 (all wrong). Returns the concept.
+async fn plant_first_sights(app: &TestApp, right: bool) -> String {
+    let pool = app.writable_db().await;
+    let (concept, paper): (String, String) = sqlx::query_as(
+        "SELECT concept_slug, paper_slug FROM cards WHERE retired = 0
+         GROUP BY concept_slug, paper_slug ORDER BY COUNT(*) DESC, concept_slug LIMIT 1",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    let cards: Vec<String> = sqlx::query_scalar(
+        "SELECT id FROM cards WHERE retired = 0 AND concept_slug = $1 AND paper_slug = $2
+         ORDER BY id LIMIT 13",
+    )
+    .bind(&concept)
+    .bind(&paper)
+    .fetch_all(&pool)
+    .await
+    .unwrap();
+    assert_eq!(cards.len(), 13, "{concept} in {paper}");
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64;
+    let day = 86_400;
+    let at = |i: usize| now - (30 - 2 * i as i64) * day;
+    let statements = [
+        format!(
+            "INSERT INTO papers_read (learner_id, paper_slug, read_at) VALUES (1, '{paper}', {})",
+            now - 40 * day
+        ),
+        format!(
+            "INSERT INTO concept_states (learner_id, concept_slug, unlocked_at, stability,
+                 difficulty, due_at, last_review_at, reps, version)
+             VALUES (1, '{concept}', {}, 3.0, 5.0, {}, {}, 13, 13)",
+            now - 40 * day,
+            now - 3600,
+            at(12)
+        ),
+    ];
+    for sql in statements {
+        sqlx::query(&sql).execute(&pool).await.expect(&sql);
+    }
+    for (i, card) in cards.iter().enumerate() {
+        let ok = i == 0 || right;
+        sqlx::query(
+            "INSERT INTO reviews (learner_id, card_id, concept_slug, reviewed_at, answer, correct,
+                 rating, duration_ms, review_kind, reps_before, lapses_before, stability_after,
+                 difficulty_after, due_after_at, elapsed_days, scheduled_days, version_after)
+             VALUES (1, $1, $2, $3, 'x', $4, $5, 1000, 'review', 0, 0, 3.0, 5.0, $3 + 86400, 1, 1, $6)",
+        )
+        .bind(card)
+        .bind(&concept)
+        .bind(at(i))
+        .bind(i64::from(ok))
+        .bind(if ok { 3_i64 } else { 1 })
+        .bind(i as i64 + 1)
+        .execute(&pool)
+        .await
+        .unwrap();
+    }
+    pool.close().await;
+    concept
+}
+
+/// Issue 19 §2, extra cards by her own ρ: after a planned question answered right, a concept
+/// with cards she has not met takes up to two more of them, but only for a learner whose first
+/// answers on unmet cards say one card does not stand for the rest.
+#[tokio::test]
+async fn a_concept_reviewed_right_takes_extra_cards_only_for_a_learner_with_low_transfer() {
+    for right in [false, true] {
+        let app = spawn_app_with(|s| s.cache_ttl = std::time::Duration::ZERO).await;
+        assert_eq!(app.signup("rho", PW).await.status, 303);
+        let concept = plant_first_sights(&app, right).await;
+        let due = app.get("/quiz").await;
+        assert_eq!(due.input("concept").as_deref(), Some(concept.as_str()));
+        assert!(due.body.contains("到期复习"), "{}", due.body);
+        let card = due.input("card").unwrap();
+        app.submit(&right_fields(&app, &due, &card).await).await;
+        let mut extra = 0;
+        for _ in 0..3 {
+            let q = app.get("/quiz").await;
+            if !q.body.contains("再巩固一题") {
+                break;
+            }
+            extra += 1;
+            assert_eq!(q.input("concept").as_deref(), Some(concept.as_str()));
+            assert_eq!(q.input("mode").as_deref(), Some("extra"));
+            let card = q.input("card").unwrap();
+            assert!(!seen(&app, &card).await, "an unmet card first");
+            app.submit(&right_fields(&app, &q, &card).await).await;
+        }
+        let want = if right { 0 } else { 2 };
+        assert_eq!(
+            extra, want,
+            "extra cards with every first sight right: {right}"
+        );
+    }
 }

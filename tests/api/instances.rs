@@ -109,7 +109,7 @@ async fn one_learner_alternating_over_three_instances_sees_no_stale_page() {
             );
         }
         if i % 4 == 3 {
-            let id = location.rsplit('/').next().expect("id").to_string();
+            let id = res.review_id();
             let undo = her[i % 3]
                 .post("/quiz/undo", &[("csrf", &fb.csrf()), ("review", &id)])
                 .await;

@@ -61,8 +61,11 @@ async fn the_whole_loop_question_answer_feedback_next() {
         "links to the paper section"
     );
     let next = app.get("/quiz").await;
+    // Next, a card of the paper she has not met (issue 19), else the plan.
     assert!(
-        next.body.contains("新概念 2/") || next.body.contains("复习 1/"),
+        next.body.contains("读后认识")
+            || next.body.contains("新概念 2/")
+            || next.body.contains("复习 1/"),
         "{}",
         next.body
     );

@@ -538,7 +538,8 @@ impl TestApp {
         let id = res
             .feedback_id()
             .unwrap_or_else(|| panic!("answer not recorded ({}): {}", res.status, res.body));
-        (id, self.get(&format!("/quiz/feedback/{id}")).await)
+        let to = res.location.as_deref().unwrap_or_default();
+        (id, self.get(to).await)
     }
 
     /// A right or a wrong answer to card `id`, as the field its form sends: `answer` (an

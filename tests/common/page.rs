@@ -14,7 +14,8 @@ impl Page {
     /// The last path segment of the redirect: the review id of a feedback page `/quiz/r/{id}`.
     pub fn review_id(&self) -> String {
         let location = self.location.as_deref().expect("a redirect");
-        location.rsplit('/').next().expect("id").to_string()
+        let last = location.rsplit('/').next().expect("id");
+        last.split('?').next().unwrap_or(last).to_string()
     }
 
     /// Reads the whole response. An error only when the body cannot be read (the crash test
@@ -98,6 +99,8 @@ impl Page {
             .as_deref()
             .filter(|_| self.status == 303)?
             .strip_prefix("/quiz/feedback/")?
+            .split('?')
+            .next()?
             .parse()
             .ok()
     }

@@ -254,3 +254,87 @@ fn rho_is_recovered_from_a_simulated_log() {
     let short = simulated_log(0.5, 9);
     assert_eq!(estimate_rho(&logged(&short[..45]), &p), None);
 }
+
+fn today(answers: &[(&str, Rating, ReviewKind)]) -> Vec<crate::scheduler::TodayReview> {
+    answers
+        .iter()
+        .map(|(c, r, k)| crate::scheduler::TodayReview {
+            concept: c.to_string(),
+            card: String::new(),
+            rating: *r as u8,
+            kind: *k,
+        })
+        .collect()
+}
+
+#[test]
+fn a_concept_reviewed_right_may_take_extra_cards_right_after() {
+    use Rating::{Again, Good};
+    use ReviewKind::{Learn, Practice, Review};
+    assert_eq!(extra_candidate(&today(&[])), None);
+    // A scheduled review answered right: its concept, for up to EXTRA_CARDS practice answers.
+    let mut log = vec![("rlhf", Good, Review)];
+    assert_eq!(extra_candidate(&today(&log)), Some("rlhf"));
+    log.push(("rlhf", Again, Practice));
+    assert_eq!(extra_candidate(&today(&log)), Some("rlhf"));
+    log.push(("rlhf", Good, Practice));
+    assert_eq!(
+        extra_candidate(&today(&log)),
+        None,
+        "two extra cards at most"
+    );
+    // A first answer of a new concept counts as a scheduled one.
+    assert_eq!(
+        extra_candidate(&today(&[("qlora", Good, Learn)])),
+        Some("qlora")
+    );
+    // Not after a miss, nor after the same-day retry of one.
+    assert_eq!(extra_candidate(&today(&[("rlhf", Again, Review)])), None);
+    let retry = [
+        ("rlhf", Again, Review),
+        ("cot", Good, Review),
+        ("rlhf", Good, Review),
+    ];
+    assert_eq!(extra_candidate(&today(&retry)), None);
+    // A miss of another concept earlier does not make it a retry.
+    let other = [("cot", Again, Review), ("rlhf", Good, Review)];
+    assert_eq!(extra_candidate(&today(&other)), Some("rlhf"));
+    // Practice on another concept since (extra practice, a paper's cards) ends the chance.
+    let moved = [("rlhf", Good, Review), ("cot", Good, Practice)];
+    assert_eq!(extra_candidate(&today(&moved)), None);
+    // Practice only (no scheduled review today): nothing.
+    assert_eq!(extra_candidate(&today(&[("rlhf", Good, Practice)])), None);
+}
+
+#[test]
+fn extra_cards_need_a_lagging_card_and_a_low_transfer() {
+    let p = Prefs::default();
+    let (decay, target) = (p.decay(), p.desired_retention);
+    let now = T0 + 3 * DAY;
+    let fresh = learned(now - 60, &[Rating::Good], 1);
+    let faded = learned(T0 - 200 * DAY, &[Rating::Good, Rating::Again], 3);
+    assert!(faded.recall(now, decay) < target - EXTRA_MARGIN);
+    assert!(fresh.recall(now, decay) >= target - EXTRA_MARGIN);
+    let all_fresh = [candidate("a", "f1", "choice", Some(&fresh))];
+    assert!(!needs_extra(&all_fresh, now, target, decay));
+    let one_faded = [
+        candidate("a", "f1", "choice", Some(&fresh)),
+        candidate("b", "f2", "fill", Some(&faded)),
+    ];
+    assert!(needs_extra(&one_faded, now, target, decay));
+    let prior = CardMemory {
+        reviews: 0,
+        ..fresh
+    };
+    let one_unseen = [
+        candidate("a", "f1", "choice", Some(&fresh)),
+        candidate("c", "f3", "fill", Some(&prior)),
+    ];
+    assert!(
+        needs_extra(&one_unseen, now, target, decay),
+        "a prior is not a sight"
+    );
+    assert!(!takes_extra(None), "no estimate yet: the plain schedule");
+    assert!(takes_extra(Some(EXTRA_BELOW_RHO - 0.01)));
+    assert!(!takes_extra(Some(EXTRA_BELOW_RHO)));
+}

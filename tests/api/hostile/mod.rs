@@ -303,8 +303,19 @@ pub async fn setup(app: &TestApp) -> Ctx {
     let csrf = bob.get("/papers/qlora").await.csrf();
     let read = bob.post("/papers/qlora/read", &[("csrf", &csrf)]).await;
     assert_eq!(read.status, 303);
-    let (bob_ids, _) = answer_some(&bob, 3).await;
-    let bob_q = answer_fields(&bob.get("/quiz").await);
+    let (mut bob_ids, _) = answer_some(&bob, 3).await;
+    // Bob's question must be of a concept Alice's is not ("Bob's concept" would otherwise be
+    // her own): both papers share concepts, so Bob answers on until his differs.
+    let mut bob_q = answer_fields(&bob.get("/quiz").await);
+    for _ in 0..60 {
+        if field(&bob_q, "concept") != field(&alice_q, "concept") {
+            break;
+        }
+        let res = bob.post_answer(&bob_q).await;
+        bob_ids.push(res.feedback_id().expect("a feedback page"));
+        bob_q = answer_fields(&bob.get("/quiz").await);
+    }
+    assert_ne!(field(&bob_q, "concept"), field(&alice_q, "concept"));
     let export = alice.get("/export/paperdeck.json").await;
     assert_eq!(export.status, 200, "Alice's export: {}", export.body);
     let alice_export = export.body.into_bytes();
