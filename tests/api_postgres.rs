@@ -63,7 +63,13 @@ fn every_module_of_the_sqlite_suite_runs_on_postgres_too() {
     // The tests of the server binary as a process choose their databases themselves (the
     // SIGKILL test runs on both backends, the restart test on a PostgreSQL server of its own):
     // they run once, from tests/api.
-    const PROCESS_TESTS: [&str; 4] = ["browser", "crash", "memory_limit", "pg_restart"];
+    const PROCESS_TESTS: [&str; 5] = [
+        "browser",
+        "browser_slips",
+        "crash",
+        "memory_limit",
+        "pg_restart",
+    ];
     let here = include_str!("api_postgres.rs");
     for line in include_str!("api/main.rs").lines() {
         let Some(name) = line.strip_prefix("mod ").map(|m| m.trim_end_matches(';')) else {

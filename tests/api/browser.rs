@@ -29,7 +29,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-struct Killed(Child);
+pub(crate) struct Killed(Child);
 
 impl Drop for Killed {
     fn drop(&mut self) {
@@ -96,26 +96,37 @@ async fn start_driver(driver: &Path) -> (Killed, u16) {
 /// (with its screenshot folder), and a chromedriver, killed with the guard; its port last.
 /// `None` (the test is skipped) without chromedriver.
 async fn serve_and_drive() -> Option<(tempfile::TempDir, PathBuf, ServerProcess, Killed, u16)> {
+    serve_and_drive_with(&[]).await
+}
+
+/// [`serve_and_drive`] with environment variables `env` set for the server.
+pub(crate) async fn serve_and_drive_with(
+    env: &[(&str, &str)],
+) -> Option<(tempfile::TempDir, PathBuf, ServerProcess, Killed, u16)> {
     let driver = chromedriver()?;
     let (dir, shots) = workspace();
     let mut server = ServerProcess::new(&server_binary(), dir.path());
+    server.env = env
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
     server.start(&reqwest::Client::new()).await;
     let (driver, driver_port) = start_driver(&driver).await;
     Some((dir, shots, server, driver, driver_port))
 }
 
 /// The learner's session, with screenshots of every page when a step fails.
-struct Session {
-    c: Client,
-    base: String,
-    shots: PathBuf,
-    label: &'static str,
-    step: usize,
-    phone: bool,
+pub(crate) struct Session {
+    pub(crate) c: Client,
+    pub(crate) base: String,
+    pub(crate) shots: PathBuf,
+    pub(crate) label: &'static str,
+    pub(crate) step: usize,
+    pub(crate) phone: bool,
 }
 
 impl Session {
-    async fn shot(&mut self, name: &str) {
+    pub(crate) async fn shot(&mut self, name: &str) {
         self.step += 1;
         if let Ok(png) = self.c.screenshot().await {
             let _ = std::fs::write(
@@ -126,7 +137,7 @@ impl Session {
         }
     }
 
-    async fn go(&mut self, path: &str) {
+    pub(crate) async fn go(&mut self, path: &str) {
         self.c
             .goto(&format!("{}{path}", self.base))
             .await
@@ -135,7 +146,7 @@ impl Session {
     }
 
     /// The visible text of the page; empty while a navigation replaces the document.
-    async fn text(&self) -> String {
+    pub(crate) async fn text(&self) -> String {
         match self.c.find(Locator::Css("body")).await {
             Ok(body) => body.text().await.unwrap_or_default(),
             Err(_) => String::new(),
@@ -143,7 +154,7 @@ impl Session {
     }
 
     /// Waits (up to 5 s) until the page shows one of `any`, and returns its text.
-    async fn wait_for_any(&self, any: &[&str]) -> String {
+    pub(crate) async fn wait_for_any(&self, any: &[&str]) -> String {
         let deadline = Instant::now() + Duration::from_secs(5);
         loop {
             let text = self.text().await;
@@ -172,7 +183,7 @@ impl Session {
         }
     }
 
-    async fn click(&mut self, css: &str) {
+    pub(crate) async fn click(&mut self, css: &str) {
         let el = match self.c.find(Locator::Css(css)).await {
             Ok(el) => el,
             Err(e) => {
@@ -194,7 +205,7 @@ impl Session {
         self.check_layout(&path).await;
     }
 
-    async fn fill(&mut self, css: &str, value: &str) {
+    pub(crate) async fn fill(&mut self, css: &str, value: &str) {
         let el = self.c.find(Locator::Css(css)).await.expect(css);
         el.clear().await.expect("clear");
         el.send_keys(value).await.expect("type");
@@ -235,7 +246,13 @@ impl Session {
 
 /// A chromium session at `width`×`height`; with `js` false, JavaScript is switched off
 /// through Blink's settings, for the no-JS path.
-async fn browser(driver_port: u16, width: u32, height: u32, profile: &Path, js: bool) -> Client {
+pub(crate) async fn browser(
+    driver_port: u16,
+    width: u32,
+    height: u32,
+    profile: &Path,
+    js: bool,
+) -> Client {
     let mut args = vec![
         "--headless=new".to_string(),
         "--no-sandbox".into(),
@@ -267,9 +284,11 @@ async fn browser(driver_port: u16, width: u32, height: u32, profile: &Path, js: 
     c
 }
 
-async fn learner_journey(s: &mut Session, username: &str) {
-    const PW: &str = "correct horse battery";
-    // Sign up.
+/// The password of every learner the browser tests sign up.
+pub(crate) const PW: &str = "correct horse battery";
+
+/// Signs up as `username` (password [`PW`]), past her recovery codes, to home.
+pub(crate) async fn sign_up(s: &mut Session, username: &str) {
     s.go("/signup").await;
     s.fill("#username", username).await;
     s.fill("#password", PW).await;
@@ -280,6 +299,18 @@ async fn learner_journey(s: &mut Session, username: &str) {
     s.expect_text("你的恢复码", "recovery-codes").await;
     s.click("main .actions a.button").await;
     s.expect_text("今天的学习", "home-plan").await;
+}
+
+/// Marks the paper `slug` read from its page.
+pub(crate) async fn mark_read(s: &mut Session, slug: &str) {
+    s.go(&format!("/papers/{slug}")).await;
+    s.click("#read button[type=submit]").await;
+    s.expect_text("你已经读过这篇论文", &format!("marked-read-{slug}"))
+        .await;
+}
+
+async fn learner_journey(s: &mut Session, username: &str) {
+    sign_up(s, username).await;
 
     // Open a paper from the list and mark it read.
     s.go("/papers").await;
@@ -291,9 +322,7 @@ async fn learner_journey(s: &mut Session, username: &str) {
     // A second paper: Chinchilla alone unlocks four concepts, and when the one answered wrong
     // happens to be the fourth there is no fifth question today (the card order is keyed with
     // the server's secret, so it differs between runs).
-    s.go("/papers/palm").await;
-    s.click("#read button[type=submit]").await;
-    s.expect_text("你已经读过这篇论文", "marked-read-2").await;
+    mark_read(s, "palm").await;
 
     // Answer questions: at least five, of at least two kinds, one wrong, one by keyboard only.
     let mut kinds = std::collections::BTreeSet::new();
@@ -485,7 +514,7 @@ async fn a_learner_goes_through_paperdeck_in_a_real_browser() {
 
 /// Replaces `to` with a copy of the screenshots in `from` (the temporary directory goes away
 /// with the test). Best effort: a failed copy must not hide the test's own failure.
-fn keep_screenshots(from: &Path, to: &Path) {
+pub(crate) fn keep_screenshots(from: &Path, to: &Path) {
     let _ = std::fs::remove_dir_all(to);
     let copy = || -> std::io::Result<()> {
         std::fs::create_dir_all(to)?;
@@ -801,8 +830,25 @@ fn axe_source() -> Option<String> {
     std::fs::read_to_string(path).ok()
 }
 
+/// How many reviews the SQLite database file `db` (the server's, open beside it) holds.
+pub(crate) async fn reviews(db: &Path) -> i64 {
+    let pool = sqlx::SqlitePool::connect_with(
+        sqlx::sqlite::SqliteConnectOptions::new()
+            .filename(db)
+            .read_only(true),
+    )
+    .await
+    .expect("db");
+    let reviews: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM reviews")
+        .fetch_one(&pool)
+        .await
+        .expect("count");
+    pool.close().await;
+    reviews
+}
+
 /// Waits until `css` is on the page (a click may still be navigating).
-async fn wait_css(c: &Client, css: &str) -> bool {
+pub(crate) async fn wait_css(c: &Client, css: &str) -> bool {
     let deadline = Instant::now() + Duration::from_secs(10);
     while Instant::now() < deadline {
         if c.find(Locator::Css(css)).await.is_ok() {
@@ -813,7 +859,7 @@ async fn wait_css(c: &Client, css: &str) -> bool {
     false
 }
 
-async fn text_of(c: &Client, css: &str) -> String {
+pub(crate) async fn text_of(c: &Client, css: &str) -> String {
     match c.find(Locator::Css(css)).await {
         Ok(e) => e.text().await.unwrap_or_default(),
         Err(_) => String::new(),
@@ -1210,14 +1256,7 @@ async fn in_page_questions_work_with_and_without_javascript_and_notes_open_by_ke
         step: 0,
         phone: true,
     };
-    s.go("/signup").await;
-    s.fill("#username", "reader_js").await;
-    s.fill("#password", "correct horse battery").await;
-    s.fill("#password_confirm", "correct horse battery").await;
-    s.click("form.stack button[type=submit]").await;
-    s.expect_text("你的恢复码", "recovery-codes").await;
-    s.click("main .actions a.button").await;
-    s.expect_text("今天的学习", "signed-up").await;
+    sign_up(&mut s, "reader_js").await;
     s.go("/papers/qlora").await;
     // A mark on the page's window survives only if the page is not reloaded.
     s.c.execute("window.__sameDocument = 1", vec![])
@@ -1232,19 +1271,7 @@ async fn in_page_questions_work_with_and_without_javascript_and_notes_open_by_ke
             .expect("script runs");
     assert_eq!(same, serde_json::json!(true), "the page was reloaded");
     s.check_layout("/papers/qlora (feedback)").await;
-    let pool = sqlx::SqlitePool::connect_with(
-        sqlx::sqlite::SqliteConnectOptions::new()
-            .filename(&db)
-            .read_only(true),
-    )
-    .await
-    .expect("db");
-    let reviews: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM reviews")
-        .fetch_one(&pool)
-        .await
-        .expect("count");
-    pool.close().await;
-    assert_eq!(reviews, 1, "one in-page answer, one review");
+    assert_eq!(reviews(&db).await, 1, "one in-page answer, one review");
 
     // A note on a term, reached with Tab and opened with Enter.
     s.go("/papers/qlora").await;

@@ -9,6 +9,7 @@ const BACKEND: common::app::Backend = common::app::Backend::Sqlite;
 
 mod accounts;
 mod browser;
+mod browser_slips;
 mod card_memory;
 mod cards;
 mod content_files;
