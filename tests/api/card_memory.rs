@@ -371,10 +371,8 @@ async fn plant_first_sights(app: &TestApp, right: bool) -> String {
     .await
     .unwrap();
     assert_eq!(cards.len(), 13, "{concept} in {paper}");
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_secs() as i64;
+    // The app's time: tests live at noon of a Shanghai day (`Settings::for_tests`).
+    let now = paperdeck::clock::Clock::midday_shanghai().now();
     let day = 86_400;
     let at = |i: usize| now - (30 - 2 * i as i64) * day;
     let statements = [
