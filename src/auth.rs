@@ -693,9 +693,12 @@ pub fn safe_next(next: Option<&str>) -> String {
 /// [`HASH_THREADS`] threads bound the memory, and hashes queue instead. The queue is kept per
 /// client address and served in turn (review 2026-12-06, N4), so a flood from a few addresses
 /// slows the flooders: anyone else waits for at most one hash per busy address, not for the
-/// whole flood. Each address may queue [`QUEUED_PER_LANE`] hashes and the server
-/// [`QUEUED_MAX`]; past that a request is refused at once ([`HashError::Busy`]). A log-in from
-/// a known device goes in the first lane, ahead of everyone.
+/// whole flood. An address that asked for fewer than [`QUIET_BELOW`] hashes in the last
+/// [`QUIET_WINDOW`] is served before the busy ones (re-test 2026-12-07: in turn with 30 flooding
+/// addresses a newcomer still waited for one hash of each, up to 1.6 s). Each address may queue
+/// [`QUEUED_PER_LANE`] hashes and the server [`QUEUED_MAX`]; past that a request is refused at
+/// once ([`HashError::Busy`]). A log-in from a known device goes in the first lane, ahead of
+/// everyone.
 pub struct Hasher {
     queue: Shared,
 }
@@ -706,6 +709,13 @@ pub const HASH_THREADS: usize = 2;
 pub const QUEUED_PER_LANE: usize = 4;
 /// Hashes waiting in all.
 pub const QUEUED_MAX: usize = 256;
+/// An address with fewer hashes than this in [`QUIET_WINDOW`] is quiet, and served first: a
+/// person mistyping a password once or twice stays quiet, a flood does not.
+pub const QUIET_BELOW: u32 = 3;
+pub const QUIET_WINDOW: std::time::Duration = std::time::Duration::from_secs(60);
+/// Addresses remembered for [`QUIET_WINDOW`]; past this, those whose window has ended are
+/// forgotten, and if all are recent the memory starts afresh (a bound, not a policy).
+const RECENT_MAX: usize = 16_384;
 
 type Job = Box<dyn FnOnce() + Send>;
 
@@ -721,8 +731,12 @@ pub enum Lane {
 #[derive(Default)]
 struct Queue {
     lanes: HashMap<Lane, std::collections::VecDeque<Job>>,
-    /// Lanes with work, in the order they are served (except [`Lane::First`], served first).
+    /// Quiet lanes with work, in the order they are served (after [`Lane::First`]).
+    quiet: std::collections::VecDeque<Lane>,
+    /// Busy lanes with work, served in turn when no quiet lane has any.
     turn: std::collections::VecDeque<Lane>,
+    /// Per address lane, when its window began and the hashes it asked for since.
+    recent: HashMap<Lane, (std::time::Instant, u32)>,
     /// Jobs queued plus places reserved by a [`Slot`] not yet used, in all lanes.
     waiting: usize,
     /// Places reserved per lane by a [`Slot`] whose job is not queued yet.
@@ -804,25 +818,73 @@ impl Queue {
 
     /// Queues `job` in `lane` (its place already counted in `waiting`).
     fn push(&mut self, lane: Lane, job: Job) {
+        self.count(lane, std::time::Instant::now());
         let jobs = self.lanes.entry(lane).or_default();
-        if jobs.is_empty() && lane != Lane::First {
+        let first = jobs.is_empty();
+        jobs.push_back(job);
+        if first && lane != Lane::First {
+            self.line_up(lane);
+        }
+    }
+
+    /// Counts a hash asked for by `lane` at `now` in its window.
+    fn count(&mut self, lane: Lane, now: std::time::Instant) {
+        if lane == Lane::First {
+            return;
+        }
+        if self.recent.len() >= RECENT_MAX && !self.recent.contains_key(&lane) {
+            self.recent
+                .retain(|_, (since, _)| now.duration_since(*since) < QUIET_WINDOW);
+            if self.recent.len() >= RECENT_MAX {
+                self.recent.clear();
+            }
+        }
+        let (since, n) = self.recent.entry(lane).or_insert((now, 0));
+        if now.duration_since(*since) >= QUIET_WINDOW {
+            *since = now;
+            *n = 0;
+        }
+        *n += 1;
+    }
+
+    /// Whether `lane` asked for fewer than [`QUIET_BELOW`] hashes in its window.
+    fn is_quiet(&self, lane: Lane) -> bool {
+        self.recent.get(&lane).is_none_or(|(_, n)| *n < QUIET_BELOW)
+    }
+
+    /// Puts `lane`, which has work, at the back of its line.
+    fn line_up(&mut self, lane: Lane) {
+        if self.is_quiet(lane) {
+            self.quiet.push_back(lane);
+        } else {
             self.turn.push_back(lane);
         }
-        jobs.push_back(job);
+    }
+
+    /// The quiet lane first in line, else the busy one. A lane lined up as quiet may have
+    /// asked for more since: it goes to the busy line then.
+    fn next_lane(&mut self) -> Option<Lane> {
+        while let Some(lane) = self.quiet.pop_front() {
+            if self.is_quiet(lane) {
+                return Some(lane);
+            }
+            self.turn.push_back(lane);
+        }
+        self.turn.pop_front()
     }
 
     fn pop(&mut self) -> Option<Job> {
         let lane = if self.lanes.contains_key(&Lane::First) {
             Lane::First
         } else {
-            self.turn.pop_front()?
+            self.next_lane()?
         };
         let jobs = self.lanes.get_mut(&lane)?;
         let job = jobs.pop_front();
         if jobs.is_empty() {
             self.lanes.remove(&lane);
         } else if lane != Lane::First {
-            self.turn.push_back(lane);
+            self.line_up(lane);
         }
         self.waiting -= usize::from(job.is_some());
         job
@@ -1208,13 +1270,73 @@ mod tests {
             w.await.unwrap();
         }
         let order = order.lock().unwrap().clone();
-        // One of the flooder's hashes was queued first and runs first; then it is her turn,
-        // not after all of them.
+        // The flooder asked for five hashes this minute, she for one: she is served before
+        // any of its waiting ones, not after all of them.
         assert_eq!(
             order.iter().position(|w| *w == "alice"),
-            Some(1),
+            Some(0),
             "{order:?}"
         );
+    }
+
+    /// Re-test 2026-12-07: served in turn, a newcomer still waited for one hash of each of 30
+    /// flooding addresses (1.6 s). Quiet addresses now go first; a busy one is quiet again
+    /// once its window has passed, and the memory of addresses is pruned by time.
+    #[test]
+    fn quiet_addresses_are_served_before_busy_ones() {
+        let t0 = std::time::Instant::now();
+        let mut q = Queue::default();
+        let (flooder, typo, alice) = (
+            Lane::From(Some(ip("10.0.0.66"))),
+            Lane::From(Some(ip("10.0.0.8"))),
+            Lane::From(Some(ip("10.0.0.7"))),
+        );
+        for _ in 0..QUIET_BELOW {
+            q.count(flooder, t0);
+        }
+        for _ in 0..QUIET_BELOW - 1 {
+            q.count(typo, t0);
+        }
+        assert!(!q.is_quiet(flooder));
+        assert!(q.is_quiet(typo), "a mistyped password or two stays quiet");
+        assert!(q.is_quiet(alice), "never seen: quiet");
+        q.count(flooder, t0 + QUIET_WINDOW);
+        assert!(q.is_quiet(flooder), "a new window starts afresh");
+
+        let mut q = Queue::default();
+        let order = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let job = |who: &'static str| -> Job {
+            let order = order.clone();
+            Box::new(move || order.lock().unwrap().push(who))
+        };
+        for _ in 0..4 {
+            q.push(flooder, job("flood"));
+            q.waiting += 1;
+        }
+        q.push(alice, job("alice"));
+        q.waiting += 1;
+        while let Some(j) = q.pop() {
+            j();
+        }
+        assert_eq!(
+            *order.lock().unwrap(),
+            vec!["alice", "flood", "flood", "flood", "flood"]
+        );
+        assert_eq!(q.waiting, 0);
+    }
+
+    #[test]
+    fn the_memory_of_addresses_is_bounded_and_pruned_by_time() {
+        let t0 = std::time::Instant::now();
+        let mut q = Queue::default();
+        for i in 0..RECENT_MAX {
+            let a = IpAddr::from([10, (i >> 16) as u8, (i >> 8) as u8, i as u8]);
+            q.count(Lane::From(Some(a)), t0);
+        }
+        assert_eq!(q.recent.len(), RECENT_MAX);
+        // A minute later, a new address prunes the ones whose window has ended.
+        q.count(Lane::From(Some(ip("192.0.2.1"))), t0 + QUIET_WINDOW);
+        assert_eq!(q.recent.len(), 1);
     }
 
     /// N4 (re-test 2026-12-07): a log-in takes its place in the hashing queue before any
