@@ -416,7 +416,7 @@ async fn answer(state: web::Data<AppState>, f: LearnerForm<AnswerForm>) -> Page 
     let ctx = state.quiz_as(&f.learner);
     Ok(see_other(
         &match service::record_answer(&ctx, f.learner.id, submission).await {
-            Ok(Recorded::New(id)) if mode == Mode::Extra => format!("/quiz/feedback/{id}?daily=1"),
+            Ok(Recorded::New(id)) if mode == Mode::Extra => feedback_url(id, Some(1)),
             Ok(Recorded::New(id)) => format!("/quiz/feedback/{id}"),
             // The answer recorded for this question stands; she sees it, told so.
             Ok(Recorded::Again(id)) if mode == Mode::Extra => {
@@ -589,6 +589,9 @@ async fn feedback(
 #[derive(Deserialize)]
 pub struct ReviewForm {
     review: i64,
+    /// The answer was to a card the daily quiz added ([`Mode::Extra`]): undo returns there.
+    #[serde(default)]
+    daily: Option<u8>,
     #[serde(default)]
     rating: Option<u8>,
 }
@@ -597,6 +600,9 @@ async fn undo(state: web::Data<AppState>, f: LearnerForm<ReviewForm>) -> Page {
     let review = service::undo(&state.quiz_as(&f.learner), f.learner.id, f.form.review).await?;
     // Back to the same kind of quiz: a practice answer (extra or one-concept practice) returns
     // to practising that concept, where the plain /quiz would say "today's work is done".
+    if f.form.daily == Some(1) {
+        return Ok(see_other("/quiz?undone=1"));
+    }
     Ok(see_other(&undo_target(&review)))
 }
 
@@ -621,7 +627,16 @@ async fn regrade(state: web::Data<AppState>, f: LearnerForm<ReviewForm>) -> Page
         rating,
     )
     .await?;
-    Ok(see_other(&format!("/quiz/feedback/{id}")))
+    Ok(see_other(&feedback_url(id, f.form.daily)))
+}
+
+/// A review's feedback page; `daily`: its question was one the daily quiz added, so 继续
+/// returns to the daily quiz.
+fn feedback_url(id: i64, daily: Option<u8>) -> String {
+    match daily {
+        Some(1) => format!("/quiz/feedback/{id}?daily=1"),
+        _ => format!("/quiz/feedback/{id}"),
+    }
 }
 
 /// What the override form's one-time token signs: the review and the concept version it left. The override bumps that version, so the same form cannot apply twice, and a token for
@@ -638,6 +653,8 @@ pub struct OverrideForm {
     version: i64,
     #[serde(default)]
     token: String,
+    #[serde(default)]
+    daily: Option<u8>,
 }
 
 /// "我答对了，算我对": turns a wrong typed answer into a right one.
@@ -646,6 +663,7 @@ async fn override_answer(state: web::Data<AppState>, f: LearnerForm<OverrideForm
         review,
         version,
         token,
+        daily,
     } = f.form;
     let parts = override_parts(f.learner.id, review, version);
     let token_ok = state.signer.verify(
@@ -655,7 +673,7 @@ async fn override_answer(state: web::Data<AppState>, f: LearnerForm<OverrideForm
     );
     let ctx = state.quiz_as(&f.learner);
     let id = service::override_answer(&ctx, f.learner.id, review, version, token_ok).await?;
-    Ok(see_other(&format!("/quiz/feedback/{id}")))
+    Ok(see_other(&feedback_url(id, daily)))
 }
 
 #[cfg(test)]

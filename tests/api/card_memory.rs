@@ -317,6 +317,22 @@ async fn a_paper_just_read_brings_its_unmet_cards_into_the_daily_quiz() {
             .await;
             fb.assert_has("继续测验");
             assert!(fb.body.contains("href=\"/quiz\""), "继续 leads to /quiz");
+            if intros == 1 {
+                // Undone, she is back in the daily quiz at the same card, not in practice.
+                assert_eq!(fb.input("daily").as_deref(), Some("1"));
+                let review = id.to_string();
+                let form = [
+                    ("csrf", fb.csrf()),
+                    ("review", review),
+                    ("daily", "1".into()),
+                ];
+                let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+                let undone = app.post("/quiz/undo", &form).await;
+                assert_eq!(undone.location.as_deref(), Some("/quiz?undone=1"));
+                let again = app.get("/quiz").await;
+                assert_eq!(again.input("card").as_deref(), Some(card.as_str()));
+                app.submit(&right_fields(&app, &again, &card).await).await;
+            }
         }
     }
     assert!(
