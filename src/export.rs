@@ -403,6 +403,26 @@ pub fn validate(content: &Content, e: &Export) -> Result<(), String> {
 // arithmetic on them (`version + 1`, `reps + 1`), and an i64::MAX there overflowed to REAL
 // and broke every later read of the account (M2).
 
+/// How far ahead of the server's clock a time of reading may be (another device's clock, a
+/// test's noon in Shanghai).
+const CLOCK_SLACK_SECS: i64 = 86_400;
+
+/// Times of reading lie in the past: a paper read or a section reached "in 2100" would pin
+/// 继续读 for good (re-test 2026-12-06, I3). Checked at import against the server's clock, so
+/// [`validate`] stays pure.
+fn not_ahead(e: &Export, now: i64) -> Result<(), String> {
+    let latest = now.saturating_add(CLOCK_SLACK_SECS);
+    let read = e.papers_read.iter().map(|p| (&p.paper_slug, p.read_at));
+    let reached = e
+        .reading_progress
+        .iter()
+        .map(|r| (&r.paper_slug, r.reached_at));
+    match read.chain(reached).find(|(_, at)| *at > latest) {
+        Some((paper, _)) => Err(format!("论文“{}”的阅读时间在未来，文件有误。", clip(paper))),
+        None => Ok(()),
+    }
+}
+
 /// A timestamp within the range the app can store and show.
 fn ts_ok(t: i64) -> bool {
     (0..=MAX_TS).contains(&t)
@@ -652,6 +672,7 @@ pub async fn import(
     file: &Export,
 ) -> Result<ImportReport, ImportError> {
     validate(content, file).map_err(ImportError::Invalid)?;
+    not_ahead(file, crate::store::now_ts()).map_err(ImportError::Invalid)?;
     let mut report = ImportReport::default();
     // What is there already, read without the write connection: the batches below only add rows
     // this learner's own (serialised) import decides on.
@@ -951,6 +972,26 @@ mod tests {
 
     fn content() -> Content {
         crate::content::embedded().expect("embedded content")
+    }
+
+    /// I3 (re-test 2026-12-06): a reading time in 2100 pinned 继续读 for good. Times of reading
+    /// may be at most a day ahead of the server's clock.
+    #[test]
+    fn reading_times_in_the_future_are_refused() {
+        let c = content();
+        let now = 1_767_323_045;
+        assert!(not_ahead(&sample(&c), now).is_ok());
+        let mut late = sample(&c);
+        late.reading_progress[0].reached_at = 4_102_444_800; // 2100-01-01
+        assert!(not_ahead(&late, now).unwrap_err().contains("未来"));
+        let mut read = sample(&c);
+        read.papers_read[0].read_at = now + CLOCK_SLACK_SECS + 1;
+        assert!(not_ahead(&read, now).is_err());
+        read.papers_read[0].read_at = now + CLOCK_SLACK_SECS;
+        assert!(
+            not_ahead(&read, now).is_ok(),
+            "another clock a little ahead is fine"
+        );
     }
 
     fn sample(content: &Content) -> Export {
