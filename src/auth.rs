@@ -694,8 +694,9 @@ pub fn safe_next(next: Option<&str>) -> String {
 /// client address and served in turn (review 2026-12-06, N4), so a flood from a few addresses
 /// slows the flooders: anyone else waits for at most one hash per busy address, not for the
 /// whole flood. An address that asked for fewer than [`QUIET_BELOW`] hashes in the last
-/// [`QUIET_WINDOW`] is served before the busy ones (re-test 2026-12-07: in turn with 30 flooding
-/// addresses a newcomer still waited for one hash of each, up to 1.6 s). Each address may queue
+/// [`QUIET_WINDOW`], not counting successful log-ins ([`Hasher::note_success`]), is served before
+/// the others (re-test 2026-12-07:
+/// in turn with 30 flooding addresses a newcomer still waited for one hash of each, up to 1.6 s). Each address may queue
 /// [`QUEUED_PER_LANE`] hashes and the server [`QUEUED_MAX`]; past that a request is refused at
 /// once ([`HashError::Busy`]). A log-in from a known device goes in the first lane, ahead of
 /// everyone.
@@ -709,8 +710,10 @@ pub const HASH_THREADS: usize = 2;
 pub const QUEUED_PER_LANE: usize = 4;
 /// Hashes waiting in all.
 pub const QUEUED_MAX: usize = 256;
-/// An address with fewer hashes than this in [`QUIET_WINDOW`] is quiet, and served first: a
-/// person mistyping a password once or twice stays quiet, a flood does not.
+/// An address with fewer hashes than this in [`QUIET_WINDOW`] (successful log-ins not counted)
+/// is quiet, and served first: a person mistyping a password once or twice stays quiet, and so
+/// does one logging in often (a shared address, a script); a guessing flood is busy from its
+/// first burst, before any of its guesses has failed.
 pub const QUIET_BELOW: u32 = 3;
 pub const QUIET_WINDOW: std::time::Duration = std::time::Duration::from_secs(60);
 /// Addresses remembered for [`QUIET_WINDOW`]; past this, those whose window has ended are
@@ -735,7 +738,8 @@ struct Queue {
     quiet: std::collections::VecDeque<Lane>,
     /// Busy lanes with work, served in turn when no quiet lane has any.
     turn: std::collections::VecDeque<Lane>,
-    /// Per address lane, when its window began and the hashes it asked for since.
+    /// Per address lane, when its window began and the hashes it asked for since, less its
+    /// successful log-ins.
     recent: HashMap<Lane, (std::time::Instant, u32)>,
     /// Jobs queued plus places reserved by a [`Slot`] not yet used, in all lanes.
     waiting: usize,
@@ -958,6 +962,15 @@ impl Hasher {
         drop(q);
         ready.notify_one();
         Ok(rx)
+    }
+
+    /// Takes back the hash of a successful log-in from `lane`'s count: logging in often does
+    /// not make an address busy, guessing does.
+    pub fn note_success(&self, lane: Lane) {
+        let mut q = self.queue.0.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some((_, n)) = q.recent.get_mut(&lane) {
+            *n = n.saturating_sub(1);
+        }
     }
 
     /// Reserves a place in `lane` for a hash to come, or refuses at once when the queue is
@@ -1302,6 +1315,15 @@ mod tests {
         assert!(q.is_quiet(alice), "never seen: quiet");
         q.count(flooder, t0 + QUIET_WINDOW);
         assert!(q.is_quiet(flooder), "a new window starts afresh");
+        // Logging in often, successfully, keeps an address quiet.
+        let hasher = Hasher::new(1);
+        let often = Lane::From(Some(ip("10.0.0.9")));
+        for _ in 0..10 {
+            let rx = hasher.submit(often, || ()).expect("queued");
+            rx.blocking_recv().expect("hashed");
+            hasher.note_success(often);
+        }
+        assert!(hasher.queue.0.lock().unwrap().is_quiet(often));
 
         let mut q = Queue::default();
         let order = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));

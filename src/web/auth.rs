@@ -434,6 +434,7 @@ impl Reserved {
         match outcome {
             Ok(Some(found)) => {
                 self.attempt.succeeded();
+                state.hasher.note_success(lane_of(false, addr));
                 store::learners::clear_login_failures(&state.db, key, &here).await?;
                 Ok(Some(found))
             }
