@@ -118,6 +118,12 @@ struct SimulateArgs {
     /// Seed for the random choices.
     #[arg(long, default_value_t = 1)]
     seed: u64,
+    /// Multiplies every learner's true initial stabilities (FSRS w0–w3) and the growth of her
+    /// stability after a success (e^w8) by this factor: below 1, learners who forget faster than
+    /// FSRS's defaults assume (a log on which `evaluate`'s fitted parameters should beat the
+    /// defaults).
+    #[arg(long, default_value_t = 1.0)]
+    stability_scale: f32,
     /// Write the review log as CSV to this file.
     #[arg(long, required_unless_present = "database")]
     out: Option<PathBuf>,
@@ -318,50 +324,51 @@ fn evaluate(args: EvaluateArgs) -> anyhow::Result<()> {
     if entries.is_empty() {
         anyhow::bail!("no valid reviews in {}", args.revlog.display());
     }
+    // Only long-term items (a review a day or more after the one before) are split, fitted on
+    // and scored, as srs-benchmark and fsrs's converter do; same-day reviews stay in histories.
     let items = revlog::to_items(&entries, &prefs);
     if let Some(k) = args.folds {
         return evaluate_folds(&entries, &items, k as usize);
     }
+    let items = revlog::training_set(items);
     let split = ((items.len() as f64) * args.train_fraction) as usize;
     let (train, test) = items.split_at(split.min(items.len()));
-    let train: Vec<fsrs::FSRSItem> = train.iter().map(|(_, i)| i.clone()).collect();
-    let test: Vec<fsrs::FSRSItem> = revlog::long_term(test.to_vec())
-        .into_iter()
-        .map(|(_, i)| i)
-        .collect();
     if test.is_empty() || train.is_empty() {
         anyhow::bail!("the log is too short to split into a training and a test part");
     }
     let cards: std::collections::HashSet<&str> = entries.iter().map(|e| e.item.as_str()).collect();
     println!(
-        "review log: {} reviews of {} cards ({} lines skipped); fitting on the first {} items, evaluating on {} later long-term reviews",
+        "review log: {} reviews of {} cards ({} lines skipped); fitting on the first {} long-term reviews, evaluating on the {} after them",
         entries.len(),
         cards.len(),
         skipped,
         train.len(),
         test.len()
     );
-    let rows = compare_schedulers(train, &test)?;
+    let train = train.to_vec();
+    let rows = compare_schedulers(train, test)?;
     print_comparison(rows);
     Ok(())
 }
 
-/// `evaluate --folds k`: srs-benchmark's time-series split, one fit per fold.
+/// `evaluate --folds k`: srs-benchmark's time-series split over the long-term items, one fit
+/// per fold.
 fn evaluate_folds(
     entries: &[crate::revlog::Entry],
     items: &[(i64, fsrs::FSRSItem)],
     k: usize,
 ) -> anyhow::Result<()> {
-    if crate::revlog::time_series_folds(items.len(), k).is_empty() {
+    let long_term = crate::revlog::long_term(items.to_vec()).len();
+    if crate::revlog::time_series_folds(long_term, k).is_empty() {
         anyhow::bail!("the log is too short for {k} folds");
     }
     let cards: std::collections::HashSet<&str> = entries.iter().map(|e| e.item.as_str()).collect();
     println!(
-        "review log: {} reviews of {} cards; {k} time-series folds over {} reviews (each fitted on all \
-         earlier reviews, tested on the next part's long-term reviews)",
+        "review log: {} reviews of {} cards; {k} time-series folds over its {} long-term reviews \
+         (a day or more after the one before; each fold fitted on the long-term reviews before it)",
         entries.len(),
         cards.len(),
-        items.len()
+        long_term
     );
     let bar = indicatif::ProgressBar::new(k as u64);
     bar.set_message("fitting fold by fold");
@@ -451,7 +458,7 @@ fn compare_schedulers(
     spinner.set_message("fitting FSRS parameters");
     spinner.enable_steady_tick(std::time::Duration::from_millis(120));
     let fitted = fsrs::compute_parameters(fsrs::ComputeParametersInput {
-        train_set: revlog::trainable(train),
+        train_set: train,
         ..Default::default()
     });
     spinner.finish_and_clear();
@@ -506,9 +513,18 @@ fn simulate(args: SimulateArgs) -> anyhow::Result<()> {
     let concepts: Vec<String> = content.concepts.iter().map(|c| c.slug.clone()).collect();
     let start = chrono::Utc::now().timestamp() - args.days * 86_400;
     let mut reviews = Vec::new();
-    crate::simulate::simulate(args.learners, args.days, start, &concepts, args.seed, |r| {
-        reviews.push(r.clone())
-    });
+    if !(args.stability_scale > 0.0 && args.stability_scale <= 10.0) {
+        anyhow::bail!("--stability-scale must be above 0 and at most 10");
+    }
+    crate::simulate::simulate_scaled(
+        args.learners,
+        args.days,
+        start,
+        &concepts,
+        args.seed,
+        args.stability_scale,
+        |r| reviews.push(r.clone()),
+    );
     if let Some(out) = &args.out {
         let mut w = csv::Writer::from_path(out)
             .with_context(|| format!("cannot write {}", out.display()))?;

@@ -80,22 +80,25 @@ pub fn histories(entries: &[Entry], prefs: &Prefs) -> Vec<FSRSItem> {
         .collect()
 }
 
-/// Items whose target review was a long-term one (at least a day after the previous): the ones
-/// a day-based scheduler is judged on.
-pub fn long_term(items: Vec<(i64, FSRSItem)>) -> Vec<(i64, FSRSItem)> {
-    items
-        .into_iter()
-        .filter(|(_, i)| i.reviews.last().is_some_and(|r| r.delta_t > 0))
-        .collect()
+/// Whether an item's target (last) review was a long-term one: a day or more after the review
+/// before it.
+fn is_long_term(item: &FSRSItem) -> bool {
+    item.reviews.last().is_some_and(|r| r.delta_t > 0)
 }
 
-/// Items the optimiser accepts: it requires at least one review a day or more after another
-/// (and panics otherwise), so same-day-only histories are left out of training.
-pub fn trainable(items: Vec<FSRSItem>) -> Vec<FSRSItem> {
-    items
-        .into_iter()
-        .filter(|i| i.reviews.iter().any(|r| r.delta_t > 0))
-        .collect()
+/// Items whose target review was a long-term one (at least a day after the previous): the ones
+/// a day-based scheduler is judged on, and the ones srs-benchmark cuts its folds over.
+pub fn long_term(items: Vec<(i64, FSRSItem)>) -> Vec<(i64, FSRSItem)> {
+    items.into_iter().filter(|(_, i)| is_long_term(i)).collect()
+}
+
+/// The optimiser's training set: the long-term items, as fsrs's own converter (and Anki's)
+/// builds it. An item whose target is a same-day answer would teach the optimiser to predict
+/// same-day steps, which FSRS scores as certain recall; its reviews still count as history in
+/// the long-term items after it. Every item kept has a review a day or more after another, which
+/// the optimiser requires.
+pub fn training_set(items: Vec<(i64, FSRSItem)>) -> Vec<FSRSItem> {
+    long_term(items).into_iter().map(|(_, i)| i).collect()
 }
 
 /// FSRS's predicted recall for the last review of each item.
@@ -141,38 +144,52 @@ pub fn fsrs_predictions_by_history(
     out
 }
 
-/// SM-2 as a baseline: replays the classic algorithm over the history and predicts recall at
-/// the last review as 0.9^(elapsed / scheduled interval), i.e. SM-2 read as aiming for 90% at
-/// the end of each interval.
+/// SM-2's state after replaying a history: (repetitions, interval in days, easiness factor).
+/// Only the first review and the long-term ones (a day or more after the one before) are
+/// replayed, as srs-benchmark does: same-day learning steps are not SM-2 repetitions, so a card
+/// answered Again, Good, Good on its first day is at repetition 0 with a 1-day interval, not at
+/// repetition 2 with 6 days.
+pub fn sm2_state(history: &[FSRSReview]) -> (u32, f32, f32) {
+    let mut ef = 2.5f32;
+    let mut interval = 0f32;
+    let mut reps = 0u32;
+    let replayed = history
+        .iter()
+        .enumerate()
+        .filter(|(n, r)| *n == 0 || r.delta_t > 0);
+    for (_, r) in replayed {
+        let q = match r.rating {
+            1 => 1.0,
+            2 => 3.0,
+            3 => 4.0,
+            _ => 5.0,
+        };
+        if q < 3.0 {
+            reps = 0;
+            interval = 1.0;
+        } else {
+            reps += 1;
+            interval = match reps {
+                1 => 1.0,
+                2 => 6.0,
+                _ => (interval * ef).max(1.0),
+            };
+        }
+        ef = (ef + 0.1 - (5.0 - q) * (0.08 + (5.0 - q) * 0.02)).max(1.3);
+    }
+    (reps, interval, ef)
+}
+
+/// SM-2 as a baseline: replays the classic algorithm over the history's first and long-term
+/// reviews ([`sm2_state`]) and predicts recall at the last review as
+/// 0.9^(elapsed / scheduled interval), i.e. SM-2 read as aiming for 90% at the end of each
+/// interval.
 pub fn sm2_predictions(items: &[FSRSItem]) -> Vec<(f32, bool)> {
     items
         .iter()
         .filter_map(|item| {
             let (last, history) = item.reviews.split_last()?;
-            let mut ef = 2.5f32;
-            let mut interval = 0f32;
-            let mut reps = 0u32;
-            for r in history {
-                let q = match r.rating {
-                    1 => 1.0,
-                    2 => 3.0,
-                    3 => 4.0,
-                    _ => 5.0,
-                };
-                if q < 3.0 {
-                    reps = 0;
-                    interval = 1.0;
-                } else {
-                    reps += 1;
-                    interval = match reps {
-                        1 => 1.0,
-                        2 => 6.0,
-                        _ => (interval * ef).max(1.0),
-                    };
-                }
-                ef = (ef + 0.1 - (5.0 - q) * (0.08 + (5.0 - q) * 0.02)).max(1.3);
-            }
-            let interval = interval.max(1.0);
+            let interval = sm2_state(history).1.max(1.0);
             let r = 0.9f32.powf(last.delta_t as f32 / interval);
             Some((r.clamp(0.0001, 0.9999), last.rating > 1))
         })
@@ -225,7 +242,8 @@ pub fn metrics(preds: &[(f32, bool)]) -> Option<Metrics> {
 }
 
 /// One prediction with what srs-benchmark bins it by: the days since the previous review, the
-/// review's number in its item's history (1 = first), and the lapses before it.
+/// review's number among its item's long-term reviews (the first review is 1, and each review a
+/// day or more after the one before adds one; same-day steps do not), and the lapses before it.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Scored {
     pub p: f32,
@@ -249,7 +267,9 @@ impl Scored {
             p,
             y: last.rating > 1,
             delta_t: last.delta_t,
-            i: item.reviews.len(),
+            // fsrs's `long_term_review_cnt() + 1`, srs-benchmark's review number once
+            // same-day reviews are left out.
+            i: 1 + item.reviews.iter().filter(|r| r.delta_t > 0).count(),
             lapses,
         })
     }
@@ -317,28 +337,22 @@ pub fn time_series_folds(n: usize, k: usize) -> Vec<std::ops::Range<usize>> {
 
 /// The rows of `evaluate --folds`: per scheduler, log loss and RMSE(bins) over the test parts
 /// of all folds together. `items` are in time order; `fit` fits FSRS parameters to a training
-/// set (None when it cannot). Only long-term test reviews are scored, as in the single split.
+/// set (None when it cannot). As in srs-benchmark and fsrs's converter, only the long-term items
+/// count ([`long_term`]): the folds are cut over them, each fold is fitted on the long-term items
+/// before its test part and scored on those in it. Same-day reviews stay in the histories.
 pub fn evaluate_folds(
     items: &[(i64, FSRSItem)],
     k: usize,
     fit: &mut dyn FnMut(Vec<FSRSItem>) -> Option<Vec<f32>>,
     mut progress: impl FnMut(usize),
 ) -> Vec<(String, Option<Metrics>)> {
+    let items = training_set(items.to_vec());
     let default_decay = fsrs::DEFAULT_PARAMETERS[20];
-    let default = FSRS::default();
-    let (mut by_default, mut by_fitted, mut by_sm2) = (Vec::new(), Vec::new(), Vec::new());
+    let mut rows = FoldRows::default();
     let mut fitted_folds = 0;
     let folds = time_series_folds(items.len(), k);
     for (j, range) in folds.iter().enumerate() {
-        let train: Vec<FSRSItem> = items[..range.start]
-            .iter()
-            .map(|(_, i)| i.clone())
-            .collect();
-        let test: Vec<FSRSItem> = long_term(items[range.clone()].to_vec())
-            .into_iter()
-            .map(|(_, i)| i)
-            .collect();
-        let params = fit(trainable(train));
+        let params = fit(items[..range.start].to_vec());
         // A fold whose training part cannot be fitted keeps the defaults, as the optimiser on
         // /settings does; the row's name says how many folds that was.
         let fitted = params.as_ref().and_then(|p| {
@@ -350,24 +364,7 @@ pub fn evaluate_folds(
         if fitted.is_some() {
             fitted_folds += 1;
         }
-        let (fitted_fsrs, fitted_decay) = match &fitted {
-            Some((f, d)) => (f, *d),
-            None => (&default, default_decay),
-        };
-        for item in &test {
-            let one = std::slice::from_ref(item);
-            // An item is scored only if every model can predict it, so the rows compare alike.
-            let (Some(pd), Some(pf), Some(ps)) = (
-                fsrs_predictions(&default, default_decay, one).pop(),
-                fsrs_predictions(fitted_fsrs, fitted_decay, one).pop(),
-                sm2_predictions(one).pop(),
-            ) else {
-                continue;
-            };
-            by_default.extend(Scored::of(item, pd.0));
-            by_fitted.extend(Scored::of(item, pf.0));
-            by_sm2.extend(Scored::of(item, ps.0));
-        }
+        rows.score(&items[range.clone()], fitted.as_ref());
         progress(j + 1);
     }
     let fitted_name = if fitted_folds == folds.len() {
@@ -381,11 +378,46 @@ pub fn evaluate_folds(
     vec![
         (
             "FSRS-6, default parameters".to_string(),
-            benchmark_metrics(&by_default),
+            benchmark_metrics(&rows.default),
         ),
-        (fitted_name, benchmark_metrics(&by_fitted)),
-        ("SM-2 baseline".to_string(), benchmark_metrics(&by_sm2)),
+        (fitted_name, benchmark_metrics(&rows.fitted)),
+        ("SM-2 baseline".to_string(), benchmark_metrics(&rows.sm2)),
     ]
+}
+
+/// The predictions of [`evaluate_folds`]'s three rows so far.
+#[derive(Default)]
+struct FoldRows {
+    default: Vec<Scored>,
+    fitted: Vec<Scored>,
+    sm2: Vec<Scored>,
+}
+
+impl FoldRows {
+    /// Scores one fold's test items by the defaults, the fold's fitted parameters (the defaults
+    /// when none could be fitted) and SM-2.
+    fn score(&mut self, test: &[FSRSItem], fitted: Option<&(FSRS, f32)>) {
+        let default_decay = fsrs::DEFAULT_PARAMETERS[20];
+        let default = FSRS::default();
+        let (fitted_fsrs, fitted_decay) = match fitted {
+            Some((f, d)) => (f, *d),
+            None => (&default, default_decay),
+        };
+        for item in test {
+            let one = std::slice::from_ref(item);
+            // An item is scored only if every model can predict it, so the rows compare alike.
+            let (Some(pd), Some(pf), Some(ps)) = (
+                fsrs_predictions(&default, default_decay, one).pop(),
+                fsrs_predictions(fitted_fsrs, fitted_decay, one).pop(),
+                sm2_predictions(one).pop(),
+            ) else {
+                continue;
+            };
+            self.default.extend(Scored::of(item, pd.0));
+            self.fitted.extend(Scored::of(item, pf.0));
+            self.sm2.extend(Scored::of(item, ps.0));
+        }
+    }
 }
 
 #[cfg(test)]
@@ -557,7 +589,130 @@ mod tests {
             reviews: vec![r(1, 0), r(1, 5), r(3, 0), r(1, 4)],
         };
         let s = Scored::of(&item, 0.8).unwrap();
-        assert_eq!(s, scored(0.8, false, 4, 4, 1));
+        // Review number: the first review and the two long-term ones; the same-day one is not
+        // counted.
+        assert_eq!(s, scored(0.8, false, 4, 3, 1));
+    }
+
+    fn reviews(list: &[(u32, u32)]) -> Vec<FSRSReview> {
+        list.iter()
+            .map(|&(rating, delta_t)| FSRSReview { rating, delta_t })
+            .collect()
+    }
+
+    /// Audit 2026-12-06 §6.2: the review number `i` counts long-term reviews only, so a card
+    /// with same-day steps shares its bin with one without them.
+    #[test]
+    fn review_numbers_count_long_term_reviews_only() {
+        let plain = FSRSItem {
+            reviews: reviews(&[(3, 0), (3, 3)]),
+        };
+        let stepped = FSRSItem {
+            reviews: reviews(&[(3, 0), (1, 0), (3, 0), (3, 0), (1, 3)]),
+        };
+        let a = Scored::of(&plain, 0.9).unwrap();
+        let b = Scored::of(&stepped, 0.5).unwrap();
+        assert_eq!((a.i, b.i), (2, 2));
+        // Same-day reviews after a long-term one do not count either.
+        let later = FSRSItem {
+            reviews: reviews(&[(3, 0), (3, 2), (1, 0), (3, 0), (3, 4)]),
+        };
+        assert_eq!(Scored::of(&later, 0.5).unwrap().i, 3);
+        // One group (recalled at 0.9, forgotten at 0.5): mean outcome 0.5 against mean
+        // prediction 0.7, RMSE 0.2. Counting the
+        // same-day steps (i = 5, bin 7) would split them: √((0.1² + 0.5²) / 2) ≈ 0.3606.
+        let rmse = rmse_bins_benchmark(&[a, b]).unwrap();
+        assert!((rmse - 0.2).abs() < 1e-6, "{rmse}");
+    }
+
+    /// Audit 2026-12-06 §6.3: SM-2 replays the first review and the long-term ones only.
+    #[test]
+    fn sm2_replays_long_term_reviews_only() {
+        // Again, Good, Good on the first day is one failed first review: repetition 0, a 1-day
+        // interval (easiness 2.5 + 0.1 − 4 · (0.08 + 4 · 0.02) = 1.96), not "rep 2, 6 days".
+        let first_day = reviews(&[(1, 0), (3, 0), (3, 0)]);
+        let (reps, interval, ef) = sm2_state(&first_day);
+        assert_eq!((reps, interval), (0, 1.0));
+        assert!((ef - 1.96).abs() < 1e-6, "{ef}");
+        // Asked 6 days later she is 5 intervals overdue: 0.9^6 ≈ 0.531441, not 0.9.
+        let mut item = first_day.clone();
+        item.push(FSRSReview {
+            rating: 3,
+            delta_t: 6,
+        });
+        let p = sm2_predictions(&[FSRSItem { reviews: item }]);
+        assert!((p[0].0 - 0.531_441).abs() < 1e-5, "{p:?}");
+        assert!(p[0].1);
+        // Good, Good a day later (repetition 2, 6 days); the same-day Good after it is skipped,
+        // where replaying it would make repetition 3 with 6 · 2.5 = 15 days.
+        let (reps, interval, _) = sm2_state(&reviews(&[(3, 0), (3, 1), (3, 0)]));
+        assert_eq!((reps, interval), (2, 6.0));
+    }
+
+    /// At `hour` (Shanghai) on day `day` after 2026-01-01.
+    fn at(item: &str, rating: u8, day: i64, hour: i64) -> Entry {
+        Entry {
+            time: e(item, rating, day).time + (hour - 12) * 3600,
+            ..e(item, rating, day)
+        }
+    }
+
+    /// Audit 2026-12-06 §6.1 and §6.4: folds are cut over long-term items only, and every fold
+    /// is fitted on the long-term items before its test part.
+    #[test]
+    fn folds_are_cut_over_long_term_items() {
+        // Card a on days 0, 0, 1, 3, 3, 7 and card b on days 2, 2, 4, 8: eight items, five of
+        // them long-term (a's 3rd, 4th and 6th review, b's 3rd and 4th), in time order a3 (3
+        // reviews), a4 (4), b3 (3), a6 (6), b4 (4).
+        let log = vec![
+            at("a", 1, 0, 9),
+            at("a", 3, 0, 10),
+            at("a", 3, 1, 9),
+            at("a", 3, 3, 9),
+            at("a", 1, 3, 10),
+            at("a", 3, 7, 9),
+            at("b", 3, 2, 9),
+            at("b", 3, 2, 10),
+            at("b", 3, 4, 9),
+            at("b", 3, 8, 9),
+        ];
+        let items = to_items(&log, &Prefs::default());
+        assert_eq!(items.len(), 8);
+        assert_eq!(training_set(items.clone()).len(), 5);
+        // TimeSeriesSplit(2) over 5 items: parts of 1 after the first 3, so fold 1 trains on
+        // a3, a4, b3 and tests a6; fold 2 adds a6 and tests b4. (Cut over all 8 items, fold 1
+        // would train on a2, a3, b2, a4 and test b3 alone, with a same-day item dropped.)
+        let mut trained = Vec::new();
+        let mut fit = |train: Vec<FSRSItem>| {
+            trained.push(train.iter().map(|i| i.reviews.len()).collect::<Vec<_>>());
+            assert!(train.iter().all(is_long_term));
+            None
+        };
+        let rows = evaluate_folds(&items, 2, &mut fit, |_| {});
+        assert_eq!(trained, vec![vec![3, 4, 3], vec![3, 4, 3, 6]]);
+        for (name, m) in &rows {
+            assert_eq!(m.unwrap().n, 2, "{name}");
+        }
+        assert!(rows[1].0.contains("0 of 2 folds"), "{}", rows[1].0);
+        // Default and "fitted" (the defaults, as nothing could be fitted) agree.
+        assert_eq!(rows[0].1, rows[1].1);
+    }
+
+    /// Audit 2026-12-06 §6.4: the optimiser's training set is the long-term items, as fsrs's
+    /// converter builds it (its test `convert_to_fsrs_items`: (3,0),(4,0),(3,5) and no item for
+    /// the same-day second review).
+    #[test]
+    fn training_set_keeps_long_term_items_only() {
+        let log = vec![at("a", 3, 0, 9), at("a", 4, 0, 10), at("a", 3, 5, 9)];
+        let train = training_set(to_items(&log, &Prefs::default()));
+        assert_eq!(
+            train,
+            vec![FSRSItem {
+                reviews: reviews(&[(3, 0), (4, 0), (3, 5)])
+            }]
+        );
+        let same_day = vec![at("b", 1, 2, 9), at("b", 3, 2, 10)];
+        assert!(training_set(to_items(&same_day, &Prefs::default())).is_empty());
     }
 
     /// A log of one simulated learner whose memory is far from the defaults (she forgets new
@@ -620,6 +775,57 @@ mod tests {
         assert_eq!(default.n, sm2.n);
         assert!(
             fitted.log_loss < default.log_loss,
+            "fitted {fitted:?} vs default {default:?}"
+        );
+    }
+
+    /// Issue 19 §4: on a simulated log of learners who forget new material far faster than
+    /// FSRS's defaults assume (`paperdeck simulate --stability-scale 0.3`: paperdeck's scheduler
+    /// with its same-day retries decides what they review), parameters fitted fold by fold on the
+    /// long-term items predict the held-out long-term reviews better than the defaults.
+    #[test]
+    fn fitted_beats_defaults_on_a_simulated_log_of_forgetful_learners() {
+        let concepts: Vec<String> = (0..12).map(|i| format!("c{i}")).collect();
+        let mut log = Vec::new();
+        crate::simulate::simulate_scaled(100, 365, 1_767_225_600, &concepts, 7, 0.3, |r| {
+            log.push(Entry {
+                item: format!("{}/{}", r.learner, r.concept),
+                rating: r.rating as u8,
+                time: r.time,
+            })
+        });
+        let items = to_items(&log, &Prefs::default());
+        let long_term = training_set(items.clone()).len();
+        assert!(long_term < items.len(), "the log has same-day reviews");
+        let started = std::time::Instant::now();
+        let mut fit = |train: Vec<FSRSItem>| {
+            fsrs::compute_parameters(fsrs::ComputeParametersInput {
+                train_set: train,
+                ..Default::default()
+            })
+            .ok()
+        };
+        let rows = evaluate_folds(&items, 5, &mut fit, |_| {});
+        let get = |i: usize| rows[i].1.unwrap();
+        let (default, fitted, sm2) = (get(0), get(1), get(2));
+        eprintln!(
+            "{} reviews, {long_term} long-term items, {:.1} s: default {default:?}, fitted \
+             {fitted:?}, SM-2 {sm2:?}",
+            log.len(),
+            started.elapsed().as_secs_f64()
+        );
+        assert!(
+            rows[1].0.contains("fitted on the earlier folds"),
+            "{}",
+            rows[1].0
+        );
+        assert_eq!(default.n, fitted.n);
+        assert!(
+            fitted.log_loss < default.log_loss - 0.01,
+            "fitted {fitted:?} vs default {default:?}"
+        );
+        assert!(
+            fitted.rmse_bins < default.rmse_bins,
             "fitted {fitted:?} vs default {default:?}"
         );
     }

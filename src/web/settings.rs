@@ -341,7 +341,7 @@ async fn optimise(state: web::Data<AppState>, f: LearnerForm<NoFields>) -> Page 
     )))
 }
 
-/// Fits and compares parameters; an error is a failure code for [`ShowQuery::failure`]. Memory
+/// Fits parameters to the log's long-term items and compares them with the defaults; an error is a failure code for [`ShowQuery::failure`]. Memory
 /// and time are linear in the log: training items are capped at [`revlog::MAX_SEQ_LEN`] reviews
 /// (fsrs drops longer ones anyway), and the two models are scored on every review in one pass
 /// per concept.
@@ -349,12 +349,9 @@ fn fit(
     log: &[revlog::Entry],
     prefs: &crate::scheduler::Prefs,
 ) -> Result<(Vec<f32>, OptimiseResult), &'static str> {
-    let train = revlog::trainable(
-        revlog::to_items(log, prefs)
-            .into_iter()
-            .map(|(_, i)| i)
-            .collect(),
-    );
+    // Long-term items only, as fsrs's own converter builds them: an item whose target is a
+    // same-day answer would teach the fit to predict same-day steps.
+    let train = revlog::training_set(revlog::to_items(log, prefs));
     if train.is_empty() {
         return Err("same-day");
     }
