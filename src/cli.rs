@@ -692,7 +692,10 @@ fn import(args: ImportArgs) -> anyhow::Result<()> {
         let db = crate::store::Db::open(&args.database).await?;
         let result = async {
             let learner = learner_id(&db, &args.user, &args.database).await?;
-            anyhow::Ok(crate::export::import(&db, &content, learner, &file).await?)
+            anyhow::Ok(
+                crate::export::import(&db, &content, learner, &file, crate::store::now_ts())
+                    .await?,
+            )
         }
         .await;
         db.close().await;

@@ -403,13 +403,13 @@ pub fn validate(content: &Content, e: &Export) -> Result<(), String> {
 // arithmetic on them (`version + 1`, `reps + 1`), and an i64::MAX there overflowed to REAL
 // and broke every later read of the account (M2).
 
-/// How far ahead of the server's clock a time of reading may be (another device's clock, a
-/// test's noon in Shanghai).
+/// How far ahead of the server's clock a time of reading may be (the clock of the device or
+/// instance that wrote the file may run a little ahead).
 const CLOCK_SLACK_SECS: i64 = 86_400;
 
 /// Times of reading lie in the past: a paper read or a section reached "in 2100" would pin
-/// 继续读 for good (re-test 2026-12-06, I3). Checked at import against the server's clock, so
-/// [`validate`] stays pure.
+/// 继续读 for good (re-test 2026-12-06, I3). Checked at import against the app's clock (`now`,
+/// which tests move forward), so [`validate`] stays pure.
 fn not_ahead(e: &Export, now: i64) -> Result<(), String> {
     let latest = now.saturating_add(CLOCK_SLACK_SECS);
     let read = e.papers_read.iter().map(|p| (&p.paper_slug, p.read_at));
@@ -670,9 +670,10 @@ pub async fn import(
     content: &Content,
     learner: i64,
     file: &Export,
+    now: i64,
 ) -> Result<ImportReport, ImportError> {
     validate(content, file).map_err(ImportError::Invalid)?;
-    not_ahead(file, crate::store::now_ts()).map_err(ImportError::Invalid)?;
+    not_ahead(file, now).map_err(ImportError::Invalid)?;
     let mut report = ImportReport::default();
     // What is there already, read without the write connection: the batches below only add rows
     // this learner's own (serialised) import decides on.

@@ -233,7 +233,8 @@ pub async fn store_learners(
         };
         let mine: Vec<&Review> = reviews.iter().filter(|r| r.learner == l).collect();
         let file = export_of(content, &index, id, name, &mine, now);
-        crate::export::import(&db, content, id, &file)
+        // Simulated reading may run ahead of today: its own log, not a hostile file.
+        crate::export::import(&db, content, id, &file, i64::MAX)
             .await
             .map_err(|e| anyhow::anyhow!("importing {}: {e}", file.account.username))?;
         created += 1;

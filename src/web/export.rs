@@ -437,7 +437,10 @@ async fn import(
         .await
         .map_err(|e| anyhow::anyhow!("import parse task: {e}"))?;
     let result = match parsed {
-        Ok(file) => export::import(&state.db, &state.content, learner, &file).await,
+        Ok(file) => {
+            let now = state.clock.now();
+            export::import(&state.db, &state.content, learner, &file, now).await
+        }
         Err(e) => Err(e),
     };
     match result {
