@@ -886,14 +886,17 @@ async fn every_page_kind_reads_well_on_a_phone_and_in_the_dark() {
     let bin = server_binary();
     let mut server = ServerProcess::new(&bin, dir.path());
 
-    // A learner with four months of history, so the charts, tables and the optimiser have data.
+    // A learner with a year of history, so the charts, tables and the optimiser have data. Her
+    // 157 answers are above the optimiser's 100 on their own: with four months (92) the button
+    // came only from the answers this test gives on the way, and on a loaded machine, where some
+    // of those questions time out, it sometimes did not.
     let status = Command::new(&bin)
         .args([
             "simulate",
             "--learners",
             "1",
             "--days",
-            "120",
+            "365",
             "--database",
             &server.db_url(),
         ])
@@ -1185,7 +1188,9 @@ async fn audit_pages(a: &mut Audit) {
                 .map(|u| u.path().to_string())
                 .unwrap_or_default();
         let main = text_of(&a.c, "main").await;
-        let main: String = main.chars().take(400).collect();
+        // From her answer count on, which says why there is no button.
+        let from = main.find("你目前有").unwrap_or(0);
+        let main: String = main[from..].chars().take(300).collect();
         a.problems.push(format!(
             "the simulated learner has no 优化我的复习安排 button at {url}: {main}"
         ));
