@@ -48,6 +48,12 @@ tests=(
   "N5 api retest::n5_a_sign_up_flood_does_not_close_sign_up_for_a_newcomer"
   "N8 api retest::n8_changing_the_password_gives_this_device_a_new_session"
   "N9 api retest::n9_copy_data_refuses_a_missing_source"
+  "N9 api retest::n9_copy_data_reads_its_source_only_and_names_a_bad_row"
+  "N4 api retest::n4_a_refused_log_in_does_not_wait_for_the_database"
+  "M1r api retest::m1r_connections_per_address_are_capped"
+  "L7r api security::l7_common_and_guessable_passwords_are_refused_at_signup"
+  "L2r api limits::in_page_answers_past_the_new_limit_are_graded_not_recorded"
+  "L2r api limits::reading_past_the_limit_says_when_its_concepts_start_and_offers_more"
 )
 for t in "${tests[@]}"; do
   read -r finding target name <<<"$t"

@@ -725,21 +725,10 @@ fn import(args: ImportArgs) -> anyhow::Result<()> {
 }
 
 fn copy_data(args: CopyArgs) -> anyhow::Result<()> {
-    // A typo in --from must not create an empty database and report a copy of nothing
-    // (review 2026-12-06, N9).
-    if let Some(file) = crate::config::sqlite_file(&args.from) {
-        if !file.is_file() {
-            anyhow::bail!(
-                "源数据库不存在 (the source database does not exist): {}",
-                file.display()
-            );
-        }
-    }
     let copied = runtime()?.block_on(async {
-        // No cache: nothing is served from these handles.
-        let zero = std::time::Duration::ZERO;
-        let from = crate::store::Db::open_with(&args.from, zero).await?;
-        let to = crate::store::Db::open_with(&args.to, zero).await?;
+        let from = crate::store::copy::open_source(&args.from).await?;
+        // No cache: nothing is served from this handle.
+        let to = crate::store::Db::open_with(&args.to, std::time::Duration::ZERO).await?;
         let result = crate::store::copy::copy_all(&from, &to).await;
         from.close().await;
         to.close().await;

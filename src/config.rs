@@ -54,8 +54,10 @@ pub struct Settings {
     /// The whole body of an upload must arrive within this time ...
     #[arg(skip = Duration::from_secs(120))]
     pub body_deadline: Duration,
-    /// ... and the body of any other request (forms of at most 64 KB) within this one.
-    #[arg(skip = Duration::from_secs(20))]
+    /// The whole body of any request but an upload (forms of at most 64 KB) must arrive within
+    /// this many seconds.
+    #[arg(long = "form-deadline-secs", value_name = "SECS", env = "PAPERDECK_FORM_DEADLINE_SECS",
+          default_value = "20", value_parser = seconds::<1, 300>)]
     pub form_deadline: Duration,
     /// Connections one client address may hold open at once.
     #[arg(long, env = "PAPERDECK_CONNECTIONS_PER_ADDR", default_value_t = 64)]
@@ -180,6 +182,7 @@ mod tests {
         assert_eq!(d.database_url, "sqlite://paperdeck.db");
         assert_eq!(d.cache_ttl, crate::store::cache::TTL);
         assert_eq!(d.body_idle_timeout, Duration::from_secs(10));
+        assert_eq!(d.form_deadline, Duration::from_secs(20));
         assert_eq!((d.session_idle_days, d.session_max_days), (30, 90));
         assert!(d.trusted_proxies.is_empty() && d.secret().is_none());
 

@@ -5,8 +5,10 @@
 //! list gives and written with the same, so a NULL keeps its column's type on PostgreSQL and an
 //! id is copied as it was (reviews' ids are in feedback URLs, learners' in every other table).
 
-use super::{Backend, Db};
+use super::{Backend, Db, Pool};
+use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::Row;
+use std::str::FromStr;
 
 /// How a column is read and written.
 #[derive(Clone, Copy)]
@@ -186,8 +188,114 @@ pub enum CopyError {
         from: i64,
         to: i64,
     },
+    #[error(
+        "源数据库的第 {key} 行无法读取 (cannot read a row of the source): {table}.{column}: \
+         {reason}"
+    )]
+    Decode {
+        table: &'static str,
+        /// The row's first columns, as far as they could be read.
+        key: String,
+        column: &'static str,
+        reason: String,
+    },
     #[error(transparent)]
     Database(#[from] sqlx::Error),
+}
+
+/// Why the source of a copy was not opened. The source is only ever read: a typo must not
+/// create a file, and a database kept for a rollback must not be migrated by the copy
+/// (review 2026-12-06, N9).
+#[derive(Debug, thiserror::Error)]
+pub enum SourceError {
+    #[error("源数据库不存在 (the source database does not exist): {0}")]
+    Missing(String),
+    #[error("数据库地址无效 (invalid database URL) “{url}”: {source}")]
+    Url { url: String, source: sqlx::Error },
+    #[error("不支持的数据库 (unsupported database) “{0}”: 请用 sqlite://… 或 postgres://…")]
+    Scheme(String),
+    #[error("无法打开源数据库 (cannot open the source database) {file}: {source}")]
+    Open { file: String, source: sqlx::Error },
+    #[error(
+        "源数据库不是 paperdeck 的数据库，或从未迁移 (the source holds no paperdeck schema): {0}"
+    )]
+    NoSchema(String),
+    #[error(
+        "源数据库的结构版本 {found} 比本程序的 {expected} 旧 (the source's schema is older): \
+         先用本程序启动一次 `paperdeck serve --database …` 让它迁移，再复制"
+    )]
+    Older { found: i64, expected: i64 },
+    #[error(
+        "源数据库的结构版本 {found} 本程序不认识 (the source's schema is newer than this \
+         program's {expected}): 请用写入它的那个版本的 paperdeck 复制"
+    )]
+    Unknown { found: i64, expected: i64 },
+}
+
+/// Opens the source of a copy read-only and without migrations, and checks that its schema is
+/// exactly this program's (the copy reads the columns of [`TABLES`]).
+pub async fn open_source(url: &str) -> Result<Pool, SourceError> {
+    sqlx::any::install_default_drivers();
+    let backend = Backend::of(url).ok_or_else(|| SourceError::Scheme(url.to_string()))?;
+    let name = super::redact(url);
+    let url = match backend {
+        Backend::Sqlite => {
+            let file = crate::config::sqlite_file(url)
+                .ok_or_else(|| SourceError::Missing(name.clone()))?;
+            if !file.is_file() {
+                return Err(SourceError::Missing(file.display().to_string()));
+            }
+            // mode=ro: SQLite itself refuses every write, whatever the code below does.
+            let sep = if url.contains('?') { '&' } else { '?' };
+            format!("{url}{sep}mode=ro")
+        }
+        Backend::Postgres => url.to_string(),
+    };
+    let options = AnyConnectOptions::from_str(&url).map_err(|source| SourceError::Url {
+        url: name.clone(),
+        source,
+    })?;
+    let pool = AnyPoolOptions::new()
+        .max_connections(1)
+        .after_connect(move |conn, _| {
+            Box::pin(async move {
+                if backend == Backend::Postgres {
+                    sqlx::query("SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY")
+                        .execute(&mut *conn)
+                        .await?;
+                }
+                Ok(())
+            })
+        })
+        .connect_with(options)
+        .await
+        .map_err(|source| SourceError::Open {
+            file: name.clone(),
+            source,
+        })?;
+    let applied: Result<Vec<i64>, _> =
+        sqlx::query_scalar("SELECT version FROM _sqlx_migrations WHERE success ORDER BY version")
+            .fetch_all(&pool)
+            .await;
+    let Ok(applied) = applied else {
+        return Err(SourceError::NoSchema(name));
+    };
+    let ours: Vec<i64> = backend.migrator().iter().map(|m| m.version).collect();
+    let found = applied.last().copied().unwrap_or(0);
+    let expected = ours.last().copied().unwrap_or(0);
+    if applied.is_empty() {
+        return Err(SourceError::NoSchema(name));
+    }
+    if let Some(v) = applied.iter().find(|v| !ours.contains(v)) {
+        return Err(SourceError::Unknown {
+            found: *v,
+            expected,
+        });
+    }
+    if applied != ours {
+        return Err(SourceError::Older { found, expected });
+    }
+    Ok(pool)
 }
 
 async fn count(conn: &mut super::Conn, table: &str) -> sqlx::Result<i64> {
@@ -198,7 +306,7 @@ async fn count(conn: &mut super::Conn, table: &str) -> sqlx::Result<i64> {
 
 /// Copies every table of `from` into `to`, which must hold no rows, in one transaction of
 /// `to`: on any error nothing is left in it. Returns the rows copied per table.
-pub async fn copy_all(from: &Db, to: &Db) -> Result<Vec<(&'static str, i64)>, CopyError> {
+pub async fn copy_all(from: &Pool, to: &Db) -> Result<Vec<(&'static str, i64)>, CopyError> {
     let mut tx = to.write.begin().await?;
     for (table, _) in TABLES {
         let rows = count(&mut tx, table).await?;
@@ -206,7 +314,7 @@ pub async fn copy_all(from: &Db, to: &Db) -> Result<Vec<(&'static str, i64)>, Co
             return Err(CopyError::NotEmpty { table, rows });
         }
     }
-    let mut src = from.read.acquire().await?;
+    let mut src = from.acquire().await?;
     let mut copied = Vec::new();
     for (table, columns) in TABLES {
         let names: Vec<&str> = columns.iter().map(|(n, _)| *n).collect();
@@ -221,11 +329,22 @@ pub async fn copy_all(from: &Db, to: &Db) -> Result<Vec<(&'static str, i64)>, Co
             let rows = bound!(&select, PAGE, offset).fetch_all(&mut *src).await?;
             for r in &rows {
                 let mut q = sqlx::query(&insert);
-                for (i, (_, kind)) in columns.iter().enumerate() {
+                for (i, (column, kind)) in columns.iter().enumerate() {
+                    let bad = |reason: String| CopyError::Decode {
+                        table,
+                        key: key_of(r, columns),
+                        column,
+                        reason,
+                    };
                     q = match kind {
-                        Int => q.bind(r.try_get::<Option<i64>, _>(i)?),
-                        Float => q.bind(super::NullableF64(r.try_get(i)?)),
-                        Text => q.bind(r.try_get::<Option<String>, _>(i)?),
+                        Int => q.bind(integer(r, i).map_err(bad)?),
+                        Float => q.bind(super::NullableF64(
+                            r.try_get(i).map_err(|e| bad(e.to_string()))?,
+                        )),
+                        Text => q.bind(
+                            r.try_get::<Option<String>, _>(i)
+                                .map_err(|e| bad(e.to_string()))?,
+                        ),
                     };
                 }
                 q.execute(&mut *tx).await?;
@@ -260,6 +379,41 @@ pub async fn copy_all(from: &Db, to: &Db) -> Result<Vec<(&'static str, i64)>, Co
     }
     tx.commit().await?;
     Ok(copied)
+}
+
+/// An integer column's value. A whole number stored as a REAL (as an old bug wrote
+/// `concept_states.version` on SQLite) is taken as the integer it is; anything else that is not
+/// an integer is refused with the value, so the operator can find and mend the row.
+fn integer(r: &sqlx::any::AnyRow, i: usize) -> Result<Option<i64>, String> {
+    match r.try_get::<Option<i64>, _>(i) {
+        Ok(v) => Ok(v),
+        Err(first) => match r.try_get::<Option<f64>, _>(i) {
+            // 2^63 as f64 is exactly i64::MAX + 1: the range check must exclude it.
+            Ok(Some(x)) if x.fract() == 0.0 && x >= -(2f64.powi(63)) && x < 2f64.powi(63) => {
+                Ok(Some(x as i64))
+            }
+            Ok(Some(x)) => Err(format!("{x} 不是整数或超出范围 (not an integer in range)")),
+            Ok(None) => Ok(None),
+            Err(_) => Err(first.to_string()),
+        },
+    }
+}
+
+/// The first two columns of a row as text, for an error that names the row.
+fn key_of(r: &sqlx::any::AnyRow, columns: &[(&str, Kind)]) -> String {
+    columns
+        .iter()
+        .take(2)
+        .enumerate()
+        .map(|(i, (name, kind))| {
+            let v = match kind {
+                Text => r.try_get::<Option<String>, _>(i).ok().flatten(),
+                _ => integer(r, i).ok().flatten().map(|v| v.to_string()),
+            };
+            format!("{name}={}", v.unwrap_or_else(|| "?".into()))
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 #[cfg(test)]
