@@ -1,5 +1,6 @@
 //! A per-process cache of what every quiz page reads: the learner's preferences, concept
-//! states, today's answers, when she last saw each card, and log-in sessions.
+//! states, today's answers, when she last saw each card, the sections she has reached and her
+//! latest answers on each paper page, and log-in sessions.
 //!
 //! Why: with SQLite each query is a round trip to a connection's worker thread, and on a busy
 //! server those hand-offs, not the queries, dominate the cost of a page. The app writes this
@@ -31,7 +32,9 @@
 //! all: a log-out on one instance must end the session on every instance at once.
 
 use super::learners::SessionRow;
+use super::reading::LastAnswer;
 use super::Db;
+use crate::reading::Reached;
 use crate::scheduler::card_pick::{self, CardMemory};
 use crate::scheduler::{ConceptState, Prefs, TodayReview};
 use std::collections::HashMap;
@@ -71,9 +74,15 @@ pub struct LearnerData {
     /// Those she marked read in the last [`card_pick::INTRO_DAYS`] learner days, oldest first:
     /// their cards she has not met come into the daily quiz.
     pub read_recently: Vec<String>,
+    /// Every section she has reached, oldest first ("继续读", the reading marks on paper pages).
+    pub reached: Vec<Reached>,
     /// Card id → her memory of it, loaded when a question is first chosen: pages that choose
     /// no card (home, progress) never read it.
     cards: Mutex<Option<Arc<CardMemories>>>,
+    /// Paper → her latest answer to each of its cards, loaded when its page is first shown. Any
+    /// answer may change it (a quiz answer is her latest answer too), so an entry made by
+    /// [`LearnerData::with_answer`] starts without it.
+    answered: Mutex<HashMap<String, Arc<Vec<LastAnswer>>>>,
 }
 
 /// A learner's card memory by card id.
@@ -95,6 +104,29 @@ impl LearnerData {
             *slot = Some(m.clone());
         }
         Ok(m)
+    }
+
+    /// Her latest answer to each card of `paper` she has answered, from the cache or the
+    /// database: a paper page she reloads, or comes back to, costs no query.
+    pub async fn answered_on(
+        &self,
+        db: &Db,
+        learner: i64,
+        paper: &str,
+    ) -> sqlx::Result<Arc<Vec<LastAnswer>>> {
+        if let Some(a) = self
+            .answered
+            .lock()
+            .ok()
+            .and_then(|m| m.get(paper).cloned())
+        {
+            return Ok(a);
+        }
+        let a = Arc::new(super::reading::answered_cards(db, learner, paper).await?);
+        if let Ok(mut m) = self.answered.lock() {
+            m.insert(paper.to_string(), a.clone());
+        }
+        Ok(a)
     }
 }
 
@@ -131,7 +163,9 @@ impl LearnerData {
             today,
             papers_read: self.papers_read.clone(),
             read_recently: self.read_recently.clone(),
+            reached: self.reached.clone(),
             cards: Mutex::new(cards),
+            answered: Mutex::default(),
         }
     }
 }
@@ -155,6 +189,7 @@ async fn load(db: &Db, id: i64, now: i64) -> sqlx::Result<Option<LearnerData>> {
         .map(|(p, _)| p.clone())
         .collect();
     let papers_read = read.into_iter().map(|(p, _)| p).collect();
+    let reached = super::reading::reached(db, id).await?;
     Ok(Some(LearnerData {
         loaded: Instant::now(),
         version,
@@ -164,7 +199,9 @@ async fn load(db: &Db, id: i64, now: i64) -> sqlx::Result<Option<LearnerData>> {
         today,
         papers_read,
         read_recently,
+        reached,
         cards: Mutex::default(),
+        answered: Mutex::default(),
     }))
 }
 
@@ -451,7 +488,9 @@ mod tests {
             today: Vec::new(),
             papers_read: Vec::new(),
             read_recently: Vec::new(),
+            reached: Vec::new(),
             cards: Mutex::default(),
+            answered: Mutex::default(),
         })
     }
 

@@ -8,7 +8,8 @@ use crate::reading::Reached;
 use sqlx::Row;
 
 /// Records that she reached `section` of `paper`. Reaching it again moves its time forward, so
-/// "继续读" follows what she read last.
+/// "继续读" follows what she read last. Part of her cached data (see [`super::cache`]): the
+/// version bump tells every instance.
 pub async fn reach(
     db: &Db,
     learner: i64,
@@ -25,7 +26,10 @@ pub async fn reach(
         section,
         now
     );
-    super::write(db, q).await
+    let mut tx = db.write.begin().await?;
+    super::bump(&mut tx, learner).await?;
+    q.execute(&mut *tx).await?;
+    super::commit_for(db, tx, learner).await
 }
 
 /// Every section she has reached, oldest first.

@@ -112,8 +112,8 @@ async fn home(state: web::Data<AppState>, req: HttpRequest) -> Page {
     let (visitor, fill) = shared_or_return!(req, state);
     let continue_at = match &visitor.learner {
         Some(l) => {
-            let reached = crate::store::reading::reached(&state.db, l.id).await?;
-            crate::reading::continue_reading(&state.content.papers, &reached)
+            let snap = crate::quiz::service::snapshot(&state.quiz_as(l), l.id).await?;
+            crate::reading::continue_reading(&state.content.papers, &snap.data.reached)
                 .map(|(p, s)| (p, s, crate::reading::section_title(s)))
         }
         None => None,
@@ -170,10 +170,10 @@ async fn papers_index(state: web::Data<AppState>, req: HttpRequest) -> Page {
     let (visitor, fill) = shared_or_return!(req, state);
     let reached = match &visitor.learner {
         Some(l) => {
-            let rows = crate::store::reading::reached(&state.db, l.id).await?;
+            let snap = crate::quiz::service::snapshot(&state.quiz_as(l), l.id).await?;
             let papers = state.content.papers.iter();
             papers
-                .map(|p| crate::reading::sections_reached(&rows, &p.slug))
+                .map(|p| crate::reading::sections_reached(&snap.data.reached, &p.slug))
                 .collect()
         }
         None => Vec::new(),

@@ -170,14 +170,16 @@ pub async fn page_reading<'a>(
         None => state.quiz(),
     };
     let learner = visitor.learner.as_ref().map(|l| l.id);
-    let (snap, answered, reached) = match learner {
-        Some(id) => (
-            Some(service::snapshot(&ctx, id).await?),
-            crate::store::reading::answered_cards(&state.db, id, &paper.slug).await?,
-            crate::store::reading::reached(&state.db, id).await?,
-        ),
-        None => (None, Vec::new(), Vec::new()),
+    // Both from her cached data: a paper page she reloads or comes back to costs no query.
+    let (snap, answered) = match learner {
+        Some(id) => {
+            let snap = service::snapshot(&ctx, id).await?;
+            let answered = snap.data.answered_on(&state.db, id, &paper.slug).await?;
+            (Some(snap), answered)
+        }
+        None => (None, Default::default()),
     };
+    let reached = snap.as_ref().map_or(&[][..], |s| &s.data.reached[..]);
     let mut sections = Vec::new();
     let (mut total, mut answered_n) = (0, 0);
     for (id, cards) in page_questions(state, paper) {

@@ -161,7 +161,19 @@ impl ServerProcess {
             }
             if let Ok(r) = http.get(format!("{}/healthz", self.base())).send().await {
                 if r.status() == 200 {
-                    return t.elapsed();
+                    let ours = self.child.as_ref().map(Child::id);
+                    match self.listener_pid() {
+                        // Another test's server took the port between `free_port` and this
+                        // start (the in-process servers bind port 0 all the time) and answered
+                        // for ours, which cannot bind it: start again on a new port. Without
+                        // this, a test could run against a stranger with other settings.
+                        Some(owner) if Some(owner) != ours => {
+                            self.kill();
+                            self.port = free_port();
+                            self.spawn();
+                        }
+                        _ => return t.elapsed(),
+                    }
                 }
             }
             if t.elapsed() > START_TIMEOUT {
@@ -173,6 +185,36 @@ impl ServerProcess {
             }
             tokio::time::sleep(Duration::from_millis(10)).await;
         }
+    }
+}
+
+impl ServerProcess {
+    /// The process whose socket listens on 127.0.0.1:`port` (Linux: `/proc/net/tcp`, then the
+    /// socket's inode among each process's descriptors); `None` if unknown.
+    fn listener_pid(&self) -> Option<u32> {
+        let table = std::fs::read_to_string("/proc/net/tcp").ok()?;
+        let local = format!("0100007F:{:04X}", self.port);
+        let inode = table.lines().skip(1).find_map(|line| {
+            let f: Vec<&str> = line.split_whitespace().collect();
+            (f.get(1) == Some(&local.as_str()) && f.get(3) == Some(&"0A"))
+                .then(|| f.get(9).map(|s| s.to_string()))
+                .flatten()
+        })?;
+        let target = format!("socket:[{inode}]");
+        for proc_dir in std::fs::read_dir("/proc").ok()?.flatten() {
+            let Ok(pid) = proc_dir.file_name().to_string_lossy().parse::<u32>() else {
+                continue;
+            };
+            let Ok(fds) = std::fs::read_dir(proc_dir.path().join("fd")) else {
+                continue;
+            };
+            for fd in fds.flatten() {
+                if std::fs::read_link(fd.path()).is_ok_and(|l| l.to_string_lossy() == target) {
+                    return Some(pid);
+                }
+            }
+        }
+        None
     }
 }
 
