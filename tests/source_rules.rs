@@ -188,3 +188,25 @@ fn the_scanner_measures_functions_as_written() {
         [("long", 1, 81), ("short", 82, 1), ("with_body", 85, 3)]
     );
 }
+
+/// Tests start the server binary through `common::process::server_binary`, which
+/// `bench/security-against.sh` points at another build (`PAPERDECK_BIN`) to show that a
+/// finding's test fails there. A test naming cargo's binary itself would quietly test this tree
+/// again, and report a fix where the old build has none.
+#[test]
+fn tests_start_the_binary_through_server_binary() {
+    let mut files = Vec::new();
+    rust_files(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("tests"),
+        &mut files,
+    );
+    assert!(files.len() > 20, "found only {} files", files.len());
+    let needle = ["CARGO_BIN_EXE", "_paperdeck"].concat();
+    let found: Vec<String> = files
+        .iter()
+        .filter(|f| !f.ends_with("common/process.rs"))
+        .filter(|f| std::fs::read_to_string(f).is_ok_and(|t| t.contains(&needle)))
+        .map(|f| f.display().to_string())
+        .collect();
+    assert!(found.is_empty(), "use server_binary() in: {found:?}");
+}

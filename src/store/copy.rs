@@ -189,8 +189,8 @@ pub enum CopyError {
         to: i64,
     },
     #[error(
-        "源数据库的第 {key} 行无法读取 (cannot read a row of the source): {table}.{column}: \
-         {reason}"
+        "源数据库 {table} 表中的一行（{key}）无法读取 (cannot read a row of the source): \
+         {table}.{column}: {reason}"
     )]
     Decode {
         table: &'static str,

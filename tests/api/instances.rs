@@ -302,7 +302,7 @@ async fn n6_the_heavy_gate_holds_across_instances() {
 
 /// Runs the binary; (success, stdout, stderr).
 fn paperdeck(args: &[&str]) -> (bool, String, String) {
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_paperdeck"))
+    let out = std::process::Command::new(crate::common::process::server_binary())
         .args(args)
         .env_remove("DATABASE_URL")
         .output()

@@ -214,7 +214,7 @@ async fn n3_a_download_not_being_read_gives_its_place_back() {
 async fn m1r_connections_per_address_are_capped() {
     // A server process of its own: the cap counts the connections of the whole process.
     let dir = tempfile::tempdir().expect("tempdir");
-    let bin = std::path::Path::new(env!("CARGO_BIN_EXE_paperdeck"));
+    let bin = &crate::common::process::server_binary();
     let mut server = crate::common::process::ServerProcess::new(bin, dir.path());
     server.env = vec![
         ("PAPERDECK_CONNECTIONS_PER_ADDR".into(), "3".into()),
@@ -418,7 +418,7 @@ async fn n9_copy_data_refuses_a_missing_source() {
     let dir = tempfile::tempdir().expect("tempdir");
     let from = dir.path().join("no-such.db");
     let to = dir.path().join("target.db");
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_paperdeck"))
+    let out = std::process::Command::new(crate::common::process::server_binary())
         .args([
             "copy-data",
             "--from",
@@ -436,7 +436,7 @@ async fn n9_copy_data_refuses_a_missing_source() {
 }
 
 fn copy_data(from: &str, to: &std::path::Path) -> (bool, String) {
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_paperdeck"))
+    let out = std::process::Command::new(crate::common::process::server_binary())
         .args(["copy-data", "--from", from, "--to"])
         .arg(format!("sqlite://{}", to.display()))
         .env_remove("DATABASE_URL")
@@ -471,7 +471,7 @@ async fn n9_copy_data_reads_its_source_only_and_names_a_bad_row() {
     let dir = tempfile::tempdir().expect("tempdir");
     let src = dir.path().join("source.db");
     let from = format!("sqlite://{}", src.display());
-    let status = std::process::Command::new(env!("CARGO_BIN_EXE_paperdeck"))
+    let status = std::process::Command::new(crate::common::process::server_binary())
         .args([
             "simulate",
             "--learners",

@@ -47,7 +47,7 @@ async fn sigterm_stops_the_server_cleanly() {
         .local_addr()
         .unwrap()
         .port();
-    let child = Command::new(env!("CARGO_BIN_EXE_paperdeck"))
+    let child = Command::new(crate::common::process::server_binary())
         .args([
             "serve",
             "--addr",

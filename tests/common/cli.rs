@@ -17,7 +17,7 @@ where
     I: IntoIterator<Item = S>,
     S: AsRef<OsStr>,
 {
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_paperdeck"))
+    let out = std::process::Command::new(super::process::server_binary())
         .args(args)
         .env_remove("DATABASE_URL")
         .env_remove("PAPERDECK_CONTENT")
