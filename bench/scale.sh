@@ -22,6 +22,8 @@ PORT=${PORT:-18280}
 BACKENDS=${BACKENDS:-sqlite postgres}
 PG_SERVER=${PG_SERVER:-postgres://postgres@127.0.0.1:5432}
 CAP=40000
+# PostgreSQL needs the key every instance shares; one for this run.
+export PAPERDECK_SECRET_KEY=${PAPERDECK_SECRET_KEY:-$(head -c 48 /dev/urandom | base64 -w0)}
 
 command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }
 echo "== building (release)"
@@ -118,7 +120,10 @@ start_server() { # url; sets PD and STARTUP_MS
   RUST_LOG=warn $BIN serve --addr 127.0.0.1:$PORT --database "$1" >>"$WORK/server.log" 2>&1 &
   PD=$!
   PIDS+=($PD)
-  until curl -sf -o /dev/null "http://127.0.0.1:$PORT/healthz"; do sleep 0.002; done
+  until curl -sf -o /dev/null "http://127.0.0.1:$PORT/healthz"; do
+    kill -0 $PD 2>/dev/null || { echo "the server stopped:"; tail -3 "$WORK/server.log"; exit 1; }
+    sleep 0.002
+  done
   t1=$(date +%s%N)
   STARTUP_MS=$(( (t1 - t0) / 1000000 ))
 }
@@ -154,6 +159,8 @@ measure() { # backend name learners
   run "$backend.$name.paper_in" "/papers/qlora" bench/quiz.lua
   if [ -n "$heavy" ]; then
     login $PORT "$n" "$n" "$WORK/heavy.tsv"
+    # bench/quiz.lua gives each wrk thread every other line: one line per thread.
+    for _ in $(seq 2 "$THREADS"); do head -1 "$WORK/heavy.tsv" >> "$WORK/heavy.tsv"; done
     COOKIES="$WORK/heavy.tsv" run "$backend.$name.progress_40k" "/progress" bench/quiz.lua
     local cookie; cookie=$(cut -f2 "$WORK/heavy.tsv")
     local times=()
