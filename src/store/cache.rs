@@ -1,6 +1,6 @@
 //! A per-process cache of what every quiz page reads: the learner's preferences, concept
 //! states, today's answers, when she last saw each card, the sections she has reached and her
-//! latest answers on each paper page, and log-in sessions.
+//! latest answers on each paper page, her backup-reminder times, and log-in sessions.
 //!
 //! Why: with SQLite each query is a round trip to a connection's worker thread, and on a busy
 //! server those hand-offs, not the queries, dominate the cost of a page. The app writes this
@@ -76,6 +76,8 @@ pub struct LearnerData {
     pub read_recently: Vec<String>,
     /// Every section she has reached, oldest first ("继续读", the reading marks on paper pages).
     pub reached: Vec<Reached>,
+    /// When she last exported and dismissed the backup reminder (/progress).
+    pub backups: super::learners::Backups,
     /// Card id → her memory of it, loaded when a question is first chosen: pages that choose
     /// no card (home, progress) never read it.
     cards: Mutex<Option<Arc<CardMemories>>>,
@@ -164,6 +166,7 @@ impl LearnerData {
             papers_read: self.papers_read.clone(),
             read_recently: self.read_recently.clone(),
             reached: self.reached.clone(),
+            backups: self.backups,
             cards: Mutex::new(cards),
             answered: Mutex::default(),
         }
@@ -190,6 +193,7 @@ async fn load(db: &Db, id: i64, now: i64) -> sqlx::Result<Option<LearnerData>> {
         .collect();
     let papers_read = read.into_iter().map(|(p, _)| p).collect();
     let reached = super::reading::reached(db, id).await?;
+    let backups = super::learners::backups(db, id).await?;
     Ok(Some(LearnerData {
         loaded: Instant::now(),
         version,
@@ -200,6 +204,7 @@ async fn load(db: &Db, id: i64, now: i64) -> sqlx::Result<Option<LearnerData>> {
         papers_read,
         read_recently,
         reached,
+        backups,
         cards: Mutex::default(),
         answered: Mutex::default(),
     }))
@@ -489,6 +494,7 @@ mod tests {
             papers_read: Vec::new(),
             read_recently: Vec::new(),
             reached: Vec::new(),
+            backups: Default::default(),
             cards: Mutex::default(),
             answered: Mutex::default(),
         })

@@ -427,5 +427,14 @@ pub async fn record_backup_event(
              ON CONFLICT (learner_id) DO UPDATE SET dismissed_at = excluded.dismissed_at"
         }
     };
-    super::write(db, sqlx::query(sql).bind(learner).bind(now)).await
+    // Part of her cached data (/progress shows the reminder from it): the bump tells every
+    // instance.
+    let mut tx = db.write.begin().await?;
+    super::bump(&mut tx, learner).await?;
+    sqlx::query(sql)
+        .bind(learner)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+    super::commit_for(db, tx, learner).await
 }
