@@ -110,18 +110,14 @@ struct Today {
 
 async fn home(state: web::Data<AppState>, req: HttpRequest) -> Page {
     let (visitor, fill) = shared_or_return!(req, state);
-    let continue_at = match &visitor.learner {
+    // One snapshot for both parts (a snapshot copies her states and today's answers).
+    let (continue_at, today) = match &visitor.learner {
         Some(l) => {
             let snap = crate::quiz::service::snapshot(&state.quiz_as(l), l.id).await?;
-            crate::reading::continue_reading(&state.content.papers, &snap.data.reached)
-                .map(|(p, s)| (p, s, crate::reading::section_title(s)))
-        }
-        None => None,
-    };
-    let today = match &visitor.learner {
-        Some(l) => {
-            let snap = crate::quiz::service::snapshot(&state.quiz_as(l), l.id).await?;
-            Some(Today {
+            let continue_at =
+                crate::reading::continue_reading(&state.content.papers, &snap.data.reached)
+                    .map(|(p, s)| (p, s, crate::reading::section_title(s)));
+            let today = Today {
                 plan: snap.plan(),
                 unlocked: snap.states.len(),
                 // The cached snapshot already holds them: no second query.
@@ -130,9 +126,10 @@ async fn home(state: web::Data<AppState>, req: HttpRequest) -> Page {
                     .next_due()
                     .map(|t| super::describe_when(t, snap.now, &snap.prefs)),
                 no_codes: crate::store::recovery::unused(&state.db, l.id).await? == 0,
-            })
+            };
+            (continue_at, Some(today))
         }
-        None => None,
+        None => (None, None),
     };
     let page = render(&HomePage {
         nav: visitor.nav("home"),
