@@ -114,6 +114,11 @@ impl Prefs {
     /// The learner's day number of a timestamp: days since 1970-01-01 counted from her
     /// rollover hour in her time zone.
     pub fn day_index(&self, ts: i64) -> i64 {
+        if self.tz == chrono_tz::UTC && chrono::DateTime::from_timestamp(ts, 0).is_some() {
+            // No offset to look up: the same day by arithmetic (the lab's learners, every
+            // simulated answer).
+            return (ts - i64::from(self.rollover_hour) * 3600).div_euclid(86_400);
+        }
         let utc = chrono::DateTime::from_timestamp(ts, 0).unwrap_or_default();
         let local = utc.with_timezone(&self.tz).naive_local()
             - Duration::hours(i64::from(self.rollover_hour));
@@ -376,19 +381,24 @@ pub fn retry_pending(today: &[TodayReview], concept: &str) -> bool {
     relearn_candidates(today).contains(&concept)
 }
 
-/// Concepts whose latest answer today was wrong, oldest first.
+/// Concepts whose latest answer today was wrong, oldest first (by that latest answer).
+// Called several times per pick (and per simulated answer in the lab): a backward scan over a
+// day's answers with a short list of concepts met beats hashing every answer's slug.
 fn relearn_candidates(today: &[TodayReview]) -> Vec<&str> {
-    let mut last: HashMap<&str, usize> = HashMap::new();
-    for (i, r) in today.iter().enumerate() {
-        last.insert(r.concept.as_str(), i);
+    let mut met: Vec<&str> = Vec::new();
+    let mut out: Vec<&str> = Vec::new();
+    for r in today.iter().rev() {
+        let c = r.concept.as_str();
+        if met.contains(&c) {
+            continue;
+        }
+        met.push(c);
+        if r.rating == Rating::Again as u8 {
+            out.push(c);
+        }
     }
-    let mut out: Vec<(usize, &str)> = last
-        .into_iter()
-        .filter(|(_, i)| today[*i].rating == Rating::Again as u8)
-        .map(|(c, i)| (i, c))
-        .collect();
-    out.sort();
-    out.into_iter().map(|(_, c)| c).collect()
+    out.reverse();
+    out
 }
 
 /// A concept answered wrong earlier today whose retry is ready: [`RELEARN_GAP`] other answers

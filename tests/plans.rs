@@ -411,6 +411,48 @@ async fn no_query_on_the_request_path_scans_a_whole_table_postgres() {
     no_full_scan_on_the_request_path(Backend::Postgres).await;
 }
 
+/// The README's "round trips to the database per page" table, as a test: once her pages have
+/// been seen (caches warm), the logged-in home, paper page, /progress and quiz page run no
+/// statement on SQLite and one on PostgreSQL (the session with her `data_version`). A page
+/// that reads something of hers outside her cached data fails it (the home page's count of
+/// unused recovery codes did, until 2026-12-07).
+async fn round_trips_per_page(backend: Backend) {
+    let _one = ONE_AT_A_TIME.lock().await;
+    record();
+    let app = spawn_app_on(backend, |_| {}).await;
+    app.learner("counter", &["qlora", "chinchilla"]).await;
+    let pages = ["/", "/papers/qlora", "/progress", "/quiz", "/papers"];
+    for path in pages {
+        assert_eq!(app.get(path).await.status, 200, "{path}");
+    }
+    let want = match backend {
+        Backend::Sqlite => 0,
+        Backend::Postgres => 1,
+    };
+    for path in pages {
+        take();
+        assert_eq!(app.get(path).await.status, 200, "{path}");
+        let ran = take();
+        assert_eq!(
+            ran.len(),
+            want,
+            "{path} ran {} statements on {backend:?} with her caches warm, the README says \
+             {want}: {ran:#?}",
+            ran.len()
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn round_trips_per_page_are_as_the_readme_says_sqlite() {
+    round_trips_per_page(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn round_trips_per_page_are_as_the_readme_says_postgres() {
+    round_trips_per_page(Backend::Postgres).await;
+}
+
 #[test]
 fn the_scan_readers_tell_a_scan_from_a_search() {
     let lines = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();

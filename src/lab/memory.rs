@@ -15,7 +15,7 @@
 //! cards of a concept independent, and `ρ = 1` makes them one memory: what she knows of a card
 //! is then exactly what she knows of its concept, whichever card was asked.
 
-use fsrs::{MemoryState, DEFAULT_PARAMETERS, FSRS};
+use fsrs::{MemoryState, DEFAULT_PARAMETERS};
 use rand::Rng;
 
 use crate::scheduler::Rating;
@@ -63,7 +63,8 @@ pub struct Trace {
 /// A learner's true memory model: her parameters and the hidden difficulty offsets.
 #[derive(Debug, Clone)]
 pub struct Truth {
-    fsrs: FSRS,
+    /// Her FSRS-6 parameters (all 21; the defaults where `w` had fewer).
+    w: [f32; 21],
     pub decay: f32,
     card_offset: Vec<f32>,
     concept_offset: Vec<f32>,
@@ -92,9 +93,13 @@ impl Truth {
         };
         let card_offset = draw(cards);
         let concept_offset = draw(concepts);
+        let mut all = DEFAULT_PARAMETERS;
+        for (to, from) in all.iter_mut().zip(w) {
+            *to = *from;
+        }
         Truth {
-            fsrs: FSRS::new(w).unwrap_or_default(),
-            decay: w.get(20).copied().unwrap_or(DEFAULT_PARAMETERS[20]),
+            w: all,
+            decay: all[20],
             card_offset,
             concept_offset,
         }
@@ -115,21 +120,75 @@ impl Truth {
     /// FSRS's initial state for that grade, shifted by the item's hidden difficulty offset.
     fn step(&self, trace: Option<Trace>, day: i64, rating: Rating, offset: f32) -> Option<Trace> {
         let elapsed = trace.map(|t| (day - t.day).max(0) as u32).unwrap_or(0);
-        let next = self
-            .fsrs
-            .next_states(trace.map(|t| t.state), 0.9, elapsed)
-            .ok()?;
-        let mut state = match rating {
-            Rating::Again => next.again.memory,
-            Rating::Hard => next.hard.memory,
-            Rating::Good => next.good.memory,
-            Rating::Easy => next.easy.memory,
-        };
+        let mut state = fsrs6_step(&self.w, trace.map(|t| t.state), elapsed, rating)?;
         if trace.is_none() {
             state.difficulty = (state.difficulty + offset).clamp(1.0, 10.0);
         }
         Some(Trace { state, day })
     }
+}
+
+/// FSRS-6's memory step for the one grade she gave, as the `fsrs` crate computes it inside
+/// `FSRS::next_states` (its `model::step`, which the crate does not export): `next_states`
+/// works out all four grades and their intervals, 30-odd powers and exponentials where this
+/// needs five, and the hidden model runs twice per simulated answer. `None` where the crate
+/// would refuse the state (not finite). `lab::tests::hidden_fsrs_step_is_the_crates`
+/// checks it against `next_states`, bit for bit, for the lab's learners.
+pub fn fsrs6_step(
+    w: &[f32; 21],
+    state: Option<MemoryState>,
+    elapsed_days: u32,
+    rating: Rating,
+) -> Option<MemoryState> {
+    const S_MIN: f32 = 0.001;
+    const S_MAX: f32 = 36_500.0;
+    const D_MIN: f32 = 1.0;
+    const D_MAX: f32 = 10.0;
+    let g = rating as u32 as f32;
+    let init_d = |r: f32| w[4] - (w[5] * (r - 1.0)).exp() + 1.0;
+    let (s, d) = match state {
+        None => (w[rating as usize - 1], init_d(g).clamp(D_MIN, D_MAX)),
+        Some(m) => {
+            let last_s = m.stability.clamp(S_MIN, S_MAX);
+            let last_d = m.difficulty.clamp(D_MIN, D_MAX);
+            let t = elapsed_days as f32;
+            let s = if t == 0.0 {
+                let sinc = (w[17] * (g - 3.0 + w[18])).exp() * last_s.powf(-w[19]);
+                last_s * if g >= 2.0 { sinc.max(1.0) } else { sinc }
+            } else {
+                let decay = -w[20];
+                let factor = (0.9f32.ln() / decay).exp() - 1.0;
+                let r = (t / last_s * factor + 1.0).powf(decay);
+                if rating == Rating::Again {
+                    let new_s = w[11]
+                        * last_d.powf(-w[12])
+                        * ((last_s + 1.0).powf(w[13]) - 1.0)
+                        * ((1.0 - r) * w[14]).exp();
+                    new_s.min(last_s / (w[17] * w[18]).exp())
+                } else {
+                    let hard = if g == 2.0 { w[15] } else { 1.0 };
+                    let easy = if g == 4.0 { w[16] } else { 1.0 };
+                    last_s
+                        * (w[8].exp()
+                            * (11.0 - last_d)
+                            * last_s.powf(-w[9])
+                            * (((1.0 - r) * w[10]).exp() - 1.0)
+                            * hard
+                            * easy
+                            + 1.0)
+                }
+            };
+            let delta_d = -w[6] * (g - 3.0);
+            let next_d = last_d + (10.0 - last_d) * delta_d / 9.0;
+            let d = (w[7] * (init_d(4.0) - next_d) + next_d).clamp(D_MIN, D_MAX);
+            (s, d)
+        }
+    };
+    let out = MemoryState {
+        stability: s.clamp(S_MIN, S_MAX),
+        difficulty: d,
+    };
+    (out.stability.is_finite() && out.difficulty.is_finite()).then_some(out)
 }
 
 /// The state of one learner's memory under one value of ρ.

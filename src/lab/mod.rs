@@ -608,6 +608,8 @@ struct ByConcept {
     read_on: Vec<(usize, i64)>,
     /// Per paper, its cards in the deck's (reading) order.
     paper_cards: Vec<Vec<usize>>,
+    /// Per concept, its cards in the deck's order.
+    concept_cards: Vec<Vec<usize>>,
     /// Per card, its own memory (under [`CardPolicy::CardMemory`]).
     memory: Vec<Option<card_pick::CardMemory>>,
     /// The day of `today`.
@@ -646,6 +648,13 @@ impl ByConcept {
                         .collect()
                 })
                 .collect(),
+            concept_cards: (0..deck.concepts.len())
+                .map(|k| {
+                    (0..deck.cards.len())
+                        .filter(|c| deck.cards[*c].concept == k)
+                        .collect()
+                })
+                .collect(),
             memory: vec![None; deck.cards.len()],
             day: -1,
             today: Vec::new(),
@@ -656,8 +665,10 @@ impl ByConcept {
 
     /// The cards of concept `k` among the papers read.
     fn pool(&self, deck: &Deck, k: usize) -> Vec<usize> {
-        (0..deck.cards.len())
-            .filter(|c| deck.cards[*c].concept == k && self.read[deck.cards[*c].paper])
+        self.concept_cards[k]
+            .iter()
+            .copied()
+            .filter(|c| self.read[deck.cards[*c].paper])
             .collect()
     }
 
@@ -750,8 +761,14 @@ impl ByConcept {
         let out = scheduler::apply(before, rating, ts, &sim.prefs, &mut sim.rng).ok()?;
         let out = scheduler::for_kind(before, kind, out);
         self.states[si] = before.after(&out, ts, &deck.cards[card].id);
-        self.last_seen.insert(deck.cards[card].id.clone(), ts);
-        if self.policy == CardPolicy::CardMemory {
+        if self.policy == CardPolicy::Rotation {
+            match self.last_seen.get_mut(&deck.cards[card].id) {
+                Some(t) => *t = ts,
+                None => {
+                    self.last_seen.insert(deck.cards[card].id.clone(), ts);
+                }
+            }
+        } else {
             self.rho.observe(&card_pick::LoggedAnswer {
                 at: ts,
                 card: &deck.cards[card].id,

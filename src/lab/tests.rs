@@ -444,3 +444,46 @@ fn with_card_memory_every_card_is_met_after_reading_and_the_missed_fact_comes_ba
         Some(weakest)
     );
 }
+
+#[test]
+fn hidden_fsrs_step_is_the_crates() {
+    // The lab's learners (their parameters as drawn), every grade, first answers and states
+    // from young to old, same-day and long gaps: the hidden model's one-grade step must give
+    // exactly what the crate's `next_states` gives for that grade.
+    let mut rng = StdRng::seed_from_u64(19);
+    let mut compared = 0;
+    for learner in 0..60 {
+        let w = if learner == 0 {
+            fsrs::DEFAULT_PARAMETERS.to_vec()
+        } else {
+            super::memory::learner_params(&mut rng)
+        };
+        let all: [f32; 21] = w.clone().try_into().expect("21 parameters");
+        let crate_fsrs = fsrs::FSRS::new(&w).expect("valid parameters");
+        for _ in 0..40 {
+            let state = (rng.random::<f32>() < 0.9).then(|| fsrs::MemoryState {
+                stability: 10f32.powf(rng.random_range(-2.5..4.0)),
+                difficulty: rng.random_range(1.0..10.0),
+            });
+            let elapsed = [0, 1, 3, rng.random_range(0..2000)][rng.random_range(0..4)];
+            let next = crate_fsrs
+                .next_states(state, 0.9, elapsed)
+                .expect("the crate steps it");
+            for (rating, want) in [
+                (Rating::Again, next.again.memory),
+                (Rating::Hard, next.hard.memory),
+                (Rating::Good, next.good.memory),
+                (Rating::Easy, next.easy.memory),
+            ] {
+                let got = super::memory::fsrs6_step(&all, state, elapsed, rating);
+                assert_eq!(
+                    got,
+                    Some(want),
+                    "{state:?} after {elapsed} days, {rating:?}"
+                );
+                compared += 1;
+            }
+        }
+    }
+    assert_eq!(compared, 60 * 40 * 4);
+}

@@ -421,3 +421,31 @@ fn the_plan_counts_each_queue_apart() {
     assert_eq!(raised.new_limit(T0), 9);
     assert_eq!(raised.new_limit(T0 + 86_400), 5, "the raise is for one day");
 }
+
+#[test]
+fn utc_day_index_by_arithmetic_agrees_with_the_calendar() {
+    // `chrono_tz::UTC` takes the arithmetic path, `Etc/UTC` (the same zone, another name) the
+    // calendar one: they must agree at every rollover hour, around midnight and far from 1970.
+    for rollover_hour in [0, 3, 4, 23] {
+        let fast = Prefs {
+            tz: chrono_tz::UTC,
+            rollover_hour,
+            ..Prefs::default()
+        };
+        let calendar = Prefs {
+            tz: chrono_tz::Etc::UTC,
+            ..fast.clone()
+        };
+        assert_ne!(fast.tz, calendar.tz);
+        for base in [T0, 0, -86_400 * 400, 4_102_444_800] {
+            for ts in (base - 2 * 86_400..base + 2 * 86_400).step_by(1_799) {
+                assert_eq!(
+                    fast.day_index(ts),
+                    calendar.day_index(ts),
+                    "ts {ts}, rollover {rollover_hour}"
+                );
+            }
+        }
+        assert_eq!(fast.day_index(i64::MAX), calendar.day_index(i64::MAX));
+    }
+}

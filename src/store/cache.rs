@@ -78,6 +78,8 @@ pub struct LearnerData {
     pub reached: Vec<Reached>,
     /// When she last exported and dismissed the backup reminder (/progress).
     pub backups: super::learners::Backups,
+    /// How many of her recovery codes are unused (the home page's quiet line when none is).
+    pub codes_unused: i64,
     /// Card id → her memory of it, loaded when a question is first chosen: pages that choose
     /// no card (home, progress) never read it.
     cards: Mutex<Option<Arc<CardMemories>>>,
@@ -167,6 +169,7 @@ impl LearnerData {
             read_recently: self.read_recently.clone(),
             reached: self.reached.clone(),
             backups: self.backups,
+            codes_unused: self.codes_unused,
             cards: Mutex::new(cards),
             answered: Mutex::default(),
         }
@@ -194,6 +197,7 @@ async fn load(db: &Db, id: i64, now: i64) -> sqlx::Result<Option<LearnerData>> {
     let papers_read = read.into_iter().map(|(p, _)| p).collect();
     let reached = super::reading::reached(db, id).await?;
     let backups = super::learners::backups(db, id).await?;
+    let codes_unused = super::recovery::unused(db, id).await?;
     Ok(Some(LearnerData {
         loaded: Instant::now(),
         version,
@@ -205,6 +209,7 @@ async fn load(db: &Db, id: i64, now: i64) -> sqlx::Result<Option<LearnerData>> {
         read_recently,
         reached,
         backups,
+        codes_unused,
         cards: Mutex::default(),
         answered: Mutex::default(),
     }))
@@ -495,6 +500,7 @@ mod tests {
             read_recently: Vec::new(),
             reached: Vec::new(),
             backups: Default::default(),
+            codes_unused: 0,
             cards: Mutex::default(),
             answered: Mutex::default(),
         })

@@ -61,11 +61,14 @@ pub async fn create_learner(
 /// Replaces all her codes, used or not, with `hashes`: the old ones stop working at once.
 pub async fn replace(db: &Db, learner: i64, hashes: &[String], now: i64) -> sqlx::Result<()> {
     let mut tx = db.write.begin().await?;
+    // How many are unused is part of her cached data (the home page): the bump tells every
+    // instance.
+    super::bump(&mut tx, learner).await?;
     bound!("DELETE FROM recovery_codes WHERE learner_id = $1", learner)
         .execute(&mut *tx)
         .await?;
     insert_codes(&mut tx, learner, hashes, now).await?;
-    tx.commit().await
+    super::commit_for(db, tx, learner).await
 }
 
 /// How many of her codes are still unused.
@@ -126,7 +129,8 @@ pub async fn redeem(
     bound!("DELETE FROM login_sessions WHERE learner_id = $1", learner)
         .execute(&mut *tx)
         .await?;
-    tx.commit().await?;
+    super::bump(&mut tx, learner).await?;
+    super::commit_for(db, tx, learner).await?;
     Ok(true)
 }
 

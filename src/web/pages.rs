@@ -125,7 +125,7 @@ async fn home(state: web::Data<AppState>, req: HttpRequest) -> Page {
                 next_due: snap
                     .next_due()
                     .map(|t| super::describe_when(t, snap.now, &snap.prefs)),
-                no_codes: crate::store::recovery::unused(&state.db, l.id).await? == 0,
+                no_codes: snap.data.codes_unused == 0,
             };
             (continue_at, Some(today))
         }
@@ -261,13 +261,14 @@ async fn paper_show(
     let paper: &Paper = &paper;
     // From her cached data (checked against her data version on a shared database), not a
     // query of its own: one round trip less per page.
-    let read = match &visitor.learner {
-        Some(l) => {
-            let snap = crate::quiz::service::snapshot(&state.quiz_as(l), l.id).await?;
-            Some(snap.data.papers_read.contains(&paper.slug))
-        }
+    // One snapshot for the whole page (a snapshot copies her states and today's answers).
+    let snap = match &visitor.learner {
+        Some(l) => Some(crate::quiz::service::snapshot(&state.quiz_as(l), l.id).await?),
         None => None,
     };
+    let read = snap
+        .as_ref()
+        .map(|s| s.data.papers_read.contains(&paper.slug));
     let card_counts: Vec<(String, String, usize)> = state
         .cards
         .counts_for_paper(&paper.slug)
@@ -288,8 +289,8 @@ async fn paper_show(
             .iter()
             .chain(paper.terms.iter().map(|t| &t.concept)),
     );
-    let held_back = match &visitor.learner {
-        Some(l) if read == Some(true) => held_back(&state, l, paper).await?,
+    let held_back = match &snap {
+        Some(snap) if read == Some(true) => held_back(snap, paper),
         _ => None,
     };
     let page = render(&PaperPage {
@@ -304,7 +305,7 @@ async fn paper_show(
         card_total,
         just_read: read == Some(true) && q.read == Some(1),
         read,
-        reading: super::reading::page_reading(&state, &visitor, paper, &q).await?,
+        reading: super::reading::page_reading(&state, &visitor, snap.as_ref(), paper, &q).await?,
         reached_now: q
             .reached
             .as_deref()
@@ -320,19 +321,17 @@ async fn paper_show(
 }
 
 /// This paper's concepts not learned yet, when today's new-concept limit holds them back.
-async fn held_back(
-    state: &AppState,
-    learner: &crate::web::session::Learner,
+fn held_back(
+    snap: &crate::quiz::service::Snapshot,
     paper: &Paper,
-) -> Result<Option<super::quiz::HeldBack>, super::error::AppError> {
-    let snap = crate::quiz::service::snapshot(&state.quiz_as(learner), learner.id).await?;
+) -> Option<super::quiz::HeldBack> {
     let waiting = snap
         .states
         .iter()
         .filter(|s| s.is_new() && paper.concepts.contains(&s.concept))
         .count();
     let what = format!("{} 的 {waiting} 个概念", paper.short);
-    Ok(super::quiz::HeldBack::of(&snap.plan(), what, waiting).filter(|_| waiting > 0))
+    super::quiz::HeldBack::of(&snap.plan(), what, waiting).filter(|_| waiting > 0)
 }
 
 fn concept_links<'a>(

@@ -159,27 +159,21 @@ pub fn page_questions<'a>(
 
 /// Builds the questions of a paper page for this visitor, with the feedback of an answer just
 /// sent when the query names one.
+/// `snap` is her snapshot, taken once for the page (`None` logged out).
 pub async fn page_reading<'a>(
     state: &'a AppState,
     visitor: &Visitor,
+    snap: Option<&service::Snapshot>,
     paper: &'a Paper,
     q: &PaperQuery,
 ) -> Result<PageReading<'a>, AppError> {
-    let ctx = match &visitor.learner {
-        Some(l) => state.quiz_as(l),
-        None => state.quiz(),
-    };
     let learner = visitor.learner.as_ref().map(|l| l.id);
-    // Both from her cached data: a paper page she reloads or comes back to costs no query.
-    let (snap, answered) = match learner {
-        Some(id) => {
-            let snap = service::snapshot(&ctx, id).await?;
-            let answered = snap.data.answered_on(&state.db, id, &paper.slug).await?;
-            (Some(snap), answered)
-        }
-        None => (None, Default::default()),
+    // From her cached data: a paper page she reloads or comes back to costs no query.
+    let answered = match (learner, snap) {
+        (Some(id), Some(snap)) => snap.data.answered_on(&state.db, id, &paper.slug).await?,
+        _ => Default::default(),
     };
-    let reached = snap.as_ref().map_or(&[][..], |s| &s.data.reached[..]);
+    let reached = snap.map_or(&[][..], |s| &s.data.reached[..]);
     let mut sections = Vec::new();
     let (mut total, mut answered_n) = (0, 0);
     for (id, cards) in page_questions(state, paper) {
@@ -188,7 +182,7 @@ pub async fn page_reading<'a>(
             let last = answered.iter().find(|a| a.card_id == card.id);
             total += 1;
             answered_n += usize::from(last.is_some());
-            checks.push(page_check(state, visitor, card, q, snap.as_ref(), last).await?);
+            checks.push(page_check(state, visitor, card, q, snap, last).await?);
         }
         if !checks.is_empty() {
             sections.push(SectionChecks {
