@@ -253,7 +253,7 @@ impl ReviewKind {
 #[derive(Debug, Clone, PartialEq)]
 pub struct TodayReview {
     pub concept: String,
-    /// The card answered: the same-day retry re-asks the one missed. Empty where a
+    /// The card answered: the same-day retry asks another card than the one missed. Empty where a
     /// simulation does not track cards (`simulate`, the scheduler's own tests).
     pub card: String,
     pub rating: u8,

@@ -588,7 +588,8 @@ enum CardPolicy {
     Rotation,
     /// Issue 19's "concept decides when, card memory decides which"
     /// ([`crate::scheduler::card_pick`]): never-seen cards first, then the lowest recall by the
-    /// card's own FSRS memory; the same-day retry re-asks the missed fact; a concept whose
+    /// card's own FSRS memory; the same-day retry asks another of the concept's cards
+    /// ([`card_pick::Retry::OtherCard`]); a concept whose
     /// weakest card is far below target takes up to [`card_pick::EXTRA_CARDS`] more cards, for a learner
     /// whose estimated transfer is under [`card_pick::EXTRA_BELOW_RHO`]; and the paper's cards not asked
     /// on its page are met right after reading it.
@@ -695,7 +696,7 @@ impl ByConcept {
                     card_pick::retry_card(
                         &cands,
                         &deck.cards[m].id,
-                        card_pick::Retry::SameFact,
+                        card_pick::Retry::OtherCard,
                         ts,
                         decay,
                         sim_rng,

@@ -195,7 +195,7 @@ fn pick_concept(
         let next = scheduler::practice_next(states, today, now, prefs);
         return Ok(next.map(|(c, retry)| {
             let why = if retry {
-                "刚才答错了，再来一次"
+                "刚才答错了，换一道题再考这个概念"
             } else {
                 "记忆最弱的概念"
             };
@@ -210,12 +210,13 @@ fn pick_concept(
     })
 }
 
-/// Why a concept answered wrong today comes back: its question re-asks the missed fact.
-const RETRY_REASON: &str = "刚才答错了，再来一次";
+/// Why a concept answered wrong today comes back: another of its questions, minutes later.
+const RETRY_REASON: &str = "刚才答错了，换一道题再考这个概念";
 
-/// The card she most needs of the concept (issue 19): the same-day retry re-asks the fact she
-/// missed (in another kind when there is one), else a card she has never met, else the one
-/// her own memory of it predicts weakest ([`card_pick`]).
+/// The card she most needs of the concept (issue 19): a card she has never met, else the one
+/// her own memory of it predicts weakest ([`card_pick`]); for the same-day retry, such a card
+/// other than the one she missed ([`Retry::OtherCard`]: the lab measured re-asking the missed
+/// fact minutes later as the dearer choice under both memory models).
 async fn pick_card<'a>(
     ctx: &Ctx<'a>,
     snap: &Snapshot,
@@ -237,7 +238,7 @@ async fn pick_card<'a>(
         .and_then(|r| candidates.iter().find(|c| c.id == r.card));
     let read = pool.read(snap, &memory);
     let picked = missed
-        .and_then(|m| card_pick::retry_card(&candidates, m.id, Retry::SameFact, now, decay, rng))
+        .and_then(|m| card_pick::retry_card(&read, m.id, Retry::OtherCard, now, decay, rng))
         .or_else(|| card_pick::choose_card(&read, now, decay, rng))
         .ok_or_else(|| internal(format!("concept {} has no cards", cs.concept)))?;
     pool.card(picked.id)

@@ -466,9 +466,9 @@ struct FeedbackPage<'a> {
     retry_today: bool,
     /// Shown for a repeated answer: this is the one recorded before.
     again: bool,
-    /// A wrong answer of the daily quiz: the same-day retry re-asks this fact (issue 19), and
-    /// the page says so.
-    fact_returns_today: bool,
+    /// A wrong answer: the card comes back by its own memory (issue 19; the same-day retry of
+    /// the concept asks another of its cards), and the page says so.
+    card_returns: bool,
 }
 
 impl<'a> FeedbackPage<'a> {
@@ -494,9 +494,8 @@ impl<'a> FeedbackPage<'a> {
             lapses,
             retry_today,
             again: false,
-            // Extra practice goes on with the weakest concepts; its miss is re-asked when she
-            // is back in the daily quiz.
-            fact_returns_today: !review.correct && review.kind != ReviewKind::Practice,
+            // Any miss, practice too, lowers the card's own memory (`card_pick::CardMemory`).
+            card_returns: !review.correct,
             nav: who.visitor.nav("quiz"),
             concept_name: concept_name(state, &card.concept),
             paper_short: state
@@ -580,8 +579,6 @@ async fn feedback(
     page.again = q.again == Some(1);
     if q.daily == Some(1) {
         page.continue_to = "/quiz";
-        // A miss here is re-asked by the daily quiz like any other of today's misses.
-        page.fact_returns_today = page.retry_today;
     }
     render(&page)
 }

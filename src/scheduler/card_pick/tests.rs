@@ -109,6 +109,49 @@ fn the_retry_re_asks_the_missed_fact() {
 }
 
 #[test]
+fn the_quizs_retry_asks_another_card_unseen_first_then_the_weakest() {
+    let p = Prefs::default();
+    let decay = p.decay();
+    let now = T0 + 10 * DAY;
+    let missed = learned(T0, &[Rating::Good, Rating::Again], 1);
+    let weak = learned(T0, &[Rating::Again], 1);
+    let strong = learned(T0, &[Rating::Good, Rating::Good, Rating::Easy], 3);
+    let mut cards = vec![
+        candidate("q-choice", "llama2-tokens", "choice", Some(&missed)),
+        candidate("q-fill", "llama2-tokens", "fill", Some(&strong)),
+        candidate("weak", "cot-finetune", "truefalse", Some(&weak)),
+        candidate("unseen", "ghost-attention", "choice", None),
+    ];
+    for seed in 0..20 {
+        let mut rng = StdRng::seed_from_u64(seed);
+        let c = retry_card(&cards, "q-choice", Retry::OtherCard, now, decay, &mut rng);
+        assert_eq!(c.unwrap().id, "unseen", "an unseen card first");
+    }
+    cards.pop();
+    for seed in 0..20 {
+        let mut rng = StdRng::seed_from_u64(seed);
+        let c = retry_card(&cards, "q-choice", Retry::OtherCard, now, decay, &mut rng);
+        assert_eq!(
+            c.unwrap().id,
+            "weak",
+            "then the weakest other card, never the missed one"
+        );
+    }
+    // Alone in its concept, the missed card is asked again; a card retired since, nothing.
+    let mut rng = StdRng::seed_from_u64(1);
+    let alone = retry_card(
+        &cards[..1],
+        "q-choice",
+        Retry::OtherCard,
+        now,
+        decay,
+        &mut rng,
+    );
+    assert_eq!(alone.unwrap().id, "q-choice");
+    assert!(retry_card(&cards, "gone", Retry::OtherCard, now, decay, &mut rng).is_none());
+}
+
+#[test]
 fn a_card_memory_follows_the_concept_rules() {
     let p = Prefs::default();
     let first = CardMemory::update(None, Rating::Good, ReviewKind::Learn, T0, &p).unwrap();
