@@ -202,20 +202,29 @@ pub struct CardIndex {
     pub cards: Vec<Card>,
     by_id: std::collections::HashMap<String, usize>,
     by_concept: BTreeMap<String, Vec<usize>>,
+    /// Per paper, its card count per concept: the paper page shows it on every request.
+    paper_counts: std::collections::HashMap<String, BTreeMap<String, usize>>,
 }
 
 impl CardIndex {
     pub fn new(cards: Vec<Card>) -> CardIndex {
         let mut by_id = std::collections::HashMap::new();
         let mut by_concept: BTreeMap<String, Vec<usize>> = BTreeMap::new();
+        let mut paper_counts = std::collections::HashMap::<String, BTreeMap<String, usize>>::new();
         for (i, c) in cards.iter().enumerate() {
             by_id.insert(c.id.clone(), i);
             by_concept.entry(c.concept.clone()).or_default().push(i);
+            *paper_counts
+                .entry(c.paper.clone())
+                .or_default()
+                .entry(c.concept.clone())
+                .or_default() += 1;
         }
         CardIndex {
             cards,
             by_id,
             by_concept,
+            paper_counts,
         }
     }
 
@@ -234,13 +243,9 @@ impl CardIndex {
             .unwrap_or_default()
     }
 
-    /// Card counts per concept for one paper, in the paper's concept order.
+    /// Card counts per concept for one paper, by concept slug; empty for a paper with no cards.
     pub fn counts_for_paper(&self, paper: &str) -> BTreeMap<String, usize> {
-        let mut m = BTreeMap::new();
-        for c in self.cards.iter().filter(|c| c.paper == paper) {
-            *m.entry(c.concept.clone()).or_default() += 1;
-        }
-        m
+        self.paper_counts.get(paper).cloned().unwrap_or_default()
     }
 }
 

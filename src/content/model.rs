@@ -22,6 +22,35 @@ pub struct Figure {
     pub label: String,
     pub value: String,
     pub note: Option<String>,
+    /// `label`, `value` and `note` as the key-figures table shows them (escaped, numbers kept
+    /// on one line: [`crate::text::html::keep_numbers_whole`]), made once at load rather than
+    /// on every render of the paper page.
+    #[serde(skip)]
+    pub html: FigureHtml,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct FigureHtml {
+    pub label: String,
+    pub value: String,
+    pub note: Option<String>,
+}
+
+impl Figure {
+    pub fn new(label: String, value: String, note: Option<String>) -> Figure {
+        use crate::text::html::keep_numbers_whole as whole;
+        let html = FigureHtml {
+            label: whole(&label),
+            value: whole(&value),
+            note: note.as_deref().map(whole),
+        };
+        Figure {
+            label,
+            value,
+            note,
+            html,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize)]

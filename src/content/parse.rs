@@ -705,11 +705,7 @@ fn parse_paper(
         figures: raw
             .figures
             .into_iter()
-            .map(|f| Figure {
-                label: f.label,
-                value: f.value,
-                note: f.note,
-            })
+            .map(|f| Figure::new(f.label, f.value, f.note))
             .collect(),
         terms: raw
             .terms

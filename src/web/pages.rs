@@ -361,10 +361,6 @@ impl PaperPage<'_> {
             .filter(|(next, _)| *next == id)
             .map(|(_, done)| done)
     }
-
-    fn whole(&self, text: &str) -> String {
-        keep_numbers_whole(text)
-    }
 }
 
 #[derive(Template)]
