@@ -243,9 +243,13 @@ impl CardIndex {
             .unwrap_or_default()
     }
 
-    /// Card counts per concept for one paper, by concept slug; empty for a paper with no cards.
-    pub fn counts_for_paper(&self, paper: &str) -> BTreeMap<String, usize> {
-        self.paper_counts.get(paper).cloned().unwrap_or_default()
+    /// Card counts per concept for one paper, by concept slug; none for a paper with no cards.
+    pub fn counts_for_paper(&self, paper: &str) -> impl Iterator<Item = (&str, usize)> {
+        self.paper_counts
+            .get(paper)
+            .into_iter()
+            .flatten()
+            .map(|(slug, n)| (slug.as_str(), *n))
     }
 }
 

@@ -204,6 +204,17 @@ impl Deck {
         }
     }
 
+    /// The deck's card indices in `groups` groups, by `key` of each card, in deck order.
+    fn cards_by(&self, groups: usize, key: impl Fn(&DeckCard) -> usize) -> Vec<Vec<usize>> {
+        let mut out = vec![Vec::new(); groups];
+        for (i, c) in self.cards.iter().enumerate() {
+            if let Some(g) = out.get_mut(key(c)) {
+                g.push(i);
+            }
+        }
+        out
+    }
+
     fn concept_of(&self) -> Vec<usize> {
         self.cards.iter().map(|c| c.concept).collect()
     }
@@ -642,20 +653,8 @@ impl ByConcept {
             last_seen: HashMap::new(),
             read: vec![false; deck.paper_concepts.len()],
             read_on: Vec::new(),
-            paper_cards: (0..deck.paper_concepts.len())
-                .map(|p| {
-                    (0..deck.cards.len())
-                        .filter(|c| deck.cards[*c].paper == p)
-                        .collect()
-                })
-                .collect(),
-            concept_cards: (0..deck.concepts.len())
-                .map(|k| {
-                    (0..deck.cards.len())
-                        .filter(|c| deck.cards[*c].concept == k)
-                        .collect()
-                })
-                .collect(),
+            paper_cards: deck.cards_by(deck.paper_concepts.len(), |c| c.paper),
+            concept_cards: deck.cards_by(deck.concepts.len(), |c| c.concept),
             memory: vec![None; deck.cards.len()],
             day: -1,
             today: Vec::new(),

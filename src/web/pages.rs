@@ -272,13 +272,11 @@ async fn paper_show(
     let card_counts: Vec<(String, String, usize)> = state
         .cards
         .counts_for_paper(&paper.slug)
-        .into_iter()
         .map(|(slug, n)| {
             let name = content
-                .concept(&slug)
-                .map(|c| c.name.clone())
-                .unwrap_or_else(|| slug.clone());
-            (slug, name, n)
+                .concept(slug)
+                .map_or_else(|| slug.to_string(), |c| c.name.clone());
+            (slug.to_string(), name, n)
         })
         .collect();
     let card_total = card_counts.iter().map(|(_, _, n)| n).sum();
