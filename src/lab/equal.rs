@@ -143,7 +143,7 @@ pub fn table(matched: &[Matched]) -> String {
             );
             let _ = writeln!(
                 out,
-                "{:<12} {:>13} {:>8} {:>13} {:>8}  {:<17} {:<17}",
+                "{:<15} {:>13} {:>8} {:>13} {:>8}  {:<17} {:<17}",
                 "scheduler",
                 "reviews@d180",
                 "vs ref",
@@ -161,7 +161,7 @@ pub fn table(matched: &[Matched]) -> String {
         let span = |(lo, hi): (f64, f64)| format!("{}–{}", pct(lo), pct(hi));
         let _ = writeln!(
             out,
-            "{:<12} {:>13} {:>8} {:>13} {:>8}  {:<17} {:<17}",
+            "{:<15} {:>13} {:>8} {:>13} {:>8}  {:<17} {:<17}",
             m.scheduler,
             n(m.reviews_at_day180),
             ch(m.reviews_at_day180),
@@ -193,5 +193,48 @@ mod tests {
         assert_eq!(interpolate(&frontier, 0.70), None);
         // A single target only matches its own retention.
         assert_eq!(interpolate(&[(0.9, 700.0)], 0.91), None);
+    }
+
+    #[test]
+    fn the_table_keeps_its_columns_for_the_longest_scheduler_name() {
+        let matched_to = MatchedTo {
+            scheduler: "orbit",
+            target: None,
+            reviews_per_learner: 2000.0,
+            retention_day180: 0.9,
+            mean_retention: 0.9,
+        };
+        let row = |scheduler: &'static str| Matched {
+            memory: Model::Fsrs,
+            rho: 0.5,
+            scheduler,
+            matched_to: matched_to.clone(),
+            reviews_at_day180: Some(1600.0),
+            reviews_at_mean: None,
+            day180_range: (0.8, 0.95),
+            mean_range: (0.8, 0.95),
+        };
+        let text = table(&[row("paperdeck-cards"), row("sm2")]);
+        // Where each row's first number ends: the same column in every row, header included.
+        let ends: Vec<usize> = text
+            .lines()
+            .filter(|l| {
+                l.starts_with("paperdeck-cards")
+                    || l.starts_with("sm2")
+                    || l.starts_with("scheduler")
+            })
+            .map(|l| {
+                let cols: Vec<char> = l.chars().collect();
+                let first_gap = cols.iter().position(|c| *c == ' ').unwrap_or(0);
+                let start = first_gap
+                    + cols[first_gap..]
+                        .iter()
+                        .position(|c| *c != ' ')
+                        .unwrap_or(0);
+                start + cols[start..].iter().position(|c| *c == ' ').unwrap_or(0)
+            })
+            .collect();
+        assert_eq!(ends.len(), 3, "{text}");
+        assert!(ends.iter().all(|e| *e == ends[0]), "{ends:?}\n{text}");
     }
 }

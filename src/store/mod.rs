@@ -154,6 +154,19 @@ const SQLITE_PRAGMAS: [&str; 6] = [
     "PRAGMA cache_size = -4096",
 ];
 
+/// One connection to the SQLite file with the pools' settings, opened and closed before the
+/// pools: a file that is not a database (or that SQLite cannot open) fails here at once with
+/// SQLite's own words, where the pool would retry until its 30-second wait ran out and then
+/// report only that it timed out.
+async fn probe_sqlite(options: &AnyConnectOptions) -> sqlx::Result<()> {
+    use sqlx::Connection;
+    let mut conn = sqlx::AnyConnection::connect_with(options).await?;
+    for pragma in SQLITE_PRAGMAS {
+        sqlx::query(pragma).execute(&mut conn).await?;
+    }
+    conn.close().await
+}
+
 /// Makes the database reachable before the pools open: SQLite's file created private, a missing
 /// PostgreSQL database created. Returns the name messages give it (never a password).
 async fn prepare(backend: Backend, url: &str) -> Result<String, OpenError> {
@@ -248,6 +261,9 @@ impl Db {
             file: file.clone(),
             source,
         };
+        if backend == Backend::Sqlite {
+            probe_sqlite(&options).await.map_err(open_error)?;
+        }
         let (write_max, read_max) = backend.pool_sizes();
         let write = backend
             .pool_options(write_max, 0)

@@ -36,6 +36,9 @@ fn a_database_that_cannot_be_opened_stops_the_server_with_a_clear_message() {
     assert!(!out.ok);
     let err = out.stderr;
     assert!(err.contains("junk.db"), "{err}");
+    // SQLite's own reason, not the pool's "timed out" after half a minute of retries.
+    assert!(err.contains("file is not a database"), "{err}");
+    assert!(!err.contains("timed out"), "{err}");
     assert!(!err.contains("panicked"), "{err}");
 }
 
