@@ -362,8 +362,9 @@ fn spelling(content: &Content, entries: &Names, out: &mut Vec<LintIssue>) {
     names.sort_by_key(|(n, _)| std::cmp::Reverse(crate::text::normalize::fold(n).len()));
     for (place, text) in texts(content) {
         let mut taken: Vec<(usize, usize)> = Vec::new();
+        let hay = names::Haystack::new(&text);
         for (name, entry) in &names {
-            for (s, e) in names::find_all_loose(&text, name) {
+            for (s, e) in hay.find_all(name) {
                 if taken.iter().any(|(a, b)| s < *b && *a < e) {
                     continue;
                 }

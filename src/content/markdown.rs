@@ -8,7 +8,7 @@
 //! button. The first mention of each in every section is a `<span class="term">` with an id, so
 //! "回到原文" can point at the very words, and every paragraph has an id too.
 
-use super::names::find_all_loose;
+use super::names::Haystack;
 use pulldown_cmark::{html, CowStr, Event, Options, Parser, Tag, TagEnd};
 use std::collections::HashSet;
 
@@ -106,6 +106,7 @@ fn mentions(text: &str, page: &PageNotes<'_>) -> Vec<(usize, usize, usize)> {
     // so a text with any keeps every name).
     let lower = text.to_lowercase();
     let full_width = text.chars().any(|c| ('\u{ff01}'..='\u{ff5e}').contains(&c));
+    let hay = Haystack::new(text);
     let mut all: Vec<(usize, usize, usize)> = Vec::new();
     for (i, n) in page.notes.iter().enumerate() {
         for (name, first) in n.names.iter().zip(&page.firsts[i]) {
@@ -115,7 +116,7 @@ fn mentions(text: &str, page: &PageNotes<'_>) -> Vec<(usize, usize, usize)> {
             if !full_width && !lower.contains(first) {
                 continue;
             }
-            for (s, e) in find_all_loose(text, name) {
+            for (s, e) in hay.find_all(name) {
                 let mut after = text[e..].chars();
                 let longer =
                     after.next() == Some('.') && after.next().is_some_and(|c| c.is_ascii_digit());

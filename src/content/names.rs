@@ -238,55 +238,88 @@ pub fn mentions(text: &str, name: &str) -> bool {
     find_loose(text, name).is_some()
 }
 
-/// Where `name` occurs in `text` when case, spaces and hyphens are ignored, as byte ranges of
-/// `text`, whole words only at Latin edges.
-pub fn find_all_loose(text: &str, name: &str) -> Vec<(usize, usize)> {
-    let pat: Vec<char> = fold(name).chars().collect();
-    if pat.is_empty() {
-        return Vec::new();
+/// A text prepared for [`Haystack::find_all`]: its characters with their byte offsets, each
+/// also folded once (full-width to ASCII, lower case). Searching one text for many names
+/// (the glossary links, the spelling lint) folds it once instead of once per name, which was
+/// most of a start-up in the test build.
+pub struct Haystack<'a> {
+    text: &'a str,
+    chars: Vec<(usize, char)>,
+    lowered: Vec<char>,
+}
+
+impl<'a> Haystack<'a> {
+    pub fn new(text: &'a str) -> Haystack<'a> {
+        let chars: Vec<(usize, char)> = text.char_indices().collect();
+        let lowered = chars.iter().map(|&(_, c)| fold_char(c)).collect();
+        Haystack {
+            text,
+            chars,
+            lowered,
+        }
     }
-    let chars: Vec<(usize, char)> = text.char_indices().collect();
-    let lower = |c: char| {
-        let c = match c {
-            '\u{ff01}'..='\u{ff5e}' => char::from_u32(c as u32 - 0xfee0).unwrap_or(c),
-            _ => c,
+
+    /// Where `name` occurs when case, spaces and hyphens are ignored, as byte ranges of the
+    /// text, whole words only at Latin edges.
+    pub fn find_all(&self, name: &str) -> Vec<(usize, usize)> {
+        let pat: Vec<char> = fold(name).chars().collect();
+        let (chars, lowered) = (&self.chars, &self.lowered);
+        let (Some(&first), Some(&last)) = (pat.first(), pat.last()) else {
+            return Vec::new();
         };
-        c.to_lowercase().next().unwrap_or(c)
-    };
-    let mut out = Vec::new();
-    let mut i = 0;
-    while i < chars.len() {
-        let mut j = i;
-        let mut k = 0;
-        while k < pat.len() && j < chars.len() {
-            let c = chars[j].1;
-            if k > 0 && (c == ' ' || c == '-' || c == '\u{3000}') {
+        let mut out = Vec::new();
+        let mut i = 0;
+        while i < chars.len() {
+            if lowered[i] != first {
+                i += 1;
+                continue;
+            }
+            let mut j = i;
+            let mut k = 0;
+            while k < pat.len() && j < chars.len() {
+                let c = chars[j].1;
+                if k > 0 && (c == ' ' || c == '-' || c == '\u{3000}') {
+                    j += 1;
+                    continue;
+                }
+                if lowered[j] != pat[k] {
+                    break;
+                }
                 j += 1;
-                continue;
+                k += 1;
             }
-            if lower(c) != pat[k] {
-                break;
+            if k == pat.len() {
+                let before_ok = i == 0
+                    || !(chars[i - 1].1.is_ascii_alphanumeric() && first.is_ascii_alphanumeric());
+                let after_ok = j >= chars.len()
+                    || !(chars[j].1.is_ascii_alphanumeric() && last.is_ascii_alphanumeric());
+                if before_ok && after_ok {
+                    let start = chars[i].0;
+                    let end = chars.get(j).map_or(self.text.len(), |c| c.0);
+                    out.push((start, end));
+                    i = j;
+                    continue;
+                }
             }
-            j += 1;
-            k += 1;
+            i += 1;
         }
-        if k == pat.len() {
-            let before_ok = i == 0
-                || !(chars[i - 1].1.is_ascii_alphanumeric() && pat[0].is_ascii_alphanumeric());
-            let after_ok = j >= chars.len()
-                || !(chars[j].1.is_ascii_alphanumeric()
-                    && pat[pat.len() - 1].is_ascii_alphanumeric());
-            if before_ok && after_ok {
-                let start = chars[i].0;
-                let end = chars.get(j).map_or(text.len(), |c| c.0);
-                out.push((start, end));
-                i = j;
-                continue;
-            }
-        }
-        i += 1;
+        out
     }
-    out
+}
+
+/// One character as the loose search compares it: full-width forms as ASCII, lower case.
+fn fold_char(c: char) -> char {
+    let c = match c {
+        '\u{ff01}'..='\u{ff5e}' => char::from_u32(c as u32 - 0xfee0).unwrap_or(c),
+        _ => c,
+    };
+    c.to_lowercase().next().unwrap_or(c)
+}
+
+/// Where `name` occurs in `text` when case, spaces and hyphens are ignored, as byte ranges of
+/// `text`, whole words only at Latin edges. For many names in one text, [`Haystack`].
+pub fn find_all_loose(text: &str, name: &str) -> Vec<(usize, usize)> {
+    Haystack::new(text).find_all(name)
 }
 
 fn find_loose(text: &str, name: &str) -> Option<(usize, usize)> {

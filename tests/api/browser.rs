@@ -479,7 +479,7 @@ async fn learner_journey(s: &mut Session, username: &str) {
 
 #[tokio::test]
 async fn a_learner_goes_through_paperdeck_in_a_real_browser() {
-    let _turn = common::process::ONE_PROCESS_TEST_AT_A_TIME.lock().await;
+    let _turn = common::process::ONE_BROWSER_TEST_AT_A_TIME.lock().await;
     let Some((dir, shots, server, _driver, driver_port)) = serve_and_drive().await else {
         return;
     };
@@ -878,7 +878,7 @@ pub(crate) async fn text_of(c: &Client, css: &str) -> String {
 
 #[tokio::test]
 async fn every_page_kind_reads_well_on_a_phone_and_in_the_dark() {
-    let _turn = common::process::ONE_PROCESS_TEST_AT_A_TIME.lock().await;
+    let _turn = common::process::ONE_BROWSER_TEST_AT_A_TIME.lock().await;
     let Some(driver) = chromedriver() else {
         return;
     };
@@ -1252,7 +1252,7 @@ async fn in_page_feedback(s: &Session, id: &str) -> String {
 
 #[tokio::test]
 async fn in_page_questions_work_with_and_without_javascript_and_notes_open_by_keyboard() {
-    let _turn = common::process::ONE_PROCESS_TEST_AT_A_TIME.lock().await;
+    let _turn = common::process::ONE_BROWSER_TEST_AT_A_TIME.lock().await;
     let Some((dir, shots, server, _driver, driver_port)) = serve_and_drive().await else {
         return;
     };

@@ -522,7 +522,7 @@ enum Pass {
 
 /// Replays `pass` as a new learner at each size of `sizes` (label, width, height, phone, user).
 async fn replay(pass: Pass, sizes: &[(&'static str, u32, u32, bool, &'static str)]) {
-    let _turn = common::process::ONE_PROCESS_TEST_AT_A_TIME.lock().await;
+    let _turn = common::process::ONE_BROWSER_TEST_AT_A_TIME.lock().await;
     let env = [("PAPERDECK_CACHE_TTL_SECS", "0")];
     let Some((dir, shots, server, _driver, driver_port)) = serve_and_drive_with(&env).await else {
         return;

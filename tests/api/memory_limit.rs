@@ -20,7 +20,9 @@ const LIMIT_KIB: u64 = 1024 * 1024;
 
 #[tokio::test]
 async fn h1_the_optimiser_on_a_20000_review_concept_fits_a_small_memory_limit() {
-    let _turn = common::process::ONE_PROCESS_TEST_AT_A_TIME.lock().await;
+    let _turn = common::process::ONE_SERVER_KILLING_TEST_AT_A_TIME
+        .lock()
+        .await;
     let dir = tempfile::tempdir().expect("tempdir");
     let mut server = ServerProcess::new(&server_binary(), dir.path());
     server.memory_limit_kib = Some(LIMIT_KIB);

@@ -37,7 +37,9 @@ async fn status(http: &reqwest::Client, url: String) -> Option<(u16, String)> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn instances_ride_out_a_postgresql_restart() {
-    let _turn = common::process::ONE_PROCESS_TEST_AT_A_TIME.lock().await;
+    let _turn = common::process::ONE_SERVER_KILLING_TEST_AT_A_TIME
+        .lock()
+        .await;
     let cluster = PgCluster::init();
     cluster.start();
     let db_url = cluster.url("paperdeck_restart");

@@ -224,8 +224,17 @@ impl Drop for ServerProcess {
     }
 }
 
-/// The tests that run server binaries as processes (browser, SIGKILL, memory limit, PostgreSQL
-/// restart) share one test binary with the in-process HTTP tests. Each of them loads the
-/// machine for a minute or more and waits on its pages by the clock, so they take turns with
-/// each other and overlap only with the lighter in-process tests.
-pub static ONE_PROCESS_TEST_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+/// The tests that run server binaries as processes share one test binary with the in-process
+/// HTTP tests. Each loads the machine for a minute or more, so tests of one kind take turns:
+/// the browser tests (Chromium, waiting on its pages by the clock) through this lock, the tests
+/// that kill, restart or limit a server (SIGKILL, memory limit, PostgreSQL restart) through
+/// [`ONE_SERVER_KILLING_TEST_AT_A_TIME`]. One of each runs at a time: a browser test mostly
+/// waits on Chromium and a killing test mostly on starts and sleeps, so the two overlap well,
+/// where one chain of both kinds was the longest part of `cargo test` (issue 23 §4). The test
+/// binaries run with four test threads (`.cargo/config.toml`), so that the two waiting on
+/// their turns leave threads for the in-process tests.
+pub static ONE_BROWSER_TEST_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
+/// See [`ONE_BROWSER_TEST_AT_A_TIME`].
+pub static ONE_SERVER_KILLING_TEST_AT_A_TIME: tokio::sync::Mutex<()> =
+    tokio::sync::Mutex::const_new(());
