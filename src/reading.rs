@@ -444,6 +444,7 @@ mod tests {
             },
             explanation: String::new(),
             section: section.into(),
+            prompt_html: Default::default(),
         }
     }
 

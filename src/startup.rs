@@ -20,6 +20,8 @@ pub struct AppState {
     /// The live cards, generated from the content at start; the database holds the same rows
     /// plus retired ones.
     pub cards: Arc<CardIndex>,
+    /// What every paper page shows the same to everyone, rendered once.
+    pub paper_parts: crate::web::paper_parts::AllPaperParts,
     /// The questions inside each paper page, chosen once from the content and the cards.
     pub questions: Arc<crate::reading::PageQuestions>,
     /// Every name the content knows, for grading typed answers.
@@ -155,8 +157,12 @@ impl Application {
             .with_context(|| format!("无法监听地址 (cannot listen on) {}", settings.addr))?;
         let port = listener.local_addr()?.port();
         let questions = crate::reading::PageQuestions::new(&content.papers, &cards);
+        let cards = CardIndex::new(cards);
+        let paper_parts = crate::web::paper_parts::AllPaperParts::new(&content, &cards)
+            .context("无法生成论文页面 (cannot render the paper pages)")?;
         let state = Arc::new(AppState {
-            cards: Arc::new(CardIndex::new(cards)),
+            paper_parts,
+            cards: Arc::new(cards),
             questions: Arc::new(questions),
             names: Arc::new(crate::cards::grading::NameIndex::from_content(&content)),
             content: Arc::new(content),

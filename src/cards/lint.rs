@@ -418,6 +418,7 @@ mod tests {
             },
             explanation: String::new(),
             section: "core".into(),
+            prompt_html: Default::default(),
         }
     }
 

@@ -133,14 +133,31 @@ pub struct Card {
     pub data: CardData,
     pub explanation: String,
     pub section: String,
+    /// [`Card::prompt_html`], made on first use: a paper page shows a dozen prompts on every
+    /// request, and making one was a tenth of the logged-in page's time.
+    #[serde(skip)]
+    pub prompt_html: Derived,
+}
+
+/// A value worked out from the other fields of its card, once. Two cards are equal or not by
+/// those fields alone, whether or not it has been worked out yet.
+#[derive(Debug, Clone, Default)]
+pub struct Derived(std::sync::OnceLock<String>);
+
+impl PartialEq for Derived {
+    fn eq(&self, _: &Derived) -> bool {
+        true
+    }
 }
 
 impl Card {
     /// The prompt as escaped HTML with its number-like words ("Llama 2-Chat", "PaLM-540B") kept
     /// on one line: every page shows a prompt through this, so a narrow phone column cannot
     /// break one at its hyphen.
-    pub fn prompt_html(&self) -> String {
-        crate::text::html::keep_numbers_whole(&self.prompt)
+    pub fn prompt_html(&self) -> &str {
+        self.prompt_html
+            .0
+            .get_or_init(|| crate::text::html::keep_numbers_whole(&self.prompt))
     }
 
     /// A hash of everything shown, so a sync can tell an edited card from an unchanged one.
@@ -330,6 +347,7 @@ impl FactCards<'_> {
             data,
             explanation: self.fact.why.clone(),
             section: self.fact.section.clone(),
+            prompt_html: Derived::default(),
         }
     }
 

@@ -102,18 +102,16 @@ pub struct Rendered {
 /// by `.` and a digit is part of a longer one ("GPT-3" in "GPT-3.5"). Returns (start, end, note).
 fn mentions(text: &str, page: &PageNotes<'_>) -> Vec<(usize, usize, usize)> {
     // A quick test before the full search, which is slow when run for every name: a name whose
-    // first letter the text lacks cannot be in it (full-width letters are folded by the search,
-    // so a text with any keeps every name).
-    let lower = text.to_lowercase();
-    let full_width = text.chars().any(|c| ('\u{ff01}'..='\u{ff5e}').contains(&c));
+    // folded first letter the folded text lacks cannot be in it.
     let hay = Haystack::new(text);
+    let present: HashSet<char> = hay.folded().iter().copied().collect();
     let mut all: Vec<(usize, usize, usize)> = Vec::new();
     for (i, n) in page.notes.iter().enumerate() {
         for (name, first) in n.names.iter().zip(&page.firsts[i]) {
             let Some(first) = *first else {
                 continue;
             };
-            if !full_width && !lower.contains(first) {
+            if !present.contains(&first) {
                 continue;
             }
             for (s, e) in hay.find_all(name) {

@@ -259,6 +259,11 @@ impl<'a> Haystack<'a> {
         }
     }
 
+    /// The text's characters as the search compares them (full-width to ASCII, lower case).
+    pub fn folded(&self) -> &[char] {
+        &self.lowered
+    }
+
     /// Where `name` occurs when case, spaces and hyphens are ignored, as byte ranges of the
     /// text, whole words only at Latin edges.
     pub fn find_all(&self, name: &str) -> Vec<(usize, usize)> {

@@ -217,6 +217,7 @@ mod tests {
             data,
             explanation: String::new(),
             section: String::new(),
+            prompt_html: Default::default(),
         }
     }
 

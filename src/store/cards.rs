@@ -102,6 +102,7 @@ fn card_from_row(r: &crate::store::DbRow) -> Option<Card> {
         data,
         explanation: r.try_get(6).ok()?,
         section: r.try_get(7).ok()?,
+        prompt_html: Default::default(),
     })
 }
 

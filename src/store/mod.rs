@@ -161,10 +161,16 @@ const SQLITE_PRAGMAS: [&str; 6] = [
 async fn probe_sqlite(options: &AnyConnectOptions) -> sqlx::Result<()> {
     use sqlx::Connection;
     let mut conn = sqlx::AnyConnection::connect_with(options).await?;
-    for pragma in SQLITE_PRAGMAS {
-        sqlx::query(pragma).execute(&mut conn).await?;
-    }
+    apply_sqlite_pragmas(&mut conn).await?;
     conn.close().await
+}
+
+/// Gives one SQLite connection the pools' settings ([`SQLITE_PRAGMAS`]).
+async fn apply_sqlite_pragmas(conn: &mut sqlx::AnyConnection) -> sqlx::Result<()> {
+    for pragma in SQLITE_PRAGMAS {
+        sqlx::query(pragma).execute(&mut *conn).await?;
+    }
+    Ok(())
 }
 
 /// Makes the database reachable before the pools open: SQLite's file created private, a missing
@@ -213,14 +219,9 @@ impl Backend {
         match self {
             // sqlx's default wait (30 s): SQLite's one write connection may have a queue
             // under load, and waiting for it is not an outage.
-            Backend::Sqlite => p.after_connect(|conn, _| {
-                Box::pin(async move {
-                    for pragma in SQLITE_PRAGMAS {
-                        sqlx::query(pragma).execute(&mut *conn).await?;
-                    }
-                    Ok(())
-                })
-            }),
+            Backend::Sqlite => {
+                p.after_connect(|conn, _| Box::pin(async move { apply_sqlite_pragmas(conn).await }))
+            }
             // A request waits this long for a connection before it gets the "database
             // unavailable" page, rather than hanging while the server is down (a refused
             // connection is retried until then).

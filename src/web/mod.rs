@@ -20,6 +20,7 @@ pub mod export;
 pub mod extract;
 pub mod guard;
 pub mod pages;
+pub mod paper_parts;
 pub mod progress;
 pub mod quiz;
 pub mod reading;

@@ -231,13 +231,8 @@ pub struct ConceptLink<'a> {
 struct PaperPage<'a> {
     nav: Nav,
     paper: &'a Paper,
-    concepts: Vec<ConceptLink<'a>>,
-    around: Neighbours<'a, Paper>,
-    position: usize,
-    total: usize,
-    /// Quiz cards of this paper, per concept: (slug, name, count).
-    card_counts: Vec<(String, String, usize)>,
-    card_total: usize,
+    /// What is the same for every reader, rendered once.
+    parts: &'a super::paper_parts::PaperParts,
     /// `None` when nobody is logged in.
     read: Option<bool>,
     just_read: bool,
@@ -256,7 +251,6 @@ async fn paper_show(
     q: web::Query<super::reading::PaperQuery>,
 ) -> Page {
     let (visitor, fill) = shared_or_return!(req, state);
-    let content = &state.content;
     let idx = paper.index();
     let paper: &Paper = &paper;
     // From her cached data (checked against her data version on a shared database), not a
@@ -269,24 +263,10 @@ async fn paper_show(
     let read = snap
         .as_ref()
         .map(|s| s.data.papers_read.contains(&paper.slug));
-    let card_counts: Vec<(String, String, usize)> = state
-        .cards
-        .counts_for_paper(&paper.slug)
-        .map(|(slug, n)| {
-            let name = content
-                .concept(slug)
-                .map_or_else(|| slug.to_string(), |c| c.name.clone());
-            (slug.to_string(), name, n)
-        })
-        .collect();
-    let card_total = card_counts.iter().map(|(_, _, n)| n).sum();
-    let concepts = concept_links(
-        &state,
-        paper
-            .concepts
-            .iter()
-            .chain(paper.terms.iter().map(|t| &t.concept)),
-    );
+    let parts = state
+        .paper_parts
+        .get(idx)
+        .ok_or_else(|| anyhow::anyhow!("no fixed parts for paper {idx}"))?;
     let held_back = match &snap {
         Some(snap) if read == Some(true) => held_back(snap, paper),
         _ => None,
@@ -295,12 +275,7 @@ async fn paper_show(
         held_back,
         nav: visitor.nav("papers"),
         paper,
-        concepts,
-        around: Neighbours::of(&content.papers, idx),
-        position: idx + 1,
-        total: content.papers.len(),
-        card_counts,
-        card_total,
+        parts,
         just_read: read == Some(true) && q.read == Some(1),
         read,
         reading: super::reading::page_reading(&state, &visitor, snap.as_ref(), paper, &q).await?,
@@ -330,25 +305,6 @@ fn held_back(
         .count();
     let what = format!("{} 的 {waiting} 个概念", paper.short);
     super::quiz::HeldBack::of(&snap.plan(), what, waiting).filter(|_| waiting > 0)
-}
-
-fn concept_links<'a>(
-    state: &'a AppState,
-    slugs: impl Iterator<Item = &'a String>,
-) -> Vec<ConceptLink<'a>> {
-    let mut out: Vec<ConceptLink<'a>> = Vec::new();
-    for s in slugs {
-        if out.iter().any(|c| c.slug == s) {
-            continue;
-        }
-        if let Some(c) = state.content.concept(s) {
-            out.push(ConceptLink {
-                slug: &c.slug,
-                name: &c.name,
-            });
-        }
-    }
-    out
 }
 
 impl PaperPage<'_> {
