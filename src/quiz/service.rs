@@ -35,8 +35,8 @@ pub struct Ctx<'a> {
 pub struct Snapshot {
     pub prefs: Prefs,
     /// Only concepts that still have cards: content may have changed since they were unlocked.
-    pub states: Vec<ConceptState>,
-    pub today: Vec<scheduler::TodayReview>,
+    pub states: Arc<[ConceptState]>,
+    pub today: Arc<[scheduler::TodayReview]>,
     pub now: i64,
     /// The cached entry the snapshot came from (papers read, when she last saw each card).
     pub data: Arc<LearnerData>,
@@ -75,14 +75,19 @@ async fn learner_data(
 pub async fn snapshot(ctx: &Ctx<'_>, learner: i64) -> Result<Snapshot, QuizError> {
     let now = ctx.clock.now();
     let data = learner_data(ctx, learner, now).await?;
-    Ok(Snapshot {
-        prefs: data.prefs.clone(),
-        states: data
+    let has_cards = |s: &ConceptState| ctx.cards.has_concept(&s.concept);
+    let states = match data.states.iter().all(has_cards) {
+        true => data.states.clone(),
+        false => data
             .states
             .iter()
-            .filter(|s| ctx.cards.has_concept(&s.concept))
+            .filter(|s| has_cards(s))
             .cloned()
             .collect(),
+    };
+    Ok(Snapshot {
+        prefs: data.prefs.clone(),
+        states,
         today: data.today.clone(),
         now,
         data,

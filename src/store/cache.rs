@@ -65,10 +65,12 @@ pub struct LearnerData {
     /// Her `data_version` read before this entry's data (see the module doc).
     version: i64,
     pub prefs: Prefs,
-    pub states: Vec<ConceptState>,
+    /// Shared with every page's snapshot of this entry, which copied them before (a tenth of
+    /// a logged-in paper page's time).
+    pub states: Arc<[ConceptState]>,
     /// The learner day `today` belongs to.
     pub day: i64,
-    pub today: Vec<TodayReview>,
+    pub today: Arc<[TodayReview]>,
     /// Slugs of the papers she has marked read.
     pub papers_read: Vec<String>,
     /// Those she marked read in the last [`card_pick::INTRO_DAYS`] learner days, oldest first:
@@ -143,12 +145,12 @@ impl LearnerData {
         (card, memory): (&str, CardMemory),
         at: i64,
     ) -> Self {
-        let mut states = self.states.clone();
+        let mut states = self.states.to_vec();
         match states.iter_mut().find(|s| s.concept == state.concept) {
             Some(s) => *s = state,
             None => states.push(state),
         }
-        let mut today = self.today.clone();
+        let mut today = self.today.to_vec();
         if self.prefs.day_index(at) == self.day {
             today.push(review);
         }
@@ -162,9 +164,9 @@ impl LearnerData {
             loaded: self.loaded,
             version: self.version + 1,
             prefs: self.prefs.clone(),
-            states,
+            states: states.into(),
             day: self.day,
-            today,
+            today: today.into(),
             papers_read: self.papers_read.clone(),
             read_recently: self.read_recently.clone(),
             reached: self.reached.clone(),
@@ -202,9 +204,9 @@ async fn load(db: &Db, id: i64, now: i64) -> sqlx::Result<Option<LearnerData>> {
         loaded: Instant::now(),
         version,
         prefs,
-        states,
+        states: states.into(),
         day,
-        today,
+        today: today.into(),
         papers_read,
         read_recently,
         reached,
@@ -495,7 +497,7 @@ mod tests {
             states: (0..states)
                 .map(|i| ConceptState::new(&format!("c{i}"), 0))
                 .collect(),
-            today: Vec::new(),
+            today: Arc::from([]),
             papers_read: Vec::new(),
             read_recently: Vec::new(),
             reached: Vec::new(),

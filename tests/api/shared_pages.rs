@@ -178,3 +178,57 @@ async fn the_log_in_form_still_makes_its_token_and_only_there() {
         .await;
     assert_eq!(refused.status, 403);
 }
+
+/// The text from `start` through the first `end` after it.
+fn span<'a>(body: &'a str, start: &str, end: &str) -> Option<&'a str> {
+    let from = body.find(start)?;
+    let len = body[from..].find(end)? + end.len();
+    Some(&body[from..from + len])
+}
+
+/// What a paper page shows the same to every reader is rendered once at start
+/// (`web::paper_parts`): her page carries exactly the logged-out page's header, key figures,
+/// terms, discussion questions, card counts and links to the neighbours, on every paper.
+#[tokio::test]
+async fn her_paper_pages_carry_the_same_fixed_parts_as_the_logged_out_ones() {
+    let app = spawn_app().await;
+    let anonymous = app.other_browser();
+    assert_eq!(app.signup("reader", PW).await.status, 303);
+    let index = anonymous.get("/papers").await;
+    let mut slugs: Vec<&str> = index
+        .body
+        .split("href=\"/papers/")
+        .skip(1)
+        .filter_map(|s| s.split('"').next())
+        .collect();
+    slugs.dedup();
+    assert_eq!(slugs.len(), 10, "{slugs:?}");
+    let parts = [
+        ("<article class=\"paper\">", "</nav>"),
+        ("<table class=\"figures\"", "</table>"),
+        ("<dl class=\"terms\">", "</dl>"),
+        ("<aside class=\"discussion\"", "</aside>"),
+        ("这篇论文有 <strong>", "</p>"),
+        ("<nav class=\"prevnext\"", "</nav>"),
+    ];
+    let mut discussions = 0;
+    for slug in slugs {
+        let path = format!("/papers/{slug}");
+        let (theirs, hers) = (anonymous.get(&path).await, app.get(&path).await);
+        assert_eq!((theirs.status, hers.status), (200, 200), "{path}");
+        hers.assert_has("reader");
+        for (start, end) in parts {
+            let shown = span(&theirs.body, start, end);
+            assert_eq!(shown, span(&hers.body, start, end), "{path}: {start}");
+            match shown {
+                Some(_) if start.contains("discussion") => discussions += 1,
+                Some(_) => {}
+                None => assert!(start.contains("discussion"), "{path} lacks {start}"),
+            }
+        }
+    }
+    assert!(
+        discussions > 0,
+        "no paper page showed its discussion questions"
+    );
+}
