@@ -218,17 +218,6 @@ async fn page_check<'a>(
         .and_then(|s| s.states.iter().find(|s| s.concept == card.concept))
         .map_or(0, |s| s.version);
     let who = learner.unwrap_or(0);
-    let (token, shown_at) = match learner {
-        Some(l) => {
-            let parts = question_parts(l, (&card.concept, &card.id), version, Mode::Practice);
-            let token = state
-                .signer
-                .sign(ANSWER_TOKEN, &parts.each_ref().map(String::as_str));
-            let shown = shown_at_field(state, l, &token, state.clock.now_ms());
-            (token, shown)
-        }
-        None => (String::new(), String::new()),
-    };
     // Keyed with the server secret like the quiz's own seed: the option order must not
     // be computable from public inputs (security review L1).
     let mac = state.signer.sign(
@@ -260,6 +249,19 @@ async fn page_check<'a>(
         Some(a) => marks(card, &options, a),
         None => Vec::new(),
     });
+    // Only a question shown as a form carries a token and the time it was shown: one she has
+    // answered shows her answer instead, so it is spared two of its three signatures.
+    let (token, shown_at) = match learner.filter(|_| locked.is_none()) {
+        Some(l) => {
+            let parts = question_parts(l, (&card.concept, &card.id), version, Mode::Practice);
+            let token = state
+                .signer
+                .sign(ANSWER_TOKEN, &parts.each_ref().map(String::as_str));
+            let shown = shown_at_field(state, l, &token, state.clock.now_ms());
+            (token, shown)
+        }
+        None => (String::new(), String::new()),
+    };
     Ok(Check {
         card,
         concept_name: concept_name(state, &card.concept),
