@@ -448,19 +448,52 @@ impl Cache {
 pub struct PerVersion<T> {
     /// Learner → (version, day, value).
     entries: Mutex<HashMap<i64, Versioned<T>>>,
+    /// One computation at a time per stripe of learners ([`PerVersion::get_or_compute`]).
+    computing: [tokio::sync::Mutex<()>; COMPUTE_STRIPES],
 }
 
 type Versioned<T> = (i64, i64, Arc<T>);
+
+/// Learners whose values may be computed at the same time, at most (by learner id modulo this).
+const COMPUTE_STRIPES: usize = 16;
 
 impl<T> Default for PerVersion<T> {
     fn default() -> Self {
         PerVersion {
             entries: Mutex::default(),
+            computing: std::array::from_fn(|_| tokio::sync::Mutex::new(())),
         }
     }
 }
 
 impl<T> PerVersion<T> {
+    /// The value for `learner` at `version` on `day`, computed by `compute` when it is not kept.
+    /// Requests that miss together wait for the first one's result: 32 requests of the
+    /// 40,000-answer learner each read her whole log at once, held the read connections for
+    /// seconds, and every other learner's pages waited for them (scale bench, 2026-12-07).
+    pub async fn get_or_compute<E, F>(
+        &self,
+        learner: i64,
+        version: i64,
+        day: i64,
+        compute: impl FnOnce() -> F,
+    ) -> Result<Arc<T>, E>
+    where
+        F: std::future::Future<Output = Result<T, E>>,
+    {
+        if let Some(value) = self.get(learner, version, day) {
+            return Ok(value);
+        }
+        let stripe = learner.rem_euclid(COMPUTE_STRIPES as i64) as usize;
+        let _turn = self.computing[stripe].lock().await;
+        if let Some(value) = self.get(learner, version, day) {
+            return Ok(value);
+        }
+        let value = Arc::new(compute().await?);
+        self.put(learner, version, day, value.clone());
+        Ok(value)
+    }
+
     /// The value computed for `learner` at `version` on `day`, if it is the one kept.
     pub fn get(&self, learner: i64, version: i64, day: i64) -> Option<Arc<T>> {
         let m = self.entries.lock().ok()?;
@@ -566,6 +599,34 @@ mod tests {
         memo.put(1, 7, 100, Arc::new("v7"));
         memo.put(1, 6, 100, Arc::new("v6 computed late"));
         assert_eq!(memo.get(1, 7, 100).as_deref(), Some(&"v7"));
+    }
+
+    /// Requests that miss together compute once: the others wait and get the first one's value.
+    #[tokio::test]
+    async fn requests_that_miss_together_compute_once() {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        let memo: PerVersion<usize> = PerVersion::default();
+        let runs = AtomicUsize::new(0);
+        let runs = &runs;
+        let compute = move || async move {
+            let n = runs.fetch_add(1, Ordering::SeqCst);
+            tokio::time::sleep(Duration::from_millis(20)).await;
+            Ok::<_, ()>(n + 100)
+        };
+        let ask = || memo.get_or_compute(1, 5, 100, compute);
+        let got = tokio::join!(ask(), ask(), ask(), ask());
+        assert_eq!(runs.load(Ordering::SeqCst), 1, "computed more than once");
+        for v in [got.0, got.1, got.2, got.3] {
+            assert_eq!(v.as_deref(), Ok(&100));
+        }
+        // Another version (a write of hers) computes again; an error is passed on, not kept.
+        let again = memo.get_or_compute(1, 6, 100, compute).await;
+        assert_eq!(again.as_deref(), Ok(&101));
+        let failed = memo
+            .get_or_compute(1, 7, 100, || async { Err::<usize, _>("database") })
+            .await;
+        assert_eq!(failed, Err("database"));
+        assert!(memo.get(1, 7, 100).is_none());
     }
 
     #[test]

@@ -245,15 +245,13 @@ async fn show(state: web::Data<AppState>, LoggedIn { learner, visitor }: LoggedI
     // The snapshot's version was checked for this request (see store::cache): what was computed
     // at it is what her data gives now. States are part of the data, so `levels` is too.
     let (version, day) = (snap.data.version(), prefs.day_index(now));
-    let log = match state.progress.get(learner.id, version, day) {
-        Some(log) => log,
-        None => {
+    let log = state
+        .progress
+        .get_or_compute(learner.id, version, day, || async {
             let reviews = store::quiz::review_facts(&state.db, learner.id).await?;
-            let log = std::sync::Arc::new(FromLog::compute(&reviews, states, prefs, now));
-            state.progress.put(learner.id, version, day, log.clone());
-            log
-        }
-    };
+            Ok::<_, sqlx::Error>(FromLog::compute(&reviews, states, prefs, now))
+        })
+        .await?;
     // The cached snapshot already holds them: no second query.
     let read = &snap.data.papers_read;
 
