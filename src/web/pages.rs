@@ -206,13 +206,13 @@ async fn timeline(state: web::Data<AppState>, req: HttpRequest) -> Page {
 }
 
 /// The items before and after one in a list, for a page's previous and next links.
-struct Neighbours<'a, T> {
-    prev: Option<&'a T>,
-    next: Option<&'a T>,
+pub(super) struct Neighbours<'a, T> {
+    pub(super) prev: Option<&'a T>,
+    pub(super) next: Option<&'a T>,
 }
 
 impl<'a, T> Neighbours<'a, T> {
-    fn of(items: &'a [T], idx: usize) -> Neighbours<'a, T> {
+    pub(super) fn of(items: &'a [T], idx: usize) -> Neighbours<'a, T> {
         Neighbours {
             prev: idx.checked_sub(1).and_then(|i| items.get(i)),
             next: items.get(idx + 1),

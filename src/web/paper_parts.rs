@@ -3,7 +3,7 @@
 //! start. A logged-in paper page is rendered for her on every request; before, it escaped and
 //! laid out these parts every time as well, the largest share of its rendering.
 
-use super::pages::ConceptLink;
+use super::pages::{ConceptLink, Neighbours};
 use crate::cards::CardIndex;
 use crate::content::{Content, Paper};
 use askama::Template;
@@ -51,8 +51,7 @@ struct Fixed<'a> {
     part: Part,
     paper: &'a Paper,
     concepts: Vec<ConceptLink<'a>>,
-    prev: Option<&'a Paper>,
-    next: Option<&'a Paper>,
+    around: Neighbours<'a, Paper>,
     position: usize,
     total: usize,
     /// Quiz cards of this paper, per concept: (slug, name, count).
@@ -81,8 +80,7 @@ impl PaperParts {
                     .iter()
                     .chain(paper.terms.iter().map(|t| &t.concept)),
             ),
-            prev: index.checked_sub(1).and_then(|i| papers.get(i)),
-            next: papers.get(index + 1),
+            around: Neighbours::of(papers, index),
             position: index + 1,
             total: papers.len(),
             card_total: card_counts.iter().map(|(_, _, n)| n).sum(),
