@@ -30,7 +30,7 @@ PGDB=pd_bench_$$
 
 if ! command -v wrk >/dev/null; then
   echo "installing wrk"
-  apt-get update -qq && apt-get install -y -qq wrk >/dev/null
+  apt-get -o DPkg::Lock::Timeout=600 update -qq && apt-get -o DPkg::Lock::Timeout=600 install -y -qq wrk >/dev/null
 fi
 for tool in curl python3; do command -v $tool >/dev/null || { echo "$tool is needed"; exit 1; }; done
 

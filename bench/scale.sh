@@ -25,7 +25,7 @@ CAP=40000
 # PostgreSQL needs the key every instance shares; one for this run.
 export PAPERDECK_SECRET_KEY=${PAPERDECK_SECRET_KEY:-$(head -c 48 /dev/urandom | base64 -w0)}
 
-command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }
+command -v wrk >/dev/null || { apt-get -o DPkg::Lock::Timeout=600 update -qq && apt-get -o DPkg::Lock::Timeout=600 install -y -qq wrk >/dev/null; }
 echo "== building (release)"
 cargo build --release --quiet
 BIN=${CARGO_TARGET_DIR:-target}/release/paperdeck
