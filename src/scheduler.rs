@@ -103,6 +103,16 @@ impl Prefs {
         self.new_per_day.saturating_add(raise)
     }
 
+    /// Her preferences for scheduling one concept with `cards` cards, in content whose concepts
+    /// have `mean_cards` cards on average: the desired retention moves with the concept's size
+    /// ([`concept_retention`]). Everything else is hers unchanged.
+    pub fn for_concept(&self, cards: usize, mean_cards: f32) -> Prefs {
+        Prefs {
+            desired_retention: concept_retention(self.desired_retention, cards, mean_cards),
+            ..self.clone()
+        }
+    }
+
     /// The forgetting curve's decay for these parameters.
     pub fn decay(&self) -> f32 {
         self.params
@@ -341,6 +351,33 @@ impl Plan {
             0
         }
     }
+}
+
+/// How strongly a concept's size moves its desired retention ([`concept_retention`]), chosen
+/// in the lab (issue 19; seed 1, both memory models, every ρ): 0.5 and 0.75 both lowered
+/// paperdeck's reviews at Orbit's retention in all ten cells, 0.75 by a little more; 1.5
+/// gave back most of the gain.
+pub const SIZE_WEIGHT: f32 = 0.75;
+/// Bounds of a concept's desired retention after weighting by size.
+pub const CONCEPT_RETENTION: (f32, f32) = (0.7, 0.985);
+
+/// The desired retention of a concept with `cards` cards when her target is `target` and
+/// concepts have `mean_cards` cards on average: `1 − (1 − target) · (mean_cards / cards)^w`
+/// with `w` = [`SIZE_WEIGHT`], within [`CONCEPT_RETENTION`].
+///
+/// Why: what she keeps is measured over cards, and a concept review refreshes what all of the
+/// concept's cards share, so a review of the 48-card pretraining concept is worth more than one
+/// of an 8-card concept. A concept of average size keeps her target; a larger one is reviewed
+/// before its recall falls as far (48 cards at a 90% target: 95.4%), a smaller one later
+/// (8 cards: 82.6%). Weighted by cards, the content's targets average about hers. An empty or
+/// unknown size keeps her target.
+pub fn concept_retention(target: f32, cards: usize, mean_cards: f32) -> f32 {
+    if cards == 0 || !(mean_cards.is_finite() && mean_cards > 0.0) {
+        return target;
+    }
+    let scale = (mean_cards / cards as f32).powf(SIZE_WEIGHT);
+    let (lo, hi) = CONCEPT_RETENTION;
+    (1.0 - (1.0 - target) * scale).clamp(lo, hi)
 }
 
 /// Counts what is left for today, with the daily limits applied.

@@ -260,6 +260,30 @@ impl CardIndex {
             .unwrap_or_default()
     }
 
+    /// How many cards a concept has (0 for an unknown one).
+    pub fn concept_size(&self, concept: &str) -> usize {
+        self.by_concept.get(concept).map_or(0, Vec::len)
+    }
+
+    /// The mean number of cards of a concept that has any: the size a concept keeps her own
+    /// target at ([`crate::scheduler::concept_retention`]).
+    pub fn mean_concept_size(&self) -> f32 {
+        let concepts = self.by_concept.values().filter(|v| !v.is_empty()).count();
+        if concepts == 0 {
+            return 0.0;
+        }
+        self.cards.len() as f32 / concepts as f32
+    }
+
+    /// Her preferences for scheduling `concept`, its desired retention weighted by its size.
+    pub fn prefs_for(
+        &self,
+        prefs: &crate::scheduler::Prefs,
+        concept: &str,
+    ) -> crate::scheduler::Prefs {
+        prefs.for_concept(self.concept_size(concept), self.mean_concept_size())
+    }
+
     /// Card counts per concept for one paper, by concept slug; none for a paper with no cards.
     pub fn counts_for_paper(&self, paper: &str) -> impl Iterator<Item = (&str, usize)> {
         self.paper_counts

@@ -758,7 +758,19 @@ impl ByConcept {
         } else {
             kind
         };
-        let out = scheduler::apply(before, rating, ts, &sim.prefs, &mut sim.rng).ok()?;
+        // As the quiz schedules a concept: its target weighted by its size (`CardIndex::prefs_for`).
+        // The retired rotation keeps one target for every concept, as it shipped.
+        let k = deck.cards[card].concept;
+        let prefs = match self.policy {
+            CardPolicy::CardMemory => {
+                let sizes = &self.concept_cards;
+                let concepts = sizes.iter().filter(|v| !v.is_empty()).count().max(1);
+                let mean = deck.cards.len() as f32 / concepts as f32;
+                sim.prefs.for_concept(sizes[k].len(), mean)
+            }
+            CardPolicy::Rotation => sim.prefs.clone(),
+        };
+        let out = scheduler::apply(before, rating, ts, &prefs, &mut sim.rng).ok()?;
         let out = scheduler::for_kind(before, kind, out);
         self.states[si] = before.after(&out, ts, &deck.cards[card].id);
         if self.policy == CardPolicy::Rotation {

@@ -503,7 +503,13 @@ async fn record_new(ctx: &Ctx<'_>, learner: i64, sub: Submission) -> Result<i64,
         return Err(QuizError::Stale);
     }
     let kind = sub.mode.review_kind(&before);
-    let out = apply(&before, rating, now, &prefs, kind)?;
+    let out = apply(
+        &before,
+        rating,
+        now,
+        &ctx.cards.prefs_for(&prefs, &sub.concept),
+        kind,
+    )?;
     let answer = Answer {
         learner,
         after: before.after(&out, now, &card.id),
@@ -714,7 +720,7 @@ async fn recompute(
         &review.before,
         rating,
         review.reviewed_at,
-        &prefs,
+        &ctx.cards.prefs_for(&prefs, &review.concept),
         review.kind,
     )?;
     let change = store::quiz::Regrading {

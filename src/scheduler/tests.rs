@@ -449,3 +449,56 @@ fn utc_day_index_by_arithmetic_agrees_with_the_calendar() {
         assert_eq!(fast.day_index(i64::MAX), calendar.day_index(i64::MAX));
     }
 }
+
+#[test]
+fn a_concept_with_more_cards_is_kept_at_a_higher_target() {
+    let mean = 302.0 / 18.0;
+    // Hand-worked: 1 − 0.1 · (16.78 / 48)^0.75 = 0.9546; 1 − 0.1 · (16.78 / 8)^0.75 = 0.8257.
+    let big = concept_retention(0.9, 48, mean);
+    let small = concept_retention(0.9, 8, mean);
+    assert!((big - 0.9546).abs() < 5e-4, "{big}");
+    assert!((small - 0.8257).abs() < 5e-4, "{small}");
+    // A concept of the mean size keeps her target; no size, or no mean, changes nothing.
+    assert!((concept_retention(0.9, 10, 10.0) - 0.9).abs() < 1e-6);
+    assert_eq!(concept_retention(0.9, 0, mean), 0.9);
+    assert_eq!(concept_retention(0.9, 12, 0.0), 0.9);
+    // Bounded both ways, whatever the sizes.
+    assert_eq!(concept_retention(0.97, 10_000, mean), CONCEPT_RETENTION.1);
+    assert_eq!(concept_retention(0.8, 1, 1_000.0), CONCEPT_RETENTION.0);
+}
+
+#[test]
+fn the_bigger_concept_comes_back_sooner_after_the_same_answer() {
+    let p = prefs();
+    let mean = 302.0 / 18.0;
+    let start = day_at(0, 12);
+    let state = ConceptState::new("c", start);
+    let mut rng = StdRng::seed_from_u64(7);
+    let first = apply(&state, Rating::Good, start, &p, &mut rng).expect("first");
+    let learned = state.after(&first, start, "card");
+    let later = day_at(10, 12);
+    let due = |cards: usize| {
+        let mut rng = StdRng::seed_from_u64(7);
+        apply(
+            &learned,
+            Rating::Good,
+            later,
+            &p.for_concept(cards, mean),
+            &mut rng,
+        )
+        .expect("review")
+        .scheduled_days
+    };
+    assert!(
+        due(48) < due(17),
+        "48 cards: {} days, 17: {}",
+        due(48),
+        due(17)
+    );
+    assert!(
+        due(17) < due(8),
+        "17 cards: {} days, 8: {}",
+        due(17),
+        due(8)
+    );
+}

@@ -432,8 +432,12 @@ async fn a_wrong_typed_answer_can_be_overridden_once_and_the_report_lists_it() {
         lapses: b.5,
         ..ConceptState::new(&concept, 0)
     };
+    // Scheduled as the quiz schedules the concept: her target weighted by its size.
+    let content = paperdeck::content::embedded().unwrap();
+    let cards = paperdeck::cards::generate(&content, paperdeck::cards::APP_SEED).unwrap();
+    let prefs = paperdeck::cards::CardIndex::new(cards).prefs_for(&Prefs::default(), &concept);
     let mut rng = <rand::rngs::StdRng as rand::SeedableRng>::seed_from_u64(1);
-    let right = apply(&before, Rating::Good, row.4, &Prefs::default(), &mut rng).unwrap();
+    let right = apply(&before, Rating::Good, row.4, &prefs, &mut rng).unwrap();
     // As if answered right in the same mode: extra practice never raises memory (L2).
     let kind: String =
         sqlx::query_scalar(&format!("SELECT review_kind FROM reviews WHERE id = {id}"))
