@@ -469,3 +469,81 @@ async fn a_concept_reviewed_right_takes_extra_cards_only_for_a_learner_with_low_
         );
     }
 }
+
+/// The question's form with a wrong answer, `data` being its card's: 不知道 on a fill-in, 忘了
+/// on a recall card, the other value on a true/false card, another option on a choice card.
+fn wrong_fields(q: &crate::common::quiz::Question, data: &Value) -> Vec<(String, String)> {
+    use crate::common::quiz::{set, QuestionKind};
+    let answer = |v: &str| set(&q.fields, "answer", v);
+    match q.kind {
+        QuestionKind::Fill => set(&answer(""), "give_up", "1"),
+        QuestionKind::Recall => set(&answer("不记得"), "grade", "1"),
+        QuestionKind::TrueFalse => answer(&(!data["truth"].as_bool().unwrap_or(false)).to_string()),
+        QuestionKind::Choice => {
+            let right = data["answer"].as_str().unwrap_or_default();
+            answer(q.options.iter().find(|o| o.as_str() != right).unwrap())
+        }
+    }
+}
+
+/// Issue 19, fifth sweep: a concept is scheduled at her target weighted by its number of
+/// cards (`scheduler::concept_retention`). A first answer that misses is due again within the
+/// day, kept to the minute (no fuzz), so its due time shows the target exactly: the biggest
+/// concept's and the smallest's must be what the weighted targets give, and not what her own
+/// target alone gives.
+#[tokio::test]
+async fn each_concept_is_scheduled_at_its_size_weighted_target() {
+    use paperdeck::scheduler::{apply, ConceptState, Prefs, Rating};
+    let content = paperdeck::content::embedded().unwrap();
+    let cards = paperdeck::cards::generate(&content, paperdeck::cards::APP_SEED).unwrap();
+    let index = paperdeck::cards::CardIndex::new(cards);
+    let app = new_learner("sized").await;
+    // QLoRA brings the biggest concept (pretraining, 48 cards) and LoRA (8): the two ends.
+    assert_eq!(app.mark_read("qlora").await.status, 303);
+    for concept in ["pretraining", "lora"] {
+        let page = app.get(&format!("/quiz?concept={concept}")).await;
+        let card = page
+            .input("card")
+            .unwrap_or_else(|| panic!("{}", page.body));
+        let q = crate::common::quiz::question(&page);
+        let (id, _) = app
+            .submit(&wrong_fields(&q, &app.card_data(&card).await))
+            .await;
+        let row: (i64, i64, Option<f64>, i64) = sqlx::query_as(
+            "SELECT reviewed_at, due_after_at, stability_before, rating FROM reviews WHERE id = $1",
+        )
+        .bind(id)
+        .fetch_one(&app.db().await)
+        .await
+        .unwrap();
+        let (at, due, before, rating) = row;
+        assert_eq!(
+            (before, rating),
+            (None, 1),
+            "{concept}: a first answer, missed"
+        );
+        let new = ConceptState::new(concept, 0);
+        let mut rng = <rand::rngs::StdRng as rand::SeedableRng>::seed_from_u64(1);
+        let weighted = index.prefs_for(&Prefs::default(), concept);
+        let expected = apply(&new, Rating::Again, at, &weighted, &mut rng).unwrap();
+        let plain = apply(&new, Rating::Again, at, &Prefs::default(), &mut rng).unwrap();
+        assert_eq!(expected.scheduled_days, 0, "under a day: no fuzz");
+        assert_eq!(
+            due, expected.due_at,
+            "{concept}: due at its weighted target"
+        );
+        assert_ne!(due, plain.due_at, "{concept}: not at her plain target");
+    }
+    // The bigger concept comes back sooner.
+    let due: Vec<i64> =
+        sqlx::query_scalar("SELECT due_after_at - reviewed_at FROM reviews ORDER BY id")
+            .fetch_all(&app.db().await)
+            .await
+            .unwrap();
+    assert!(
+        due[0] < due[1],
+        "pretraining {} s, LoRA {} s",
+        due[0],
+        due[1]
+    );
+}
