@@ -503,13 +503,7 @@ async fn record_new(ctx: &Ctx<'_>, learner: i64, sub: Submission) -> Result<i64,
         return Err(QuizError::Stale);
     }
     let kind = sub.mode.review_kind(&before);
-    let out = apply(
-        &before,
-        rating,
-        now,
-        &ctx.cards.prefs_for(&prefs, &sub.concept),
-        kind,
-    )?;
+    let out = apply(ctx.cards, &before, rating, now, &prefs, kind)?;
     let answer = Answer {
         learner,
         after: before.after(&out, now, &card.id),
@@ -581,16 +575,20 @@ async fn state_before(
     Ok((data.prefs.clone(), before))
 }
 
-/// The outcome of an answer of `kind`: FSRS's, held back for extra practice (which must not
-/// raise memory without spacing, L2).
+/// The outcome of an answer of `kind`: FSRS's at the concept's size-weighted target
+/// ([`CardIndex::prefs_for`]), held back for extra practice (which must not raise memory
+/// without spacing, L2). Answers and re-grades both come through here, so both schedule the
+/// concept alike.
 fn apply(
+    cards: &CardIndex,
     before: &ConceptState,
     rating: Rating,
     at: i64,
     prefs: &Prefs,
     kind: ReviewKind,
 ) -> Result<Outcome, QuizError> {
-    let out = scheduler::apply(before, rating, at, prefs, &mut StdRng::from_os_rng())
+    let prefs = cards.prefs_for(prefs, &before.concept);
+    let out = scheduler::apply(before, rating, at, &prefs, &mut StdRng::from_os_rng())
         .map_err(|e| internal(format!("fsrs: {e:?}")))?;
     Ok(scheduler::for_kind(before, kind, out))
 }
@@ -717,10 +715,11 @@ async fn recompute(
         .await?
         .ok_or_else(|| internal("learner row missing"))?;
     let out = apply(
+        ctx.cards,
         &review.before,
         rating,
         review.reviewed_at,
-        &ctx.cards.prefs_for(&prefs, &review.concept),
+        &prefs,
         review.kind,
     )?;
     let change = store::quiz::Regrading {
