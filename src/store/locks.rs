@@ -15,6 +15,10 @@ use sqlx::{Connection, Row};
 const HEAVY_SLOT: i64 = 0x7064_0001 << 32;
 const HEAVY_LEARNER: i64 = 0x7064_0002 << 32;
 
+/// How often, and how long, a learner's lock is waited for before her request is turned away.
+const RELEASE_WAITS: u32 = 5;
+const RELEASE_WAIT: std::time::Duration = std::time::Duration::from_millis(20);
+
 /// Why the shared gate did not admit a request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Taken {
@@ -24,9 +28,27 @@ pub enum Taken {
     Server,
 }
 
-/// Locks held for one heavy request; dropping it closes their connection, which releases them.
+/// Locks held for one heavy request. Dropping it unlocks them on their connection and closes
+/// it. Only closing it left the release to the server noticing the closed socket: a learner's
+/// next import, sent right after the response, could still find her lock held and get "another
+/// of yours is running" (seen once in CI, 2026-12-07).
 pub struct Held {
-    _conn: sqlx::AnyConnection,
+    conn: Option<sqlx::AnyConnection>,
+}
+
+impl Drop for Held {
+    fn drop(&mut self) {
+        let (Some(mut conn), Ok(rt)) = (self.conn.take(), tokio::runtime::Handle::try_current())
+        else {
+            return;
+        };
+        rt.spawn(async move {
+            let _ = sqlx::query("SELECT pg_advisory_unlock_all()")
+                .execute(&mut conn)
+                .await;
+            let _ = conn.close().await;
+        });
+    }
 }
 
 impl std::fmt::Debug for Held {
@@ -56,12 +78,20 @@ pub async fn try_heavy(
         return Ok(Ok(None));
     };
     let mut conn = sqlx::AnyConnection::connect_with(options).await?;
-    if !try_lock(&mut conn, HEAVY_LEARNER + learner.rem_euclid(1 << 32)).await? {
-        return Ok(Err(Taken::Learner));
+    let key = HEAVY_LEARNER + learner.rem_euclid(1 << 32);
+    // Her previous request's unlock runs just after its response: a request sent at once may
+    // arrive first. A few short waits tell that from one that is really running.
+    let mut waits = RELEASE_WAITS;
+    while !try_lock(&mut conn, key).await? {
+        if waits == 0 {
+            return Ok(Err(Taken::Learner));
+        }
+        waits -= 1;
+        tokio::time::sleep(RELEASE_WAIT).await;
     }
     for slot in 0..slots as i64 {
         if try_lock(&mut conn, HEAVY_SLOT + slot).await? {
-            return Ok(Ok(Some(Held { _conn: conn })));
+            return Ok(Ok(Some(Held { conn: Some(conn) })));
         }
     }
     Ok(Err(Taken::Server))
