@@ -355,8 +355,8 @@ impl Plan {
 
 /// How strongly a concept's size moves its desired retention ([`concept_retention`]), chosen
 /// in the lab (issue 19; seed 1, both memory models, every ρ): 0.5 and 0.75 both lowered
-/// paperdeck's reviews at Orbit's retention in all ten cells, 0.75 by a little more; 1.5
-/// gave back most of the gain.
+/// paperdeck's reviews at Orbit's retention in every cell the trial could read, 0.75 by a
+/// little more; 1.5 gave back most of the gain.
 pub const SIZE_WEIGHT: f32 = 0.75;
 /// Bounds of a concept's desired retention after weighting by size.
 pub const CONCEPT_RETENTION: (f32, f32) = (0.7, 0.985);
@@ -378,6 +378,19 @@ pub fn concept_retention(target: f32, cards: usize, mean_cards: f32) -> f32 {
     let scale = (mean_cards / cards as f32).powf(SIZE_WEIGHT);
     let (lo, hi) = CONCEPT_RETENTION;
     (1.0 - (1.0 - target) * scale).clamp(lo, hi)
+}
+
+/// The mean size of the concepts that have cards, from each concept's card count: the size at
+/// which [`concept_retention`] keeps her own target. 0 when no concept has a card.
+pub fn mean_concept_size(sizes: impl IntoIterator<Item = usize>) -> f32 {
+    let (cards, concepts) = sizes
+        .into_iter()
+        .filter(|n| *n > 0)
+        .fold((0usize, 0usize), |(c, k), n| (c + n, k + 1));
+    if concepts == 0 {
+        return 0.0;
+    }
+    cards as f32 / concepts as f32
 }
 
 /// Counts what is left for today, with the daily limits applied.

@@ -221,6 +221,8 @@ pub struct CardIndex {
     by_concept: BTreeMap<String, Vec<usize>>,
     /// Per paper, its card count per concept: the paper page shows it on every request.
     paper_counts: std::collections::HashMap<String, BTreeMap<String, usize>>,
+    /// [`crate::scheduler::mean_concept_size`] of the content, once: every answer weighs by it.
+    mean_concept_size: f32,
 }
 
 impl CardIndex {
@@ -237,11 +239,14 @@ impl CardIndex {
                 .entry(c.concept.clone())
                 .or_default() += 1;
         }
+        let mean_concept_size =
+            crate::scheduler::mean_concept_size(by_concept.values().map(Vec::len));
         CardIndex {
             cards,
             by_id,
             by_concept,
             paper_counts,
+            mean_concept_size,
         }
     }
 
@@ -268,11 +273,7 @@ impl CardIndex {
     /// The mean number of cards of a concept that has any: the size a concept keeps her own
     /// target at ([`crate::scheduler::concept_retention`]).
     pub fn mean_concept_size(&self) -> f32 {
-        let concepts = self.by_concept.values().filter(|v| !v.is_empty()).count();
-        if concepts == 0 {
-            return 0.0;
-        }
-        self.cards.len() as f32 / concepts as f32
+        self.mean_concept_size
     }
 
     /// Her preferences for scheduling `concept`, its desired retention weighted by its size.

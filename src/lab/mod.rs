@@ -622,6 +622,8 @@ struct ByConcept {
     paper_cards: Vec<Vec<usize>>,
     /// Per concept, its cards in the deck's order.
     concept_cards: Vec<Vec<usize>>,
+    /// [`scheduler::mean_concept_size`] of the deck, for the concepts' weighted targets.
+    mean_concept_size: f32,
     /// Per card, its own memory (under [`CardPolicy::CardMemory`]).
     memory: Vec<Option<card_pick::CardMemory>>,
     /// The day of `today`.
@@ -646,6 +648,7 @@ impl ByConcept {
     }
 
     fn new(deck: &Deck, policy: CardPolicy) -> ByConcept {
+        let concept_cards = deck.cards_by(deck.concepts.len(), |c| c.concept);
         ByConcept {
             policy,
             states: Vec::new(),
@@ -654,7 +657,8 @@ impl ByConcept {
             read: vec![false; deck.paper_concepts.len()],
             read_on: Vec::new(),
             paper_cards: deck.cards_by(deck.paper_concepts.len(), |c| c.paper),
-            concept_cards: deck.cards_by(deck.concepts.len(), |c| c.concept),
+            mean_concept_size: scheduler::mean_concept_size(concept_cards.iter().map(Vec::len)),
+            concept_cards,
             memory: vec![None; deck.cards.len()],
             day: -1,
             today: Vec::new(),
@@ -762,12 +766,9 @@ impl ByConcept {
         // The retired rotation keeps one target for every concept, as it shipped.
         let k = deck.cards[card].concept;
         let prefs = match self.policy {
-            CardPolicy::CardMemory => {
-                let sizes = &self.concept_cards;
-                let concepts = sizes.iter().filter(|v| !v.is_empty()).count().max(1);
-                let mean = deck.cards.len() as f32 / concepts as f32;
-                sim.prefs.for_concept(sizes[k].len(), mean)
-            }
+            CardPolicy::CardMemory => sim
+                .prefs
+                .for_concept(self.concept_cards[k].len(), self.mean_concept_size),
             CardPolicy::Rotation => sim.prefs.clone(),
         };
         let out = scheduler::apply(before, rating, ts, &prefs, &mut sim.rng).ok()?;

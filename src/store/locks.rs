@@ -89,9 +89,14 @@ pub async fn try_heavy(
         waits -= 1;
         tokio::time::sleep(RELEASE_WAIT).await;
     }
+    // Held from here, so that turning her away for want of a slot unlocks her lock at once too.
+    let mut held = Held { conn: Some(conn) };
+    let Some(conn) = held.conn.as_mut() else {
+        return Ok(Err(Taken::Server));
+    };
     for slot in 0..slots as i64 {
-        if try_lock(&mut conn, HEAVY_SLOT + slot).await? {
-            return Ok(Ok(Some(Held { conn: Some(conn) })));
+        if try_lock(conn, HEAVY_SLOT + slot).await? {
+            return Ok(Ok(Some(held)));
         }
     }
     Ok(Err(Taken::Server))
