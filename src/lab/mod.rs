@@ -634,6 +634,8 @@ struct ByConcept {
     missed: HashMap<usize, usize>,
     /// Her transfer ρ as estimated from her answers so far (under [`CardPolicy::CardMemory`]).
     rho: card_pick::RhoEstimator,
+    /// The cards whose latest answer was wrong, for [`card_pick::comeback`].
+    wrong: Vec<usize>,
 }
 
 impl ByConcept {
@@ -664,6 +666,7 @@ impl ByConcept {
             today: Vec::new(),
             missed: HashMap::new(),
             rho: card_pick::RhoEstimator::new(&lab_prefs()),
+            wrong: Vec::new(),
         }
     }
 
@@ -792,6 +795,10 @@ impl ByConcept {
             if let Ok(m) = card_pick::CardMemory::update(prev, rating, kind, ts, &sim.prefs) {
                 self.memory[card] = Some(m);
             }
+            self.wrong.retain(|c| *c != card);
+            if rating == Rating::Again {
+                self.wrong.push(card);
+            }
         }
         let day = sim.prefs.day_index(ts);
         if day != self.day {
@@ -822,14 +829,14 @@ impl ByConcept {
         ts: i64,
         prefs: &Prefs,
         rng: &mut StdRng,
-    ) -> Option<(usize, usize)> {
+    ) -> Option<(usize, usize, ReviewKind)> {
         if let Some(si) = card_pick::extra_candidate(&self.today)
             .and_then(|slug| self.states.iter().position(|s| s.concept == slug))
         {
             let k = self.state_concept[si];
             if card_pick::takes_extra(self.rho.estimate()) && self.needs_extra(deck, k, ts, prefs) {
                 if let Some(c) = self.pick_card(deck, si, k, None, ts, rng, prefs.decay()) {
-                    return Some((c, 1));
+                    return Some((c, 1, ReviewKind::Practice));
                 }
             }
         }
@@ -850,11 +857,58 @@ impl ByConcept {
                     .position(|x| *x == k)
                     .is_some_and(|si| !self.states[si].is_new());
                 if learned && !scheduler::retry_pending(&self.today, &deck.concepts[k]) {
-                    return Some((c, 0));
+                    return Some((c, 0, ReviewKind::Practice));
                 }
             }
         }
-        None
+        self.comeback(deck, ts, prefs)
+            .map(|c| (c, 1, ReviewKind::Review))
+    }
+
+    /// A card of a paper read in the last [`card_pick::COMEBACK_DAYS`] days that she got wrong
+    /// and that comes back now as a review of its concept ([`card_pick::comeback`], as the quiz
+    /// decides it).
+    fn comeback(&self, deck: &Deck, ts: i64, prefs: &Prefs) -> Option<usize> {
+        let day = prefs.day_index(ts);
+        let lately: Vec<usize> = self
+            .read_on
+            .iter()
+            .filter(|(_, d)| *d > day - card_pick::COMEBACK_DAYS)
+            .map(|(p, _)| *p)
+            .collect();
+        let concept = |k: usize| {
+            let si = self.state_concept.iter().position(|x| *x == k)?;
+            card_pick::CardMemory::prior(&self.states[si])
+        };
+        let priors: Vec<Option<card_pick::CardMemory>> = self
+            .wrong
+            .iter()
+            .map(|c| concept(deck.cards[*c].concept))
+            .collect();
+        let missed: Vec<card_pick::Missed> = self
+            .wrong
+            .iter()
+            .zip(&priors)
+            .filter(|(c, _)| {
+                !scheduler::retry_pending(&self.today, &deck.concepts[deck.cards[**c].concept])
+            })
+            .filter(|(c, _)| lately.contains(&deck.cards[**c].paper))
+            .filter_map(|(c, prior)| {
+                Some(card_pick::Missed {
+                    id: &deck.cards[*c].id,
+                    memory: self.memory[*c].as_ref()?,
+                    concept: prior.as_ref(),
+                })
+            })
+            .collect();
+        let id = card_pick::comeback(
+            &missed,
+            ts,
+            prefs.desired_retention,
+            prefs.decay(),
+            self.rho.estimate(),
+        )?;
+        self.wrong.iter().copied().find(|c| deck.cards[*c].id == id)
     }
 }
 
@@ -897,9 +951,9 @@ impl Schedule for ByConcept {
                 && scheduler::relearn_ready(&self.today).is_none())
             .then(|| self.added(deck, ts, &sim.prefs, &mut sim.rng))
             .flatten();
-            let (si, card, kind, phase) = if let Some((card, phase)) = added {
+            let (si, card, kind, phase) = if let Some((card, phase, kind)) = added {
                 let si = self.state_of(deck, deck.cards[card].concept, ts - 60);
-                (si, card, ReviewKind::Practice, phase)
+                (si, card, kind, phase)
             } else {
                 let pick = scheduler::pick_next(&self.states, &self.today, ts, &sim.prefs);
                 let Some(slug) = pick.concept() else { break };

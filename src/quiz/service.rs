@@ -7,7 +7,7 @@ use crate::cards::grading::NameIndex;
 use crate::cards::{Card, CardIndex, CardKind};
 use crate::clock::Clock;
 use crate::content::Content;
-use crate::scheduler::card_pick::{self, Candidate, Retry};
+use crate::scheduler::card_pick::{self, Candidate, CardMemory, Retry};
 use crate::scheduler::{self, ConceptState, Outcome, Pick, Prefs, Rating, ReviewKind};
 use crate::store::quiz::{Answer, Regrade, ReviewRow};
 use crate::store::writer::AnswerWriter;
@@ -140,6 +140,9 @@ pub enum Added {
     Intro { left: usize },
     /// A further card of the concept she just reviewed, whose cards lag far behind it.
     FollowUp,
+    /// A card of a paper she read lately that she got wrong on an earlier day
+    /// ([`card_pick::comeback`]), asked as a review of its concept.
+    Comeback,
 }
 
 /// Chooses the next question: a concept she asked for, extra practice, or the day's plan.
@@ -318,7 +321,66 @@ async fn added_question<'a>(
     if let Some(q) = follow_up(ctx, learner, snap, &memory).await? {
         return Ok(Some(q));
     }
-    Ok(intro(ctx, learner, snap, &memory))
+    if let Some(q) = intro(ctx, learner, snap, &memory) {
+        return Ok(Some(q));
+    }
+    comeback(ctx, learner, snap, &memory).await
+}
+
+/// A card of a paper she marked read in the last [`card_pick::COMEBACK_DAYS`] days that she
+/// got wrong on an earlier day and has answered at most [`card_pick::COMEBACK_MAX_REVIEWS`]
+/// times, once its predicted recall is under her target ([`card_pick::comeback`]): the fact she
+/// missed comes back the next day. Asked as a review of its concept ([`Mode::Normal`]), as the
+/// lab measured it. A concept missed today waits for its retry.
+async fn comeback<'a>(
+    ctx: &Ctx<'a>,
+    learner: i64,
+    snap: &Snapshot,
+    memory: &CardMemories,
+) -> Result<Option<Question<'a>>, QuizError> {
+    let lately = &snap.data.read_lately;
+    let state = |c: &Card| snap.states.iter().find(|s| s.concept == c.concept);
+    let wrong: Vec<(&'a Card, &CardMemory, &ConceptState)> = ctx
+        .cards
+        .cards
+        .iter()
+        .filter(|c| lately.contains(&c.paper))
+        .filter_map(|c| Some((c, memory.get(&c.id).filter(|m| !m.last_right)?)))
+        .filter(|(c, _)| !scheduler::retry_pending(&snap.today, &c.concept))
+        .filter_map(|(c, m)| Some((c, m, state(c)?)))
+        .collect();
+    if wrong.is_empty() {
+        return Ok(None);
+    }
+    let priors: Vec<Option<CardMemory>> =
+        wrong.iter().map(|(_, _, s)| CardMemory::prior(s)).collect();
+    let missed: Vec<card_pick::Missed> = wrong
+        .iter()
+        .zip(&priors)
+        .map(|((c, m, _), prior)| card_pick::Missed {
+            id: &c.id,
+            memory: m,
+            concept: prior.as_ref(),
+        })
+        .collect();
+    let (now, decay) = (snap.now, snap.prefs.decay());
+    let target = snap.prefs.desired_retention;
+    let rho = rho(ctx, snap, learner).await?;
+    let Some(id) = card_pick::comeback(&missed, now, target, decay, rho) else {
+        return Ok(None);
+    };
+    let Some(&(card, _, cs)) = wrong.iter().find(|(c, _, _)| c.id == id) else {
+        return Ok(None);
+    };
+    let seed = question_seed(ctx.signer, learner, &cs.concept, cs.version);
+    Ok(Some(Question {
+        card,
+        reason: "前几天答错的题，今天再考你一次",
+        mode: Mode::Normal,
+        version: cs.version,
+        rng: StdRng::seed_from_u64(seed),
+        added: Some(Added::Comeback),
+    }))
 }
 
 /// A further card of the concept whose scheduled review she just answered right, while the

@@ -291,6 +291,59 @@ pub fn extra_candidate(today: &[super::TodayReview]) -> Option<&str> {
     (review.rating != again && !retry && room).then_some(review.concept.as_str())
 }
 
+/// A card she got wrong comes back as its own question no sooner than this after the miss: the
+/// next day's session, not the same one (the same-day retry asks another card, [`Retry`]).
+pub const COMEBACK_AFTER_SECS: i64 = 6 * 3600;
+/// Only the cards of papers she marked read in this many learner days come back by
+/// [`comeback`] (its caller's filter), and only while she has answered them at most
+/// [`COMEBACK_MAX_REVIEWS`] times: a fact she has just met and missed. An older card she gets
+/// wrong comes back by its own low memory at its concept's reviews ([`choose_card`]). Measured
+/// in the lab: bringing back every missed card instead cost reviews under both memory models.
+pub const COMEBACK_DAYS: i64 = 14;
+/// See [`COMEBACK_DAYS`].
+pub const COMEBACK_MAX_REVIEWS: i64 = 3;
+/// The transfer assumed by [`comeback`] while her own estimate is missing: the middle of the
+/// range, so a missed card's own low memory counts for half its predicted recall.
+pub const DEFAULT_RHO: f32 = 0.5;
+
+/// A card as [`comeback`] sees it: its own memory and its concept's memory
+/// ([`CardMemory::prior`] of the concept's state).
+#[derive(Debug, Clone, Copy)]
+pub struct Missed<'a> {
+    pub id: &'a str,
+    pub memory: &'a CardMemory,
+    pub concept: Option<&'a CardMemory>,
+}
+
+/// The card she got wrong the last time she answered it that should come back now as a review
+/// of its concept (issue 19 §2; the learner walk of 2026-12-06: "the fact I got wrong is not
+/// what comes back"): one answered at most [`COMEBACK_MAX_REVIEWS`] times, whose latest answer
+/// was wrong at least [`COMEBACK_AFTER_SECS`] ago and whose [`predicted_recall`] is now under
+/// `target`; of those, the lowest (the first of equals). `rho` is her
+/// estimated transfer ([`RhoEstimator`]), [`DEFAULT_RHO`] without one. Measured in the lab
+/// (2026-12-07, `bench/lab-2026-12-07f/`) before it was taken.
+pub fn comeback<'a>(
+    cards: &[Missed<'a>],
+    now: i64,
+    target: f32,
+    decay: f32,
+    rho: Option<f32>,
+) -> Option<&'a str> {
+    let rho = rho.unwrap_or(DEFAULT_RHO);
+    cards
+        .iter()
+        .filter(|c| c.memory.seen() && !c.memory.last_right)
+        .filter(|c| c.memory.reviews <= COMEBACK_MAX_REVIEWS)
+        .filter(|c| c.memory.last_review_at <= now - COMEBACK_AFTER_SECS)
+        .map(|c| {
+            let p = predicted_recall(Some(c.memory), c.concept, rho, now, decay);
+            (c.id, p)
+        })
+        .filter(|(_, p)| *p < target)
+        .min_by(|a, b| a.1.total_cmp(&b.1))
+        .map(|(id, _)| id)
+}
+
 /// One answer of a learner's log, as [`estimate_rho`] reads it.
 #[derive(Debug, Clone, Copy)]
 pub struct LoggedAnswer<'a> {

@@ -76,6 +76,9 @@ pub struct LearnerData {
     /// Those she marked read in the last [`card_pick::INTRO_DAYS`] learner days, oldest first:
     /// their cards she has not met come into the daily quiz.
     pub read_recently: Vec<String>,
+    /// Those she marked read in the last [`card_pick::COMEBACK_DAYS`] learner days: a card of
+    /// theirs she got wrong comes back the next day ([`card_pick::comeback`]).
+    pub read_lately: Vec<String>,
     /// Every section she has reached, oldest first ("继续读", the reading marks on paper pages).
     pub reached: Vec<Reached>,
     /// When she last exported and dismissed the backup reminder (/progress).
@@ -169,6 +172,7 @@ impl LearnerData {
             today: today.into(),
             papers_read: self.papers_read.clone(),
             read_recently: self.read_recently.clone(),
+            read_lately: self.read_lately.clone(),
             reached: self.reached.clone(),
             backups: self.backups,
             codes_unused: self.codes_unused,
@@ -191,11 +195,14 @@ async fn load(db: &Db, id: i64, now: i64) -> sqlx::Result<Option<LearnerData>> {
     let states = super::quiz::states(db, id).await?;
     let today = super::quiz::reviews_since(db, id, prefs.day_start(day)).await?;
     let read = super::quiz::papers_read(db, id).await?;
-    let read_recently = read
-        .iter()
-        .filter(|(_, at)| prefs.day_index(*at) > day - card_pick::INTRO_DAYS)
-        .map(|(p, _)| p.clone())
-        .collect();
+    let read_within = |days: i64| -> Vec<String> {
+        read.iter()
+            .filter(|(_, at)| prefs.day_index(*at) > day - days)
+            .map(|(p, _)| p.clone())
+            .collect()
+    };
+    let read_recently = read_within(card_pick::INTRO_DAYS);
+    let read_lately = read_within(card_pick::COMEBACK_DAYS);
     let papers_read = read.into_iter().map(|(p, _)| p).collect();
     let reached = super::reading::reached(db, id).await?;
     let backups = super::learners::backups(db, id).await?;
@@ -209,6 +216,7 @@ async fn load(db: &Db, id: i64, now: i64) -> sqlx::Result<Option<LearnerData>> {
         today: today.into(),
         papers_read,
         read_recently,
+        read_lately,
         reached,
         backups,
         codes_unused,
@@ -533,6 +541,7 @@ mod tests {
             today: Arc::from([]),
             papers_read: Vec::new(),
             read_recently: Vec::new(),
+            read_lately: Vec::new(),
             reached: Vec::new(),
             backups: Default::default(),
             codes_unused: 0,

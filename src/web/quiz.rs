@@ -200,6 +200,7 @@ impl<'a> QuestionPage<'a> {
             counter: match q.added {
                 Some(Added::Intro { left }) => format!("读后认识 · 还有 {left} 题"),
                 Some(Added::FollowUp) => "同一概念 · 再巩固一题".to_string(),
+                Some(Added::Comeback) => "答错过的题 · 再考一次".to_string(),
                 None => snap.plan().counter(q.mode == Mode::Practice, new),
             },
             nav: who.visitor.nav("quiz"),

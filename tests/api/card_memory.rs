@@ -98,7 +98,7 @@ async fn the_same_day_retry_asks_another_card_and_the_missed_one_keeps_its_miss(
         let (right, feedback) = answer(&app, &q).await;
         assert_eq!(
             !right,
-            feedback.contains("答错的这道题会按你对它自己的记忆再出现"),
+            feedback.contains("答错的这道题会按你对它自己的记忆再出现：它出自你"),
             "the feedback says what comes back, for a wrong answer only"
         );
         assert!(!feedback.contains("今天稍后会再问你这个知识点"));
@@ -546,4 +546,89 @@ async fn each_concept_is_scheduled_at_its_size_weighted_target() {
         due[0],
         due[1]
     );
+}
+
+/// Moves every time of learner 1 back by `days`: her answers, card memory, concept states and
+/// papers read, so that the app's clock (fixed at noon) stands `days` later.
+async fn days_pass(app: &TestApp, days: i64) {
+    let s = days * 86_400;
+    for sql in [
+        format!(
+            "UPDATE reviews SET reviewed_at = reviewed_at - {s}, due_after_at = due_after_at - {s}"
+        ),
+        format!("UPDATE card_memory SET last_review_at = last_review_at - {s}"),
+        format!(
+            "UPDATE concept_states SET unlocked_at = unlocked_at - {s}, due_at = due_at - {s},
+                 last_review_at = last_review_at - {s}"
+        ),
+        format!("UPDATE papers_read SET read_at = read_at - {s}"),
+    ] {
+        app.execute(&sql).await;
+    }
+}
+
+/// Issue 19 and the learner walk of 2026-12-06 (friction 5): a card of a paper read lately that
+/// she got wrong comes back by itself the next day, as a review of its concept
+/// (`card_pick::comeback`, measured in `bench/lab-2026-12-07f/`), and not the same day. A paper
+/// read more than `COMEBACK_DAYS` ago brings nothing back this way.
+#[tokio::test]
+async fn a_card_missed_after_reading_comes_back_the_next_day() {
+    use paperdeck::scheduler::card_pick::COMEBACK_DAYS;
+    for (days, comes_back) in [(1, true), (COMEBACK_DAYS, false)] {
+        let app = spawn_app_with(|s| s.cache_ttl = std::time::Duration::ZERO).await;
+        assert_eq!(app.signup("comeback", PW).await.status, 303);
+        assert_eq!(app.mark_read("palm").await.status, 303);
+        let mut missed = None;
+        for _ in 0..80 {
+            let q = app.get("/quiz").await;
+            let Some(card) = q.input("card") else { break };
+            assert!(!q.body.contains("前几天答错的题"), "the same day");
+            if missed.is_none() {
+                let form = wrong_fields(
+                    &crate::common::quiz::question(&q),
+                    &app.card_data(&card).await,
+                );
+                app.submit(&form).await;
+                missed = Some(card);
+            } else {
+                app.submit(&right_fields(&app, &q, &card).await).await;
+            }
+        }
+        let missed = missed.expect("a first question");
+        let wrong: Vec<String> = sqlx::query_scalar(
+            "SELECT card_id FROM card_memory WHERE learner_id = 1 AND last_right = 0",
+        )
+        .fetch_all(&app.db().await)
+        .await
+        .unwrap();
+        assert_eq!(
+            wrong,
+            vec![missed.clone()],
+            "one card missed, and only that one"
+        );
+        days_pass(&app, days).await;
+        let q = app.get("/quiz").await;
+        let shown = q.input("card");
+        if !comes_back {
+            assert!(
+                !q.body.contains("前几天答错的题"),
+                "{days} days after reading"
+            );
+            continue;
+        }
+        assert_eq!(shown.as_deref(), Some(missed.as_str()), "{}", q.body);
+        q.assert_has("前几天答错的题，今天再考你一次");
+        q.assert_has("答错过的题 · 再考一次");
+        // A review of its concept, as the lab measured it.
+        assert_eq!(q.input("mode").as_deref(), Some("normal"));
+        let (id, _) = app.submit(&right_fields(&app, &q, &missed).await).await;
+        app.assert_count(
+            &format!("SELECT COUNT(*) FROM reviews WHERE id = {id} AND review_kind = 'review'"),
+            1,
+        )
+        .await;
+        // Answered right, it does not come back again.
+        let next = app.get("/quiz").await;
+        assert!(!next.body.contains("前几天答错的题"), "{}", next.body);
+    }
 }

@@ -381,3 +381,74 @@ fn extra_cards_need_a_lagging_card_and_a_low_transfer() {
     assert!(takes_extra(Some(EXTRA_BELOW_RHO - 0.01)));
     assert!(!takes_extra(Some(EXTRA_BELOW_RHO)));
 }
+
+/// The fact she missed comes back by [`comeback`]: a card whose latest answer was wrong, at
+/// most three answers old, not before the next session, while its predicted recall is under
+/// her target; the lowest of those first.
+#[test]
+fn a_missed_young_card_comes_back_the_next_day_lowest_first() {
+    let p = Prefs::default();
+    let decay = p.decay();
+    let target = p.desired_retention;
+    // The concept: learned six days ago, a little under her target now.
+    let concept = learned(T0, &[Rating::Good], 0);
+    let missed_once = learned(T0 + 5 * DAY, &[Rating::Again], 0);
+    let missed_after_two = learned(T0 + 5 * DAY, &[Rating::Hard, Rating::Again], 0);
+    let right = learned(T0 + 5 * DAY, &[Rating::Good], 0);
+    let old = learned(
+        T0,
+        &[Rating::Good, Rating::Good, Rating::Good, Rating::Again],
+        1,
+    );
+    let card = |id, m| Missed {
+        id,
+        memory: m,
+        concept: Some(&concept),
+    };
+    let cards = [
+        card("once", &missed_once),
+        card("two", &missed_after_two),
+        card("right", &right),
+        card("old", &old),
+    ];
+    // Within the same session as the miss: nothing yet.
+    let soon = T0 + 5 * DAY + COMEBACK_AFTER_SECS - 60;
+    assert_eq!(comeback(&cards, soon, target, decay, None), None);
+    // The next day: the lowest predicted recall of the young missed cards.
+    let next = T0 + 6 * DAY;
+    let predicted =
+        |m: &CardMemory| predicted_recall(Some(m), Some(&concept), DEFAULT_RHO, next, decay);
+    assert!(
+        predicted(&missed_once) < target && predicted(&missed_after_two) < target,
+        "{} {} {}",
+        predicted(&missed_once),
+        predicted(&missed_after_two),
+        concept.recall(next, decay)
+    );
+    let lowest = if predicted(&missed_once) <= predicted(&missed_after_two) {
+        "once"
+    } else {
+        "two"
+    };
+    assert_eq!(comeback(&cards, next, target, decay, None), Some(lowest));
+    // Once that one is answered, the other; never the right one, nor one answered four times.
+    let rest: Vec<Missed> = cards.iter().copied().filter(|c| c.id != lowest).collect();
+    let other = if lowest == "once" { "two" } else { "once" };
+    assert_eq!(comeback(&rest, next, target, decay, None), Some(other));
+    let neither: Vec<Missed> = rest.iter().copied().filter(|c| c.id != other).collect();
+    assert_eq!(comeback(&neither, next, target, decay, None), None);
+    // A learner whose transfer is 1 recalls the card as well as its concept: while the concept
+    // is above her target, nothing comes back.
+    let fresh = learned(next - DAY, &[Rating::Good], 0);
+    let by_concept = [Missed {
+        id: "once",
+        memory: &missed_once,
+        concept: Some(&fresh),
+    }];
+    assert!(fresh.recall(next, decay) > target);
+    assert_eq!(comeback(&by_concept, next, target, decay, Some(1.0)), None);
+    assert_eq!(
+        comeback(&by_concept, next, target, decay, Some(0.0)),
+        Some("once")
+    );
+}
