@@ -870,35 +870,42 @@ impl ByConcept {
     /// decides it).
     fn comeback(&self, deck: &Deck, ts: i64, prefs: &Prefs) -> Option<usize> {
         let day = prefs.day_index(ts);
-        let lately: Vec<usize> = self
-            .read_on
-            .iter()
-            .filter(|(_, d)| *d > day - card_pick::COMEBACK_DAYS)
-            .map(|(p, _)| *p)
-            .collect();
-        let concept = |k: usize| {
-            let si = self.state_concept.iter().position(|x| *x == k)?;
-            card_pick::CardMemory::prior(&self.states[si])
+        let lately = |paper: usize| {
+            self.read_on
+                .iter()
+                .any(|(p, d)| *p == paper && *d > day - card_pick::COMEBACK_DAYS)
         };
-        let priors: Vec<Option<card_pick::CardMemory>> = self
+        // Only the cards that can come back: the rest of `wrong` (older cards, most of it
+        // after a few months) is skipped before any concept memory is looked up.
+        let young: Vec<(usize, &card_pick::CardMemory)> = self
             .wrong
             .iter()
-            .map(|c| concept(deck.cards[*c].concept))
+            .filter_map(|c| Some((*c, self.memory[*c].as_ref()?)))
+            .filter(|(c, m)| {
+                m.reviews <= card_pick::COMEBACK_MAX_REVIEWS && lately(deck.cards[*c].paper)
+            })
+            .filter(|(c, _)| {
+                !scheduler::retry_pending(&self.today, &deck.concepts[deck.cards[*c].concept])
+            })
             .collect();
-        let missed: Vec<card_pick::Missed> = self
-            .wrong
+        if young.is_empty() {
+            return None;
+        }
+        let priors: Vec<Option<card_pick::CardMemory>> = young
+            .iter()
+            .map(|(c, _)| {
+                let k = deck.cards[*c].concept;
+                let si = self.state_concept.iter().position(|x| *x == k)?;
+                card_pick::CardMemory::prior(&self.states[si])
+            })
+            .collect();
+        let missed: Vec<card_pick::Missed> = young
             .iter()
             .zip(&priors)
-            .filter(|(c, _)| {
-                !scheduler::retry_pending(&self.today, &deck.concepts[deck.cards[**c].concept])
-            })
-            .filter(|(c, _)| lately.contains(&deck.cards[**c].paper))
-            .filter_map(|(c, prior)| {
-                Some(card_pick::Missed {
-                    id: &deck.cards[*c].id,
-                    memory: self.memory[*c].as_ref()?,
-                    concept: prior.as_ref(),
-                })
+            .map(|((c, m), prior)| card_pick::Missed {
+                id: &deck.cards[*c].id,
+                memory: m,
+                concept: prior.as_ref(),
             })
             .collect();
         let id = card_pick::comeback(
@@ -908,7 +915,10 @@ impl ByConcept {
             prefs.decay(),
             self.rho.estimate(),
         )?;
-        self.wrong.iter().copied().find(|c| deck.cards[*c].id == id)
+        young
+            .iter()
+            .map(|(c, _)| *c)
+            .find(|c| deck.cards[*c].id == id)
     }
 }
 
