@@ -324,34 +324,45 @@ async fn added_question<'a>(
     if let Some(q) = intro(ctx, learner, snap, &memory) {
         return Ok(Some(q));
     }
-    comeback(ctx, learner, snap, &memory).await
+    let wrong = missed_lately(ctx, snap, &memory);
+    if wrong.is_empty() {
+        return Ok(None);
+    }
+    let rho = rho(ctx, snap, learner).await?;
+    Ok(comeback(ctx.signer, snap, &wrong, rho, learner))
 }
 
-/// A card of a paper she marked read in the last [`card_pick::COMEBACK_DAYS`] days that she
-/// got wrong on an earlier day and has answered at most [`card_pick::COMEBACK_MAX_REVIEWS`]
-/// times, once its predicted recall is under her target ([`card_pick::comeback`]): the fact she
-/// missed comes back the next day. Asked as a review of its concept ([`Mode::Normal`]), as the
-/// lab measured it. A concept missed today waits for its retry.
-async fn comeback<'a>(
+/// The cards of papers she marked read in the last [`card_pick::COMEBACK_DAYS`] days whose
+/// last answer was wrong, with her memory of each and its concept's state; not those of a
+/// concept missed today, which waits for its retry.
+fn missed_lately<'a, 'm>(
     ctx: &Ctx<'a>,
-    learner: i64,
-    snap: &Snapshot,
-    memory: &CardMemories,
-) -> Result<Option<Question<'a>>, QuizError> {
+    snap: &'m Snapshot,
+    memory: &'m CardMemories,
+) -> Vec<(&'a Card, &'m CardMemory, &'m ConceptState)> {
     let lately = &snap.data.read_lately;
     let state = |c: &Card| snap.states.iter().find(|s| s.concept == c.concept);
-    let wrong: Vec<(&'a Card, &CardMemory, &ConceptState)> = ctx
-        .cards
+    ctx.cards
         .cards
         .iter()
         .filter(|c| lately.contains(&c.paper))
         .filter_map(|c| Some((c, memory.get(&c.id).filter(|m| !m.last_right)?)))
         .filter(|(c, _)| !scheduler::retry_pending(&snap.today, &c.concept))
         .filter_map(|(c, m)| Some((c, m, state(c)?)))
-        .collect();
-    if wrong.is_empty() {
-        return Ok(None);
-    }
+        .collect()
+}
+
+/// Of [`missed_lately`], the card that comes back now ([`card_pick::comeback`]: answered at
+/// most [`card_pick::COMEBACK_MAX_REVIEWS`] times, the miss at least a session ago, its
+/// predicted recall under her target): the fact she missed comes back the next day, asked as
+/// a review of its concept ([`Mode::Normal`]), as the lab measured it.
+fn comeback<'a>(
+    signer: &crate::signing::Signer,
+    snap: &Snapshot,
+    wrong: &[(&'a Card, &CardMemory, &ConceptState)],
+    rho: Option<f32>,
+    learner: i64,
+) -> Option<Question<'a>> {
     let priors: Vec<Option<CardMemory>> =
         wrong.iter().map(|(_, _, s)| CardMemory::prior(s)).collect();
     let missed: Vec<card_pick::Missed> = wrong
@@ -365,22 +376,17 @@ async fn comeback<'a>(
         .collect();
     let (now, decay) = (snap.now, snap.prefs.decay());
     let target = snap.prefs.desired_retention;
-    let rho = rho(ctx, snap, learner).await?;
-    let Some(id) = card_pick::comeback(&missed, now, target, decay, rho) else {
-        return Ok(None);
-    };
-    let Some(&(card, _, cs)) = wrong.iter().find(|(c, _, _)| c.id == id) else {
-        return Ok(None);
-    };
-    let seed = question_seed(ctx.signer, learner, &cs.concept, cs.version);
-    Ok(Some(Question {
+    let id = card_pick::comeback(&missed, now, target, decay, rho)?;
+    let &(card, _, cs) = wrong.iter().find(|(c, _, _)| c.id == id)?;
+    let seed = question_seed(signer, learner, &cs.concept, cs.version);
+    Some(Question {
         card,
         reason: "前几天答错的题，今天再考你一次",
         mode: Mode::Normal,
         version: cs.version,
         rng: StdRng::seed_from_u64(seed),
         added: Some(Added::Comeback),
-    }))
+    })
 }
 
 /// A further card of the concept whose scheduled review she just answered right, while the
