@@ -341,15 +341,22 @@ fn missed_lately<'a, 'm>(
     memory: &'m CardMemories,
 ) -> Vec<(&'a Card, &'m CardMemory, &'m ConceptState)> {
     let lately = &snap.data.read_lately;
+    if lately.is_empty() {
+        return Vec::new();
+    }
     let state = |c: &Card| snap.states.iter().find(|s| s.concept == c.concept);
-    ctx.cards
-        .cards
+    // From her memory, not from every card: on most quiz pages few of her cards are wrong.
+    let mut wrong: Vec<_> = memory
         .iter()
-        .filter(|c| lately.contains(&c.paper))
-        .filter_map(|c| Some((c, memory.get(&c.id).filter(|m| !m.last_right)?)))
+        .filter(|(_, m)| !m.last_right)
+        .filter_map(|(id, m)| Some((ctx.cards.get(id)?, m)))
+        .filter(|(c, _)| lately.contains(&c.paper))
         .filter(|(c, _)| !scheduler::retry_pending(&snap.today, &c.concept))
         .filter_map(|(c, m)| Some((c, m, state(c)?)))
-        .collect()
+        .collect();
+    // A map's order differs between processes; the choice among equals must not.
+    wrong.sort_by(|a, b| a.0.id.cmp(&b.0.id));
+    wrong
 }
 
 /// Of [`missed_lately`], the card that comes back now ([`card_pick::comeback`]: answered at
