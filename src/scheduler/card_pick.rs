@@ -316,8 +316,8 @@ pub struct Missed<'a> {
 }
 
 /// The card she got wrong the last time she answered it that should come back now as a review
-/// of its concept (issue 19 §2; the learner walk of 2026-12-06: "the fact I got wrong is not
-/// what comes back"): one answered at most [`COMEBACK_MAX_REVIEWS`] times, whose latest answer
+/// of its concept (issue 19 §2; the learner walk of 2026-12-06, item 5: the fact she got wrong
+/// was not what got re-asked): one answered at most [`COMEBACK_MAX_REVIEWS`] times, whose latest answer
 /// was wrong at least [`COMEBACK_AFTER_SECS`] ago and whose [`predicted_recall`] is now under
 /// `target`; of those, the lowest (the first of equals). `rho` is her
 /// estimated transfer ([`RhoEstimator`]), [`DEFAULT_RHO`] without one. Measured in the lab
