@@ -891,21 +891,16 @@ impl ByConcept {
         if young.is_empty() {
             return None;
         }
-        let priors: Vec<Option<card_pick::CardMemory>> = young
-            .iter()
-            .map(|(c, _)| {
-                let k = deck.cards[*c].concept;
-                let si = self.state_concept.iter().position(|x| *x == k)?;
-                card_pick::CardMemory::prior(&self.states[si])
-            })
-            .collect();
+        let prior = |k: usize| {
+            let si = self.state_concept.iter().position(|x| *x == k)?;
+            card_pick::CardMemory::prior(&self.states[si])
+        };
         let missed: Vec<card_pick::Missed> = young
             .iter()
-            .zip(&priors)
-            .map(|((c, m), prior)| card_pick::Missed {
+            .map(|(c, m)| card_pick::Missed {
                 id: &deck.cards[*c].id,
                 memory: m,
-                concept: prior.as_ref(),
+                concept: prior(deck.cards[*c].concept),
             })
             .collect();
         let id = card_pick::comeback(

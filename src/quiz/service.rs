@@ -370,15 +370,12 @@ fn comeback<'a>(
     rho: Option<f32>,
     learner: i64,
 ) -> Option<Question<'a>> {
-    let priors: Vec<Option<CardMemory>> =
-        wrong.iter().map(|(_, _, s)| CardMemory::prior(s)).collect();
     let missed: Vec<card_pick::Missed> = wrong
         .iter()
-        .zip(&priors)
-        .map(|((c, m, _), prior)| card_pick::Missed {
+        .map(|(c, m, s)| card_pick::Missed {
             id: &c.id,
             memory: m,
-            concept: prior.as_ref(),
+            concept: CardMemory::prior(s),
         })
         .collect();
     let (now, decay) = (snap.now, snap.prefs.decay());

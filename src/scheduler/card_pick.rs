@@ -307,12 +307,12 @@ pub const COMEBACK_MAX_REVIEWS: i64 = 3;
 pub const DEFAULT_RHO: f32 = 0.5;
 
 /// A card as [`comeback`] sees it: its own memory and its concept's memory
-/// ([`CardMemory::prior`] of the concept's state).
+/// ([`CardMemory::prior`] of the concept's state, by value: callers make it on the spot).
 #[derive(Debug, Clone, Copy)]
 pub struct Missed<'a> {
     pub id: &'a str,
     pub memory: &'a CardMemory,
-    pub concept: Option<&'a CardMemory>,
+    pub concept: Option<CardMemory>,
 }
 
 /// The card she got wrong the last time she answered it that should come back now as a review
@@ -336,7 +336,7 @@ pub fn comeback<'a>(
         .filter(|c| c.memory.reviews <= COMEBACK_MAX_REVIEWS)
         .filter(|c| c.memory.last_review_at <= now - COMEBACK_AFTER_SECS)
         .map(|c| {
-            let p = predicted_recall(Some(c.memory), c.concept, rho, now, decay);
+            let p = predicted_recall(Some(c.memory), c.concept.as_ref(), rho, now, decay);
             (c.id, p)
         })
         .filter(|(_, p)| *p < target)

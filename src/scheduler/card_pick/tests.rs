@@ -403,7 +403,7 @@ fn a_missed_young_card_comes_back_the_next_day_lowest_first() {
     let card = |id, m| Missed {
         id,
         memory: m,
-        concept: Some(&concept),
+        concept: Some(concept),
     };
     let cards = [
         card("once", &missed_once),
@@ -443,7 +443,7 @@ fn a_missed_young_card_comes_back_the_next_day_lowest_first() {
     let by_concept = [Missed {
         id: "once",
         memory: &missed_once,
-        concept: Some(&fresh),
+        concept: Some(fresh),
     }];
     assert!(fresh.recall(next, decay) > target);
     assert_eq!(comeback(&by_concept, next, target, decay, Some(1.0)), None);
