@@ -415,7 +415,7 @@ async fn no_query_on_the_request_path_scans_a_whole_table_postgres() {
 /// been seen (caches warm), the logged-in home, paper page, /progress and quiz page run no
 /// statement on SQLite and one on PostgreSQL (the session with her `data_version`). A page
 /// that reads something of hers outside her cached data fails it (the home page's count of
-/// unused recovery codes did, until 2026-12-07).
+/// unused recovery codes did, until 2026-12-07). An answer's statements are counted too.
 async fn round_trips_per_page(backend: Backend) {
     let _one = ONE_AT_A_TIME.lock().await;
     record();
@@ -441,6 +441,24 @@ async fn round_trips_per_page(backend: Backend) {
             ran.len()
         );
     }
+    // An answer: its transaction's statements (sqlx logs neither backend's `BEGIN`, and
+    // PostgreSQL's `COMMIT` only); on PostgreSQL the session before them. Seven there before
+    // the answer's writes shared statements.
+    let fields = app.some_answer().await;
+    take();
+    let res = app.post_answer(&fields).await;
+    assert!(res.feedback_id().is_some(), "not recorded: {}", res.body);
+    let ran = take();
+    let want = match backend {
+        Backend::Sqlite => 5,
+        Backend::Postgres => 5,
+    };
+    assert_eq!(
+        ran.len(),
+        want,
+        "an answer ran {} statements on {backend:?}, the README says {want}: {ran:#?}",
+        ran.len()
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

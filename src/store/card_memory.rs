@@ -43,8 +43,9 @@ impl CardRow {
     }
 }
 
-const SELECT: &str = "SELECT card_id, stability, difficulty, last_review_at, last_right, reviews \
-     FROM card_memory WHERE learner_id = $1";
+/// A learner's card memory rows, columns in [`from_row`]'s order.
+const SELECT_BY_LEARNER: &str = "SELECT card_id, stability, difficulty, last_review_at, \
+     last_right, reviews FROM card_memory WHERE learner_id = $1";
 /// All of a learner's card memory, read once per cached entry when a question is chosen;
 /// public so that the benchmark can show its plan.
 pub const CARD_MEMORY_SQL: &str = "SELECT card_id, stability, difficulty, last_review_at, \
@@ -85,23 +86,68 @@ async fn run(conn: &mut Conn, q: super::Query<'_>) -> sqlx::Result<()> {
     Ok(())
 }
 
+/// The upsert's `SET` clause, shared by [`put`] and [`PUT_AFTER_REVIEW`].
+macro_rules! upsert_memory {
+    ($learner:literal, $card:literal, $first:literal) => {
+        concat!(
+            "INSERT INTO card_memory (learner_id, card_id, stability, difficulty, last_review_at,
+                                      last_right, reviews)
+             VALUES (",
+            $learner,
+            ", ",
+            $card,
+            ", ",
+            $first,
+            ")
+             ON CONFLICT (learner_id, card_id) DO UPDATE SET stability = excluded.stability,
+                difficulty = excluded.difficulty, last_review_at = excluded.last_review_at,
+                last_right = excluded.last_right, reviews = excluded.reviews"
+        )
+    };
+}
+
+/// A card's memory after one answer, in one statement with the answer's review row
+/// ([`super::transfer::INSERT_REVIEW`], whose `$1` and `$2` are the learner and the card); its
+/// own binds, `$23`–`$27`, are [`bind_put`]'s.
+pub(super) const PUT_AFTER_REVIEW: &str = upsert_memory!("$1", "$2", "$23, $24, $25, $26, $27");
+
+/// Binds a memory's five columns, in the table's order after `card_id`.
+pub(super) fn bind_put<'q>(q: super::Query<'q>, m: &CardMemory) -> super::Query<'q> {
+    q.bind(f64::from(m.memory.stability))
+        .bind(f64::from(m.memory.difficulty))
+        .bind(m.last_review_at)
+        .bind(i64::from(m.last_right))
+        .bind(m.reviews)
+}
+
 async fn put(conn: &mut Conn, learner: i64, card: &str, m: &CardMemory) -> sqlx::Result<()> {
-    let q = bound!(
-        "INSERT INTO card_memory (learner_id, card_id, stability, difficulty, last_review_at,
-                                  last_right, reviews)
-         VALUES ($1, $2, $3, $4, $5, $6, $7)
-         ON CONFLICT (learner_id, card_id) DO UPDATE SET stability = excluded.stability,
-            difficulty = excluded.difficulty, last_review_at = excluded.last_review_at,
-            last_right = excluded.last_right, reviews = excluded.reviews",
-        learner,
-        card,
-        f64::from(m.memory.stability),
-        f64::from(m.memory.difficulty),
-        m.last_review_at,
-        i64::from(m.last_right),
-        m.reviews
-    );
-    run(conn, q).await
+    let sql = upsert_memory!("$1", "$2", "$3, $4, $5, $6, $7");
+    run(conn, bind_put(bound!(sql, learner, card), m)).await
+}
+
+/// A memory read at columns `i`…`i + 4` (stability first), `None` when they are NULL (no row).
+pub(super) fn memory_at(r: &super::DbRow, i: usize) -> sqlx::Result<Option<CardMemory>> {
+    let Some(stability) = r.try_get::<Option<f64>, _>(i)? else {
+        return Ok(None);
+    };
+    Ok(Some(CardMemory {
+        memory: MemoryState {
+            stability: stability as f32,
+            difficulty: r.try_get::<f64, _>(i + 1)? as f32,
+        },
+        last_review_at: r.try_get(i + 2)?,
+        last_right: super::rows::flag(r, i + 3)?,
+        reviews: r.try_get(i + 4)?,
+    }))
+}
+
+/// The card's memory after one answer (rating, kind, time).
+pub(super) fn stepped(
+    prior: Option<&CardMemory>,
+    (rating, kind, at): (Rating, ReviewKind, i64),
+    prefs: &Prefs,
+) -> sqlx::Result<CardMemory> {
+    CardMemory::update(prior, rating, kind, at, prefs).map_err(fsrs_error)
 }
 
 /// Steps a card's memory by one answer inside the answer's transaction, reading the row there
@@ -114,16 +160,10 @@ pub(super) async fn step_in(
     answer: (Rating, ReviewKind, i64),
     prefs: &Prefs,
 ) -> sqlx::Result<CardMemory> {
-    let sql = format!("{SELECT} AND card_id = $2");
-    let prev = bound!(&sql, learner, card)
-        .fetch_all(&mut *conn)
-        .await?
-        .first()
-        .map(from_row)
-        .transpose()?
-        .map(|r| r.memory());
-    let (rating, kind, at) = answer;
-    let next = CardMemory::update(prev.as_ref(), rating, kind, at, prefs).map_err(fsrs_error)?;
+    let sql = format!("{SELECT_BY_LEARNER} AND card_id = $2");
+    let rows = bound!(&sql, learner, card).fetch_all(&mut *conn).await?;
+    let prior = rows.first().map(|r| memory_at(r, 1)).transpose()?.flatten();
+    let next = stepped(prior.as_ref(), answer, prefs)?;
     put(conn, learner, card, &next).await?;
     Ok(next)
 }
@@ -260,7 +300,10 @@ mod tests {
             ..Answer::right(learner, before, after, now)
         };
         let mut tx = db.write.begin().await.unwrap();
-        quiz::record_in(&mut tx, &a).await.unwrap().unwrap();
+        quiz::record_in(&mut tx, db.backend, &a)
+            .await
+            .unwrap()
+            .unwrap();
         tx.commit().await.unwrap();
     }
 

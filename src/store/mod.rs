@@ -6,7 +6,9 @@
 //! `bind` and `$N` placeholders, standard SQL and `ON CONFLICT` upserts; timestamps are BIGINT
 //! Unix seconds and booleans SMALLINT 0/1 (see the migrations' headers). What differs between
 //! the two is decided by [`Backend`] here and nowhere else: pool sizes and timeouts, SQLite's
-//! pragmas, the migrations folder, the identity columns after a copy ([`copy`]). A function that
+//! pragmas, the migrations folder, the identity columns after a copy ([`copy`]), and whether an
+//! answer's writes share statements ([`Backend::combines_writes`]: two texts, both run by the
+//! HTTP suite on their backend). A function that
 //! changes what the quiz caches for a learner calls [`bump`] inside its transaction (see
 //! [`cache`]); floats that may be NULL are bound as [`NullableF64`].
 //!
@@ -88,6 +90,12 @@ impl Backend {
             Backend::Sqlite => "sqlite",
             Backend::Postgres => "postgres",
         }
+    }
+
+    /// Whether several writes can go in one statement (PostgreSQL's data-modifying `WITH`;
+    /// SQLite has none). Where a round trip crosses a network this halves an answer's.
+    pub(crate) fn combines_writes(self) -> bool {
+        self == Backend::Postgres
     }
 
     pub(crate) fn migrator(self) -> &'static sqlx::migrate::Migrator {
@@ -201,6 +209,9 @@ async fn prepare(backend: Backend, url: &str) -> Result<String, OpenError> {
     }
 }
 
+/// A pooled PostgreSQL connection idle this long is pinged before it is used.
+const PING_IDLE: Duration = Duration::from_secs(1);
+
 impl Backend {
     /// (write, read) pool sizes.
     fn pool_sizes(self) -> (u32, u32) {
@@ -225,7 +236,22 @@ impl Backend {
             // A request waits this long for a connection before it gets the "database
             // unavailable" page, rather than hanging while the server is down (a refused
             // connection is retried until then).
-            Backend::Postgres => p.acquire_timeout(Duration::from_secs(5)),
+            Backend::Postgres => p
+                .acquire_timeout(Duration::from_secs(5))
+                // sqlx pings a connection when it is given back and, by default, again when
+                // it is taken: a round trip on every page for nothing under load, where a
+                // connection waits microseconds between the two. One that sat idle long
+                // enough for the server to have gone away meanwhile is still pinged (and
+                // replaced if dead).
+                .test_before_acquire(false)
+                .before_acquire(|conn, meta| {
+                    Box::pin(async move {
+                        if meta.idle_for >= PING_IDLE {
+                            sqlx::Connection::ping(conn).await?;
+                        }
+                        Ok(true)
+                    })
+                }),
         }
     }
 }

@@ -342,44 +342,54 @@ pub async fn put_state(conn: &mut Conn, learner: i64, s: &State) -> sqlx::Result
     bind_schedule(q, s).execute(&mut *conn).await.map(|_| ())
 }
 
+/// Adds one review row, returning its id; its binds are [`bind_review`]'s, `$1`–`$22`.
+pub(super) const INSERT_REVIEW: &str =
+    "INSERT INTO reviews (learner_id, card_id, concept_slug, reviewed_at, answer, correct, rating,
+         duration_ms, review_kind, stability_before, difficulty_before, due_before_at,
+         last_review_before_at, reps_before, lapses_before, stability_after, difficulty_after,
+         due_after_at, elapsed_days, scheduled_days, version_after, overridden)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21,
+             $22)
+     RETURNING id";
+
+/// Binds a review row for [`INSERT_REVIEW`]: `$1` is the learner, `$2` the card.
+pub(super) fn bind_review<'q>(
+    q: super::Query<'q>,
+    learner: i64,
+    r: &'q Review,
+) -> super::Query<'q> {
+    q.bind(learner)
+        .bind(&r.card_id)
+        .bind(&r.concept_slug)
+        .bind(r.reviewed_at)
+        .bind(&r.answer)
+        .bind(i64::from(r.correct))
+        .bind(r.rating)
+        .bind(r.duration_ms)
+        .bind(&r.review_kind)
+        .bind(super::NullableF64::from_f32(r.stability_before))
+        .bind(super::NullableF64::from_f32(r.difficulty_before))
+        .bind(r.due_before_at)
+        .bind(r.last_review_before_at)
+        .bind(r.reps_before)
+        .bind(r.lapses_before)
+        .bind(f64::from(r.stability_after))
+        .bind(f64::from(r.difficulty_after))
+        .bind(r.due_after_at)
+        .bind(r.elapsed_days)
+        .bind(r.scheduled_days)
+        .bind(r.version_after)
+        .bind(i64::from(r.overridden))
+}
+
+/// The id a statement that inserted one row returned as its first column.
+pub(super) async fn returned_id(conn: &mut Conn, q: super::Query<'_>) -> sqlx::Result<i64> {
+    let rows = q.fetch_all(&mut *conn).await?;
+    rows.first().ok_or(sqlx::Error::RowNotFound)?.try_get(0)
+}
+
 pub async fn insert_review(conn: &mut Conn, learner: i64, r: &Review) -> sqlx::Result<i64> {
-    let row = sqlx::query(
-        "INSERT INTO reviews (learner_id, card_id, concept_slug, reviewed_at, answer, correct, rating,
-             duration_ms, review_kind, stability_before, difficulty_before, due_before_at,
-             last_review_before_at, reps_before, lapses_before, stability_after, difficulty_after,
-             due_after_at, elapsed_days, scheduled_days, version_after, overridden)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21,
-                 $22)
-         RETURNING id",
-    )
-    .bind(learner)
-    .bind(&r.card_id)
-    .bind(&r.concept_slug)
-    .bind(r.reviewed_at)
-    .bind(&r.answer)
-    .bind(i64::from(r.correct))
-    .bind(r.rating)
-    .bind(r.duration_ms)
-    .bind(&r.review_kind)
-    .bind(super::NullableF64::from_f32(r.stability_before))
-    .bind(super::NullableF64::from_f32(r.difficulty_before))
-    .bind(r.due_before_at)
-    .bind(r.last_review_before_at)
-    .bind(r.reps_before)
-    .bind(r.lapses_before)
-    .bind(f64::from(r.stability_after))
-    .bind(f64::from(r.difficulty_after))
-    .bind(r.due_after_at)
-    .bind(r.elapsed_days)
-    .bind(r.scheduled_days)
-    .bind(r.version_after)
-    .bind(i64::from(r.overridden))
-    .fetch_all(&mut *conn)
-    .await?
-    .into_iter()
-    .next()
-    .ok_or(sqlx::Error::RowNotFound)?;
-    row.try_get(0)
+    returned_id(conn, bind_review(sqlx::query(INSERT_REVIEW), learner, r)).await
 }
 
 /// Raises the undo floor to `id` (never lowers it).

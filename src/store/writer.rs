@@ -211,7 +211,7 @@ async fn commit<'a>(
     let mut tx = db.write.begin().await?;
     let mut ids = Vec::new();
     for a in answers {
-        ids.push(record_in(&mut tx, a).await?);
+        ids.push(record_in(&mut tx, db.backend, a).await?);
     }
     tx.commit().await?;
     Ok(ids)

@@ -163,21 +163,19 @@ fn card_memory(v: &Value) -> Value {
     v["card_memory"].clone()
 }
 
-/// What replaying an export's reviews gives, in the export's spelling: her settings are the
-/// defaults.
-fn replayed(v: &Value) -> Value {
+/// Card memory rows from replaying a log of (card, time, rating, kind) in order, with the
+/// default settings.
+fn replay_log<'a>(
+    log: impl Iterator<Item = (&'a str, i64, i64, &'a str)>,
+) -> Vec<paperdeck::export::CardRow> {
     use paperdeck::scheduler::{card_pick, Prefs, Rating, ReviewKind};
     let mut by_card: std::collections::BTreeMap<&str, Vec<_>> = Default::default();
-    for r in v["reviews"].as_array().unwrap() {
-        let rating = Rating::from_u8(r["rating"].as_u64().unwrap() as u8).unwrap();
-        let kind = ReviewKind::parse(r["review_kind"].as_str().unwrap()).unwrap();
-        let answer = (r["reviewed_at"].as_i64().unwrap(), rating, kind);
-        by_card
-            .entry(r["card_id"].as_str().unwrap())
-            .or_default()
-            .push(answer);
+    for (card, at, rating, kind) in log {
+        let rating = Rating::from_u8(rating as u8).unwrap();
+        let kind = ReviewKind::parse(kind).unwrap();
+        by_card.entry(card).or_default().push((at, rating, kind));
     }
-    let rows: Vec<paperdeck::export::CardRow> = by_card
+    by_card
         .into_iter()
         .map(|(card, answers)| {
             let m = card_pick::replay(answers, &Prefs::default())
@@ -192,7 +190,20 @@ fn replayed(v: &Value) -> Value {
                 reviews: m.reviews,
             }
         })
-        .collect();
+        .collect()
+}
+
+/// What replaying an export's reviews gives, in the export's spelling.
+fn replayed(v: &Value) -> Value {
+    let log = v["reviews"].as_array().unwrap().iter().map(|r| {
+        (
+            r["card_id"].as_str().unwrap(),
+            r["reviewed_at"].as_i64().unwrap(),
+            r["rating"].as_i64().unwrap(),
+            r["review_kind"].as_str().unwrap(),
+        )
+    });
+    let rows = replay_log(log);
     // Through the text, as the export's numbers are: f32 written shortest.
     serde_json::from_str(&serde_json::to_string(&rows).unwrap()).unwrap()
 }
@@ -548,6 +559,49 @@ async fn each_concept_is_scheduled_at_its_size_weighted_target() {
     );
 }
 
+/// Learner 1's card memory rows are what replaying her review log gives, and some card was
+/// answered at least `times`: every answer stepped its card from the row its earlier answers
+/// left (each backend writes it with its own statements).
+async fn assert_memory_is_replay(app: &TestApp, times: i64) {
+    let db = app.db().await;
+    let log: Vec<(String, i64, i64, String)> = sqlx::query_as(
+        "SELECT card_id, reviewed_at, rating, review_kind FROM reviews
+         WHERE learner_id = 1 ORDER BY id",
+    )
+    .fetch_all(&db)
+    .await
+    .unwrap();
+    let replayed = replay_log(
+        log.iter()
+            .map(|(c, at, r, k)| (c.as_str(), *at, *r, k.as_str())),
+    );
+    assert!(
+        replayed.iter().any(|r| r.reviews >= times),
+        "no card answered {times} times"
+    );
+    let stored: Vec<(String, f64, f64, i64, i64, i64)> = sqlx::query_as(
+        "SELECT card_id, stability, difficulty, last_review_at, last_right, reviews
+         FROM card_memory WHERE learner_id = 1 ORDER BY card_id",
+    )
+    .fetch_all(&db)
+    .await
+    .unwrap();
+    let stored: Vec<_> = stored
+        .into_iter()
+        .map(
+            |(card_id, s, d, last_review_at, right, reviews)| paperdeck::export::CardRow {
+                card_id,
+                stability: s as f32,
+                difficulty: d as f32,
+                last_review_at,
+                last_right: right != 0,
+                reviews,
+            },
+        )
+        .collect();
+    assert_eq!(stored, replayed);
+}
+
 /// Moves every time of learner 1 back by `days`: her answers, card memory, concept states and
 /// papers read, so that the app's clock (fixed at noon) stands `days` later.
 async fn days_pass(app: &TestApp, days: i64) {
@@ -630,5 +684,6 @@ async fn a_card_missed_after_reading_comes_back_the_next_day() {
         // Answered right, it does not come back again.
         let next = app.get("/quiz").await;
         assert!(!next.body.contains("前几天答错的题"), "{}", next.body);
+        assert_memory_is_replay(&app, 2).await;
     }
 }
