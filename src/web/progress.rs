@@ -8,6 +8,7 @@ use crate::{charts, stats, store};
 use actix_web::web;
 use askama::Template;
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 pub fn routes(r: &mut super::Routes) {
     r.get("/progress", show)
@@ -78,23 +79,31 @@ fn card_summary(
     } else {
         read_cards
     };
-    let seen = |id: &str| memory.get(id).filter(|m| m.seen());
-    let unmet = cards.iter().filter(|c| seen(&c.id).is_none()).count();
-    let weakest = cards
-        .iter()
-        .filter_map(|c| seen(&c.id).map(|m| (c, m.recall(now, decay))))
-        .min_by(|a, b| a.1.total_cmp(&b.1))
-        .map(|(c, _)| {
-            let mut prompt: String = c.prompt.chars().take(WEAK_PROMPT_CHARS).collect();
-            if c.prompt.chars().count() > WEAK_PROMPT_CHARS {
-                prompt.push('…');
+    // One lookup per card: the unmet count and the weakest come from the same pass.
+    let mut unmet = 0;
+    let mut weakest: Option<(&crate::cards::Card, f32)> = None;
+    for c in &cards {
+        match memory.get(&c.id).filter(|m| m.seen()) {
+            None => unmet += 1,
+            Some(m) => {
+                let r = m.recall(now, decay);
+                if weakest.is_none_or(|(_, w)| r.total_cmp(&w).is_lt()) {
+                    weakest = Some((c, r));
+                }
             }
-            WeakFact {
-                prompt: crate::text::html::keep_numbers_whole(&prompt),
-                href: super::quiz::source_href(state, c),
-                paper: c.paper.clone(),
-            }
-        });
+        }
+    }
+    let weakest = weakest.map(|(c, _)| {
+        let mut prompt: String = c.prompt.chars().take(WEAK_PROMPT_CHARS).collect();
+        if c.prompt.chars().count() > WEAK_PROMPT_CHARS {
+            prompt.push('…');
+        }
+        WeakFact {
+            prompt: crate::text::html::keep_numbers_whole(&prompt),
+            href: super::quiz::source_href(state, c),
+            paper: c.paper.clone(),
+        }
+    });
     (unmet, weakest)
 }
 
@@ -162,10 +171,11 @@ struct ProgressPage {
     papers: Vec<PaperRow>,
     concepts: Vec<ConceptRow>,
     reread: Vec<RereadRow>,
-    heatmap_svg: String,
+    // The charts from her log are kept per data version: shared, not copied, per page.
+    heatmap_svg: Arc<str>,
     forecast_svg: String,
-    accuracy_svg: String,
-    retention_svg: String,
+    accuracy_svg: Arc<str>,
+    retention_svg: Arc<str>,
     target_percent: u32,
     /// The quiet monthly line that suggests downloading her backup ([`backup_due`]).
     backup_reminder: bool,
@@ -208,9 +218,9 @@ pub struct FromLog {
     week_reviews: usize,
     week_ms: i64,
     levels: BTreeMap<String, stats::Level>,
-    heatmap_svg: String,
-    accuracy_svg: String,
-    retention_svg: String,
+    heatmap_svg: Arc<str>,
+    accuracy_svg: Arc<str>,
+    retention_svg: Arc<str>,
 }
 
 impl FromLog {
@@ -229,12 +239,14 @@ impl FromLog {
             week_reviews,
             week_ms,
             levels: stats::levels(states, reviews, prefs),
-            heatmap_svg: charts::heatmap(&stats::heatmap(reviews, prefs, now, 365), prefs),
-            accuracy_svg: charts::weekly_accuracy(&stats::weekly_accuracy(reviews, prefs, now, 12)),
+            heatmap_svg: charts::heatmap(&stats::heatmap(reviews, prefs, now, 365), prefs).into(),
+            accuracy_svg: charts::weekly_accuracy(&stats::weekly_accuracy(reviews, prefs, now, 12))
+                .into(),
             retention_svg: charts::retention(
                 &stats::retention_by_interval(reviews),
                 f64::from(prefs.desired_retention),
-            ),
+            )
+            .into(),
         }
     }
 }
@@ -284,10 +296,10 @@ async fn show(state: web::Data<AppState>, LoggedIn { learner, visitor }: LoggedI
         papers,
         concepts,
         reread,
-        heatmap_svg: log.heatmap_svg.clone(),
+        heatmap_svg: Arc::clone(&log.heatmap_svg),
         forecast_svg: charts::forecast(&stats::forecast(states, prefs, now, 30)),
-        accuracy_svg: log.accuracy_svg.clone(),
-        retention_svg: log.retention_svg.clone(),
+        accuracy_svg: Arc::clone(&log.accuracy_svg),
+        retention_svg: Arc::clone(&log.retention_svg),
         target_percent: (prefs.desired_retention * 100.0).round() as u32,
         backup_reminder: backup_due(log.total_reviews, backups, now),
     })
