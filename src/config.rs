@@ -33,7 +33,8 @@ pub struct Settings {
     #[arg(long, env = "PAPERDECK_SECRET_KEY", hide_env_values = true)]
     pub secret_key: Option<String>,
     /// Seconds per-learner quiz data and sessions stay cached in memory; 0 turns the cache off.
-    /// On PostgreSQL every use is checked against the database, so several servers may share it.
+    /// On PostgreSQL every use is checked against the database, so several servers may share it,
+    /// and a learner's data does not expire there (sessions are not cached there).
     #[arg(long = "cache-ttl-secs", value_name = "SECS", env = "PAPERDECK_CACHE_TTL_SECS", default_value = "30",
           value_parser = seconds::<0, 3600>)]
     pub cache_ttl: Duration,
