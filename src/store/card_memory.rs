@@ -86,7 +86,8 @@ async fn run(conn: &mut Conn, q: super::Query<'_>) -> sqlx::Result<()> {
     Ok(())
 }
 
-/// The upsert's `SET` clause, shared by [`put`] and [`PUT_AFTER_REVIEW`].
+/// The card memory upsert with its placeholders filled in (learner, card, then the five values),
+/// so that [`put`] and [`PUT_AFTER_REVIEW`] share one text.
 macro_rules! upsert_memory {
     ($learner:literal, $card:literal, $first:literal) => {
         concat!(

@@ -93,7 +93,8 @@ impl Backend {
     }
 
     /// Whether several writes can go in one statement (PostgreSQL's data-modifying `WITH`;
-    /// SQLite has none). Where a round trip crosses a network this halves an answer's.
+    /// SQLite has none). Where a round trip crosses a network, an answer then takes three
+    /// statements instead of five.
     pub(crate) fn combines_writes(self) -> bool {
         self == Backend::Postgres
     }
